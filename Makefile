@@ -1,0 +1,51 @@
+# pod — build, test, install.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+GO ?= go
+TAGS := containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/pod-engine/pod/pkg/version.GitCommit=$(COMMIT) \
+	-X github.com/pod-engine/pod/pkg/version.BuildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+GOFLAGS_BUILD := -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
+
+# Debian packages pod needs at run time and its tests need.
+DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables \
+	iproute2 ca-certificates
+DEB_BUILD := gcc libc6-dev pkg-config git make
+DEB_TEST := docker-registry busybox-static util-linux procps curl
+
+.PHONY: all build deps test unit e2e install clean fmt vet
+
+all: build
+
+build: bin/pod
+
+bin/pod: $(shell find cmd pkg -name '*.go' 2>/dev/null) go.mod go.sum
+	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/pod
+
+# deps installs everything a fresh Debian machine lacks to build, run and test pod.
+deps:
+	./hack/install-deps.sh $(DEB_RUNTIME) $(DEB_BUILD) $(DEB_TEST)
+
+test: unit e2e
+
+unit:
+	$(GO) test -tags "$(TAGS)" -count=1 ./pkg/... ./cmd/...
+
+# e2e runs the end-to-end suite against the built binaries, as root and (when
+# run as root) as the unprivileged user POD_TEST_USER.
+e2e: build
+	POD_BINARY=$(CURDIR)/bin/pod $(GO) test -tags "$(TAGS)" -count=1 -timeout 20m ./test/e2e/... $(E2E_ARGS)
+
+install: build
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 bin/pod $(DESTDIR)$(BINDIR)/pod
+
+vet:
+	$(GO) vet -tags "$(TAGS)" ./...
+
+fmt:
+	gofmt -l -w cmd pkg test
+
+clean:
+	rm -rf bin

@@ -1,0 +1,90 @@
+// Package cli holds what every pod subcommand shares: the global flags, the
+// way a command opens the engine, and the mapping from errors to exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pod-engine/pod/pkg/engine"
+)
+
+// Exit codes shared with Docker and Podman.
+const (
+	ExitEngine    = 125 // the engine itself failed
+	ExitCannotRun = 126 // the command could not be invoked
+	ExitNotFound  = 127 // the command was not found
+)
+
+// Globals are the flags that every command accepts.
+type Globals struct {
+	Root          string
+	RunRoot       string
+	StorageDriver string
+	StorageOpts   []string
+	LogLevel      string
+	Runtime       string
+
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+}
+
+// NewGlobals returns globals wired to the process's standard streams.
+func NewGlobals() *Globals {
+	return &Globals{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, LogLevel: "warn"}
+}
+
+// Open opens the engine with the global options. The caller must Close it.
+func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
+	return engine.Open(ctx, engine.Options{
+		GraphRoot:     g.Root,
+		RunRoot:       g.RunRoot,
+		StorageDriver: g.StorageDriver,
+		StorageOpts:   g.StorageOpts,
+		OCIRuntime:    g.Runtime,
+	})
+}
+
+// ExitError carries a specific exit code out of a command. A nil Err means
+// the code alone is the result (a container's own exit status).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit returns an error that makes pod exit with code and print nothing.
+func Exit(code int) error { return &ExitError{Code: code} }
+
+// ExitCode picks the process exit code for an error returned by a command.
+func ExitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return ExitEngine
+}
+
+// Message is the one line printed for err, or "" when nothing is printed.
+func Message(err error) string {
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return ""
+	}
+	return "Error: " + err.Error()
+}

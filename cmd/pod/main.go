@@ -1,0 +1,32 @@
+// Command pod is a daemonless, rootless-first container engine with a
+// Docker- and Podman-compatible command line.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/containers/storage/pkg/reexec"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+)
+
+func main() {
+	if reexec.Init() {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	g := cli.NewGlobals()
+	root := newRootCommand(g)
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		if msg := cli.Message(err); msg != "" {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+		os.Exit(cli.ExitCode(err))
+	}
+}

@@ -1,0 +1,76 @@
+// Package storage holds images and container root filesystems through
+// containers/storage, and moves images in and out through containers/image.
+package storage
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/containers/image/v5/types"
+	cstorage "github.com/containers/storage"
+	stypes "github.com/containers/storage/types"
+)
+
+// Options override what storage.conf says.
+type Options struct {
+	GraphRoot  string
+	RunRoot    string
+	Driver     string
+	DriverOpts []string
+}
+
+// Store is an open image and layer store.
+type Store struct {
+	cstorage.Store
+	sys *types.SystemContext
+}
+
+// Open reads storage.conf (system, then per user when rootless), applies the
+// overrides and opens the store.
+func Open(opts Options) (*Store, error) {
+	so, err := stypes.DefaultStoreOptions()
+	if err != nil {
+		return nil, fmt.Errorf("read storage configuration: %w", err)
+	}
+	if opts.GraphRoot != "" {
+		so.GraphRoot = opts.GraphRoot
+	}
+	if opts.RunRoot != "" {
+		so.RunRoot = opts.RunRoot
+	}
+	if opts.Driver != "" {
+		so.GraphDriverName = opts.Driver
+		if opts.DriverOpts == nil {
+			so.GraphDriverOptions = nil // the configured options belong to the configured driver
+		}
+	}
+	if opts.DriverOpts != nil {
+		so.GraphDriverOptions = opts.DriverOpts
+	}
+	for _, dir := range []string{so.GraphRoot, so.RunRoot} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	st, err := cstorage.GetStore(so)
+	if err != nil {
+		return nil, err
+	}
+	sys := &types.SystemContext{
+		BigFilesTemporaryDir: filepath.Join(so.GraphRoot, "tmp"),
+	}
+	if err := os.MkdirAll(sys.BigFilesTemporaryDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", sys.BigFilesTemporaryDir, err)
+	}
+	return &Store{Store: st, sys: sys}, nil
+}
+
+// SystemContext is the containers/image context for this store.
+func (s *Store) SystemContext() *types.SystemContext { return s.sys }
+
+// Close shuts the store down without unmounting layers in use.
+func (s *Store) Close() error {
+	_, err := s.Shutdown(false)
+	return err
+}

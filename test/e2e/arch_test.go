@@ -1,0 +1,5 @@
+package e2e
+
+import "runtime"
+
+func goarch() string { return runtime.GOARCH }

@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Env is one isolated pod installation for one test: its own storage root,
+// run root and home, used as root or as the rootless test user.
+type Env struct {
+	t        *testing.T
+	Name     string // "root" or "rootless"
+	Dir      string
+	Root     string
+	RunRoot  string
+	Home     string
+	uid, gid int // credentials to run pod with; 0 for root
+	rootless bool
+	ExtraEnv []string
+}
+
+// Result is what one pod invocation did.
+type Result struct {
+	Args   []string
+	Stdout string
+	Stderr string
+	Code   int
+}
+
+// forEachUser runs fn as root and as the rootless test user, each in a
+// fresh Env, as subtests named "root" and "rootless".
+func forEachUser(t *testing.T, fn func(t *testing.T, e *Env)) {
+	t.Helper()
+	if suite.rootful {
+		t.Run("root", func(t *testing.T) { fn(t, NewEnv(t, false)) })
+	}
+	if suite.rootless != "" {
+		t.Run("rootless", func(t *testing.T) { fn(t, NewEnv(t, true)) })
+	}
+}
+
+// asRoot runs fn as root only (for what needs a rootful host).
+func asRoot(t *testing.T, fn func(t *testing.T, e *Env)) {
+	t.Helper()
+	if !suite.rootful {
+		t.Skip("needs root")
+	}
+	fn(t, NewEnv(t, false))
+}
+
+// NewEnv makes an isolated Env; t.Cleanup removes everything it made.
+func NewEnv(t *testing.T, rootless bool) *Env {
+	t.Helper()
+	dir, err := os.MkdirTemp(suite.tmpRoot, "env-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{t: t, Name: "root", Dir: dir, Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "runroot"), Home: filepath.Join(dir, "home"), rootless: rootless}
+	if rootless {
+		e.Name = "rootless"
+		e.uid, e.gid = os.Getuid(), os.Getgid()
+		if suite.rootless != "self" {
+			u, err := user.Lookup(suite.rootless)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.uid, _ = strconv.Atoi(u.Uid)
+			e.gid, _ = strconv.Atoi(u.Gid)
+		}
+	}
+	for _, d := range []string{e.Home, filepath.Join(e.Home, ".config"), filepath.Join(dir, "xdg")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rootless && os.Geteuid() == 0 {
+		for _, d := range []string{dir, e.Home, filepath.Join(e.Home, ".config"), filepath.Join(dir, "xdg")} {
+			if err := os.Chown(d, e.uid, e.gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Cleanup(e.cleanup)
+	return e
+}
+
+// Rootless reports whether this Env runs pod as the unprivileged user.
+func (e *Env) Rootless() bool { return e.rootless }
+
+func (e *Env) environ() []string {
+	env := []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME=" + e.Home,
+		"XDG_RUNTIME_DIR=" + filepath.Join(e.Dir, "xdg"),
+		"XDG_CONFIG_HOME=" + filepath.Join(e.Home, ".config"),
+		"CONTAINERS_REGISTRIES_CONF=" + suite.regConf,
+		"TMPDIR=" + e.Dir,
+	}
+	if e.rootless && suite.rootless != "self" {
+		env = append(env, "USER="+suite.rootless, "LOGNAME="+suite.rootless)
+	}
+	return append(env, e.ExtraEnv...)
+}
+
+// Command builds an exec.Cmd running pod with this Env's storage flags.
+func (e *Env) Command(ctx context.Context, args ...string) *exec.Cmd {
+	full := append([]string{"--root", e.Root, "--runroot", e.RunRoot}, args...)
+	cmd := exec.CommandContext(ctx, suite.pod, full...)
+	cmd.Env = e.environ()
+	cmd.Dir = e.Dir
+	if e.rootless && os.Geteuid() == 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(e.uid), Gid: uint32(e.gid), Groups: []uint32{}}}
+	}
+	return cmd
+}
+
+// Pod runs pod with args and returns what happened; it never fails the test.
+func (e *Env) Pod(args ...string) *Result {
+	return e.PodStdin(nil, args...)
+}
+
+// PodStdin runs pod with stdin.
+func (e *Env) PodStdin(stdin io.Reader, args ...string) *Result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := e.Command(ctx, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, stdin
+	err := cmd.Run()
+	r := &Result{Args: args, Stdout: out.String(), Stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.Code = ee.ExitCode()
+	default:
+		e.t.Fatalf("run pod %v: %v", args, err)
+	}
+	return r
+}
+
+// MustPod runs pod and fails the test unless it exits 0.
+func (e *Env) MustPod(args ...string) *Result {
+	e.t.Helper()
+	r := e.Pod(args...)
+	r.Success(e.t)
+	return r
+}
+
+// Success fails t unless the command exited 0.
+func (r *Result) Success(t *testing.T) *Result {
+	t.Helper()
+	if r.Code != 0 {
+		t.Fatalf("pod %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(r.Args, " "), r.Code, r.Stdout, r.Stderr)
+	}
+	return r
+}
+
+// Fails fails t unless the command exited with code and printed one
+// "Error: ..." line on stderr containing want.
+func (r *Result) Fails(t *testing.T, code int, want string) *Result {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("pod %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(r.Args, " "), r.Code, code, r.Stdout, r.Stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.Stderr, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "Error: ") || !strings.Contains(last, want) {
+		t.Fatalf("pod %s: stderr %q, want an Error line containing %q", strings.Join(r.Args, " "), r.Stderr, want)
+	}
+	return r
+}
+
+// Lines returns stdout split into non-empty lines.
+func (r *Result) Lines() []string {
+	var out []string
+	s := bufio.NewScanner(strings.NewReader(r.Stdout))
+	for s.Scan() {
+		if l := strings.TrimSpace(s.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (e *Env) cleanup() {
+	// Stop whatever containers the test left, then unmount and remove.
+	_ = e.Pod("rm", "-af", "-t", "0")
+	unmountUnder(e.Dir)
+	if err := os.RemoveAll(e.Dir); err != nil {
+		e.t.Logf("cleanup %s: %v", e.Dir, err)
+	}
+}
+
+// unmountUnder lazily unmounts every mount point below dir, deepest first.
+func unmountUnder(dir string) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var points []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			points = append(points, fields[4])
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	for _, p := range points {
+		_ = unix.Unmount(p, unix.MNT_DETACH)
+	}
+}
+
+// Path joins elements under the Env's private directory.
+func (e *Env) Path(elem ...string) string {
+	return filepath.Join(append([]string{e.Dir}, elem...)...)
+}
+
+// WriteFile writes a file the Env's user can read.
+func (e *Env) WriteFile(name string, data []byte) string {
+	e.t.Helper()
+	p := e.Path(name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.rootless && os.Geteuid() == 0 {
+		_ = os.Chown(p, e.uid, e.gid)
+	}
+	return p
+}
+
+func (e *Env) String() string { return fmt.Sprintf("%s env in %s", e.Name, e.Dir) }

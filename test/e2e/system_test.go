@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestVersion(t *testing.T) {
+	e := NewEnv(t, false)
+	r := e.MustPod("version")
+	if !strings.Contains(r.Stdout, "Version:") || !strings.Contains(r.Stdout, "OS/Arch:") {
+		t.Fatalf("version output lacks fields: %q", r.Stdout)
+	}
+	r = e.MustPod("version", "--format", "{{.Client.OsArch}}")
+	if got := strings.TrimSpace(r.Stdout); got != "linux/"+goarch() {
+		t.Fatalf("version --format: %q", got)
+	}
+}
+
+func TestInfo(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		r := e.MustPod("info", "--format", "json")
+		var info struct {
+			Host struct {
+				Rootless      bool
+				CgroupVersion string
+				OCIRuntime    struct{ Name string } `json:"ociRuntime"`
+			}
+			Store struct {
+				GraphRoot       string
+				RunRoot         string
+				GraphDriverName string
+			}
+		}
+		if err := json.Unmarshal([]byte(r.Stdout), &info); err != nil {
+			t.Fatalf("info json: %v\n%s", err, r.Stdout)
+		}
+		if info.Host.Rootless != e.Rootless() {
+			t.Errorf("rootless = %v, want %v", info.Host.Rootless, e.Rootless())
+		}
+		if info.Store.GraphRoot != e.Root || info.Store.RunRoot != e.RunRoot {
+			t.Errorf("store roots = %q %q, want %q %q", info.Store.GraphRoot, info.Store.RunRoot, e.Root, e.RunRoot)
+		}
+		if info.Store.GraphDriverName != "overlay" {
+			t.Errorf("driver = %q, want overlay", info.Store.GraphDriverName)
+		}
+		if info.Host.OCIRuntime.Name == "" {
+			t.Errorf("no OCI runtime reported")
+		}
+	})
+}
+
+func TestBadGlobalInput(t *testing.T) {
+	e := NewEnv(t, false)
+	e.Pod("--log-level", "loud", "info").Fails(t, 125, "invalid --log-level")
+	e.Pod("no-such-command").Fails(t, 125, "unknown command")
+	e.Pod("info", "--bogus").Fails(t, 125, "unknown flag")
+}
