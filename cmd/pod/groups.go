@@ -4,9 +4,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/cmd/pod/container"
+	"github.com/pod-engine/pod/cmd/pod/image"
 )
 
 // addCommandGroups registers each command group. One line per group keeps
 // merges of parallel work on groups trivial.
 func addCommandGroups(root *cobra.Command, g *cli.Globals) {
+	root.AddCommand(image.Commands(g)...)
+	root.AddCommand(container.Commands(g)...)
 }

@@ -1,0 +1,76 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/pkg/shortnames"
+	istorage "github.com/containers/image/v5/storage"
+	cstorage "github.com/containers/storage"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// LookupImage finds a local image by full or short ID, by full name, or by
+// a short name resolved as podman does (localhost/, then the search
+// registries of registries.conf, then docker.io). It never goes to the
+// network. The error wraps errdefs.ErrNotFound when nothing matches.
+func (s *Store) LookupImage(name string) (*cstorage.Image, error) {
+	if name == "" {
+		return nil, fmt.Errorf("empty image name: %w", errdefs.ErrInvalidArg)
+	}
+	// A (possibly short) ID.
+	if img, err := s.Image(strings.TrimPrefix(name, "sha256:")); err == nil {
+		return img, nil
+	}
+	candidates, err := shortnames.ResolveLocally(s.sys, name)
+	if err != nil {
+		return nil, fmt.Errorf("image %q: %w: %w", name, errdefs.ErrInvalidArg, err)
+	}
+	for _, c := range candidates {
+		if img, err := s.imageByName(c); err == nil {
+			return img, nil
+		}
+	}
+	return nil, fmt.Errorf("image %q: %w", name, errdefs.ErrNotFound)
+}
+
+// imageByName looks up a fully qualified name; a digested name matches an
+// image whose manifest has that digest.
+func (s *Store) imageByName(named reference.Named) (*cstorage.Image, error) {
+	if _, ok := named.(reference.Canonical); !ok {
+		return s.Image(named.String())
+	}
+	ref, err := istorage.Transport.NewStoreReference(s.Store, named, "")
+	if err != nil {
+		return nil, err
+	}
+	_, img, err := istorage.ResolveReference(ref)
+	return img, err
+}
+
+// ImageConfig reads an image's OCI configuration (entrypoint, command,
+// environment, working directory, user, volumes, labels, ...).
+func (s *Store) ImageConfig(ctx context.Context, id string) (*v1.Image, error) {
+	ref, err := istorage.Transport.NewStoreReference(s.Store, nil, id)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", id, err)
+	}
+	img, err := ref.NewImage(ctx, s.sys)
+	if err != nil {
+		if errors.Is(err, cstorage.ErrImageUnknown) {
+			return nil, fmt.Errorf("image %s: %w", id, errdefs.ErrNotFound)
+		}
+		return nil, fmt.Errorf("image %s: %w", id, err)
+	}
+	defer img.Close()
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read config of image %s: %w", id, err)
+	}
+	return cfg, nil
+}
