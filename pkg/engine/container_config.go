@@ -1,0 +1,83 @@
+package engine
+
+import "time"
+
+// ContainerConfig is everything `pod create` decided about a container. It
+// is stored as JSON in the state DB (state.Container.Config) and never
+// changes after create, except through `pod update` and `pod rename`.
+// Field names are part of the DB format: add fields, never rename them.
+type ContainerConfig struct {
+	// Image as resolved at create time, and as the user named it.
+	ImageID   string `json:"imageId"`
+	ImageName string `json:"imageName"`
+
+	// Process.
+	Entrypoint []string `json:"entrypoint,omitempty"`
+	Cmd        []string `json:"cmd,omitempty"`
+	Env        []string `json:"env,omitempty"` // image env merged with -e/--env-file, as KEY=VALUE
+	WorkingDir string   `json:"workingDir,omitempty"`
+	User       string   `json:"user,omitempty"` // as given: name, uid, uid:gid
+	Tty        bool     `json:"tty,omitempty"`
+	OpenStdin  bool     `json:"openStdin,omitempty"` // -i
+	StdinOnce  bool     `json:"stdinOnce,omitempty"` // close stdin after the first attach ends
+	Init       bool     `json:"init,omitempty"`      // --init
+	InitPath   string   `json:"initPath,omitempty"`  // host path of the init binary
+
+	// Identity.
+	Hostname    string            `json:"hostname,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// Filesystem.
+	ReadOnly bool          `json:"readOnly,omitempty"`
+	Mounts   []MountConfig `json:"mounts,omitempty"` // -v binds, --tmpfs, later volumes
+
+	// Security.
+	CapAdd          []string `json:"capAdd,omitempty"`
+	CapDrop         []string `json:"capDrop,omitempty"`
+	Privileged      bool     `json:"privileged,omitempty"`
+	NoNewPrivileges bool     `json:"noNewPrivileges,omitempty"`
+	Seccomp         string   `json:"seccomp,omitempty"`     // "" default, "unconfined", or a profile path
+	SecurityOpt     []string `json:"securityOpt,omitempty"` // as given, for inspect
+
+	// Limits.
+	Ulimits []Ulimit `json:"ulimits,omitempty"`
+
+	// Network.
+	NetworkMode string `json:"networkMode,omitempty"` // "" (private, default), "none", "host", ...
+
+	// Lifecycle.
+	StopSignal    string        `json:"stopSignal,omitempty"`  // e.g. "SIGTERM"
+	StopTimeout   *int          `json:"stopTimeout,omitempty"` // seconds; nil means 10
+	RestartPolicy RestartPolicy `json:"restartPolicy,omitempty"`
+	AutoRemove    bool          `json:"autoRemove,omitempty"` // --rm
+
+	// Logging.
+	LogDriver string            `json:"logDriver,omitempty"` // k8s-file (default), json-file, none
+	LogOpts   map[string]string `json:"logOpts,omitempty"`
+	LogPath   string            `json:"logPath,omitempty"`
+
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// MountConfig is one mount the user asked for.
+type MountConfig struct {
+	Type        string   `json:"type"` // bind, tmpfs
+	Source      string   `json:"source,omitempty"`
+	Destination string   `json:"destination"`
+	Options     []string `json:"options,omitempty"` // ro, rw, size=..., mode=...
+}
+
+// Ulimit is one --ulimit.
+type Ulimit struct {
+	Name string `json:"name"` // nofile, nproc, ... (without RLIMIT_)
+	Soft uint64 `json:"soft"`
+	Hard uint64 `json:"hard"`
+}
+
+// RestartPolicy is --restart: Name is "no", "on-failure", "always" or
+// "unless-stopped"; MaxRetries applies to on-failure.
+type RestartPolicy struct {
+	Name       string `json:"name,omitempty"`
+	MaxRetries int    `json:"maxRetries,omitempty"`
+}
