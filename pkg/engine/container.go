@@ -128,7 +128,15 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	}
 	l, ok, err := r.tryLockContainer(c.ID)
 	if err != nil || !ok {
+		// Its holder (the monitor's cleanup, a stop, an rm) is recording
+		// the exit right now; show what it will record.
 		c.Status = state.StatusExited
+		c.ExitCode = unknownExitCode
+		if path, err := r.exitFile(c.ID); err == nil {
+			if ex, err := conmon.ReadExit(path); err == nil {
+				c.ExitCode, c.OOMKilled, c.FinishedAt = ex.Code, ex.OOMKilled, ex.FinishedAt
+			}
+		}
 		return false
 	}
 	defer l.Release()

@@ -149,13 +149,14 @@ func (r *Runtime) finishLocked(ctx context.Context, c *Container, mayRemove bool
 		logrus.Warnf("container %s: its monitor died without recording an exit code; recording %d", shortID(c.ID), unknownExitCode)
 	}
 	r.releaseRun(ctx, c, !exitKnown)
+	monitor := c.MonitorPID
 	c.Status = state.StatusExited
 	c.PID, c.MonitorPID = 0, 0
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return false, err
 	}
 	if mayRemove && c.Config.AutoRemove {
-		if err := r.removeLocked(ctx, c); err != nil {
+		if err := r.removeLocked(ctx, c, monitor); err != nil {
 			return false, err
 		}
 		return true, nil

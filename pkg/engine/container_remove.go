@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	cstorage "github.com/containers/storage"
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
@@ -39,6 +41,7 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 		return err
 	}
 	defer l.Release()
+	monitor := c.MonitorPID
 	if c, err = r.syncLocked(ctx, c.ID); err != nil {
 		if errors.Is(err, errdefs.ErrNotFound) {
 			return noSuchContainer(idOrName)
@@ -56,12 +59,12 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 			return err
 		}
 	}
-	return r.removeLocked(ctx, c)
+	return r.removeLocked(ctx, c, monitor)
 }
 
 // removeLocked removes a container that does not run. The caller holds its
 // lock. The row goes last, so an interrupted removal can be repeated.
-func (r *Runtime) removeLocked(ctx context.Context, c *Container) error {
+func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) error {
 	if c.Status != state.StatusRemoving {
 		c.Status = state.StatusRemoving
 		if err := r.db.Update(ctx, c.Container); err != nil {
@@ -71,7 +74,14 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container) error {
 	// A created container may still have a runtime record and a mount
 	// when the start that made them was interrupted.
 	r.releaseRun(ctx, c, true)
-	if err := r.store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) {
+	// The monitor of the last run may still be flushing the log and
+	// writing the exit file into the directories about to go.
+	if monitor > 0 {
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = conmon.WaitMonitor(wctx, monitor)
+		cancel()
+	}
+	if err := r.store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of container %s: %w", shortID(c.ID), err)
 	}
 	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

@@ -63,6 +63,18 @@ func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions)
 		return nil
 	}
 	_, err = r.startLocked(ctx, c, false)
+	return r.discardFailed(ctx, c, err)
+}
+
+// discardFailed removes a --rm container whose start failed (err), as its
+// exit would have; the caller holds its lock. It returns err.
+func (r *Runtime) discardFailed(ctx context.Context, c *Container, err error) error {
+	if err == nil || !c.Config.AutoRemove {
+		return err
+	}
+	if rmErr := r.removeLocked(context.WithoutCancel(ctx), c, 0); rmErr != nil {
+		logrus.Warnf("remove %s after its failed start: %v", shortID(c.ID), rmErr)
+	}
 	return err
 }
 
@@ -88,6 +100,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
 	}
 	conn, err := r.startLocked(ctx, c, true)
+	err = r.discardFailed(ctx, c, err)
 	// The lock is not held while streaming: stop, kill and the monitor's
 	// cleanup must be able to act on the container meanwhile.
 	l.Release()
