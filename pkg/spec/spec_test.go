@@ -140,7 +140,7 @@ func TestGenerate(t *testing.T) {
 			if !slices.Equal(s.Process.Env, want) {
 				t.Errorf("env %v, want %v", s.Process.Env, want)
 			}
-			if u := s.Process.User; u.UID != 1000 || u.GID != 100 || !slices.Equal(u.AdditionalGids, []uint32{10}) {
+			if u := s.Process.User; u.UID != 1000 || u.GID != 100 || !slices.Equal(u.AdditionalGids, []uint32{100, 10}) {
 				t.Errorf("user %+v", u)
 			}
 			if s.Hostname != "box" || !s.Process.Terminal || s.Process.Cwd != "/work" {
