@@ -9,7 +9,7 @@ LDFLAGS := -X github.com/pod-engine/pod/pkg/version.GitCommit=$(COMMIT) \
 GOFLAGS_BUILD := -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
 
 # Debian packages pod needs at run time and its tests need.
-DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables \
+DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit \
 	iproute2 ca-certificates
 DEB_BUILD := gcc libc6-dev pkg-config git make
 DEB_TEST := docker-registry busybox-static util-linux procps curl
@@ -20,7 +20,7 @@ all: build
 
 build: bin/pod
 
-bin/pod: $(shell find cmd pkg -name '*.go' 2>/dev/null) go.mod go.sum
+bin/pod: $(shell find cmd pkg -name '*.go' -o -name '*.c' 2>/dev/null) go.mod go.sum
 	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/pod
 
 # deps installs everything a fresh Debian machine lacks to build, run and test pod.

@@ -12,9 +12,11 @@ import (
 	"github.com/containers/storage/pkg/reexec"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/rootless"
 )
 
 func main() {
+	reexec.Register(rootless.PauseName, rootless.PauseMain)
 	if reexec.Init() {
 		return
 	}

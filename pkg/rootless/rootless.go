@@ -1,6 +1,12 @@
 // Package rootless puts a plain user's pod into a user namespace in which it
 // is root, mapped from the user's own ID and its /etc/subuid and /etc/subgid
 // ranges, so that storage can own files as the image's users.
+//
+// The first command starts a pause process that holds that user namespace
+// and a mount namespace; every later command joins both before the Go
+// runtime starts (join.c), so overlay mounts made by one command are seen by
+// the next, and containers started from one shell can be managed from
+// another. The pause process's PID is in RUNTIME_DIR/pod/pause.pid.
 package rootless
 
 import (
@@ -23,18 +29,102 @@ func IsRootless() bool { return unshare.IsRootless() }
 // UID is the host UID of the user pod acts for (0 when running as root).
 func UID() int { return unshare.GetRootlessUID() }
 
-// Enter re-executes the current command inside a new user and mount
-// namespace when the caller is an unprivileged user. In the parent it does
-// not return: it exits with the child's status. In root's pod, or in the
-// re-executed child, it returns nil at once.
+// Enter makes the calling process root in the user's namespaces. As root on
+// the host, or when join.c has already joined the pause process, it returns
+// at once. Otherwise it starts the pause process if none is alive and
+// re-executes pod, which then joins it: in that case Enter does not return.
 func Enter() error {
 	if os.Geteuid() == 0 {
-		return nil
+		return markJoined()
 	}
 	u, err := user.Current()
 	if err != nil {
 		return fmt.Errorf("look up the current user: %w", err)
 	}
+	if err := checkSubIDs(u); err != nil {
+		return err
+	}
+	dir, err := setRuntimeDir(os.Getuid())
+	if err != nil {
+		return err
+	}
+	if os.Getenv(joinTriedEnv) != "" {
+		return fmt.Errorf("cannot join the namespaces of the pause process in %s: remove %s and retry", dir, pausePidFile(dir))
+	}
+	if err := ensurePause(dir, u); err != nil {
+		return err
+	}
+	if err := os.Setenv(joinTriedEnv, "1"); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the pod executable: %w", err)
+	}
+	return fmt.Errorf("re-execute %s in the user namespace: %w", self, execSelf(self))
+}
+
+const joinTriedEnv = "_POD_JOIN_TRIED"
+
+// setRuntimeDir exports the runtime directory, so that storage, the monitor
+// and the runtime agree with join.c on it.
+func setRuntimeDir(hostUID int) (string, error) {
+	dir, err := RuntimeDir(hostUID)
+	if err != nil {
+		return "", err
+	}
+	return dir, os.Setenv("XDG_RUNTIME_DIR", dir)
+}
+
+// markJoined prepares the environment of a process that is root in a user
+// namespace: containers/storage and every child must know the host user.
+func markJoined() error {
+	_ = os.Unsetenv(joinTriedEnv)
+	hostUID, ok, err := hostIDOfRoot("/proc/self/uid_map")
+	if err != nil || !ok {
+		return err
+	}
+	hostGID, _, err := hostIDOfRoot("/proc/self/gid_map")
+	if err != nil {
+		return err
+	}
+	if _, err := setRuntimeDir(hostUID); err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"_CONTAINERS_USERNS_CONFIGURED": "done",
+		"_CONTAINERS_ROOTLESS_UID":      strconv.Itoa(hostUID),
+		"_CONTAINERS_ROOTLESS_GID":      strconv.Itoa(hostGID),
+	} {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hostIDOfRoot reads an ID map and returns the host ID that ID 0 maps to;
+// ok is false in the initial namespace (the whole ID range maps to itself).
+func hostIDOfRoot(path string) (id int, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "0" {
+			continue
+		}
+		if f[1] == "0" && f[2] == "4294967295" {
+			return 0, false, nil
+		}
+		id, err := strconv.Atoi(f[1])
+		return id, err == nil, err
+	}
+	return 0, false, nil
+}
+
+func checkSubIDs(u *user.User) error {
 	for _, f := range []struct{ file, id string }{{"/etc/subuid", u.Uid}, {"/etc/subgid", u.Gid}} {
 		ok, err := hasRange(f.file, u.Username, f.id)
 		if err != nil {
@@ -50,7 +140,6 @@ func Enter() error {
 			return fmt.Errorf("%s not found: install the uidmap package (apt-get install uidmap)", tool)
 		}
 	}
-	unshare.MaybeReexecUsingUserNamespace(false)
 	return nil
 }
 

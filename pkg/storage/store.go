@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/containers/image/v5/pkg/cli/environment"
 	"github.com/containers/image/v5/types"
 	cstorage "github.com/containers/storage"
 	stypes "github.com/containers/storage/types"
@@ -59,6 +60,11 @@ func Open(opts Options) (*Store, error) {
 	}
 	sys := &types.SystemContext{
 		BigFilesTemporaryDir: filepath.Join(so.GraphRoot, "tmp"),
+	}
+	// CONTAINERS_REGISTRIES_CONF and REGISTRIES_CONFIG_PATH name another
+	// registries.conf, as for every containers tool.
+	if err := environment.UpdateRegistriesConf(sys); err != nil {
+		return nil, fmt.Errorf("registries configuration: %w", err)
 	}
 	if err := os.MkdirAll(sys.BigFilesTemporaryDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", sys.BigFilesTemporaryDir, err)

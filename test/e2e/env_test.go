@@ -203,6 +203,11 @@ func (r *Result) Lines() []string {
 func (e *Env) cleanup() {
 	// Stop whatever containers the test left, then unmount and remove.
 	_ = e.Pod("rm", "-af", "-t", "0")
+	// A rootless Env has its own pause process (its own XDG_RUNTIME_DIR);
+	// its end releases the user and mount namespaces and their mounts.
+	if pid := e.PausePID(); pid > 0 {
+		_ = unix.Kill(pid, unix.SIGKILL)
+	}
 	unmountUnder(e.Dir)
 	if err := os.RemoveAll(e.Dir); err != nil {
 		e.t.Logf("cleanup %s: %v", e.Dir, err)
@@ -230,6 +235,19 @@ func unmountUnder(dir string) {
 	}
 }
 
+// PausePID is the PID of the Env's rootless pause process, or 0.
+func (e *Env) PausePID() int {
+	b, err := os.ReadFile(filepath.Join(e.Dir, "xdg", "pod", "pause.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid <= 0 || unix.Kill(pid, 0) != nil {
+		return 0
+	}
+	return pid
+}
+
 // Path joins elements under the Env's private directory.
 func (e *Env) Path(elem ...string) string {
 	return filepath.Join(append([]string{e.Dir}, elem...)...)
@@ -249,3 +267,23 @@ func (e *Env) WriteFile(name string, data []byte) string {
 }
 
 func (e *Env) String() string { return fmt.Sprintf("%s env in %s", e.Name, e.Dir) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func atoi(s string) int {
+	i, _ := strconv.Atoi(s)
+	return i
+}
+
+// waitGone waits until the process with pid has exited (been reaped).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if unix.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("process %d still alive", pid)
+}

@@ -3,5 +3,15 @@ package image
 // registryVerbs are the commands that move images to and from registries
 // and manage them in local storage.
 func registryVerbs() []verb {
-	return nil
+	return []verb{
+		{top: "pull", new: newPullCommand},
+		{top: "images", new: newListCommand},
+		{new: newInspectCommand},
+		{top: "history", new: newHistoryCommand},
+		{top: "tag", new: newTagCommand},
+		{top: "untag", new: newUntagCommand},
+		{top: "rmi", new: newRemoveCommand},
+		{new: newPruneCommand},
+		{new: newExistsCommand},
+	}
 }

@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"context"
+	"io"
+
+	"github.com/containers/image/v5/types"
+
+	"github.com/pod-engine/pod/pkg/storage"
+)
+
+// PullOptions say how Pull reaches the registry and what it reports.
+type PullOptions struct {
+	// Quiet suppresses progress even when Progress is set.
+	Quiet bool
+	// AllTags pulls every tag of a repository named without tag or digest.
+	AllTags bool
+	// TLSVerify overrides registries.conf: false allows plain HTTP and
+	// unverified certificates.
+	TLSVerify types.OptionalBool
+	// Platform picks an instance of a multi-platform image, "os/arch[/variant]".
+	Platform string
+	// Progress receives progress (bars on a terminal, else lines); nil is silent.
+	Progress io.Writer
+	// AuthFile replaces the default auth.json locations.
+	AuthFile string
+	// Credentials, "user:pass", replace stored credentials.
+	Credentials string
+	// CertDir holds the registry's CA certificates and client keys.
+	CertDir string
+}
+
+// Pull fetches an image (every tag of it with AllTags) from a registry
+// into local storage and returns the IDs of the pulled images. Short names
+// resolve through registries.conf's unqualified-search registries; an
+// image already present is checked against the registry again. Errors wrap
+// errdefs.ErrInvalidArg for a malformed name and errdefs.ErrNotFound when
+// the registry has no such image.
+func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]string, error) {
+	progress := opts.Progress
+	if opts.Quiet {
+		progress = nil
+	}
+	return r.store.Pull(ctx, name, storage.PullOptions{
+		RegistryOptions: storage.RegistryOptions{
+			TLSVerify:   opts.TLSVerify,
+			AuthFile:    opts.AuthFile,
+			Credentials: opts.Credentials,
+			CertDir:     opts.CertDir,
+		},
+		AllTags:  opts.AllTags,
+		Platform: opts.Platform,
+		Progress: progress,
+	})
+}

@@ -1,0 +1,182 @@
+package rootless
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/containers/storage/pkg/unshare"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// PauseName is the re-exec name of the pause process (argv[0]); join.c
+// checks /proc/PID/cmdline against it before joining.
+const PauseName = "pod-pause"
+
+const pauseReadyEnv = "_POD_PAUSE_READY_FD"
+
+// RuntimeDir is the user's runtime directory: $XDG_RUNTIME_DIR, else
+// /run/user/UID when it is the user's own, else /tmp/pod-run-UID, created
+// with mode 0700 and refused unless it belongs to the user and no one else
+// can write to it. join.c computes the same.
+func RuntimeDir(uid int) (string, error) {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return d, nil
+	}
+	if d := fmt.Sprintf("/run/user/%d", uid); ownedPrivate(d, os.Getuid()) == nil {
+		return d, nil
+	}
+	d := fmt.Sprintf("/tmp/pod-run-%d", uid)
+	if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return "", fmt.Errorf("create runtime directory %s: %w", d, err)
+	}
+	if err := ownedPrivate(d, os.Getuid()); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+func ownedPrivate(dir string, uid int) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return fmt.Errorf("runtime directory %s: %w", dir, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != uid || st.Mode&0o022 != 0 {
+		return fmt.Errorf("runtime directory %s must be a directory owned by you and writable only by you", dir)
+	}
+	return nil
+}
+
+func pausePidFile(dir string) string { return filepath.Join(dir, "pod", "pause.pid") }
+
+// PausePID returns the PID of the user's live pause process, or 0.
+func PausePID(dir string) int {
+	b, err := os.ReadFile(pausePidFile(dir))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || string(cmdline) != PauseName+"\x00" {
+		return 0
+	}
+	return pid
+}
+
+// ensurePause starts the pause process unless a live one exists. A lock
+// file makes concurrent first commands start exactly one.
+func ensurePause(dir string, u *user.User) error {
+	if err := os.MkdirAll(filepath.Join(dir, "pod"), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Join(dir, "pod"), err)
+	}
+	lockPath := filepath.Join(dir, "pod", "pause.lock")
+	lf, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", lockPath, err)
+	}
+	defer lf.Close()
+	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", lockPath, err)
+	}
+	if PausePID(dir) != 0 {
+		return nil
+	}
+	uidmap, gidmap, err := idMappings(u)
+	if err != nil {
+		return err
+	}
+	cmd := unshare.Command(PauseName)
+	cmd.UnshareFlags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS
+	cmd.UseNewuidmap, cmd.UidMappings = true, uidmap
+	cmd.UseNewgidmap, cmd.GidMappings = true, gidmap
+	cmd.GidMappingsEnableSetgroups = true
+	cmd.Setsid = true
+	cmd.Dir = "/"
+	// The pause process must not try to join a stale pause of its own.
+	cmd.Env = append(os.Environ(), "_POD_NO_JOIN=1", pauseReadyEnv+"=3")
+	// The child unshares its mount namespace only after its ID maps are
+	// written, so Start returns too early to join it: wait for the pause
+	// process itself to say it runs.
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer ready.Close()
+	cmd.ExtraFiles = []*os.File{readyW}
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
+		return fmt.Errorf("start the pause process (newuidmap/newgidmap with the ranges of /etc/subuid and /etc/subgid): %w", err)
+	}
+	pid := cmd.Process.Pid
+	_ = cmd.Process.Release()
+	if n, _ := ready.Read(make([]byte, 1)); n != 1 {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("the pause process %d exited before it was ready", pid)
+	}
+	tmp := pausePidFile(dir) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o600); err != nil {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("write pause pid: %w", err)
+	}
+	if err := os.Rename(tmp, pausePidFile(dir)); err != nil {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("write pause pid: %w", err)
+	}
+	return nil
+}
+
+// idMappings maps the user's own IDs to 0 and its subordinate ranges
+// consecutively above, as podman does.
+func idMappings(u *user.User) (uidmap, gidmap []specs.LinuxIDMapping, err error) {
+	group := u.Username
+	if g, err := user.LookupGroupId(u.Gid); err == nil {
+		group = g.Name
+	}
+	subU, subG, err := unshare.GetSubIDMappings(u.Username, group)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read subordinate ID ranges of %s: %w", u.Username, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return stack(uint32(uid), subU), stack(uint32(gid), subG), nil
+}
+
+func stack(own uint32, ranges []specs.LinuxIDMapping) []specs.LinuxIDMapping {
+	out := []specs.LinuxIDMapping{{ContainerID: 0, HostID: own, Size: 1}}
+	next := uint32(1)
+	for _, r := range ranges {
+		out = append(out, specs.LinuxIDMapping{ContainerID: next, HostID: r.HostID, Size: r.Size})
+		next += r.Size
+	}
+	return out
+}
+
+// PauseMain is the body of the pause process: it holds the namespaces and
+// sleeps until killed.
+func PauseMain() {
+	if fd, err := strconv.Atoi(os.Getenv(pauseReadyEnv)); err == nil {
+		f := os.NewFile(uintptr(fd), "ready")
+		_, _ = f.Write([]byte{1})
+		f.Close()
+	}
+	// Only SIGTERM and SIGKILL end it, not a terminal's hangup or interrupt.
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGQUIT)
+	for {
+		_ = unix.Pause()
+	}
+}
+
+func execSelf(self string) error {
+	return unix.Exec(self, os.Args, os.Environ())
+}

@@ -1,0 +1,23 @@
+// Package state is pod's state DB: one SQLite file (github.com/mattn/go-sqlite3)
+// holding every container's identity, configuration and run state, shared by
+// all the pod processes that run at once.
+//
+// Contracts a caller may rely on:
+//
+//   - Open is cheap (a few PRAGMAs and one read of the schema version when the
+//     schema is current) and safe to call from many processes at once, even
+//     on a DB file that does not exist yet.
+//   - The DB runs in WAL mode: readers never wait for writers. Every write is
+//     one short transaction that starts with BEGIN IMMEDIATE, so concurrent
+//     writers queue on the busy timeout (10 s) instead of failing with
+//     SQLITE_BUSY half-way through.
+//   - The schema is versioned with PRAGMA user_version. An older DB is
+//     upgraded in place, one migration per transaction; a DB written by a newer
+//     pod is refused, never modified.
+//   - Errors are categorised with pkg/errdefs (ErrNotFound, ErrAlreadyExists,
+//     ErrInvalidArg) and carry a message fit to show a user as is.
+//   - The package stores Container.Config as opaque bytes: it never parses it.
+//
+// The DB does not serialise lifecycle operations on one container (start vs.
+// stop vs. rm): callers take that container's pkg/lock lock for that.
+package state

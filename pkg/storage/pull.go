@@ -1,0 +1,219 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/containers/image/v5/copy"
+	"github.com/containers/image/v5/docker"
+	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/pkg/shortnames"
+	istorage "github.com/containers/image/v5/storage"
+	"github.com/containers/image/v5/types"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// PullOptions say how to pull.
+type PullOptions struct {
+	RegistryOptions
+	// AllTags pulls every tag of the repository; the name must not carry
+	// a tag or digest.
+	AllTags bool
+	// Platform selects an instance of a multi-platform image:
+	// "os/arch[/variant]"; empty means this machine's.
+	Platform string
+	// Progress receives "Copying blob ..." lines, or progress bars when it
+	// is a terminal. Nil discards them.
+	Progress io.Writer
+}
+
+// Pull copies an image from a registry into the store and returns the IDs
+// of the images it stored, one per tag pulled. A short name is tried at
+// each unqualified-search registry of registries.conf in turn; when all
+// fail, the error names every attempt. An image already present is still
+// checked against the registry, so a moved tag is followed, and blobs
+// already in the store are not downloaded again. A failed or interrupted
+// pull leaves no image behind; containers/storage discards incomplete
+// layers the next time the store is opened for writing.
+func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]string, error) {
+	sys, err := s.registryContext(opts.RegistryOptions)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyPlatform(sys, opts.Platform); err != nil {
+		return nil, err
+	}
+	name = strings.TrimPrefix(name, "docker://")
+	if name == "" {
+		return nil, fmt.Errorf("empty image name: %w", errdefs.ErrInvalidArg)
+	}
+	if opts.AllTags {
+		return s.pullAllTags(ctx, sys, name, opts)
+	}
+	resolved, err := resolve(sys, name)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, c := range resolved.PullCandidates {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "Trying to pull %s...\n", c.Value)
+		}
+		id, err := s.copyFromRegistry(ctx, sys, c.Value, opts.Progress)
+		if err != nil {
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		// Recording a short-name alias only happens after the user chose
+		// a registry at a prompt; failing to record does not undo the pull.
+		_ = c.Record()
+		return []string{id}, nil
+	}
+	return nil, joinPullErrors(name, errs)
+}
+
+// resolve turns a user's image name into the fully qualified names to try.
+func resolve(sys *types.SystemContext, name string) (*shortnames.Resolved, error) {
+	if _, err := reference.ParseNormalizedNamed(name); err != nil {
+		return nil, fmt.Errorf("parsing reference %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+	}
+	resolved, err := shortnames.Resolve(sys, name)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+	}
+	return resolved, nil
+}
+
+// joinPullErrors makes one line out of the failures of all candidates.
+func joinPullErrors(name string, errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	err := fmt.Errorf("pulling %s: %d candidates failed: %s", name, len(errs), strings.Join(msgs, "; "))
+	for _, e := range errs {
+		if errors.Is(e, errdefs.ErrNotFound) {
+			return fmt.Errorf("%w: %w", err, errdefs.ErrNotFound)
+		}
+	}
+	return err
+}
+
+func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name string, opts PullOptions) ([]string, error) {
+	parsed, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return nil, fmt.Errorf("parsing reference %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+	}
+	_, tagged := parsed.(reference.Tagged)
+	_, digested := parsed.(reference.Digested)
+	if tagged || digested {
+		return nil, fmt.Errorf("%s: --all-tags takes a repository name without a tag or digest: %w", name, errdefs.ErrInvalidArg)
+	}
+	resolved, err := resolve(sys, name)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, c := range resolved.PullCandidates {
+		repo := reference.TrimNamed(c.Value)
+		ref, err := docker.NewReference(reference.TagNameOnly(repo))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		csys := withReadableAuth(sys, repo)
+		tags, err := docker.GetRepositoryTags(ctx, csys, ref)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list tags of %s: %w", repo, err))
+			continue
+		}
+		var ids []string
+		for _, tag := range tags {
+			tagged, err := reference.WithTag(repo, tag)
+			if err != nil {
+				return ids, fmt.Errorf("tag %q of %s: %w", tag, repo, err)
+			}
+			if opts.Progress != nil {
+				fmt.Fprintf(opts.Progress, "Trying to pull %s...\n", tagged)
+			}
+			id, err := s.copyFromRegistry(ctx, sys, tagged, opts.Progress)
+			if err != nil {
+				return ids, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, nil
+	}
+	return nil, joinPullErrors(name, errs)
+}
+
+// copyFromRegistry pulls one fully qualified reference and returns the ID
+// of the stored image.
+func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, named reference.Named, progress io.Writer) (string, error) {
+	srcRef, err := docker.NewReference(named)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w: %w", named, err, errdefs.ErrInvalidArg)
+	}
+	dstRef, err := istorage.Transport.NewStoreReference(s.Store, named, "")
+	if err != nil {
+		return "", fmt.Errorf("storage reference for %s: %w", named, err)
+	}
+	pc, err := PolicyContext()
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = pc.Destroy() }()
+	srcSys := withReadableAuth(sys, named)
+	_, err = copy.Image(ctx, pc, dstRef, srcRef, &copy.Options{
+		SourceCtx:      srcSys,
+		DestinationCtx: s.sys,
+		ReportWriter:   progress,
+	})
+	if err != nil {
+		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))
+	}
+	_, img, err := istorage.ResolveReference(dstRef)
+	if err != nil {
+		return "", fmt.Errorf("find pulled image %s: %w", named, err)
+	}
+	return img.ID, nil
+}
+
+// categorizeRegistryError marks a registry's "no such image" answers as
+// errdefs.ErrNotFound.
+func categorizeRegistryError(err error) error {
+	msg := err.Error()
+	for _, s := range []string{"manifest unknown", "name unknown", "repository name not known", "not found"} {
+		if strings.Contains(msg, s) {
+			return fmt.Errorf("%w: %w", err, errdefs.ErrNotFound)
+		}
+	}
+	return err
+}
+
+// applyPlatform sets the OS, architecture and variant to choose from a
+// multi-platform image.
+func applyPlatform(sys *types.SystemContext, platform string) error {
+	if platform == "" {
+		return nil
+	}
+	parts := strings.Split(platform, "/")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return fmt.Errorf("platform %q: want os/arch[/variant]: %w", platform, errdefs.ErrInvalidArg)
+	}
+	sys.OSChoice, sys.ArchitectureChoice = parts[0], parts[1]
+	if len(parts) == 3 {
+		sys.VariantChoice = parts[2]
+	}
+	return nil
+}
