@@ -169,7 +169,7 @@ func (s *Store) layoutItems(ctx context.Context, dir string) ([]loadItem, error)
 		}
 		var names []string
 		if n := ociRefName(m.Annotations); n != "" {
-			if named, err := LocalName(n); err == nil {
+			if named, err := NormalizeName(n); err == nil {
 				names = append(names, named.String())
 			}
 		}
@@ -271,7 +271,8 @@ const (
 // refused before anything is written to storage. An oci-archive holds only
 // directories and regular files; any link or name leaving the archive root
 // is refused, because containers/image unpacks oci-archives without a
-// chroot.
+// chroot. Every member that is a layer is checked as import checks its
+// tarball (see layerChecker).
 func sniffArchive(file string) (archiveKind, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -296,6 +297,11 @@ func sniffArchive(file string) (archiveKind, error) {
 			return 0, fmt.Errorf("%s: %w", file, tarError(err, entries))
 		}
 		entries++
+		if h.Typeflag == tar.TypeReg {
+			if err := checkIfLayer(tr); err != nil {
+				return 0, fmt.Errorf("%s: layer %s: %w", file, h.Name, err)
+			}
+		}
 		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
 		switch name {
 		case "manifest.json":

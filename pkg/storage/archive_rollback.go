@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"errors"
+
+	cstorage "github.com/containers/storage"
 	"slices"
 
 	digest "github.com/opencontainers/go-digest"
@@ -71,7 +74,11 @@ func (r *rollback) wrote(id string, existed bool, oldNames, names []string) {
 // caller reports.
 func (r *rollback) undo() {
 	for _, id := range r.created {
-		if _, err := r.s.DeleteImage(id, true); err != nil {
+		_, err := r.s.DeleteImage(id, true)
+		if errors.Is(err, cstorage.ErrImageUnknown) || errors.Is(err, cstorage.ErrNotAnImage) {
+			continue // the copy failed before the image was made
+		}
+		if err != nil {
 			logrus.Warnf("remove half-loaded image %s: %v", id, err)
 		}
 	}

@@ -44,7 +44,7 @@ func (s *Store) Import(ctx context.Context, o ImportOptions) (id string, err err
 	}
 	var named reference.Named
 	if o.Reference != "" {
-		if named, err = LocalName(o.Reference); err != nil {
+		if named, err = NormalizeName(o.Reference); err != nil {
 			return "", err
 		}
 	}
@@ -141,8 +141,8 @@ func openImportSource(ctx context.Context, src string, stdin io.Reader) (io.Read
 }
 
 // copyTar decompresses in into out and reads it through as a tar archive,
-// so that a truncated or non-tar input fails here rather than half way
-// into a layer.
+// so that a truncated, non-tar or hostile input (see layerChecker) fails
+// here rather than half way into a layer.
 func copyTar(out io.Writer, in io.Reader) error {
 	r, err := archive.DecompressStream(in)
 	if err != nil {
@@ -152,8 +152,9 @@ func copyTar(out io.Writer, in io.Reader) error {
 	tee := io.TeeReader(r, out)
 	tr := tar.NewReader(tee)
 	entries := 0
+	c := newLayerChecker()
 	for {
-		_, err := tr.Next()
+		h, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
@@ -161,6 +162,9 @@ func copyTar(out io.Writer, in io.Reader) error {
 			return tarError(err, entries)
 		}
 		entries++
+		if err := c.check(h); err != nil {
+			return err
+		}
 	}
 	if entries == 0 {
 		return fmt.Errorf("not a tar archive, or an empty one: %w", errdefs.ErrInvalidArg)

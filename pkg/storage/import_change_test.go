@@ -78,24 +78,3 @@ func TestParseChangesErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestLocalName(t *testing.T) {
-	for in, want := range map[string]string{
-		"busybox":                  "localhost/busybox:latest",
-		"localhost/busybox":        "localhost/busybox:latest",
-		"my/app:1":                 "localhost/my/app:1",
-		"quay.io/a/b":              "quay.io/a/b:latest",
-		"registry:5000/x:tag":      "registry:5000/x:tag",
-		"docker.io/library/alpine": "docker.io/library/alpine:latest",
-	} {
-		got, err := LocalName(in)
-		if err != nil || got.String() != want {
-			t.Errorf("LocalName(%q) = %v, %v; want %s", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "UPPER", "a b", "x:"} {
-		if _, err := LocalName(bad); !errors.Is(err, errdefs.ErrInvalidArg) {
-			t.Errorf("LocalName(%q) = %v, want invalid argument", bad, err)
-		}
-	}
-}
