@@ -101,6 +101,9 @@ func Generate(o Options) (*specs.Spec, error) {
 	if len(o.Args) == 0 {
 		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArg)
 	}
+	if (len(o.UIDMappings) == 0) != (len(o.GIDMappings) == 0) {
+		return nil, fmt.Errorf("a user namespace needs both UID and GID mappings: %w", errdefs.ErrInvalidArg)
+	}
 	if o.ShmSize < 0 {
 		return nil, fmt.Errorf("invalid shm size %d: %w", o.ShmSize, errdefs.ErrInvalidArg)
 	}
@@ -138,7 +141,7 @@ func Generate(o Options) (*specs.Spec, error) {
 			Args:            args,
 			Env:             environment(o),
 			Cwd:             cwd,
-			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
+			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: slices.Clone(caps), Permitted: slices.Clone(caps)},
 			Rlimits:         rlimits,
 			NoNewPrivileges: o.NoNewPrivileges,
 		},
@@ -262,7 +265,7 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 	if h.cgroupMode == cgroups.Unified {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
-	if len(o.UIDMappings) > 0 || len(o.GIDMappings) > 0 {
+	if len(o.UIDMappings) > 0 {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
 	}
 	return ns

@@ -364,6 +364,9 @@ func TestGenerate(t *testing.T) {
 				t.Errorf("sysctls for a foreign network namespace: %v", s.Linux.Sysctl)
 			}
 		}},
+		{name: "UID mappings without GID mappings", opts: with(func(o *Options) {
+			o.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1}}
+		}), wantErr: errdefs.ErrInvalidArg},
 		{name: "no command", opts: with(func(o *Options) { o.Args = nil }), wantErr: errdefs.ErrInvalidArg},
 		{name: "no rootfs", opts: with(func(o *Options) { o.Rootfs = "" }), wantErr: errdefs.ErrInvalidArg},
 	}
