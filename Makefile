@@ -9,7 +9,7 @@ LDFLAGS := -X github.com/pod-engine/pod/pkg/version.GitCommit=$(COMMIT) \
 GOFLAGS_BUILD := -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
 
 # Debian packages pod needs at run time and its tests need.
-DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables \
+DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit \
 	iproute2 ca-certificates
 DEB_BUILD := gcc libc6-dev pkg-config git make
 DEB_TEST := docker-registry busybox-static util-linux procps curl
@@ -18,10 +18,14 @@ DEB_TEST := docker-registry busybox-static util-linux procps curl
 
 all: build
 
-build: bin/pod
+build: bin/pod bin/pod-conmon
 
-bin/pod: $(shell find cmd pkg -name '*.go' 2>/dev/null) go.mod go.sum
+bin/pod: $(shell find cmd pkg -name '*.go' -o -name '*.c' 2>/dev/null) go.mod go.sum
 	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/pod
+
+# pod-conmon runs once per container: static, stripped, no cgo, to stay small.
+bin/pod-conmon: $(shell find cmd/pod-conmon pkg/conmon -name '*.go' 2>/dev/null) go.mod go.sum
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $@ ./cmd/pod-conmon
 
 # deps installs everything a fresh Debian machine lacks to build, run and test pod.
 deps:
@@ -40,6 +44,7 @@ e2e: build
 install: build
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 bin/pod $(DESTDIR)$(BINDIR)/pod
+	install -m 0755 bin/pod-conmon $(DESTDIR)$(BINDIR)/pod-conmon
 
 vet:
 	$(GO) vet -tags "$(TAGS)" ./...

@@ -1,9 +1,13 @@
 package state
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 const bootIDPath = "/proc/sys/kernel/random/boot_id"
@@ -23,4 +27,60 @@ func BootID() (string, error) {
 		return "", fmt.Errorf("read boot id: %s is empty", bootIDPath)
 	}
 	return id, nil
+}
+
+// bootKey is the meta key RecordBoot keeps the boot id under.
+const bootKey = "boot-id"
+
+// RecordBoot records bootID (from BootID) as the boot the DB's run state
+// belongs to. When a different boot id was recorded before, the host has
+// rebooted since and no container process survived: in the same
+// transaction every container left running, paused or stopping is marked
+// exited with PID and MonitorPID 0, ExitCode exitCode and FinishedAt at,
+// and rebooted is true. Containers being removed are left for `rm` to
+// finish. The first record of a boot id is not a reboot.
+//
+// When the boot id is unchanged (every command but the first after a boot)
+// this costs one read. Processes racing through the first command after a
+// reboot mark the containers once: only one of them sees rebooted true.
+func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at time.Time) (rebooted bool, err error) {
+	if prev, ok, err := db.GetMeta(ctx, bootKey); err != nil {
+		return false, err
+	} else if ok && prev == bootID {
+		return false, nil
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		var prev string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, bootKey).Scan(&prev)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			prev = ""
+		case err != nil:
+			return fmt.Errorf("read recorded boot id: %w", err)
+		}
+		if prev == bootID {
+			return nil // another process recorded it meanwhile
+		}
+		if prev != "" {
+			_, err := tx.ExecContext(ctx, `UPDATE containers SET
+				status = ?, pid = 0, monitor_pid = 0, exit_code = ?, finished_at = ?
+				WHERE status IN (?, ?, ?)`,
+				string(StatusExited), exitCode, toNanos(at),
+				string(StatusRunning), string(StatusPaused), string(StatusStopping))
+			if err != nil {
+				return fmt.Errorf("mark containers exited after reboot: %w", err)
+			}
+			rebooted = true
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, bootKey, bootID)
+		if err != nil {
+			return fmt.Errorf("record boot id: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return rebooted, nil
 }

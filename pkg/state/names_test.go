@@ -85,16 +85,3 @@ func TestRandomName(t *testing.T) {
 		t.Errorf("200 RandomName calls gave only %d distinct names", len(seen))
 	}
 }
-
-func TestBootID(t *testing.T) {
-	a, err := BootID()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(a) {
-		t.Errorf("BootID() = %q; want a UUID", a)
-	}
-	if b, _ := BootID(); b != a {
-		t.Errorf("BootID() changed within one boot: %q, %q", a, b)
-	}
-}

@@ -1,0 +1,163 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// Runtime runs one OCI runtime binary (runc or crun; they share the
+// command line this package uses) against one state directory.
+type Runtime struct {
+	Path string // the runtime binary
+	// StateDir is passed as --root: it keeps pod's containers apart from
+	// those of other users of the same runtime, and lives under the run
+	// root so a reboot empties it.
+	StateDir string
+}
+
+// New returns a driver for the runtime binary at path.
+func New(path, stateDir string) *Runtime {
+	return &Runtime{Path: path, StateDir: stateDir}
+}
+
+// Name is the runtime's name ("runc", "crun"), from its binary.
+func (r *Runtime) Name() string { return filepath.Base(r.Path) }
+
+// globalArgs come before every verb: the state directory, and JSON logs
+// on stderr so that ErrorMessage finds the runtime's own message.
+func (r *Runtime) globalArgs() []string {
+	return []string{r.Path, "--root", r.StateDir, "--log-format", "json"}
+}
+
+// CreateArgs returns the full argv (argv[0] is Path) of `create` for the
+// monitor to exec. consoleSocket "" means no terminal: the container then
+// inherits the runtime's stdin, stdout and stderr, so on failure the
+// runtime's error appears on the stderr the monitor holds, and
+// ErrorMessage extracts it.
+func (r *Runtime) CreateArgs(id, bundle, pidFile, consoleSocket string) []string {
+	args := append(r.globalArgs(), "create", "--bundle", bundle, "--pid-file", pidFile)
+	if consoleSocket != "" {
+		args = append(args, "--console-socket", consoleSocket)
+	}
+	return append(args, id)
+}
+
+// Start runs the user process of a created container.
+func (r *Runtime) Start(ctx context.Context, id string) error {
+	_, err := r.run(ctx, "start", id)
+	return err
+}
+
+// Kill sends sig to the container's init process, or to all its processes
+// when all is set.
+func (r *Runtime) Kill(ctx context.Context, id string, sig unix.Signal, all bool) error {
+	args := []string{"kill"}
+	if all {
+		args = append(args, "--all")
+	}
+	_, err := r.run(ctx, append(args, id, strconv.Itoa(int(sig)))...)
+	return err
+}
+
+// Delete removes the runtime's record of the container; force kills it
+// first if it runs. A container the runtime does not know is not an error,
+// so cleanup can be repeated.
+func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
+	args := []string{"delete"}
+	if force {
+		args = append(args, "--force")
+	}
+	_, err := r.run(ctx, append(args, id)...)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// State returns the runtime's view of the container (status "created",
+// "running", "paused" or "stopped", and the init PID). A container the
+// runtime does not know is an error wrapping errdefs.ErrNotFound.
+func (r *Runtime) State(ctx context.Context, id string) (*specs.State, error) {
+	out, err := r.run(ctx, "state", id)
+	if err != nil {
+		return nil, err
+	}
+	var st specs.State
+	if err := json.Unmarshal(out, &st); err != nil {
+		return nil, fmt.Errorf("%s state %s: decode %q: %w", r.Name(), id, out, err)
+	}
+	return &st, nil
+}
+
+// Pause freezes every process of the container.
+func (r *Runtime) Pause(ctx context.Context, id string) error {
+	_, err := r.run(ctx, "pause", id)
+	return err
+}
+
+// Resume thaws a paused container.
+func (r *Runtime) Resume(ctx context.Context, id string) error {
+	_, err := r.run(ctx, "resume", id)
+	return err
+}
+
+// run executes a runtime verb and returns its stdout. A failure carries the
+// runtime's own message, categorised: an unknown container wraps
+// errdefs.ErrNotFound, one in the wrong state errdefs.ErrConflict.
+func (r *Runtime) run(ctx context.Context, args ...string) ([]byte, error) {
+	argv := append(r.globalArgs(), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err == nil {
+		return stdout.Bytes(), nil
+	}
+	what := r.Name() + " " + strings.Join(args, " ")
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+	msg := ErrorMessage(stderr.Bytes())
+	if msg == "" {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if kind := classify(msg); kind != nil {
+		return nil, fmt.Errorf("%s: %s: %w", what, msg, kind)
+	}
+	return nil, fmt.Errorf("%s: %s", what, msg)
+}
+
+// classify maps runc's and crun's wording to an error category.
+func classify(msg string) error {
+	m := strings.ToLower(msg)
+	switch {
+	// runc: `container "x" does not exist`; crun: "error opening file
+	// `/run/crun/x/status`: No such file or directory".
+	case strings.Contains(m, "does not exist"),
+		strings.Contains(m, "/status`: no such file or directory"),
+		strings.Contains(m, "container not found"):
+		return errdefs.ErrNotFound
+	// runc: "container not running", "cannot kill a stopped container",
+	// "cannot start an already running container"; crun: "container `x`
+	// is not running", "is already running".
+	case strings.Contains(m, "not running"),
+		strings.Contains(m, "stopped container"),
+		strings.Contains(m, "already running"),
+		strings.Contains(m, "not paused"),
+		strings.Contains(m, "already paused"):
+		return errdefs.ErrConflict
+	}
+	return nil
+}
