@@ -4,10 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -446,5 +450,50 @@ func assertNoTempFiles(t *testing.T, e *Env) {
 			t.Errorf("temporary file left behind: %s", p)
 		}
 		return nil
+	})
+}
+
+// TestArchiveTerminal checks that save will not write an archive to a
+// terminal, nor load read one from it (script(1) gives pod a terminal).
+func TestArchiveTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for args, want := range map[string]string{
+			"save " + suite.images.Busybox: "Error: refusing to save to terminal. Use -o flag or redirect",
+			"load":                         "Error: cannot read from terminal, use command-line redirection or the --input flag",
+		} {
+			cmd := e.Command(context.Background(), strings.Fields(args)...)
+			line := strings.Join(cmd.Args, " ")
+			cmd.Path, cmd.Args = script, []string{"script", "-qec", line, "/dev/null"}
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 125 || !strings.Contains(string(out), want) {
+				t.Errorf("pod %s on a terminal: %v, output %q; want exit 125 and %q", args, err, out, want)
+			}
+		}
+	})
+}
+
+// TestImportURL imports a root filesystem served over http.
+func TestImportURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/rootfs.tar" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, suite.images.RootfsTar)
+	}))
+	defer srv.Close()
+	forEachUser(t, func(t *testing.T, e *Env) {
+		r := e.MustPod("import", "-q", srv.URL+"/rootfs.tar", "fromurl")
+		id := strings.TrimPrefix(strings.TrimSpace(r.Stdout), "sha256:")
+		if got := inspectID(t, e, "localhost/fromurl:latest"); got != id {
+			t.Errorf("imported %s, inspect says %s", id, got)
+		}
+		e.Pod("import", srv.URL+"/missing.tar").Fails(t, 125, "404 Not Found")
+		assertNoTempFiles(t, e)
 	})
 }
