@@ -400,6 +400,7 @@ func TestArchiveBadInput(t *testing.T) {
 		if got := loaded(t, e.MustPod("load", "-q", "-i", e.WriteFile("one.tar", two))); len(got) != 1 || got[0] != "localhost/first:1" {
 			t.Errorf("hand-made archive loaded as %q", got)
 		}
+		e.MustPod("rmi", "localhost/first:1")
 
 		// An oci-archive with a link in it is refused before unpacking.
 		oci := hostileTar(t, []hostileEntry{
@@ -410,6 +411,24 @@ func TestArchiveBadInput(t *testing.T) {
 		})
 		e.Pod("load", "-i", e.WriteFile("oci.tar", oci)).Fails(t, 125, "is a link or leaves the archive")
 		assertCanary(t, canary)
+
+		// An OCI layout directory whose layer climbs out.
+		layout := e.Path("layout")
+		if err := os.MkdirAll(filepath.Join(layout, "blobs", "sha256"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bad := hostileTar(t, hostile["dotdot"])
+		for name, body := range map[string][]byte{
+			"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`),
+			"index.json": []byte(`{"schemaVersion":2,"manifests":[]}`),
+			"blobs/sha256/" + fmt.Sprintf("%x", sha256.Sum256(bad)): bad,
+		} {
+			if err := os.WriteFile(filepath.Join(layout, name), body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Pod("load", "-i", layout).Fails(t, 125, "leaves the layer")
+		assertStoreEmpty(t, e, canary)
 	})
 }
 
