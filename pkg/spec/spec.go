@@ -136,7 +136,7 @@ func Generate(o Options) (*specs.Spec, error) {
 			User: specs.User{
 				UID:            o.User.UID,
 				GID:            o.User.GID,
-				AdditionalGids: slices.Clone(o.User.AdditionalGids),
+				AdditionalGids: groups(o.User),
 			},
 			Args:            args,
 			Env:             environment(o),
@@ -214,6 +214,18 @@ func probeHost(o Options) host {
 	h.cgroupsUsable = !h.userns || h.cgroupMode == cgroups.Unified
 	h.gid5Mapped = !h.userns || gidMapped(o, engineUserNS, 5)
 	return h
+}
+
+// groups lists the primary group first among the supplementary ones, as
+// Docker (through containerd) does: `id` then shows it in groups=.
+func groups(u User) []uint32 {
+	gids := []uint32{u.GID}
+	for _, g := range u.AdditionalGids {
+		if !slices.Contains(gids, g) {
+			gids = append(gids, g)
+		}
+	}
+	return gids
 }
 
 // environment returns Docker's defaults (PATH, HOSTNAME, TERM) overridden
