@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	cstorage "github.com/containers/storage"
+	stypes "github.com/containers/storage/types"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -154,3 +156,21 @@ func (p *stallingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func isBlobPath(path string) bool { return strings.Contains(path, "/blobs/") }
+
+// storageContainer makes a container record in e's storage from image id,
+// the way the container commands do, so image commands see the image in
+// use. Root Envs only: the test process is not in the rootless user
+// namespace.
+func storageContainer(t *testing.T, e *Env, imageID string) string {
+	t.Helper()
+	st, err := cstorage.GetStore(stypes.StoreOptions{GraphRoot: e.Root, RunRoot: e.RunRoot, GraphDriverName: "overlay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = st.Shutdown(true) }()
+	c, err := st.CreateContainer("", nil, imageID, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}

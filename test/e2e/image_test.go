@@ -52,6 +52,14 @@ func TestPull(t *testing.T) {
 		if r.Stderr != "" || strings.TrimSpace(r.Stdout) != id {
 			t.Errorf("pull -q multi: stdout %q stderr %q, want %s", r.Stdout, r.Stderr, id)
 		}
+		// An auth file the user may not read means "no credentials".
+		if e.Rootless() && os.Geteuid() == 0 {
+			p := e.Path("root-only-auth.json")
+			if err := os.WriteFile(p, []byte(`{"auths":{}}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e.MustPod("pull", "-q", "--authfile", p, suite.images.Busybox)
+		}
 	})
 }
 
@@ -503,6 +511,34 @@ func TestImageBadInput(t *testing.T) {
 		e.Pod("image", "prune", "-f", "--filter", "dangling=true").Fails(t, 125, "invalid filter")
 		if r := e.MustPod("images", "-q", "-a"); r.Stdout != "" {
 			t.Errorf("images after failed commands: %q", r.Stdout)
+		}
+	})
+}
+
+// TestRmiInUse: an image a container uses is refused (exit 2) and kept by
+// prune, unless forced.
+func TestRmiInUse(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		id := pulledID(t, e, suite.images.Busybox)
+		ctr := storageContainer(t, e, id)
+		e.Pod("rmi", "busybox").Fails(t, 2, "image used by "+ctr+": image is in use by a container")
+		e.MustPod("image", "exists", id)
+		r := e.MustPod("images", "--format", "{{.ID}} {{.Containers}}")
+		if strings.TrimSpace(r.Stdout) != id[:12]+" 1" {
+			t.Errorf("images Containers: %q", r.Stdout)
+		}
+		r = e.MustPod("image", "prune", "-a", "-f")
+		if strings.TrimSpace(r.Stdout) != "" {
+			t.Errorf("prune removed an image in use: %q", r.Stdout)
+		}
+		// An unknown image next to an image in use: exit 2 wins.
+		e.Pod("rmi", "nosuchimage", id).Fails(t, 2, "image is in use")
+		r = e.MustPod("rmi", "-f", "busybox")
+		if !strings.Contains(r.Stdout, "Deleted: "+id) {
+			t.Errorf("rmi -f: %q", r.Stdout)
+		}
+		if e.Pod("image", "exists", id).Code != 1 {
+			t.Errorf("image survived rmi -f")
 		}
 	})
 }
