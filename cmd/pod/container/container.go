@@ -16,5 +16,5 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	return []*cobra.Command{group}
+	return append([]*cobra.Command{group}, addViewCommands(g, group)...)
 }
