@@ -20,7 +20,7 @@ all: build
 
 build: bin/pod
 
-bin/pod: $(shell find cmd pkg -name '*.go' 2>/dev/null) go.mod go.sum
+bin/pod: $(shell find cmd pkg -name '*.go' -o -name '*.c' 2>/dev/null) go.mod go.sum
 	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/pod
 
 # deps installs everything a fresh Debian machine lacks to build, run and test pod.

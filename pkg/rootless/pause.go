@@ -20,6 +20,8 @@ import (
 // checks /proc/PID/cmdline against it before joining.
 const PauseName = "pod-pause"
 
+const pauseReadyEnv = "_POD_PAUSE_READY_FD"
+
 // RuntimeDir is the user's runtime directory: $XDG_RUNTIME_DIR, else
 // /run/user/UID when it is the user's own, else /tmp/pod-run-UID, created
 // with mode 0700 and refused unless it belongs to the user and no one else
@@ -101,12 +103,27 @@ func ensurePause(dir string, u *user.User) error {
 	cmd.Setsid = true
 	cmd.Dir = "/"
 	// The pause process must not try to join a stale pause of its own.
-	cmd.Env = append(os.Environ(), "_POD_NO_JOIN=1")
-	if err := cmd.Start(); err != nil {
+	cmd.Env = append(os.Environ(), "_POD_NO_JOIN=1", pauseReadyEnv+"=3")
+	// The child unshares its mount namespace only after its ID maps are
+	// written, so Start returns too early to join it: wait for the pause
+	// process itself to say it runs.
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer ready.Close()
+	cmd.ExtraFiles = []*os.File{readyW}
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
 		return fmt.Errorf("start the pause process (newuidmap/newgidmap with the ranges of /etc/subuid and /etc/subgid): %w", err)
 	}
 	pid := cmd.Process.Pid
 	_ = cmd.Process.Release()
+	if n, _ := ready.Read(make([]byte, 1)); n != 1 {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("the pause process %d exited before it was ready", pid)
+	}
 	tmp := pausePidFile(dir) + ".tmp"
 	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o600); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)
@@ -148,6 +165,11 @@ func stack(own uint32, ranges []specs.LinuxIDMapping) []specs.LinuxIDMapping {
 // PauseMain is the body of the pause process: it holds the namespaces and
 // sleeps until killed.
 func PauseMain() {
+	if fd, err := strconv.Atoi(os.Getenv(pauseReadyEnv)); err == nil {
+		f := os.NewFile(uintptr(fd), "ready")
+		_, _ = f.Write([]byte{1})
+		f.Close()
+	}
 	// Only SIGTERM and SIGKILL end it, not a terminal's hangup or interrupt.
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGQUIT)
 	for {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -42,6 +43,286 @@ func TestPull(t *testing.T) {
 		r = e.MustPod("pull", "-q", "multi")
 		if r.Stderr != "" || strings.TrimSpace(r.Stdout) != id {
 			t.Errorf("pull -q multi: stdout %q stderr %q, want %s", r.Stdout, r.Stderr, id)
+		}
+	})
+}
+
+// TestImagesList checks `pod images` columns, -q, --digests, --no-trunc,
+// --filter and --format.
+func TestImagesList(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		bb := pulledID(t, e, suite.images.Busybox)
+		multi := pulledID(t, e, suite.images.Multi)
+		e.MustPod("tag", bb, "mybox:v1")
+
+		r := e.MustPod("images")
+		lines := r.Lines()
+		if len(lines) != 4 {
+			t.Fatalf("images: want header and 3 rows:\n%s", r.Stdout)
+		}
+		if f := strings.Fields(lines[0]); strings.Join(f, " ") != "REPOSITORY TAG IMAGE ID CREATED SIZE" {
+			t.Errorf("header %q", lines[0])
+		}
+		reg := suite.registry.Addr
+		var sawBusybox, sawMybox bool
+		for _, l := range lines[1:] {
+			f := strings.Fields(l)
+			switch {
+			case f[0] == reg+"/busybox" && f[1] == "latest":
+				sawBusybox = true
+				if f[2] != bb[:12] {
+					t.Errorf("busybox row ID %q, want %q", f[2], bb[:12])
+				}
+				// Test images were made on 2024-01-01.
+				if !strings.Contains(l, "years ago") || !regexp.MustCompile(`\d+(\.\d+)? [kMG]?B$`).MatchString(l) {
+					t.Errorf("busybox row lacks created or size: %q", l)
+				}
+			case f[0] == "localhost/mybox" && f[1] == "v1":
+				sawMybox = true
+			}
+		}
+		if !sawBusybox || !sawMybox {
+			t.Errorf("images lacks busybox or mybox rows:\n%s", r.Stdout)
+		}
+
+		// -q prints each ID once.
+		r = e.MustPod("images", "-q")
+		if got := r.Lines(); len(got) != 2 {
+			t.Errorf("images -q: %q", got)
+		}
+		r = e.MustPod("images", "-q", "--no-trunc")
+		for _, l := range r.Lines() {
+			if l != "sha256:"+bb && l != "sha256:"+multi {
+				t.Errorf("images -q --no-trunc: %q", l)
+			}
+		}
+
+		// --digests adds a DIGEST column with the manifest digest.
+		r = e.MustPod("images", "--digests", reg+"/busybox")
+		if !strings.Contains(r.Lines()[0], "DIGEST") || !strings.Contains(r.Stdout, "sha256:") {
+			t.Errorf("images --digests:\n%s", r.Stdout)
+		}
+
+		// Filters.
+		check := func(want []string, args ...string) {
+			t.Helper()
+			r := e.MustPod(append([]string{"images", "--format", "{{.Repository}}:{{.Tag}}"}, args...)...)
+			got := strings.Join(r.Lines(), ",")
+			if got != strings.Join(want, ",") {
+				t.Errorf("images %v = %q, want %q", args, got, strings.Join(want, ","))
+			}
+		}
+		check([]string{reg + "/multi:latest"}, "--filter", "label=org.example.role=test")
+		check([]string{reg + "/multi:latest"}, "--filter", "label=org.example.role")
+		check(nil, "--filter", "label=org.example.role=other")
+		check([]string{"localhost/mybox:v1"}, "--filter", "reference=mybox")
+		check([]string{reg + "/busybox:latest"}, "--filter", "reference=*/busybox:latest")
+		check(nil, "--filter", "dangling=true")
+		check(nil, "--filter", "since="+bb[:12])
+		e.Pod("images", "--filter", "colour=red").Fails(t, 125, "invalid filter")
+
+		// table and json formats.
+		r = e.MustPod("images", "--format", "table {{.ID}} {{.Repository}}", "--filter", "reference=multi")
+		if l := r.Lines(); len(l) != 2 || l[0] != "IMAGE ID REPOSITORY" || l[1] != multi[:12]+" "+reg+"/multi" {
+			t.Errorf("table format:\n%s", r.Stdout)
+		}
+		r = e.MustPod("images", "--format", "json")
+		var list []struct {
+			Id       string
+			RepoTags []string
+			Labels   map[string]string
+			Size     int64
+			Digest   string
+		}
+		if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || len(list) != 2 {
+			t.Fatalf("images --format json: %v\n%s", err, r.Stdout)
+		}
+		for _, im := range list {
+			if im.Id == multi && im.Labels["org.example.role"] != "test" {
+				t.Errorf("json labels of multi: %v", im.Labels)
+			}
+			if im.Size <= 0 || !strings.HasPrefix(im.Digest, "sha256:") {
+				t.Errorf("json entry %+v", im)
+			}
+		}
+		// image ls and image list are the same command.
+		if a, b := e.MustPod("image", "ls", "-q").Stdout, e.MustPod("image", "list", "-q").Stdout; a != b || a != e.MustPod("images", "-q").Stdout {
+			t.Errorf("image ls / list / images differ")
+		}
+	})
+}
+
+func TestImageInspectHistory(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		id := pulledID(t, e, suite.images.Multi)
+		r := e.MustPod("image", "inspect", suite.images.Multi)
+		var ii []struct {
+			Id           string
+			Digest       string
+			RepoTags     []string
+			RepoDigests  []string
+			Created      string
+			Architecture string
+			Os           string
+			Size         int64
+			Config       struct {
+				Env        []string
+				WorkingDir string
+				Labels     map[string]string
+			}
+			RootFS struct {
+				Type   string
+				Layers []string
+			}
+			History      []struct{ CreatedBy string }
+			Labels       map[string]string
+			ManifestType string
+		}
+		if err := json.Unmarshal([]byte(r.Stdout), &ii); err != nil || len(ii) != 1 {
+			t.Fatalf("inspect: %v\n%s", err, r.Stdout)
+		}
+		got := ii[0]
+		if got.Id != id || got.Os != "linux" || got.Architecture != goarch() || got.Size <= 0 {
+			t.Errorf("inspect: %+v", got)
+		}
+		if len(got.RepoTags) != 1 || got.RepoTags[0] != suite.images.Multi {
+			t.Errorf("RepoTags %v", got.RepoTags)
+		}
+		if len(got.RepoDigests) != 1 || got.RepoDigests[0] != suite.registry.Addr+"/multi@"+got.Digest {
+			t.Errorf("RepoDigests %v, digest %s", got.RepoDigests, got.Digest)
+		}
+		if got.Config.WorkingDir != "/data" || got.Labels["org.example.role"] != "test" || len(got.RootFS.Layers) != 3 || len(got.History) != 3 {
+			t.Errorf("inspect config: %+v", got)
+		}
+		if !strings.HasPrefix(got.Created, "2024-01-01T00:00:00") || got.ManifestType != "application/vnd.oci.image.manifest.v1+json" {
+			t.Errorf("Created %q ManifestType %q", got.Created, got.ManifestType)
+		}
+		r = e.MustPod("image", "inspect", "--format", "{{.Id}} {{.Config.WorkingDir}}", "multi")
+		if strings.TrimSpace(r.Stdout) != id+" /data" {
+			t.Errorf("inspect --format: %q", r.Stdout)
+		}
+		e.Pod("image", "inspect", "nosuchimage").Fails(t, 125, "nosuchimage")
+
+		// history: newest step first, the image's ID on it, sizes per layer.
+		r = e.MustPod("history", "multi")
+		lines := r.Lines()
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], "IMAGE") || !strings.Contains(lines[0], "CREATED BY") || !strings.Contains(lines[0], "COMMENT") {
+			t.Fatalf("history:\n%s", r.Stdout)
+		}
+		if !strings.HasPrefix(lines[1], id[:12]) || !strings.Contains(lines[1], "test layer 3") || !strings.Contains(lines[1], "MB") {
+			t.Errorf("history top row %q", lines[1])
+		}
+		if !strings.HasPrefix(lines[3], "<missing>") || !strings.Contains(lines[3], "test layer 1") {
+			t.Errorf("history base row %q", lines[3])
+		}
+		r = e.MustPod("history", "-q", "--no-trunc", "multi")
+		if l := r.Lines(); len(l) != 3 || l[0] != "sha256:"+id || l[1] != "<missing>" {
+			t.Errorf("history -q: %q", l)
+		}
+		r = e.MustPod("history", "--format", "{{.CreatedBy}}", "multi")
+		if strings.Join(r.Lines(), ",") != "test layer 3,test layer 2,test layer 1" {
+			t.Errorf("history --format: %q", r.Stdout)
+		}
+	})
+}
+
+func TestTagUntagExists(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		id := pulledID(t, e, suite.images.Busybox)
+		e.MustPod("tag", "busybox:latest", "one", "example.org/two:x")
+		e.MustPod("image", "exists", "localhost/one:latest")
+		e.MustPod("image", "exists", "one")
+		e.MustPod("image", "exists", "example.org/two:x")
+		e.MustPod("image", "exists", id[:12])
+		if r := e.Pod("image", "exists", "nosuchimage"); r.Code != 1 || r.Stderr != "" {
+			t.Errorf("exists nosuchimage: exit %d stderr %q", r.Code, r.Stderr)
+		}
+		e.Pod("tag", id, "Bad Name").Fails(t, 125, "invalid reference format")
+		e.Pod("tag", "nosuchimage", "x").Fails(t, 125, "nosuchimage")
+
+		e.MustPod("untag", id, "one")
+		if e.Pod("image", "exists", "one").Code != 1 {
+			t.Errorf("one still exists after untag")
+		}
+		e.Pod("untag", id, "one").Fails(t, 125, "not known")
+		e.MustPod("untag", id)
+		r := e.MustPod("images", "--format", "{{.Repository}} {{.Tag}} {{.ID}}")
+		if strings.TrimSpace(r.Stdout) != "<none> <none> "+id[:12] {
+			t.Errorf("after untag all: %q", r.Stdout)
+		}
+		r = e.MustPod("images", "-q", "--filter", "dangling=true")
+		if strings.TrimSpace(r.Stdout) != id[:12] {
+			t.Errorf("dangling filter: %q", r.Stdout)
+		}
+	})
+}
+
+func TestRmi(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		bb := pulledID(t, e, suite.images.Busybox)
+		multi := pulledID(t, e, suite.images.Multi)
+		e.MustPod("tag", bb, "other")
+
+		// A name of several only loses that name.
+		r := e.MustPod("rmi", "other")
+		if strings.TrimSpace(r.Stdout) != "Untagged: localhost/other:latest" {
+			t.Errorf("rmi other: %q", r.Stdout)
+		}
+		e.MustPod("image", "exists", bb)
+		// The last name removes the image.
+		r = e.MustPod("rmi", suite.images.Busybox)
+		if want := "Untagged: " + suite.images.Busybox + "\nDeleted: " + bb + "\n"; r.Stdout != want {
+			t.Errorf("rmi busybox: %q, want %q", r.Stdout, want)
+		}
+		if e.Pod("image", "exists", bb).Code != 1 {
+			t.Errorf("busybox still exists")
+		}
+		e.Pod("rmi", "nosuchimage").Fails(t, 1, "nosuchimage: image not known")
+
+		// -a removes everything.
+		pulledID(t, e, suite.images.Busybox)
+		r = e.MustPod("image", "rm", "-a")
+		if !strings.Contains(r.Stdout, "Deleted: "+multi) || !strings.Contains(r.Stdout, "Deleted: "+bb) {
+			t.Errorf("rmi -a: %q", r.Stdout)
+		}
+		if r := e.MustPod("images", "-q"); r.Stdout != "" {
+			t.Errorf("images after rmi -a: %q", r.Stdout)
+		}
+		e.Pod("rmi", "-a", "x").Fails(t, 125, "--all")
+	})
+}
+
+func TestImagePrune(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		bb := pulledID(t, e, suite.images.Busybox)
+		multi := pulledID(t, e, suite.images.Multi)
+		e.MustPod("untag", bb)
+
+		// Without -f it asks, and "n" keeps everything.
+		r := e.PodStdin(strings.NewReader("n\n"), "image", "prune")
+		r.Success(t)
+		if !strings.Contains(r.Stdout, "Are you sure you want to continue? [y/N]") {
+			t.Errorf("prune prompt: %q", r.Stdout)
+		}
+		e.MustPod("image", "exists", bb)
+		// "y" prunes the dangling one only.
+		r = e.PodStdin(strings.NewReader("y\n"), "image", "prune")
+		r.Success(t)
+		if !strings.Contains(r.Stdout, bb) || strings.Contains(r.Stdout, multi) {
+			t.Errorf("prune: %q", r.Stdout)
+		}
+		e.MustPod("image", "exists", multi)
+		if e.Pod("image", "exists", bb).Code != 1 {
+			t.Errorf("dangling image survived prune")
+		}
+		// A label filter that matches nothing keeps it; -a -f removes it.
+		r = e.MustPod("image", "prune", "-a", "-f", "--filter", "label=org.example.role=other")
+		if strings.TrimSpace(r.Stdout) != "" {
+			t.Errorf("prune with non-matching filter removed %q", r.Stdout)
+		}
+		r = e.MustPod("image", "prune", "-a", "-f")
+		if strings.TrimSpace(r.Stdout) != multi {
+			t.Errorf("prune -a -f: %q", r.Stdout)
 		}
 	})
 }

@@ -72,3 +72,25 @@ func TestRootlessNoXDGRuntimeDir(t *testing.T) {
 		_ = unix.Kill(pid, unix.SIGKILL)
 	}
 }
+
+func TestUnshare(t *testing.T) {
+	if suite.rootless == "" {
+		t.Skip("no rootless user")
+	}
+	e := NewEnv(t, true)
+	r := e.MustPod("unshare", "sh", "-c", "id -u; echo $CONTAINERS_GRAPHROOT; cat /proc/self/uid_map")
+	lines := r.Lines()
+	if len(lines) < 3 || lines[0] != "0" || lines[1] != e.Root {
+		t.Fatalf("unshare output %q: want uid 0 and the graph root", r.Stdout)
+	}
+	if f := strings.Fields(lines[2]); len(f) != 3 || f[1] != itoa(e.uid) {
+		t.Fatalf("uid_map %q does not map root to the user %d", lines[2], e.uid)
+	}
+	if r := e.Pod("unshare", "sh", "-c", "exit 7"); r.Code != 7 {
+		t.Fatalf("unshare exit code %d, want 7", r.Code)
+	}
+	e.Pod("unshare", "no-such-command").Fails(t, 127, "no-such-command: command not found")
+	if suite.rootful {
+		NewEnv(t, false).Pod("unshare", "id").Fails(t, 125, "please use unshare with rootless")
+	}
+}

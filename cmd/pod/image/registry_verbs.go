@@ -5,5 +5,13 @@ package image
 func registryVerbs() []verb {
 	return []verb{
 		{top: "pull", new: newPullCommand},
+		{top: "images", new: newListCommand},
+		{new: newInspectCommand},
+		{top: "history", new: newHistoryCommand},
+		{top: "tag", new: newTagCommand},
+		{top: "untag", new: newUntagCommand},
+		{top: "rmi", new: newRemoveCommand},
+		{new: newPruneCommand},
+		{new: newExistsCommand},
 	}
 }

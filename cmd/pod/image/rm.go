@@ -1,0 +1,121 @@
+package image
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// Exit codes of rmi, as podman documents them.
+const (
+	rmiExitNotFound = 1 // an image did not exist, and nothing else failed
+	rmiExitInUse    = 2 // an image is used by a container
+)
+
+func newRemoveCommand(g *cli.Globals) *cobra.Command {
+	var opts engine.RemoveImagesOptions
+	c := &cobra.Command{
+		Use:     "rm [options] IMAGE [IMAGE...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove local images",
+		Long: "Remove local images. An image named by one of several names only loses that name.\n" +
+			"An image a container uses is refused unless --force, which removes those containers too.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && !opts.All {
+				return errors.New("requires at least one image name or ID, or --all")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.Open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			rep, errs := rt.RemoveImages(cmd.Context(), args, opts)
+			for _, n := range rep.Untagged {
+				fmt.Fprintln(g.Stdout, "Untagged:", n)
+			}
+			for _, id := range rep.Deleted {
+				fmt.Fprintln(g.Stdout, "Deleted:", id)
+			}
+			return rmiError(g, errs)
+		},
+	}
+	f := c.Flags()
+	f.BoolVarP(&opts.Force, "force", "f", false, "remove the containers using the images too")
+	f.BoolVarP(&opts.All, "all", "a", false, "remove all images")
+	return c
+}
+
+// rmiError prints all errors and picks podman's exit code: 2 when an image
+// is in use, 1 when every failure was a missing image, else 125.
+func rmiError(g *cli.Globals, errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	code := rmiExitNotFound
+	for _, e := range errs {
+		switch {
+		case errors.Is(e, errdefs.ErrConflict):
+			code = rmiExitInUse
+		case errors.Is(e, errdefs.ErrNotFound):
+		default:
+			if code != rmiExitInUse {
+				code = cli.ExitEngine
+			}
+		}
+	}
+	if err := reportErrors(g, errs); err != nil {
+		return &cli.ExitError{Code: code, Err: err}
+	}
+	return nil
+}
+
+func newPruneCommand(g *cli.Globals) *cobra.Command {
+	var (
+		opts  engine.PruneImagesOptions
+		force bool
+	)
+	c := &cobra.Command{
+		Use:   "prune [options]",
+		Short: "Remove unused images",
+		Long:  "Remove dangling images (with --all, every image no container uses). Asks first unless --force.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !force {
+				what := "all dangling images"
+				if opts.All {
+					what = "all images without at least one container associated with them"
+				}
+				fmt.Fprintf(g.Stdout, "WARNING! This command removes %s.\nAre you sure you want to continue? [y/N] ", what)
+				answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					return nil
+				}
+			}
+			rt, err := g.Open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			removed, err := rt.PruneImages(cmd.Context(), opts)
+			for _, id := range removed {
+				fmt.Fprintln(g.Stdout, id)
+			}
+			return err
+		},
+	}
+	f := c.Flags()
+	f.BoolVarP(&opts.All, "all", "a", false, "remove every image no container uses, not only dangling ones")
+	f.BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
+	f.StringArrayVar(&opts.Filters, "filter", nil, "remove only matching images (label=KEY[=VALUE], until=TIME)")
+	return c
+}

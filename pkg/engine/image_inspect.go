@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// ImageInspect is what `pod image inspect` prints for one image, in the
+// shape podman prints it.
+type ImageInspect struct {
+	ID           string            `json:"Id"`
+	Digest       string            `json:"Digest"`
+	RepoTags     []string          `json:"RepoTags"`
+	RepoDigests  []string          `json:"RepoDigests"`
+	Parent       string            `json:"Parent"`
+	Comment      string            `json:"Comment"`
+	Created      *time.Time        `json:"Created,omitempty"`
+	Config       *v1.ImageConfig   `json:"Config"`
+	Version      string            `json:"Version"`
+	Author       string            `json:"Author"`
+	Architecture string            `json:"Architecture"`
+	Os           string            `json:"Os"`
+	Variant      string            `json:"Variant,omitempty"`
+	Size         int64             `json:"Size"`
+	VirtualSize  int64             `json:"VirtualSize"`
+	GraphDriver  GraphDriverData   `json:"GraphDriver"`
+	RootFS       ImageRootFS       `json:"RootFS"`
+	Labels       map[string]string `json:"Labels"`
+	Annotations  map[string]string `json:"Annotations"`
+	ManifestType string            `json:"ManifestType"`
+	User         string            `json:"User"`
+	History      []v1.History      `json:"History"`
+	NamesHistory []string          `json:"NamesHistory"`
+}
+
+// GraphDriverData names the storage driver and its data for the image's
+// top layer.
+type GraphDriverData struct {
+	Name string            `json:"Name"`
+	Data map[string]string `json:"Data"`
+}
+
+// ImageRootFS lists the uncompressed digests of the image's layers.
+type ImageRootFS struct {
+	Type   string          `json:"Type"`
+	Layers []digest.Digest `json:"Layers"`
+}
+
+// InspectImage describes a local image found by name or (short) ID. The
+// error wraps errdefs.ErrNotFound when there is no such image.
+func (r *Runtime) InspectImage(ctx context.Context, nameOrID string) (*ImageInspect, error) {
+	img, err := r.store.LookupImage(nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	data, err := r.store.ImageData(ctx, img.ID)
+	if err != nil {
+		return nil, err
+	}
+	size, err := r.store.ImageSize(img.ID)
+	if err != nil {
+		return nil, fmt.Errorf("size of image %s: %w", img.ID, err)
+	}
+	cfg := data.Config
+	out := &ImageInspect{
+		ID:           img.ID,
+		Digest:       img.Digest.String(),
+		RepoTags:     nonNil(img.Names),
+		RepoDigests:  nonNil(repoDigests(img)),
+		Created:      cfg.Created,
+		Config:       &cfg.Config,
+		Author:       cfg.Author,
+		Architecture: cfg.Architecture,
+		Os:           cfg.OS,
+		Variant:      cfg.Variant,
+		Size:         size,
+		VirtualSize:  size,
+		GraphDriver:  GraphDriverData{Name: r.store.GraphDriverName(), Data: map[string]string{}},
+		RootFS:       ImageRootFS{Type: cfg.RootFS.Type, Layers: nonNil(cfg.RootFS.DiffIDs)},
+		Labels:       cfg.Config.Labels,
+		Annotations:  map[string]string{},
+		ManifestType: data.ManifestType,
+		User:         cfg.Config.User,
+		History:      nonNil(cfg.History),
+		NamesHistory: nonNil(img.NamesHistory),
+	}
+	if out.Created == nil && !img.Created.IsZero() {
+		c := img.Created
+		out.Created = &c
+	}
+	if len(cfg.History) > 0 {
+		out.Comment = cfg.History[len(cfg.History)-1].Comment
+	}
+	if img.TopLayer != "" {
+		if drv, err := r.store.GraphDriver(); err == nil {
+			if md, err := drv.Metadata(img.TopLayer); err == nil {
+				out.GraphDriver.Data = md
+			}
+		}
+	}
+	return out, nil
+}
+
+// nonNil makes empty lists print as [] rather than null, as podman does.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

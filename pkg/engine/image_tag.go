@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/containers/image/v5/docker/reference"
+	"github.com/containers/image/v5/pkg/shortnames"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/storage"
+)
+
+// TagImage adds names to a local image. A name without registry is
+// recorded under localhost/, one without tag gets :latest. A name another
+// image had moves to this one, as in Docker.
+func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string) error {
+	img, err := r.store.LookupImage(nameOrID)
+	if err != nil {
+		return err
+	}
+	full := make([]string, 0, len(names))
+	for _, n := range names {
+		named, err := storage.NormalizeName(n)
+		if err != nil {
+			return err
+		}
+		if _, digested := named.(reference.Digested); digested {
+			return fmt.Errorf("tag %s: a tag cannot carry a digest: %w", n, errdefs.ErrInvalidArg)
+		}
+		full = append(full, named.String())
+	}
+	if err := r.store.AddNames(img.ID, full); err != nil {
+		return fmt.Errorf("tag image %s: %w", shortID(img.ID), err)
+	}
+	return nil
+}
+
+// UntagImage removes names from a local image, all of them when names is
+// empty. The image itself stays, dangling if it has no name left. The
+// error wraps errdefs.ErrNotFound for a name the image does not have.
+func (r *Runtime) UntagImage(ctx context.Context, nameOrID string, names ...string) ([]string, error) {
+	img, err := r.store.LookupImage(nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		removed := append([]string(nil), img.Names...)
+		if err := r.store.SetNames(img.ID, nil); err != nil {
+			return nil, fmt.Errorf("untag image %s: %w", shortID(img.ID), err)
+		}
+		return removed, nil
+	}
+	var drop []string
+	for _, n := range names {
+		full, err := r.imageNameMatching(img.Names, n)
+		if err != nil {
+			return nil, err
+		}
+		drop = append(drop, full)
+	}
+	if err := r.store.RemoveNames(img.ID, drop); err != nil {
+		return nil, fmt.Errorf("untag image %s: %w", shortID(img.ID), err)
+	}
+	return drop, nil
+}
+
+// imageNameMatching finds which of an image's names the user's name
+// means: the name as given, normalized like tag does, or as a short name
+// resolves locally.
+func (r *Runtime) imageNameMatching(have []string, name string) (string, error) {
+	var candidates []string
+	if named, err := storage.NormalizeName(name); err == nil {
+		candidates = append(candidates, named.String())
+	}
+	if resolved, err := shortnames.ResolveLocally(r.SystemContext(), name); err == nil {
+		for _, c := range resolved {
+			candidates = append(candidates, c.String())
+		}
+	}
+	for _, c := range candidates {
+		for _, h := range have {
+			if c == h {
+				return h, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s: tag not known: %w", name, errdefs.ErrNotFound)
+}
+
+// ImageExists reports whether a local image has this name or ID.
+func (r *Runtime) ImageExists(ctx context.Context, nameOrID string) (bool, error) {
+	_, err := r.store.LookupImage(nameOrID)
+	if err == nil {
+		return true, nil
+	}
+	if errorsIsNotFound(err) {
+		return false, nil
+	}
+	return false, err
+}
