@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -134,4 +135,9 @@ func printInspect(g *cli.Globals, format string, docs []any) error {
 		fmt.Fprint(g.Stdout, b.String())
 	}
 	return nil
+}
+
+// inspectImage is the image half of the top-level `pod inspect`.
+func inspectImage(ctx context.Context, r *engine.Runtime, name string) (any, error) {
+	return r.InspectImage(ctx, name)
 }
