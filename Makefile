@@ -18,10 +18,14 @@ DEB_TEST := docker-registry busybox-static util-linux procps curl
 
 all: build
 
-build: bin/pod
+build: bin/pod bin/pod-conmon
 
 bin/pod: $(shell find cmd pkg -name '*.go' -o -name '*.c' 2>/dev/null) go.mod go.sum
 	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/pod
+
+# pod-conmon runs once per container: static, stripped, no cgo, to stay small.
+bin/pod-conmon: $(shell find cmd/pod-conmon pkg/conmon -name '*.go' 2>/dev/null) go.mod go.sum
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $@ ./cmd/pod-conmon
 
 # deps installs everything a fresh Debian machine lacks to build, run and test pod.
 deps:
@@ -40,6 +44,7 @@ e2e: build
 install: build
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 bin/pod $(DESTDIR)$(BINDIR)/pod
+	install -m 0755 bin/pod-conmon $(DESTDIR)$(BINDIR)/pod-conmon
 
 vet:
 	$(GO) vet -tags "$(TAGS)" ./...

@@ -31,13 +31,41 @@ func DefaultCapabilities() []string {
 	}
 }
 
-// allCapabilities lists every capability this kernel supports, so that a
-// privileged container never asks for one the runtime cannot grant.
-func allCapabilities() []string {
+// knownCapabilities lists every capability this kernel supports.
+func knownCapabilities() []string {
 	caps, err := capability.ListSupported()
 	if err != nil {
 		caps = capability.ListKnown()
 	}
+	return capNames(caps)
+}
+
+// allCapabilities lists the capabilities a container can be given: those
+// of the kernel that are also in pod's own bounding set. A privileged
+// container gets these, as podman does, because a runtime cannot grant
+// what its caller lacks (root here has no CAP_SYS_RESOURCE, for one).
+func allCapabilities() []string {
+	supported, err := capability.ListSupported()
+	if err != nil {
+		supported = capability.ListKnown()
+	}
+	own, err := capability.NewPid2(0)
+	if err == nil {
+		err = own.Load()
+	}
+	if err != nil {
+		return capNames(supported)
+	}
+	var caps []capability.Cap
+	for _, c := range supported {
+		if own.Get(capability.BOUNDING, c) {
+			caps = append(caps, c)
+		}
+	}
+	return capNames(caps)
+}
+
+func capNames(caps []capability.Cap) []string {
 	out := make([]string, 0, len(caps))
 	for _, c := range caps {
 		out = append(out, "CAP_"+strings.ToUpper(c.String()))
@@ -70,14 +98,19 @@ func normalizeCaps(in []string, known []string) ([]string, error) {
 // ALL gives everything but the dropped; dropping ALL keeps only the added;
 // otherwise the defaults minus the dropped plus the added.
 func capabilities(add, drop []string, privileged bool) ([]string, error) {
-	all := allCapabilities()
-	add, err := normalizeCaps(add, all)
+	known, all := knownCapabilities(), allCapabilities()
+	add, err := normalizeCaps(add, known)
 	if err != nil {
 		return nil, err
 	}
-	drop, err = normalizeCaps(drop, all)
+	drop, err = normalizeCaps(drop, known)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range add {
+		if c != "ALL" && !slices.Contains(all, c) {
+			return nil, fmt.Errorf("capability not available in the current environment (pod itself lacks it): %q: %w", c, errdefs.ErrInvalidArg)
+		}
 	}
 	var caps []string
 	switch {

@@ -67,6 +67,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	// pod finds its per-container monitor next to itself.
+	if _, err := copyExecutable(filepath.Join(filepath.Dir(pod), "pod-conmon"), filepath.Join(dir, "pod-conmon")); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: pod-conmon (make build builds it next to pod):", err)
+		return 1
+	}
 
 	reg, err := StartRegistry(dir)
 	if err != nil {

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+)
+
+// k8sTime is the CRI log timestamp: local time, nanoseconds, numeric zone.
+const k8sTime = "2006-01-02T15:04:05.000000000Z07:00"
+
+// flushAt bounds the formatting buffer: many short lines in one read are
+// written in several pieces rather than growing the buffer.
+const flushAt = 16 * 1024
+
+// logWriter writes container output in one log driver's format.
+type logWriter struct {
+	path   string
+	driver string
+	max    int64
+	f      *os.File
+	size   int64
+	buf    []byte
+}
+
+func openLog(path, driver string, max int64) (*logWriter, error) {
+	if driver == "" {
+		driver = conmon.LogDriverK8sFile
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &logWriter{path: path, driver: driver, max: max, f: f, size: st.Size()}, nil
+}
+
+// write logs one read's worth of a stream: one record per line, the last
+// one marked partial when it lacks its newline.
+func (w *logWriter) write(stream byte, data []byte, now time.Time) error {
+	name := "stdout"
+	if stream == conmon.PacketStderr {
+		name = "stderr"
+	}
+	var ts [40]byte
+	var stamp []byte
+	if w.driver == conmon.LogDriverJSONFile {
+		stamp = now.UTC().AppendFormat(ts[:0], time.RFC3339Nano)
+	} else {
+		stamp = now.AppendFormat(ts[:0], k8sTime)
+	}
+	w.buf = w.buf[:0]
+	for len(data) > 0 {
+		line, rest, full := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		if w.driver == conmon.LogDriverJSONFile {
+			w.buf = append(w.buf, `{"log":"`...)
+			w.buf = appendJSONString(w.buf, line)
+			if full {
+				w.buf = append(w.buf, `\n`...)
+			}
+			w.buf = append(w.buf, `","stream":"`...)
+			w.buf = append(w.buf, name...)
+			w.buf = append(w.buf, `","time":"`...)
+			w.buf = append(w.buf, stamp...)
+			w.buf = append(w.buf, "\"}\n"...)
+		} else {
+			w.buf = append(w.buf, stamp...)
+			w.buf = append(w.buf, ' ')
+			w.buf = append(w.buf, name...)
+			if full {
+				w.buf = append(w.buf, " F "...)
+			} else {
+				w.buf = append(w.buf, " P "...)
+			}
+			w.buf = append(w.buf, line...)
+			w.buf = append(w.buf, '\n')
+		}
+		if len(w.buf) >= flushAt {
+			if err := w.emit(); err != nil {
+				return err
+			}
+		}
+	}
+	return w.emit()
+}
+
+// emit writes the buffered records, starting the file afresh first when they
+// would take it beyond the size limit (as conmon's log-size-max does).
+func (w *logWriter) emit() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if w.max > 0 && w.size > 0 && w.size+int64(len(w.buf)) > w.max {
+		if err := w.f.Truncate(0); err != nil {
+			return err
+		}
+		w.size = 0
+	}
+	n, err := w.f.Write(w.buf)
+	w.size += int64(n)
+	w.buf = w.buf[:0]
+	return err
+}
+
+func (w *logWriter) close() {
+	w.f.Sync()
+	w.f.Close()
+}
+
+// appendJSONString escapes b as the inside of a JSON string the way Go's
+// encoding/json (and so Docker) does, replacing invalid UTF-8 with U+FFFD.
+func appendJSONString(dst, b []byte) []byte {
+	const hex = "0123456789abcdef"
+	for len(b) > 0 {
+		c := b[0]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			b = b[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			dst = append(dst, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return dst
+}

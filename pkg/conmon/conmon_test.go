@@ -1,0 +1,307 @@
+package conmon_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+)
+
+const script = `echo out1; echo err1 >&2; echo out2; printf partial`
+
+func TestLogDrivers(t *testing.T) {
+	k8sLine := `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d)`
+	for _, tc := range []struct {
+		driver string
+		want   []string // regexps, one per line, in order per stream
+	}{
+		{conmon.LogDriverK8sFile, []string{
+			`^` + k8sLine + ` stdout F out1$`,
+			`^` + k8sLine + ` stderr F err1$`,
+			`^` + k8sLine + ` stdout F out2$`,
+			`^` + k8sLine + ` stdout P partial$`,
+		}},
+		{conmon.LogDriverJSONFile, []string{
+			`^\{"log":"out1\\n","stream":"stdout","time":"[^"]+Z"\}$`,
+			`^\{"log":"err1\\n","stream":"stderr","time":"[^"]+Z"\}$`,
+			`^\{"log":"out2\\n","stream":"stdout","time":"[^"]+Z"\}$`,
+			`^\{"log":"partial","stream":"stdout","time":"[^"]+Z"\}$`,
+		}},
+	} {
+		t.Run(tc.driver, func(t *testing.T) {
+			c := newCtr(t, "sh", "-c", script)
+			c.cfg.LogDriver = tc.driver
+			st := c.start()
+			c.runc("start")
+			if e := c.wait(st); e.Code != 0 {
+				t.Fatalf("exit code %d", e.Code)
+			}
+			lines := strings.Split(strings.TrimSuffix(c.log(), "\n"), "\n")
+			// stdout and stderr are separate pipes: only the order within
+			// a stream is certain.
+			for _, stream := range []string{"stdout", "stderr"} {
+				var got, want []string
+				for _, l := range lines {
+					if strings.Contains(l, stream) {
+						got = append(got, l)
+					}
+				}
+				for _, w := range tc.want {
+					if strings.Contains(w, stream) {
+						want = append(want, w)
+					}
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%s lines: got %q, want %d", stream, got, len(want))
+				}
+				for i := range want {
+					if !regexp.MustCompile(want[i]).MatchString(got[i]) {
+						t.Errorf("line %q does not match %s", got[i], want[i])
+					}
+				}
+			}
+			if tc.driver == conmon.LogDriverJSONFile {
+				for _, l := range lines {
+					var rec map[string]string
+					if err := json.Unmarshal([]byte(l), &rec); err != nil {
+						t.Errorf("line %q: %v", l, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestAttachBeforeStartGetsAllOutput(t *testing.T) {
+	c := newCtr(t, "sh", "-c", script+`; exit 5`)
+	st := c.start()
+	ctx := context.Background()
+	conn, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c.runc("start")
+	var out, errb bytes.Buffer
+	if err := conn.Copy(ctx, nil, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "out1\nout2\npartial" || errb.String() != "err1\n" {
+		t.Errorf("stdout %q stderr %q", out.String(), errb.String())
+	}
+	if code, ok := conn.ExitCode(); !ok || code != 5 {
+		t.Errorf("attach exit code %d, %v; want 5", code, ok)
+	}
+	if e := c.wait(st); e.Code != 5 {
+		t.Errorf("exit file code %d, want 5", e.Code)
+	}
+}
+
+func TestAttachStdin(t *testing.T) {
+	c := newCtr(t, "cat")
+	c.cfg.Stdin = true
+	c.cfg.StdinOnce = true
+	st := c.start()
+	ctx := context.Background()
+	conn, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c.runc("start")
+	var out bytes.Buffer
+	// cat ends only when its stdin does: StdinOnce passes the end on.
+	if err := conn.Copy(ctx, strings.NewReader("hello\nworld\n"), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "hello\nworld\n" {
+		t.Errorf("got %q", out.String())
+	}
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("exit code %d", e.Code)
+	}
+	if !strings.Contains(c.log(), " stdout F world\n") {
+		t.Errorf("log lacks the echoed line:\n%s", c.log())
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Run("status", func(t *testing.T) {
+		c := newCtr(t, "sh", "-c", "exit 3")
+		st := c.start()
+		c.runc("start")
+		e := c.wait(st)
+		if e.Code != 3 || e.OOMKilled {
+			t.Errorf("got %+v, want code 3", e)
+		}
+		if time.Since(e.FinishedAt) > time.Hour || e.FinishedAt.IsZero() {
+			t.Errorf("finishedAt %v", e.FinishedAt)
+		}
+	})
+	t.Run("SIGKILL", func(t *testing.T) {
+		c := newCtr(t, "sleep", "1000")
+		st := c.start()
+		c.runc("start")
+		if _, err := conmon.ReadExit(c.cfg.ExitFile); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("ReadExit while running: %v, want ErrNotExist", err)
+		}
+		if !conmon.Alive(st.MonitorPID) {
+			t.Error("Alive(monitor) = false while the container runs")
+		}
+		if err := syscall.Kill(st.PID, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		if e := c.wait(st); e.Code != 137 {
+			t.Errorf("code %d, want 137", e.Code)
+		}
+		if conmon.Alive(st.MonitorPID) {
+			t.Error("Alive(monitor) = true after it exited")
+		}
+	})
+}
+
+func TestExitCommand(t *testing.T) {
+	c := newCtr(t, "true")
+	marker := filepath.Join(c.dir, "cleaned")
+	c.cfg.ExitCommand = []string{"sh", "-c", `cat "$1" > "$2"`, "sh", c.cfg.ExitFile, marker}
+	st := c.start()
+	c.runc("start")
+	c.wait(st)
+	// The command runs detached after the monitor exits; it copies the
+	// exit file, proving it ran after that was written.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		if b, err := os.ReadFile(marker); err == nil && bytes.Contains(b, []byte(`"exitCode":0`)) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("exit command did not run")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestNoReaderDoesNotBlock(t *testing.T) {
+	// 10 MiB on stdout with nobody attached: the monitor must keep reading.
+	c := newCtr(t, "sh", "-c", `head -c 10485760 /dev/zero | tr '\0' x; echo; echo done`)
+	st := c.start()
+	c.runc("start")
+	if e := c.wait(st); e.Code != 0 {
+		t.Fatalf("exit code %d", e.Code)
+	}
+	log := c.log()
+	if n := strings.Count(log, "x"); n != 10485760 {
+		t.Errorf("log holds %d of 10485760 bytes", n)
+	}
+	if !strings.HasSuffix(log, " stdout F done\n") {
+		t.Errorf("log ends with %q", log[max(0, len(log)-100):])
+	}
+}
+
+func TestCreateError(t *testing.T) {
+	c := newCtr(t, "/no/such/command")
+	_, err := conmon.Start(context.Background(), monitorBin, c.cfg)
+	var ce *conmon.CreateError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want *CreateError", err)
+	}
+	if !strings.Contains(ce.Message(), "/no/such/command") || !strings.Contains(ce.Message(), "no such file or directory") {
+		t.Errorf("message %q lacks runc's explanation (stderr %q)", ce.Message(), ce.Stderr)
+	}
+}
+
+func TestMonitorOutlivesCaller(t *testing.T) {
+	c := newCtr(t, "sh", "-c", "read x; echo got $x; exit 7")
+	c.cfg.Stdin = true
+	c.cfg.StdinOnce = true
+	b, _ := json.Marshal(c.cfg)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A separate process plays pod: it starts the monitor and exits.
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), helperEnv+"="+string(b), "POD_CONMON_TEST_BIN="+monitorBin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	var st conmon.Started
+	if err := json.Unmarshal(out, &st); err != nil {
+		t.Fatalf("helper output %q: %v", out, err)
+	}
+	if !conmon.Alive(st.MonitorPID) {
+		t.Fatal("monitor died with the process that started it")
+	}
+	ppid := parentOf(t, st.MonitorPID)
+	if ppid == cmd.Process.Pid {
+		t.Errorf("monitor's parent is the starter")
+	}
+	ctx := context.Background()
+	conn, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c.runc("start")
+	var stdout bytes.Buffer
+	if err := conn.Copy(ctx, strings.NewReader("hi\n"), &stdout, nil); err != nil {
+		t.Fatal(err)
+	}
+	if stdout.String() != "got hi\n" {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	if e := c.wait(&st); e.Code != 7 {
+		t.Errorf("code %d, want 7", e.Code)
+	}
+}
+
+func parentOf(t *testing.T, pid int) int {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pid (comm) state ppid ...
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ppid
+}
+
+func TestReadExitMissing(t *testing.T) {
+	_, err := conmon.ReadExit(filepath.Join(t.TempDir(), "exit"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("got %v, want ErrNotExist", err)
+	}
+}
+
+func TestCreateErrorMessage(t *testing.T) {
+	for _, tc := range []struct{ stderr, want string }{
+		{`time="2024-01-01T00:00:00Z" level=error msg="runc create failed: unable to start container process: exec: \"foo\": executable file not found in $PATH"` + "\n",
+			`runc create failed: unable to start container process: exec: "foo": executable file not found in $PATH`},
+		{"crun: executable file `foo` not found in $PATH: No such file or directory\n",
+			"crun: executable file `foo` not found in $PATH: No such file or directory"},
+		{"", "runtime exited with status 1"},
+	} {
+		e := &conmon.CreateError{Stderr: tc.stderr, RuntimeStatus: 1}
+		if got := e.Message(); got != tc.want {
+			t.Errorf("Message(%q) = %q, want %q", tc.stderr, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+// Package conmon is the client side of pod-conmon, the small process that
+// monitors one running container (see cmd/pod-conmon and docs/pod-conmon.md).
+//
+// It imports only the standard library and golang.org/x/sys, because the
+// monitor binary shares its types and one monitor runs per container.
+//
+// # Starting a monitor
+//
+// Start runs the monitor binary with setsid. That first process re-executes
+// itself and exits, so the monitor proper is nobody's child but init's (or the
+// nearest subreaper's): pod exiting or being killed never affects it. Two
+// inherited descriptors carry the protocol:
+//
+//   - fd 3, the config pipe: pod writes the Config as one JSON document and
+//     closes it; the monitor reads it to EOF.
+//   - fd 4, the sync pipe: the monitor writes one JSON SyncMessage after the
+//     runtime's create finished — {"pid":N,"monitorPid":M} on success,
+//     {"stderr":"...","runtimeStatus":N} when the runtime failed, or
+//     {"error":"..."} when the monitor itself failed — and closes it.
+//
+// The monitor's own stdin, stdout and stderr are /dev/null; errors it meets
+// after the sync report go to MonitorLogPath(cfg).
+//
+// # Attach protocol
+//
+// The monitor listens on Config.AttachSocket, a unix SOCK_SEQPACKET socket.
+// Every packet starts with a one-byte type:
+//
+//	monitor → client  [5]                    connection registered (first packet)
+//	                  [1][data]              container stdout
+//	                  [2][data]              container stderr
+//	                  [3][4-byte big-endian] exit code; the monitor then closes
+//	client → monitor  [0][data]              container stdin
+//	                  [0]                    end of this client's stdin
+//	                  [4][rows u16][cols u16] terminal resize (reserved, ignored)
+//
+// Packets are at most MaxPacket bytes. Every client receives all output
+// produced while it is connected, so connecting before the runtime's start
+// receives everything. Writes to clients block: a client that stops reading
+// holds the container's output back (as docker attach does); a client that
+// disconnects is dropped. Logging never waits for clients.
+//
+// # Exit file
+//
+// When the container exits the monitor drains its output into the log,
+// atomically writes Config.ExitFile as JSON
+// ({"exitCode":N,"oomKilled":false,"finishedAt":"RFC3339Nano"}), sends the
+// exit packet to attach clients, removes the socket, starts
+// Config.ExitCommand detached and exits.
+package conmon

@@ -1,0 +1,207 @@
+package conmon_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+)
+
+// monitorBin is the pod-conmon TestMain builds; "" when it could not.
+var monitorBin string
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(helperMain())
+	}
+	dir, err := os.MkdirTemp("", "pod-conmon-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if os.Geteuid() == 0 {
+		monitorBin = filepath.Join(dir, conmon.BinaryName)
+		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", monitorBin, "github.com/pod-engine/pod/cmd/pod-conmon")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build pod-conmon:", err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// helperEnv makes the test binary act as a short-lived pod: it starts a
+// monitor, prints what Start returned and exits.
+const helperEnv = "POD_CONMON_TEST_HELPER"
+
+func helperMain() int {
+	var cfg conmon.Config
+	if err := json.Unmarshal([]byte(os.Getenv(helperEnv)), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	st, err := conmon.Start(context.Background(), os.Getenv("POD_CONMON_TEST_BIN"), cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	json.NewEncoder(os.Stdout).Encode(st)
+	return 0
+}
+
+// ctr is one test container: a busybox bundle and a runc state root.
+type ctr struct {
+	t        *testing.T
+	id       string
+	dir      string
+	runcRoot string
+	cfg      conmon.Config
+}
+
+// newCtr prepares a bundle running args and a Config for it (k8s-file log).
+func newCtr(t *testing.T, args ...string) *ctr {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run containers")
+	}
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Skip("runc not installed")
+	}
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox not installed")
+	}
+	rnd := make([]byte, 6)
+	rand.Read(rnd)
+	c := &ctr{t: t, id: "pcm-" + hex.EncodeToString(rnd), dir: t.TempDir()}
+	c.runcRoot = filepath.Join(c.dir, "runc")
+	bundle := filepath.Join(c.dir, "bundle")
+	rootfs := filepath.Join(bundle, "rootfs")
+	for _, d := range []string{"bin", "proc", "dev", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(rootfs, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"sh", "cat", "echo", "sleep", "head", "tr", "tail", "printf", "true"} {
+		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := map[string]any{
+		"ociVersion": "1.0.2",
+		"process": map[string]any{
+			"args": args,
+			"env":  []string{"PATH=/bin"},
+			"cwd":  "/",
+			"user": map[string]any{"uid": 0, "gid": 0},
+		},
+		"root":     map[string]any{"path": "rootfs"},
+		"hostname": "conmon-test",
+		"mounts": []map[string]any{
+			{"destination": "/proc", "type": "proc", "source": "proc"},
+			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "mode=755", "size=65536k"}},
+		},
+		"linux": map[string]any{
+			"namespaces": []map[string]any{{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}},
+			// Beside the test's own cgroup, as pod does it.
+			"cgroupsPath": c.id,
+		},
+	}
+	sb, _ := json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), sb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(c.dir, "pid")
+	c.cfg = conmon.Config{
+		ID:           c.id,
+		RuntimeArgv:  []string{runc, "--root", c.runcRoot, "create", "--bundle", bundle, "--pid-file", pidFile, c.id},
+		PidFile:      pidFile,
+		LogPath:      filepath.Join(c.dir, "ctr.log"),
+		ExitFile:     filepath.Join(c.dir, "exit"),
+		AttachSocket: filepath.Join(c.dir, "attach.sock"),
+	}
+	t.Cleanup(func() {
+		exec.Command(runc, "--root", c.runcRoot, "delete", "-f", c.id).Run()
+	})
+	return c
+}
+
+// spec edits the bundle's config.json.
+func (c *ctr) editSpec(fn func(spec map[string]any)) {
+	p := filepath.Join(c.dir, "bundle", "config.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var spec map[string]any
+	json.Unmarshal(b, &spec)
+	fn(spec)
+	b, _ = json.Marshal(spec)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *ctr) start() *conmon.Started {
+	c.t.Helper()
+	st, err := conmon.Start(context.Background(), monitorBin, c.cfg)
+	if err != nil {
+		c.t.Fatalf("Start: %v", err)
+	}
+	return st
+}
+
+// runc runs a runc command on the test container.
+func (c *ctr) runc(args ...string) {
+	c.t.Helper()
+	argv := append([]string{"--root", c.runcRoot}, args...)
+	argv = append(argv, c.id)
+	if out, err := exec.Command("runc", argv...).CombinedOutput(); err != nil {
+		c.t.Fatalf("runc %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// wait waits for the monitor to finish and returns the exit file.
+func (c *ctr) wait(st *conmon.Started) *conmon.Exit {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := conmon.WaitMonitor(ctx, st.MonitorPID); err != nil {
+		c.t.Fatalf("WaitMonitor: %v", err)
+	}
+	e, err := conmon.ReadExit(c.cfg.ExitFile)
+	if err != nil {
+		c.t.Fatalf("ReadExit: %v", err)
+	}
+	return e
+}
+
+func (c *ctr) log() string {
+	b, err := os.ReadFile(c.cfg.LogPath)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return string(b)
+}

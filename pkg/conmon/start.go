@@ -1,0 +1,177 @@
+package conmon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// BinaryName is the monitor's executable name.
+const BinaryName = "pod-conmon"
+
+// monitorEnv is the monitor's own environment: one P and a GC that collects
+// early keep a long-lived, mostly idle process small. The runtime and the exit
+// command get Config.Env instead.
+var monitorEnv = []string{"GOMAXPROCS=1", "GOGC=25", "GODEBUG=madvdontneed=1"}
+
+// FindBinary locates pod-conmon: next to the running executable first (an
+// installed or test copy of pod travels with its monitor), then in $PATH,
+// then in /usr/libexec/pod.
+func FindBinary() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), BinaryName)
+		if isExecutable(p) {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(BinaryName); err == nil {
+		return filepath.Abs(p)
+	}
+	for _, dir := range []string{"/usr/libexec/pod", "/usr/local/libexec/pod"} {
+		p := filepath.Join(dir, BinaryName)
+		if isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found next to %s, in $PATH or /usr/libexec/pod: %w", BinaryName, os.Args[0], os.ErrNotExist)
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+// Start spawns the monitor, which runs the runtime's create, and returns once
+// create is done. The monitor outlives the caller: it is started with setsid
+// and orphaned by a double fork. When the runtime fails, the error is a
+// *CreateError carrying the runtime's own output.
+func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, error) {
+	if cfg.ID == "" || len(cfg.RuntimeArgv) == 0 || cfg.PidFile == "" || cfg.ExitFile == "" {
+		return nil, errors.New("start monitor: ID, RuntimeArgv, PidFile and ExitFile are required")
+	}
+	switch cfg.LogDriver {
+	case "", LogDriverK8sFile, LogDriverJSONFile, LogDriverNone:
+	default:
+		return nil, fmt.Errorf("start monitor: unknown log driver %q", cfg.LogDriver)
+	}
+	if cfg.LogDriver != LogDriverNone && cfg.LogPath == "" {
+		return nil, errors.New("start monitor: LogPath is required with a log driver")
+	}
+	if cfg.Env == nil {
+		cfg.Env = os.Environ()
+	}
+	// Resolve programs here, with pod's $PATH, so the monitor only execs.
+	var err error
+	if cfg.RuntimeArgv, err = resolveArgv0(cfg.RuntimeArgv); err != nil {
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+	if len(cfg.ExitCommand) > 0 {
+		if cfg.ExitCommand, err = resolveArgv0(cfg.ExitCommand); err != nil {
+			return nil, fmt.Errorf("start monitor: exit command: %w", err)
+		}
+	}
+	data, err := json.Marshal(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+	defer cfgW.Close()
+	syncR, syncW, err := os.Pipe()
+	if err != nil {
+		cfgR.Close()
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+	defer syncR.Close()
+
+	cmd := exec.Command(monitorBinary, cfg.ID)
+	cmd.Env = monitorEnv
+	cmd.ExtraFiles = []*os.File{cfgR, syncW} // fds 3 and 4
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	cfgR.Close()
+	syncW.Close()
+	if err != nil {
+		return nil, fmt.Errorf("start monitor %s: %w", monitorBinary, err)
+	}
+	// The first process only re-executes itself and exits; reap it.
+	_, werr := cfgW.Write(data)
+	cfgW.Close()
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("start monitor %s: %w", monitorBinary, err)
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("start monitor: send config: %w", werr)
+	}
+
+	msg, err := readSync(ctx, syncR)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("start monitor: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("start monitor: %w%s", err, monitorLogTail(&cfg))
+	}
+	switch {
+	case msg.CreateFailed:
+		return nil, &CreateError{Stderr: msg.Stderr, RuntimeStatus: msg.RuntimeStatus}
+	case msg.Error != "":
+		return nil, fmt.Errorf("monitor: %s", msg.Error)
+	case msg.PID <= 0:
+		return nil, errors.New("monitor reported no container PID")
+	}
+	return &Started{PID: msg.PID, MonitorPID: msg.MonitorPID}, nil
+}
+
+func resolveArgv0(argv []string) ([]string, error) {
+	if filepath.IsAbs(argv[0]) {
+		return argv, nil
+	}
+	p, err := exec.LookPath(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	if p, err = filepath.Abs(p); err != nil {
+		return nil, err
+	}
+	out := append([]string{p}, argv[1:]...)
+	return out, nil
+}
+
+// readSync reads the monitor's one message; ctx cancels the wait.
+func readSync(ctx context.Context, r *os.File) (*SyncMessage, error) {
+	stop := context.AfterFunc(ctx, func() { r.SetReadDeadline(time.Now()) })
+	defer stop()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read sync pipe: %w", err)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil, errors.New("monitor exited without reporting")
+	}
+	var msg SyncMessage
+	if err := json.Unmarshal(b, &msg); err != nil {
+		return nil, fmt.Errorf("parse sync message %q: %w", b, err)
+	}
+	return &msg, nil
+}
+
+// monitorLogTail adds the monitor's own error log, if it wrote one.
+func monitorLogTail(cfg *Config) string {
+	b, err := os.ReadFile(MonitorLogPath(cfg))
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return ""
+	}
+	return ": " + string(bytes.TrimSpace(b))
+}
