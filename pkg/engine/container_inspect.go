@@ -139,9 +139,6 @@ type InspectNetworkSettings struct {
 	Ports map[string]any `json:"Ports"`
 }
 
-// defaultStopTimeout is the seconds stop waits when the container names none.
-const defaultStopTimeout = 10
-
 // InspectContainer builds the inspect document of one container. With
 // size it also measures the container's layer (slow on big layers).
 func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bool) (*ContainerInspect, error) {
