@@ -147,6 +147,11 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 		return nil, err
 	}
 	doc := inspectDocument(c)
+	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
+		if p, err := r.containerLogPath(c); err == nil {
+			doc.LogPath = p
+		}
+	}
 	doc.Driver = r.store.GraphDriverName()
 	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
 	// The /etc files the engine bind-mounts live in the userdata directory.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/logs"
@@ -24,8 +25,9 @@ func (r *Runtime) ContainerLogs(ctx context.Context, idOrName string, opts logs.
 	if driver == logs.DriverNone {
 		return fmt.Errorf("this container is using the 'none' log driver, cannot read logs: %w", errdefs.ErrInvalidArg)
 	}
-	if c.Config.LogPath == "" {
-		return fmt.Errorf("container %s has no log file: %w", c.Name, errdefs.ErrNotFound)
+	path, err := r.containerLogPath(c)
+	if err != nil {
+		return err
 	}
 	id := c.ID
 	opts.Done = func() bool {
@@ -34,8 +36,22 @@ func (r *Runtime) ContainerLogs(ctx context.Context, idOrName string, opts logs.
 		cur, err := r.Container(ctx, id)
 		return err != nil || !runningLike(cur.Status)
 	}
-	if err := logs.Read(ctx, c.Config.LogPath, driver, opts, stdout, stderr); err != nil {
+	if err := logs.Read(ctx, path, driver, opts, stdout, stderr); err != nil {
 		return fmt.Errorf("read logs of %s: %w", c.Name, err)
 	}
 	return nil
+}
+
+// containerLogPath is where the monitor writes the container's log: the
+// configured path, else ctr.log in the container's userdata directory (the
+// default Start gives the monitor).
+func (r *Runtime) containerLogPath(c *Container) (string, error) {
+	if c.Config.LogPath != "" {
+		return c.Config.LogPath, nil
+	}
+	dir, err := r.userdataDir(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("log of %s: %w", c.Name, err)
+	}
+	return filepath.Join(dir, "ctr.log"), nil
 }
