@@ -116,6 +116,7 @@ func TestInspect(t *testing.T) {
 		if r := e.Pod("run", "--name", "three", img, "sh", "-c", "exit 3"); r.Code != 3 {
 			t.Fatalf("run exit 3: %d %s", r.Code, r.Stderr)
 		}
+		settled(t, e, "three")
 		r = e.MustPod("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "three")
 		if strings.TrimSpace(r.Stdout) != "exited 3" {
 			t.Errorf("exit 3: %q", r.Stdout)

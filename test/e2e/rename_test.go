@@ -48,6 +48,7 @@ func TestContainerPrune(t *testing.T) {
 		running := runID(t, e, "run", "-d", "--name", "running", img, "sleep", "1000")
 		created := runID(t, e, "create", "--name", "created", "-l", "keep=yes", img, "true")
 		e.MustPod("run", "--name", "exited", img, "true")
+		settled(t, e, "exited")
 		exited := strings.TrimSpace(e.MustPod("ps", "-aq", "--no-trunc", "--filter", "name=^exited$").Stdout)
 
 		// Answering no removes nothing.
