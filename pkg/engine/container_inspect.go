@@ -269,6 +269,13 @@ func inspectDocument(c *Container) *ContainerInspect {
 		},
 		NetworkSettings: InspectNetworkSettings{Ports: map[string]any{}},
 	}
+	// The hostname Start gives the container when the user named none.
+	if doc.Config.Hostname == "" {
+		doc.Config.Hostname = shortID(c.ID)
+		if cfg.NetworkMode == "host" {
+			doc.Config.Hostname, _ = os.Hostname()
+		}
+	}
 	if doc.Config.WorkingDir == "" {
 		doc.Config.WorkingDir = "/"
 	}
