@@ -12,15 +12,17 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/pod-engine/pod/pkg/conmon/protocol"
 )
 
 // BinaryName is the monitor's executable name.
 const BinaryName = "pod-conmon"
 
-// monitorEnv is the monitor's own environment: one P and a GC that collects
-// early keep a long-lived, mostly idle process small. The runtime and the exit
-// command get Config.Env instead.
-var monitorEnv = []string{"GOMAXPROCS=1", "GOGC=25", "GODEBUG=madvdontneed=1"}
+// monitorEnv is the monitor's own environment: one P is all a
+// single-goroutine event loop needs. The runtime and the exit command get
+// Config.Env instead.
+var monitorEnv = []string{"GOMAXPROCS=1"}
 
 // FindBinary locates pod-conmon: next to the running executable first (an
 // installed or test copy of pod travels with its monitor), then in $PATH,
@@ -78,10 +80,7 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 			return nil, fmt.Errorf("start monitor: exit command: %w", err)
 		}
 	}
-	data, err := json.Marshal(&cfg)
-	if err != nil {
-		return nil, fmt.Errorf("start monitor: %w", err)
-	}
+	data := cfg.Encode()
 
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
@@ -149,7 +148,7 @@ func resolveArgv0(argv []string) ([]string, error) {
 }
 
 // readSync reads the monitor's one message; ctx cancels the wait.
-func readSync(ctx context.Context, r *os.File) (*SyncMessage, error) {
+func readSync(ctx context.Context, r *os.File) (*protocol.SyncMessage, error) {
 	stop := context.AfterFunc(ctx, func() { r.SetReadDeadline(time.Now()) })
 	defer stop()
 	b, err := io.ReadAll(r)
@@ -160,7 +159,7 @@ func readSync(ctx context.Context, r *os.File) (*SyncMessage, error) {
 	if len(b) == 0 {
 		return nil, errors.New("monitor exited without reporting")
 	}
-	var msg SyncMessage
+	var msg protocol.SyncMessage
 	if err := json.Unmarshal(b, &msg); err != nil {
 		return nil, fmt.Errorf("parse sync message %q: %w", b, err)
 	}

@@ -1,4 +1,11 @@
-// Package oci drives an OCI runtime binary (runc, crun).
+// Package oci drives an OCI runtime binary (runc, crun): it picks one for
+// the host (Find), builds the argv of `create` for the container monitor to
+// exec, and runs start, kill, delete, state, pause and resume against a
+// state directory of pod's own.
+//
+// Failures carry the runtime's own message (ErrorMessage reads it from the
+// runtime's JSON log lines on stderr), categorised with pkg/errdefs, and
+// ExitCodeFor maps a failed exec to Docker's exit codes 127, 126 or 125.
 package oci
 
 import (

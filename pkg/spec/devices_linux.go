@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -67,9 +68,13 @@ func devices(s *specs.Spec, o Options, h host) error {
 	return nil
 }
 
+// runtimeDevices are the devices every OCI runtime makes itself; listing
+// them again would have the runtime create (or bind) them twice.
+var runtimeDevices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/console", "/dev/ptmx"}
+
 // hostDevices lists the character and block devices under /dev, skipping
-// the per-container trees (pts, shm, mqueue, fd) and the console, which
-// the runtime provides itself.
+// the per-container trees (pts, shm, mqueue, fd) and the devices the
+// runtime provides itself.
 func hostDevices() ([]specs.LinuxDevice, error) {
 	var out []specs.LinuxDevice
 	err := filepath.WalkDir("/dev", func(path string, d fs.DirEntry, err error) error {
@@ -86,7 +91,7 @@ func hostDevices() ([]specs.LinuxDevice, error) {
 			}
 			return nil
 		}
-		if d.Name() == "console" || d.Type()&fs.ModeDevice == 0 {
+		if slices.Contains(runtimeDevices, path) || d.Type()&fs.ModeDevice == 0 {
 			return nil
 		}
 		var st unix.Stat_t

@@ -130,7 +130,8 @@ grep -E ' /sys (sysfs|sysfs_bind) ' /proc/mounts | head -1
 		}, script: status + `echo host=$(hostname)
 grep db /etc/hosts
 echo env=$HOSTNAME:$HOME
-echo nofile=$(ulimit -n)`,
+echo nofile=$(ulimit -n)
+id`,
 			want: []string{
 				"CapEff:\t" + capMask(t, DefaultCapabilities()),
 				"Seccomp:\t2",
@@ -140,6 +141,7 @@ echo nofile=$(ulimit -n)`,
 				"host=spectest",
 				"10.1.2.3\tdb",
 				"env=spectest:/",
+				"groups=0",
 				" ro,",
 			}},
 		{name: "privileged", opts: func(o *Options) { o.Privileged = true }, script: status,

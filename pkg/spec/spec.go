@@ -101,6 +101,9 @@ func Generate(o Options) (*specs.Spec, error) {
 	if len(o.Args) == 0 {
 		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArg)
 	}
+	if (len(o.UIDMappings) == 0) != (len(o.GIDMappings) == 0) {
+		return nil, fmt.Errorf("a user namespace needs both UID and GID mappings: %w", errdefs.ErrInvalidArg)
+	}
 	if o.ShmSize < 0 {
 		return nil, fmt.Errorf("invalid shm size %d: %w", o.ShmSize, errdefs.ErrInvalidArg)
 	}
@@ -133,12 +136,12 @@ func Generate(o Options) (*specs.Spec, error) {
 			User: specs.User{
 				UID:            o.User.UID,
 				GID:            o.User.GID,
-				AdditionalGids: slices.Clone(o.User.AdditionalGids),
+				AdditionalGids: groups(o.User),
 			},
 			Args:            args,
 			Env:             environment(o),
 			Cwd:             cwd,
-			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
+			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: slices.Clone(caps), Permitted: slices.Clone(caps)},
 			Rlimits:         rlimits,
 			NoNewPrivileges: o.NoNewPrivileges,
 		},
@@ -213,6 +216,18 @@ func probeHost(o Options) host {
 	return h
 }
 
+// groups lists the primary group first among the supplementary ones, as
+// Docker (through containerd) does: `id` then shows it in groups=.
+func groups(u User) []uint32 {
+	gids := []uint32{u.GID}
+	for _, g := range u.AdditionalGids {
+		if !slices.Contains(gids, g) {
+			gids = append(gids, g)
+		}
+	}
+	return gids
+}
+
 // environment returns Docker's defaults (PATH, HOSTNAME, TERM) overridden
 // or extended by o.Env in order, then HOME when nothing set it.
 func environment(o Options) []string {
@@ -262,7 +277,7 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 	if h.cgroupMode == cgroups.Unified {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
-	if len(o.UIDMappings) > 0 || len(o.GIDMappings) > 0 {
+	if len(o.UIDMappings) > 0 {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
 	}
 	return ns

@@ -140,7 +140,7 @@ func TestGenerate(t *testing.T) {
 			if !slices.Equal(s.Process.Env, want) {
 				t.Errorf("env %v, want %v", s.Process.Env, want)
 			}
-			if u := s.Process.User; u.UID != 1000 || u.GID != 100 || !slices.Equal(u.AdditionalGids, []uint32{10}) {
+			if u := s.Process.User; u.UID != 1000 || u.GID != 100 || !slices.Equal(u.AdditionalGids, []uint32{100, 10}) {
 				t.Errorf("user %+v", u)
 			}
 			if s.Hostname != "box" || !s.Process.Terminal || s.Process.Cwd != "/work" {
@@ -364,6 +364,9 @@ func TestGenerate(t *testing.T) {
 				t.Errorf("sysctls for a foreign network namespace: %v", s.Linux.Sysctl)
 			}
 		}},
+		{name: "UID mappings without GID mappings", opts: with(func(o *Options) {
+			o.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1}}
+		}), wantErr: errdefs.ErrInvalidArg},
 		{name: "no command", opts: with(func(o *Options) { o.Args = nil }), wantErr: errdefs.ErrInvalidArg},
 		{name: "no rootfs", opts: with(func(o *Options) { o.Rootfs = "" }), wantErr: errdefs.ErrInvalidArg},
 	}
@@ -464,5 +467,14 @@ func TestWriteBundle(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Errorf("bundle holds %d entries, want config.json alone", len(entries))
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	o := Options{Rootfs: "/rootfs", Args: []string{"sh"}, Hostname: "bench"}
+	for b.Loop() {
+		if _, err := Generate(o); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -195,7 +195,11 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 	if key == "" {
 		return nil, errorf(errdefs.ErrInvalidArg, "empty container name or ID")
 	}
-	row := db.db.QueryRowContext(ctx, `SELECT `+columns+` FROM containers
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
+	}
+	rctx := readCtx(ctx)
+	row := db.db.QueryRowContext(rctx, `SELECT `+columns+` FROM containers
 		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, key)
 	c, err := scan(row)
 	if err == nil {
@@ -207,7 +211,7 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 	if isHex(key) && len(key) < idLen {
 		// IDs are lowercase hex, so every ID starting with key sorts in
 		// [key, key+"g"): a range the primary key index answers.
-		rows, err := db.db.QueryContext(ctx, `SELECT `+columns+` FROM containers
+		rows, err := db.db.QueryContext(rctx, `SELECT `+columns+` FROM containers
 			WHERE id >= ?1 AND id < ?2 LIMIT 2`, key, key+"g")
 		if err != nil {
 			return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
@@ -230,7 +234,7 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 			return found[0], nil
 		case 2:
 			var n int
-			if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM containers WHERE id >= ?1 AND id < ?2`,
+			if err := db.db.QueryRowContext(rctx, `SELECT count(*) FROM containers WHERE id >= ?1 AND id < ?2`,
 				key, key+"g").Scan(&n); err != nil {
 				return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
 			}
@@ -243,7 +247,10 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 
 // List returns every container, newest first, in one query.
 func (db *DB) List(ctx context.Context) ([]*Container, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+columns+` FROM containers
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	rows, err := db.db.QueryContext(readCtx(ctx), `SELECT `+columns+` FROM containers
 		ORDER BY created_at DESC, rowid DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
@@ -251,6 +258,11 @@ func (db *DB) List(ctx context.Context) ([]*Container, error) {
 	defer rows.Close()
 	var out []*Container
 	for rows.Next() {
+		if len(out)%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("list containers: %w", err)
+			}
+		}
 		c, err := scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list containers: %w", err)

@@ -382,3 +382,19 @@ func TestPersistsAcrossOpen(t *testing.T) {
 		t.Errorf("meta after reopen = %q", v)
 	}
 }
+
+func TestCancelledContext(t *testing.T) {
+	db := openTest(t)
+	mustAdd(t, db, newContainer("web"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := db.List(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("List with a cancelled context = %v", err)
+	}
+	if _, err := db.Get(ctx, "web"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Get with a cancelled context = %v", err)
+	}
+	if err := db.Add(ctx, newContainer("db")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Add with a cancelled context = %v", err)
+	}
+}

@@ -1,0 +1,37 @@
+package engine
+
+import (
+	"context"
+	"io"
+
+	"github.com/pod-engine/pod/pkg/storage"
+)
+
+// SaveImages writes local images to a docker-archive, an oci-archive, an
+// OCI layout or a docker-dir (see storage.SaveOptions).
+func (r *Runtime) SaveImages(ctx context.Context, o storage.SaveOptions) error {
+	return r.store.Save(ctx, o)
+}
+
+// LoadOptions say where LoadImages reads from.
+type LoadOptions struct {
+	Input    string    // archive file or directory; "" reads Stdin
+	Stdin    io.Reader // used when Input is ""
+	Progress io.Writer // copy progress; nil for none
+}
+
+// LoadImages loads every image of an archive or directory and returns
+// their names ("sha256:ID" for an image without one). A failed load leaves
+// storage as it was.
+func (r *Runtime) LoadImages(ctx context.Context, o LoadOptions) ([]string, error) {
+	if o.Input == "" {
+		return r.store.LoadReader(ctx, o.Stdin, o.Progress)
+	}
+	return r.store.Load(ctx, o.Input, o.Progress)
+}
+
+// ImportImage makes a one-layer image from a root filesystem tarball and
+// returns its ID.
+func (r *Runtime) ImportImage(ctx context.Context, o storage.ImportOptions) (string, error) {
+	return r.store.Import(ctx, o)
+}
