@@ -80,6 +80,15 @@ func TestSaveLoadFormats(t *testing.T) {
 				assertNoTempFiles(t, fresh)
 			})
 		}
+		// Relative paths are relative to the caller's working directory
+		// (the Env's directory), also inside the rootless user namespace.
+		e.MustPod("save", "-q", "-o", "relative.tar", id)
+		if _, err := os.Stat(e.Path("relative.tar")); err != nil {
+			t.Errorf("save -o relative.tar: %v", err)
+		}
+		if got := loaded(t, e.MustPod("load", "-q", "-i", "relative.tar")); len(got) != 1 || got[0] != "sha256:"+id {
+			t.Errorf("load -i relative.tar reported %q", got)
+		}
 		assertNoTempFiles(t, e)
 		e.Pod("save", "--format", "tar", "-o", e.Path("x"), id).Fails(t, 125, `unsupported format "tar"`)
 		e.Pod("save", "--format", "oci-archive", "-o", e.Path("x"), id, id).Fails(t, 125, "only docker-archive")
