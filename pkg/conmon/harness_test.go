@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/spec"
 )
 
 // monitorBin is the pod-conmon TestMain builds; "" when it could not.
@@ -70,6 +71,7 @@ type ctr struct {
 	dir      string
 	runcRoot string
 	cfg      conmon.Config
+	opts     spec.Options
 }
 
 // newCtr prepares a bundle running args and a Config for it (k8s-file log).
@@ -92,7 +94,7 @@ func newCtr(t *testing.T, args ...string) *ctr {
 	c.runcRoot = filepath.Join(c.dir, "runc")
 	bundle := filepath.Join(c.dir, "bundle")
 	rootfs := filepath.Join(bundle, "rootfs")
-	for _, d := range []string{"bin", "proc", "dev", "tmp"} {
+	for _, d := range []string{"bin", "proc", "sys", "dev", "tmp", "etc"} {
 		if err := os.MkdirAll(filepath.Join(rootfs, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -109,30 +111,14 @@ func newCtr(t *testing.T, args ...string) *ctr {
 			t.Fatal(err)
 		}
 	}
-	spec := map[string]any{
-		"ociVersion": "1.0.2",
-		"process": map[string]any{
-			"args": args,
-			"env":  []string{"PATH=/bin"},
-			"cwd":  "/",
-			"user": map[string]any{"uid": 0, "gid": 0},
-		},
-		"root":     map[string]any{"path": "rootfs"},
-		"hostname": "conmon-test",
-		"mounts": []map[string]any{
-			{"destination": "/proc", "type": "proc", "source": "proc"},
-			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "mode=755", "size=65536k"}},
-		},
-		"linux": map[string]any{
-			"namespaces": []map[string]any{{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}},
-			// Beside the test's own cgroup, as pod does it.
-			"cgroupsPath": c.id,
-		},
+	c.opts = spec.Options{
+		Rootfs:   rootfs,
+		Args:     args,
+		Hostname: "conmon-test",
+		// Relative: beside the test's own cgroup, as pod does it.
+		CgroupsPath: c.id,
 	}
-	sb, _ := json.Marshal(spec)
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), sb, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	c.writeSpec()
 	pidFile := filepath.Join(c.dir, "pid")
 	c.cfg = conmon.Config{
 		ID:           c.id,
@@ -148,18 +134,14 @@ func newCtr(t *testing.T, args ...string) *ctr {
 	return c
 }
 
-// spec edits the bundle's config.json.
-func (c *ctr) editSpec(fn func(spec map[string]any)) {
-	p := filepath.Join(c.dir, "bundle", "config.json")
-	b, err := os.ReadFile(p)
+// writeSpec writes the bundle's config.json from c.opts.
+func (c *ctr) writeSpec() {
+	c.t.Helper()
+	s, err := spec.Generate(c.opts)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	var spec map[string]any
-	json.Unmarshal(b, &spec)
-	fn(spec)
-	b, _ = json.Marshal(spec)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	if err := spec.WriteBundle(filepath.Join(c.dir, "bundle"), s); err != nil {
 		c.t.Fatal(err)
 	}
 }
