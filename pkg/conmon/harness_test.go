@@ -32,7 +32,10 @@ func TestMain(m *testing.M) {
 	}
 	if os.Geteuid() == 0 {
 		monitorBin = filepath.Join(dir, conmon.BinaryName)
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", monitorBin, "github.com/pod-engine/pod/cmd/pod-conmon")
+		// As the Makefile builds it, so that what is measured is what ships.
+		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-ldflags", "-s -w",
+			"-o", monitorBin, "github.com/pod-engine/pod/cmd/pod-conmon")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "build pod-conmon:", err)
@@ -155,11 +158,11 @@ func (c *ctr) start() *conmon.Started {
 	return st
 }
 
-// runc runs a runc command on the test container.
+// runc runs a runc command on the test container: runc ARGS[0] ID ARGS[1:].
 func (c *ctr) runc(args ...string) {
 	c.t.Helper()
-	argv := append([]string{"--root", c.runcRoot}, args...)
-	argv = append(argv, c.id)
+	argv := []string{"--root", c.runcRoot, args[0], c.id}
+	argv = append(argv, args[1:]...)
 	if out, err := exec.Command("runc", argv...).CombinedOutput(); err != nil {
 		c.t.Fatalf("runc %s: %v: %s", strings.Join(args, " "), err, out)
 	}
