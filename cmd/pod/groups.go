@@ -6,6 +6,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/image"
+	"github.com/pod-engine/pod/cmd/pod/network"
 )
 
 // addCommandGroups registers each command group. One line per group keeps
@@ -13,4 +14,5 @@ import (
 func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(image.Commands(g)...)
 	root.AddCommand(container.Commands(g)...)
+	root.AddCommand(network.Commands(g)...)
 }
