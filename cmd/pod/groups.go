@@ -6,6 +6,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/image"
+	"github.com/pod-engine/pod/cmd/pod/network"
 	"github.com/pod-engine/pod/cmd/pod/volume"
 )
 
@@ -14,5 +15,6 @@ import (
 func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(image.Commands(g)...)
 	root.AddCommand(container.Commands(g)...)
+	root.AddCommand(network.Commands(g)...)
 	root.AddCommand(volume.Commands(g)...)
 }
