@@ -36,6 +36,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 			out = append(out, c)
 		}
 	}
+	out = append(out, addViewCommands(g, group)...)
 	return out
 }
 
