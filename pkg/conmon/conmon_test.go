@@ -438,3 +438,35 @@ func (w *waitWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+func TestContainerInheritsNothingOfTheMonitor(t *testing.T) {
+	// The container's init (grep itself, no shell that sets its own
+	// signals) starts with default signal dispositions, nothing blocked
+	// and only stdin, stdout and stderr open: nothing of the monitor leaks.
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"},
+			[]string{"stdout F SigBlk:\t0000000000000000\n", "stdout F SigIgn:\t0000000000000000\n"}},
+		// ls lists its own descriptors: 3 is the directory it reads.
+		{[]string{"ls", "/proc/1/fd"}, []string{"stdout F 0\n", "stdout F 1\n", "stdout F 2\n", "stdout F 3\n"}},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			c := newCtr(t, tc.args...)
+			c.cfg.Stdin = true
+			st := c.start()
+			c.runc("start")
+			c.wait(st)
+			log := c.log()
+			for _, want := range tc.want {
+				if !strings.Contains(log, want) {
+					t.Errorf("log lacks %q:\n%s", want, log)
+				}
+			}
+			if n := strings.Count(log, "\n"); n != len(tc.want) {
+				t.Errorf("log has %d lines, want %d:\n%s", n, len(tc.want), log)
+			}
+		})
+	}
+}
