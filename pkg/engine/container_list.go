@@ -159,7 +159,7 @@ func ParseContainerFilter(args []string, now time.Time) (*ContainerFilter, error
 		case "until":
 			t, err := logs.ParseTime(value, now)
 			if err != nil {
-				return nil, fmt.Errorf("invalid filter %q: %w", a, err)
+				return nil, fmt.Errorf("invalid filter %q: %v: %w", a, err, errdefs.ErrInvalidArg)
 			}
 			f.until = append(f.until, t)
 		default:

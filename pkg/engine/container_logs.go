@@ -23,7 +23,7 @@ func (r *Runtime) ContainerLogs(ctx context.Context, idOrName string, opts logs.
 		driver = logs.DriverK8sFile
 	}
 	if driver == logs.DriverNone {
-		return fmt.Errorf("this container is using the 'none' log driver, cannot read logs: %w", errdefs.ErrInvalidArg)
+		return &catError{msg: "this container is using the 'none' log driver, cannot read logs", cat: errdefs.ErrInvalidArg}
 	}
 	path, err := r.containerLogPath(c)
 	if err != nil {

@@ -31,7 +31,7 @@ func ParsePruneFilter(args []string, now time.Time) (*PruneFilter, error) {
 		case "until":
 			t, err := logs.ParseTime(value, now)
 			if err != nil {
-				return nil, fmt.Errorf("invalid filter %q: %w", a, err)
+				return nil, fmt.Errorf("invalid filter %q: %v: %w", a, err, errdefs.ErrInvalidArg)
 			}
 			if f.Until.IsZero() || t.Before(f.Until) {
 				f.Until = t

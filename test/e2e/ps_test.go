@@ -139,6 +139,10 @@ func TestPs(t *testing.T) {
 		if len(lines) != 4 || strings.Join(psColumns(lines[0]), "|") != "NAMES|STATE" || strings.Join(psColumns(lines[2]), "|") != "made|created" {
 			t.Errorf("table format: %q", lines)
 		}
+		lines = e.MustPod("ps", "--format", "table {{.Names}}\t{{.Label \"app\"}}").Lines()
+		if len(lines) != 2 || strings.Join(psColumns(lines[0]), "|") != "NAMES|LABEL" || strings.Join(psColumns(lines[1]), "|") != "top|web" {
+			t.Errorf("table format with .Label: %q", lines)
+		}
 		var js []map[string]any
 		r = e.MustPod("ps", "-a", "--format", "json")
 		if err := json.Unmarshal([]byte(r.Stdout), &js); err != nil || len(js) != 3 {

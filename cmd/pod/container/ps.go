@@ -110,11 +110,7 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	// Podman's table layout: columns at least 12 wide, two spaces apart.
 	tw := tabwriter.NewWriter(w, 12, 2, 2, ' ', 0)
 	if !o.noHeading {
-		hdr, err := tmpl.Clone()
-		if err != nil {
-			return err
-		}
-		if err := hdr.Option("missingkey=zero").Execute(tw, psHeaders); err != nil {
+		if err := tmpl.Execute(tw, psHeader{}); err != nil {
 			return fmt.Errorf("execute --format template: %w", err)
 		}
 	}
@@ -126,15 +122,33 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	return tw.Flush()
 }
 
-// psHeaders are the column titles of the fields a ps template can name.
-var psHeaders = map[string]string{
-	"ID": "CONTAINER ID", "Image": "IMAGE", "ImageID": "IMAGE ID", "Command": "COMMAND",
-	"CreatedHuman": "CREATED", "CreatedAt": "CREATED AT", "RunningFor": "CREATED",
-	"Status": "STATUS", "State": "STATE", "Ports": "PORTS", "Names": "NAMES",
-	"Labels": "LABELS", "Size": "SIZE", "Mounts": "MOUNTS", "Networks": "NETWORKS",
-	"Pid": "PID", "ExitCode": "EXIT CODE", "Exited": "EXITED", "ExitedAt": "EXITED AT",
-	"StartedAt": "STARTED AT", "AutoRemove": "AUTO REMOVE", "Restarts": "RESTARTS",
-}
+// psHeader is what a ps table template sees for its header row: every
+// field of psRow, each giving its column title.
+type psHeader struct{}
+
+func (psHeader) ID() string           { return "CONTAINER ID" }
+func (psHeader) Image() string        { return "IMAGE" }
+func (psHeader) ImageID() string      { return "IMAGE ID" }
+func (psHeader) Command() string      { return "COMMAND" }
+func (psHeader) CreatedAt() string    { return "CREATED AT" }
+func (psHeader) CreatedHuman() string { return "CREATED" }
+func (psHeader) RunningFor() string   { return "CREATED" }
+func (psHeader) State() string        { return "STATE" }
+func (psHeader) Status() string       { return "STATUS" }
+func (psHeader) Ports() string        { return "PORTS" }
+func (psHeader) Names() string        { return "NAMES" }
+func (psHeader) Networks() string     { return "NETWORKS" }
+func (psHeader) Pid() string          { return "PID" }
+func (psHeader) ExitCode() string     { return "EXIT CODE" }
+func (psHeader) Exited() string       { return "EXITED" }
+func (psHeader) ExitedAt() string     { return "EXITED AT" }
+func (psHeader) StartedAt() string    { return "STARTED AT" }
+func (psHeader) AutoRemove() string   { return "AUTO REMOVE" }
+func (psHeader) Restarts() string     { return "RESTARTS" }
+func (psHeader) Labels() string       { return "LABELS" }
+func (psHeader) Label(string) string  { return "LABEL" }
+func (psHeader) Mounts() string       { return "MOUNTS" }
+func (psHeader) Size() string         { return "SIZE" }
 
 // psRow is what a ps --format template sees: podman's and Docker's field
 // names, as methods so each is computed only when printed.

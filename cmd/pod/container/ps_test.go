@@ -1,6 +1,7 @@
 package container
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -46,5 +47,17 @@ func TestPsColumns(t *testing.T) {
 				t.Errorf("--no-trunc ID = %q", got)
 			}
 		})
+	}
+}
+
+// TestPsHeaderFields keeps the header row in step with the fields.
+func TestPsHeaderFields(t *testing.T) {
+	rows, hdr := reflect.TypeOf(psRow{}), reflect.TypeOf(psHeader{})
+	for i := 0; i < rows.NumMethod(); i++ {
+		m := rows.Method(i)
+		h, ok := hdr.MethodByName(m.Name)
+		if !ok || h.Type.NumIn() != m.Type.NumIn() {
+			t.Errorf("psHeader lacks %s with the same arguments", m.Name)
+		}
 	}
 }
