@@ -46,6 +46,7 @@ func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
 		StorageDriver: g.StorageDriver,
 		StorageOpts:   g.StorageOpts,
 		OCIRuntime:    g.Runtime,
+		LogLevel:      g.LogLevel,
 	})
 }
 
