@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -539,6 +540,38 @@ func TestRmiInUse(t *testing.T) {
 		}
 		if e.Pod("image", "exists", id).Code != 1 {
 			t.Errorf("image survived rmi -f")
+		}
+	})
+}
+
+// TestPullProgressTerminal runs pull on a pseudo-terminal (util-linux
+// script): a sized terminal gets progress bars that end in "done", an
+// unsized one the plain lines.
+func TestPullProgressTerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for _, tc := range []struct {
+			name, stty, want string
+		}{
+			{"sized", "stty cols 100 rows 30; ", "done"},
+			{"unsized", "stty cols 0 rows 0; ", "Copying blob sha256:"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := NewEnv(t, e.Rootless())
+				pod := f.Command(context.Background(), "pull", suite.images.Multi)
+				cmd := exec.Command("script", "-qec", tc.stty+strings.Join(pod.Args, " "), "/dev/null")
+				cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Env, pod.Dir, pod.SysProcAttr
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("pull on a terminal: %v\n%s", err, out)
+				}
+				s := string(out)
+				if !strings.Contains(s, "Copying blob") || !strings.Contains(s, tc.want) || !strings.Contains(s, "Writing manifest to image destination") {
+					t.Errorf("terminal output lacks %q:\n%q", tc.want, s)
+				}
+			})
 		}
 	})
 }
