@@ -470,3 +470,43 @@ func TestContainerInheritsNothingOfTheMonitor(t *testing.T) {
 		})
 	}
 }
+
+func TestTerminal(t *testing.T) {
+	c := newCtr(t, "sh", "-c", `read x; echo "got:$x"; stty size; tty`)
+	c.opts.Terminal = true
+	c.writeSpec()
+	c.cfg.Stdin, c.cfg.Terminal = true, true
+	c.cfg.ConsoleSocket = filepath.Join(c.dir, "console.sock")
+	argv := c.cfg.RuntimeArgv
+	c.cfg.RuntimeArgv = append(append(argv[:len(argv)-1:len(argv)-1], "--console-socket", c.cfg.ConsoleSocket), argv[len(argv)-1])
+	st := c.start()
+	ctx := context.Background()
+	conn, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Resize(33, 101); err != nil {
+		t.Fatal(err)
+	}
+	c.runc("start")
+	var out bytes.Buffer
+	if err := conn.Copy(ctx, strings.NewReader("hello\n"), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The terminal echoes the input and ends lines with \r\n.
+	for _, want := range []string{"hello\r\n", "got:hello\r\n", "33 101\r\n", "/dev/pts/0\r\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output %q lacks %q", out.String(), want)
+		}
+	}
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("code %d", e.Code)
+	}
+	if !strings.Contains(c.log(), " stdout F got:hello\r\n") {
+		t.Errorf("log:\n%s", c.log())
+	}
+	if _, err := os.Stat(c.cfg.ConsoleSocket); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("console socket left behind: %v", err)
+	}
+}

@@ -109,7 +109,7 @@ func newCtr(t *testing.T, args ...string) *ctr {
 	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []string{"sh", "cat", "echo", "sleep", "head", "tr", "tail", "printf", "true", "grep", "ls"} {
+	for _, l := range []string{"sh", "cat", "echo", "sleep", "head", "tr", "tail", "printf", "true", "grep", "ls", "stty", "tty"} {
 		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", l)); err != nil {
 			t.Fatal(err)
 		}

@@ -84,7 +84,10 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 	}
 	// The monitor runs in "/" so that it pins no directory for the
 	// container's lifetime: its own paths must not be relative.
-	for _, p := range []*string{&cfg.PidFile, &cfg.LogPath, &cfg.ExitFile, &cfg.AttachSocket} {
+	if cfg.Terminal && cfg.ConsoleSocket == "" {
+		return nil, errors.New("start monitor: a terminal needs ConsoleSocket (and --console-socket in RuntimeArgv)")
+	}
+	for _, p := range []*string{&cfg.PidFile, &cfg.LogPath, &cfg.ExitFile, &cfg.AttachSocket, &cfg.ConsoleSocket} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
 				return nil, fmt.Errorf("start monitor: %w", err)
