@@ -241,12 +241,23 @@ func TestMonitorOutlivesCaller(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper: %v", err)
 	}
-	var st conmon.Started
-	if err := json.Unmarshal(out, &st); err != nil {
+	var res helperResult
+	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("helper output %q: %v", out, err)
 	}
+	st := res.Started
 	if !conmon.Alive(st.MonitorPID) {
 		t.Fatal("monitor died with the process that started it")
+	}
+	fds, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(st.MonitorPID), "fd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		link, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(st.MonitorPID), "fd", fd.Name()))
+		if link == res.Leak {
+			t.Errorf("monitor holds fd %s, %s, inherited from the process that started it", fd.Name(), link)
+		}
 	}
 	ppid := parentOf(t, st.MonitorPID)
 	if ppid == cmd.Process.Pid {
@@ -437,4 +448,76 @@ func (w *waitWriter) Write(p []byte) (int, error) {
 		close(w.ch)
 	}
 	return len(p), nil
+}
+
+func TestContainerInheritsNothingOfTheMonitor(t *testing.T) {
+	// The container's init (grep itself, no shell that sets its own
+	// signals) starts with default signal dispositions, nothing blocked
+	// and only stdin, stdout and stderr open: nothing of the monitor leaks.
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"},
+			[]string{"stdout F SigBlk:\t0000000000000000\n", "stdout F SigIgn:\t0000000000000000\n"}},
+		// ls lists its own descriptors: 3 is the directory it reads.
+		{[]string{"ls", "/proc/1/fd"}, []string{"stdout F 0\n", "stdout F 1\n", "stdout F 2\n", "stdout F 3\n"}},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			c := newCtr(t, tc.args...)
+			c.cfg.Stdin = true
+			st := c.start()
+			c.runc("start")
+			c.wait(st)
+			log := c.log()
+			for _, want := range tc.want {
+				if !strings.Contains(log, want) {
+					t.Errorf("log lacks %q:\n%s", want, log)
+				}
+			}
+			if n := strings.Count(log, "\n"); n != len(tc.want) {
+				t.Errorf("log has %d lines, want %d:\n%s", n, len(tc.want), log)
+			}
+		})
+	}
+}
+
+func TestTerminal(t *testing.T) {
+	c := newCtr(t, "sh", "-c", `read x; echo "got:$x"; stty size; tty`)
+	c.opts.Terminal = true
+	c.writeSpec()
+	c.cfg.Stdin, c.cfg.Terminal = true, true
+	c.cfg.ConsoleSocket = filepath.Join(c.dir, "console.sock")
+	argv := c.cfg.RuntimeArgv
+	c.cfg.RuntimeArgv = append(append(argv[:len(argv)-1:len(argv)-1], "--console-socket", c.cfg.ConsoleSocket), argv[len(argv)-1])
+	st := c.start()
+	ctx := context.Background()
+	conn, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Resize(33, 101); err != nil {
+		t.Fatal(err)
+	}
+	c.runc("start")
+	var out bytes.Buffer
+	if err := conn.Copy(ctx, strings.NewReader("hello\n"), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The terminal echoes the input and ends lines with \r\n.
+	for _, want := range []string{"hello\r\n", "got:hello\r\n", "33 101\r\n", "/dev/pts/0\r\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output %q lacks %q", out.String(), want)
+		}
+	}
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("code %d", e.Code)
+	}
+	if !strings.Contains(c.log(), " stdout F got:hello\r\n") {
+		t.Errorf("log:\n%s", c.log())
+	}
+	if _, err := os.Stat(c.cfg.ConsoleSocket); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("console socket left behind: %v", err)
+	}
 }

@@ -20,9 +20,10 @@ import (
 const BinaryName = "pod-conmon"
 
 // monitorEnv is the monitor's own environment: one P is all a
-// single-goroutine event loop needs. The runtime and the exit command get
-// Config.Env instead.
-var monitorEnv = []string{"GOMAXPROCS=1"}
+// single-goroutine event loop needs, and with it fixed the runtime need not
+// keep the cgroup's CPU limit files open to follow them. The runtime and the
+// exit command get Config.Env instead.
+var monitorEnv = []string{"GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0"}
 
 // FindBinary locates pod-conmon: next to the running executable first (an
 // installed or test copy of pod travels with its monitor), then in $PATH,
@@ -84,7 +85,10 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 	}
 	// The monitor runs in "/" so that it pins no directory for the
 	// container's lifetime: its own paths must not be relative.
-	for _, p := range []*string{&cfg.PidFile, &cfg.LogPath, &cfg.ExitFile, &cfg.AttachSocket} {
+	if cfg.Terminal && cfg.ConsoleSocket == "" {
+		return nil, errors.New("start monitor: a terminal needs ConsoleSocket (and --console-socket in RuntimeArgv)")
+	}
+	for _, p := range []*string{&cfg.PidFile, &cfg.LogPath, &cfg.ExitFile, &cfg.AttachSocket, &cfg.ConsoleSocket} {
 		if *p != "" {
 			if *p, err = filepath.Abs(*p); err != nil {
 				return nil, fmt.Errorf("start monitor: %w", err)

@@ -184,11 +184,19 @@ func (r *Runtime) markAllExited(ctx context.Context) error {
 // root) holds the bundle, the log and the /etc files; the run directory
 // (in the run root) holds what lives only while the container runs.
 func (r *Runtime) userdataDir(id string) (string, error) {
-	return r.store.ContainerDirectory(id)
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	return st.ContainerDirectory(id)
 }
 
 func (r *Runtime) exitFile(id string) (string, error) {
-	d, err := r.store.ContainerRunDirectory(id)
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	d, err := st.ContainerRunDirectory(id)
 	if err != nil {
 		return "", err
 	}

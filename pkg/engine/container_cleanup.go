@@ -181,7 +181,12 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 		}
 	}
 	r.unmountVolumes(ctx, c)
-	if _, err := r.store.Unmount(c.ID, true); err != nil && !isNotMounted(err) {
+	st, err := r.storage()
+	if err != nil {
+		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)
+		return
+	}
+	if _, err := st.Unmount(c.ID, true); err != nil && !isNotMounted(err) {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)
 	}
 }

@@ -73,6 +73,10 @@ type CreateOptions struct {
 // allows), its configuration merged with the options as Docker merges
 // them, a DB row and a storage container. On any failure nothing is left.
 func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, error) {
+	// Image lookup and pull below use r.store.
+	if _, err := r.storage(); err != nil {
+		return nil, err
+	}
 	cfg, err := r.buildConfig(ctx, opts)
 	if err != nil {
 		return nil, err

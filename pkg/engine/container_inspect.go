@@ -156,10 +156,14 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 			doc.LogPath = p
 		}
 	}
-	doc.Driver = r.store.GraphDriverName()
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	doc.Driver = st.GraphDriverName()
 	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
 	// The /etc files the engine bind-mounts live in the userdata directory.
-	if dir, err := r.store.ContainerDirectory(c.ID); err == nil {
+	if dir, err := st.ContainerDirectory(c.ID); err == nil {
 		for _, p := range []struct {
 			field *string
 			name  string
@@ -180,11 +184,15 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 // container's layer (overlay: LowerDir, UpperDir, WorkDir, MergedDir).
 func (r *Runtime) graphDriverData(id, driverName string) InspectGraphDriver {
 	gd := InspectGraphDriver{Name: driverName, Data: map[string]string{}}
-	sc, err := r.store.Container(id)
+	st, err := r.storage()
 	if err != nil {
 		return gd
 	}
-	drv, err := r.store.GraphDriver()
+	sc, err := st.Container(id)
+	if err != nil {
+		return gd
+	}
+	drv, err := st.GraphDriver()
 	if err != nil {
 		return gd
 	}

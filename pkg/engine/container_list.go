@@ -76,11 +76,15 @@ func runningLike(s state.Status) bool {
 // containerSizes returns the container layer's size and that plus the
 // image's. Sizes are informational: a failure reads as 0, as in podman.
 func (r *Runtime) containerSizes(id, imageID string) (rw, rootfs int64) {
-	rw, err := r.store.ContainerSize(id)
+	st, err := r.storage()
+	if err != nil {
+		return 0, 0
+	}
+	rw, err = st.ContainerSize(id)
 	if err != nil || rw < 0 {
 		rw = 0
 	}
-	img, err := r.store.ImageSize(imageID)
+	img, err := st.ImageSize(imageID)
 	if err != nil || img < 0 {
 		img = 0
 	}

@@ -80,7 +80,9 @@ func (r *Runtime) PruneContainers(ctx context.Context, filter *PruneFilter) ([]P
 			continue
 		}
 		rep := PruneReport{ID: c.ID}
-		if rw, err := r.store.ContainerSize(c.ID); err == nil && rw > 0 {
+		if st, err := r.storage(); err != nil {
+			return nil, err
+		} else if rw, err := st.ContainerSize(c.ID); err == nil && rw > 0 {
 			rep.Size = rw
 		}
 		if err := r.Remove(ctx, c.ID, RemoveOptions{}); err != nil {

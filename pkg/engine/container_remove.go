@@ -87,7 +87,11 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		_ = conmon.WaitMonitor(wctx, monitor)
 		cancel()
 	}
-	if err := r.store.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
+	st, err := r.storage()
+	if err != nil {
+		return err
+	}
+	if err := st.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of container %s: %w", shortID(c.ID), err)
 	}
 	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

@@ -179,7 +179,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 			return nil, fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
 		}
 	}
-	rootfs, err := r.store.Mount(c.ID, "")
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	rootfs, err := st.Mount(c.ID, "")
 	if err != nil {
 		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
@@ -203,7 +207,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 			cancel()
 		}
 		r.unmountVolumes(ctx, c)
-		if _, uerr := r.store.Unmount(c.ID, true); uerr != nil {
+		if _, uerr := st.Unmount(c.ID, true); uerr != nil {
 			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), uerr)
 		}
 	}()
@@ -219,7 +223,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	if err := spec.WriteBundle(userdata, s); err != nil {
 		return nil, err
 	}
-	runDir, err := r.store.ContainerRunDirectory(c.ID)
+	runDir, err := st.ContainerRunDirectory(c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +407,7 @@ func (r *Runtime) exitCommand(id string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find the pod binary for the exit command: %w", err)
 	}
-	argv := []string{exe, "--root", r.store.GraphRoot(), "--runroot", r.store.RunRoot()}
+	argv := []string{exe, "--root", r.storeOpts.GraphRoot, "--runroot", r.storeOpts.RunRoot}
 	if r.opts.StorageDriver != "" {
 		argv = append(argv, "--storage-driver", r.opts.StorageDriver)
 	}

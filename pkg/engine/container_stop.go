@@ -125,7 +125,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 	if signal != "" {
 		s, err := oci.ParseSignal(signal)
 		if err != nil {
-			return invalidf("invalid signal %q: %v", signal, err)
+			return err
 		}
 		sig = s
 	}
@@ -143,7 +143,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 	}
 	if !isActive(c.Status) {
 		return &catError{
-			msg: fmt.Sprintf("can only kill running containers. %s is in state %s: %s", shortID(c.ID), c.Status, ErrCtrStateInvalid.msg),
+			msg: fmt.Sprintf("can only kill running containers. %s is in state %s: %s", c.ID, c.Status, ErrCtrStateInvalid.msg),
 			cat: ErrCtrStateInvalid,
 		}
 	}

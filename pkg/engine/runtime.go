@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/containers/image/v5/types"
+	stypes "github.com/containers/storage/types"
 
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
@@ -31,25 +32,37 @@ type Options struct {
 	OCIRuntime    string
 	CgroupManager string // "" or cgroupfs; systemd is refused
 	LogLevel      string // passed on to the cleanup command the monitor runs
+
+	// LazyStorage defers opening image and container storage until a
+	// container operation needs it. Opening storage reads every image,
+	// container and layer record, which `pod ps` and the like do not need.
+	// Only container operations (the container*.go API) may be used on a
+	// lazily opened Runtime; image operations need storage opened by Open.
+	LazyStorage bool
 }
 
 // Runtime is an open engine. It is cheap to open: no network, no scans,
 // nothing per container. The OCI runtime and the monitor binary are looked
 // up on first use, so commands that never run a container never pay for it.
 type Runtime struct {
-	opts  Options
-	store *storage.Store
-	db    *state.DB
+	opts      Options
+	storeOpts stypes.StoreOptions
+	db        *state.DB
+
+	// store is nil until opened: at Open, or with LazyStorage by storage().
+	store     *storage.Store
+	storeOnce sync.Once
+	storeErr  error
 
 	ociOnce sync.Once
 	oci     *oci.Runtime
 	ociErr  error
 }
 
-// Open opens storage and the state DB, and notices a reboot since the last
-// command. Close releases them.
+// Open opens the state DB and (unless opts.LazyStorage) storage, and
+// notices a reboot since the last command. Close releases them.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
-	st, err := storage.Open(storage.Options{
+	so, err := storage.ResolveOptions(storage.Options{
 		GraphRoot:  opts.GraphRoot,
 		RunRoot:    opts.RunRoot,
 		Driver:     opts.StorageDriver,
@@ -58,12 +71,21 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
-	db, err := state.Open(ctx, filepath.Join(st.GraphRoot(), "pod", "state.db"))
-	if err != nil {
-		st.Close()
+	for _, root := range []*string{&so.GraphRoot, &so.RunRoot} {
+		if *root, err = filepath.Abs(*root); err != nil {
+			return nil, fmt.Errorf("open storage: %w", err)
+		}
+	}
+	r := &Runtime{opts: opts, storeOpts: so}
+	if !opts.LazyStorage {
+		if _, err := r.storage(); err != nil {
+			return nil, err
+		}
+	}
+	if r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db")); err != nil {
+		r.closeStore()
 		return nil, err
 	}
-	r := &Runtime{opts: opts, store: st, db: db}
 	if err := r.checkReboot(ctx); err != nil {
 		r.Close()
 		return nil, err
@@ -71,25 +93,54 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	return r, nil
 }
 
+// storage returns the image and container store, opening it on first use.
+func (r *Runtime) storage() (*storage.Store, error) {
+	r.storeOnce.Do(func() {
+		st, err := storage.OpenResolved(r.storeOpts)
+		if err != nil {
+			r.storeErr = fmt.Errorf("open storage: %w", err)
+			return
+		}
+		r.store = st
+	})
+	return r.store, r.storeErr
+}
+
+func (r *Runtime) closeStore() error {
+	if r.store == nil {
+		return nil
+	}
+	return r.store.Close()
+}
+
 // Close releases the DB and storage. It never unmounts what running
 // containers use.
 func (r *Runtime) Close() error {
 	dbErr := r.db.Close()
-	if err := r.store.Close(); err != nil {
+	if err := r.closeStore(); err != nil {
 		return err
 	}
 	return dbErr
 }
 
-// Store is the image and layer store.
-func (r *Runtime) Store() *storage.Store { return r.store }
+// Store is the image and layer store, opened on first use with
+// LazyStorage; nil when it cannot be opened.
+func (r *Runtime) Store() *storage.Store {
+	st, _ := r.storage()
+	return st
+}
 
 // DB is the state DB.
 func (r *Runtime) DB() *state.DB { return r.db }
 
 // SystemContext is the containers/image context for registry and archive
 // access, carrying registries.conf, policy.json and auth file locations.
-func (r *Runtime) SystemContext() *types.SystemContext { return r.store.SystemContext() }
+func (r *Runtime) SystemContext() *types.SystemContext {
+	if st := r.Store(); st != nil {
+		return st.SystemContext()
+	}
+	return &types.SystemContext{}
+}
 
 // Rootless reports whether the engine acts for an unprivileged user.
 func (r *Runtime) Rootless() bool { return rootless.IsRootless() }
@@ -97,7 +148,7 @@ func (r *Runtime) Rootless() bool { return rootless.IsRootless() }
 // podRunDir is pod's own directory in the run root: boot id, locks, the
 // OCI runtime's state.
 func (r *Runtime) podRunDir(elem ...string) string {
-	return filepath.Join(append([]string{r.store.RunRoot(), "pod"}, elem...)...)
+	return filepath.Join(append([]string{r.storeOpts.RunRoot, "pod"}, elem...)...)
 }
 
 // OCI returns the OCI runtime, found on first use.

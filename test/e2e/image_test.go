@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -404,7 +406,7 @@ func TestPullAllTagsPlatform(t *testing.T) {
 }
 
 func TestLoginLogout(t *testing.T) {
-	addr := authRegistry(t, "poduser", "s3cret")
+	addr, _ := authRegistry(t, "poduser", "s3cret", false)
 	forEachUser(t, func(t *testing.T, e *Env) {
 		pulledID(t, e, suite.images.Busybox)
 		dest := addr + "/private/busybox:latest"
@@ -539,6 +541,110 @@ func TestRmiInUse(t *testing.T) {
 		}
 		if e.Pod("image", "exists", id).Code != 1 {
 			t.Errorf("image survived rmi -f")
+		}
+	})
+}
+
+// TestPullProgressTerminal runs pull on a pseudo-terminal (util-linux
+// script): a sized terminal gets progress bars that end in "done", an
+// unsized one the plain lines.
+func TestPullProgressTerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for _, tc := range []struct {
+			name, stty, want string
+		}{
+			{"sized", "stty cols 100 rows 30; ", "done"},
+			{"unsized", "stty cols 0 rows 0; ", "Copying blob sha256:"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := NewEnv(t, e.Rootless())
+				pod := f.Command(context.Background(), "pull", suite.images.Multi)
+				cmd := exec.Command("script", "-qec", tc.stty+strings.Join(pod.Args, " "), "/dev/null")
+				cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Env, pod.Dir, pod.SysProcAttr
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("pull on a terminal: %v\n%s", err, out)
+				}
+				s := string(out)
+				if !strings.Contains(s, "Copying blob") || !strings.Contains(s, tc.want) || !strings.Contains(s, "Writing manifest to image destination") {
+					t.Errorf("terminal output lacks %q:\n%q", tc.want, s)
+				}
+			})
+		}
+	})
+}
+
+// TestLoginTLS logs in to a registry serving HTTPS with a self-signed
+// certificate: refused when verifying against the system CAs, accepted
+// with the certificate in --cert-dir or with --tls-verify=false.
+func TestLoginTLS(t *testing.T) {
+	addr, cert := authRegistry(t, "poduser", "s3cret", true)
+	forEachUser(t, func(t *testing.T, e *Env) {
+		certDir := e.Path("certs")
+		if err := os.Mkdir(certDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		e.WriteFile(filepath.Join("certs", "ca.crt"), cert)
+		e.Pod("login", "-u", "poduser", "-p", "s3cret", addr).Fails(t, 125, "certificate")
+		e.MustPod("login", "--cert-dir", certDir, "-u", "poduser", "-p", "s3cret", addr)
+		e.MustPod("logout", addr)
+		e.MustPod("login", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", addr)
+		pulledID(t, e, suite.images.Busybox)
+		e.MustPod("push", "-q", "--cert-dir", certDir, "busybox", addr+"/tls/busybox")
+		f := NewEnv(t, e.Rootless())
+		f.ExtraEnv = append(f.ExtraEnv, "REGISTRY_AUTH_FILE="+f.WriteFile("auth.json", mustRead(t, e.Path("xdg", "containers", "auth.json"))))
+		f.MustPod("pull", "-q", "--cert-dir", certDir, addr+"/tls/busybox")
+	})
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPullConcurrent runs two pulls of one image at once: both succeed
+// with the same image.
+func TestPullConcurrent(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		// Create the store and state DB first: two processes creating a
+		// fresh state DB at once can fail with "database is locked" (a
+		// pkg/state matter this test is not about).
+		e.MustPod("images")
+		var wg sync.WaitGroup
+		results := make([]*Result, 2)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := e.Command(context.Background(), "pull", "-q", suite.images.Multi)
+				var out, errb bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errb
+				code := 0
+				if err := cmd.Run(); err != nil {
+					code = -1
+					if ee, ok := err.(*exec.ExitError); ok {
+						code = ee.ExitCode()
+					}
+				}
+				results[i] = &Result{Args: cmd.Args, Stdout: out.String(), Stderr: errb.String(), Code: code}
+			}()
+		}
+		wg.Wait()
+		for _, r := range results {
+			r.Success(t)
+		}
+		if results[0].Stdout != results[1].Stdout {
+			t.Errorf("concurrent pulls gave %q and %q", results[0].Stdout, results[1].Stdout)
+		}
+		if l := e.MustPod("images", "-q").Lines(); len(l) != 1 {
+			t.Errorf("images after concurrent pulls: %q", l)
 		}
 	})
 }

@@ -17,7 +17,7 @@ func newExistsCommand(g *cli.Globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			r, err := g.Open(ctx)
+			r, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 				}
 			}
 			ctx := cmd.Context()
-			r, err := g.Open(ctx)
+			r, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

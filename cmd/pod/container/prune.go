@@ -37,7 +37,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 				}
 			}
 			ctx := cmd.Context()
-			r, err := g.Open(ctx)
+			r, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

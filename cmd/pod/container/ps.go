@@ -62,7 +62,7 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 		return err
 	}
 	ctx := cmd.Context()
-	r, err := g.Open(ctx)
+	r, err := g.OpenContainers(ctx)
 	if err != nil {
 		return err
 	}

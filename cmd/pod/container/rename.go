@@ -14,7 +14,7 @@ func newRenameCommand(g *cli.Globals) *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			r, err := g.Open(ctx)
+			r, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

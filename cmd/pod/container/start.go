@@ -23,7 +23,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 			if (attach || interactive) && len(args) > 1 {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
-			rt, err := g.Open(ctx)
+			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ func newStopCommand(g *cli.Globals) *cobra.Command {
 		Args: namesOrAll(&all),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Open(ctx)
+			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

@@ -16,7 +16,7 @@ func newWaitCommand(g *cli.Globals) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := g.Open(ctx)
+			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}

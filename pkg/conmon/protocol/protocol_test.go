@@ -28,6 +28,8 @@ func TestConfigRoundTrip(t *testing.T) {
 			ExitCommand:  []string{"/usr/bin/pod", "--root", "/v=w", "container", "cleanup", "abc"},
 			Env:          []string{"PATH=/bin:/usr/bin", "A==b=", "EMPTY=", "UNICODE=é\n\t"},
 		}},
+		{"terminal", Config{ID: "t", RuntimeArgv: []string{"runc", "create", "--console-socket", "/r/console", "t"},
+			PidFile: "p", ExitFile: "e", Terminal: true, ConsoleSocket: "/r/console"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Decode(tc.cfg.Encode())
@@ -49,6 +51,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown key", valid + "colour=red\x00", "unknown key colour"},
 		{"bad bool", valid + "stdin=perhaps\x00", "stdin"},
 		{"missing required", "id=c\x00", "required"},
+		{"terminal without socket", valid + "terminal=true\x00", "console socket"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Decode([]byte(tc.in))
