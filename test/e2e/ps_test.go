@@ -144,6 +144,10 @@ func TestPs(t *testing.T) {
 		if len(lines) != 2 || strings.Join(psColumns(lines[0]), "|") != "NAMES|LABEL" || strings.Join(psColumns(lines[1]), "|") != "top|web" {
 			t.Errorf("table format with .Label: %q", lines)
 		}
+		var row1 map[string]string
+		if err := json.Unmarshal([]byte(e.MustPod("ps", "--format", "{{json .}}").Stdout), &row1); err != nil || row1["ID"] != top[:12] || row1["Names"] != "top" || !strings.HasPrefix(row1["Status"], "Up ") {
+			t.Errorf("ps --format '{{json .}}': %v %v", row1, err)
+		}
 		var js []map[string]any
 		r = e.MustPod("ps", "-a", "--format", "json")
 		if err := json.Unmarshal([]byte(r.Stdout), &js); err != nil || len(js) != 3 {
