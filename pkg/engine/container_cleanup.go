@@ -179,6 +179,7 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 			}
 		}
 	}
+	r.unmountVolumes(ctx, c)
 	st, err := r.storage()
 	if err != nil {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)

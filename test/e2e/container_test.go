@@ -79,7 +79,7 @@ func TestRunExitCodes(t *testing.T) {
 		e.Pod("run", "--rm", img, "/etc").Fails(t, 126, "permission denied")
 		e.Pod("run", "--rm", "--restart", "sometimes", img, "true").Fails(t, 125, "invalid restart policy")
 		e.Pod("run", "--rm", "--pull", "never", "localhost/not-here", "true").Fails(t, 125, "not-here")
-		e.Pod("run", "--rm", "-v", "named:/data", img, "true").Fails(t, 125, "named volumes are not supported yet")
+		e.Pod("run", "--rm", "-v", "_bad:/data", img, "true").Fails(t, 125, "invalid volume name")
 		e.Pod("run", "--rm", "-v", e.Path("missing")+":/data", img, "true").Fails(t, 125, "no such file or directory")
 		e.Pod("run", "--rm", "--log-driver", "syslog", img, "true").Fails(t, 125, "unsupported log driver")
 		// A failed run leaves nothing behind (--rm), or a created

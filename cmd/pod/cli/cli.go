@@ -29,6 +29,7 @@ type Globals struct {
 	StorageOpts   []string
 	LogLevel      string
 	Runtime       string
+	CgroupManager string
 
 	Stdout io.Writer
 	Stderr io.Writer
@@ -48,6 +49,7 @@ func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
 		StorageDriver: g.StorageDriver,
 		StorageOpts:   g.StorageOpts,
 		OCIRuntime:    g.Runtime,
+		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
 	})
 }
