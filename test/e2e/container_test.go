@@ -598,6 +598,20 @@ func TestKilledCLI(t *testing.T) {
 				t.Fatalf("rm -f after killing run at %v: code %d stderr %q", delay, r.Code, r.Stderr)
 			}
 		}
+		// A stop or rm killed midway is finished by the next rm -f.
+		for i, verb := range [][]string{{"stop", "-t", "5"}, {"rm", "-f", "-t", "5"}} {
+			name := fmt.Sprintf("v%d", i)
+			e.MustPod("run", "-d", "--name", name, img, "sleep", "1000")
+			cmd := e.Command(t.Context(), append(verb, name)...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			e.MustPod("ps", "-a")
+			e.MustPod("rm", "-f", "-t", "0", name)
+		}
 		if got := e.MustPod("rm", "-a").Stdout; got != "" {
 			t.Fatalf("containers left: %q", got)
 		}
