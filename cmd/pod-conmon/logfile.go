@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"os"
 	"time"
-	"unicode/utf8"
 
-	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/conmon/protocol"
 )
 
 // k8sTime is the CRI log timestamp: local time, nanoseconds, numeric zone.
@@ -28,7 +27,7 @@ type logWriter struct {
 
 func openLog(path, driver string, max int64) (*logWriter, error) {
 	if driver == "" {
-		driver = conmon.LogDriverK8sFile
+		driver = protocol.LogDriverK8sFile
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -46,12 +45,12 @@ func openLog(path, driver string, max int64) (*logWriter, error) {
 // one marked partial when it lacks its newline.
 func (w *logWriter) write(stream byte, data []byte, now time.Time) error {
 	name := "stdout"
-	if stream == conmon.PacketStderr {
+	if stream == protocol.PacketStderr {
 		name = "stderr"
 	}
 	var ts [40]byte
 	var stamp []byte
-	if w.driver == conmon.LogDriverJSONFile {
+	if w.driver == protocol.LogDriverJSONFile {
 		stamp = now.UTC().AppendFormat(ts[:0], time.RFC3339Nano)
 	} else {
 		stamp = now.AppendFormat(ts[:0], k8sTime)
@@ -60,9 +59,9 @@ func (w *logWriter) write(stream byte, data []byte, now time.Time) error {
 	for len(data) > 0 {
 		line, rest, full := bytes.Cut(data, []byte{'\n'})
 		data = rest
-		if w.driver == conmon.LogDriverJSONFile {
+		if w.driver == protocol.LogDriverJSONFile {
 			w.buf = append(w.buf, `{"log":"`...)
-			w.buf = appendJSONString(w.buf, line)
+			w.buf = protocol.AppendJSONString(w.buf, line)
 			if full {
 				w.buf = append(w.buf, `\n`...)
 			}
@@ -83,7 +82,9 @@ func (w *logWriter) write(stream byte, data []byte, now time.Time) error {
 			w.buf = append(w.buf, line...)
 			w.buf = append(w.buf, '\n')
 		}
-		if len(w.buf) >= flushAt {
+		// With a size limit each record is checked on its own, so the
+		// file only ever restarts between records.
+		if len(w.buf) >= flushAt || w.max > 0 {
 			if err := w.emit(); err != nil {
 				return err
 			}
@@ -113,42 +114,4 @@ func (w *logWriter) emit() error {
 func (w *logWriter) close() {
 	w.f.Sync()
 	w.f.Close()
-}
-
-// appendJSONString escapes b as the inside of a JSON string the way Go's
-// encoding/json (and so Docker) does, replacing invalid UTF-8 with U+FFFD.
-func appendJSONString(dst, b []byte) []byte {
-	const hex = "0123456789abcdef"
-	for len(b) > 0 {
-		c := b[0]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			b = b[1:]
-			continue
-		}
-		r, size := utf8.DecodeRune(b)
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			dst = append(dst, b[:size]...)
-		}
-		b = b[size:]
-	}
-	return dst
 }

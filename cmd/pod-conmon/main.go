@@ -2,18 +2,18 @@
 // create, holds the container's stdio, writes its log, serves attach clients,
 // reaps it as subreaper, records its exit and runs pod's cleanup. pod starts
 // it through pkg/conmon, which documents the protocol; see also
-// docs/pod-conmon.md.
+// docs/pod-protocol.md.
 //
 // It links only the standard library and golang.org/x/sys and avoids fmt:
 // one runs per container, so its memory is paid many times.
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"os"
+	"strconv"
 
-	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/conmon/protocol"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,6 +32,10 @@ func main() {
 	unix.CloseOnExec(configFD)
 	unix.CloseOnExec(syncFD)
 	if os.Getenv(stageEnv) == "" {
+		// Whatever else pod had open without close-on-exec (its caller's
+		// pipes, say) would stay open in the monitor for the container's
+		// lifetime: keep only the protocol descriptors.
+		closeInherited()
 		os.Exit(respawn())
 	}
 	os.Unsetenv(stageEnv)
@@ -45,7 +49,7 @@ func main() {
 func respawn() int {
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		reportSync(&conmon.SyncMessage{Error: "open /dev/null: " + err.Error()})
+		reportSync(&protocol.SyncMessage{Error: "open /dev/null: " + err.Error()})
 		return 1
 	}
 	attr := &os.ProcAttr{
@@ -55,7 +59,7 @@ func respawn() int {
 	}
 	p, err := os.StartProcess("/proc/self/exe", os.Args, attr)
 	if err != nil {
-		reportSync(&conmon.SyncMessage{Error: "start monitor: " + err.Error()})
+		reportSync(&protocol.SyncMessage{Error: "start monitor: " + err.Error()})
 		return 1
 	}
 	p.Release()
@@ -64,14 +68,10 @@ func respawn() int {
 
 // reportSync writes the one sync message and closes the pipe. It fails when
 // pod no longer listens.
-func reportSync(msg *conmon.SyncMessage) error {
+func reportSync(msg *protocol.SyncMessage) error {
 	f := os.NewFile(syncFD, "sync")
 	defer f.Close()
-	b, err := json.Marshal(msg)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
+	_, err := f.Write(msg.AppendJSON(nil))
 	return err
 }
 
@@ -79,14 +79,34 @@ func monitorMain() int {
 	f := os.NewFile(configFD, "config")
 	b, err := io.ReadAll(f)
 	f.Close()
-	var cfg conmon.Config
+	var cfg *protocol.Config
 	if err == nil {
-		err = json.Unmarshal(b, &cfg)
+		cfg, err = protocol.Decode(b)
 	}
 	if err != nil {
-		reportSync(&conmon.SyncMessage{Error: "read config: " + err.Error()})
+		reportSync(&protocol.SyncMessage{Error: "read config: " + err.Error()})
 		return 1
 	}
-	m := &monitor{cfg: &cfg}
+	m := &monitor{cfg: cfg}
 	return m.run()
+}
+
+// closeInherited marks every descriptor above the protocol's close-on-exec,
+// so that the monitor proper starts with stdio and fds 3 and 4 only.
+func closeInherited() {
+	if unix.CloseRange(syncFD+1, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+		return
+	}
+	// Kernels before 5.11: walk /proc/self/fd.
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		if fd, err := strconv.Atoi(n); err == nil && fd > syncFD {
+			unix.CloseOnExec(fd)
+		}
+	}
 }

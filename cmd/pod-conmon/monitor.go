@@ -2,14 +2,12 @@ package main
 
 import (
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/conmon/protocol"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,187 +16,212 @@ import (
 const readSize = 8192
 
 // drainGrace bounds the wait for the output pipes to close after the
-// container's init exited: processes outside a PID namespace may keep them
-// open forever.
+// container's init exited (processes outside a PID namespace may keep them
+// open forever), and for the runtime's error output after a failed create.
 const drainGrace = 2 * time.Second
 
+// monitor is one container's monitor. After create it runs a single
+// goroutine around epoll on raw descriptors: no runtime poller, no
+// os/signal, so the Go runtime needs no more than a couple of threads (each
+// costs ~48 KiB of stacks) and the steady state allocates nothing.
 type monitor struct {
-	cfg    *conmon.Config
-	hub    *hub
-	errLog *os.File // opened on first error
-	synced bool     // the sync message is sent and fd 4 closed
+	cfg    *protocol.Config
+	log    *logWriter // nil with the "none" driver
+	errLog *os.File   // the monitor's own error log, opened on first error
+	synced bool       // the sync message is sent and fd 4 closed
+
+	epfd    int
+	out     int // read end of the container's stdout; -1 once at EOF
+	errp    int // read end of the container's stderr; -1 once at EOF
+	term    int // master of the container's terminal; -1 when none or at its end
+	console int // listening console socket until the terminal arrived; -1 otherwise
+	pidfd   int // the container's init, readable when it exits; -1 after
+	ln      int // listening attach socket; -1 when none
+	clients map[int]*client
+	stdin   stdinPipe
+	buf     []byte // the loop handles one event at a time, so one buffer serves all
 }
 
 // run is the monitor's life: create, report, copy output, reap, record.
 func (m *monitor) run() int {
 	cfg := m.cfg
+	m.out, m.errp, m.term, m.console, m.pidfd, m.ln, m.epfd = -1, -1, -1, -1, -1, -1, -1
+	m.stdin = stdinPipe{fd: -1, once: cfg.StdinOnce}
+	m.clients = map[int]*client{}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return m.fail("become subreaper: " + err.Error())
 	}
-	// Subscribe before anything can exit, so no SIGCHLD goes unnoticed.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGCHLD)
-	signal.Ignore(unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGPIPE)
-
-	var log *logWriter
-	if cfg.LogDriver != conmon.LogDriverNone {
+	if cfg.LogDriver != protocol.LogDriverNone {
 		var err error
-		if log, err = openLog(cfg.LogPath, cfg.LogDriver, cfg.LogMaxSize); err != nil {
+		if m.log, err = openLog(cfg.LogPath, cfg.LogDriver, cfg.LogMaxSize); err != nil {
 			return m.fail(err.Error())
 		}
 	}
-	m.hub = &hub{log: log, stdinOnce: cfg.StdinOnce, clients: map[*client]struct{}{}, errorf: m.errorf}
 	if cfg.AttachSocket != "" {
-		if err := m.hub.listen(cfg.AttachSocket); err != nil {
+		if err := m.listen(cfg.AttachSocket); err != nil {
 			return m.fail(err.Error())
 		}
 	}
-
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return m.fail("pipe: " + err.Error())
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return m.fail("pipe: " + err.Error())
-	}
-	var inR *os.File
-	if cfg.Stdin {
-		if inR, m.hub.stdin, err = os.Pipe(); err != nil {
-			return m.fail("pipe: " + err.Error())
+	if cfg.Terminal {
+		if err := m.listenConsole(cfg.ConsoleSocket); err != nil {
+			m.closeAll()
+			return m.fail(err.Error())
 		}
-	} else if inR, err = os.Open(os.DevNull); err != nil {
-		return m.fail(err.Error())
 	}
 
 	// The runtime's stdio is the container's: the container inherits it.
-	proc, err := os.StartProcess(cfg.RuntimeArgv[0], cfg.RuntimeArgv, &os.ProcAttr{
+	var outP, errP, inP [2]int
+	if err := unix.Pipe2(outP[:], unix.O_CLOEXEC); err != nil {
+		return m.fail("pipe: " + err.Error())
+	}
+	if err := unix.Pipe2(errP[:], unix.O_CLOEXEC); err != nil {
+		return m.fail("pipe: " + err.Error())
+	}
+	// With a terminal the container's stdio is the terminal; the pipes
+	// then only carry the runtime's own messages.
+	if cfg.Stdin && !cfg.Terminal {
+		if err := unix.Pipe2(inP[:], unix.O_CLOEXEC); err != nil {
+			return m.fail("pipe: " + err.Error())
+		}
+		m.stdin.fd = inP[1]
+	} else {
+		fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return m.fail(err.Error())
+		}
+		inP[0] = fd
+	}
+	m.out, m.errp = outP[0], errP[0]
+	pid, err := syscall.ForkExec(cfg.RuntimeArgv[0], cfg.RuntimeArgv, &syscall.ProcAttr{
 		Env:   cfg.Env,
-		Files: []*os.File{inR, outW, errW},
+		Files: []uintptr{uintptr(inP[0]), uintptr(outP[1]), uintptr(errP[1])},
 	})
-	outW.Close()
-	errW.Close()
-	inR.Close()
+	unix.Close(inP[0])
+	unix.Close(outP[1])
+	unix.Close(errP[1])
 	if err != nil {
-		m.hub.close()
+		m.closeAll()
 		return m.fail("run " + cfg.RuntimeArgv[0] + ": " + err.Error())
 	}
-	st, err := proc.Wait()
+	var ws unix.WaitStatus
+	for {
+		_, err = unix.Wait4(pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
 	if err != nil {
-		m.hub.close()
+		m.closeAll()
 		return m.fail("wait for " + cfg.RuntimeArgv[0] + ": " + err.Error())
 	}
-	if !st.Success() {
+	if !ws.Exited() || ws.ExitStatus() != 0 {
 		// The runtime killed what it had started, so the pipes reach EOF.
-		msg := &conmon.SyncMessage{CreateFailed: true, RuntimeStatus: exitCode(st.Sys().(syscall.WaitStatus))}
-		msg.Stderr = readAvailable(errR) + readAvailable(outR)
-		m.hub.close()
+		msg := &protocol.SyncMessage{CreateFailed: true, RuntimeStatus: exitCode(ws)}
+		msg.Stderr = readUntilEOF(m.errp) + readUntilEOF(m.out)
+		m.closeAll()
 		m.report(msg)
 		return 1
 	}
-	pid, err := readPidFile(cfg.PidFile)
+
+	ctr, err := readPidFile(cfg.PidFile)
+	if err == nil && cfg.Terminal {
+		err = m.receiveTerminal()
+	}
+	if err == nil {
+		m.pidfd, err = unix.PidfdOpen(ctr, 0)
+	}
+	if err == nil {
+		err = m.setupEpoll()
+	}
 	if err != nil {
-		m.hub.close()
+		m.closeAll()
 		return m.fail(err.Error())
 	}
-	oom := watchOOM(pid)
+	oom := watchOOM(ctr)
+	m.buf = make([]byte, protocol.MaxPacket)
 
-	var pumps sync.WaitGroup
-	for _, p := range []struct {
-		f      *os.File
-		stream byte
-	}{{outR, conmon.PacketStdout}, {errR, conmon.PacketStderr}} {
-		pumps.Add(1)
-		go func() {
-			defer pumps.Done()
-			m.pump(p.f, p.stream)
-		}()
-	}
-	if m.hub.ln != nil {
-		go m.hub.serve()
-	}
-
-	if err := m.report(&conmon.SyncMessage{PID: pid, MonitorPID: os.Getpid()}); err != nil {
-		// pod is gone before it could start the container; stop it, so
+	if err := m.report(&protocol.SyncMessage{PID: ctr, MonitorPID: os.Getpid()}); err != nil {
+		// pod is gone before it could start the container: stop it, so
 		// the exit path below records it and runs pod's cleanup.
 		m.errorf("report to pod: " + err.Error() + "; killing the container")
-		unix.Kill(pid, unix.SIGKILL)
+		unix.Kill(ctr, unix.SIGKILL)
 	}
 
-	code := exitCode(syscall.WaitStatus(reap(pid, sigs)))
-	m.drain(&pumps, outR, errR)
+	dropStartupText()
+	code := m.loop(ctr)
 
-	exit := &conmon.Exit{Code: code, OOMKilled: oom.killed(), FinishedAt: time.Now()}
-	if err := writeExit(cfg.ExitFile, exit); err != nil {
-		m.errorf(err.Error())
+	exit := protocol.AppendExit(nil, code, oom.killed(), time.Now().UTC())
+	if m.log != nil {
+		m.log.close()
 	}
-	m.hub.finish(code)
-	if log != nil {
-		log.close()
+	if err := writeAtomic(cfg.ExitFile, exit); err != nil {
+		m.errorf("write exit file: " + err.Error())
 	}
+	m.finish(code)
+	m.closeAll()
 	if len(cfg.ExitCommand) > 0 {
 		m.runExitCommand()
 	}
 	return 0
 }
 
-// pump copies one output stream to the log and the attach clients until the
-// last writer closes it.
-func (m *monitor) pump(r *os.File, stream byte) {
-	buf := make([]byte, 1+readSize)
-	buf[0] = stream
-	for {
-		n, err := r.Read(buf[1:])
-		if n > 0 {
-			m.hub.output(buf[:1+n])
+func (m *monitor) setupEpoll() error {
+	var err error
+	if m.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return err
+	}
+	for _, fd := range []int{m.out, m.errp, m.term} {
+		if fd < 0 {
+			continue
 		}
-		if err != nil {
-			return
+		if err := unix.SetNonblock(fd, true); err != nil {
+			return err
 		}
 	}
-}
-
-// drain waits for the output pipes to reach EOF, then gives up on writers
-// that outlive the container's init.
-func (m *monitor) drain(pumps *sync.WaitGroup, pipes ...*os.File) {
-	done := make(chan struct{})
-	go func() {
-		pumps.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(drainGrace):
-		for _, p := range pipes {
-			p.SetReadDeadline(time.Now())
+	if m.stdin.fd >= 0 {
+		if err := unix.SetNonblock(m.stdin.fd, true); err != nil {
+			return err
 		}
-		<-done
 	}
-}
-
-// reap collects exited children (the subreaper inherits the container's
-// orphans) until the container's init is among them.
-func reap(pid int, sigs <-chan os.Signal) unix.WaitStatus {
-	for {
-		for {
-			var ws unix.WaitStatus
-			wpid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil || wpid <= 0 {
-				break
-			}
-			if wpid == pid {
-				return ws
+	for _, fd := range []int{m.out, m.errp, m.term, m.pidfd, m.ln} {
+		if fd >= 0 {
+			if err := m.watch(fd, unix.EPOLLIN); err != nil {
+				return err
 			}
 		}
-		<-sigs
+	}
+	return nil
+}
+
+func (m *monitor) watch(fd int, events uint32) error {
+	return unix.EpollCtl(m.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: events, Fd: int32(fd)})
+}
+
+func (m *monitor) rewatch(fd int, events uint32) {
+	unix.EpollCtl(m.epfd, unix.EPOLL_CTL_MOD, fd, &unix.EpollEvent{Events: events, Fd: int32(fd)})
+}
+
+func (m *monitor) unwatch(fd int) {
+	unix.EpollCtl(m.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+}
+
+// closeAll releases every descriptor the monitor holds; the attach socket
+// goes with it.
+func (m *monitor) closeAll() {
+	m.closeConsole()
+	for _, fd := range []*int{&m.out, &m.errp, &m.term, &m.pidfd, &m.ln, &m.epfd, &m.stdin.fd} {
+		if *fd >= 0 {
+			unix.Close(*fd)
+			*fd = -1
+		}
+	}
+	if m.cfg.AttachSocket != "" {
+		os.Remove(m.cfg.AttachSocket)
 	}
 }
 
 // exitCode is the status as a shell reports it.
-func exitCode(ws syscall.WaitStatus) int {
+func exitCode(ws unix.WaitStatus) int {
 	if ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}
@@ -217,31 +240,33 @@ func readPidFile(path string) (int, error) {
 	return pid, nil
 }
 
-// readAvailable reads what a pipe holds until EOF or a short grace period.
-func readAvailable(f *os.File) string {
-	f.SetReadDeadline(time.Now().Add(drainGrace))
+// readUntilEOF reads a (blocking) pipe to EOF, giving up after drainGrace.
+func readUntilEOF(fd int) string {
+	deadline := time.Now().Add(drainGrace)
 	var out []byte
 	buf := make([]byte, 4096)
 	for len(out) < 64*1024 {
-		n, err := f.Read(buf)
-		out = append(out, buf[:n]...)
-		if err != nil {
+		left := time.Until(deadline)
+		if left <= 0 {
 			break
 		}
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(pfd, int(left/time.Millisecond)+1); err == unix.EINTR {
+			continue
+		} else if n <= 0 {
+			break
+		}
+		n, err := unix.Read(fd, buf)
+		if n <= 0 || err != nil {
+			break
+		}
+		out = append(out, buf[:n]...)
 	}
 	return string(out)
 }
 
-// writeExit writes the exit file atomically: readers see all of it or none.
-func writeExit(path string, e *conmon.Exit) error {
-	b := make([]byte, 0, 96)
-	b = append(b, `{"exitCode":`...)
-	b = strconv.AppendInt(b, int64(e.Code), 10)
-	b = append(b, `,"oomKilled":`...)
-	b = strconv.AppendBool(b, e.OOMKilled)
-	b = append(b, `,"finishedAt":"`...)
-	b = e.FinishedAt.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, "\"}\n"...)
+// writeAtomic writes the exit file so that readers see all of it or none.
+func writeAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
@@ -252,28 +277,26 @@ func writeExit(path string, e *conmon.Exit) error {
 // runExitCommand starts pod's cleanup in its own session and does not wait:
 // the monitor exits right after, and the command must not depend on it.
 func (m *monitor) runExitCommand() {
-	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	null, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
 		m.errorf(err.Error())
 		return
 	}
-	defer null.Close()
+	defer unix.Close(null)
 	argv := m.cfg.ExitCommand
-	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{
+	_, err = syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
 		Env:   m.cfg.Env,
-		Files: []*os.File{null, null, null},
+		Files: []uintptr{uintptr(null), uintptr(null), uintptr(null)},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
 		m.errorf("run exit command: " + err.Error())
-		return
 	}
-	p.Release()
 }
 
 // report sends the one sync message; the descriptor number may be reused
 // once it is closed, so never twice.
-func (m *monitor) report(msg *conmon.SyncMessage) error {
+func (m *monitor) report(msg *protocol.SyncMessage) error {
 	if m.synced {
 		return nil
 	}
@@ -284,14 +307,14 @@ func (m *monitor) report(msg *conmon.SyncMessage) error {
 // fail reports a monitor error to pod (if it still waits) and the log.
 func (m *monitor) fail(msg string) int {
 	m.errorf(msg)
-	m.report(&conmon.SyncMessage{Error: msg})
+	m.report(&protocol.SyncMessage{Error: msg})
 	return 1
 }
 
 // errorf appends to the monitor's own log; the monitor has no stderr.
 func (m *monitor) errorf(msg string) {
 	if m.errLog == nil {
-		f, err := os.OpenFile(conmon.MonitorLogPath(m.cfg), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(m.cfg.MonitorLogPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return
 		}

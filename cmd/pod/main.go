@@ -12,11 +12,13 @@ import (
 	"github.com/containers/storage/pkg/reexec"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/nameserver"
 	"github.com/pod-engine/pod/pkg/rootless"
 )
 
 func main() {
 	reexec.Register(rootless.PauseName, rootless.PauseMain)
+	reexec.Register(nameserver.ReexecName, nameserver.Main)
 	if reexec.Init() {
 		return
 	}

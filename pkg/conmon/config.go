@@ -6,52 +6,54 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pod-engine/pod/pkg/conmon/protocol"
 )
 
 // Log drivers the monitor writes.
 const (
-	LogDriverK8sFile  = "k8s-file"  // "TIMESTAMP STREAM F|P text" per line (the default)
-	LogDriverJSONFile = "json-file" // Docker's {"log":...,"stream":...,"time":...} per line
-	LogDriverNone     = "none"      // no log; attach clients still get the output
+	LogDriverK8sFile  = protocol.LogDriverK8sFile  // "TIMESTAMP STREAM F|P text" per line (the default)
+	LogDriverJSONFile = protocol.LogDriverJSONFile // Docker's {"log":...,"stream":...,"time":...} per line
+	LogDriverNone     = protocol.LogDriverNone     // no log; attach clients still get the output
 )
 
 // Packet types of the attach protocol (see the package documentation).
 const (
-	PacketStdin  byte = 0
-	PacketStdout byte = 1
-	PacketStderr byte = 2
-	PacketExit   byte = 3
-	PacketResize byte = 4
-	PacketReady  byte = 5
+	PacketStdin  = protocol.PacketStdin
+	PacketStdout = protocol.PacketStdout
+	PacketStderr = protocol.PacketStderr
+	PacketExit   = protocol.PacketExit
+	PacketResize = protocol.PacketResize
+	PacketReady  = protocol.PacketReady
 )
 
 // MaxPacket is the largest attach packet either side sends, type byte
 // included.
-const MaxPacket = 1 + 32*1024
+const MaxPacket = protocol.MaxPacket
 
-// Config is what the monitor needs to run one container.
-type Config struct {
-	ID           string   `json:"id"`
-	RuntimeArgv  []string `json:"runtimeArgv"`  // full argv of the runtime's create; the monitor just execs it
-	PidFile      string   `json:"pidFile"`      // the --pid-file inside RuntimeArgv, read after create
-	LogPath      string   `json:"logPath"`      // the container log
-	LogDriver    string   `json:"logDriver"`    // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverNone
-	LogMaxSize   int64    `json:"logMaxSize"`   // >0: start the log afresh when it would grow beyond this
-	ExitFile     string   `json:"exitFile"`     // written atomically when the container exits (see Exit)
-	AttachSocket string   `json:"attachSocket"` // SOCK_SEQPACKET socket the monitor serves; "" = none
-	Stdin        bool     `json:"stdin"`        // give the container a stdin pipe attach clients write to
-	StdinOnce    bool     `json:"stdinOnce"`    // close that pipe when the first attach client ends its stdin
-	ExitCommand  []string `json:"exitCommand"`  // run detached after ExitFile is written
-	Env          []string `json:"env"`          // environment of the runtime and exit command; nil = pod's own
-}
+// Config is what the monitor needs to run one container:
+//
+//	ID           string
+//	RuntimeArgv  []string // full argv of the runtime's create; the monitor just execs it
+//	PidFile      string   // the --pid-file inside RuntimeArgv, read after create
+//	LogPath      string   // the container log
+//	LogDriver    string   // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverNone
+//	LogMaxSize   int64    // >0: start the log afresh when it would grow beyond this
+//	ExitFile     string   // written atomically when the container exits (see Exit)
+//	AttachSocket string   // SOCK_SEQPACKET socket the monitor serves; "" = none
+//	Stdin        bool     // give the container a stdin pipe attach clients write to
+//	StdinOnce    bool     // close that pipe when the first attach client ends its stdin
+//	ExitCommand  []string // run detached after ExitFile is written
+//	Env          []string // environment of the runtime and exit command; nil = pod's own
+//
+//	Terminal      bool   // a pseudo-terminal for the container (spec's process.terminal)
+//	ConsoleSocket string // the --console-socket in RuntimeArgv, where the terminal arrives
+type Config = protocol.Config
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
 // container log, or next to the exit file when there is no log.
 func MonitorLogPath(cfg *Config) string {
-	if cfg.LogPath != "" && cfg.LogDriver != LogDriverNone {
-		return cfg.LogPath + ".monitor"
-	}
-	return cfg.ExitFile + ".monitor"
+	return cfg.MonitorLogPath()
 }
 
 // Started is what Start reports once the runtime's create succeeded.
@@ -109,16 +111,6 @@ func logrusMsg(line string) (string, bool) {
 	}
 	m, _, _ := strings.Cut(rest, " ")
 	return m, true
-}
-
-// SyncMessage is what the monitor writes on the sync pipe (fd 4).
-type SyncMessage struct {
-	PID           int    `json:"pid,omitempty"`
-	MonitorPID    int    `json:"monitorPid,omitempty"`
-	Error         string `json:"error,omitempty"`         // the monitor itself failed
-	Stderr        string `json:"stderr,omitempty"`        // the runtime's output when create failed
-	RuntimeStatus int    `json:"runtimeStatus,omitempty"` // the runtime's exit status when create failed
-	CreateFailed  bool   `json:"createFailed,omitempty"`
 }
 
 // Exit is the content of the exit file.

@@ -1,8 +1,10 @@
 // Package conmon is the client side of pod-conmon, the small process that
 // monitors one running container (see cmd/pod-conmon and docs/pod-conmon.md).
 //
-// It imports only the standard library and golang.org/x/sys, because the
-// monitor binary shares its types and one monitor runs per container.
+// It imports only the standard library and golang.org/x/sys. What the
+// monitor shares with it lives in the subpackage protocol, which avoids
+// reflection and formatting packages so that the monitor, of which one runs
+// per container, stays small.
 //
 // # Starting a monitor
 //
@@ -11,11 +13,13 @@
 // nearest subreaper's): pod exiting or being killed never affects it. Two
 // inherited descriptors carry the protocol:
 //
-//   - fd 3, the config pipe: pod writes the Config as one JSON document and
-//     closes it; the monitor reads it to EOF.
-//   - fd 4, the sync pipe: the monitor writes one JSON SyncMessage after the
-//     runtime's create finished — {"pid":N,"monitorPid":M} on success,
-//     {"stderr":"...","runtimeStatus":N} when the runtime failed, or
+//   - fd 3, the config pipe: pod writes the Config as NUL-terminated
+//     "key=value" records (protocol.Config.Encode) and closes it; the
+//     monitor reads it to EOF. No parser library is needed on either side.
+//   - fd 4, the sync pipe: the monitor writes one JSON protocol.SyncMessage
+//     after the runtime's create finished — {"pid":N,"monitorPid":M} on
+//     success, {"createFailed":true,"stderr":"...","runtimeStatus":N} when
+//     the runtime failed, or
 //     {"error":"..."} when the monitor itself failed — and closes it.
 //
 // The monitor's own stdin, stdout and stderr are /dev/null; errors it meets
@@ -32,7 +36,11 @@
 //	                  [3][4-byte big-endian] exit code; the monitor then closes
 //	client → monitor  [0][data]              container stdin
 //	                  [0]                    end of this client's stdin
-//	                  [4][rows u16][cols u16] terminal resize (reserved, ignored)
+//	                  [4][rows u16][cols u16] terminal size (Config.Terminal only)
+//
+// With Config.Terminal the container's terminal is the only stream: all
+// output arrives as stdout, stdin is written to the terminal (it has no end
+// of file, so StdinOnce does not apply) and resize packets set its size.
 //
 // Packets are at most MaxPacket bytes. Every client receives all output
 // produced while it is connected, so connecting before the runtime's start

@@ -12,15 +12,18 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/pod-engine/pod/pkg/conmon/protocol"
 )
 
 // BinaryName is the monitor's executable name.
 const BinaryName = "pod-conmon"
 
-// monitorEnv is the monitor's own environment: one P and a GC that collects
-// early keep a long-lived, mostly idle process small. The runtime and the exit
-// command get Config.Env instead.
-var monitorEnv = []string{"GOMAXPROCS=1", "GOGC=25", "GODEBUG=madvdontneed=1"}
+// monitorEnv is the monitor's own environment: one P is all a
+// single-goroutine event loop needs, and with it fixed the runtime need not
+// keep the cgroup's CPU limit files open to follow them. The runtime and the
+// exit command get Config.Env instead.
+var monitorEnv = []string{"GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0"}
 
 // FindBinary locates pod-conmon: next to the running executable first (an
 // installed or test copy of pod travels with its monitor), then in $PATH,
@@ -51,8 +54,10 @@ func isExecutable(p string) bool {
 
 // Start spawns the monitor, which runs the runtime's create, and returns once
 // create is done. The monitor outlives the caller: it is started with setsid
-// and orphaned by a double fork. When the runtime fails, the error is a
-// *CreateError carrying the runtime's own output.
+// and orphaned by a double fork. It runs in "/", so paths in RuntimeArgv and
+// ExitCommand must be absolute (the program itself is looked up in $PATH
+// here). When the runtime fails, the error is a *CreateError carrying the
+// runtime's own output.
 func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, error) {
 	if cfg.ID == "" || len(cfg.RuntimeArgv) == 0 || cfg.PidFile == "" || cfg.ExitFile == "" {
 		return nil, errors.New("start monitor: ID, RuntimeArgv, PidFile and ExitFile are required")
@@ -78,10 +83,19 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 			return nil, fmt.Errorf("start monitor: exit command: %w", err)
 		}
 	}
-	data, err := json.Marshal(&cfg)
-	if err != nil {
-		return nil, fmt.Errorf("start monitor: %w", err)
+	// The monitor runs in "/" so that it pins no directory for the
+	// container's lifetime: its own paths must not be relative.
+	if cfg.Terminal && cfg.ConsoleSocket == "" {
+		return nil, errors.New("start monitor: a terminal needs ConsoleSocket (and --console-socket in RuntimeArgv)")
 	}
+	for _, p := range []*string{&cfg.PidFile, &cfg.LogPath, &cfg.ExitFile, &cfg.AttachSocket, &cfg.ConsoleSocket} {
+		if *p != "" {
+			if *p, err = filepath.Abs(*p); err != nil {
+				return nil, fmt.Errorf("start monitor: %w", err)
+			}
+		}
+	}
+	data := cfg.Encode()
 
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
@@ -97,6 +111,7 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 
 	cmd := exec.Command(monitorBinary, cfg.ID)
 	cmd.Env = monitorEnv
+	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{cfgR, syncW} // fds 3 and 4
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
@@ -149,7 +164,7 @@ func resolveArgv0(argv []string) ([]string, error) {
 }
 
 // readSync reads the monitor's one message; ctx cancels the wait.
-func readSync(ctx context.Context, r *os.File) (*SyncMessage, error) {
+func readSync(ctx context.Context, r *os.File) (*protocol.SyncMessage, error) {
 	stop := context.AfterFunc(ctx, func() { r.SetReadDeadline(time.Now()) })
 	defer stop()
 	b, err := io.ReadAll(r)
@@ -160,7 +175,7 @@ func readSync(ctx context.Context, r *os.File) (*SyncMessage, error) {
 	if len(b) == 0 {
 		return nil, errors.New("monitor exited without reporting")
 	}
-	var msg SyncMessage
+	var msg protocol.SyncMessage
 	if err := json.Unmarshal(b, &msg); err != nil {
 		return nil, fmt.Errorf("parse sync message %q: %w", b, err)
 	}

@@ -105,7 +105,7 @@ func (r *Runtime) imageFilter(ctx context.Context, key, value string) (func(ctx 
 			return strings.HasPrefix(s.ID, strings.TrimPrefix(value, "sha256:")), nil
 		}, nil
 	case "before", "since":
-		img, err := r.store.LookupImage(value)
+		img, err := r.lookupImage(value)
 		if err != nil {
 			return nil, err
 		}

@@ -21,7 +21,7 @@ type HistoryEntry struct {
 // ImageHistory lists the steps recorded in an image's configuration, newest
 // first, each with the size of the layer it made.
 func (r *Runtime) ImageHistory(ctx context.Context, nameOrID string) ([]HistoryEntry, error) {
-	img, err := r.store.LookupImage(nameOrID)
+	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ type ImageRootFS struct {
 // InspectImage describes a local image found by name or (short) ID. The
 // error wraps errdefs.ErrNotFound when there is no such image.
 func (r *Runtime) InspectImage(ctx context.Context, nameOrID string) (*ImageInspect, error) {
-	img, err := r.store.LookupImage(nameOrID)
+	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return nil, err
 	}

@@ -51,11 +51,8 @@ func (r *Runtime) RemoveImages(ctx context.Context, names []string, opts RemoveI
 	}
 	var errs []error
 	for _, name := range names {
-		img, err := r.store.LookupImage(name)
+		img, err := r.lookupImage(name)
 		if err != nil {
-			if errors.Is(err, errdefs.ErrNotFound) {
-				err = fmt.Errorf("%s: image not known: %w", name, errdefs.ErrNotFound)
-			}
 			errs = append(errs, err)
 			continue
 		}

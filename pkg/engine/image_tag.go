@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/pkg/shortnames"
+	cstorage "github.com/containers/storage"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/storage"
@@ -15,7 +17,7 @@ import (
 // recorded under localhost/, one without tag gets :latest. A name another
 // image had moves to this one, as in Docker.
 func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string) error {
-	img, err := r.store.LookupImage(nameOrID)
+	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return err
 	}
@@ -40,7 +42,7 @@ func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string
 // empty. The image itself stays, dangling if it has no name left. The
 // error wraps errdefs.ErrNotFound for a name the image does not have.
 func (r *Runtime) UntagImage(ctx context.Context, nameOrID string, names ...string) ([]string, error) {
-	img, err := r.store.LookupImage(nameOrID)
+	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return nil, err
 	}
@@ -98,4 +100,14 @@ func (r *Runtime) ImageExists(ctx context.Context, nameOrID string) (bool, error
 		return false, nil
 	}
 	return false, err
+}
+
+// lookupImage finds a local image, saying "image not known" as podman does
+// when there is none.
+func (r *Runtime) lookupImage(name string) (*cstorage.Image, error) {
+	img, err := r.store.LookupImage(name)
+	if err != nil && errors.Is(err, errdefs.ErrNotFound) {
+		return nil, fmt.Errorf("%s: image not known: %w", name, errdefs.ErrNotFound)
+	}
+	return img, err
 }

@@ -469,3 +469,12 @@ func TestWriteBundle(t *testing.T) {
 		t.Errorf("bundle holds %d entries, want config.json alone", len(entries))
 	}
 }
+
+func BenchmarkGenerate(b *testing.B) {
+	o := Options{Rootfs: "/rootfs", Args: []string{"sh"}, Hostname: "bench"}
+	for b.Loop() {
+		if _, err := Generate(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/containers/storage/pkg/archive"
@@ -105,4 +108,24 @@ func checkIfLayer(r io.Reader) error {
 		return nil
 	}
 	return checkLayer(io.MultiReader(strings.NewReader(string(head[:])), d))
+}
+
+// checkDirLayers checks every regular file of an image directory (an OCI
+// layout or a docker-dir) that is a layer, as sniffArchive does for
+// archives.
+func checkDirLayers(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := checkIfLayer(f); err != nil {
+			return fmt.Errorf("layer %s: %w", p, err)
+		}
+		return nil
+	})
 }

@@ -50,7 +50,9 @@ func (s *Store) Load(ctx context.Context, input string, progress io.Writer) ([]s
 	}
 	var items []loadItem
 	if fi.IsDir() {
-		items, err = s.dirItems(ctx, input)
+		if err = checkDirLayers(input); err == nil {
+			items, err = s.dirItems(ctx, input)
+		}
 	} else {
 		var done func()
 		items, done, err = s.archiveItems(ctx, input)

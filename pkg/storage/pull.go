@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/containers/image/v5/copy"
@@ -160,6 +161,16 @@ func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name 
 // copyFromRegistry pulls one fully qualified reference and returns the ID
 // of the stored image.
 func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, named reference.Named, progress io.Writer) (string, error) {
+	// "repo:tag@digest" pulls by digest; the tag is only a comment, as in
+	// podman and Docker.
+	if d, ok := named.(reference.Digested); ok {
+		if _, tagged := named.(reference.Tagged); tagged {
+			var err error
+			if named, err = reference.WithDigest(reference.TrimNamed(named), d.Digest()); err != nil {
+				return "", fmt.Errorf("%s: %w: %w", named, err, errdefs.ErrInvalidArg)
+			}
+		}
+	}
 	srcRef, err := docker.NewReference(named)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w: %w", named, err, errdefs.ErrInvalidArg)
@@ -174,10 +185,17 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 	}
 	defer func() { _ = pc.Destroy() }()
 	srcSys := withReadableAuth(sys, named)
+	tmp, err := s.opTempDir()
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	dstSys := *s.sys
+	dstSys.BigFilesTemporaryDir = tmp
 	_, err = copy.Image(ctx, pc, dstRef, srcRef, &copy.Options{
 		SourceCtx:      srcSys,
-		DestinationCtx: s.sys,
-		ReportWriter:   progress,
+		DestinationCtx: &dstSys,
+		ReportWriter:   progressWriter(progress),
 	})
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))

@@ -4,10 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +80,15 @@ func TestSaveLoadFormats(t *testing.T) {
 				assertNoTempFiles(t, fresh)
 			})
 		}
+		// Relative paths are relative to the caller's working directory
+		// (the Env's directory), also inside the rootless user namespace.
+		e.MustPod("save", "-q", "-o", "relative.tar", id)
+		if _, err := os.Stat(e.Path("relative.tar")); err != nil {
+			t.Errorf("save -o relative.tar: %v", err)
+		}
+		if got := loaded(t, e.MustPod("load", "-q", "-i", "relative.tar")); len(got) != 1 || got[0] != "sha256:"+id {
+			t.Errorf("load -i relative.tar reported %q", got)
+		}
 		assertNoTempFiles(t, e)
 		e.Pod("save", "--format", "tar", "-o", e.Path("x"), id).Fails(t, 125, `unsupported format "tar"`)
 		e.Pod("save", "--format", "oci-archive", "-o", e.Path("x"), id, id).Fails(t, 125, "only docker-archive")
@@ -132,6 +145,28 @@ func TestSaveLoadMulti(t *testing.T) {
 		// Loading again is harmless and reports the same.
 		if again := loaded(t, fresh.MustPod("load", "-i", out)); !reflect.DeepEqual(again, got) {
 			t.Errorf("second load reported %q, first %q", again, got)
+		}
+		// A gzip-compressed docker-archive, as `docker save | gzip` makes.
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(e.MustPod("save", "-q", multi).Stdout))
+		zw.Close()
+		fresh = NewEnv(t, e.Rootless())
+		if got := loaded(t, fresh.PodStdin(&gz, "load", "-q").Success(t)); len(got) != 1 || got[0] != "sha256:"+multi {
+			t.Errorf("gzip archive loaded as %q", got)
+		}
+
+		// Two images in one OCI layout: each index entry is loaded.
+		layout := e.Path("two-layout")
+		e.MustPod("save", "-q", "--format", "oci-dir", "-o", layout, suite.images.Busybox)
+		e.MustPod("save", "-q", "--format", "oci-dir", "-o", layout, suite.images.Multi)
+		fresh = NewEnv(t, e.Rootless())
+		got = loaded(t, fresh.MustPod("load", "-q", "-i", layout))
+		if len(got) != 2 || got[0] != suite.images.Busybox || got[1] != suite.images.Multi {
+			t.Errorf("two-image layout loaded as %q", got)
+		}
+		if inspectID(t, fresh, suite.images.Busybox) != bb || inspectID(t, fresh, suite.images.Multi) != multi {
+			t.Errorf("two-image layout loaded with other IDs")
 		}
 		fresh.PodStdin(strings.NewReader(""), "load").Fails(t, 125, "empty")
 		fresh.Pod("load", "-i", e.Path("missing.tar")).Fails(t, 125, "missing.tar")
@@ -396,6 +431,7 @@ func TestArchiveBadInput(t *testing.T) {
 		if got := loaded(t, e.MustPod("load", "-q", "-i", e.WriteFile("one.tar", two))); len(got) != 1 || got[0] != "localhost/first:1" {
 			t.Errorf("hand-made archive loaded as %q", got)
 		}
+		e.MustPod("rmi", "localhost/first:1")
 
 		// An oci-archive with a link in it is refused before unpacking.
 		oci := hostileTar(t, []hostileEntry{
@@ -406,6 +442,24 @@ func TestArchiveBadInput(t *testing.T) {
 		})
 		e.Pod("load", "-i", e.WriteFile("oci.tar", oci)).Fails(t, 125, "is a link or leaves the archive")
 		assertCanary(t, canary)
+
+		// An OCI layout directory whose layer climbs out.
+		layout := e.Path("layout")
+		if err := os.MkdirAll(filepath.Join(layout, "blobs", "sha256"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bad := hostileTar(t, hostile["dotdot"])
+		for name, body := range map[string][]byte{
+			"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`),
+			"index.json": []byte(`{"schemaVersion":2,"manifests":[]}`),
+			"blobs/sha256/" + fmt.Sprintf("%x", sha256.Sum256(bad)): bad,
+		} {
+			if err := os.WriteFile(filepath.Join(layout, name), body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Pod("load", "-i", layout).Fails(t, 125, "leaves the layer")
+		assertStoreEmpty(t, e, canary)
 	})
 }
 
@@ -446,5 +500,50 @@ func assertNoTempFiles(t *testing.T, e *Env) {
 			t.Errorf("temporary file left behind: %s", p)
 		}
 		return nil
+	})
+}
+
+// TestArchiveTerminal checks that save will not write an archive to a
+// terminal, nor load read one from it (script(1) gives pod a terminal).
+func TestArchiveTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for args, want := range map[string]string{
+			"save " + suite.images.Busybox: "Error: refusing to save to terminal. Use -o flag or redirect",
+			"load":                         "Error: cannot read from terminal, use command-line redirection or the --input flag",
+		} {
+			cmd := e.Command(context.Background(), strings.Fields(args)...)
+			line := strings.Join(cmd.Args, " ")
+			cmd.Path, cmd.Args = script, []string{"script", "-qec", line, "/dev/null"}
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 125 || !strings.Contains(string(out), want) {
+				t.Errorf("pod %s on a terminal: %v, output %q; want exit 125 and %q", args, err, out, want)
+			}
+		}
+	})
+}
+
+// TestImportURL imports a root filesystem served over http.
+func TestImportURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/rootfs.tar" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, suite.images.RootfsTar)
+	}))
+	defer srv.Close()
+	forEachUser(t, func(t *testing.T, e *Env) {
+		r := e.MustPod("import", "-q", srv.URL+"/rootfs.tar", "fromurl")
+		id := strings.TrimPrefix(strings.TrimSpace(r.Stdout), "sha256:")
+		if got := inspectID(t, e, "localhost/fromurl:latest"); got != id {
+			t.Errorf("imported %s, inspect says %s", id, got)
+		}
+		e.Pod("import", srv.URL+"/missing.tar").Fails(t, 125, "404 Not Found")
+		assertNoTempFiles(t, e)
 	})
 }

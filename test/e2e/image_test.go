@@ -1,18 +1,28 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 var imageIDRe = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // pulledID pulls ref quietly and returns the image ID pod printed.
-func pulledID(t *testing.T, e *Env, ref string) string {
+func pulledID(t *testing.T, e *Env, args ...string) string {
 	t.Helper()
-	r := e.MustPod("pull", "-q", ref)
+	r := e.MustPod(append([]string{"pull", "-q"}, args...)...)
+	ref := args[len(args)-1]
 	id := strings.TrimSpace(r.Stdout)
 	if !imageIDRe.MatchString(id) {
 		t.Fatalf("pull -q %s printed %q, want an image ID", ref, r.Stdout)
@@ -43,6 +53,14 @@ func TestPull(t *testing.T) {
 		r = e.MustPod("pull", "-q", "multi")
 		if r.Stderr != "" || strings.TrimSpace(r.Stdout) != id {
 			t.Errorf("pull -q multi: stdout %q stderr %q, want %s", r.Stdout, r.Stderr, id)
+		}
+		// An auth file the user may not read means "no credentials".
+		if e.Rootless() && os.Geteuid() == 0 {
+			p := e.Path("root-only-auth.json")
+			if err := os.WriteFile(p, []byte(`{"auths":{}}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e.MustPod("pull", "-q", "--authfile", p, suite.images.Busybox)
 		}
 	})
 }
@@ -323,6 +341,310 @@ func TestImagePrune(t *testing.T) {
 		r = e.MustPod("image", "prune", "-a", "-f")
 		if strings.TrimSpace(r.Stdout) != multi {
 			t.Errorf("prune -a -f: %q", r.Stdout)
+		}
+	})
+}
+
+// TestPushPullBack pushes an image under a new name and pulls it back
+// into a fresh Env.
+func TestPushPullBack(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		id := pulledID(t, e, suite.images.Multi)
+		dest := fmt.Sprintf("%s/pushed-%s:v%d", suite.registry.Addr, e.Name, time.Now().UnixNano())
+		r := e.MustPod("push", "multi", dest)
+		for _, want := range []string{"Getting image source signatures", "Copying blob ", "Writing manifest to image destination"} {
+			if !strings.Contains(r.Stderr, want) {
+				t.Errorf("push stderr lacks %q:\n%s", want, r.Stderr)
+			}
+		}
+		// Push to its own name after tagging, quietly, as Docker v2s2.
+		own := fmt.Sprintf("%s/own-%s:latest", suite.registry.Addr, e.Name)
+		e.MustPod("tag", id, own)
+		r = e.MustPod("push", "-q", "--format", "v2s2", "--digestfile", e.Path("digest"), own)
+		if r.Stdout != "" || r.Stderr != "" {
+			t.Errorf("push -q printed %q %q", r.Stdout, r.Stderr)
+		}
+		digest, err := os.ReadFile(e.Path("digest"))
+		if err != nil || !strings.HasPrefix(string(digest), "sha256:") {
+			t.Errorf("digest file: %q %v", digest, err)
+		}
+
+		f := NewEnv(t, e.Rootless())
+		if got := pulledID(t, f, dest); got != id {
+			t.Errorf("pulled back %s, pushed %s", got, id)
+		}
+		if f.Pod("image", "exists", own).Code == 0 {
+			t.Errorf("fresh env has %s before pulling it", own)
+		}
+		f.MustPod("pull", "-q", own+"@"+strings.TrimSpace(string(digest)))
+		byDigest := suite.registry.Addr + "/own-" + e.Name + "@" + string(digest)
+		r = f.MustPod("image", "inspect", "--format", "{{.ManifestType}} {{.Config.WorkingDir}}", byDigest)
+		if strings.TrimSpace(r.Stdout) != "application/vnd.docker.distribution.manifest.v2+json /data" {
+			t.Errorf("pulled v2s2 image: %q", r.Stdout)
+		}
+		e.Pod("push", "nosuchimage", dest).Fails(t, 125, "nosuchimage: image not known")
+		e.Pod("push", "--format", "v1", "multi", dest).Fails(t, 125, "use oci or v2s2")
+	})
+}
+
+func TestPullAllTagsPlatform(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		r := e.MustPod("pull", "-a", "-q", suite.registry.Addr+"/busybox")
+		if l := r.Lines(); len(l) != 2 || l[0] != l[1] {
+			t.Fatalf("pull --all-tags: want the same ID twice: %q", r.Stdout)
+		}
+		r = e.MustPod("images", "--format", "{{.Tag}}", "busybox")
+		if got := strings.Join(r.Lines(), ","); got != "1.36,latest" && got != "latest,1.36" {
+			t.Errorf("tags after --all-tags: %q", got)
+		}
+		e.Pod("pull", "--all-tags", suite.images.Busybox).Fails(t, 125, "without a tag")
+		// The test images are single-platform (no manifest list to choose
+		// from): this machine's platform pulls; a malformed one is refused.
+		e.MustPod("pull", "-q", "--platform", "linux/"+goarch(), suite.images.Multi)
+		e.Pod("pull", "--platform", "linux", suite.images.Multi).Fails(t, 125, "os/arch")
+	})
+}
+
+func TestLoginLogout(t *testing.T) {
+	addr, _ := authRegistry(t, "poduser", "s3cret", false)
+	forEachUser(t, func(t *testing.T, e *Env) {
+		pulledID(t, e, suite.images.Busybox)
+		dest := addr + "/private/busybox:latest"
+		// Without credentials the registry refuses.
+		e.Pod("push", "--tls-verify=false", "busybox", dest).Fails(t, 125, "")
+
+		e.PodStdin(strings.NewReader("wrong\n"), "login", "--tls-verify=false", "-u", "poduser", "--password-stdin", addr).
+			Fails(t, 125, "invalid username/password")
+		r := e.PodStdin(strings.NewReader("s3cret\n"), "login", "--tls-verify=false", "-u", "poduser", "--password-stdin", addr)
+		r.Success(t)
+		if strings.TrimSpace(r.Stdout) != "Login Succeeded!" {
+			t.Errorf("login: %q", r.Stdout)
+		}
+		authJSON, err := os.ReadFile(e.Path("xdg", "containers", "auth.json"))
+		if err != nil || !strings.Contains(string(authJSON), addr) {
+			t.Fatalf("auth.json after login: %q %v", authJSON, err)
+		}
+		e.MustPod("push", "-q", "--tls-verify=false", "busybox", dest)
+
+		// Another user's Env has no credentials; --creds works there.
+		f := NewEnv(t, e.Rootless())
+		f.Pod("pull", "--tls-verify=false", dest).Fails(t, 125, "")
+		f.MustPod("pull", "-q", "--tls-verify=false", "--creds", "poduser:s3cret", dest)
+		// An explicit auth file.
+		authFile := f.WriteFile("auth.json", authJSON)
+		f.MustPod("pull", "-q", "--tls-verify=false", "--authfile", authFile, dest)
+
+		r = e.MustPod("logout", addr)
+		if strings.TrimSpace(r.Stdout) != "Removed login credentials for "+addr {
+			t.Errorf("logout: %q", r.Stdout)
+		}
+		e.Pod("logout", addr).Fails(t, 125, "not logged into "+addr)
+		e.Pod("pull", "--tls-verify=false", dest).Fails(t, 125, "")
+
+		e.MustPod("login", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", addr)
+		r = e.MustPod("logout", "-a")
+		if strings.TrimSpace(r.Stdout) != "Removed login credentials for all registries" {
+			t.Errorf("logout -a: %q", r.Stdout)
+		}
+		e.Pod("login", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", "127.0.0.1:1").Fails(t, 125, "connection refused")
+	})
+}
+
+// TestPullKilledMidway kills pod with SIGKILL while a layer is half
+// downloaded, then checks that storage is usable and a new pull works.
+func TestPullKilledMidway(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		proxy := startStallingProxy(t)
+		ref := proxy.Addr + "/multi:latest"
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmd := e.Command(ctx, "pull", "--tls-verify=false", ref)
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Setpgid = true // kill the rootless re-exec too
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-proxy.stalled:
+		case err := <-done:
+			t.Fatalf("pull ended before a blob stalled: %v\n%s", err, out.String())
+		}
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+
+		r := e.MustPod("images", "-q")
+		if r.Stdout != "" {
+			t.Errorf("images after a killed pull: %q", r.Stdout)
+		}
+		proxy.Pass()
+		id := pulledID(t, e, "--tls-verify=false", ref)
+		r = e.MustPod("image", "inspect", "--format", "{{.Id}} {{len .RootFS.Layers}}", ref)
+		if strings.TrimSpace(r.Stdout) != id+" 3" {
+			t.Errorf("inspect after re-pull: %q", r.Stdout)
+		}
+		// The killed pull's half-downloaded blobs are gone too.
+		left, err := os.ReadDir(filepath.Join(e.Root, "tmp"))
+		if err != nil || len(left) != 0 {
+			t.Errorf("temporary files left behind: %v %v", left, err)
+		}
+		e.MustPod("rmi", id)
+	})
+}
+
+// TestImageBadInput: one clear line, exit 125, nothing left behind.
+func TestImageBadInput(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		e.Pod("pull", "Bad::Name").Fails(t, 125, "invalid reference format")
+		e.Pod("pull", "UPPER/case").Fails(t, 125, "invalid reference format")
+		e.Pod("pull", "127.0.0.1:1/nothing:latest").Fails(t, 125, "connection refused")
+		e.Pod("pull", suite.registry.Addr+"/nosuchimage").Fails(t, 125, "manifest unknown")
+		e.Pod("pull", "nosuchimage").Fails(t, 125, "nosuchimage")
+		e.Pod("image", "inspect", "nosuchimage").Fails(t, 125, "nosuchimage: image not known")
+		e.Pod("history", "nosuchimage").Fails(t, 125, "image not known")
+		e.Pod("images", "--format", "{{.Nope").Fails(t, 125, "invalid --format template")
+		e.Pod("image", "prune", "-f", "--filter", "dangling=true").Fails(t, 125, "invalid filter")
+		if r := e.MustPod("images", "-q", "-a"); r.Stdout != "" {
+			t.Errorf("images after failed commands: %q", r.Stdout)
+		}
+	})
+}
+
+// TestRmiInUse: an image a container uses is refused (exit 2) and kept by
+// prune, unless forced.
+func TestRmiInUse(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		id := pulledID(t, e, suite.images.Busybox)
+		ctr := storageContainer(t, e, id)
+		e.Pod("rmi", "busybox").Fails(t, 2, "image used by "+ctr+": image is in use by a container")
+		e.MustPod("image", "exists", id)
+		r := e.MustPod("images", "--format", "{{.ID}} {{.Containers}}")
+		if strings.TrimSpace(r.Stdout) != id[:12]+" 1" {
+			t.Errorf("images Containers: %q", r.Stdout)
+		}
+		r = e.MustPod("image", "prune", "-a", "-f")
+		if strings.TrimSpace(r.Stdout) != "" {
+			t.Errorf("prune removed an image in use: %q", r.Stdout)
+		}
+		// An unknown image next to an image in use: exit 2 wins.
+		e.Pod("rmi", "nosuchimage", id).Fails(t, 2, "image is in use")
+		r = e.MustPod("rmi", "-f", "busybox")
+		if !strings.Contains(r.Stdout, "Deleted: "+id) {
+			t.Errorf("rmi -f: %q", r.Stdout)
+		}
+		if e.Pod("image", "exists", id).Code != 1 {
+			t.Errorf("image survived rmi -f")
+		}
+	})
+}
+
+// TestPullProgressTerminal runs pull on a pseudo-terminal (util-linux
+// script): a sized terminal gets progress bars that end in "done", an
+// unsized one the plain lines.
+func TestPullProgressTerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for _, tc := range []struct {
+			name, stty, want string
+		}{
+			{"sized", "stty cols 100 rows 30; ", "done"},
+			{"unsized", "stty cols 0 rows 0; ", "Copying blob sha256:"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := NewEnv(t, e.Rootless())
+				pod := f.Command(context.Background(), "pull", suite.images.Multi)
+				cmd := exec.Command("script", "-qec", tc.stty+strings.Join(pod.Args, " "), "/dev/null")
+				cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Env, pod.Dir, pod.SysProcAttr
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("pull on a terminal: %v\n%s", err, out)
+				}
+				s := string(out)
+				if !strings.Contains(s, "Copying blob") || !strings.Contains(s, tc.want) || !strings.Contains(s, "Writing manifest to image destination") {
+					t.Errorf("terminal output lacks %q:\n%q", tc.want, s)
+				}
+			})
+		}
+	})
+}
+
+// TestLoginTLS logs in to a registry serving HTTPS with a self-signed
+// certificate: refused when verifying against the system CAs, accepted
+// with the certificate in --cert-dir or with --tls-verify=false.
+func TestLoginTLS(t *testing.T) {
+	addr, cert := authRegistry(t, "poduser", "s3cret", true)
+	forEachUser(t, func(t *testing.T, e *Env) {
+		certDir := e.Path("certs")
+		if err := os.Mkdir(certDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		e.WriteFile(filepath.Join("certs", "ca.crt"), cert)
+		e.Pod("login", "-u", "poduser", "-p", "s3cret", addr).Fails(t, 125, "certificate")
+		e.MustPod("login", "--cert-dir", certDir, "-u", "poduser", "-p", "s3cret", addr)
+		e.MustPod("logout", addr)
+		e.MustPod("login", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", addr)
+		pulledID(t, e, suite.images.Busybox)
+		e.MustPod("push", "-q", "--cert-dir", certDir, "busybox", addr+"/tls/busybox")
+		f := NewEnv(t, e.Rootless())
+		f.ExtraEnv = append(f.ExtraEnv, "REGISTRY_AUTH_FILE="+f.WriteFile("auth.json", mustRead(t, e.Path("xdg", "containers", "auth.json"))))
+		f.MustPod("pull", "-q", "--cert-dir", certDir, addr+"/tls/busybox")
+	})
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPullConcurrent runs two pulls of one image at once: both succeed
+// with the same image.
+func TestPullConcurrent(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		// Create the store and state DB first: two processes creating a
+		// fresh state DB at once can fail with "database is locked" (a
+		// pkg/state matter this test is not about).
+		e.MustPod("images")
+		var wg sync.WaitGroup
+		results := make([]*Result, 2)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := e.Command(context.Background(), "pull", "-q", suite.images.Multi)
+				var out, errb bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errb
+				code := 0
+				if err := cmd.Run(); err != nil {
+					code = -1
+					if ee, ok := err.(*exec.ExitError); ok {
+						code = ee.ExitCode()
+					}
+				}
+				results[i] = &Result{Args: cmd.Args, Stdout: out.String(), Stderr: errb.String(), Code: code}
+			}()
+		}
+		wg.Wait()
+		for _, r := range results {
+			r.Success(t)
+		}
+		if results[0].Stdout != results[1].Stdout {
+			t.Errorf("concurrent pulls gave %q and %q", results[0].Stdout, results[1].Stdout)
+		}
+		if l := e.MustPod("images", "-q").Lines(); len(l) != 1 {
+			t.Errorf("images after concurrent pulls: %q", l)
 		}
 	})
 }

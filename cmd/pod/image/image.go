@@ -15,6 +15,8 @@ import (
 type verb struct {
 	top string
 	new func(g *cli.Globals) *cobra.Command
+	// topOnly keeps the command out of the image group (login, logout).
+	topOnly bool
 }
 
 // Commands returns the `image` group and the top-level shortcuts.
@@ -28,7 +30,9 @@ func Commands(g *cli.Globals) []*cobra.Command {
 	out := []*cobra.Command{group}
 	verbs := append(registryVerbs(), archiveVerbs()...)
 	for _, v := range verbs {
-		group.AddCommand(v.new(g))
+		if !v.topOnly {
+			group.AddCommand(v.new(g))
+		}
 		if v.top != "" {
 			c := v.new(g)
 			_, rest, _ := strings.Cut(c.Use, " ")

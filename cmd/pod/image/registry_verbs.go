@@ -5,6 +5,9 @@ package image
 func registryVerbs() []verb {
 	return []verb{
 		{top: "pull", new: newPullCommand},
+		{top: "push", new: newPushCommand},
+		{top: "login", new: newLoginCommand, topOnly: true},
+		{top: "logout", new: newLogoutCommand, topOnly: true},
 		{top: "images", new: newListCommand},
 		{new: newInspectCommand},
 		{top: "history", new: newHistoryCommand},

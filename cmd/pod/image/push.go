@@ -1,0 +1,56 @@
+package image
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+)
+
+func newPushCommand(g *cli.Globals) *cobra.Command {
+	var (
+		opts       engine.PushOptions
+		reg        registryFlags
+		digestFile string
+	)
+	c := &cobra.Command{
+		Use:   "push [options] IMAGE [DESTINATION]",
+		Short: "Push an image to a registry",
+		Long: "Push a local image to a registry, to DESTINATION (registry/repository[:tag],\n" +
+			"docker:// allowed) or else to the name the image is stored under.",
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			reg.apply(cmd, &opts.TLSVerify, &opts.AuthFile, &opts.Credentials, &opts.CertDir)
+			if !opts.Quiet {
+				opts.Progress = g.Stderr
+			}
+			dest := ""
+			if len(args) == 2 {
+				dest = args[1]
+			}
+			rt, err := g.Open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			d, err := rt.Push(cmd.Context(), args[0], dest, opts)
+			if err != nil {
+				return err
+			}
+			if digestFile != "" {
+				if err := writeFileAtomic(digestFile, []byte(d.String())); err != nil {
+					return fmt.Errorf("write digest file: %w", err)
+				}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no progress")
+	f.StringVarP(&opts.Format, "format", "f", "", "manifest type to push: oci or v2s2 (default: the image's own)")
+	f.StringVar(&digestFile, "digestfile", "", "write the digest of the pushed manifest to this file")
+	reg.register(c, true)
+	return c
+}

@@ -1,0 +1,42 @@
+package network
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/network"
+)
+
+func newInspectCommand(g *cli.Globals) *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "inspect [options] NETWORK [NETWORK...]",
+		Short: "Show the configuration of networks",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.Open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			nets, err := rt.NetworkInspect(cmd.Context(), args...)
+			if err != nil {
+				return err
+			}
+			if format == "" || format == "json" {
+				return cli.WriteJSON(g.Stdout, nets)
+			}
+			tmpl, _, err := cli.ParseTemplate(format)
+			if err != nil {
+				return err
+			}
+			items := make([]network.Network, len(nets))
+			for i, n := range nets {
+				items[i] = *n
+			}
+			return cli.WriteTemplate(g.Stdout, tmpl, nil, items)
+		},
+	}
+	c.Flags().StringVarP(&format, "format", "f", "", "Go template applied to each network (fields as in the JSON: {{.Name}}, {{.Subnets}}, ...)")
+	return c
+}

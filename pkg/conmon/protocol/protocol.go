@@ -1,0 +1,266 @@
+// Package protocol is what pod and pod-conmon must agree on: the Config and
+// how it travels, the attach packet types, the sync message and the exit
+// file. pkg/conmon documents the protocol and re-exports what callers need.
+//
+// It imports no reflection, formatting or encoding package on purpose: the
+// monitor links it, and one monitor runs per container.
+package protocol
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Log drivers the monitor writes.
+const (
+	LogDriverK8sFile  = "k8s-file"  // "TIMESTAMP STREAM F|P text" per line (the default)
+	LogDriverJSONFile = "json-file" // Docker's {"log":...,"stream":...,"time":...} per line
+	LogDriverNone     = "none"      // no log; attach clients still get the output
+)
+
+// Packet types of the attach protocol.
+const (
+	PacketStdin  byte = 0 // client → monitor: [0][data], or [0] alone for the end of stdin
+	PacketStdout byte = 1 // monitor → client: [1][data]
+	PacketStderr byte = 2 // monitor → client: [2][data]
+	PacketExit   byte = 3 // monitor → client: [3][int32 big-endian exit code], then close
+	PacketResize byte = 4 // client → monitor: [4][rows uint16][cols uint16], for a terminal
+	PacketReady  byte = 5 // monitor → client: [5], first packet, once the client is registered
+)
+
+// MaxPacket is the largest attach packet either side sends, type byte
+// included.
+const MaxPacket = 1 + 32*1024
+
+// Config is what the monitor needs to run one container.
+type Config struct {
+	ID           string
+	RuntimeArgv  []string // full argv of the runtime's create; the monitor just execs it
+	PidFile      string   // the --pid-file inside RuntimeArgv, read after create
+	LogPath      string   // the container log
+	LogDriver    string   // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverNone
+	LogMaxSize   int64    // >0: start the log afresh when it would grow beyond this
+	ExitFile     string   // written atomically when the container exits
+	AttachSocket string   // SOCK_SEQPACKET socket the monitor serves; "" = none
+	Stdin        bool     // give the container a stdin pipe attach clients write to
+	StdinOnce    bool     // close that pipe when the first attach client ends its stdin
+	ExitCommand  []string // run detached after ExitFile is written
+	Env          []string // environment of the runtime and exit command
+
+	// Terminal gives the container a pseudo-terminal (its spec must say
+	// process.terminal): RuntimeArgv must carry --console-socket
+	// ConsoleSocket, where the monitor receives the terminal's master.
+	// Output then arrives as stdout only, and resize packets apply.
+	Terminal      bool
+	ConsoleSocket string
+}
+
+// MonitorLogPath is where the monitor writes its own errors: next to the
+// container log, or next to the exit file when there is no log.
+func (c *Config) MonitorLogPath() string {
+	if c.LogPath != "" && c.LogDriver != LogDriverNone {
+		return c.LogPath + ".monitor"
+	}
+	return c.ExitFile + ".monitor"
+}
+
+// Encode serialises the config as NUL-terminated "key=value" records, a
+// list as one record per element. Arguments, environment entries and paths
+// cannot contain NUL, so nothing needs escaping and decoding needs no
+// parser library.
+func (c *Config) Encode() []byte {
+	var b []byte
+	put := func(k, v string) {
+		b = append(b, k...)
+		b = append(b, '=')
+		b = append(b, v...)
+		b = append(b, 0)
+	}
+	put("id", c.ID)
+	for _, a := range c.RuntimeArgv {
+		put("runtimeArg", a)
+	}
+	put("pidFile", c.PidFile)
+	put("logPath", c.LogPath)
+	put("logDriver", c.LogDriver)
+	put("logMaxSize", strconv.FormatInt(c.LogMaxSize, 10))
+	put("exitFile", c.ExitFile)
+	put("attachSocket", c.AttachSocket)
+	put("stdin", strconv.FormatBool(c.Stdin))
+	put("stdinOnce", strconv.FormatBool(c.StdinOnce))
+	for _, a := range c.ExitCommand {
+		put("exitArg", a)
+	}
+	for _, e := range c.Env {
+		put("env", e)
+	}
+	if c.Terminal {
+		put("terminal", "true")
+		put("consoleSocket", c.ConsoleSocket)
+	}
+	return b
+}
+
+// Decode parses what Encode produced.
+func Decode(b []byte) (*Config, error) {
+	c := &Config{}
+	for len(b) > 0 {
+		rec, rest, ok := bytes.Cut(b, []byte{0})
+		if !ok {
+			return nil, errors.New("config: record without terminator")
+		}
+		b = rest
+		k, v, ok := bytes.Cut(rec, []byte{'='})
+		if !ok {
+			return nil, errors.New("config: record without '=': " + string(rec))
+		}
+		val := string(v)
+		var err error
+		switch string(k) {
+		case "id":
+			c.ID = val
+		case "runtimeArg":
+			c.RuntimeArgv = append(c.RuntimeArgv, val)
+		case "pidFile":
+			c.PidFile = val
+		case "logPath":
+			c.LogPath = val
+		case "logDriver":
+			c.LogDriver = val
+		case "logMaxSize":
+			c.LogMaxSize, err = strconv.ParseInt(val, 10, 64)
+		case "exitFile":
+			c.ExitFile = val
+		case "attachSocket":
+			c.AttachSocket = val
+		case "stdin":
+			c.Stdin, err = strconv.ParseBool(val)
+		case "stdinOnce":
+			c.StdinOnce, err = strconv.ParseBool(val)
+		case "exitArg":
+			c.ExitCommand = append(c.ExitCommand, val)
+		case "env":
+			c.Env = append(c.Env, val)
+		case "terminal":
+			c.Terminal, err = strconv.ParseBool(val)
+		case "consoleSocket":
+			c.ConsoleSocket = val
+		default:
+			return nil, errors.New("config: unknown key " + string(k))
+		}
+		if err != nil {
+			return nil, errors.New("config: " + string(k) + ": " + err.Error())
+		}
+	}
+	if c.ID == "" || len(c.RuntimeArgv) == 0 || c.PidFile == "" || c.ExitFile == "" {
+		return nil, errors.New("config: id, runtimeArg, pidFile and exitFile are required")
+	}
+	if c.Terminal && c.ConsoleSocket == "" {
+		return nil, errors.New("config: a terminal needs a console socket")
+	}
+	return c, nil
+}
+
+// SyncMessage is what the monitor writes on the sync pipe, as JSON.
+type SyncMessage struct {
+	PID           int    `json:"pid,omitempty"`
+	MonitorPID    int    `json:"monitorPid,omitempty"`
+	Error         string `json:"error,omitempty"`         // the monitor itself failed
+	CreateFailed  bool   `json:"createFailed,omitempty"`  // the runtime's create failed
+	Stderr        string `json:"stderr,omitempty"`        // the runtime's output then
+	RuntimeStatus int    `json:"runtimeStatus,omitempty"` // and its exit status
+}
+
+// AppendJSON encodes the message the way encoding/json would.
+func (m *SyncMessage) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := func() {
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+	}
+	if m.PID != 0 {
+		b = append(b, `"pid":`...)
+		b = strconv.AppendInt(b, int64(m.PID), 10)
+	}
+	if m.MonitorPID != 0 {
+		sep()
+		b = append(b, `"monitorPid":`...)
+		b = strconv.AppendInt(b, int64(m.MonitorPID), 10)
+	}
+	if m.Error != "" {
+		sep()
+		b = append(b, `"error":"`...)
+		b = AppendJSONString(b, []byte(m.Error))
+		b = append(b, '"')
+	}
+	if m.CreateFailed {
+		sep()
+		b = append(b, `"createFailed":true`...)
+	}
+	if m.Stderr != "" {
+		sep()
+		b = append(b, `"stderr":"`...)
+		b = AppendJSONString(b, []byte(m.Stderr))
+		b = append(b, '"')
+	}
+	if m.RuntimeStatus != 0 {
+		sep()
+		b = append(b, `"runtimeStatus":`...)
+		b = strconv.AppendInt(b, int64(m.RuntimeStatus), 10)
+	}
+	return append(b, '}')
+}
+
+// AppendExit encodes the exit file: {"exitCode":N,"oomKilled":B,"finishedAt":"RFC3339Nano"}.
+func AppendExit(b []byte, code int, oomKilled bool, finishedAt time.Time) []byte {
+	b = append(b, `{"exitCode":`...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, `,"oomKilled":`...)
+	b = strconv.AppendBool(b, oomKilled)
+	b = append(b, `,"finishedAt":"`...)
+	b = finishedAt.AppendFormat(b, time.RFC3339Nano)
+	return append(b, "\"}\n"...)
+}
+
+// AppendJSONString escapes s as the inside of a JSON string the way Go's
+// encoding/json (and so Docker's json-file log) does: HTML characters and
+// U+2028/U+2029 as \u escapes, invalid UTF-8 as U+FFFD.
+func AppendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	for len(s) > 0 {
+		c := s[0]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			s = s[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			dst = append(dst, s[:size]...)
+		}
+		s = s[size:]
+	}
+	return dst
+}

@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"context"
+	"io"
+
+	"github.com/containers/image/v5/types"
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/pod-engine/pod/pkg/storage"
+)
+
+// PushOptions say how Push reaches the registry and what it writes.
+type PushOptions struct {
+	Quiet bool
+	// TLSVerify overrides registries.conf: false allows plain HTTP and
+	// unverified certificates.
+	TLSVerify   types.OptionalBool
+	AuthFile    string
+	Credentials string // "user:pass"
+	CertDir     string
+	// Format forces the manifest type: "oci" or "v2s2".
+	Format string
+	// Progress receives progress (bars on a terminal, else lines); nil is silent.
+	Progress io.Writer
+}
+
+// Push copies a local image to a registry. dest is a registry reference
+// ("registry/repo:tag", "docker://" allowed); empty pushes to the name
+// src is stored under. It returns the digest of the manifest written.
+func (r *Runtime) Push(ctx context.Context, src, dest string, opts PushOptions) (digest.Digest, error) {
+	progress := opts.Progress
+	if opts.Quiet {
+		progress = nil
+	}
+	return r.store.Push(ctx, src, dest, storage.PushOptions{
+		RegistryOptions: storage.RegistryOptions{
+			TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile,
+			Credentials: opts.Credentials, CertDir: opts.CertDir,
+		},
+		Format:   opts.Format,
+		Progress: progress,
+	})
+}
+
+// LoginOptions are the credentials Login checks and stores.
+type LoginOptions struct {
+	Username  string
+	Password  string
+	AuthFile  string
+	CertDir   string
+	TLSVerify types.OptionalBool
+}
+
+// Login authenticates against registry (empty: the first
+// unqualified-search registry) and stores the credentials in the auth file
+// (${XDG_RUNTIME_DIR}/containers/auth.json unless AuthFile). Wrong
+// credentials give an error wrapping errdefs.ErrInvalidArg.
+func (r *Runtime) Login(ctx context.Context, registry string, opts LoginOptions) error {
+	_, err := r.store.Login(ctx, registry, storage.LoginOptions{
+		RegistryOptions: storage.RegistryOptions{TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile, CertDir: opts.CertDir},
+		Username:        opts.Username,
+		Password:        opts.Password,
+	})
+	return err
+}
+
+// Logout removes stored credentials for registry (empty: the first
+// unqualified-search registry), or for all registries with all. It returns
+// the registry key removed. Not being logged in wraps errdefs.ErrNotFound.
+func (r *Runtime) Logout(ctx context.Context, registry string, all bool, authFile string) (string, error) {
+	return r.store.Logout(ctx, registry, all, storage.RegistryOptions{AuthFile: authFile})
+}

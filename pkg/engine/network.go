@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/network"
+)
+
+// networks is the network manager of this installation: definitions in
+// GRAPHROOT/networks, run-time state in RUNROOT/networks. Rootless, IPAM
+// leases are kept in the run root too (the plugins' machine-wide default
+// is not writable).
+func (r *Runtime) networks() *network.Manager {
+	p := network.Paths{
+		ConfigDir: filepath.Join(r.store.GraphRoot(), "networks"),
+		RunDir:    filepath.Join(r.store.RunRoot(), "networks"),
+	}
+	if r.Rootless() {
+		p.IPAMDir = filepath.Join(p.RunDir, "ipam")
+	}
+	return network.NewManager(p)
+}
+
+// NetworkCreate defines a network (`pod network create`).
+func (r *Runtime) NetworkCreate(ctx context.Context, opts network.CreateOptions) (*network.Network, error) {
+	return r.networks().Create(ctx, opts)
+}
+
+// NetworkInspect finds networks by name or ID, in the order given. It stops
+// at the first that does not exist.
+func (r *Runtime) NetworkInspect(ctx context.Context, namesOrIDs ...string) ([]*network.Network, error) {
+	var out []*network.Network
+	m := r.networks()
+	for _, n := range namesOrIDs {
+		net, err := m.Inspect(ctx, n)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, net)
+	}
+	return out, nil
+}
+
+// NetworkExists reports whether a network exists (`pod network exists`).
+func (r *Runtime) NetworkExists(ctx context.Context, nameOrID string) (bool, error) {
+	return r.networks().Exists(ctx, nameOrID)
+}
+
+// NetworkFilter is one --filter of `network ls` and `network prune`:
+// name=REGEX, id=PREFIX, driver=NAME, label=KEY[=VALUE].
+type NetworkFilter struct {
+	Key, Value string
+}
+
+// ParseNetworkFilters parses --filter values KEY=VALUE.
+func ParseNetworkFilters(in []string) ([]NetworkFilter, error) {
+	var out []NetworkFilter
+	for _, f := range in {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("filter %q is not KEY=VALUE: %w", f, errdefs.ErrInvalidArg)
+		}
+		switch k {
+		case "name", "id", "driver", "label":
+		default:
+			return nil, fmt.Errorf("invalid filter %q (supported: name, id, driver, label): %w", k, errdefs.ErrInvalidArg)
+		}
+		if k == "name" {
+			if _, err := regexp.Compile(v); err != nil {
+				return nil, fmt.Errorf("filter name=%s: %w", v, errdefs.ErrInvalidArg)
+			}
+		}
+		out = append(out, NetworkFilter{k, v})
+	}
+	return out, nil
+}
+
+// matches applies filters: filters on different keys must all match, on
+// the same key any one of them, as Docker does.
+func networkMatches(n *network.Network, filters []NetworkFilter) bool {
+	byKey := map[string]bool{}
+	for _, f := range filters {
+		var ok bool
+		switch f.Key {
+		case "name":
+			ok = regexp.MustCompile(f.Value).MatchString(n.Name)
+		case "id":
+			ok = strings.HasPrefix(n.ID, f.Value)
+		case "driver":
+			ok = n.Driver == f.Value
+		case "label":
+			k, v, hasValue := strings.Cut(f.Value, "=")
+			lv, has := n.Labels[k]
+			ok = has && (!hasValue || lv == v)
+		}
+		byKey[f.Key] = byKey[f.Key] || ok
+	}
+	for _, ok := range byKey {
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// NetworkList lists the networks matching all filters (`pod network ls`).
+func (r *Runtime) NetworkList(ctx context.Context, filters []NetworkFilter) ([]*network.Network, error) {
+	all, err := r.networks().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*network.Network
+	for _, n := range all {
+		if networkMatches(n, filters) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// NetworkRemove removes a network (`pod network rm`). A network that
+// containers use is refused (ErrConflict) unless force, which removes
+// those containers first, as podman does.
+func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool) (*network.Network, error) {
+	m := r.networks()
+	n, err := m.Inspect(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	users, err := r.networkUsers(ctx, n.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) > 0 {
+		if !force {
+			return nil, fmt.Errorf("network %s is in use by %d container(s) (%s): use -f to remove them too: %w",
+				n.Name, len(users), strings.Join(users, ", "), errdefs.ErrConflict)
+		}
+		if err := r.removeNetworkUsers(ctx, users); err != nil {
+			return nil, err
+		}
+	}
+	return m.Remove(ctx, n.Name)
+}
+
+// NetworkPrune removes every network no container uses, except the
+// default one, among those matching filters. It returns their names.
+func (r *Runtime) NetworkPrune(ctx context.Context, filters []NetworkFilter) ([]string, error) {
+	nets, err := r.NetworkList(ctx, filters)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range nets {
+		if n.Name == network.DefaultName {
+			continue
+		}
+		users, err := r.networkUsers(ctx, n.Name)
+		if err != nil {
+			return removed, err
+		}
+		if len(users) > 0 {
+			continue
+		}
+		if _, err := r.networks().Remove(ctx, n.Name); err != nil {
+			return removed, err
+		}
+		removed = append(removed, n.Name)
+	}
+	return removed, nil
+}

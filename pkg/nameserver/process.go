@@ -1,0 +1,156 @@
+package nameserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/containers/storage/pkg/reexec"
+	"github.com/miekg/dns"
+)
+
+// ReexecName is the name the pod binary is re-executed under to serve; the
+// command must register Main under it (reexec.Register).
+const ReexecName = "pod-nameserver"
+
+// Running returns the PID of the network's server, or 0.
+func (d Dir) Running() int {
+	b, err := os.ReadFile(d.pidFile())
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0
+	}
+	args := bytes.Split(bytes.TrimRight(cmdline, "\x00"), []byte{0})
+	if len(args) < 2 || string(args[0]) != ReexecName || string(args[1]) != string(d) {
+		return 0 // the PID was reused by another process
+	}
+	return pid
+}
+
+// Start starts the network's server listening on addrs (port 53) unless it
+// runs already, and returns once it is listening. The caller holds Lock.
+func (d Dir) Start(ctx context.Context, addrs []string) error {
+	if d.Running() != 0 {
+		return nil
+	}
+	if err := os.MkdirAll(string(d), 0o700); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(d.logFile(), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("name server log: %w", err)
+	}
+	defer logf.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cmd := reexec.Command(append([]string{ReexecName, string(d)}, addrs...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{w}
+	// Its own session: it outlives this command and ignores the terminal.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("start name server: %w", err)
+	}
+	w.Close()
+	ready := make(chan error, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		if string(b) == "ok" {
+			ready <- nil
+			return
+		}
+		ready <- errors.New(strings.TrimSpace(string(b)))
+	}()
+	select {
+	case err = <-ready:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("start name server: %w", err)
+	}
+	if err := os.WriteFile(d.pidFile(), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
+	}
+	return cmd.Process.Release()
+}
+
+// Stop stops the network's server if it runs. The caller holds Lock.
+func (d Dir) Stop() error {
+	if pid := d.Running(); pid != 0 {
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("stop name server: %w", err)
+		}
+	}
+	if err := os.Remove(d.pidFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Main is the server process: os.Args are [ReexecName, dir, addr...]. It
+// reports "ok", or why it could not listen, on file descriptor 3.
+func Main() {
+	ready := os.NewFile(3, "ready")
+	fail := func(err error) {
+		fmt.Fprint(ready, err.Error())
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if len(os.Args) < 3 {
+		fail(fmt.Errorf("usage: %s DIR ADDR...", ReexecName))
+	}
+	s := &server{dir: Dir(os.Args[1]), upstreams: HostResolvers("/etc/resolv.conf", os.Args[2:])}
+	var servers []*dns.Server
+	for _, a := range os.Args[2:] {
+		addr := net.JoinHostPort(a, "53")
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			fail(fmt.Errorf("listen on %s/udp: %w", addr, err))
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			fail(fmt.Errorf("listen on %s/tcp: %w", addr, err))
+		}
+		servers = append(servers, &dns.Server{PacketConn: pc, Handler: s}, &dns.Server{Listener: l, Handler: s})
+	}
+	errc := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { errc <- srv.ActivateAndServe() }()
+	}
+	fmt.Fprint(ready, "ok")
+	ready.Close()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-sig:
+	case err := <-errc:
+		fmt.Fprintln(os.Stderr, "name server:", err)
+	}
+	for _, srv := range servers {
+		srv.Shutdown()
+	}
+}

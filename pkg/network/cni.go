@@ -1,0 +1,199 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/containernetworking/cni/libcni"
+	cnitypes "github.com/containernetworking/cni/pkg/types"
+	types100 "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+func (m *Manager) cni() *libcni.CNIConfig {
+	return libcni.NewCNIConfigWithCacheDir(m.paths.PluginDirs, filepath.Join(m.paths.RunDir, "cni-cache"), nil)
+}
+
+// ifName is the container-side name of the i-th attachment.
+func ifName(a Attachment, i int) string {
+	if a.InterfaceName != "" {
+		return a.InterfaceName
+	}
+	return fmt.Sprintf("eth%d", i)
+}
+
+func runtimeConf(c Container, netnsPath string, a Attachment, i int, ports []PortMapping) *libcni.RuntimeConf {
+	caps := map[string]any{}
+	if len(ports) > 0 {
+		caps["portMappings"] = cniPortMappings(ports)
+	}
+	if a.IP != "" {
+		caps["ips"] = []string{a.IP}
+	}
+	if a.MAC != "" {
+		caps["mac"] = a.MAC
+	}
+	return &libcni.RuntimeConf{
+		ContainerID:    c.ID,
+		NetNS:          netnsPath,
+		IfName:         ifName(a, i),
+		CapabilityArgs: caps,
+	}
+}
+
+// Setup attaches the network namespace at netnsPath to each network of
+// atts (in order: eth0, eth1, ...) and publishes ports on the first one.
+// It validates everything it can before touching the host, and on error
+// undoes what it did: nothing stays half set up.
+func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) (Status, error) {
+	lists := make([]*libcni.NetworkConfigList, len(atts))
+	nets := make([]*Network, len(atts))
+	for i, a := range atts {
+		if a.Network == DefaultName {
+			if err := m.ensureDefault(ctx); err != nil {
+				return nil, err
+			}
+		}
+		n, b, err := m.load(a.Network)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkStaticIP(n, a.IP); err != nil {
+			return nil, err
+		}
+		if a.MAC != "" {
+			if _, err := net.ParseMAC(a.MAC); err != nil {
+				return nil, invalidf("invalid MAC address %q", a.MAC)
+			}
+		}
+		if lists[i], err = libcni.ConfListFromBytes(b); err != nil {
+			return nil, fmt.Errorf("network %s: %w", a.Network, err)
+		}
+		nets[i] = n
+	}
+	if err := CheckHostPorts(ports); err != nil {
+		return nil, err
+	}
+	cni := m.cni()
+	st := Status{}
+	for i, a := range atts {
+		var p []PortMapping
+		if i == 0 {
+			p = ports
+		}
+		rt := runtimeConf(c, netnsPath, a, i, p)
+		res, err := cni.AddNetworkList(ctx, lists[i], rt)
+		if err != nil {
+			err = fmt.Errorf("set up network %s: %w", a.Network, err)
+			// DEL the failed one too: a plugin may have done part of its ADD.
+			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+		}
+		iface, err := statusOf(res, rt.IfName)
+		if err == nil && nets[i].DNSEnabled {
+			err = m.addNames(ctx, nets[i], c, a, iface)
+		}
+		if err != nil {
+			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+		}
+		st[a.Network] = iface
+	}
+	return st, nil
+}
+
+// Teardown detaches the container from every network of atts, as Setup
+// attached them. It is idempotent and tolerates a namespace that is gone or
+// networks that were removed (the libcni cache keeps their configuration),
+// so it is also the repair after a crash in the middle of Setup. It tries
+// every network and returns all errors.
+func (m *Manager) Teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
+	return m.teardown(ctx, c, netnsPath, atts, ports)
+}
+
+func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
+	cni := m.cni()
+	if _, err := os.Stat(netnsPath); err != nil {
+		netnsPath = "" // plugins clean up host-side state without a namespace
+	}
+	var errs []error
+	for i, a := range atts {
+		var p []PortMapping
+		if i == 0 {
+			p = ports
+		}
+		rt := runtimeConf(c, netnsPath, a, i, p)
+		n, b, err := m.load(a.Network)
+		var list *libcni.NetworkConfigList
+		if err == nil {
+			list, err = libcni.ConfListFromBytes(b)
+		}
+		if err != nil {
+			// The network was removed: DEL with what ADD used, if cached.
+			cached, _, cerr := cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: a.Network}, rt)
+			if cerr != nil || cached == nil {
+				continue // never attached, nothing to undo
+			}
+			if list, err = libcni.ConfListFromBytes(cached); err != nil {
+				errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+				continue
+			}
+		}
+		if err := cni.DelNetworkList(ctx, list, rt); err != nil {
+			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+		}
+		if n != nil && n.DNSEnabled {
+			if err := m.removeNames(ctx, n, c); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// statusOf picks the container interface ifName out of a CNI result.
+func statusOf(r cnitypes.Result, ifName string) (Interface, error) {
+	res, err := types100.NewResultFromResult(r)
+	if err != nil {
+		return Interface{}, fmt.Errorf("CNI result: %w", err)
+	}
+	iface := Interface{Name: ifName}
+	idx := -1
+	for i, in := range res.Interfaces {
+		if in.Sandbox != "" && in.Name == ifName {
+			idx = i
+			iface.MAC = in.Mac
+		}
+	}
+	for _, ip := range res.IPs {
+		if ip.Interface != nil && *ip.Interface != idx && idx >= 0 {
+			continue
+		}
+		iface.IPs = append(iface.IPs, ip.Address.String())
+		if ip.Gateway != nil {
+			iface.Gateways = append(iface.Gateways, ip.Gateway.String())
+		}
+	}
+	return iface, nil
+}
+
+// checkStaticIP checks that a --ip address is in one of n's subnets.
+func checkStaticIP(n *Network, ip string) error {
+	if ip == "" {
+		return nil
+	}
+	a := net.ParseIP(ip)
+	if a == nil {
+		return invalidf("invalid IP address %q", ip)
+	}
+	for _, s := range n.Subnets {
+		_, ipn, err := net.ParseCIDR(s.Subnet)
+		if err == nil && ipn.Contains(a) {
+			return nil
+		}
+	}
+	return fmt.Errorf("IP %s is not in a subnet of network %s: %w", ip, n.Name, errdefs.ErrInvalidArg)
+}

@@ -1,0 +1,116 @@
+package network
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strconv"
+)
+
+// cniVersion is the CNI spec version pod writes; Debian's plugins (1.1)
+// speak up to 1.0.0.
+const cniVersion = "1.0.0"
+
+// conflist is a CNI configuration list with pod's view of the network kept
+// under "pod", a key libcni and the plugins ignore.
+type conflist struct {
+	CNIVersion string           `json:"cniVersion"`
+	Name       string           `json:"name"`
+	Pod        *Network         `json:"pod"`
+	Plugins    []map[string]any `json:"plugins"`
+}
+
+// conflistBytes renders n as the CNI configuration list pod stores and
+// hands to libcni. ipamDir, when set, is host-local's data directory.
+func conflistBytes(n *Network, ipamDir string) ([]byte, error) {
+	ipam := map[string]any{"type": "host-local"}
+	if ipamDir != "" {
+		ipam["dataDir"] = ipamDir
+	}
+	var ranges [][]map[string]any
+	var routes []map[string]any
+	for _, s := range n.Subnets {
+		r := map[string]any{"subnet": s.Subnet}
+		if s.Gateway != "" {
+			r["gateway"] = s.Gateway
+		}
+		if s.LeaseRange != nil {
+			if s.LeaseRange.StartIP != "" {
+				r["rangeStart"] = s.LeaseRange.StartIP
+			}
+			if s.LeaseRange.EndIP != "" {
+				r["rangeEnd"] = s.LeaseRange.EndIP
+			}
+		}
+		ranges = append(ranges, []map[string]any{r})
+		if !n.Internal {
+			p, _ := netip.ParsePrefix(s.Subnet)
+			dst := "0.0.0.0/0"
+			if p.Addr().Is6() {
+				dst = "::/0"
+			}
+			routes = append(routes, map[string]any{"dst": dst})
+		}
+	}
+	ipam["ranges"] = ranges
+	if len(routes) > 0 {
+		ipam["routes"] = routes
+	}
+	var plugins []map[string]any
+	switch n.Driver {
+	case DriverBridge:
+		// isGateway gives the bridge the gateway address even on an internal
+		// network: the name server listens there. Only ipMasq and the
+		// default route make a network reach outside.
+		br := map[string]any{
+			"type":         "bridge",
+			"bridge":       n.NetworkInterface,
+			"isGateway":    true,
+			"ipMasq":       !n.Internal,
+			"hairpinMode":  true,
+			"ipam":         ipam,
+			"capabilities": map[string]bool{"ips": true},
+		}
+		if err := intOption(n.Options, "mtu", br, "mtu"); err != nil {
+			return nil, err
+		}
+		if err := intOption(n.Options, "vlan", br, "vlan"); err != nil {
+			return nil, err
+		}
+		plugins = append(plugins, br,
+			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
+			map[string]any{"type": "firewall", "backend": "iptables"},
+		)
+	case DriverMacvlan:
+		mv := map[string]any{
+			"type":         "macvlan",
+			"master":       n.NetworkInterface,
+			"ipam":         ipam,
+			"capabilities": map[string]bool{"ips": true},
+		}
+		if m := n.Options["mode"]; m != "" {
+			mv["mode"] = m
+		}
+		if err := intOption(n.Options, "mtu", mv, "mtu"); err != nil {
+			return nil, err
+		}
+		plugins = append(plugins, mv)
+	default:
+		return nil, fmt.Errorf("unknown driver %q", n.Driver)
+	}
+	plugins = append(plugins, map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}})
+	return json.MarshalIndent(conflist{CNIVersion: cniVersion, Name: n.Name, Pod: n, Plugins: plugins}, "", "  ")
+}
+
+func intOption(opts map[string]string, key string, into map[string]any, field string) error {
+	v, ok := opts[key]
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return invalidf("option %s=%q is not a number", key, v)
+	}
+	into[field] = n
+	return nil
+}

@@ -1,0 +1,32 @@
+// Package network manages pod's container networks: their definitions,
+// stored as CNI configuration lists, and the attachment of a container's
+// network namespace to them through libcni and the standard CNI plugins
+// (Debian's containernetworking-plugins in /usr/lib/cni).
+//
+// Where things live (see Paths):
+//
+//   - Definitions: one CNI conflist per network, GRAPHROOT/networks/NAME.conflist
+//     (as root, /var/lib/containers/storage/networks). The file is a plain CNI
+//     configuration list any CNI tool can use; pod's own view of the network
+//     (ID, subnets, labels, options) is kept beside the plugins under the
+//     top-level key "pod", which libcni ignores.
+//   - The default network "podman" (bridge pod0, 10.88.0.0/16, gateway
+//     10.88.0.1, outbound NAT through the bridge plugin's ipMasq) is not a
+//     file until a container first attaches to it; List always shows it.
+//   - IPAM leases: host-local's data directory, machine-wide by default
+//     (/var/lib/cni/networks/NAME), because bridges and subnets are
+//     machine-wide too: two pod installations (--root) sharing pod0 must not
+//     hand out the same address.
+//   - libcni's result cache (what DEL needs to undo an ADD) and the name
+//     servers' state: RUNROOT/networks.
+//
+// A bridge network chains the plugins bridge (with host-local IPAM and
+// ipMasq), portmap (published ports, DNAT), firewall (iptables backend) and
+// tuning (--mac-address). Loopback is brought up by pkg/netns when the
+// namespace is made, so the loopback plugin is not chained (it would replace
+// the chain's result). A macvlan network chains macvlan and tuning.
+//
+// Teardown is idempotent and is the repair after a crash: CNI DEL is run for
+// every attachment even when the namespace is gone, which removes the
+// plugins' iptables rules and releases the IPAM leases by container ID.
+package network

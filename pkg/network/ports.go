@@ -1,0 +1,295 @@
+package network
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// PortMapping publishes Range consecutive ports (at least 1) of the
+// container on the host: HostPort+i -> ContainerPort+i. HostIP empty means
+// every address. HostPort 0 means "any free port", chosen by
+// AssignHostPorts.
+type PortMapping struct {
+	HostIP        string `json:"host_ip,omitempty"`
+	HostPort      uint16 `json:"host_port"`
+	ContainerPort uint16 `json:"container_port"`
+	Protocol      string `json:"protocol"` // tcp, udp, sctp
+	Range         uint16 `json:"range,omitempty"`
+}
+
+// Count is the number of ports the mapping publishes.
+func (p PortMapping) Count() int {
+	if p.Range == 0 {
+		return 1
+	}
+	return int(p.Range)
+}
+
+// String is how `pod port` prints one port of the mapping:
+// "80/tcp -> 0.0.0.0:8080".
+func (p PortMapping) String() string {
+	var b strings.Builder
+	for i := 0; i < p.Count(); i++ {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		fmt.Fprintf(&b, "%d/%s -> %s", int(p.ContainerPort)+i, p.Protocol, net.JoinHostPort(ip, strconv.Itoa(int(p.HostPort)+i)))
+	}
+	return b.String()
+}
+
+// ParsePorts parses -p/--publish values: [[ip:][hostPort]:]containerPort[/proto],
+// where each port may be a range a-b, and checks that no host port is
+// published twice. IPv6 host addresses are written in brackets.
+func ParsePorts(specs []string) ([]PortMapping, error) {
+	var out []PortMapping
+	for _, s := range specs {
+		pm, err := parsePort(s)
+		if err != nil {
+			return nil, fmt.Errorf("invalid port %q: %w", s, err)
+		}
+		out = append(out, pm)
+	}
+	if err := checkOverlap(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func parsePort(s string) (PortMapping, error) {
+	var pm PortMapping
+	rest, proto, hasProto := strings.Cut(s, "/")
+	pm.Protocol = "tcp"
+	if hasProto {
+		switch proto {
+		case "tcp", "udp", "sctp":
+			pm.Protocol = proto
+		default:
+			return pm, fmt.Errorf("protocol %q is not tcp, udp or sctp: %w", proto, errdefs.ErrInvalidArg)
+		}
+	}
+	// Split off an IP, which may be [v6].
+	var ip string
+	if strings.HasPrefix(rest, "[") {
+		end := strings.Index(rest, "]")
+		if end < 0 || end+1 >= len(rest) || rest[end+1] != ':' {
+			return pm, fmt.Errorf("bad IPv6 address: %w", errdefs.ErrInvalidArg)
+		}
+		ip, rest = rest[1:end], rest[end+2:]
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return pm, fmt.Errorf("bad host IP %q: %w", ip, errdefs.ErrInvalidArg)
+		}
+	}
+	parts := strings.Split(rest, ":")
+	var host, ctr string
+	switch {
+	case len(parts) == 1:
+		ctr = parts[0]
+	case len(parts) == 2:
+		host, ctr = parts[0], parts[1]
+	case len(parts) == 3 && ip == "":
+		ip, host, ctr = parts[0], parts[1], parts[2]
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return pm, fmt.Errorf("bad host IP %q: %w", ip, errdefs.ErrInvalidArg)
+		}
+	default:
+		return pm, fmt.Errorf("too many colons: %w", errdefs.ErrInvalidArg)
+	}
+	if ip != "" {
+		a, _ := netip.ParseAddr(ip)
+		if !a.IsUnspecified() {
+			pm.HostIP = a.String()
+		}
+	}
+	cStart, cN, err := parseRange(ctr)
+	if err != nil {
+		return pm, fmt.Errorf("container port: %w", err)
+	}
+	pm.ContainerPort = cStart
+	if host != "" {
+		hStart, hN, err := parseRange(host)
+		if err != nil {
+			return pm, fmt.Errorf("host port: %w", err)
+		}
+		if hN != cN {
+			return pm, fmt.Errorf("host range has %d ports, container range %d: %w", hN, cN, errdefs.ErrInvalidArg)
+		}
+		pm.HostPort = hStart
+	}
+	if cN > 1 {
+		pm.Range = uint16(cN)
+	}
+	return pm, nil
+}
+
+// parseRange parses "80" or "8000-8010".
+func parseRange(s string) (start uint16, n int, err error) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	a, err := parsePortNumber(lo)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !isRange {
+		return a, 1, nil
+	}
+	b, err := parsePortNumber(hi)
+	if err != nil {
+		return 0, 0, err
+	}
+	if b < a {
+		return 0, 0, fmt.Errorf("range %s ends before it starts: %w", s, errdefs.ErrInvalidArg)
+	}
+	return a, int(b-a) + 1, nil
+}
+
+func parsePortNumber(s string) (uint16, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%q is not a port number (1-65535): %w", s, errdefs.ErrInvalidArg)
+	}
+	return uint16(n), nil
+}
+
+// checkOverlap refuses two mappings that publish the same host port and
+// protocol on overlapping addresses.
+func checkOverlap(pms []PortMapping) error {
+	type key struct {
+		proto string
+		port  int
+	}
+	seen := map[key][]string{}
+	for _, pm := range pms {
+		if pm.HostPort == 0 {
+			continue
+		}
+		for i := 0; i < pm.Count(); i++ {
+			k := key{pm.Protocol, int(pm.HostPort) + i}
+			for _, ip := range seen[k] {
+				if ip == "" || pm.HostIP == "" || ip == pm.HostIP {
+					return fmt.Errorf("host port %d/%s is published twice: %w", k.port, k.proto, errdefs.ErrInvalidArg)
+				}
+			}
+			seen[k] = append(seen[k], pm.HostIP)
+		}
+	}
+	return nil
+}
+
+// ExpandExposed turns EXPOSEd ports ("80/tcp", "53/udp", "8000-8001") into
+// mappings on free host ports, as -P does.
+func ExpandExposed(exposed []string) ([]PortMapping, error) {
+	var out []PortMapping
+	for _, e := range exposed {
+		pm, err := parsePort(e)
+		if err != nil {
+			return nil, fmt.Errorf("invalid exposed port %q: %w", e, err)
+		}
+		for i := 0; i < pm.Count(); i++ {
+			out = append(out, PortMapping{ContainerPort: pm.ContainerPort + uint16(i), Protocol: pm.Protocol})
+		}
+	}
+	return out, nil
+}
+
+// AssignHostPorts gives each mapping without a host port a free one,
+// chosen by the kernel. It returns a copy.
+func AssignHostPorts(pms []PortMapping) ([]PortMapping, error) {
+	out := append([]PortMapping(nil), pms...)
+	for i := range out {
+		if out[i].HostPort != 0 {
+			continue
+		}
+		if out[i].Count() > 1 {
+			return nil, fmt.Errorf("a container port range needs a host port range: %w", errdefs.ErrInvalidArg)
+		}
+		port, err := freePort(out[i].Protocol, out[i].HostIP)
+		if err != nil {
+			return nil, err
+		}
+		out[i].HostPort = port
+	}
+	return out, nil
+}
+
+func freePort(proto, ip string) (uint16, error) {
+	addr := net.JoinHostPort(ip, "0")
+	if proto == "udp" {
+		c, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return 0, fmt.Errorf("find a free udp port: %w", err)
+		}
+		defer c.Close()
+		return uint16(c.LocalAddr().(*net.UDPAddr).Port), nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return 0, fmt.Errorf("find a free tcp port: %w", err)
+	}
+	defer l.Close()
+	return uint16(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// CheckHostPorts fails with errdefs.ErrConflict if a host port of pms is
+// already bound by a process on this host, by trying to bind it. Published
+// ports are DNAT rules that nobody binds, so without this check a listening
+// host service would silently lose its traffic to the container.
+func CheckHostPorts(pms []PortMapping) error {
+	for _, pm := range pms {
+		if pm.Protocol == "sctp" {
+			continue
+		}
+		for i := 0; i < pm.Count(); i++ {
+			port := int(pm.HostPort) + i
+			addr := net.JoinHostPort(pm.HostIP, strconv.Itoa(port))
+			var err error
+			if pm.Protocol == "udp" {
+				var c net.PacketConn
+				if c, err = net.ListenPacket("udp", addr); err == nil {
+					c.Close()
+				}
+			} else {
+				var l net.Listener
+				if l, err = net.Listen("tcp", addr); err == nil {
+					l.Close()
+				}
+			}
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fmt.Errorf("host port %d/%s is already bound on the host: %w", port, pm.Protocol, errdefs.ErrConflict)
+			}
+			if err != nil {
+				return fmt.Errorf("check host port %s/%s: %w", addr, pm.Protocol, err)
+			}
+		}
+	}
+	return nil
+}
+
+// cniPortMappings expands pms into the portmap plugin's runtime config.
+func cniPortMappings(pms []PortMapping) []map[string]any {
+	var out []map[string]any
+	for _, pm := range pms {
+		for i := 0; i < pm.Count(); i++ {
+			m := map[string]any{
+				"hostPort":      int(pm.HostPort) + i,
+				"containerPort": int(pm.ContainerPort) + i,
+				"protocol":      pm.Protocol,
+			}
+			if pm.HostIP != "" {
+				m["hostIP"] = pm.HostIP
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}

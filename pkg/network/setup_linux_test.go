@@ -1,0 +1,290 @@
+package network
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containers/storage/pkg/reexec"
+	"github.com/miekg/dns"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/nameserver"
+	"github.com/pod-engine/pod/pkg/netns"
+)
+
+func TestMain(m *testing.M) {
+	reexec.Register(nameserver.ReexecName, nameserver.Main)
+	if reexec.Init() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// sandbox is a private "host" network namespace with its own manager, so the
+// test sees exactly the links and iptables rules it causes, whatever else
+// runs on the machine.
+type sandbox struct {
+	t    *testing.T
+	dir  string
+	host string
+	m    *Manager
+}
+
+func newSandbox(t *testing.T) *sandbox {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	for _, bin := range []string{"/usr/lib/cni/bridge", "iptables-save", "ip"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("needs %s", bin)
+		}
+	}
+	dir := t.TempDir()
+	s := &sandbox{t: t, dir: dir, host: filepath.Join(dir, "ns", "host")}
+	if err := netns.Create(s.host); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netns.Remove(s.host) })
+	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDir: filepath.Join(dir, "ipam")})
+	return s
+}
+
+// in runs fn in the sandbox's host namespace.
+func (s *sandbox) in(fn func() error) {
+	s.t.Helper()
+	if err := netns.Do(s.host, fn); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *sandbox) newNetns(name string) string {
+	p := filepath.Join(s.dir, "ns", name)
+	if err := netns.Create(p); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { netns.Remove(p) })
+	return p
+}
+
+var counters = regexp.MustCompile(`\[\d+:\d+\]`)
+
+// snapshot is `ip -o link` names and iptables-save rules, without counters
+// and comments.
+func (s *sandbox) snapshot() string {
+	var out strings.Builder
+	s.in(func() error {
+		links, err := exec.Command("ip", "-o", "link", "show").Output()
+		if err != nil {
+			return err
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(links)), "\n") {
+			f := strings.Fields(l)
+			if len(f) > 1 {
+				fmt.Fprintln(&out, "link", strings.Split(f[1], "@")[0])
+			}
+		}
+		rules, err := exec.Command("iptables-save").Output()
+		if err != nil {
+			return err
+		}
+		for _, l := range strings.Split(string(rules), "\n") {
+			if !strings.HasPrefix(l, "#") {
+				fmt.Fprintln(&out, counters.ReplaceAllString(l, ""))
+			}
+		}
+		return nil
+	})
+	return out.String()
+}
+
+func lookup(t *testing.T, ctrNS, server, name string, qtype uint16) []dns.RR {
+	t.Helper()
+	var resp *dns.Msg
+	err := netns.Do(ctrNS, func() error {
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(name), qtype)
+		var err error
+		resp, _, err = (&dns.Client{Timeout: 3 * time.Second}).Exchange(m, net.JoinHostPort(server, "53"))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("query %s: %v", name, err)
+	}
+	return resp.Answer
+}
+
+func TestSetupTeardownBridge(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	var n *Network
+	s.in(func() (err error) {
+		n, err = s.m.Create(ctx, CreateOptions{Name: "testnet", Subnets: []string{"10.99.0.0/24"}})
+		return err
+	})
+	if !n.DNSEnabled || n.NetworkInterface != "pod1" || n.Subnets[0].Gateway != "10.99.0.1" {
+		t.Fatalf("created %+v", n)
+	}
+	web := Container{ID: strings.Repeat("a", 64), Names: []string{"web"}}
+	client := Container{ID: strings.Repeat("b", 64), Names: []string{"client"}}
+	webNS, clientNS := s.newNetns("web"), s.newNetns("client")
+	webAtt := []Attachment{{Network: "testnet", Aliases: []string{"www"}, IP: "10.99.0.10", MAC: "02:42:0a:63:00:0a"}}
+	clientAtt := []Attachment{{Network: "testnet"}}
+	ports := []PortMapping{{HostPort: 18080, ContainerPort: 80, Protocol: "tcp"}}
+
+	cycle := func(check bool) {
+		var st Status
+		s.in(func() (err error) {
+			if st, err = s.m.Setup(ctx, web, webNS, webAtt, ports); err != nil {
+				return err
+			}
+			_, err = s.m.Setup(ctx, client, clientNS, clientAtt, nil)
+			return err
+		})
+		if check {
+			got := st["testnet"]
+			if got.Name != "eth0" || len(got.IPs) != 1 || got.IPs[0] != "10.99.0.10/24" || got.MAC != "02:42:0a:63:00:0a" || got.Gateways[0] != "10.99.0.1" {
+				t.Errorf("status %+v", got)
+			}
+			// An HTTP server in the web container, reached through the
+			// published port on the host's loopback.
+			var l net.Listener
+			if err := netns.Do(webNS, func() (err error) { l, err = net.Listen("tcp", ":80"); return err }); err != nil {
+				t.Fatal(err)
+			}
+			go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello from web") }))
+			s.in(func() error {
+				// Dial here: http.Transport would dial from another
+				// goroutine, outside this namespace.
+				c, err := net.DialTimeout("tcp", "127.0.0.1:18080", 5*time.Second)
+				if err != nil {
+					return fmt.Errorf("dial published port: %w", err)
+				}
+				defer c.Close()
+				req, _ := http.NewRequest("GET", "http://127.0.0.1:18080/", nil)
+				req.Close = true
+				if err := req.Write(c); err != nil {
+					return err
+				}
+				resp, err := http.ReadResponse(bufio.NewReader(c), req)
+				if err != nil {
+					return fmt.Errorf("GET published port: %w", err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(b) != "hello from web" {
+					t.Errorf("published port answered %q", b)
+				}
+				return nil
+			})
+			// The client resolves web by name, alias and FQDN, and reaches it.
+			for _, name := range []string{"web", "www", "WEB.dns.pod"} {
+				ans := lookup(t, clientNS, "10.99.0.1", name, dns.TypeA)
+				if len(ans) != 1 || ans[0].(*dns.A).A.String() != "10.99.0.10" {
+					t.Errorf("%s resolved to %v", name, ans)
+				}
+			}
+			if ans := lookup(t, clientNS, "10.99.0.1", "10.0.99.10.in-addr.arpa", dns.TypePTR); len(ans) != 1 || ans[0].(*dns.PTR).Ptr != "web.dns.pod." {
+				t.Errorf("reverse lookup: %v", ans)
+			}
+			err := netns.Do(clientNS, func() error {
+				c, err := net.DialTimeout("tcp", "10.99.0.10:80", 5*time.Second)
+				if err == nil {
+					c.Close()
+				}
+				return err
+			})
+			if err != nil {
+				t.Errorf("client -> web: %v", err)
+			}
+			l.Close()
+		}
+		s.in(func() error {
+			return errors.Join(s.m.Teardown(ctx, web, webNS, webAtt, ports), s.m.Teardown(ctx, client, clientNS, clientAtt, nil))
+		})
+	}
+	// The first cycle leaves the plugins' shared chains (CNI-FORWARD,
+	// CNI-HOSTPORT-*) and the bridge; a second one must add nothing.
+	cycle(false)
+	before := s.snapshot()
+	cycle(true)
+	if after := s.snapshot(); after != before {
+		t.Errorf("teardown left changes:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if strings.Contains(s.snapshot(), "10.99.0") {
+		t.Error("iptables still mention the network's subnet")
+	}
+	leases, _ := filepath.Glob(filepath.Join(s.dir, "ipam", "testnet", "10.*"))
+	if len(leases) != 0 {
+		t.Errorf("IPAM leases left: %v", leases)
+	}
+	if pid := s.m.dnsDir(n).Running(); pid != 0 {
+		t.Errorf("name server %d still runs with no container", pid)
+	}
+	// Teardown again (a repeated cleanup) and after the namespace is gone.
+	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
+	netns.Remove(webNS)
+	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
+	// Removing the network removes its bridge.
+	s.in(func() error { _, err := s.m.Remove(ctx, "testnet"); return err })
+	if strings.Contains(s.snapshot(), "link pod1") {
+		t.Error("bridge pod1 left after network rm")
+	}
+}
+
+func TestSetupFailureLeavesNothing(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	s.in(func() error {
+		_, err := s.m.Create(ctx, CreateOptions{Name: "n1", Subnets: []string{"10.98.0.0/24"}, DisableDNS: true})
+		return err
+	})
+	c := Container{ID: strings.Repeat("c", 64)}
+	ns := s.newNetns("c")
+	// Warm up the shared chains, then fail: a second network with an
+	// address taken by the first attachment.
+	s.in(func() error {
+		if _, err := s.m.Setup(ctx, c, ns, []Attachment{{Network: "n1"}}, nil); err != nil {
+			return err
+		}
+		return s.m.Teardown(ctx, c, ns, []Attachment{{Network: "n1"}}, nil)
+	})
+	before := s.snapshot()
+	var err error
+	s.in(func() error {
+		_, err = s.m.Setup(ctx, c, ns, []Attachment{{Network: "n1"}, {Network: "n1", InterfaceName: "eth0"}}, nil)
+		return nil
+	})
+	if err == nil {
+		t.Fatal("Setup with two interfaces named eth0 succeeded")
+	}
+	if after := s.snapshot(); after != before {
+		t.Errorf("failed Setup left changes:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	s.in(func() error {
+		_, err = s.m.Setup(ctx, c, ns, []Attachment{{Network: "nope"}}, nil)
+		return nil
+	})
+	if !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("unknown network: %v", err)
+	}
+	s.in(func() error {
+		_, err = s.m.Setup(ctx, c, ns, []Attachment{{Network: "n1", IP: "10.1.2.3"}}, nil)
+		return nil
+	})
+	if !errors.Is(err, errdefs.ErrInvalidArg) {
+		t.Errorf("IP outside subnet: %v", err)
+	}
+}
