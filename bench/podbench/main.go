@@ -28,6 +28,8 @@ type options struct {
 	rootless string
 	rootful  bool
 	keep     bool
+	only     map[string]bool // scenario groups to run; empty: all
+	psMax    int
 }
 
 // bench is one benchmark run.
@@ -51,7 +53,15 @@ func main() {
 	flag.StringVar(&o.rootless, "rootless-user", "podtest", "unprivileged user for the rootless rows (\"\" skips them)")
 	flag.BoolVar(&o.rootful, "root", true, "run the rows as root")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (storage, logs) after the run")
+	only := flag.String("only", "", "comma-separated scenario groups to run: "+strings.Join(groups, ","))
+	flag.IntVar(&o.psMax, "ps-max", 1000, "the largest number of created containers for ps and inspect (100 or 1000)")
 	flag.Parse()
+	if *only != "" {
+		o.only = map[string]bool{}
+		for _, g := range strings.Split(*only, ",") {
+			o.only[strings.TrimSpace(g)] = true
+		}
+	}
 	if err := mainErr(o); err != nil {
 		fmt.Fprintln(os.Stderr, "podbench:", err)
 		os.Exit(1)
@@ -227,7 +237,21 @@ func (b *bench) cleanupSide(s *side) {
 	ctx := context.Background()
 	for _, e := range s.engines() {
 		if e.has("rm") {
-			_ = rmAll(ctx, e)
+			if err := rmAll(ctx, e); err != nil {
+				b.logf("  cleanup: %v", err)
+			}
+		}
+		// What rm could not remove: the monitors of this engine's
+		// containers and the containers under them.
+		comm := map[string]string{"pod": "pod-conmon", "podman": "conmon"}[e.name]
+		if pids, err := findMonitors(comm, e.dir, nil); err == nil && len(pids) > 0 {
+			b.logf("  cleanup: killing %d %s processes rm left behind, and their containers", len(pids), comm)
+			for _, pid := range pids {
+				for _, child := range childrenOf(pid) {
+					_ = syscall.Kill(child, syscall.SIGKILL)
+				}
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
 		}
 	}
 	if s.acct.xdg == "" {
@@ -270,6 +294,34 @@ func (b *bench) cleanupDir() {
 	if err := os.RemoveAll(b.dir); err != nil {
 		b.logf("remove %s: %v", b.dir, err)
 	}
+}
+
+// childrenOf lists the PIDs whose parent is pid.
+func childrenOf(pid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, ent := range ents {
+		child, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The command name in parentheses may hold spaces: fields follow the last ')'.
+		rest := string(stat)
+		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		if f := strings.Fields(rest); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 func linkExists(name string) bool {

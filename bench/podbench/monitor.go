@@ -73,7 +73,7 @@ func (b *bench) monitors(ctx context.Context, s *side) (rss, pss []*series) {
 	return rss, pss
 }
 
-// findMonitors returns the PIDs of processes named comm that belong to one
+// findMonitors returns the PIDs of processes running the program comm that belong to one
 // of the containers: their command line names the container, or they hold a
 // file open under the engine's own directory (other engineers' monitors run
 // on this machine too and must not be counted).
@@ -88,8 +88,10 @@ func findMonitors(comm, engineDir string, ids []string) ([]int, error) {
 		if err != nil {
 			continue
 		}
-		c, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "comm"))
-		if err != nil || strings.TrimSpace(string(c)) != comm {
+		// The executable, not comm: pod-conmon starts through a file
+		// descriptor, so its comm is "exe".
+		exe, err := os.Readlink(filepath.Join("/proc", ent.Name(), "exe"))
+		if err != nil || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) != comm {
 			continue
 		}
 		if ownedBy(pid, engineDir, ids) {

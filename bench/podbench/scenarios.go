@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// groups are the scenario groups -only selects from.
+var groups = []string{"run", "create", "exec", "monitor", "parallel", "pull", "ps", "build"}
+
+func (b *bench) want(group string) bool { return len(b.opts.only) == 0 || b.opts.only[group] }
+
 // side is one account's engines: pod and podman with isolated storage, and
 // the reference tools (runc on a prepared bundle, skopeo).
 type side struct {
@@ -49,17 +54,51 @@ func (b *bench) account(ctx context.Context, s *side) {
 			b.logf("  %v", err)
 		}
 	}
-	ready := b.ready(s)
 	floorTarget := 25.0
 	if s.acct.rootless() {
 		floorTarget = 50
 	}
 
-	b.logf("[%s] runc floor", a)
-	floor := b.interleave(ctx, timed{title: "runc run", args: func(e *engine, i int) []string {
-		return []string{fmt.Sprintf("bench-floor-%d", i)}
-	}}, s.runc)[0]
+	var floor *series
+	if b.want("run") {
+		b.logf("[%s] runc floor", a)
+		floor = b.interleave(ctx, timed{title: "runc run", args: func(e *engine, i int) []string {
+			return []string{fmt.Sprintf("bench-floor-%d", i)}
+		}}, s.runc)[0]
+		b.runRows(ctx, s, floor, floorTarget)
+	}
+	if b.want("create") {
+		b.createRows(ctx, s)
+	}
+	if b.want("exec") {
+		b.execRows(ctx, s)
+	}
+	if b.want("monitor") {
+		b.logf("[%s] monitor memory", a)
+		rss, pss := b.monitors(ctx, s)
+		b.add(&row{acct: a, title: "monitor RSS per container, 10 running (pod-conmon vs conmon)", unit: "MB", pod: rss[0], podman: rss[1]}, ratioTarget(1))
+		b.add(&row{acct: a, title: "monitor PSS per container, 10 running (pod-conmon vs conmon)", unit: "MB", pod: pss[0], podman: pss[1]}, ratioTarget(1.5))
+	}
+	if b.want("parallel") {
+		b.logf("[%s] 20 parallel run -d", a)
+		res := b.parallel(ctx, s, 20)
+		b.add(&row{acct: a, title: "20 `run -d` at once: wall time", unit: "ms", pod: res[0], podman: res[1]}, parallelTarget)
+	}
+	if b.want("pull") {
+		b.pullRows(ctx, s)
+	}
+	if b.want("ps") {
+		b.logf("[%s] ps -a and inspect with 0, 100, %d containers", a, b.opts.psMax)
+		b.psInspect(ctx, s)
+	}
+	if b.want("build") {
+		b.add(&row{acct: a, title: "build: a 6-step Dockerfile, cold and cached", unit: "ms",
+			pod: &series{absent: b.missing(s.pod, []string{"build"})}, podman: &series{absent: "not measured until pod has `build`"}}, nil)
+	}
+}
 
+func (b *bench) runRows(ctx context.Context, s *side, floor *series, floorTarget float64) {
+	a, bb, ready := s.acct.label, b.im.busybox, b.ready(s)
 	b.logf("[%s] run --rm", a)
 	runNote := ""
 	if !s.pod.has("network") {
@@ -74,9 +113,12 @@ func (b *bench) account(ctx context.Context, s *side) {
 		args: func(e *engine, i int) []string { return []string{"run", "--rm", "--network", "none", bb, "true"} }}, s.engines()...)
 	b.add(&row{acct: a, title: "`run --rm --network none busybox true`", unit: "ms", pod: res[0], podman: res[1]}, floorPlus(floor, floorTarget))
 	b.add(&row{acct: a, title: "floor: `runc run` of a prepared busybox bundle", unit: "ms", ref: "runc", pod: floor}, nil)
+}
 
+func (b *bench) createRows(ctx context.Context, s *side) {
+	a, bb, ready := s.acct.label, b.im.busybox, b.ready(s)
 	b.logf("[%s] create", a)
-	res = b.interleave(ctx, timed{title: "create", verbs: []string{"create", "rm"}, setup: ready,
+	res := b.interleave(ctx, timed{title: "create", verbs: []string{"create", "rm"}, setup: ready,
 		args: func(e *engine, i int) []string {
 			return []string{"create", "--name", fmt.Sprintf("c%d", i), bb, "true"}
 		},
@@ -93,8 +135,12 @@ func (b *bench) account(ctx context.Context, s *side) {
 		after: func(ctx context.Context, e *engine, i int) error { return rmForce(ctx, e, fmt.Sprintf("s%d", i)) }}, s.engines()...)
 	b.add(&row{acct: a, title: "`start -a` of a created container (`true`)", unit: "ms", pod: res[0], podman: res[1]}, nil)
 
+}
+
+func (b *bench) execRows(ctx context.Context, s *side) {
+	a, bb, ready := s.acct.label, b.im.busybox, b.ready(s)
 	b.logf("[%s] exec", a)
-	res = b.interleave(ctx, timed{title: "exec", verbs: []string{"run", "exec", "rm"},
+	res := b.interleave(ctx, timed{title: "exec", verbs: []string{"run", "exec", "rm"},
 		setup: func(ctx context.Context, e *engine) error {
 			if err := ready(ctx, e); err != nil {
 				return err
@@ -106,18 +152,13 @@ func (b *bench) account(ctx context.Context, s *side) {
 		teardown: func(ctx context.Context, e *engine) error { return rmForce(ctx, e, "ex") }}, s.engines()...)
 	b.add(&row{acct: a, title: "`exec` into a running container (`true`)", unit: "ms", pod: res[0], podman: res[1]}, ratioTarget(0.5))
 
-	b.logf("[%s] monitor memory", a)
-	rss, pss := b.monitors(ctx, s)
-	b.add(&row{acct: a, title: "monitor RSS per container, 10 running (pod-conmon vs conmon)", unit: "MB", pod: rss[0], podman: rss[1]}, ratioTarget(1))
-	b.add(&row{acct: a, title: "monitor PSS per container, 10 running (pod-conmon vs conmon)", unit: "MB", pod: pss[0], podman: pss[1]}, ratioTarget(1.5))
+}
 
-	b.logf("[%s] 20 parallel run -d", a)
-	res = b.parallel(ctx, s, 20)
-	b.add(&row{acct: a, title: "20 `run -d` at once: wall time", unit: "ms", pod: res[0], podman: res[1]}, parallelTarget)
-
+func (b *bench) pullRows(ctx context.Context, s *side) {
+	a, ready := s.acct.label, b.ready(s)
 	b.logf("[%s] pull", a)
 	big := b.im.big
-	res = b.interleave(ctx, timed{title: "pull", rounds: 5, verbs: []string{"pull", "rmi"}, setup: ready,
+	res := b.interleave(ctx, timed{title: "pull", rounds: 4, verbs: []string{"pull", "rmi"}, setup: ready,
 		before: func(ctx context.Context, e *engine, i int) error {
 			_, err := e.must(ctx, "rmi", big)
 			if i == 0 { // the first (warm-up) round has nothing to remove
@@ -129,16 +170,11 @@ func (b *bench) account(ctx context.Context, s *side) {
 		teardown: func(ctx context.Context, e *engine) error { _, err := e.must(ctx, "rmi", big); return err }}, s.engines()...)
 	b.add(&row{acct: a, title: fmt.Sprintf("`pull` of a %d MB, 5-layer image (after `rmi`)", b.im.bigSize>>20), unit: "ms", pod: res[0], podman: res[1]}, ratioTarget(0.5))
 	copyDir := func(i int) string { return filepath.Join(s.skopeo.dir, fmt.Sprintf("copy-%d", i)) }
-	sk := b.interleave(ctx, timed{title: "skopeo copy", rounds: 5,
+	sk := b.interleave(ctx, timed{title: "skopeo copy", rounds: 4,
 		args:  func(e *engine, i int) []string { return []string{"docker://" + big, "dir:" + copyDir(i)} },
 		after: func(ctx context.Context, e *engine, i int) error { return os.RemoveAll(copyDir(i)) }}, s.skopeo)[0]
 	b.add(&row{acct: a, title: "reference: `skopeo copy` of that image to a directory", unit: "ms", ref: "skopeo", pod: sk}, nil)
 
-	b.logf("[%s] ps -a and inspect with 0, 100, 1000 containers", a)
-	b.psInspect(ctx, s)
-
-	b.add(&row{acct: a, title: "build: a 6-step Dockerfile, cold and cached", unit: "ms",
-		pod: &series{absent: b.missing(s.pod, []string{"build"})}, podman: &series{absent: "not measured until pod has `build`"}}, nil)
 }
 
 // psInspect measures `ps -a` and `inspect` as the number of created
@@ -147,18 +183,29 @@ func (b *bench) psInspect(ctx context.Context, s *side) {
 	a, bb := s.acct.label, b.im.busybox
 	verbs := []string{"create", "ps", "inspect", "rm"}
 	var have int
-	grow := func(n int) {
+	// Both engines make their containers at once (untimed): 2000 creates
+	// one after the other would be most of the benchmark's time.
+	both := func(what string, f func(e *engine) error) {
+		var wg sync.WaitGroup
 		for _, e := range s.engines() {
 			if s.broken[e] != "" || b.missing(e, verbs) != "" {
 				continue
 			}
-			start := time.Now()
-			if err := createMany(ctx, e, bb, have, n); err != nil {
-				s.broken[e] = "creating containers failed: " + short(err)
-				b.logf("  %s: %v", e.name, err)
-			}
-			b.logf("  %s: %d containers made in %s", e.name, n, time.Since(start).Round(time.Millisecond))
+			wg.Add(1)
+			go func(e *engine) {
+				defer wg.Done()
+				start := time.Now()
+				if err := f(e); err != nil {
+					s.broken[e] = what + " failed: " + short(err)
+					b.logf("  %s: %v", e.name, err)
+				}
+				b.logf("  %s: %s in %s", e.name, what, time.Since(start).Round(time.Millisecond))
+			}(e)
 		}
+		wg.Wait()
+	}
+	grow := func(n int) {
+		both(fmt.Sprintf("creating containers %d to %d", have, n), func(e *engine) error { return createMany(ctx, e, bb, have, n) })
 		have = n
 	}
 	measure := func(n, rounds int) {
@@ -179,17 +226,11 @@ func (b *bench) psInspect(ctx context.Context, s *side) {
 	measure(0, 0)
 	grow(100)
 	measure(100, 0)
-	grow(1000)
-	measure(1000, 10)
-	for _, e := range s.engines() {
-		if b.missing(e, verbs) == "" && s.broken[e] == "" {
-			start := time.Now()
-			if err := rmAll(ctx, e); err != nil {
-				b.logf("  %s: %v", e.name, err)
-			}
-			b.logf("  %s: removed %d containers in %s", e.name, have, time.Since(start).Round(time.Millisecond))
-		}
+	if b.opts.psMax > 100 {
+		grow(b.opts.psMax)
+		measure(b.opts.psMax, 5)
 	}
+	both(fmt.Sprintf("removing %d containers", have), func(e *engine) error { return rmAll(ctx, e) })
 }
 
 // createMany creates containers n<from>..n<to-1>, four at a time.
