@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -200,18 +199,19 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 			// Best effort with a fresh context: the caller's may be the
 			// reason we are undoing.
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			_ = rt.Kill(uctx, c.ID, unix.SIGKILL, true)
+			_ = killAll(uctx, rt, c.ID)
 			if derr := rt.Delete(uctx, c.ID, true); derr != nil {
 				logrus.Warnf("undo start of %s: %v", shortID(c.ID), derr)
 			}
 			cancel()
 		}
+		r.unmountVolumes(ctx, c)
 		if _, uerr := st.Unmount(c.ID, true); uerr != nil {
 			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), uerr)
 		}
 	}()
 
-	s, err := r.runtimeSpec(c, rootfs)
+	s, err := r.runtimeSpec(ctx, c, rootfs)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +305,7 @@ func createError(runtime string, ce *conmon.CreateError) error {
 }
 
 // runtimeSpec writes the container's /etc files and generates its OCI spec.
-func (r *Runtime) runtimeSpec(c *Container, rootfs string) (*specs.Spec, error) {
+func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) (*specs.Spec, error) {
 	cfg := c.Config
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
@@ -344,11 +344,21 @@ func (r *Runtime) runtimeSpec(c *Container, rootfs string) (*specs.Spec, error) 
 	if err != nil {
 		return nil, err
 	}
+	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(user.UID), int(user.GID))
+	if err != nil {
+		return nil, err
+	}
 	var mounts []specs.Mount
 	for _, m := range cfg.Mounts {
 		switch m.Type {
 		case "bind":
-			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: append([]string{"rbind"}, m.Options...)})
+			bind := "rbind"
+			if m.NonRecursive {
+				bind = "bind"
+			}
+			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: append([]string{bind}, m.Options...)})
+		case "volume":
+			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: volPaths[m.Source], Options: append([]string{"rbind"}, m.Options...)})
 		case "tmpfs":
 			opts := append([]string{"rw", "noexec", "nosuid", "nodev"}, m.Options...)
 			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: opts})
@@ -360,7 +370,7 @@ func (r *Runtime) runtimeSpec(c *Container, rootfs string) (*specs.Spec, error) 
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
-	return spec.Generate(spec.Options{
+	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
 		Env:             cfg.Env,
@@ -379,7 +389,14 @@ func (r *Runtime) runtimeSpec(c *Container, rootfs string) (*specs.Spec, error) 
 		InitPath:        cfg.InitPath,
 		HostNetwork:     hostNet,
 		Annotations:     cfg.Annotations,
+		Resources:       cfg.Resources,
+		CgroupsPath:     cgroupsPath(cfg, c.ID),
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)
+	return s, nil
 }
 
 // exitCommand is what the monitor runs when the container exits: this pod

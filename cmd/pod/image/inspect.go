@@ -31,7 +31,7 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 			for _, name := range args {
 				ii, err := rt.InspectImage(cmd.Context(), name)
 				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", name, err))
+					errs = append(errs, err) // the error names the image
 					continue
 				}
 				out = append(out, ii)
