@@ -26,7 +26,7 @@ func StartRegistry(ctx context.Context, dir string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker-registry not found (make deps installs it): %w", err)
 	}
-	addr, err := freeAddr()
+	addr, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,8 @@ func (r *Registry) Stop() {
 	r.log.Close()
 }
 
-func freeAddr() (string, error) {
+// FreeAddr returns a loopback address with a port nobody listens on.
+func FreeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err

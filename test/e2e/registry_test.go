@@ -19,3 +19,5 @@ func StartRegistry(dir string) (*Registry, error) {
 func writeRegistriesConf(dir, addr string) (string, error) {
 	return testimage.WriteRegistriesConf(dir, addr)
 }
+
+func freeAddr() (string, error) { return testimage.FreeAddr() }
