@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// Container lifecycle tests run as root only: rootless containers need the
-// rootless network and user namespace setup of a later issue.
+// Most container tests run as root only; the basic lifecycle runs rootless
+// too (rootless networking and resource limits come with later issues).
 
 // pulled makes the test busybox image local, so later commands print
 // nothing about pulling.
@@ -29,7 +29,7 @@ func pulled(t *testing.T, e *Env) string {
 func out(r *Result) string { return strings.TrimRight(r.Stdout, "\n") }
 
 func TestRunEchoRemove(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		// The first run pulls; progress goes to stderr, never stdout.
 		r := e.MustPod("run", "--rm", "--name", "once", suite.images.Busybox, "echo", "hi")
 		if r.Stdout != "hi\n" {
@@ -47,7 +47,7 @@ func TestRunEchoRemove(t *testing.T) {
 }
 
 func TestRunStreams(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		r := e.MustPod("run", "--rm", img, "sh", "-c", "echo out; echo err >&2")
 		if r.Stdout != "out\n" || r.Stderr != "err\n" {
@@ -68,7 +68,7 @@ func TestRunStreams(t *testing.T) {
 }
 
 func TestRunExitCodes(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("run", "--rm", img, "true")
 		if r := e.Pod("run", "--rm", img, "sh", "-c", "exit 3"); r.Code != 3 || r.Stderr != "" {
@@ -93,7 +93,7 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestRunDetachedLifecycle(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"))
 		if len(id) != 64 {
