@@ -31,6 +31,7 @@ func main() {
 	// container.
 	unix.CloseOnExec(configFD)
 	unix.CloseOnExec(syncFD)
+	resetIgnoredSignals()
 	if os.Getenv(stageEnv) == "" {
 		// Whatever else pod had open without close-on-exec (its caller's
 		// pipes, say) would stay open in the monitor for the container's

@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -200,7 +199,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 			// Best effort with a fresh context: the caller's may be the
 			// reason we are undoing.
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			_ = rt.Kill(uctx, c.ID, unix.SIGKILL, true)
+			_ = killAll(uctx, rt, c.ID)
 			if derr := rt.Delete(uctx, c.ID, true); derr != nil {
 				logrus.Warnf("undo start of %s: %v", shortID(c.ID), derr)
 			}

@@ -79,7 +79,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 	}
 	if !exited {
 		logrus.Infof("container %s did not stop within %d seconds: sending SIGKILL", c.Name, t)
-		if err := rt.Kill(ctx, c.ID, unix.SIGKILL, true); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+		if err := killAll(ctx, rt, c.ID); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
 			return fmt.Errorf("stop %s: %w", c.Name, err)
 		}
 		if _, err := r.waitExit(ctx, c, -1); err != nil {
@@ -88,6 +88,19 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 	}
 	_, err = r.finishLocked(ctx, c, mayRemove)
 	return err
+}
+
+// killAll sends SIGKILL to every process of the container. The runtime
+// finds them through the container's cgroup, which a rootless container
+// may not have; then killing its init is enough, since every container has
+// a PID namespace of its own and the kernel kills the rest with its init.
+func killAll(ctx context.Context, rt *oci.Runtime, id string) error {
+	err := rt.Kill(ctx, id, unix.SIGKILL, true)
+	if err == nil || errors.Is(err, errdefs.ErrNotFound) || errors.Is(err, errdefs.ErrConflict) {
+		return err
+	}
+	logrus.Debugf("kill --all %s: %v; killing its init", shortID(id), err)
+	return rt.Kill(ctx, id, unix.SIGKILL, false)
 }
 
 // waitExit waits up to timeout seconds (-1: until ctx ends) for the

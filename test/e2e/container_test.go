@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// Container lifecycle tests run as root only: rootless containers need the
-// rootless network and user namespace setup of a later issue.
+// Most container tests run as root only; the basic lifecycle runs rootless
+// too (rootless networking and resource limits come with later issues).
 
 // pulled makes the test busybox image local, so later commands print
 // nothing about pulling.
@@ -29,7 +29,7 @@ func pulled(t *testing.T, e *Env) string {
 func out(r *Result) string { return strings.TrimRight(r.Stdout, "\n") }
 
 func TestRunEchoRemove(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		// The first run pulls; progress goes to stderr, never stdout.
 		r := e.MustPod("run", "--rm", "--name", "once", suite.images.Busybox, "echo", "hi")
 		if r.Stdout != "hi\n" {
@@ -47,7 +47,7 @@ func TestRunEchoRemove(t *testing.T) {
 }
 
 func TestRunStreams(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		r := e.MustPod("run", "--rm", img, "sh", "-c", "echo out; echo err >&2")
 		if r.Stdout != "out\n" || r.Stderr != "err\n" {
@@ -68,7 +68,7 @@ func TestRunStreams(t *testing.T) {
 }
 
 func TestRunExitCodes(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("run", "--rm", img, "true")
 		if r := e.Pod("run", "--rm", img, "sh", "-c", "exit 3"); r.Code != 3 || r.Stderr != "" {
@@ -93,7 +93,7 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestRunDetachedLifecycle(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"))
 		if len(id) != 64 {
@@ -597,6 +597,20 @@ func TestKilledCLI(t *testing.T) {
 			if r.Code != 0 && !(r.Code == 1 && strings.Contains(r.Stderr, "no such container")) {
 				t.Fatalf("rm -f after killing run at %v: code %d stderr %q", delay, r.Code, r.Stderr)
 			}
+		}
+		// A stop or rm killed midway is finished by the next rm -f.
+		for i, verb := range [][]string{{"stop", "-t", "5"}, {"rm", "-f", "-t", "5"}} {
+			name := fmt.Sprintf("v%d", i)
+			e.MustPod("run", "-d", "--name", name, img, "sleep", "1000")
+			cmd := e.Command(t.Context(), append(verb, name)...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			e.MustPod("ps", "-a")
+			e.MustPod("rm", "-f", "-t", "0", name)
 		}
 		if got := e.MustPod("rm", "-a").Stdout; got != "" {
 			t.Fatalf("containers left: %q", got)
