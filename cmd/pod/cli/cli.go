@@ -65,6 +65,7 @@ func (g *Globals) OpenContainers(ctx context.Context) (*engine.Runtime, error) {
 		StorageDriver: g.StorageDriver,
 		StorageOpts:   g.StorageOpts,
 		OCIRuntime:    g.Runtime,
+		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
 		LazyStorage:   true,
 	})

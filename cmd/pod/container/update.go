@@ -17,7 +17,7 @@ func newUpdateCommand(g *cli.Globals) *cobra.Command {
 			"(runc update); the new limits are kept for its later starts. Only the limits given change.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -43,7 +43,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 			if cmd.Flags().Changed("time") {
 				opts.Timeout = &timeout
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -104,7 +104,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 					return nil
 				}
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}
