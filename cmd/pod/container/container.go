@@ -52,6 +52,7 @@ func lifecycleVerbs() []verb {
 		{"rm", newRemoveCommand},
 		{"wait", newWaitCommand},
 		{"update", newUpdateCommand},
+		{"commit", newCommitCommand},
 		{"", newCleanupCommand},
 	}
 }
