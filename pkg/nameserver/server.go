@@ -24,7 +24,7 @@ type server struct {
 	mu      sync.Mutex
 	modTime time.Time
 	size    int64
-	inode   uint64 // Write renames a new file in: a new inode each time
+	inode   uint64              // Write renames a new file in: a new inode each time
 	names   map[string][]net.IP // lower-case FQDN -> addresses
 	reverse map[string]string   // in-addr.arpa name -> FQDN
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/containers/storage/pkg/reexec"
 
-	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/netns"
+	"github.com/pod-engine/pod/pkg/network"
 )
 
 func TestMain(m *testing.M) {
@@ -115,4 +115,3 @@ func TestStartPublishStop(t *testing.T) {
 }
 
 func itoa(p uint16) string { return strconv.Itoa(int(p)) }
-
