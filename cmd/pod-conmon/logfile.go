@@ -82,7 +82,9 @@ func (w *logWriter) write(stream byte, data []byte, now time.Time) error {
 			w.buf = append(w.buf, line...)
 			w.buf = append(w.buf, '\n')
 		}
-		if len(w.buf) >= flushAt {
+		// With a size limit each record is checked on its own, so the
+		// file only ever restarts between records.
+		if len(w.buf) >= flushAt || w.max > 0 {
 			if err := w.emit(); err != nil {
 				return err
 			}

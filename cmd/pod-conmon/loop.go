@@ -37,7 +37,7 @@ func (m *monitor) loop(ctr int) int {
 		exited := false
 		timeout := -1
 		if m.pidfd < 0 {
-			if m.out < 0 && m.errp < 0 {
+			if m.out < 0 && m.errp < 0 && m.term < 0 {
 				break
 			}
 			left := time.Until(deadline)
@@ -60,6 +60,9 @@ func (m *monitor) loop(ctr int) int {
 				m.readOutput(&m.out, protocol.PacketStdout)
 			case fd == m.errp && fd >= 0:
 				m.readOutput(&m.errp, protocol.PacketStderr)
+			case fd == m.term && fd >= 0:
+				// EIO once the container's side is closed: the end.
+				m.readOutput(&m.term, protocol.PacketStdout)
 			case fd == m.ln && fd >= 0:
 				m.accept()
 			case fd == m.stdin.fd && fd >= 0:
@@ -172,9 +175,19 @@ func send(fd int, pkt []byte) bool {
 // listen binds the attach socket. It is served only after create but exists
 // before pod hears that create succeeded.
 func (m *monitor) listen(path string) error {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	fd, err := listenSocket(path, unix.SOCK_SEQPACKET)
 	if err != nil {
 		return err
+	}
+	m.ln = fd
+	return nil
+}
+
+// listenSocket binds a non-blocking unix socket of type typ at path.
+func listenSocket(path string, typ int) (int, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return -1, err
 	}
 	unix.Unlink(path)
 	err = withShortPath(path, func(p string) error {
@@ -185,10 +198,9 @@ func (m *monitor) listen(path string) error {
 	}
 	if err != nil {
 		unix.Close(fd)
-		return &pathError{"listen on " + path, err}
+		return -1, &pathError{"listen on " + path, err}
 	}
-	m.ln = fd
-	return nil
+	return fd, nil
 }
 
 type pathError struct {
@@ -268,7 +280,7 @@ func (m *monitor) readClient(c *client) {
 		c.sentStdin = true
 		m.writeStdin(m.buf[1:n])
 	case protocol.PacketResize:
-		// No terminal yet: nothing to resize.
+		m.resize(m.buf[1:n])
 	}
 }
 

@@ -33,6 +33,8 @@ type monitor struct {
 	epfd    int
 	out     int // read end of the container's stdout; -1 once at EOF
 	errp    int // read end of the container's stderr; -1 once at EOF
+	term    int // master of the container's terminal; -1 when none or at its end
+	console int // listening console socket until the terminal arrived; -1 otherwise
 	pidfd   int // the container's init, readable when it exits; -1 after
 	ln      int // listening attach socket; -1 when none
 	clients map[int]*client
@@ -43,7 +45,7 @@ type monitor struct {
 // run is the monitor's life: create, report, copy output, reap, record.
 func (m *monitor) run() int {
 	cfg := m.cfg
-	m.out, m.errp, m.pidfd, m.ln, m.epfd = -1, -1, -1, -1, -1
+	m.out, m.errp, m.term, m.console, m.pidfd, m.ln, m.epfd = -1, -1, -1, -1, -1, -1, -1
 	m.stdin = stdinPipe{fd: -1, once: cfg.StdinOnce}
 	m.clients = map[int]*client{}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -60,6 +62,12 @@ func (m *monitor) run() int {
 			return m.fail(err.Error())
 		}
 	}
+	if cfg.Terminal {
+		if err := m.listenConsole(cfg.ConsoleSocket); err != nil {
+			m.closeAll()
+			return m.fail(err.Error())
+		}
+	}
 
 	// The runtime's stdio is the container's: the container inherits it.
 	var outP, errP, inP [2]int
@@ -69,7 +77,9 @@ func (m *monitor) run() int {
 	if err := unix.Pipe2(errP[:], unix.O_CLOEXEC); err != nil {
 		return m.fail("pipe: " + err.Error())
 	}
-	if cfg.Stdin {
+	// With a terminal the container's stdio is the terminal; the pipes
+	// then only carry the runtime's own messages.
+	if cfg.Stdin && !cfg.Terminal {
 		if err := unix.Pipe2(inP[:], unix.O_CLOEXEC); err != nil {
 			return m.fail("pipe: " + err.Error())
 		}
@@ -114,6 +124,9 @@ func (m *monitor) run() int {
 	}
 
 	ctr, err := readPidFile(cfg.PidFile)
+	if err == nil && cfg.Terminal {
+		err = m.receiveTerminal()
+	}
 	if err == nil {
 		m.pidfd, err = unix.PidfdOpen(ctr, 0)
 	}
@@ -157,7 +170,10 @@ func (m *monitor) setupEpoll() error {
 	if m.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return err
 	}
-	for _, fd := range []int{m.out, m.errp} {
+	for _, fd := range []int{m.out, m.errp, m.term} {
+		if fd < 0 {
+			continue
+		}
 		if err := unix.SetNonblock(fd, true); err != nil {
 			return err
 		}
@@ -167,7 +183,7 @@ func (m *monitor) setupEpoll() error {
 			return err
 		}
 	}
-	for _, fd := range []int{m.out, m.errp, m.pidfd, m.ln} {
+	for _, fd := range []int{m.out, m.errp, m.term, m.pidfd, m.ln} {
 		if fd >= 0 {
 			if err := m.watch(fd, unix.EPOLLIN); err != nil {
 				return err
@@ -192,7 +208,8 @@ func (m *monitor) unwatch(fd int) {
 // closeAll releases every descriptor the monitor holds; the attach socket
 // goes with it.
 func (m *monitor) closeAll() {
-	for _, fd := range []*int{&m.out, &m.errp, &m.pidfd, &m.ln, &m.epfd, &m.stdin.fd} {
+	m.closeConsole()
+	for _, fd := range []*int{&m.out, &m.errp, &m.term, &m.pidfd, &m.ln, &m.epfd, &m.stdin.fd} {
 		if *fd >= 0 {
 			unix.Close(*fd)
 			*fd = -1

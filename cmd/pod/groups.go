@@ -7,6 +7,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/image"
 	"github.com/pod-engine/pod/cmd/pod/network"
+	"github.com/pod-engine/pod/cmd/pod/volume"
 )
 
 // addCommandGroups registers each command group. One line per group keeps
@@ -15,4 +16,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(image.Commands(g)...)
 	root.AddCommand(container.Commands(g)...)
 	root.AddCommand(network.Commands(g)...)
+	root.AddCommand(volume.Commands(g)...)
 }

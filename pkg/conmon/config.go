@@ -45,6 +45,9 @@ const MaxPacket = protocol.MaxPacket
 //	StdinOnce    bool     // close that pipe when the first attach client ends its stdin
 //	ExitCommand  []string // run detached after ExitFile is written
 //	Env          []string // environment of the runtime and exit command; nil = pod's own
+//
+//	Terminal      bool   // a pseudo-terminal for the container (spec's process.terminal)
+//	ConsoleSocket string // the --console-socket in RuntimeArgv, where the terminal arrives
 type Config = protocol.Config
 
 // MonitorLogPath is where the monitor writes its own errors: next to the

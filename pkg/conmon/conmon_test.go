@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/pod-engine/pod/pkg/conmon"
 )
 
@@ -303,5 +305,208 @@ func TestCreateErrorMessage(t *testing.T) {
 		if got := e.Message(); got != tc.want {
 			t.Errorf("Message(%q) = %q, want %q", tc.stderr, got, tc.want)
 		}
+	}
+}
+
+func TestOOMKilled(t *testing.T) {
+	c := newCtr(t, "tail", "/dev/zero") // tail buffers a line that never ends
+	limit := int64(32 << 20)
+	c.opts.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}}
+	c.writeSpec()
+	st := c.start()
+	c.runc("start")
+	e := c.wait(st)
+	if e.Code != 137 || !e.OOMKilled {
+		t.Errorf("got code %d oomKilled %v, want 137 true", e.Code, e.OOMKilled)
+	}
+}
+
+func TestLongSocketPath(t *testing.T) {
+	c := newCtr(t, "echo", "long")
+	dir := filepath.Join(c.dir, strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c.cfg.AttachSocket = filepath.Join(dir, "attach.sock") // beyond sun_path's 108 bytes
+	st := c.start()
+	conn, err := conmon.Dial(context.Background(), c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c.runc("start")
+	var out bytes.Buffer
+	if err := conn.Copy(context.Background(), nil, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "long\n" {
+		t.Errorf("got %q", out.String())
+	}
+	c.wait(st)
+	if _, err := os.Stat(c.cfg.AttachSocket); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("attach socket left behind: %v", err)
+	}
+}
+
+func TestLogDriverNone(t *testing.T) {
+	c := newCtr(t, "sh", "-c", script)
+	c.cfg.LogDriver = conmon.LogDriverNone
+	st := c.start()
+	conn, err := conmon.Dial(context.Background(), c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c.runc("start")
+	var out bytes.Buffer
+	if err := conn.Copy(context.Background(), nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "out2\n") || !strings.Contains(out.String(), "err1\n") {
+		t.Errorf("attach got %q", out.String())
+	}
+	c.wait(st)
+	if _, err := os.Stat(c.cfg.LogPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("log driver none wrote a log: %v", err)
+	}
+}
+
+func TestLogMaxSize(t *testing.T) {
+	// 200 lines of ~50 bytes into a log limited to 4 KiB: the monitor
+	// starts the file afresh whenever it would grow beyond the limit.
+	c := newCtr(t, "sh", "-c", `i=0; while [ $i -lt 200 ]; do echo line$i; i=$((i+1)); done`)
+	c.cfg.LogMaxSize = 4096
+	st := c.start()
+	c.runc("start")
+	c.wait(st)
+	log := c.log()
+	if len(log) > 4096 || len(log) == 0 {
+		t.Fatalf("log is %d bytes, limit 4096", len(log))
+	}
+	if !strings.HasSuffix(log, " stdout F line199\n") {
+		t.Errorf("log does not end with the last line: %q", log[max(0, len(log)-80):])
+	}
+}
+
+func TestStdinStaysOpenWithoutStdinOnce(t *testing.T) {
+	// Without StdinOnce a client's end of input does not end the
+	// container's: a second client goes on writing.
+	c := newCtr(t, "sh", "-c", `read a; echo got:$a; read b; echo "$a+$b"`)
+	c.cfg.Stdin = true
+	st := c.start()
+	ctx := context.Background()
+	first, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	c.runc("start")
+	// The first client sends a line and the end of its input.
+	seen := &waitWriter{want: "got:one\n", ch: make(chan struct{})}
+	go first.Copy(ctx, strings.NewReader("one\n"), seen, nil)
+	<-seen.ch
+	second, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	var out bytes.Buffer
+	if err := second.Copy(ctx, strings.NewReader("two\n"), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "one+two\n" {
+		t.Errorf("got %q", out.String())
+	}
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("code %d", e.Code)
+	}
+}
+
+// waitWriter closes ch once what was written contains want.
+type waitWriter struct {
+	buf  bytes.Buffer
+	want string
+	ch   chan struct{}
+	done bool
+}
+
+func (w *waitWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if !w.done && strings.Contains(w.buf.String(), w.want) {
+		w.done = true
+		close(w.ch)
+	}
+	return len(p), nil
+}
+
+func TestContainerInheritsNothingOfTheMonitor(t *testing.T) {
+	// The container's init (grep itself, no shell that sets its own
+	// signals) starts with default signal dispositions, nothing blocked
+	// and only stdin, stdout and stderr open: nothing of the monitor leaks.
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"},
+			[]string{"stdout F SigBlk:\t0000000000000000\n", "stdout F SigIgn:\t0000000000000000\n"}},
+		// ls lists its own descriptors: 3 is the directory it reads.
+		{[]string{"ls", "/proc/1/fd"}, []string{"stdout F 0\n", "stdout F 1\n", "stdout F 2\n", "stdout F 3\n"}},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			c := newCtr(t, tc.args...)
+			c.cfg.Stdin = true
+			st := c.start()
+			c.runc("start")
+			c.wait(st)
+			log := c.log()
+			for _, want := range tc.want {
+				if !strings.Contains(log, want) {
+					t.Errorf("log lacks %q:\n%s", want, log)
+				}
+			}
+			if n := strings.Count(log, "\n"); n != len(tc.want) {
+				t.Errorf("log has %d lines, want %d:\n%s", n, len(tc.want), log)
+			}
+		})
+	}
+}
+
+func TestTerminal(t *testing.T) {
+	c := newCtr(t, "sh", "-c", `read x; echo "got:$x"; stty size; tty`)
+	c.opts.Terminal = true
+	c.writeSpec()
+	c.cfg.Stdin, c.cfg.Terminal = true, true
+	c.cfg.ConsoleSocket = filepath.Join(c.dir, "console.sock")
+	argv := c.cfg.RuntimeArgv
+	c.cfg.RuntimeArgv = append(append(argv[:len(argv)-1:len(argv)-1], "--console-socket", c.cfg.ConsoleSocket), argv[len(argv)-1])
+	st := c.start()
+	ctx := context.Background()
+	conn, err := conmon.Dial(ctx, c.cfg.AttachSocket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Resize(33, 101); err != nil {
+		t.Fatal(err)
+	}
+	c.runc("start")
+	var out bytes.Buffer
+	if err := conn.Copy(ctx, strings.NewReader("hello\n"), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The terminal echoes the input and ends lines with \r\n.
+	for _, want := range []string{"hello\r\n", "got:hello\r\n", "33 101\r\n", "/dev/pts/0\r\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output %q lacks %q", out.String(), want)
+		}
+	}
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("code %d", e.Code)
+	}
+	if !strings.Contains(c.log(), " stdout F got:hello\r\n") {
+		t.Errorf("log:\n%s", c.log())
+	}
+	if _, err := os.Stat(c.cfg.ConsoleSocket); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("console socket left behind: %v", err)
 	}
 }

@@ -36,7 +36,11 @@
 //	                  [3][4-byte big-endian] exit code; the monitor then closes
 //	client → monitor  [0][data]              container stdin
 //	                  [0]                    end of this client's stdin
-//	                  [4][rows u16][cols u16] terminal resize (reserved, ignored)
+//	                  [4][rows u16][cols u16] terminal size (Config.Terminal only)
+//
+// With Config.Terminal the container's terminal is the only stream: all
+// output arrives as stdout, stdin is written to the terminal (it has no end
+// of file, so StdinOnce does not apply) and resize packets set its size.
 //
 // Packets are at most MaxPacket bytes. Every client receives all output
 // produced while it is connected, so connecting before the runtime's start

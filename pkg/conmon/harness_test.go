@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/spec"
 )
 
 // monitorBin is the pod-conmon TestMain builds; "" when it could not.
@@ -31,7 +32,10 @@ func TestMain(m *testing.M) {
 	}
 	if os.Geteuid() == 0 {
 		monitorBin = filepath.Join(dir, conmon.BinaryName)
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", monitorBin, "github.com/pod-engine/pod/cmd/pod-conmon")
+		// As the Makefile builds it, so that what is measured is what ships.
+		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-ldflags", "-s -w",
+			"-o", monitorBin, "github.com/pod-engine/pod/cmd/pod-conmon")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "build pod-conmon:", err)
@@ -70,6 +74,7 @@ type ctr struct {
 	dir      string
 	runcRoot string
 	cfg      conmon.Config
+	opts     spec.Options
 }
 
 // newCtr prepares a bundle running args and a Config for it (k8s-file log).
@@ -92,7 +97,7 @@ func newCtr(t *testing.T, args ...string) *ctr {
 	c.runcRoot = filepath.Join(c.dir, "runc")
 	bundle := filepath.Join(c.dir, "bundle")
 	rootfs := filepath.Join(bundle, "rootfs")
-	for _, d := range []string{"bin", "proc", "dev", "tmp"} {
+	for _, d := range []string{"bin", "proc", "sys", "dev", "tmp", "etc"} {
 		if err := os.MkdirAll(filepath.Join(rootfs, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -104,35 +109,19 @@ func newCtr(t *testing.T, args ...string) *ctr {
 	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []string{"sh", "cat", "echo", "sleep", "head", "tr", "tail", "printf", "true"} {
+	for _, l := range []string{"sh", "cat", "echo", "sleep", "head", "tr", "tail", "printf", "true", "grep", "ls", "stty", "tty"} {
 		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", l)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	spec := map[string]any{
-		"ociVersion": "1.0.2",
-		"process": map[string]any{
-			"args": args,
-			"env":  []string{"PATH=/bin"},
-			"cwd":  "/",
-			"user": map[string]any{"uid": 0, "gid": 0},
-		},
-		"root":     map[string]any{"path": "rootfs"},
-		"hostname": "conmon-test",
-		"mounts": []map[string]any{
-			{"destination": "/proc", "type": "proc", "source": "proc"},
-			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "mode=755", "size=65536k"}},
-		},
-		"linux": map[string]any{
-			"namespaces": []map[string]any{{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}},
-			// Beside the test's own cgroup, as pod does it.
-			"cgroupsPath": c.id,
-		},
+	c.opts = spec.Options{
+		Rootfs:   rootfs,
+		Args:     args,
+		Hostname: "conmon-test",
+		// Relative: beside the test's own cgroup, as pod does it.
+		CgroupsPath: c.id,
 	}
-	sb, _ := json.Marshal(spec)
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), sb, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	c.writeSpec()
 	pidFile := filepath.Join(c.dir, "pid")
 	c.cfg = conmon.Config{
 		ID:           c.id,
@@ -148,18 +137,14 @@ func newCtr(t *testing.T, args ...string) *ctr {
 	return c
 }
 
-// spec edits the bundle's config.json.
-func (c *ctr) editSpec(fn func(spec map[string]any)) {
-	p := filepath.Join(c.dir, "bundle", "config.json")
-	b, err := os.ReadFile(p)
+// writeSpec writes the bundle's config.json from c.opts.
+func (c *ctr) writeSpec() {
+	c.t.Helper()
+	s, err := spec.Generate(c.opts)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	var spec map[string]any
-	json.Unmarshal(b, &spec)
-	fn(spec)
-	b, _ = json.Marshal(spec)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	if err := spec.WriteBundle(filepath.Join(c.dir, "bundle"), s); err != nil {
 		c.t.Fatal(err)
 	}
 }
@@ -173,11 +158,11 @@ func (c *ctr) start() *conmon.Started {
 	return st
 }
 
-// runc runs a runc command on the test container.
+// runc runs a runc command on the test container: runc ARGS[0] ID ARGS[1:].
 func (c *ctr) runc(args ...string) {
 	c.t.Helper()
-	argv := append([]string{"--root", c.runcRoot}, args...)
-	argv = append(argv, c.id)
+	argv := []string{"--root", c.runcRoot, args[0], c.id}
+	argv = append(argv, args[1:]...)
 	if out, err := exec.Command("runc", argv...).CombinedOutput(); err != nil {
 		c.t.Fatalf("runc %s: %v: %s", strings.Join(args, " "), err, out)
 	}

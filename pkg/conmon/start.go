@@ -53,8 +53,10 @@ func isExecutable(p string) bool {
 
 // Start spawns the monitor, which runs the runtime's create, and returns once
 // create is done. The monitor outlives the caller: it is started with setsid
-// and orphaned by a double fork. When the runtime fails, the error is a
-// *CreateError carrying the runtime's own output.
+// and orphaned by a double fork. It runs in "/", so paths in RuntimeArgv and
+// ExitCommand must be absolute (the program itself is looked up in $PATH
+// here). When the runtime fails, the error is a *CreateError carrying the
+// runtime's own output.
 func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, error) {
 	if cfg.ID == "" || len(cfg.RuntimeArgv) == 0 || cfg.PidFile == "" || cfg.ExitFile == "" {
 		return nil, errors.New("start monitor: ID, RuntimeArgv, PidFile and ExitFile are required")
@@ -80,6 +82,18 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 			return nil, fmt.Errorf("start monitor: exit command: %w", err)
 		}
 	}
+	// The monitor runs in "/" so that it pins no directory for the
+	// container's lifetime: its own paths must not be relative.
+	if cfg.Terminal && cfg.ConsoleSocket == "" {
+		return nil, errors.New("start monitor: a terminal needs ConsoleSocket (and --console-socket in RuntimeArgv)")
+	}
+	for _, p := range []*string{&cfg.PidFile, &cfg.LogPath, &cfg.ExitFile, &cfg.AttachSocket, &cfg.ConsoleSocket} {
+		if *p != "" {
+			if *p, err = filepath.Abs(*p); err != nil {
+				return nil, fmt.Errorf("start monitor: %w", err)
+			}
+		}
+	}
 	data := cfg.Encode()
 
 	cfgR, cfgW, err := os.Pipe()
@@ -96,6 +110,7 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 
 	cmd := exec.Command(monitorBinary, cfg.ID)
 	cmd.Env = monitorEnv
+	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{cfgR, syncW} // fds 3 and 4
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()

@@ -5,11 +5,20 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/containers/image/v5/types"
+	stypes "github.com/containers/storage/types"
 
+	"github.com/pod-engine/pod/pkg/lock"
+	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/rootless"
+	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/storage"
 )
 
@@ -21,17 +30,38 @@ type Options struct {
 	StorageDriver string
 	StorageOpts   []string
 	OCIRuntime    string
+	LogLevel      string // passed on to the cleanup command the monitor runs
+
+	// LazyStorage defers opening image and container storage until a
+	// container operation needs it. Opening storage reads every image,
+	// container and layer record, which `pod ps` and the like do not need.
+	// Only container operations (the container*.go API) may be used on a
+	// lazily opened Runtime; image operations need storage opened by Open.
+	LazyStorage bool
 }
 
-// Runtime is an open engine. It is cheap to open: no network, no scans.
+// Runtime is an open engine. It is cheap to open: no network, no scans,
+// nothing per container. The OCI runtime and the monitor binary are looked
+// up on first use, so commands that never run a container never pay for it.
 type Runtime struct {
-	opts  Options
-	store *storage.Store
+	opts      Options
+	storeOpts stypes.StoreOptions
+	db        *state.DB
+
+	// store is nil until opened: at Open, or with LazyStorage by storage().
+	store     *storage.Store
+	storeOnce sync.Once
+	storeErr  error
+
+	ociOnce sync.Once
+	oci     *oci.Runtime
+	ociErr  error
 }
 
-// Open opens storage. Close releases it.
+// Open opens the state DB and (unless opts.LazyStorage) storage, and
+// notices a reboot since the last command. Close releases them.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
-	st, err := storage.Open(storage.Options{
+	so, err := storage.ResolveOptions(storage.Options{
 		GraphRoot:  opts.GraphRoot,
 		RunRoot:    opts.RunRoot,
 		Driver:     opts.StorageDriver,
@@ -40,20 +70,150 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
-	return &Runtime{opts: opts, store: st}, nil
+	for _, root := range []*string{&so.GraphRoot, &so.RunRoot} {
+		if *root, err = filepath.Abs(*root); err != nil {
+			return nil, fmt.Errorf("open storage: %w", err)
+		}
+	}
+	r := &Runtime{opts: opts, storeOpts: so}
+	if !opts.LazyStorage {
+		if _, err := r.storage(); err != nil {
+			return nil, err
+		}
+	}
+	if r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db")); err != nil {
+		r.closeStore()
+		return nil, err
+	}
+	if err := r.checkReboot(ctx); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
-// Close releases storage. It never unmounts what running containers use.
-func (r *Runtime) Close() error {
+// storage returns the image and container store, opening it on first use.
+func (r *Runtime) storage() (*storage.Store, error) {
+	r.storeOnce.Do(func() {
+		st, err := storage.OpenResolved(r.storeOpts)
+		if err != nil {
+			r.storeErr = fmt.Errorf("open storage: %w", err)
+			return
+		}
+		r.store = st
+	})
+	return r.store, r.storeErr
+}
+
+func (r *Runtime) closeStore() error {
+	if r.store == nil {
+		return nil
+	}
 	return r.store.Close()
 }
 
-// Store is the image and layer store.
-func (r *Runtime) Store() *storage.Store { return r.store }
+// Close releases the DB and storage. It never unmounts what running
+// containers use.
+func (r *Runtime) Close() error {
+	dbErr := r.db.Close()
+	if err := r.closeStore(); err != nil {
+		return err
+	}
+	return dbErr
+}
+
+// Store is the image and layer store, opened on first use with
+// LazyStorage; nil when it cannot be opened.
+func (r *Runtime) Store() *storage.Store {
+	st, _ := r.storage()
+	return st
+}
+
+// DB is the state DB.
+func (r *Runtime) DB() *state.DB { return r.db }
 
 // SystemContext is the containers/image context for registry and archive
 // access, carrying registries.conf, policy.json and auth file locations.
-func (r *Runtime) SystemContext() *types.SystemContext { return r.store.SystemContext() }
+func (r *Runtime) SystemContext() *types.SystemContext {
+	if st := r.Store(); st != nil {
+		return st.SystemContext()
+	}
+	return &types.SystemContext{}
+}
 
 // Rootless reports whether the engine acts for an unprivileged user.
 func (r *Runtime) Rootless() bool { return rootless.IsRootless() }
+
+// podRunDir is pod's own directory in the run root: boot id, locks, the
+// OCI runtime's state.
+func (r *Runtime) podRunDir(elem ...string) string {
+	return filepath.Join(append([]string{r.storeOpts.RunRoot, "pod"}, elem...)...)
+}
+
+// OCI returns the OCI runtime, found on first use.
+func (r *Runtime) OCI() (*oci.Runtime, error) {
+	r.ociOnce.Do(func() {
+		path, err := oci.Find(r.opts.OCIRuntime)
+		if err != nil {
+			r.ociErr = err
+			return
+		}
+		r.oci = oci.New(path, r.podRunDir("runtime", filepath.Base(path)))
+	})
+	return r.oci, r.ociErr
+}
+
+// lockContainer takes the container's lifecycle lock. Every operation that
+// changes a container's run state holds it, so `stop X` racing `rm X`, or
+// the monitor's cleanup racing a start, end in a consistent state.
+func (r *Runtime) lockContainer(ctx context.Context, id string) (*lock.Lock, error) {
+	l, err := lock.Acquire(ctx, r.podRunDir("locks", id+".lock"))
+	if err != nil {
+		return nil, fmt.Errorf("lock container %s: %w", shortID(id), err)
+	}
+	return l, nil
+}
+
+// tryLockContainer takes the lock only if nobody holds it (ok false).
+func (r *Runtime) tryLockContainer(id string) (l *lock.Lock, ok bool, err error) {
+	return lock.TryAcquire(r.podRunDir("locks", id+".lock"))
+}
+
+// checkReboot compares the kernel's boot id with the one recorded in the run
+// root. The run root is not always a tmpfs (it is not on this host), so an
+// empty run root cannot be trusted to reveal a reboot. On a new boot every
+// container the DB says is running, paused or stopping is marked exited:
+// its processes, monitor and mounts are gone. The common case, the same
+// boot, costs one small file read.
+func (r *Runtime) checkReboot(ctx context.Context) error {
+	boot, err := state.BootID()
+	if err != nil {
+		return err
+	}
+	path := r.podRunDir("boot-id")
+	recorded, err := os.ReadFile(path)
+	if err == nil && strings.TrimSpace(string(recorded)) == boot {
+		return nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	// A missing file means either a fresh install or a run root that a
+	// reboot emptied; marking running rows exited is right in both cases.
+	if err := r.markAllExited(ctx); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	// Write then rename, so a concurrent reader never sees half an id.
+	tmp := fmt.Sprintf("%s.%d", path, os.Getpid())
+	if err := os.WriteFile(tmp, []byte(boot+"\n"), 0o600); err != nil {
+		return fmt.Errorf("record boot id: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("record boot id: %w", err)
+	}
+	return nil
+}

@@ -1,12 +1,11 @@
 package logs
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // localLayouts are the timestamps without a zone Docker accepts for
@@ -25,7 +24,7 @@ var localLayouts = []string{
 // ("2024-01-02", "2024-01-02T15:04"), in local time unless it names a zone.
 func ParseTime(value string, now time.Time) (time.Time, error) {
 	if value == "" {
-		return time.Time{}, fmt.Errorf("empty time: %w", errdefs.ErrInvalidArg)
+		return time.Time{}, errors.New("empty time")
 	}
 	if d, err := time.ParseDuration(value); err == nil && value != "0" {
 		return now.Add(-d), nil
@@ -45,7 +44,7 @@ func ParseTime(value string, now time.Time) (time.Time, error) {
 				return time.Unix(s, ns), nil
 			}
 		}
-		return time.Time{}, fmt.Errorf("invalid time %q: %w", value, errdefs.ErrInvalidArg)
+		return time.Time{}, fmt.Errorf("invalid time %q: use a duration (10m), a Unix time or an RFC 3339 timestamp", value)
 	}
 	if t, err := time.Parse(time.RFC3339Nano, value); err == nil {
 		return t, nil
@@ -55,5 +54,5 @@ func ParseTime(value string, now time.Time) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("invalid time %q: use a duration (10m), a Unix time or an RFC 3339 timestamp: %w", value, errdefs.ErrInvalidArg)
+	return time.Time{}, fmt.Errorf("invalid time %q: use a duration (10m), a Unix time or an RFC 3339 timestamp", value)
 }

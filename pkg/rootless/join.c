@@ -83,7 +83,13 @@ __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 	setenv("_CONTAINERS_ROOTLESS_UID", buf, 1);
 	snprintf(buf, sizeof buf, "%d", (int)getgid());
 	setenv("_CONTAINERS_ROOTLESS_GID", buf, 1);
+	// setns(CLONE_NEWNS) below moves the working directory to the root of
+	// the namespace; remember it so relative paths on the command line
+	// (pod save -o out.tar) keep working. The pause process's mount
+	// namespace is a copy of the user's, so the same path is there.
+	char *cwd = getcwd(NULL, 0);
 	if (setns(userfd, CLONE_NEWUSER) < 0) {
+		free(cwd);
 		close(userfd);
 		close(mntfd);
 		unsetenv("_CONTAINERS_ROOTLESS_UID");
@@ -98,5 +104,10 @@ __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 	}
 	close(userfd);
 	close(mntfd);
+	if (cwd != NULL) {
+		if (chdir(cwd) < 0)
+			fprintf(stderr, "Warning: working directory %s is not visible in the user namespace: %s\n", cwd, strerror(errno));
+		free(cwd);
+	}
 	setenv("_CONTAINERS_USERNS_CONFIGURED", "done", 1);
 }

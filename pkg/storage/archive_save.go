@@ -91,6 +91,9 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 	}
 	f, err := os.CreateTemp(tmpDir, ".pod-save-*.tar")
 	if err != nil {
+		if rename {
+			return fmt.Errorf("write %s: %w", o.Output, errors.Unwrap(err))
+		}
 		return fmt.Errorf("create archive: %w", err)
 	}
 	tmp := f.Name()

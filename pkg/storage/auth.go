@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/containers/image/v5/docker/reference"
@@ -36,6 +37,11 @@ func (s *Store) registryContext(opts RegistryOptions) (*types.SystemContext, err
 	case types.OptionalBoolFalse:
 		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
 		sys.OCIInsecureSkipTLSVerify = true
+	}
+	// REGISTRY_AUTH_FILE names the auth file, as for podman, skopeo and
+	// buildah; --authfile wins over it.
+	if opts.AuthFile == "" {
+		opts.AuthFile = os.Getenv("REGISTRY_AUTH_FILE")
 	}
 	if opts.AuthFile != "" {
 		sys.AuthFilePath = opts.AuthFile

@@ -195,7 +195,7 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 	_, err = copy.Image(ctx, pc, dstRef, srcRef, &copy.Options{
 		SourceCtx:      srcSys,
 		DestinationCtx: &dstSys,
-		ReportWriter:   progress,
+		ReportWriter:   progressWriter(progress),
 	})
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))

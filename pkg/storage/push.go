@@ -80,7 +80,7 @@ func (s *Store) Push(ctx context.Context, src, dest string, opts PushOptions) (d
 	out, err := copy.Image(ctx, pc, destRef, srcRef, &copy.Options{
 		SourceCtx:             s.sys,
 		DestinationCtx:        sys,
-		ReportWriter:          opts.Progress,
+		ReportWriter:          progressWriter(opts.Progress),
 		ForceManifestMIMEType: mime,
 	})
 	if err != nil {

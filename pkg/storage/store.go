@@ -30,9 +30,20 @@ type Store struct {
 // Open reads storage.conf (system, then per user when rootless), applies the
 // overrides and opens the store.
 func Open(opts Options) (*Store, error) {
+	so, err := ResolveOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return OpenResolved(so)
+}
+
+// ResolveOptions reads storage.conf and applies the overrides, without
+// opening anything: callers that only need the roots (the state DB lives in
+// the graph root) need not pay for loading the store.
+func ResolveOptions(opts Options) (stypes.StoreOptions, error) {
 	so, err := stypes.DefaultStoreOptions()
 	if err != nil {
-		return nil, fmt.Errorf("read storage configuration: %w", err)
+		return so, fmt.Errorf("read storage configuration: %w", err)
 	}
 	if opts.GraphRoot != "" {
 		so.GraphRoot = opts.GraphRoot
@@ -49,6 +60,12 @@ func Open(opts Options) (*Store, error) {
 	if opts.DriverOpts != nil {
 		so.GraphDriverOptions = opts.DriverOpts
 	}
+	return so, nil
+}
+
+// OpenResolved opens the store ResolveOptions described. It reads every
+// image, container and (on first use) layer record.
+func OpenResolved(so stypes.StoreOptions) (*Store, error) {
 	for _, dir := range []string{so.GraphRoot, so.RunRoot} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create %s: %w", dir, err)

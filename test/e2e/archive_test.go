@@ -80,6 +80,15 @@ func TestSaveLoadFormats(t *testing.T) {
 				assertNoTempFiles(t, fresh)
 			})
 		}
+		// Relative paths are relative to the caller's working directory
+		// (the Env's directory), also inside the rootless user namespace.
+		e.MustPod("save", "-q", "-o", "relative.tar", id)
+		if _, err := os.Stat(e.Path("relative.tar")); err != nil {
+			t.Errorf("save -o relative.tar: %v", err)
+		}
+		if got := loaded(t, e.MustPod("load", "-q", "-i", "relative.tar")); len(got) != 1 || got[0] != "sha256:"+id {
+			t.Errorf("load -i relative.tar reported %q", got)
+		}
 		assertNoTempFiles(t, e)
 		e.Pod("save", "--format", "tar", "-o", e.Path("x"), id).Fails(t, 125, `unsupported format "tar"`)
 		e.Pod("save", "--format", "oci-archive", "-o", e.Path("x"), id, id).Fails(t, 125, "only docker-archive")
@@ -136,6 +145,28 @@ func TestSaveLoadMulti(t *testing.T) {
 		// Loading again is harmless and reports the same.
 		if again := loaded(t, fresh.MustPod("load", "-i", out)); !reflect.DeepEqual(again, got) {
 			t.Errorf("second load reported %q, first %q", again, got)
+		}
+		// A gzip-compressed docker-archive, as `docker save | gzip` makes.
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(e.MustPod("save", "-q", multi).Stdout))
+		zw.Close()
+		fresh = NewEnv(t, e.Rootless())
+		if got := loaded(t, fresh.PodStdin(&gz, "load", "-q").Success(t)); len(got) != 1 || got[0] != "sha256:"+multi {
+			t.Errorf("gzip archive loaded as %q", got)
+		}
+
+		// Two images in one OCI layout: each index entry is loaded.
+		layout := e.Path("two-layout")
+		e.MustPod("save", "-q", "--format", "oci-dir", "-o", layout, suite.images.Busybox)
+		e.MustPod("save", "-q", "--format", "oci-dir", "-o", layout, suite.images.Multi)
+		fresh = NewEnv(t, e.Rootless())
+		got = loaded(t, fresh.MustPod("load", "-q", "-i", layout))
+		if len(got) != 2 || got[0] != suite.images.Busybox || got[1] != suite.images.Multi {
+			t.Errorf("two-image layout loaded as %q", got)
+		}
+		if inspectID(t, fresh, suite.images.Busybox) != bb || inspectID(t, fresh, suite.images.Multi) != multi {
+			t.Errorf("two-image layout loaded with other IDs")
 		}
 		fresh.PodStdin(strings.NewReader(""), "load").Fails(t, 125, "empty")
 		fresh.Pod("load", "-i", e.Path("missing.tar")).Fails(t, 125, "missing.tar")

@@ -203,6 +203,10 @@ func (r *Result) Lines() []string {
 func (e *Env) cleanup() {
 	// Stop whatever containers the test left, then unmount and remove.
 	_ = e.Pod("rm", "-af", "-t", "0")
+	// Containers that exited run their monitor's cleanup command (a pod
+	// process with --root in its arguments) in the background; removing
+	// the directory under it would race its writes.
+	waitNoProcessUsing(e.Root, 10*time.Second)
 	// A rootless Env has its own pause process (its own XDG_RUNTIME_DIR);
 	// its end releases the user and mount namespaces and their mounts.
 	if pid := e.PausePID(); pid > 0 {
@@ -211,6 +215,26 @@ func (e *Env) cleanup() {
 	unmountUnder(e.Dir)
 	if err := os.RemoveAll(e.Dir); err != nil {
 		e.t.Logf("cleanup %s: %v", e.Dir, err)
+	}
+}
+
+// waitNoProcessUsing waits until no process has dir in its command line.
+func waitNoProcessUsing(dir string, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		busy := false
+		cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, p := range cmdlines {
+			b, err := os.ReadFile(p)
+			if err == nil && strings.Contains(string(b), "\x00"+dir+"\x00") {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

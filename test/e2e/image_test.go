@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,6 +53,14 @@ func TestPull(t *testing.T) {
 		r = e.MustPod("pull", "-q", "multi")
 		if r.Stderr != "" || strings.TrimSpace(r.Stdout) != id {
 			t.Errorf("pull -q multi: stdout %q stderr %q, want %s", r.Stdout, r.Stderr, id)
+		}
+		// An auth file the user may not read means "no credentials".
+		if e.Rootless() && os.Geteuid() == 0 {
+			p := e.Path("root-only-auth.json")
+			if err := os.WriteFile(p, []byte(`{"auths":{}}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e.MustPod("pull", "-q", "--authfile", p, suite.images.Busybox)
 		}
 	})
 }
@@ -396,7 +406,7 @@ func TestPullAllTagsPlatform(t *testing.T) {
 }
 
 func TestLoginLogout(t *testing.T) {
-	addr := authRegistry(t, "poduser", "s3cret")
+	addr, _ := authRegistry(t, "poduser", "s3cret", false)
 	forEachUser(t, func(t *testing.T, e *Env) {
 		pulledID(t, e, suite.images.Busybox)
 		dest := addr + "/private/busybox:latest"
@@ -503,6 +513,134 @@ func TestImageBadInput(t *testing.T) {
 		e.Pod("image", "prune", "-f", "--filter", "dangling=true").Fails(t, 125, "invalid filter")
 		if r := e.MustPod("images", "-q", "-a"); r.Stdout != "" {
 			t.Errorf("images after failed commands: %q", r.Stdout)
+		}
+	})
+}
+
+// TestRmiInUse: an image a container uses is refused (exit 2) and kept by
+// prune, unless forced.
+func TestRmiInUse(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		id := pulledID(t, e, suite.images.Busybox)
+		ctr := storageContainer(t, e, id)
+		e.Pod("rmi", "busybox").Fails(t, 2, "image used by "+ctr+": image is in use by a container")
+		e.MustPod("image", "exists", id)
+		r := e.MustPod("images", "--format", "{{.ID}} {{.Containers}}")
+		if strings.TrimSpace(r.Stdout) != id[:12]+" 1" {
+			t.Errorf("images Containers: %q", r.Stdout)
+		}
+		r = e.MustPod("image", "prune", "-a", "-f")
+		if strings.TrimSpace(r.Stdout) != "" {
+			t.Errorf("prune removed an image in use: %q", r.Stdout)
+		}
+		// An unknown image next to an image in use: exit 2 wins.
+		e.Pod("rmi", "nosuchimage", id).Fails(t, 2, "image is in use")
+		r = e.MustPod("rmi", "-f", "busybox")
+		if !strings.Contains(r.Stdout, "Deleted: "+id) {
+			t.Errorf("rmi -f: %q", r.Stdout)
+		}
+		if e.Pod("image", "exists", id).Code != 1 {
+			t.Errorf("image survived rmi -f")
+		}
+	})
+}
+
+// TestPullProgressTerminal runs pull on a pseudo-terminal (util-linux
+// script): a sized terminal gets progress bars that end in "done", an
+// unsized one the plain lines.
+func TestPullProgressTerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for _, tc := range []struct {
+			name, stty, want string
+		}{
+			{"sized", "stty cols 100 rows 30; ", "done"},
+			{"unsized", "stty cols 0 rows 0; ", "Copying blob sha256:"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := NewEnv(t, e.Rootless())
+				pod := f.Command(context.Background(), "pull", suite.images.Multi)
+				cmd := exec.Command("script", "-qec", tc.stty+strings.Join(pod.Args, " "), "/dev/null")
+				cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Env, pod.Dir, pod.SysProcAttr
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("pull on a terminal: %v\n%s", err, out)
+				}
+				s := string(out)
+				if !strings.Contains(s, "Copying blob") || !strings.Contains(s, tc.want) || !strings.Contains(s, "Writing manifest to image destination") {
+					t.Errorf("terminal output lacks %q:\n%q", tc.want, s)
+				}
+			})
+		}
+	})
+}
+
+// TestLoginTLS logs in to a registry serving HTTPS with a self-signed
+// certificate: refused when verifying against the system CAs, accepted
+// with the certificate in --cert-dir or with --tls-verify=false.
+func TestLoginTLS(t *testing.T) {
+	addr, cert := authRegistry(t, "poduser", "s3cret", true)
+	forEachUser(t, func(t *testing.T, e *Env) {
+		certDir := e.Path("certs")
+		if err := os.Mkdir(certDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		e.WriteFile(filepath.Join("certs", "ca.crt"), cert)
+		e.Pod("login", "-u", "poduser", "-p", "s3cret", addr).Fails(t, 125, "certificate")
+		e.MustPod("login", "--cert-dir", certDir, "-u", "poduser", "-p", "s3cret", addr)
+		e.MustPod("logout", addr)
+		e.MustPod("login", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", addr)
+		pulledID(t, e, suite.images.Busybox)
+		e.MustPod("push", "-q", "--cert-dir", certDir, "busybox", addr+"/tls/busybox")
+		f := NewEnv(t, e.Rootless())
+		f.ExtraEnv = append(f.ExtraEnv, "REGISTRY_AUTH_FILE="+f.WriteFile("auth.json", mustRead(t, e.Path("xdg", "containers", "auth.json"))))
+		f.MustPod("pull", "-q", "--cert-dir", certDir, addr+"/tls/busybox")
+	})
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPullConcurrent runs two pulls of one image at once: both succeed
+// with the same image.
+func TestPullConcurrent(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		var wg sync.WaitGroup
+		results := make([]*Result, 2)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := e.Command(context.Background(), "pull", "-q", suite.images.Multi)
+				var out, errb bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errb
+				code := 0
+				if err := cmd.Run(); err != nil {
+					code = -1
+					if ee, ok := err.(*exec.ExitError); ok {
+						code = ee.ExitCode()
+					}
+				}
+				results[i] = &Result{Args: cmd.Args, Stdout: out.String(), Stderr: errb.String(), Code: code}
+			}()
+		}
+		wg.Wait()
+		for _, r := range results {
+			r.Success(t)
+		}
+		if results[0].Stdout != results[1].Stdout {
+			t.Errorf("concurrent pulls gave %q and %q", results[0].Stdout, results[1].Stdout)
+		}
+		if l := e.MustPod("images", "-q").Lines(); len(l) != 1 {
+			t.Errorf("images after concurrent pulls: %q", l)
 		}
 	})
 }

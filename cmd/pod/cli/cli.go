@@ -46,6 +46,23 @@ func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
 		StorageDriver: g.StorageDriver,
 		StorageOpts:   g.StorageOpts,
 		OCIRuntime:    g.Runtime,
+		LogLevel:      g.LogLevel,
+	})
+}
+
+// OpenContainers opens the engine for a command that only uses container
+// operations: storage is opened when one needs it, not up front, so that
+// reading container state (ps, wait, logs) costs nothing per image, layer or
+// container in storage. The caller must Close it.
+func (g *Globals) OpenContainers(ctx context.Context) (*engine.Runtime, error) {
+	return engine.Open(ctx, engine.Options{
+		GraphRoot:     g.Root,
+		RunRoot:       g.RunRoot,
+		StorageDriver: g.StorageDriver,
+		StorageOpts:   g.StorageOpts,
+		OCIRuntime:    g.Runtime,
+		LogLevel:      g.LogLevel,
+		LazyStorage:   true,
 	})
 }
 

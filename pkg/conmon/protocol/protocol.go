@@ -27,7 +27,7 @@ const (
 	PacketStdout byte = 1 // monitor → client: [1][data]
 	PacketStderr byte = 2 // monitor → client: [2][data]
 	PacketExit   byte = 3 // monitor → client: [3][int32 big-endian exit code], then close
-	PacketResize byte = 4 // client → monitor: [4][rows uint16][cols uint16] (reserved)
+	PacketResize byte = 4 // client → monitor: [4][rows uint16][cols uint16], for a terminal
 	PacketReady  byte = 5 // monitor → client: [5], first packet, once the client is registered
 )
 
@@ -49,6 +49,13 @@ type Config struct {
 	StdinOnce    bool     // close that pipe when the first attach client ends its stdin
 	ExitCommand  []string // run detached after ExitFile is written
 	Env          []string // environment of the runtime and exit command
+
+	// Terminal gives the container a pseudo-terminal (its spec must say
+	// process.terminal): RuntimeArgv must carry --console-socket
+	// ConsoleSocket, where the monitor receives the terminal's master.
+	// Output then arrives as stdout only, and resize packets apply.
+	Terminal      bool
+	ConsoleSocket string
 }
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
@@ -89,6 +96,10 @@ func (c *Config) Encode() []byte {
 	}
 	for _, e := range c.Env {
 		put("env", e)
+	}
+	if c.Terminal {
+		put("terminal", "true")
+		put("consoleSocket", c.ConsoleSocket)
 	}
 	return b
 }
@@ -133,6 +144,10 @@ func Decode(b []byte) (*Config, error) {
 			c.ExitCommand = append(c.ExitCommand, val)
 		case "env":
 			c.Env = append(c.Env, val)
+		case "terminal":
+			c.Terminal, err = strconv.ParseBool(val)
+		case "consoleSocket":
+			c.ConsoleSocket = val
 		default:
 			return nil, errors.New("config: unknown key " + string(k))
 		}
@@ -142,6 +157,9 @@ func Decode(b []byte) (*Config, error) {
 	}
 	if c.ID == "" || len(c.RuntimeArgv) == 0 || c.PidFile == "" || c.ExitFile == "" {
 		return nil, errors.New("config: id, runtimeArg, pidFile and exitFile are required")
+	}
+	if c.Terminal && c.ConsoleSocket == "" {
+		return nil, errors.New("config: a terminal needs a console socket")
 	}
 	return c, nil
 }

@@ -1,0 +1,75 @@
+package container
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+)
+
+// createFlags are the flags `create` and `run` share.
+type createFlags struct {
+	opts        engine.CreateOptions
+	entrypoint  string
+	stopTimeout int
+}
+
+// addCreateFlags binds Docker's and Podman's create flags. Parsing stops
+// at the image name: what follows is the container's command.
+func addCreateFlags(c *cobra.Command, f *createFlags) {
+	fs := c.Flags()
+	fs.SetInterspersed(false)
+	// -h is Docker's --hostname, so help has no shorthand here.
+	fs.Bool("help", false, "help for "+c.Name())
+	o := &f.opts
+	fs.StringVar(&o.Name, "name", "", "assign a name to the container")
+	fs.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to pass pod's own)")
+	fs.StringArrayVar(&o.EnvFiles, "env-file", nil, "read environment variables from a file")
+	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory inside the container")
+	fs.StringVarP(&o.User, "user", "u", "", "user to run as: name|uid[:group|gid]")
+	fs.StringVar(&f.entrypoint, "entrypoint", "", "override the image's entrypoint (a command, or a JSON array; \"\" clears it)")
+	fs.StringArrayVarP(&o.Labels, "label", "l", nil, "set a label (KEY=VALUE)")
+	fs.StringVarP(&o.Hostname, "hostname", "h", "", "container hostname (default: the short container ID)")
+	fs.BoolVarP(&o.Interactive, "interactive", "i", false, "keep stdin open")
+	fs.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount a host path: SRC:DST[:ro|rw]")
+	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: DST[:OPTIONS]")
+	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
+	fs.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (or ALL)")
+	fs.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a Linux capability (or ALL)")
+	fs.BoolVar(&o.Privileged, "privileged", false, "give the container all capabilities, devices and no seccomp or masked paths")
+	fs.StringArrayVar(&o.SecurityOpt, "security-opt", nil, "security option: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json")
+	fs.StringArrayVar(&o.Ulimits, "ulimit", nil, "set a resource limit: NAME=SOFT[:HARD]")
+	fs.BoolVar(&o.Init, "init", false, "run an init (catatonit) as PID 1 that forwards signals and reaps zombies")
+	fs.StringVar(&o.StopSignal, "stop-signal", "", "signal that stops the container (default: the image's, else SIGTERM)")
+	fs.IntVar(&f.stopTimeout, "stop-timeout", 10, "seconds to wait after the stop signal before SIGKILL")
+	fs.StringVar(&o.LogDriver, "log-driver", "k8s-file", "log driver: k8s-file, json-file or none")
+	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
+	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
+	fs.StringVar(&o.Network, "network", "", "network mode: none or host (default: a private namespace with only loopback)")
+	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
+	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits")
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "net" {
+			name = "network"
+		}
+		return pflag.NormalizedName(name)
+	})
+}
+
+// options completes the options with what flags cannot say directly.
+func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) engine.CreateOptions {
+	o := f.opts
+	o.Image = args[0]
+	o.Command = args[1:]
+	if c.Flags().Changed("entrypoint") {
+		e := f.entrypoint
+		o.Entrypoint = &e
+	}
+	if c.Flags().Changed("stop-timeout") {
+		t := f.stopTimeout
+		o.StopTimeout = &t
+	}
+	o.PullProgress = g.Stderr
+	return o
+}

@@ -1,0 +1,38 @@
+package container
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+)
+
+func newKillCommand(g *cli.Globals) *cobra.Command {
+	var all bool
+	var signal string
+	c := &cobra.Command{
+		Use:   "kill [options] CONTAINER [CONTAINER...]",
+		Short: "Send a signal to one or more running containers",
+		Long:  "Send a signal (default SIGKILL) to each container's main process. Prints the containers as given.",
+		Args:  namesOrAll(&all),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.OpenContainers(ctx)
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			if all {
+				if args, err = containerIDs(ctx, rt, true); err != nil {
+					return err
+				}
+			}
+			return each(g, args, engineCode, func(name string) error {
+				return rt.Kill(ctx, name, signal)
+			})
+		},
+	}
+	f := c.Flags()
+	f.BoolVarP(&all, "all", "a", false, "signal all running containers")
+	f.StringVarP(&signal, "signal", "s", "KILL", "signal to send (name or number)")
+	return c
+}

@@ -1,0 +1,71 @@
+package container
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// Exit codes of rm, as podman documents them.
+const (
+	rmExitNotFound = 1 // a container did not exist
+	rmExitRunning  = 2 // a container runs and --force was not given
+)
+
+func newRemoveCommand(g *cli.Globals) *cobra.Command {
+	var all, ignore bool
+	var timeout int
+	var opts engine.RemoveOptions
+	c := &cobra.Command{
+		Use:     "rm [options] CONTAINER [CONTAINER...]",
+		Aliases: []string{"remove"},
+		Short:   "Remove one or more containers",
+		Long: "Remove containers: their storage, logs and state. A running container is refused unless\n" +
+			"--force, which stops it first. Prints the containers as given (with --all, their IDs).",
+		Args: namesOrAll(&all),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.OpenContainers(ctx)
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			if cmd.Flags().Changed("time") {
+				opts.Timeout = &timeout
+			}
+			if all {
+				if args, err = containerIDs(ctx, rt, false); err != nil {
+					return err
+				}
+			}
+			return each(g, args, rmCode, func(name string) error {
+				err := rt.Remove(ctx, name, opts)
+				if ignore && errors.Is(err, engine.ErrNoSuchContainer) {
+					return nil
+				}
+				return err
+			})
+		},
+	}
+	f := c.Flags()
+	f.BoolVarP(&all, "all", "a", false, "remove all containers")
+	f.BoolVarP(&opts.Force, "force", "f", false, "stop and remove running containers")
+	f.BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
+	f.BoolVarP(&opts.Volumes, "volumes", "v", false, "remove the container's anonymous volumes (pod creates none yet)")
+	f.IntVarP(&timeout, "time", "t", 10, "seconds to wait before killing a running container with --force")
+	return c
+}
+
+func rmCode(err error) int {
+	switch {
+	case errors.Is(err, engine.ErrNoSuchContainer):
+		return rmExitNotFound
+	case errors.Is(err, engine.ErrCtrStateInvalid), errors.Is(err, errdefs.ErrConflict):
+		return rmExitRunning
+	}
+	return cli.ExitEngine
+}

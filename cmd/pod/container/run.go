@@ -1,0 +1,92 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+)
+
+func newRunCommand(g *cli.Globals) *cobra.Command {
+	var f createFlags
+	var detach bool
+	c := &cobra.Command{
+		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
+		Short: "Create and start a container",
+		Long: "Create a container from an image (pulled if missing) and start it. Attached (the default),\n" +
+			"pod streams the container's output and exits with its exit code; with -d it prints the\n" +
+			"container's ID and returns at once.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Open(ctx)
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			ctr, err := rt.Create(ctx, f.options(g, cmd, args))
+			if err != nil {
+				return err
+			}
+			if detach {
+				if err := rt.Start(ctx, ctr.ID, engine.StartOptions{}); err != nil {
+					return startError(err)
+				}
+				fmt.Fprintln(g.Stdout, ctr.ID)
+				return nil
+			}
+			opts := engine.StartOptions{Attach: true, Stdout: g.Stdout, Stderr: g.Stderr}
+			if f.opts.Interactive {
+				opts.Stdin = g.Stdin
+			}
+			stop := proxySignals(rt, ctr.ID)
+			defer stop()
+			// Signals go to the container (above), not to this copy: pod
+			// keeps streaming until the container exits.
+			code, err := rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, opts)
+			if err != nil {
+				return startError(err)
+			}
+			if code != 0 {
+				return cli.Exit(code)
+			}
+			return nil
+		},
+	}
+	addCreateFlags(c, &f)
+	c.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container ID")
+	return c
+}
+
+// proxySignals forwards the signals a user sends pod (Ctrl-C, kill) to the
+// attached container, as Docker's --sig-proxy does. The returned func stops.
+func proxySignals(rt *engine.Runtime, id string) func() {
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-ch:
+				n := int(s.(syscall.Signal))
+				if err := rt.Kill(context.Background(), id, strconv.Itoa(n)); err != nil {
+					logrus.Debugf("forward signal %d: %v", n, err)
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}

@@ -1,0 +1,40 @@
+package container
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// namesOrAll accepts container names, or none with --all.
+func namesOrAll(all *bool) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case *all && len(args) > 0:
+			return errors.New("--all and container names or IDs cannot be used together")
+		case !*all && len(args) == 0:
+			return errors.New("requires at least one container name or ID, or --all")
+		}
+		return nil
+	}
+}
+
+// containerIDs lists the IDs of all containers, or of the running ones.
+func containerIDs(ctx context.Context, rt *engine.Runtime, runningOnly bool) ([]string, error) {
+	ctrs, err := rt.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, c := range ctrs {
+		if runningOnly && c.Status != state.StatusRunning && c.Status != state.StatusPaused {
+			continue
+		}
+		ids = append(ids, c.ID)
+	}
+	return ids, nil
+}

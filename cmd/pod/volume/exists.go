@@ -1,0 +1,31 @@
+package volume
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+)
+
+func newExistsCommand(g *cli.Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exists VOLUME",
+		Short: "Check whether a volume exists",
+		Long:  "Exit 0 if the volume exists, 1 if it does not, 125 if that cannot be told.",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.Open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			ok, err := rt.VolumeExists(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return cli.Exit(1)
+			}
+			return nil
+		},
+	}
+}

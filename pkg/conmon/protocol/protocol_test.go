@@ -1,0 +1,116 @@
+package protocol
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"minimal", Config{ID: "c1", RuntimeArgv: []string{"/usr/bin/runc", "create", "c1"}, PidFile: "/r/pid", ExitFile: "/r/exit"}},
+		{"everything", Config{
+			ID:           "abc",
+			RuntimeArgv:  []string{"/usr/bin/runc", "--root", "/run/x y", "create", "--bundle", "/b", "abc"},
+			PidFile:      "/r/pid",
+			LogPath:      "/u/ctr.log",
+			LogDriver:    LogDriverJSONFile,
+			LogMaxSize:   1 << 20,
+			ExitFile:     "/r/exit",
+			AttachSocket: "/r/attach",
+			Stdin:        true,
+			StdinOnce:    true,
+			ExitCommand:  []string{"/usr/bin/pod", "--root", "/v=w", "container", "cleanup", "abc"},
+			Env:          []string{"PATH=/bin:/usr/bin", "A==b=", "EMPTY=", "UNICODE=é\n\t"},
+		}},
+		{"terminal", Config{ID: "t", RuntimeArgv: []string{"runc", "create", "--console-socket", "/r/console", "t"},
+			PidFile: "p", ExitFile: "e", Terminal: true, ConsoleSocket: "/r/console"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Decode(tc.cfg.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, tc.cfg) {
+				t.Errorf("got %+v\nwant %+v", *got, tc.cfg)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	valid := string((&Config{ID: "c", RuntimeArgv: []string{"runc"}, PidFile: "p", ExitFile: "e"}).Encode())
+	for _, tc := range []struct{ name, in, want string }{
+		{"unterminated", valid + "id=x", "without terminator"},
+		{"no equals", valid + "id\x00", "without '='"},
+		{"unknown key", valid + "colour=red\x00", "unknown key colour"},
+		{"bad bool", valid + "stdin=perhaps\x00", "stdin"},
+		{"missing required", "id=c\x00", "required"},
+		{"terminal without socket", valid + "terminal=true\x00", "console socket"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `quote " backslash \ slash /`, "\n\r\t", "\x00\x01\x1f\x7f",
+		"<b>&amp;</b>", "é ü 日本 🙂", "\u2028\u2029", "bad \xff\xfe utf8", "cut \xe6\x97",
+	} {
+		want, _ := json.Marshal(s)
+		got := `"` + string(AppendJSONString(nil, []byte(s))) + `"`
+		var back, wantBack string
+		if err := json.Unmarshal([]byte(got), &back); err != nil {
+			t.Errorf("%q: our encoding %s is not JSON: %v", s, got, err)
+			continue
+		}
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Errorf("%q: decodes to %q, encoding/json's to %q", s, back, wantBack)
+		}
+	}
+}
+
+func TestSyncMessageJSON(t *testing.T) {
+	for _, m := range []SyncMessage{
+		{PID: 42, MonitorPID: 7},
+		{Error: `open "/x": no such file`},
+		{CreateFailed: true, Stderr: "time=\"t\" level=error msg=\"exec: \\\"foo\\\": not found\"\n", RuntimeStatus: 1},
+		{},
+	} {
+		var got SyncMessage
+		b := m.AppendJSON(nil)
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if got != m {
+			t.Errorf("%s decodes to %+v, want %+v", b, got, m)
+		}
+	}
+}
+
+func TestAppendExit(t *testing.T) {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	var got struct {
+		ExitCode   int       `json:"exitCode"`
+		OOMKilled  bool      `json:"oomKilled"`
+		FinishedAt time.Time `json:"finishedAt"`
+	}
+	b := AppendExit(nil, 137, true, at)
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if got.ExitCode != 137 || !got.OOMKilled || !got.FinishedAt.Equal(at) {
+		t.Errorf("%s decodes to %+v", b, got)
+	}
+}

@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// Container is a container as the engine sees it: its DB row and its parsed
+// config, with a state that reconciliation has made true (a dead monitor
+// never shows as running).
+type Container struct {
+	*state.Container
+	Config *ContainerConfig
+}
+
+// unknownExitCode is what a container whose monitor died without writing an
+// exit file is recorded as having exited with (it is also what a container
+// running when the host rebooted gets). 255 is outside what a process can
+// return through a signal (128+N) and what the engine's own codes use.
+const unknownExitCode = 255
+
+// catError is an error whose text is shown as is while errors.Is finds its
+// category.
+type catError struct {
+	msg string
+	cat error
+}
+
+func (e *catError) Error() string { return e.msg }
+func (e *catError) Unwrap() error { return e.cat }
+
+// ErrNoSuchContainer is the category of "no container with name or ID"; it
+// is an errdefs.ErrNotFound.
+var ErrNoSuchContainer = &catError{msg: "no such container", cat: errdefs.ErrNotFound}
+
+// ErrCtrStateInvalid is the category of "the container is in the wrong state
+// for this" (rm of a running container without force); an errdefs.ErrConflict.
+var ErrCtrStateInvalid = &catError{msg: "container state improper", cat: errdefs.ErrConflict}
+
+func noSuchContainer(idOrName string) error {
+	return fmt.Errorf("no container with name or ID %q found: %w", idOrName, ErrNoSuchContainer)
+}
+
+// Container finds one container by full ID, unique ID prefix or name, and
+// reconciles its state when the DB says it runs.
+func (r *Runtime) Container(ctx context.Context, idOrName string) (*Container, error) {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	if isActive(c.Status) {
+		if removed := r.reconcile(ctx, c); removed {
+			return nil, noSuchContainer(idOrName)
+		}
+	}
+	return c, nil
+}
+
+// Containers lists every container with one DB query. Only rows the DB says
+// are running, paused or stopping are checked (is their monitor alive?);
+// stopped ones cost nothing beyond parsing their config.
+func (r *Runtime) Containers(ctx context.Context) ([]*Container, error) {
+	rows, err := r.db.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Container, 0, len(rows))
+	for _, row := range rows {
+		c, err := wrap(row)
+		if err != nil {
+			return nil, err
+		}
+		if isActive(c.Status) {
+			if removed := r.reconcile(ctx, c); removed {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// get reads one container without reconciling it.
+func (r *Runtime) get(ctx context.Context, idOrName string) (*Container, error) {
+	row, err := r.db.Get(ctx, idOrName)
+	if err != nil {
+		if errors.Is(err, errdefs.ErrNotFound) {
+			return nil, noSuchContainer(idOrName)
+		}
+		return nil, err
+	}
+	return wrap(row)
+}
+
+func wrap(row *state.Container) (*Container, error) {
+	cfg := &ContainerConfig{}
+	if len(row.Config) > 0 {
+		if err := json.Unmarshal(row.Config, cfg); err != nil {
+			return nil, fmt.Errorf("container %s: parse stored config: %w", shortID(row.ID), err)
+		}
+	}
+	return &Container{Container: row, Config: cfg}, nil
+}
+
+// isActive reports whether a status means a monitor should be alive.
+func isActive(s state.Status) bool {
+	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping
+}
+
+// reconcile makes c's state true when its monitor has died: the exit file's
+// result when the monitor wrote one, else unknownExitCode. It reports
+// whether the container was removed on the way (--rm). A container whose
+// lock is held is left alone: its holder is changing it right now, and the
+// view returned says exited without writing anything.
+func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
+	if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
+		return false
+	}
+	l, ok, err := r.tryLockContainer(c.ID)
+	if err != nil || !ok {
+		// Its holder (the monitor's cleanup, a stop, an rm) is recording
+		// the exit right now; show what it will record.
+		c.Status = state.StatusExited
+		c.ExitCode = unknownExitCode
+		if path, err := r.exitFile(c.ID); err == nil {
+			if ex, err := conmon.ReadExit(path); err == nil {
+				c.ExitCode, c.OOMKilled, c.FinishedAt = ex.Code, ex.OOMKilled, ex.FinishedAt
+			}
+		}
+		return false
+	}
+	defer l.Release()
+	fresh, err := r.get(ctx, c.ID)
+	if err != nil {
+		return errors.Is(err, errdefs.ErrNotFound)
+	}
+	*c = *fresh
+	if !isActive(c.Status) || (c.MonitorPID > 0 && conmon.Alive(c.MonitorPID)) {
+		return false
+	}
+	logrus.Debugf("container %s: monitor %d is gone, reconciling", shortID(c.ID), c.MonitorPID)
+	gone, err := r.finishLocked(ctx, c, false)
+	if err != nil {
+		logrus.Warnf("container %s: reconcile: %v", shortID(c.ID), err)
+		c.Status = state.StatusExited
+	}
+	return gone
+}
+
+// markAllExited records, after a reboot, that nothing runs any more. Only
+// the DB changes: the processes, monitors and mounts died with the old boot.
+func (r *Runtime) markAllExited(ctx context.Context) error {
+	rows, err := r.db.List(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, row := range rows {
+		if !isActive(row.Status) {
+			continue
+		}
+		row.Status = state.StatusExited
+		row.ExitCode = unknownExitCode
+		row.FinishedAt = now
+		row.PID, row.MonitorPID = 0, 0
+		if err := r.db.Update(ctx, row); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			return fmt.Errorf("mark container %s exited after reboot: %w", shortID(row.ID), err)
+		}
+	}
+	return nil
+}
+
+// Per-container paths. The userdata directory (storage's, in the graph
+// root) holds the bundle, the log and the /etc files; the run directory
+// (in the run root) holds what lives only while the container runs.
+func (r *Runtime) userdataDir(id string) (string, error) {
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	return st.ContainerDirectory(id)
+}
+
+func (r *Runtime) exitFile(id string) (string, error) {
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	d, err := st.ContainerRunDirectory(id)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "exit"), nil
+}

@@ -1,0 +1,400 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	cstorage "github.com/containers/storage"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/oci"
+	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// CreateOptions are what `pod create` and `pod run` were asked for, before
+// the image's configuration is merged in. Strings are as the user typed
+// them; Create validates and parses them.
+type CreateOptions struct {
+	Image string
+	// Pull is the pull policy: "missing" (default), "always" or "never".
+	Pull string
+	// PullProgress receives pull progress; nil is silent.
+	PullProgress io.Writer
+
+	Name        string
+	Command     []string // the arguments after the image
+	Entrypoint  *string  // nil: the image's; "" clears it; else a command line or a JSON array
+	Env         []string // -e, KEY=VALUE or KEY (taken from pod's environment)
+	EnvFiles    []string
+	WorkingDir  string
+	User        string
+	Hostname    string
+	Labels      []string // KEY=VALUE or KEY
+	Interactive bool     // -i: keep stdin open
+
+	Volumes  []string // -v SRC:DST[:ro|rw]
+	Tmpfs    []string // --tmpfs DST[:OPTS]
+	ReadOnly bool
+
+	CapAdd      []string
+	CapDrop     []string
+	Privileged  bool
+	SecurityOpt []string // no-new-privileges[=true|false], seccomp=unconfined|PATH
+	Ulimits     []string // NAME=SOFT[:HARD]
+	Init        bool
+
+	StopSignal  string
+	StopTimeout *int
+	Restart     string
+	AutoRemove  bool
+
+	LogDriver string
+	LogOpts   []string
+
+	Network string // "", "none", "host"
+}
+
+// Create makes a container: the image (pulled if missing and the policy
+// allows), its configuration merged with the options as Docker merges
+// them, a DB row and a storage container. On any failure nothing is left.
+func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, error) {
+	// Image lookup and pull below use r.store.
+	if _, err := r.storage(); err != nil {
+		return nil, err
+	}
+	cfg, err := r.buildConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	row := &state.Container{
+		ID:        state.NewID(),
+		Name:      opts.Name,
+		ImageID:   cfg.ImageID,
+		ImageName: cfg.ImageName,
+		Command:   strings.Join(append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...), " "),
+		Labels:    cfg.Labels,
+		Config:    cfgJSON,
+		CreatedAt: cfg.CreatedAt,
+		Status:    state.StatusCreated,
+	}
+	if err := r.addRow(ctx, row, opts.Name == ""); err != nil {
+		return nil, err
+	}
+	// The row exists first: if pod dies from here on, `pod ps -a` shows the
+	// container and `pod rm` removes it whatever storage holds.
+	if _, err := r.store.CreateContainer(row.ID, nil, cfg.ImageID, "", "", &cstorage.ContainerOptions{}); err != nil {
+		if rmErr := r.db.Remove(ctx, row.ID); rmErr != nil {
+			logrus.Warnf("undo create of %s: %v", shortID(row.ID), rmErr)
+		}
+		return nil, fmt.Errorf("create container storage: %w", err)
+	}
+	return wrap(row)
+}
+
+// addRow inserts the row, choosing a random name when none was given (and
+// another on the rare clash).
+func (r *Runtime) addRow(ctx context.Context, row *state.Container, randomName bool) error {
+	for attempt := 0; ; attempt++ {
+		if randomName {
+			row.Name = state.RandomName()
+		}
+		err := r.db.Add(ctx, row)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errdefs.ErrAlreadyExists) {
+			return err
+		}
+		if randomName && attempt < 10 {
+			continue
+		}
+		other := "another container"
+		if c, gerr := r.db.Get(ctx, row.Name); gerr == nil {
+			other = c.ID
+		}
+		return &catError{
+			msg: fmt.Sprintf("creating container storage: the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: that name is already in use", row.Name, other),
+			cat: errdefs.ErrAlreadyExists,
+		}
+	}
+}
+
+// buildConfig validates the options and merges them with the image's
+// configuration, pulling the image when needed.
+func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*ContainerConfig, error) {
+	if opts.Name != "" {
+		if err := state.ValidateName(opts.Name); err != nil {
+			return nil, err
+		}
+	}
+	cfg := &ContainerConfig{
+		WorkingDir:  opts.WorkingDir,
+		User:        opts.User,
+		Hostname:    opts.Hostname,
+		OpenStdin:   opts.Interactive,
+		Init:        opts.Init,
+		ReadOnly:    opts.ReadOnly,
+		CapAdd:      opts.CapAdd,
+		CapDrop:     opts.CapDrop,
+		Privileged:  opts.Privileged,
+		SecurityOpt: opts.SecurityOpt,
+		StopTimeout: opts.StopTimeout,
+		AutoRemove:  opts.AutoRemove,
+		CreatedAt:   time.Now(),
+	}
+	var err error
+	if cfg.RestartPolicy, err = parseRestartPolicy(opts.Restart); err != nil {
+		return nil, err
+	}
+	if opts.AutoRemove && cfg.RestartPolicy.Name != "no" {
+		return nil, invalidf(`the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"`)
+	}
+	if cfg.LogDriver, cfg.LogOpts, err = parseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
+		return nil, err
+	}
+	switch opts.Network {
+	case "", "private", "none", "host":
+		cfg.NetworkMode = opts.Network
+		if cfg.NetworkMode == "private" {
+			cfg.NetworkMode = ""
+		}
+	default:
+		return nil, invalidf("network mode %q is not supported yet: use none or host (the default is a private network namespace with only loopback)", opts.Network)
+	}
+	if opts.Hostname != "" && cfg.NetworkMode == "host" {
+		return nil, invalidf("cannot set the hostname when sharing the host's network and UTS namespaces (--network host)")
+	}
+	for _, so := range opts.SecurityOpt {
+		k, v, hasV := strings.Cut(so, "=")
+		if !hasV {
+			k, v, hasV = strings.Cut(so, ":")
+		}
+		switch k {
+		case "no-new-privileges":
+			cfg.NoNewPrivileges = !hasV || v == "true"
+			if hasV && v != "true" && v != "false" {
+				return nil, invalidf("invalid --security-opt %q: no-new-privileges takes true or false", so)
+			}
+		case "seccomp":
+			if !hasV || v == "" {
+				return nil, invalidf("invalid --security-opt %q: use seccomp=unconfined or seccomp=PROFILE.json", so)
+			}
+			if v != "unconfined" {
+				if _, err := os.Stat(v); err != nil {
+					return nil, invalidf("invalid --security-opt %q: %v", so, err)
+				}
+			}
+			cfg.Seccomp = v
+		default:
+			return nil, invalidf("unsupported --security-opt %q: pod supports no-new-privileges and seccomp=", so)
+		}
+	}
+	for _, u := range opts.Ulimits {
+		ul, err := spec.ParseUlimit(u)
+		if err != nil {
+			return nil, invalidf("invalid --ulimit %q: %v", u, err)
+		}
+		cfg.Ulimits = append(cfg.Ulimits, Ulimit{Name: ul.Name, Soft: ul.Soft, Hard: ul.Hard})
+	}
+	for _, v := range opts.Volumes {
+		m, err := parseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	for _, t := range opts.Tmpfs {
+		m, err := parseTmpfs(t)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	if err := checkMounts(cfg.Mounts); err != nil {
+		return nil, err
+	}
+	if opts.Init {
+		if cfg.InitPath, err = findInit(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.StopSignal != "" {
+		if _, err := oci.ParseSignal(opts.StopSignal); err != nil {
+			return nil, invalidf("invalid --stop-signal %q: %v", opts.StopSignal, err)
+		}
+	}
+	if opts.StopTimeout != nil && *opts.StopTimeout < -1 {
+		return nil, invalidf("invalid --stop-timeout %d", *opts.StopTimeout)
+	}
+	var settings []string
+	for _, f := range opts.EnvFiles {
+		lines, err := readEnvFile(f)
+		if err != nil {
+			return nil, err
+		}
+		settings = append(settings, lines...)
+	}
+	settings = append(settings, opts.Env...)
+	labels := map[string]string{}
+	for _, l := range opts.Labels {
+		k, v, _ := strings.Cut(l, "=")
+		if k == "" {
+			return nil, invalidf("invalid label %q: empty key", l)
+		}
+		labels[k] = v
+	}
+	var entrypoint []string
+	if opts.Entrypoint != nil {
+		if entrypoint, err = parseEntrypoint(*opts.Entrypoint); err != nil {
+			return nil, err
+		}
+	}
+
+	// Only now, with every flag checked, touch the image: a bad flag must
+	// not cost a pull.
+	imgID, imgName, img, err := r.resolveImage(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ImageID, cfg.ImageName = imgID, imgName
+	ic := img.Config
+
+	// Docker's merge: --entrypoint replaces the image's entrypoint and then
+	// the image's CMD is dropped too; arguments replace CMD.
+	if opts.Entrypoint != nil {
+		cfg.Entrypoint = entrypoint
+	} else {
+		cfg.Entrypoint = ic.Entrypoint
+	}
+	switch {
+	case len(opts.Command) > 0:
+		cfg.Cmd = opts.Command
+	case opts.Entrypoint == nil:
+		cfg.Cmd = ic.Cmd
+	}
+	if len(cfg.Entrypoint)+len(cfg.Cmd) == 0 {
+		return nil, invalidf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image")
+	}
+	base := ic.Env
+	if len(base) == 0 {
+		base = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	}
+	cfg.Env = mergeEnv(base, settings)
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = ic.WorkingDir
+	}
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = "/"
+	}
+	if cfg.User == "" {
+		cfg.User = ic.User
+	}
+	cfg.StopSignal = opts.StopSignal
+	if cfg.StopSignal == "" {
+		cfg.StopSignal = ic.StopSignal
+	}
+	if cfg.StopSignal == "" {
+		cfg.StopSignal = "SIGTERM"
+	}
+	if len(ic.Labels)+len(labels) > 0 {
+		cfg.Labels = map[string]string{}
+		for k, v := range ic.Labels {
+			cfg.Labels[k] = v
+		}
+		for k, v := range labels {
+			cfg.Labels[k] = v
+		}
+	}
+	return cfg, nil
+}
+
+// resolveImage finds the image locally or pulls it, as the pull policy says.
+func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, name string, img *v1.Image, err error) {
+	policy := opts.Pull
+	switch policy {
+	case "", "missing":
+		policy = "missing"
+	case "always", "never":
+	default:
+		return "", "", nil, invalidf("invalid --pull %q: use missing, always or never", opts.Pull)
+	}
+	if policy != "always" {
+		local, lerr := r.store.LookupImage(opts.Image)
+		switch {
+		case lerr == nil:
+			id = local.ID
+		case !errors.Is(lerr, errdefs.ErrNotFound):
+			return "", "", nil, lerr
+		case policy == "never":
+			return "", "", nil, fmt.Errorf("%s: image not known: %w", opts.Image, errdefs.ErrNotFound)
+		}
+	}
+	if id == "" {
+		ids, perr := r.Pull(ctx, opts.Image, PullOptions{Progress: opts.PullProgress})
+		if perr != nil {
+			return "", "", nil, perr
+		}
+		if len(ids) == 0 {
+			return "", "", nil, fmt.Errorf("pull %s: no image pulled", opts.Image)
+		}
+		id = ids[0]
+	}
+	img, err = r.store.ImageConfig(ctx, id)
+	if err != nil {
+		return "", "", nil, err
+	}
+	name = opts.Image
+	if stored, serr := r.store.Image(id); serr == nil && len(stored.Names) > 0 && !strings.HasPrefix(id, opts.Image) {
+		// Record the full name the short one resolved to, as podman does.
+		for _, n := range stored.Names {
+			if n == opts.Image || strings.HasSuffix(n, "/"+opts.Image) || strings.HasSuffix(n, "/"+opts.Image+":latest") {
+				name = n
+				break
+			}
+		}
+	}
+	return id, name, img, nil
+}
+
+// parseEntrypoint reads --entrypoint: a JSON array, or one command (Docker
+// takes the string as the program name, not a shell line).
+func parseEntrypoint(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(strings.TrimSpace(s), "[") {
+		var argv []string
+		if err := json.Unmarshal([]byte(s), &argv); err != nil {
+			return nil, invalidf("invalid --entrypoint %q: %v", s, err)
+		}
+		return argv, nil
+	}
+	return []string{s}, nil
+}
+
+// findInit locates catatonit, the init --init runs as PID 1.
+func findInit() (string, error) {
+	if p, err := exec.LookPath("catatonit"); err == nil {
+		return p, nil
+	}
+	for _, p := range []string{"/usr/libexec/podman/catatonit", "/usr/libexec/catatonit/catatonit", "/usr/lib/podman/catatonit"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", invalidf("--init: catatonit not found in $PATH or /usr/libexec/podman (apt-get install catatonit)")
+}

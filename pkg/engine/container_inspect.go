@@ -1,0 +1,379 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// ContainerInspect is `pod inspect`'s document for a container: Docker's
+// ContainerJSON field names, plus podman's ImageName and ConmonPid. Go
+// field names equal the JSON names (ID is "Id") so --format templates can
+// use either spelling Docker users know.
+type ContainerInspect struct {
+	ID              string                 `json:"Id"`
+	Created         string                 `json:"Created"`
+	Path            string                 `json:"Path"`
+	Args            []string               `json:"Args"`
+	State           InspectState           `json:"State"`
+	Image           string                 `json:"Image"`
+	ImageName       string                 `json:"ImageName"`
+	ResolvConfPath  string                 `json:"ResolvConfPath"`
+	HostnamePath    string                 `json:"HostnamePath"`
+	HostsPath       string                 `json:"HostsPath"`
+	LogPath         string                 `json:"LogPath"`
+	Name            string                 `json:"Name"`
+	RestartCount    int                    `json:"RestartCount"`
+	Driver          string                 `json:"Driver"`
+	Platform        string                 `json:"Platform"`
+	MountLabel      string                 `json:"MountLabel"`
+	ProcessLabel    string                 `json:"ProcessLabel"`
+	AppArmorProfile string                 `json:"AppArmorProfile"`
+	HostConfig      InspectHostConfig      `json:"HostConfig"`
+	GraphDriver     InspectGraphDriver     `json:"GraphDriver"`
+	SizeRw          *int64                 `json:"SizeRw,omitempty"`
+	SizeRootFs      *int64                 `json:"SizeRootFs,omitempty"`
+	Mounts          []InspectMount         `json:"Mounts"`
+	Config          InspectConfig          `json:"Config"`
+	NetworkSettings InspectNetworkSettings `json:"NetworkSettings"`
+}
+
+// InspectState is State: what the container is doing or how it ended.
+type InspectState struct {
+	Status     string `json:"Status"`
+	Running    bool   `json:"Running"`
+	Paused     bool   `json:"Paused"`
+	Restarting bool   `json:"Restarting"`
+	OOMKilled  bool   `json:"OOMKilled"`
+	Dead       bool   `json:"Dead"`
+	Pid        int    `json:"Pid"`
+	ConmonPid  int    `json:"ConmonPid"`
+	ExitCode   int    `json:"ExitCode"`
+	Error      string `json:"Error"`
+	StartedAt  string `json:"StartedAt"`
+	FinishedAt string `json:"FinishedAt"`
+}
+
+// InspectHostConfig is HostConfig: how the container is run on the host.
+type InspectHostConfig struct {
+	Binds          []string             `json:"Binds"`
+	LogConfig      InspectLogConfig     `json:"LogConfig"`
+	NetworkMode    string               `json:"NetworkMode"`
+	RestartPolicy  InspectRestartPolicy `json:"RestartPolicy"`
+	AutoRemove     bool                 `json:"AutoRemove"`
+	CapAdd         []string             `json:"CapAdd"`
+	CapDrop        []string             `json:"CapDrop"`
+	Privileged     bool                 `json:"Privileged"`
+	ReadonlyRootfs bool                 `json:"ReadonlyRootfs"`
+	SecurityOpt    []string             `json:"SecurityOpt"`
+	Tmpfs          map[string]string    `json:"Tmpfs"`
+	Ulimits        []InspectUlimit      `json:"Ulimits"`
+	Init           bool                 `json:"Init"`
+}
+
+// InspectLogConfig is HostConfig.LogConfig.
+type InspectLogConfig struct {
+	Type   string            `json:"Type"`
+	Config map[string]string `json:"Config"`
+}
+
+// InspectRestartPolicy is HostConfig.RestartPolicy.
+type InspectRestartPolicy struct {
+	Name              string `json:"Name"`
+	MaximumRetryCount int    `json:"MaximumRetryCount"`
+}
+
+// InspectUlimit is one of HostConfig.Ulimits.
+type InspectUlimit struct {
+	Name string `json:"Name"`
+	Soft uint64 `json:"Soft"`
+	Hard uint64 `json:"Hard"`
+}
+
+// InspectGraphDriver names the storage driver and, as podman shows them,
+// the overlay directories of the container's root filesystem.
+type InspectGraphDriver struct {
+	Name string            `json:"Name"`
+	Data map[string]string `json:"Data"`
+}
+
+// InspectMount is one of Mounts.
+type InspectMount struct {
+	Type        string `json:"Type"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	Mode        string `json:"Mode"`
+	RW          bool   `json:"RW"`
+	Propagation string `json:"Propagation"`
+}
+
+// InspectConfig is Config: the container's process and identity.
+type InspectConfig struct {
+	Hostname     string            `json:"Hostname"`
+	User         string            `json:"User"`
+	AttachStdin  bool              `json:"AttachStdin"`
+	AttachStdout bool              `json:"AttachStdout"`
+	AttachStderr bool              `json:"AttachStderr"`
+	Tty          bool              `json:"Tty"`
+	OpenStdin    bool              `json:"OpenStdin"`
+	StdinOnce    bool              `json:"StdinOnce"`
+	Env          []string          `json:"Env"`
+	Cmd          []string          `json:"Cmd"`
+	Image        string            `json:"Image"`
+	WorkingDir   string            `json:"WorkingDir"`
+	Entrypoint   []string          `json:"Entrypoint"`
+	Labels       map[string]string `json:"Labels"`
+	Annotations  map[string]string `json:"Annotations,omitempty"`
+	StopSignal   string            `json:"StopSignal"`
+	StopTimeout  int               `json:"StopTimeout"`
+}
+
+// InspectNetworkSettings is NetworkSettings; pod fills in what it knows
+// once containers have networks.
+type InspectNetworkSettings struct {
+	Ports map[string]any `json:"Ports"`
+}
+
+// InspectContainer builds the inspect document of one container. With
+// size it also measures the container's layer (slow on big layers).
+func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bool) (*ContainerInspect, error) {
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	doc := inspectDocument(c)
+	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
+		if p, err := r.containerLogPath(c); err == nil {
+			doc.LogPath = p
+		}
+	}
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	doc.Driver = st.GraphDriverName()
+	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
+	// The /etc files the engine bind-mounts live in the userdata directory.
+	if dir, err := st.ContainerDirectory(c.ID); err == nil {
+		for _, p := range []struct {
+			field *string
+			name  string
+		}{{&doc.ResolvConfPath, "resolv.conf"}, {&doc.HostnamePath, "hostname"}, {&doc.HostsPath, "hosts"}} {
+			if _, err := os.Stat(filepath.Join(dir, p.name)); err == nil {
+				*p.field = filepath.Join(dir, p.name)
+			}
+		}
+	}
+	if size {
+		rw, rootfs := r.containerSizes(c.ID, c.ImageID)
+		doc.SizeRw, doc.SizeRootFs = &rw, &rootfs
+	}
+	return doc, nil
+}
+
+// graphDriverData asks the storage driver for the directories of the
+// container's layer (overlay: LowerDir, UpperDir, WorkDir, MergedDir).
+func (r *Runtime) graphDriverData(id, driverName string) InspectGraphDriver {
+	gd := InspectGraphDriver{Name: driverName, Data: map[string]string{}}
+	st, err := r.storage()
+	if err != nil {
+		return gd
+	}
+	sc, err := st.Container(id)
+	if err != nil {
+		return gd
+	}
+	drv, err := st.GraphDriver()
+	if err != nil {
+		return gd
+	}
+	if md, err := drv.Metadata(sc.LayerID); err == nil {
+		for k, v := range md {
+			gd.Data[k] = v
+		}
+	}
+	return gd
+}
+
+// inspectDocument is the part of the document the DB row and config hold.
+func inspectDocument(c *Container) *ContainerInspect {
+	cfg := c.Config
+	if cfg == nil {
+		cfg = &ContainerConfig{}
+	}
+	path, args := processArgs(cfg)
+	stopTimeout := defaultStopTimeout
+	if cfg.StopTimeout != nil {
+		stopTimeout = *cfg.StopTimeout
+	}
+	stopSignal := cfg.StopSignal
+	if stopSignal == "" {
+		stopSignal = "SIGTERM"
+	}
+	logDriver := cfg.LogDriver
+	if logDriver == "" {
+		logDriver = "k8s-file"
+	}
+	restart := cfg.RestartPolicy.Name
+	if restart == "" {
+		restart = "no"
+	}
+	imageName := c.ImageName
+	if imageName == "" {
+		imageName = cfg.ImageName
+	}
+	doc := &ContainerInspect{
+		ID:        c.ID,
+		Created:   formatTime(c.CreatedAt),
+		Path:      path,
+		Args:      orEmpty(args),
+		State:     inspectState(c.Container),
+		Image:     c.ImageID,
+		ImageName: imageName,
+		LogPath:   cfg.LogPath,
+		Name:      c.Name,
+		Platform:  "linux",
+
+		RestartCount: c.RestartCount,
+		HostConfig: InspectHostConfig{
+			Binds:          []string{},
+			LogConfig:      InspectLogConfig{Type: logDriver, Config: orEmptyMap(cfg.LogOpts)},
+			NetworkMode:    networkMode(cfg.NetworkMode),
+			RestartPolicy:  InspectRestartPolicy{Name: restart, MaximumRetryCount: cfg.RestartPolicy.MaxRetries},
+			AutoRemove:     cfg.AutoRemove,
+			CapAdd:         orEmpty(cfg.CapAdd),
+			CapDrop:        orEmpty(cfg.CapDrop),
+			Privileged:     cfg.Privileged,
+			ReadonlyRootfs: cfg.ReadOnly,
+			SecurityOpt:    orEmpty(cfg.SecurityOpt),
+			Tmpfs:          map[string]string{},
+			Ulimits:        []InspectUlimit{},
+			Init:           cfg.Init,
+		},
+		Mounts: []InspectMount{},
+		Config: InspectConfig{
+			Hostname:     cfg.Hostname,
+			User:         cfg.User,
+			AttachStdin:  cfg.OpenStdin,
+			AttachStdout: true,
+			AttachStderr: true,
+			Tty:          cfg.Tty,
+			OpenStdin:    cfg.OpenStdin,
+			StdinOnce:    cfg.StdinOnce,
+			Env:          orEmpty(cfg.Env),
+			Cmd:          orEmpty(cfg.Cmd),
+			Image:        imageName,
+			WorkingDir:   cfg.WorkingDir,
+			Entrypoint:   orEmpty(cfg.Entrypoint),
+			Labels:       orEmptyMap(cfg.Labels),
+			Annotations:  cfg.Annotations,
+			StopSignal:   stopSignal,
+			StopTimeout:  stopTimeout,
+		},
+		NetworkSettings: InspectNetworkSettings{Ports: map[string]any{}},
+	}
+	// The hostname Start gives the container when the user named none.
+	if doc.Config.Hostname == "" {
+		doc.Config.Hostname = shortID(c.ID)
+		if cfg.NetworkMode == "host" {
+			doc.Config.Hostname, _ = os.Hostname()
+		}
+	}
+	if doc.Config.WorkingDir == "" {
+		doc.Config.WorkingDir = "/"
+	}
+	for _, u := range cfg.Ulimits {
+		doc.HostConfig.Ulimits = append(doc.HostConfig.Ulimits, InspectUlimit{Name: "RLIMIT_" + strings.ToUpper(u.Name), Soft: u.Soft, Hard: u.Hard})
+	}
+	for _, m := range cfg.Mounts {
+		switch m.Type {
+		case "tmpfs":
+			doc.HostConfig.Tmpfs[m.Destination] = strings.Join(m.Options, ",")
+		case "bind":
+			rw := !slices.Contains(m.Options, "ro")
+			bind := m.Source + ":" + m.Destination
+			if len(m.Options) > 0 {
+				bind += ":" + strings.Join(m.Options, ",")
+			}
+			doc.HostConfig.Binds = append(doc.HostConfig.Binds, bind)
+			doc.Mounts = append(doc.Mounts, InspectMount{
+				Type: "bind", Source: m.Source, Destination: m.Destination,
+				Mode: strings.Join(m.Options, ","), RW: rw, Propagation: propagation(m.Options),
+			})
+		default:
+			doc.Mounts = append(doc.Mounts, InspectMount{
+				Type: m.Type, Source: m.Source, Destination: m.Destination,
+				Mode: strings.Join(m.Options, ","), RW: !slices.Contains(m.Options, "ro"),
+			})
+		}
+	}
+	return doc
+}
+
+func inspectState(c *state.Container) InspectState {
+	s := InspectState{
+		Status:     string(c.Status),
+		Running:    c.Status == state.StatusRunning || c.Status == state.StatusPaused || c.Status == state.StatusStopping,
+		Paused:     c.Status == state.StatusPaused,
+		OOMKilled:  c.OOMKilled,
+		ExitCode:   c.ExitCode,
+		StartedAt:  formatTime(c.StartedAt),
+		FinishedAt: formatTime(c.FinishedAt),
+	}
+	if s.Running {
+		s.Pid, s.ConmonPid = c.PID, c.MonitorPID
+	}
+	return s
+}
+
+// processArgs splits the command the container runs into Docker's Path
+// (the executable) and Args (the rest).
+func processArgs(cfg *ContainerConfig) (string, []string) {
+	argv := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	if len(argv) == 0 {
+		return "", nil
+	}
+	return argv[0], argv[1:]
+}
+
+// formatTime prints a time as Docker does: RFC 3339 with nanoseconds, in
+// UTC; the zero time is "0001-01-01T00:00:00Z".
+func formatTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func networkMode(m string) string {
+	if m == "" {
+		return "bridge"
+	}
+	return m
+}
+
+func propagation(opts []string) string {
+	for _, o := range opts {
+		switch o {
+		case "shared", "rshared", "slave", "rslave", "private", "rprivate":
+			return o
+		}
+	}
+	return "rprivate"
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

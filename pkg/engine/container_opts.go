@@ -1,0 +1,241 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// invalidf makes an errdefs.ErrInvalidArg error with a message shown as is.
+func invalidf(format string, args ...any) error {
+	return &catError{msg: fmt.Sprintf(format, args...), cat: errdefs.ErrInvalidArg}
+}
+
+// parseVolume turns one -v SRC:DST[:OPTS] into a bind mount. Only host
+// paths are accepted: named and anonymous volumes need the volume store,
+// which pod does not have yet, and are refused rather than faked.
+func parseVolume(spec string) (MountConfig, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		if len(parts) == 1 && strings.HasPrefix(spec, "/") {
+			return MountConfig{}, invalidf("volume %q: anonymous volumes are not supported yet: give a host path, as -v /host/dir:%s", spec, spec)
+		}
+		return MountConfig{}, invalidf("invalid volume specification %q: use SRC:DST[:ro|rw]", spec)
+	}
+	src, dst := parts[0], parts[1]
+	if src == "" || dst == "" {
+		return MountConfig{}, invalidf("invalid volume specification %q: empty source or destination", spec)
+	}
+	if !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".") {
+		return MountConfig{}, invalidf("volume %q: named volumes are not supported yet: give an absolute host path as the source", spec)
+	}
+	if !filepath.IsAbs(dst) {
+		return MountConfig{}, invalidf("invalid volume specification %q: destination %q is not an absolute path", spec, dst)
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return MountConfig{}, invalidf("volume %q: %v", spec, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return MountConfig{}, invalidf("volume %q: source %s: %v", spec, abs, unwrapPathError(err))
+	}
+	m := MountConfig{Type: "bind", Source: abs, Destination: filepath.Clean(dst)}
+	mode := ""
+	if len(parts) == 3 {
+		for _, o := range strings.Split(parts[2], ",") {
+			switch o {
+			case "ro", "rw":
+				if mode != "" {
+					return MountConfig{}, invalidf("invalid volume specification %q: ro and rw given twice", spec)
+				}
+				mode = o
+			case "z", "Z":
+				// SELinux relabelling: nothing to do on a host without SELinux.
+			case "private", "rprivate", "shared", "rshared", "slave", "rslave":
+				m.Options = append(m.Options, o)
+			default:
+				return MountConfig{}, invalidf("invalid volume specification %q: unknown option %q (use ro or rw)", spec, o)
+			}
+		}
+	}
+	if mode == "" {
+		mode = "rw"
+	}
+	m.Options = append([]string{mode}, m.Options...)
+	return m, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// parseTmpfs turns one --tmpfs DST[:OPTS] into a tmpfs mount.
+func parseTmpfs(spec string) (MountConfig, error) {
+	dst, opts, _ := strings.Cut(spec, ":")
+	if !filepath.IsAbs(dst) {
+		return MountConfig{}, invalidf("invalid --tmpfs %q: %q is not an absolute path", spec, dst)
+	}
+	m := MountConfig{Type: "tmpfs", Source: "tmpfs", Destination: filepath.Clean(dst)}
+	if opts != "" {
+		for _, o := range strings.Split(opts, ",") {
+			if o == "" {
+				continue
+			}
+			if k, v, ok := strings.Cut(o, "="); ok && k == "size" {
+				n, err := units.RAMInBytes(v)
+				if err != nil {
+					return MountConfig{}, invalidf("invalid --tmpfs %q: size %q: %v", spec, v, err)
+				}
+				o = "size=" + strconv.FormatInt(n, 10)
+			}
+			m.Options = append(m.Options, o)
+		}
+	}
+	return m, nil
+}
+
+// checkMounts refuses two mounts on one destination.
+func checkMounts(ms []MountConfig) error {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if seen[m.Destination] {
+			return invalidf("duplicate mount destination %s", m.Destination)
+		}
+		seen[m.Destination] = true
+	}
+	return nil
+}
+
+// mergeEnv applies KEY=VALUE settings over base, keeping base's order and
+// appending new keys. A bare KEY takes the value from pod's own environment
+// and is dropped when pod has none, as Docker does.
+func mergeEnv(base []string, settings []string) []string {
+	out := append([]string(nil), base...)
+	index := map[string]int{}
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		index[k] = i
+	}
+	for _, s := range settings {
+		k, v, ok := strings.Cut(s, "=")
+		if k == "" {
+			continue
+		}
+		if !ok {
+			hv, set := os.LookupEnv(k)
+			if !set {
+				continue
+			}
+			v = hv
+		}
+		kv := k + "=" + v
+		if i, ok := index[k]; ok {
+			out[i] = kv
+		} else {
+			index[k] = len(out)
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// readEnvFile reads an --env-file: KEY=VALUE or KEY lines; blank lines and
+// lines starting with # are skipped. Values are taken literally (no quotes
+// removed), as Docker does.
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, invalidf("read env file: %v", err)
+	}
+	defer f.Close()
+	var out []string
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 64*1024), 1024*1024)
+	n := 0
+	for s.Scan() {
+		n++
+		line := strings.TrimLeft(s.Text(), " \t")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, _, _ := strings.Cut(line, "=")
+		if strings.ContainsAny(k, " \t") || k == "" {
+			return nil, invalidf("env file %s line %d: variable %q contains whitespace or is empty", path, n, k)
+		}
+		out = append(out, line)
+	}
+	if err := s.Err(); err != nil {
+		return nil, invalidf("read env file %s: %v", path, err)
+	}
+	return out, nil
+}
+
+// parseRestartPolicy parses --restart: no, always, unless-stopped,
+// on-failure[:N].
+func parseRestartPolicy(s string) (RestartPolicy, error) {
+	name, count, hasCount := strings.Cut(s, ":")
+	switch name {
+	case "", "no", "always", "unless-stopped":
+		if hasCount {
+			return RestartPolicy{}, invalidf("invalid restart policy %q: only on-failure takes a retry count", s)
+		}
+		if name == "" {
+			name = "no"
+		}
+		return RestartPolicy{Name: name}, nil
+	case "on-failure":
+		p := RestartPolicy{Name: name}
+		if hasCount {
+			n, err := strconv.Atoi(count)
+			if err != nil || n < 0 {
+				return RestartPolicy{}, invalidf("invalid restart policy %q: the retry count must be a non-negative integer", s)
+			}
+			p.MaxRetries = n
+		}
+		return p, nil
+	}
+	return RestartPolicy{}, invalidf("invalid restart policy %q: use no, always, unless-stopped or on-failure[:max-retries]", s)
+}
+
+// parseLogOpts checks --log-driver and --log-opt.
+func parseLogOpts(driver string, opts []string) (string, map[string]string, error) {
+	switch driver {
+	case "":
+		driver = "k8s-file"
+	case "k8s-file", "json-file", "none":
+	default:
+		return "", nil, invalidf("unsupported log driver %q: use k8s-file, json-file or none", driver)
+	}
+	var m map[string]string
+	for _, o := range opts {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			return "", nil, invalidf("invalid --log-opt %q: use KEY=VALUE", o)
+		}
+		switch k {
+		case "max-size":
+			n, err := units.RAMInBytes(v)
+			if err != nil || n < 0 {
+				return "", nil, invalidf("invalid --log-opt %q: bad size", o)
+			}
+			v = strconv.FormatInt(n, 10)
+		default:
+			return "", nil, invalidf("unsupported --log-opt %q: pod supports max-size", o)
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[k] = v
+	}
+	return driver, m, nil
+}

@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	cstorage "github.com/containers/storage"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// RemoveOptions say how Remove treats a running container.
+type RemoveOptions struct {
+	// Force stops a running container first (Timeout seconds, then
+	// SIGKILL; nil: the container's stop timeout).
+	Force   bool
+	Timeout *int
+	// Volumes removes the container's anonymous volumes. pod has no
+	// volumes yet, so there is nothing it changes today.
+	Volumes bool
+}
+
+// Remove deletes a container: its runtime record, mount, storage and DB
+// row. A running container is refused (ErrCtrStateInvalid, an
+// errdefs.ErrConflict) unless opts.Force. Whatever state an interrupted
+// command left (a row without storage, storage without a mount, a runtime
+// record without a monitor) is removed too.
+func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOptions) error {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	monitor := c.MonitorPID
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		if errors.Is(err, errdefs.ErrNotFound) {
+			return noSuchContainer(idOrName)
+		}
+		return err
+	}
+	if isActive(c.Status) {
+		if !opts.Force {
+			return &catError{
+				msg: fmt.Sprintf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %s", c.ID, c.Status, ErrCtrStateInvalid.msg),
+				cat: ErrCtrStateInvalid,
+			}
+		}
+		if err := r.stopLocked(ctx, c, opts.Timeout, false); err != nil {
+			return err
+		}
+	}
+	return r.removeLocked(ctx, c, monitor)
+}
+
+// removeLocked removes a container that does not run. The caller holds its
+// lock. The row goes last, so an interrupted removal can be repeated.
+func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) error {
+	if c.Status != state.StatusRemoving {
+		c.Status = state.StatusRemoving
+		if err := r.db.Update(ctx, c.Container); err != nil {
+			return err
+		}
+	}
+	// A created container may still have a runtime record and a mount
+	// when the start that made them was interrupted.
+	r.releaseRun(ctx, c, true)
+	// The monitor of the last run may still be flushing the log and
+	// writing the exit file into the directories about to go.
+	if monitor > 0 {
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = conmon.WaitMonitor(wctx, monitor)
+		cancel()
+	}
+	st, err := r.storage()
+	if err != nil {
+		return err
+	}
+	if err := st.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
+		return fmt.Errorf("remove storage of container %s: %w", shortID(c.ID), err)
+	}
+	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return err
+	}
+	// The lock file goes with the container; a process waiting on it finds
+	// the row gone once it gets it.
+	if err := os.Remove(r.podRunDir("locks", c.ID+".lock")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		logrus.Debugf("remove lock of %s: %v", shortID(c.ID), err)
+	}
+	return nil
+}
+
+// isNotMounted reports a storage error meaning there was nothing to unmount.
+func isNotMounted(err error) bool {
+	return errors.Is(err, cstorage.ErrLayerNotMounted) || errors.Is(err, cstorage.ErrContainerUnknown) || errors.Is(err, cstorage.ErrLayerUnknown)
+}

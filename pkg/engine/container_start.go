@@ -1,0 +1,406 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/oci"
+	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// StartOptions say whether Start attaches to the container's streams.
+type StartOptions struct {
+	// Attach makes StartAndWait stream the container's output to Stdout and
+	// Stderr (nil: merged into Stdout) until it exits.
+	Attach         bool
+	Stdout, Stderr io.Writer
+	// Stdin, with Attach and a container created with -i, is copied to the
+	// container's stdin; its end closes the container's stdin.
+	Stdin io.Reader
+}
+
+// ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
+// command could not be started (exit codes 127 and 126 at the CLI).
+var (
+	ErrCommandNotFound  = errors.New("command not found")
+	ErrCommandCannotRun = errors.New("command cannot be invoked")
+)
+
+// Start starts a created or stopped container and returns once it runs.
+// Starting a running container does nothing. With opts.Attach it also
+// streams, as StartAndWait does, and drops the exit code.
+func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions) error {
+	if opts.Attach {
+		_, err := r.StartAndWait(ctx, idOrName, opts)
+		return err
+	}
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	if isActive(c.Status) {
+		return nil
+	}
+	_, err = r.startLocked(ctx, c, false)
+	return r.discardFailed(ctx, c, err)
+}
+
+// discardFailed removes a --rm container whose start failed (err), as its
+// exit would have; the caller holds its lock. It returns err.
+func (r *Runtime) discardFailed(ctx context.Context, c *Container, err error) error {
+	if err == nil || !c.Config.AutoRemove {
+		return err
+	}
+	if rmErr := r.removeLocked(context.WithoutCancel(ctx), c, 0); rmErr != nil {
+		logrus.Warnf("remove %s after its failed start: %v", shortID(c.ID), rmErr)
+	}
+	return err
+}
+
+// StartAndWait starts the container attached to its streams, copies them
+// until the container exits and returns its exit code. A container created
+// with --rm is removed before it returns, so that the caller's next command
+// does not see it.
+func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartOptions) (int, error) {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return 0, err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		l.Release()
+		return 0, err
+	}
+	if isActive(c.Status) {
+		l.Release()
+		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
+	}
+	conn, err := r.startLocked(ctx, c, true)
+	err = r.discardFailed(ctx, c, err)
+	// The lock is not held while streaming: stop, kill and the monitor's
+	// cleanup must be able to act on the container meanwhile.
+	l.Release()
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var stdin io.Reader
+	if c.Config.OpenStdin {
+		stdin = opts.Stdin
+	}
+	copyErr := conn.Copy(ctx, stdin, opts.Stdout, opts.Stderr)
+	if copyErr != nil {
+		return 0, copyErr
+	}
+	code, ok := conn.ExitCode()
+	if !ok {
+		if code, err = r.waitExitFile(ctx, c); err != nil {
+			return 0, err
+		}
+	}
+	if c.Config.AutoRemove {
+		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			return code, err
+		}
+	}
+	return code, nil
+}
+
+// waitExitFile waits for the exit file of c's current run, or for its
+// monitor to die without one.
+func (r *Runtime) waitExitFile(ctx context.Context, c *Container) (int, error) {
+	path, err := r.exitFile(c.ID)
+	if err != nil {
+		return 0, err
+	}
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		ex, err := conmon.ReadExit(path)
+		if err == nil {
+			return ex.Code, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return 0, err
+		}
+		if !conmon.Alive(c.MonitorPID) {
+			if ex, err := conmon.ReadExit(path); err == nil {
+				return ex.Code, nil
+			}
+			return unknownExitCode, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// startLocked runs c: mount, bundle, monitor (which runs the runtime's
+// create), the runtime's start, then the DB. The caller holds c's lock.
+// With attach it connects to the monitor before the runtime's start, so no
+// output is lost. On failure everything done is undone.
+func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (conn *conmon.Conn, err error) {
+	rt, err := r.OCI()
+	if err != nil {
+		return nil, err
+	}
+	monitor, err := conmon.FindBinary()
+	if err != nil {
+		return nil, err
+	}
+	// A runtime record left by a run whose cleanup never happened (a
+	// killed pod, a reboot) would make create fail.
+	if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
+		if err := rt.Delete(ctx, c.ID, true); err != nil {
+			return nil, fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
+		}
+	}
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	rootfs, err := st.Mount(c.ID, "")
+	if err != nil {
+		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
+	}
+	var started *conmon.Started
+	defer func() {
+		if err == nil {
+			return
+		}
+		if conn != nil {
+			conn.Close()
+			conn = nil
+		}
+		if started != nil {
+			// Best effort with a fresh context: the caller's may be the
+			// reason we are undoing.
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			_ = rt.Kill(uctx, c.ID, unix.SIGKILL, true)
+			if derr := rt.Delete(uctx, c.ID, true); derr != nil {
+				logrus.Warnf("undo start of %s: %v", shortID(c.ID), derr)
+			}
+			cancel()
+		}
+		if _, uerr := st.Unmount(c.ID, true); uerr != nil {
+			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), uerr)
+		}
+	}()
+
+	s, err := r.runtimeSpec(c, rootfs)
+	if err != nil {
+		return nil, err
+	}
+	userdata, err := r.userdataDir(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := spec.WriteBundle(userdata, s); err != nil {
+		return nil, err
+	}
+	runDir, err := st.ContainerRunDirectory(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", runDir, err)
+	}
+	exitFile := filepath.Join(runDir, "exit")
+	// The previous run's result must not be read as this one's.
+	if err := os.Remove(exitFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("remove old exit file: %w", err)
+	}
+	pidFile := filepath.Join(runDir, "pidfile")
+	socket := filepath.Join(runDir, "attach")
+	logPath := c.Config.LogPath
+	if logPath == "" {
+		logPath = filepath.Join(userdata, "ctr.log")
+	}
+	var maxSize int64
+	if v := c.Config.LogOpts["max-size"]; v != "" {
+		maxSize, _ = strconv.ParseInt(v, 10, 64)
+	}
+	exitCmd, err := r.exitCommand(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	started, err = conmon.Start(ctx, monitor, conmon.Config{
+		ID:           c.ID,
+		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, ""),
+		PidFile:      pidFile,
+		LogPath:      logPath,
+		LogDriver:    c.Config.LogDriver,
+		LogMaxSize:   maxSize,
+		ExitFile:     exitFile,
+		AttachSocket: socket,
+		Stdin:        c.Config.OpenStdin,
+		StdinOnce:    c.Config.StdinOnce || c.Config.OpenStdin,
+		ExitCommand:  exitCmd,
+	})
+	if err != nil {
+		var ce *conmon.CreateError
+		if errors.As(err, &ce) {
+			return nil, createError(rt.Name(), ce)
+		}
+		return nil, err
+	}
+	if attach {
+		if conn, err = conmon.Dial(ctx, socket); err != nil {
+			return nil, err
+		}
+	}
+	if err := rt.Start(ctx, c.ID); err != nil {
+		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
+	}
+	c.Status = state.StatusRunning
+	c.PID, c.MonitorPID = started.PID, started.MonitorPID
+	c.StartedAt = time.Now()
+	c.StoppedByUser = false
+	c.ExitCode, c.OOMKilled = 0, false
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// createError turns the runtime's create failure into one line, worded as
+// podman words it, in the category the CLI maps to 127, 126 or 125.
+func createError(runtime string, ce *conmon.CreateError) error {
+	msg := oci.ErrorMessage([]byte(ce.Stderr))
+	if msg == "" {
+		msg = ce.Message()
+	}
+	msg = runtime + ": " + msg
+	switch oci.ExitCodeFor(msg) {
+	case oci.ExitCommandNotFound:
+		return &catError{msg: msg + ": OCI runtime attempted to invoke a command that was not found", cat: ErrCommandNotFound}
+	case oci.ExitCannotInvoke:
+		return &catError{msg: msg + ": OCI permission denied", cat: ErrCommandCannotRun}
+	}
+	return fmt.Errorf("%s: OCI runtime error", msg)
+}
+
+// runtimeSpec writes the container's /etc files and generates its OCI spec.
+func (r *Runtime) runtimeSpec(c *Container, rootfs string) (*specs.Spec, error) {
+	cfg := c.Config
+	userdata, err := r.userdataDir(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	hostNet := cfg.NetworkMode == "host"
+	hostname := cfg.Hostname
+	if hostname == "" {
+		hostname = shortID(c.ID)
+		if hostNet {
+			hostname, _ = os.Hostname()
+		}
+	}
+	hosts := spec.HostsFile(hostname, nil)
+	if hostNet {
+		// Sharing the host's network, the container sees the host's names.
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = b
+		}
+	}
+	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
+	etc := map[string][]byte{
+		"/etc/hostname":    []byte(hostname + "\n"),
+		"/etc/hosts":       hosts,
+		"/etc/resolv.conf": spec.ResolvConf(hostResolv, nil, nil, nil),
+	}
+	etcFiles := map[string]string{}
+	for dst, data := range etc {
+		p := filepath.Join(userdata, filepath.Base(dst))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		etcFiles[dst] = p
+	}
+	user, err := spec.ResolveUser(rootfs, cfg.User)
+	if err != nil {
+		return nil, err
+	}
+	var mounts []specs.Mount
+	for _, m := range cfg.Mounts {
+		switch m.Type {
+		case "bind":
+			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: append([]string{"rbind"}, m.Options...)})
+		case "tmpfs":
+			opts := append([]string{"rw", "noexec", "nosuid", "nodev"}, m.Options...)
+			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: opts})
+		default:
+			return nil, fmt.Errorf("mount %s: unknown type %q", m.Destination, m.Type)
+		}
+	}
+	var ulimits []spec.Ulimit
+	for _, u := range cfg.Ulimits {
+		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	return spec.Generate(spec.Options{
+		Rootfs:          rootfs,
+		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
+		Env:             cfg.Env,
+		Cwd:             cfg.WorkingDir,
+		User:            user,
+		Hostname:        hostname,
+		ReadOnlyRootfs:  cfg.ReadOnly,
+		Mounts:          mounts,
+		EtcFiles:        etcFiles,
+		CapAdd:          cfg.CapAdd,
+		CapDrop:         cfg.CapDrop,
+		Privileged:      cfg.Privileged,
+		NoNewPrivileges: cfg.NoNewPrivileges,
+		Seccomp:         cfg.Seccomp,
+		Ulimits:         ulimits,
+		InitPath:        cfg.InitPath,
+		HostNetwork:     hostNet,
+		Annotations:     cfg.Annotations,
+	})
+}
+
+// exitCommand is what the monitor runs when the container exits: this pod
+// binary's hidden `container cleanup`, with the same storage and runtime.
+func (r *Runtime) exitCommand(id string) ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find the pod binary for the exit command: %w", err)
+	}
+	argv := []string{exe, "--root", r.storeOpts.GraphRoot, "--runroot", r.storeOpts.RunRoot}
+	if r.opts.StorageDriver != "" {
+		argv = append(argv, "--storage-driver", r.opts.StorageDriver)
+	}
+	for _, o := range r.opts.StorageOpts {
+		argv = append(argv, "--storage-opt", o)
+	}
+	if r.opts.OCIRuntime != "" {
+		argv = append(argv, "--runtime", r.opts.OCIRuntime)
+	}
+	if r.opts.LogLevel != "" {
+		argv = append(argv, "--log-level", r.opts.LogLevel)
+	}
+	return append(argv, "container", "cleanup", id), nil
+}

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/oci"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// defaultStopTimeout is Docker's: seconds between the stop signal and SIGKILL.
+const defaultStopTimeout = 10
+
+// Stop sends the container's stop signal, waits up to timeout seconds
+// (nil: the container's --stop-timeout, else 10; -1: forever), then sends
+// SIGKILL, and returns once the container has exited and been cleaned up.
+// Stopping a container that does not run does nothing. A stopped container
+// is not restarted by its restart policy.
+func (r *Runtime) Stop(ctx context.Context, idOrName string, timeout *int) error {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	if !isActive(c.Status) {
+		return nil
+	}
+	return r.stopLocked(ctx, c, timeout, true)
+}
+
+// stopLocked stops an active container and records its exit; with
+// mayRemove a --rm container is removed too.
+func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, mayRemove bool) error {
+	rt, err := r.OCI()
+	if err != nil {
+		return err
+	}
+	t := defaultStopTimeout
+	switch {
+	case timeout != nil:
+		t = *timeout
+	case c.Config.StopTimeout != nil:
+		t = *c.Config.StopTimeout
+	}
+	sig, err := oci.ParseSignal(c.Config.StopSignal)
+	if err != nil || c.Config.StopSignal == "" {
+		sig = unix.SIGTERM
+	}
+	if c.Status == state.StatusPaused {
+		// A frozen process gets no signal until it is thawed.
+		_ = rt.Resume(ctx, c.ID)
+	}
+	c.StoppedByUser = true
+	c.Status = state.StatusStopping
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return err
+	}
+	if err := rt.Kill(ctx, c.ID, sig, false); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+		return fmt.Errorf("stop %s: %w", c.Name, err)
+	}
+	exited, err := r.waitExit(ctx, c, t)
+	if err != nil {
+		return err
+	}
+	if !exited {
+		logrus.Infof("container %s did not stop within %d seconds: sending SIGKILL", c.Name, t)
+		if err := rt.Kill(ctx, c.ID, unix.SIGKILL, true); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+			return fmt.Errorf("stop %s: %w", c.Name, err)
+		}
+		if _, err := r.waitExit(ctx, c, -1); err != nil {
+			return err
+		}
+	}
+	_, err = r.finishLocked(ctx, c, mayRemove)
+	return err
+}
+
+// waitExit waits up to timeout seconds (-1: until ctx ends) for the
+// container's exit file, or its monitor's death. It reports whether the
+// container exited.
+func (r *Runtime) waitExit(ctx context.Context, c *Container, timeout int) (bool, error) {
+	path, err := r.exitFile(c.ID)
+	if err != nil {
+		return false, err
+	}
+	var deadline <-chan time.Time
+	if timeout >= 0 {
+		tm := time.NewTimer(time.Duration(timeout) * time.Second)
+		defer tm.Stop()
+		deadline = tm.C
+	}
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		if _, err := os.Stat(path); err == nil || !conmon.Alive(c.MonitorPID) {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-deadline:
+			return false, nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Kill sends signal (a name or number; "" is SIGKILL) to the container's
+// main process. The container is then not restarted by its restart policy.
+func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) error {
+	sig := unix.SIGKILL
+	if signal != "" {
+		s, err := oci.ParseSignal(signal)
+		if err != nil {
+			return err
+		}
+		sig = s
+	}
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	if !isActive(c.Status) {
+		return &catError{
+			msg: fmt.Sprintf("can only kill running containers. %s is in state %s: %s", c.ID, c.Status, ErrCtrStateInvalid.msg),
+			cat: ErrCtrStateInvalid,
+		}
+	}
+	rt, err := r.OCI()
+	if err != nil {
+		return err
+	}
+	if !c.StoppedByUser {
+		c.StoppedByUser = true
+		if err := r.db.Update(ctx, c.Container); err != nil {
+			return err
+		}
+	}
+	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
+		return fmt.Errorf("kill %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Wait blocks until the container is not running and returns its exit
+// code. A container that never ran returns at once.
+func (r *Runtime) Wait(ctx context.Context, idOrName string) (int, error) {
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return 0, err
+	}
+	for wait := 5 * time.Millisecond; isActive(c.Status); wait = min(2*wait, 100*time.Millisecond) {
+		// The exit file tells before the monitor's cleanup has recorded it.
+		if path, err := r.exitFile(c.ID); err == nil {
+			if ex, err := conmon.ReadExit(path); err == nil {
+				return ex.Code, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(wait):
+		}
+		if c, err = r.Container(ctx, c.ID); err != nil {
+			return 0, err
+		}
+	}
+	return c.ExitCode, nil
+}
+
+// Restart stops the container (as Stop does) and starts it again.
+func (r *Runtime) Restart(ctx context.Context, idOrName string, timeout *int) error {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	if isActive(c.Status) {
+		if err := r.stopLocked(ctx, c, timeout, false); err != nil {
+			return err
+		}
+		if c, err = r.get(ctx, c.ID); err != nil {
+			return err
+		}
+	}
+	_, err = r.startLocked(ctx, c, false)
+	return err
+}

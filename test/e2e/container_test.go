@@ -1,0 +1,579 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Container lifecycle tests run as root only: rootless containers need the
+// rootless network and user namespace setup of a later issue.
+
+// pulled makes the test busybox image local, so later commands print
+// nothing about pulling.
+func pulled(t *testing.T, e *Env) string {
+	t.Helper()
+	e.MustPod("pull", "-q", suite.images.Busybox)
+	return suite.images.Busybox
+}
+
+// out is stdout without its trailing newline.
+func out(r *Result) string { return strings.TrimRight(r.Stdout, "\n") }
+
+func TestRunEchoRemove(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		// The first run pulls; progress goes to stderr, never stdout.
+		r := e.MustPod("run", "--rm", "--name", "once", suite.images.Busybox, "echo", "hi")
+		if r.Stdout != "hi\n" {
+			t.Fatalf("stdout = %q, want %q", r.Stdout, "hi\n")
+		}
+		// --rm: gone by the time run returned.
+		e.Pod("rm", "once").Fails(t, 1, `no container with name or ID "once" found: no such container`)
+		if got := e.MustPod("rm", "-a").Stdout; got != "" {
+			t.Fatalf("rm -a after run --rm removed %q", got)
+		}
+	})
+}
+
+func TestRunStreams(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		r := e.MustPod("run", "--rm", img, "sh", "-c", "echo out; echo err >&2")
+		if r.Stdout != "out\n" || r.Stderr != "err\n" {
+			t.Fatalf("stdout %q stderr %q, want out/err apart", r.Stdout, r.Stderr)
+		}
+		r = e.PodStdin(strings.NewReader("from stdin\n"), "run", "--rm", "-i", img, "cat")
+		r.Success(t)
+		if r.Stdout != "from stdin\n" {
+			t.Fatalf("run -i cat: %q", r.Stdout)
+		}
+		// Without -i the container's stdin is empty.
+		r = e.PodStdin(strings.NewReader("ignored\n"), "run", "--rm", img, "cat")
+		r.Success(t)
+		if r.Stdout != "" {
+			t.Fatalf("run without -i read stdin: %q", r.Stdout)
+		}
+	})
+}
+
+func TestRunExitCodes(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "--rm", img, "true")
+		if r := e.Pod("run", "--rm", img, "sh", "-c", "exit 3"); r.Code != 3 || r.Stderr != "" {
+			t.Fatalf("exit 3: code %d stderr %q", r.Code, r.Stderr)
+		}
+		e.Pod("run", "--rm", img, "/no/such/cmd").Fails(t, 127, "no such file or directory")
+		e.Pod("run", "--rm", img, "nosuchcmd").Fails(t, 127, "executable file not found")
+		e.Pod("run", "--rm", img, "/etc").Fails(t, 126, "permission denied")
+		e.Pod("run", "--rm", "--restart", "sometimes", img, "true").Fails(t, 125, "invalid restart policy")
+		e.Pod("run", "--rm", "--pull", "never", "localhost/not-here", "true").Fails(t, 125, "not-here")
+		e.Pod("run", "--rm", "-v", "named:/data", img, "true").Fails(t, 125, "named volumes are not supported yet")
+		e.Pod("run", "--rm", "-v", e.Path("missing")+":/data", img, "true").Fails(t, 125, "no such file or directory")
+		e.Pod("run", "--rm", "--log-driver", "syslog", img, "true").Fails(t, 125, "unsupported log driver")
+		// A failed run leaves nothing behind (--rm), or a created
+		// container that rm removes.
+		if got := e.MustPod("rm", "-a").Stdout; got != "" {
+			t.Fatalf("failed --rm runs left containers: %q", got)
+		}
+		e.Pod("run", "--name", "bad", img, "nosuchcmd").Fails(t, 127, "executable file not found")
+		e.MustPod("rm", "bad")
+	})
+}
+
+func TestRunDetachedLifecycle(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"))
+		if len(id) != 64 {
+			t.Fatalf("run -d printed %q, want a 64-character ID", id)
+		}
+		// A running container cannot be removed without force.
+		e.Pod("rm", "web").Fails(t, 2, "cannot remove container "+id+" as it is running")
+		if got := out(e.MustPod("stop", "web")); got != "web" {
+			t.Fatalf("stop printed %q", got)
+		}
+		if got := out(e.MustPod("wait", "web")); got != "0" {
+			t.Fatalf("wait after stop = %q, want 0 (the trap exits 0)", got)
+		}
+		// Stopping a stopped container is fine.
+		e.MustPod("stop", "web")
+		if got := out(e.MustPod("start", "web")); got != "web" {
+			t.Fatalf("start printed %q", got)
+		}
+		if got := out(e.MustPod("restart", "-t", "5", id[:12])); got != id[:12] {
+			t.Fatalf("restart printed %q", got)
+		}
+		if got := out(e.MustPod("kill", "-s", "KILL", "web")); got != "web" {
+			t.Fatalf("kill printed %q", got)
+		}
+		if got := out(e.MustPod("wait", "web")); got != "137" {
+			t.Fatalf("wait after kill = %q, want 137", got)
+		}
+		e.Pod("kill", "web").Fails(t, 125, "can only kill running containers")
+		if got := out(e.MustPod("rm", "web")); got != "web" {
+			t.Fatalf("rm printed %q", got)
+		}
+		e.Pod("start", "web").Fails(t, 125, `no container with name or ID "web" found: no such container`)
+		e.Pod("stop", "web").Fails(t, 125, "no such container")
+		e.Pod("rm", "web").Fails(t, 1, "no such container")
+		e.MustPod("rm", "--ignore", "web")
+	})
+}
+
+func TestCreateStartAttach(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("create", "--name", "c1", img, "sh", "-c", "echo started; exit 4"))
+		if len(id) != 64 {
+			t.Fatalf("create printed %q", id)
+		}
+		// A created container has not run: wait returns at once.
+		if got := out(e.MustPod("wait", "c1")); got != "0" {
+			t.Fatalf("wait on created = %q", got)
+		}
+		r := e.Pod("start", "-a", "c1")
+		if r.Code != 4 || r.Stdout != "started\n" {
+			t.Fatalf("start -a: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		if got := out(e.MustPod("wait", "c1")); got != "4" {
+			t.Fatalf("wait = %q", got)
+		}
+		// start of several containers prints each as given.
+		e.MustPod("create", "--name", "c2", img, "true")
+		if got := e.MustPod("start", "c1", "c2").Lines(); strings.Join(got, ",") != "c1,c2" {
+			t.Fatalf("start c1 c2 printed %q", got)
+		}
+		e.MustPod("wait", "c1", "c2")
+		r = e.PodStdin(strings.NewReader("piped\n"), "create", "-i", "--name", "c3", img, "cat")
+		r.Success(t)
+		r = e.PodStdin(strings.NewReader("piped\n"), "start", "-a", "-i", "c3")
+		if r.Code != 0 || r.Stdout != "piped\n" {
+			t.Fatalf("start -a -i: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		if got := len(e.MustPod("rm", "-a").Lines()); got != 3 {
+			t.Fatalf("rm -a removed %d containers, want 3", got)
+		}
+	})
+}
+
+func TestRunNameConflict(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("create", "--name", "taken", img, "true"))
+		e.Pod("run", "--name", "taken", img, "true").Fails(t, 125,
+			`the container name "taken" is already in use by `+id+`. You have to remove that container to be able to reuse that name: that name is already in use`)
+		e.Pod("create", "--name", "bad/name", img, "true").Fails(t, 125, "invalid container name")
+		// Nothing was created by the failures.
+		if got := e.MustPod("rm", "-a").Lines(); len(got) != 1 || got[0] != id {
+			t.Fatalf("rm -a = %q, want only %s", got, id)
+		}
+	})
+}
+
+func TestRunProcessOptions(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		envFile := e.WriteFile("env", []byte("# comment\nFROM_FILE=file value\nOVERRIDDEN=file\n\n"))
+		e.ExtraEnv = append(e.ExtraEnv, "PASSED=from pod")
+		r := e.MustPod("run", "--rm", "--env-file", envFile, "-e", "OVERRIDDEN=flag", "-e", "PASSED", "-e", "UNSET_HERE",
+			img, "sh", "-c", `echo "$FROM_FILE|$OVERRIDDEN|$PASSED|${UNSET_HERE-unset}|$PATH"`)
+		if got := out(r); got != "file value|flag|from pod|unset|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" {
+			t.Fatalf("environment: %q", got)
+		}
+		if got := out(e.MustPod("run", "--rm", "-w", "/tmp/new", img, "pwd")); got != "/tmp/new" {
+			t.Fatalf("-w: %q", got)
+		}
+		if got := out(e.MustPod("run", "--rm", "-u", "1234:5678", img, "id")); !strings.HasPrefix(got, "uid=1234 gid=5678") {
+			t.Fatalf("-u: %q", got)
+		}
+		if got := out(e.MustPod("run", "--rm", "-u", "nobody", img, "id", "-u")); got != "65534" {
+			t.Fatalf("-u nobody: %q", got)
+		}
+		if got := out(e.MustPod("run", "--rm", "--entrypoint", "echo", img, "a", "b")); got != "a b" {
+			t.Fatalf("--entrypoint: %q", got)
+		}
+		if got := out(e.MustPod("run", "--rm", "--entrypoint", `["sh","-c","echo json $0"]`, img, "arg")); got != "json arg" {
+			t.Fatalf("--entrypoint JSON: %q", got)
+		}
+		r = e.MustPod("run", "--rm", "-h", "box", img, "sh", "-c", "hostname; cat /etc/hostname; grep -c box /etc/hosts")
+		if got := r.Lines(); strings.Join(got, ",") != "box,box,1" {
+			t.Fatalf("--hostname: %q", got)
+		}
+		if got := out(e.MustPod("run", "--rm", "-l", "a=b", "--label", "c", img, "echo", "labelled")); got != "labelled" {
+			t.Fatalf("labels: %q", got)
+		}
+	})
+}
+
+func TestRunDefaultHostname(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("create", img, "hostname"))
+		r := e.MustPod("start", "-a", id)
+		if out(r) != id[:12] {
+			t.Fatalf("hostname = %q, want %q", out(r), id[:12])
+		}
+	})
+}
+
+func TestRunMounts(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		dir := e.Path("data")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		e.WriteFile("data/in.txt", []byte("from host\n"))
+		r := e.MustPod("run", "--rm", "-v", dir+":/data", img, "sh", "-c", "cat /data/in.txt; echo from ctr > /data/out.txt")
+		if out(r) != "from host" {
+			t.Fatalf("bind read: %q", r.Stdout)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "out.txt")); err != nil || string(b) != "from ctr\n" {
+			t.Fatalf("bind write: %q %v", b, err)
+		}
+		r = e.Pod("run", "--rm", "-v", dir+":/data:ro", img, "sh", "-c", "cat /data/in.txt; touch /data/x")
+		if r.Code == 0 || !strings.Contains(r.Stderr, "Read-only file system") || out(r) != "from host" {
+			t.Fatalf("ro bind: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		r = e.MustPod("run", "--rm", "--tmpfs", "/scratch:size=1m,mode=1777", img, "sh", "-c", "grep ' /scratch ' /proc/mounts; echo x > /scratch/f && cat /scratch/f")
+		if !strings.Contains(r.Stdout, "tmpfs /scratch tmpfs rw,nosuid,nodev,noexec") || !strings.Contains(r.Stdout, "size=1024k") || !strings.HasSuffix(r.Stdout, "x\n") {
+			t.Fatalf("tmpfs: %q", r.Stdout)
+		}
+		r = e.Pod("run", "--rm", "--read-only", img, "touch", "/x")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "Read-only file system") {
+			t.Fatalf("--read-only: code %d stderr %q", r.Code, r.Stderr)
+		}
+		// A read-only root still gets writable mounts.
+		e.MustPod("run", "--rm", "--read-only", "--tmpfs", "/w", img, "touch", "/w/x")
+	})
+}
+
+// status reads lines of /proc/self/status in a container run with flags.
+func status(t *testing.T, e *Env, img string, flags ...string) map[string]string {
+	t.Helper()
+	args := append(append([]string{"run", "--rm"}, flags...), img, "cat", "/proc/self/status")
+	m := map[string]string{}
+	for _, l := range e.MustPod(args...).Lines() {
+		k, v, _ := strings.Cut(l, ":")
+		m[k] = strings.TrimSpace(v)
+	}
+	return m
+}
+
+func TestRunSecurityOptions(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		def := status(t, e, img)
+		// Docker's default capability set.
+		if def["CapEff"] != "00000000a80425fb" || def["NoNewPrivs"] != "0" || def["Seccomp"] != "2" {
+			t.Fatalf("defaults: CapEff %s NoNewPrivs %s Seccomp %s", def["CapEff"], def["NoNewPrivs"], def["Seccomp"])
+		}
+		if got := status(t, e, img, "--cap-drop", "ALL")["CapEff"]; got != "0000000000000000" {
+			t.Fatalf("--cap-drop ALL: CapEff %s", got)
+		}
+		// NET_ADMIN is bit 12.
+		if got := status(t, e, img, "--cap-add", "NET_ADMIN")["CapEff"]; got != "00000000a80435fb" {
+			t.Fatalf("--cap-add NET_ADMIN: CapEff %s", got)
+		}
+		if got := status(t, e, img, "--cap-drop", "CHOWN")["CapEff"]; got != "00000000a80425fa" {
+			t.Fatalf("--cap-drop CHOWN: CapEff %s", got)
+		}
+		if got := status(t, e, img, "--security-opt", "no-new-privileges")["NoNewPrivs"]; got != "1" {
+			t.Fatalf("no-new-privileges: NoNewPrivs %s", got)
+		}
+		if got := status(t, e, img, "--security-opt", "seccomp=unconfined")["Seccomp"]; got != "0" {
+			t.Fatalf("seccomp=unconfined: Seccomp %s", got)
+		}
+		priv := status(t, e, img, "--privileged")
+		if priv["Seccomp"] != "0" || priv["CapEff"] == def["CapEff"] || !strings.HasPrefix(priv["CapEff"], "000001ff") {
+			t.Fatalf("--privileged: CapEff %s Seccomp %s", priv["CapEff"], priv["Seccomp"])
+		}
+		e.Pod("run", "--rm", "--security-opt", "apparmor=x", img, "true").Fails(t, 125, "unsupported --security-opt")
+	})
+}
+
+func TestRunUlimitAndInit(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		r := e.MustPod("run", "--rm", "--ulimit", "nofile=100:200", img, "sh", "-c", "ulimit -n; ulimit -Hn")
+		if strings.Join(r.Lines(), ",") != "100,200" {
+			t.Fatalf("--ulimit nofile=100:200: %q", r.Stdout)
+		}
+		e.Pod("run", "--rm", "--ulimit", "bogus=1", img, "true").Fails(t, 125, "invalid --ulimit")
+		r = e.MustPod("run", "--rm", "--init", img, "sh", "-c", `tr '\0' ' ' < /proc/1/cmdline; echo; echo $$`)
+		lines := r.Lines()
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "/run/pod-init -- sh -c") || lines[1] == "1" {
+			t.Fatalf("--init: PID 1 is not the init: %q", r.Stdout)
+		}
+		if got := out(e.MustPod("run", "--rm", img, "sh", "-c", "echo $$")); got != "1" {
+			t.Fatalf("without --init the command is PID 1, got %q", got)
+		}
+	})
+}
+
+func TestRunNetworkModes(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		for _, mode := range []string{"none", ""} {
+			args := []string{"run", "--rm"}
+			if mode != "" {
+				args = append(args, "--network", mode)
+			}
+			r := e.MustPod(append(args, img, "cat", "/proc/net/dev")...)
+			if got := ifaceNames(r.Stdout); got != "lo" {
+				t.Fatalf("--network %q: interfaces %s, want only lo", mode, got)
+			}
+			r = e.MustPod(append(args, img, "cat", "/sys/class/net/lo/operstate", "/sys/class/net/lo/flags")...)
+			if flags := r.Lines(); len(flags) != 2 || flags[1] != "0x9" {
+				t.Fatalf("--network %q: lo is not up: %q", mode, r.Stdout)
+			}
+		}
+		host, _ := os.Hostname()
+		hostDev, err := os.ReadFile("/proc/net/dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.MustPod("run", "--rm", "--network", "host", img, "sh", "-c", "hostname; cat /proc/net/dev")
+		if got := r.Lines(); len(got) < 1 || got[0] != host || ifaceNames(strings.Join(got[1:], "\n")) != ifaceNames(string(hostDev)) {
+			t.Fatalf("--network host: %q, want hostname %s and interfaces %s", r.Stdout, host, ifaceNames(string(hostDev)))
+		}
+		e.Pod("run", "--rm", "--network", "bridge", img, "true").Fails(t, 125, "not supported yet")
+	})
+}
+
+// ifaceNames lists the interfaces of a /proc/net/dev, comma-separated.
+func ifaceNames(procNetDev string) string {
+	var names []string
+	for _, l := range strings.Split(procNetDev, "\n") {
+		if name, _, ok := strings.Cut(l, ":"); ok {
+			names = append(names, strings.TrimSpace(name))
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func TestStopSignalAndTimeout(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		// The stop signal reaches the command's trap.
+		e.MustPod("run", "-d", "--name", "sig", "--stop-signal", "USR1", img, "sh", "-c", "trap 'exit 7' USR1; while :; do sleep 0.1; done")
+		e.MustPod("stop", "sig")
+		if got := out(e.MustPod("wait", "sig")); got != "7" {
+			t.Fatalf("stop with --stop-signal USR1: exit %q, want 7 from the trap", got)
+		}
+		// PID 1 ignores SIGTERM without a handler: after --stop-timeout
+		// comes SIGKILL.
+		e.MustPod("run", "-d", "--name", "stubborn", "--stop-timeout", "1", img, "sleep", "1000")
+		e.MustPod("stop", "stubborn")
+		if got := out(e.MustPod("wait", "stubborn")); got != "137" {
+			t.Fatalf("stop after timeout: exit %q, want 137", got)
+		}
+		e.MustPod("start", "stubborn")
+		e.MustPod("stop", "-t", "0", "stubborn")
+		if got := out(e.MustPod("wait", "stubborn")); got != "137" {
+			t.Fatalf("stop -t 0: exit %q, want 137", got)
+		}
+		e.Pod("run", "--stop-signal", "NOPE", img, "true").Fails(t, 125, "invalid --stop-signal")
+		e.MustPod("run", "-d", "--name", "a1", img, "sleep", "1000")
+		e.MustPod("run", "-d", "--name", "a2", img, "sleep", "1000")
+		if got := len(e.MustPod("stop", "-a", "-t", "0").Lines()); got != 2 {
+			t.Fatalf("stop -a stopped %d containers, want 2", got)
+		}
+		e.MustPod("start", "a1", "a2")
+		if got := len(e.MustPod("kill", "-a").Lines()); got != 2 {
+			t.Fatalf("kill -a killed %d containers, want 2", got)
+		}
+		e.MustPod("wait", "a1", "a2")
+	})
+}
+
+// containerLog returns the log file of a container in storage.
+func containerLog(t *testing.T, e *Env, id string) string {
+	t.Helper()
+	return filepath.Join(e.Root, "overlay-containers", id, "userdata", "ctr.log")
+}
+
+func TestLogDrivers(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		for _, tc := range []struct{ driver, want string }{
+			{"k8s-file", " stdout F hello"},
+			{"json-file", `"log":"hello\n"`},
+		} {
+			id := out(e.MustPod("run", "-d", "--log-driver", tc.driver, img, "echo", "hello"))
+			e.MustPod("wait", id)
+			b, err := os.ReadFile(containerLog(t, e, id))
+			if err != nil || !strings.Contains(string(b), tc.want) {
+				t.Fatalf("%s log: %q %v", tc.driver, b, err)
+			}
+		}
+		id := out(e.MustPod("run", "-d", "--log-driver", "none", img, "echo", "hello"))
+		e.MustPod("wait", id)
+		if _, err := os.Stat(containerLog(t, e, id)); !os.IsNotExist(err) {
+			t.Fatalf("--log-driver none wrote a log: %v", err)
+		}
+		// Attached runs stream even without a log.
+		if got := out(e.MustPod("run", "--rm", "--log-driver", "none", img, "echo", "streamed")); got != "streamed" {
+			t.Fatalf("attached with log-driver none: %q", got)
+		}
+		id = out(e.MustPod("run", "-d", "--log-opt", "max-size=10k", img, "sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done"))
+		e.MustPod("wait", id)
+		st, err := os.Stat(containerLog(t, e, id))
+		// The whole output is ~20 KB of text, ~70 KB as a log.
+		if err != nil || st.Size() > 20*1024 {
+			t.Fatalf("--log-opt max-size=10k: log is %v bytes (%v)", st.Size(), err)
+		}
+		e.Pod("run", "--log-opt", "max-size=lots", img, "true").Fails(t, 125, "invalid --log-opt")
+	})
+}
+
+func TestParallelRuns(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		const n = 20
+		var wg sync.WaitGroup
+		results := make([]*Result, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				results[i] = e.Pod("run", "-d", "--name", fmt.Sprintf("p%d", i), img, "sleep", "1000")
+			}(i)
+		}
+		wg.Wait()
+		for _, r := range results {
+			r.Success(t)
+		}
+		if got := len(e.MustPod("stop", "-a", "-t", "0").Lines()); got != n {
+			t.Fatalf("stop -a stopped %d, want %d", got, n)
+		}
+		if got := len(e.MustPod("rm", "-a").Lines()); got != n {
+			t.Fatalf("rm -a removed %d, want %d", got, n)
+		}
+	})
+}
+
+// monitorPID finds the pod-conmon process of a container.
+func monitorPID(t *testing.T, id string) int {
+	t.Helper()
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(args) == 2 && filepath.Base(args[0]) == "pod-conmon" && args[1] == id {
+			return atoi(strings.Split(d, "/")[2])
+		}
+	}
+	t.Fatalf("no monitor process for %s", id)
+	return 0
+}
+
+func TestRebootMarksExited(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("run", "-d", img, "sleep", "1000"))
+		pid := monitorPID(t, id)
+		if err := os.WriteFile(filepath.Join(e.RunRoot, "pod", "boot-id"), []byte("00000000-0000-0000-0000-000000000000\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, pid)
+		// The first command after the "reboot" marks it exited: a stopped
+		// container is removed without --force.
+		if got := out(e.MustPod("wait", id)); got != "255" {
+			t.Fatalf("wait after reboot = %q, want 255", got)
+		}
+		e.MustPod("rm", id)
+	})
+}
+
+func TestDeadMonitorReconciled(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("run", "-d", img, "sleep", "1000"))
+		pid := monitorPID(t, id)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, pid)
+		if got := out(e.MustPod("wait", id)); got != "255" {
+			t.Fatalf("wait after the monitor died = %q, want 255", got)
+		}
+		// The container's processes went with the reconciliation, so it
+		// starts again cleanly.
+		e.MustPod("start", id)
+		e.MustPod("rm", "-f", "-t", "0", id)
+	})
+}
+
+func TestRestartPolicy(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		dir := e.Path("runs")
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		id := out(e.MustPod("run", "-d", "--restart", "on-failure:2", "-v", dir+":/runs", img, "sh", "-c", "echo run >> /runs/log; exit 1"))
+		// Three runs: the first and two restarts.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			b, _ := os.ReadFile(filepath.Join(dir, "log"))
+			if strings.Count(string(b), "run") >= 3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("on-failure:2 ran %d times within a minute, want 3", strings.Count(string(b), "run"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got := out(e.MustPod("wait", id)); got != "1" {
+			t.Fatalf("wait = %q", got)
+		}
+		e.Pod("run", "--rm", "--restart", "always", img, "true").Fails(t, 125, "the --rm option conflicts with --restart")
+		// A stop is not a failure: no restart after it.
+		e.MustPod("run", "-d", "--name", "always", "--restart", "always", img, "sleep", "1000")
+		e.MustPod("stop", "-t", "0", "always")
+		e.MustPod("rm", "always")
+	})
+}
+
+func TestKilledCLI(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		for i, delay := range []time.Duration{0, 20 * time.Millisecond, 50 * time.Millisecond, 80 * time.Millisecond, 120 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond} {
+			name := fmt.Sprintf("k%d", i)
+			cmd := e.Command(t.Context(), "run", "--name", name, img, "sleep", "1000")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(delay)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			// Whatever the CLI left, rm -f cleans it up (or it never got
+			// as far as creating the container).
+			r := e.Pod("rm", "-f", "-t", "0", name)
+			if r.Code != 0 && !(r.Code == 1 && strings.Contains(r.Stderr, "no such container")) {
+				t.Fatalf("rm -f after killing run at %v: code %d stderr %q", delay, r.Code, r.Stderr)
+			}
+		}
+		if got := e.MustPod("rm", "-a").Stdout; got != "" {
+			t.Fatalf("containers left: %q", got)
+		}
+		// No root filesystem stays mounted.
+		mounts, _ := os.ReadFile("/proc/self/mountinfo")
+		if strings.Contains(string(mounts), filepath.Join(e.Root, "overlay")) {
+			t.Fatalf("mounts left under %s", e.Root)
+		}
+	})
+}

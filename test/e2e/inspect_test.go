@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// inspectOne runs inspect on one name and decodes the single document.
+func inspectOne(t *testing.T, e *Env, args ...string) map[string]any {
+	t.Helper()
+	r := e.MustPod(append([]string{"inspect"}, args...)...)
+	var docs []map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &docs); err != nil || len(docs) != 1 {
+		t.Fatalf("inspect %v: %v\n%s", args, err, r.Stdout)
+	}
+	return docs[0]
+}
+
+// field reads a dotted path out of a decoded JSON document.
+func field(doc map[string]any, path string) any {
+	var v any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func TestInspect(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		imgID := strings.TrimSpace(e.MustPod("pull", "-q", img).Stdout)
+		top := runID(t, e, "run", "-d", "--name", "top", "-e", "FOO=bar", "-l", "app=web", "-w", "/tmp",
+			"--restart", "on-failure:2", "--stop-timeout", "7", img, "sleep", "1000")
+
+		// A running container.
+		doc := inspectOne(t, e, "top")
+		for path, want := range map[string]any{
+			"Id": top, "Name": "top", "Image": imgID, "ImageName": img, "Path": "sleep",
+			"State.Status": "running", "State.Running": true, "State.Paused": false,
+			"State.OOMKilled": false, "State.Dead": false, "State.ExitCode": float64(0),
+			"State.FinishedAt": "0001-01-01T00:00:00Z", "Platform": "linux", "RestartCount": float64(0),
+			"HostConfig.LogConfig.Type": "k8s-file", "HostConfig.RestartPolicy.Name": "on-failure",
+			"HostConfig.RestartPolicy.MaximumRetryCount": float64(2),
+			"Config.WorkingDir":                          "/tmp", "Config.StopTimeout": float64(7), "Config.Image": img,
+		} {
+			if got := field(doc, path); got != want {
+				t.Errorf("%s = %#v, want %#v", path, got, want)
+			}
+		}
+		if pid, _ := field(doc, "State.Pid").(float64); pid <= 0 {
+			t.Errorf("State.Pid = %v, want the container's PID", field(doc, "State.Pid"))
+		} else if _, err := os.Stat("/proc/" + strconv.Itoa(int(pid))); err != nil {
+			t.Errorf("State.Pid %v is not a live process: %v", pid, err)
+		}
+		started, err := time.Parse(time.RFC3339Nano, field(doc, "State.StartedAt").(string))
+		if err != nil || time.Since(started) > time.Hour || time.Since(started) < 0 {
+			t.Errorf("State.StartedAt = %v (%v)", field(doc, "State.StartedAt"), err)
+		}
+		if args, _ := field(doc, "Args").([]any); len(args) != 1 || args[0] != "1000" {
+			t.Errorf("Args = %v", field(doc, "Args"))
+		}
+		if env, _ := field(doc, "Config.Env").([]any); !anyString(env, "FOO=bar") {
+			t.Errorf("Config.Env = %v", env)
+		}
+		if got := field(doc, "Config.Labels.app"); got != "web" {
+			t.Errorf("Config.Labels.app = %v", got)
+		}
+		if lp, _ := field(doc, "LogPath").(string); lp == "" {
+			t.Errorf("LogPath empty")
+		} else if _, err := os.Stat(lp); err != nil {
+			t.Errorf("LogPath: %v", err)
+		}
+		if field(doc, "GraphDriver.Name") != "overlay" || field(doc, "GraphDriver.Data.MergedDir") == nil || field(doc, "GraphDriver.Data.UpperDir") == nil {
+			t.Errorf("GraphDriver = %v", field(doc, "GraphDriver"))
+		}
+		if field(doc, "SizeRw") != nil {
+			t.Errorf("SizeRw without --size")
+		}
+
+		// --format, with Docker's and podman's spellings.
+		r := e.MustPod("inspect", "--format", "{{.Id}} {{.ID}} {{.State.Status}} {{index .Config.Labels \"app\"}}", "top")
+		if got, want := strings.TrimSpace(r.Stdout), top+" "+top+" running web"; got != want {
+			t.Errorf("inspect --format: %q, want %q", got, want)
+		}
+		r = e.MustPod("container", "inspect", "-f", "{{json .HostConfig.LogConfig}}", top[:12])
+		if strings.TrimSpace(r.Stdout) != `{"Type":"k8s-file","Config":{}}` {
+			t.Errorf("json of LogConfig: %q", r.Stdout)
+		}
+
+		// -s adds sizes.
+		doc = inspectOne(t, e, "-s", "top")
+		if _, ok := field(doc, "SizeRw").(float64); !ok {
+			t.Errorf("SizeRw with --size = %v", field(doc, "SizeRw"))
+		}
+		if rootfs, _ := field(doc, "SizeRootFs").(float64); rootfs <= 0 {
+			t.Errorf("SizeRootFs = %v", field(doc, "SizeRootFs"))
+		}
+
+		// After a stop: exited, no PID, FinishedAt set.
+		e.MustPod("stop", "-t", "1", "top")
+		doc = inspectOne(t, e, "top")
+		if field(doc, "State.Status") != "exited" || field(doc, "State.Running") != false || field(doc, "State.Pid") != float64(0) ||
+			field(doc, "State.FinishedAt") == "0001-01-01T00:00:00Z" {
+			t.Errorf("stopped State = %v", field(doc, "State"))
+		}
+
+		// Exit codes, and a container never started.
+		if r := e.Pod("run", "--name", "three", img, "sh", "-c", "exit 3"); r.Code != 3 {
+			t.Fatalf("run exit 3: %d %s", r.Code, r.Stderr)
+		}
+		settled(t, e, "three")
+		r = e.MustPod("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "three")
+		if strings.TrimSpace(r.Stdout) != "exited 3" {
+			t.Errorf("exit 3: %q", r.Stdout)
+		}
+		runID(t, e, "create", "--name", "fresh", img, "true")
+		r = e.MustPod("inspect", "-f", "{{.State.Status}} {{.State.StartedAt}}", "fresh")
+		if strings.TrimSpace(r.Stdout) != "created 0001-01-01T00:00:00Z" {
+			t.Errorf("created: %q", r.Stdout)
+		}
+
+		// Several names, one per document; images through the top-level inspect.
+		r = e.MustPod("inspect", "three", "fresh")
+		var docs []map[string]any
+		if err := json.Unmarshal([]byte(r.Stdout), &docs); err != nil || len(docs) != 2 || docs[1]["Name"] != "fresh" {
+			t.Errorf("inspect two: %v %s", err, r.Stdout)
+		}
+		doc = inspectOne(t, e, img)
+		if doc["Id"] != imgID || doc["RepoTags"] == nil {
+			t.Errorf("inspect of an image: %v", doc)
+		}
+		e.Pod("inspect", "--type", "container", img).Fails(t, 125, "no such container "+img)
+		e.Pod("inspect", "--type", "image", "three").Fails(t, 125, "no such image three")
+
+		// Missing names: what was found is printed, then the error.
+		r = e.Pod("inspect", "nosuch")
+		r.Fails(t, 125, `inspecting object: no such object: "nosuch"`)
+		if strings.TrimSpace(r.Stdout) != "[]" {
+			t.Errorf("stdout for a missing name: %q", r.Stdout)
+		}
+		r = e.Pod("inspect", "-f", "{{.Name}}", "three", "nosuch")
+		r.Fails(t, 125, `no such object: "nosuch"`)
+		if strings.TrimSpace(r.Stdout) != "three" {
+			t.Errorf("stdout with one missing name: %q", r.Stdout)
+		}
+		e.Pod("container", "inspect", "nosuch").Fails(t, 125, "no such container nosuch")
+	})
+}
+
+func anyString(list []any, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
