@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/pod-engine/pod/pkg/network"
+)
 
 // ContainerConfig is everything `pod create` decided about a container. It
 // is stored as JSON in the state DB (state.Container.Config) and never
@@ -44,7 +48,13 @@ type ContainerConfig struct {
 	Ulimits []Ulimit `json:"ulimits,omitempty"`
 
 	// Network.
-	NetworkMode string `json:"networkMode,omitempty"` // "" (private, default), "none", "host", ...
+	NetworkMode string                `json:"networkMode,omitempty"` // "" (private, loopback only), none, host, bridge, slirp4netns, container:ID, ns:PATH
+	Networks    []network.Attachment  `json:"networks,omitempty"`    // bridge mode: the networks, in interface order
+	Ports       []network.PortMapping `json:"ports,omitempty"`       // -p and -P; host port 0 is chosen at each start
+	DNS         []string              `json:"dns,omitempty"`
+	DNSSearch   []string              `json:"dnsSearch,omitempty"`
+	DNSOptions  []string              `json:"dnsOptions,omitempty"`
+	AddHosts    []string              `json:"addHosts,omitempty"` // NAME:IP
 
 	// Lifecycle.
 	StopSignal    string        `json:"stopSignal,omitempty"`  // e.g. "SIGTERM"
