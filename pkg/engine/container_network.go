@@ -280,3 +280,23 @@ func (r *Runtime) checkPortsUnpublished(id string, ports []network.PortMapping) 
 	}
 	return nil
 }
+
+// ContainerPorts are the ports a running container publishes, with the host
+// ports its current run got; a container that does not run publishes none.
+func (r *Runtime) ContainerPorts(ctx context.Context, idOrName string) ([]network.PortMapping, error) {
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	if !isActive(c.Status) {
+		return nil, nil
+	}
+	nr, err := r.readNetRun(c.ID)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nr.Ports, nil
+}

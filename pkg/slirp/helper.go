@@ -46,9 +46,6 @@ func serve(args []string, ready *os.File) error {
 	if err != nil {
 		return fmt.Errorf("read helper config: %w", err)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-
 	slirpBin, err := lookSlirp()
 	if err != nil {
 		return err
@@ -57,11 +54,19 @@ func serve(args []string, ready *os.File) error {
 	if err != nil {
 		return err
 	}
+	// slirp4netns and the port child end when this process does: they
+	// watch a pipe whose write end only this process holds. (Pdeathsig
+	// would fire when the forking OS thread ends, which a Go process does
+	// not control.)
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer lifeW.Close()
 	sl := exec.Command(slirpBin, "--configure", "--mtu="+strconv.Itoa(MTU), "--disable-host-loopback",
-		"--netns-type=path", "--ready-fd=3", cfg.NetNS, "tap0")
+		"--netns-type=path", "--ready-fd=3", "--exit-fd=4", cfg.NetNS, "tap0")
 	sl.Stdout, sl.Stderr = os.Stderr, os.Stderr
-	sl.ExtraFiles = []*os.File{sw}
-	sl.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	sl.ExtraFiles = []*os.File{sw, lifeR}
 	if err := sl.Start(); err != nil {
 		return fmt.Errorf("start slirp4netns: %w", err)
 	}
@@ -76,12 +81,15 @@ func serve(args []string, ready *os.File) error {
 	sr.Close()
 
 	if len(cfg.Ports) > 0 {
-		stop, err := publish(dir, cfg)
+		stop, err := publish(dir, cfg, lifeR)
 		if err != nil {
 			return err
 		}
 		defer stop()
 	}
+	lifeR.Close()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	fmt.Fprint(ready, "ok")
 	ready.Close()
 	<-sig
@@ -90,7 +98,7 @@ func serve(args []string, ready *os.File) error {
 
 // publish runs the port driver: its parent side here, in the host's
 // namespace, and its child side in a process inside the container's.
-func publish(dir string, cfg Config) (stop func(), err error) {
+func publish(dir string, cfg Config, life *os.File) (stop func(), err error) {
 	parent, err := builtin.NewParentDriver(os.Stderr, dir)
 	if err != nil {
 		return nil, fmt.Errorf("port driver: %w", err)
@@ -102,7 +110,7 @@ func publish(dir string, cfg Config) (stop func(), err error) {
 	child := exec.Command("/proc/self/exe", string(op))
 	child.Args[0] = ChildReexecName
 	child.Stdout, child.Stderr = os.Stderr, os.Stderr
-	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	child.ExtraFiles = []*os.File{life}
 	if err := netns.Do(cfg.NetNS, child.Start); err != nil {
 		return nil, fmt.Errorf("start port driver in %s: %w", cfg.NetNS, err)
 	}
@@ -142,8 +150,12 @@ func publish(dir string, cfg Config) (stop func(), err error) {
 
 // ChildMain is the port driver's child, inside the container's namespace:
 // os.Args[1] is the parent's opaque configuration as JSON. It exits when
-// its parent dies (Pdeathsig).
+// the helper does (end of file on descriptor 3).
 func ChildMain() {
+	go func() {
+		io.Copy(io.Discard, os.NewFile(3, "life"))
+		os.Exit(0)
+	}()
 	var op map[string]string
 	if len(os.Args) < 2 || json.Unmarshal([]byte(os.Args[1]), &op) != nil {
 		fmt.Fprintln(os.Stderr, "port child: bad arguments")

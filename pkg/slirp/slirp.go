@@ -8,7 +8,7 @@
 // Both must outlive the `pod` command that started the container, so they
 // run under one small helper process per container (the pod binary
 // re-executed as "pod-slirp"), in its own session; Stop ends it, and with it
-// slirp4netns and the port child (they die with the helper: Pdeathsig).
+// slirp4netns and the port child (they watch a pipe only the helper holds).
 // Its state lives in the directory given to Start: config.json, pid, log and
 // the port driver's socket.
 package slirp
@@ -127,7 +127,12 @@ func Stop(ctx context.Context, dir string) error {
 		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("stop slirp4netns helper: %w", err)
 		}
+		// SIGKILL if it does not end soon: its children end with it anyway.
+		deadline := time.Now().Add(5 * time.Second)
 		for running(dir) == pid {
+			if time.Now().After(deadline) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
 			select {
 			case <-ctx.Done():
 				syscall.Kill(pid, syscall.SIGKILL)

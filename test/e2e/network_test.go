@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNetworkDefine(t *testing.T) {
@@ -91,6 +97,88 @@ func TestNetworkDefine(t *testing.T) {
 		}
 		if got := e.MustPod("network", "ls", "-q").Lines(); strings.Join(got, ",") != "podman" {
 			t.Errorf("after rm and prune: %q", got)
+		}
+	})
+}
+
+// freePort is a TCP port nothing listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// httpGet fetches url, retrying while the server in the container is still
+// starting (connection refused or reset) until ctx's deadline.
+func httpGet(t *testing.T, url string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return string(b), fmt.Errorf("GET %s: %s", url, resp.Status)
+			}
+			return string(b), rerr
+		}
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func TestNetworkPublishedPort(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		port := freePort(t)
+		e.MustPod("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), img,
+			"sh", "-c", "mkdir /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 80 -h /www")
+		body, err := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil || body != "hello-from-pod\n" {
+			t.Fatalf("GET published port: %q, %v", body, err)
+		}
+		if got := out(e.MustPod("port", "web")); got != fmt.Sprintf("80/tcp -> 0.0.0.0:%d", port) {
+			t.Errorf("pod port web: %q", got)
+		}
+		if got := out(e.MustPod("port", "web", "80/tcp")); got != fmt.Sprintf("0.0.0.0:%d", port) {
+			t.Errorf("pod port web 80/tcp: %q", got)
+		}
+		// The same host port again: one line, exit 125, nothing left running.
+		e.Pod("run", "--rm", "-p", fmt.Sprintf("%d:80", port), img, "true").Fails(t, 125, fmt.Sprintf("host port %d/tcp is already", port))
+		// A port bound by a host process is refused too.
+		l, err := net.Listen("tcp4", "0.0.0.0:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := l.Addr().(*net.TCPAddr).Port
+		e.Pod("run", "--rm", "-p", fmt.Sprintf("%d:80", bound), img, "true").Fails(t, 125, fmt.Sprintf("host port %d/tcp is already bound on the host", bound))
+		l.Close()
+		e.Pod("run", "--rm", "-p", "70000:80", img, "true").Fails(t, 125, "is not a port number")
+		e.Pod("run", "--rm", "-p", "80", "--network", "none", img, "true").Fails(t, 125, "cannot publish ports")
+
+		// kill, then rm: the port must be freed by the exit's cleanup.
+		e.MustPod("kill", "web")
+		e.MustPod("wait", "web")
+		e.MustPod("rm", "web")
+		// Removed, the port is free again and nothing of the run is left.
+		if l, err := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port)); err != nil {
+			t.Errorf("host port still taken after rm: %v", err)
+		} else {
+			l.Close()
+		}
+		if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "netns")); len(entries) != 0 {
+			t.Errorf("network namespaces left: %v", entries)
 		}
 	})
 }
