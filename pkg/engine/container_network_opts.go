@@ -88,9 +88,6 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 		}
 		cfg.NetworkMode = special
 	default:
-		if r.Rootless() {
-			return invalidf("rootless containers cannot join bridge networks yet: use --network slirp4netns (the default), host or none")
-		}
 		cfg.NetworkMode = netModeBridge
 		m := r.networks()
 		seen := map[string]bool{}
@@ -106,11 +103,14 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 				return invalidf("--network %s given twice", n.Name)
 			}
 			seen[n.Name] = true
-			a := network.Attachment{Network: n.Name}
+			a := network.Attachment{Network: n.Name, InterfaceName: fmt.Sprintf("eth%d", len(cfg.Networks))}
 			if n.DNSEnabled {
 				a.Aliases = o.Aliases
 			}
 			cfg.Networks = append(cfg.Networks, a)
+		}
+		if r.Rootless() {
+			return invalidf("rootless containers cannot join bridge networks yet: use --network slirp4netns (the default), host or none")
 		}
 	}
 	attached := cfg.NetworkMode == netModeBridge
