@@ -190,10 +190,26 @@ func (r *Runtime) Wait(ctx context.Context, idOrName string) (int, error) {
 				return ex.Code, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(wait):
+		if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
+			// The monitor writes the exit file before it exits: sleep
+			// until then rather than poll. The bound rechecks a container
+			// that a restart gave a new monitor.
+			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := conmon.WaitMonitor(wctx, c.MonitorPID)
+			cancel()
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				logrus.Debugf("wait for monitor of %s: %v", shortID(c.ID), err)
+				time.Sleep(wait)
+			}
+		} else {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(wait):
+			}
 		}
 		if c, err = r.Container(ctx, c.ID); err != nil {
 			return 0, err
