@@ -262,6 +262,20 @@ func TestVolumeTypeMountedPerContainer(t *testing.T) {
 		}
 		e.MustPod("rm", id)
 		e.MustPod("volume", "rm", "tv")
+
+		// type=bind: a host directory appears as the volume while used.
+		e.WriteFile("ctl/hostfile", []byte("on the host\n"))
+		e.MustPod("volume", "create", "-o", "type=bind", "-o", "device="+ctl, "bv")
+		if got := out(e.MustPod("run", "--rm", "-v", "bv:/bv", img, "cat", "/bv/hostfile")); got != "on the host" {
+			t.Errorf("bind volume: %q", got)
+		}
+		if entries, _ := os.ReadDir(inspectVolume(t, e, "bv").Mountpoint); len(entries) != 0 && !e.Rootless() {
+			t.Errorf("the bind stayed mounted on the volume after its container: %v", entries)
+		}
+		e.MustPod("volume", "rm", "bv")
+		if _, err := os.Stat(filepath.Join(ctl, "hostfile")); err != nil {
+			t.Errorf("removing a bind volume touched its device: %v", err)
+		}
 	})
 }
 
