@@ -13,8 +13,10 @@ DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-p
 	iproute2 ca-certificates
 DEB_BUILD := gcc libc6-dev pkg-config git make
 DEB_TEST := docker-registry busybox-static util-linux procps curl
+# What `make bench` compares pod with, and measures it by.
+DEB_BENCH := podman conmon runc skopeo docker-registry busybox-static
 
-.PHONY: all build deps test unit e2e install clean fmt vet
+.PHONY: all build deps test unit e2e bench install clean fmt vet
 
 all: build
 
@@ -41,6 +43,15 @@ unit:
 e2e: build
 	POD_BINARY=$(CURDIR)/bin/pod $(GO) test -tags "$(TAGS)" -count=1 -timeout 20m ./test/e2e/... $(E2E_ARGS)
 
+# bench measures pod against podman (bench/README.md); never part of test.
+bench:
+	./hack/install-deps.sh $(DEB_RUNTIME) $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
+	$(MAKE) build bin/podbench
+	./bench/run.sh $(BENCH_ARGS)
+
+bin/podbench: $(shell find bench internal -name '*.go' 2>/dev/null) go.mod go.sum
+	$(GO) build -tags "$(TAGS)" -o $@ ./bench/podbench
+
 install: build
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 bin/pod $(DESTDIR)$(BINDIR)/pod
@@ -50,7 +61,7 @@ vet:
 	$(GO) vet -tags "$(TAGS)" ./...
 
 fmt:
-	gofmt -l -w cmd pkg test
+	gofmt -l -w cmd pkg test internal bench
 
 clean:
 	rm -rf bin

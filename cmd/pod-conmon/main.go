@@ -11,6 +11,7 @@ package main
 import (
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/pod-engine/pod/pkg/conmon/protocol"
 	"golang.org/x/sys/unix"
@@ -30,7 +31,12 @@ func main() {
 	// container.
 	unix.CloseOnExec(configFD)
 	unix.CloseOnExec(syncFD)
+	resetIgnoredSignals()
 	if os.Getenv(stageEnv) == "" {
+		// Whatever else pod had open without close-on-exec (its caller's
+		// pipes, say) would stay open in the monitor for the container's
+		// lifetime: keep only the protocol descriptors.
+		closeInherited()
 		os.Exit(respawn())
 	}
 	os.Unsetenv(stageEnv)
@@ -84,4 +90,24 @@ func monitorMain() int {
 	}
 	m := &monitor{cfg: cfg}
 	return m.run()
+}
+
+// closeInherited marks every descriptor above the protocol's close-on-exec,
+// so that the monitor proper starts with stdio and fds 3 and 4 only.
+func closeInherited() {
+	if unix.CloseRange(syncFD+1, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+		return
+	}
+	// Kernels before 5.11: walk /proc/self/fd.
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		if fd, err := strconv.Atoi(n); err == nil && fd > syncFD {
+			unix.CloseOnExec(fd)
+		}
+	}
 }

@@ -92,9 +92,15 @@ func (m *monitor) run() int {
 		inP[0] = fd
 	}
 	m.out, m.errp = outP[0], errP[0]
-	pid, err := syscall.ForkExec(cfg.RuntimeArgv[0], cfg.RuntimeArgv, &syscall.ProcAttr{
-		Env:   cfg.Env,
-		Files: []uintptr{uintptr(inP[0]), uintptr(outP[1]), uintptr(errP[1])},
+	var (
+		pid int
+		err error
+	)
+	withDefaultSignals(func() {
+		pid, err = syscall.ForkExec(cfg.RuntimeArgv[0], cfg.RuntimeArgv, &syscall.ProcAttr{
+			Env:   cfg.Env,
+			Files: []uintptr{uintptr(inP[0]), uintptr(outP[1]), uintptr(errP[1])},
+		})
 	})
 	unix.Close(inP[0])
 	unix.Close(outP[1])

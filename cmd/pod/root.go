@@ -56,6 +56,7 @@ func newRootCommand(g *cli.Globals) *cobra.Command {
 	pf.StringArrayVar(&g.StorageOpts, "storage-opt", nil, "storage driver option (repeatable)")
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log messages at or above this level (trace, debug, info, warn, error, fatal, panic)")
 	pf.StringVar(&g.Runtime, "runtime", "", "OCI runtime binary or path (default: crun on cgroup v2, else runc)")
+	pf.StringVar(&g.CgroupManager, "cgroup-manager", "cgroupfs", "cgroup manager for containers: cgroupfs (systemd is refused)")
 
 	root.AddCommand(system.Commands(g)...)
 	addCommandGroups(root, g)

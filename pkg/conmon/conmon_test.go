@@ -241,12 +241,23 @@ func TestMonitorOutlivesCaller(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper: %v", err)
 	}
-	var st conmon.Started
-	if err := json.Unmarshal(out, &st); err != nil {
+	var res helperResult
+	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("helper output %q: %v", out, err)
 	}
+	st := res.Started
 	if !conmon.Alive(st.MonitorPID) {
 		t.Fatal("monitor died with the process that started it")
+	}
+	fds, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(st.MonitorPID), "fd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		link, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(st.MonitorPID), "fd", fd.Name()))
+		if link == res.Leak {
+			t.Errorf("monitor holds fd %s, %s, inherited from the process that started it", fd.Name(), link)
+		}
 	}
 	ppid := parentOf(t, st.MonitorPID)
 	if ppid == cmd.Process.Pid {

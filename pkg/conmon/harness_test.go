@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,13 +60,26 @@ func helperMain() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// A descriptor without close-on-exec, as a careless caller of pod
+	// may hand down: the monitor must not keep it.
+	var leak [2]int
+	if err := syscall.Pipe(leak[:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	st, err := conmon.Start(context.Background(), os.Getenv("POD_CONMON_TEST_BIN"), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	json.NewEncoder(os.Stdout).Encode(st)
+	link, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(leak[0]))
+	json.NewEncoder(os.Stdout).Encode(helperResult{Started: *st, Leak: link})
 	return 0
+}
+
+type helperResult struct {
+	Started conmon.Started
+	Leak    string // what the descriptor the helper left open points to
 }
 
 // ctr is one test container: a busybox bundle and a runc state root.

@@ -20,9 +20,10 @@ import (
 const BinaryName = "pod-conmon"
 
 // monitorEnv is the monitor's own environment: one P is all a
-// single-goroutine event loop needs. The runtime and the exit command get
-// Config.Env instead.
-var monitorEnv = []string{"GOMAXPROCS=1"}
+// single-goroutine event loop needs, and with it fixed the runtime need not
+// keep the cgroup's CPU limit files open to follow them. The runtime and the
+// exit command get Config.Env instead.
+var monitorEnv = []string{"GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0"}
 
 // FindBinary locates pod-conmon: next to the running executable first (an
 // installed or test copy of pod travels with its monitor), then in $PATH,

@@ -117,26 +117,23 @@ func isActive(s state.Status) bool {
 	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping
 }
 
-// reconcile makes c's state true when its monitor has died: the exit file's
-// result when the monitor wrote one, else unknownExitCode. It reports
-// whether the container was removed on the way (--rm). A container whose
-// lock is held is left alone: its holder is changing it right now, and the
-// view returned says exited without writing anything.
+// reconcile makes c's state true when its monitor has died. When the
+// monitor wrote the exit file, its cleanup command records the exit (and
+// applies --rm and the restart policy): the view shows the exit file's
+// result and nothing is written, so the cleanup is not pre-empted. When the
+// monitor died without one, reconcile records unknownExitCode, releases what
+// the run held and removes a --rm container, which it reports.
 func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
 		return false
 	}
+	if r.viewExit(c) {
+		return false
+	}
 	l, ok, err := r.tryLockContainer(c.ID)
 	if err != nil || !ok {
-		// Its holder (the monitor's cleanup, a stop, an rm) is recording
-		// the exit right now; show what it will record.
-		c.Status = state.StatusExited
-		c.ExitCode = unknownExitCode
-		if path, err := r.exitFile(c.ID); err == nil {
-			if ex, err := conmon.ReadExit(path); err == nil {
-				c.ExitCode, c.OOMKilled, c.FinishedAt = ex.Code, ex.OOMKilled, ex.FinishedAt
-			}
-		}
+		// Its holder (a stop, an rm) is recording the exit right now.
+		c.Status, c.ExitCode = state.StatusExited, unknownExitCode
 		return false
 	}
 	defer l.Release()
@@ -145,16 +142,33 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		return errors.Is(err, errdefs.ErrNotFound)
 	}
 	*c = *fresh
-	if !isActive(c.Status) || (c.MonitorPID > 0 && conmon.Alive(c.MonitorPID)) {
+	if !isActive(c.Status) || (c.MonitorPID > 0 && conmon.Alive(c.MonitorPID)) || r.viewExit(c) {
 		return false
 	}
 	logrus.Debugf("container %s: monitor %d is gone, reconciling", shortID(c.ID), c.MonitorPID)
-	gone, err := r.finishLocked(ctx, c, false)
+	gone, err := r.finishLocked(ctx, c, true)
 	if err != nil {
 		logrus.Warnf("container %s: reconcile: %v", shortID(c.ID), err)
 		c.Status = state.StatusExited
 	}
 	return gone
+}
+
+// viewExit shows in c (without writing it) the result the exit file
+// records, and reports whether there was one.
+func (r *Runtime) viewExit(c *Container) bool {
+	path, err := r.exitFile(c.ID)
+	if err != nil {
+		return false
+	}
+	ex, err := conmon.ReadExit(path)
+	if err != nil {
+		return false
+	}
+	c.Status = state.StatusExited
+	c.ExitCode, c.OOMKilled, c.FinishedAt = ex.Code, ex.OOMKilled, ex.FinishedAt
+	c.PID = 0
+	return true
 }
 
 // markAllExited records, after a reboot, that nothing runs any more. Only

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -173,7 +172,7 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 	if rt, err := r.OCI(); err == nil {
 		if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
 			if kill {
-				_ = rt.Kill(ctx, c.ID, unix.SIGKILL, true)
+				_ = killAll(ctx, rt, c.ID)
 			}
 			if err := rt.Delete(ctx, c.ID, true); err != nil {
 				logrus.Warnf("container %s: %v", shortID(c.ID), err)
@@ -183,6 +182,7 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 	if err := r.teardownNetwork(ctx, c); err != nil {
 		logrus.Warnf("container %s: network teardown: %v", shortID(c.ID), err)
 	}
+	r.unmountVolumes(ctx, c)
 	st, err := r.storage()
 	if err != nil {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)

@@ -3,6 +3,8 @@ package engine
 import (
 	"time"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/pod-engine/pod/pkg/network"
 )
 
@@ -46,6 +48,13 @@ type ContainerConfig struct {
 
 	// Limits.
 	Ulimits []Ulimit `json:"ulimits,omitempty"`
+	// Resources are the cgroup limits (--memory, --cpus, ..., changed by
+	// `pod update`); nil is none.
+	Resources     *specs.LinuxResources `json:"resources,omitempty"`
+	CgroupParent  string                `json:"cgroupParent,omitempty"`
+	Cgroups       string                `json:"cgroups,omitempty"`       // --cgroups: "" (enabled), no-conmon
+	CgroupManager string                `json:"cgroupManager,omitempty"` // cgroupfs
+	OOMScoreAdj   *int                  `json:"oomScoreAdj,omitempty"`
 
 	// Network.
 	NetworkMode string                `json:"networkMode,omitempty"` // "" (private, loopback only), none, host, bridge, slirp4netns, container:ID, ns:PATH
@@ -72,10 +81,18 @@ type ContainerConfig struct {
 
 // MountConfig is one mount the user asked for.
 type MountConfig struct {
-	Type        string   `json:"type"` // bind, tmpfs
-	Source      string   `json:"source,omitempty"`
+	Type        string   `json:"type"`             // bind, tmpfs, volume
+	Source      string   `json:"source,omitempty"` // host path; a volume's name
 	Destination string   `json:"destination"`
 	Options     []string `json:"options,omitempty"` // ro, rw, size=..., mode=...
+	// NoCopy keeps a new volume empty instead of filling it from the image
+	// (nocopy, volume-nocopy).
+	NoCopy bool `json:"noCopy,omitempty"`
+	// Chown gives the source to the container's user at start (U).
+	Chown bool `json:"chown,omitempty"`
+	// NonRecursive binds without the mounts below the source
+	// (bind-nonrecursive).
+	NonRecursive bool `json:"nonRecursive,omitempty"`
 }
 
 // Ulimit is one --ulimit.

@@ -42,9 +42,11 @@ type CreateOptions struct {
 	Labels      []string // KEY=VALUE or KEY
 	Interactive bool     // -i: keep stdin open
 
-	Volumes  []string // -v SRC:DST[:ro|rw]
-	Tmpfs    []string // --tmpfs DST[:OPTS]
-	ReadOnly bool
+	Volumes     []string // -v [SRC:]DST[:OPTS]: a host path, a named or an anonymous volume
+	Mounts      []string // --mount type=bind|volume|tmpfs,...
+	VolumesFrom []string // --volumes-from CTR[:ro|rw]
+	Tmpfs       []string // --tmpfs DST[:OPTS]
+	ReadOnly    bool
 
 	CapAdd      []string
 	CapDrop     []string
@@ -62,6 +64,9 @@ type CreateOptions struct {
 	LogOpts   []string
 
 	NetOptions // --network, -p, --dns, ...
+
+	// Limits are the cgroup limits (--memory, --cpus, ...).
+	Limits LimitOptions
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -76,8 +81,13 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 	if err != nil {
 		return nil, err
 	}
+	undoVolumes, err := r.createVolumes(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
+		undoVolumes()
 		return nil, err
 	}
 	row := &state.Container{
@@ -92,6 +102,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		Status:    state.StatusCreated,
 	}
 	if err := r.addRow(ctx, row, opts.Name == ""); err != nil {
+		undoVolumes()
 		return nil, err
 	}
 	// The row exists first: if pod dies from here on, `pod ps -a` shows the
@@ -100,6 +111,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		if rmErr := r.db.Remove(ctx, row.ID); rmErr != nil {
 			logrus.Warnf("undo create of %s: %v", shortID(row.ID), rmErr)
 		}
+		undoVolumes()
 		return nil, fmt.Errorf("create container storage: %w", err)
 	}
 	return wrap(row)
@@ -211,6 +223,13 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		}
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
+	for _, s := range opts.Mounts {
+		m, err := parseMountFlag(s)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
 	for _, t := range opts.Tmpfs {
 		m, err := parseTmpfs(t)
 		if err != nil {
@@ -219,6 +238,14 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
 	if err := checkMounts(cfg.Mounts); err != nil {
+		return nil, err
+	}
+	from, err := r.volumesFrom(ctx, opts.VolumesFrom, cfg.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Mounts = append(cfg.Mounts, from...)
+	if err := r.applyLimits(cfg, opts.Limits); err != nil {
 		return nil, err
 	}
 	if opts.Init {
@@ -309,6 +336,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.StopSignal == "" {
 		cfg.StopSignal = "SIGTERM"
 	}
+	// The image's VOLUME entries become anonymous volumes, unless a mount
+	// of the user's covers them.
+	cfg.Mounts = append(cfg.Mounts, imageVolumes(ic.Volumes, cfg.Mounts)...)
 	if len(ic.Labels)+len(labels) > 0 {
 		cfg.Labels = map[string]string{}
 		for k, v := range ic.Labels {

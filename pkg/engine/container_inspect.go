@@ -74,6 +74,7 @@ type InspectHostConfig struct {
 	Tmpfs          map[string]string    `json:"Tmpfs"`
 	Ulimits        []InspectUlimit      `json:"Ulimits"`
 	Init           bool                 `json:"Init"`
+	InspectLimits
 }
 
 // InspectLogConfig is HostConfig.LogConfig.
@@ -105,6 +106,7 @@ type InspectGraphDriver struct {
 // InspectMount is one of Mounts.
 type InspectMount struct {
 	Type        string `json:"Type"`
+	Name        string `json:"Name,omitempty"` // a volume's name
 	Source      string `json:"Source"`
 	Destination string `json:"Destination"`
 	Mode        string `json:"Mode"`
@@ -147,6 +149,8 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 		return nil, err
 	}
 	doc := inspectDocument(c)
+	doc.HostConfig.InspectLimits = inspectLimits(c.Config)
+	r.inspectVolumeMounts(doc)
 	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
 		if p, err := r.containerLogPath(c); err == nil {
 			doc.LogPath = p

@@ -18,60 +18,6 @@ func invalidf(format string, args ...any) error {
 	return &catError{msg: fmt.Sprintf(format, args...), cat: errdefs.ErrInvalidArg}
 }
 
-// parseVolume turns one -v SRC:DST[:OPTS] into a bind mount. Only host
-// paths are accepted: named and anonymous volumes need the volume store,
-// which pod does not have yet, and are refused rather than faked.
-func parseVolume(spec string) (MountConfig, error) {
-	parts := strings.Split(spec, ":")
-	if len(parts) < 2 || len(parts) > 3 {
-		if len(parts) == 1 && strings.HasPrefix(spec, "/") {
-			return MountConfig{}, invalidf("volume %q: anonymous volumes are not supported yet: give a host path, as -v /host/dir:%s", spec, spec)
-		}
-		return MountConfig{}, invalidf("invalid volume specification %q: use SRC:DST[:ro|rw]", spec)
-	}
-	src, dst := parts[0], parts[1]
-	if src == "" || dst == "" {
-		return MountConfig{}, invalidf("invalid volume specification %q: empty source or destination", spec)
-	}
-	if !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".") {
-		return MountConfig{}, invalidf("volume %q: named volumes are not supported yet: give an absolute host path as the source", spec)
-	}
-	if !filepath.IsAbs(dst) {
-		return MountConfig{}, invalidf("invalid volume specification %q: destination %q is not an absolute path", spec, dst)
-	}
-	abs, err := filepath.Abs(src)
-	if err != nil {
-		return MountConfig{}, invalidf("volume %q: %v", spec, err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		return MountConfig{}, invalidf("volume %q: source %s: %v", spec, abs, unwrapPathError(err))
-	}
-	m := MountConfig{Type: "bind", Source: abs, Destination: filepath.Clean(dst)}
-	mode := ""
-	if len(parts) == 3 {
-		for _, o := range strings.Split(parts[2], ",") {
-			switch o {
-			case "ro", "rw":
-				if mode != "" {
-					return MountConfig{}, invalidf("invalid volume specification %q: ro and rw given twice", spec)
-				}
-				mode = o
-			case "z", "Z":
-				// SELinux relabelling: nothing to do on a host without SELinux.
-			case "private", "rprivate", "shared", "rshared", "slave", "rslave":
-				m.Options = append(m.Options, o)
-			default:
-				return MountConfig{}, invalidf("invalid volume specification %q: unknown option %q (use ro or rw)", spec, o)
-			}
-		}
-	}
-	if mode == "" {
-		mode = "rw"
-	}
-	m.Options = append([]string{mode}, m.Options...)
-	return m, nil
-}
-
 func unwrapPathError(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err

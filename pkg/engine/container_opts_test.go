@@ -1,49 +1,11 @@
 package engine
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
-
-	"github.com/pod-engine/pod/pkg/errdefs"
 )
-
-func TestParseVolume(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct {
-		spec    string
-		want    MountConfig
-		wantErr string
-	}{
-		{spec: dir + ":/data", want: MountConfig{Type: "bind", Source: dir, Destination: "/data", Options: []string{"rw"}}},
-		{spec: dir + ":/data/:ro", want: MountConfig{Type: "bind", Source: dir, Destination: "/data", Options: []string{"ro"}}},
-		{spec: dir + ":/data:z,rw,rshared", want: MountConfig{Type: "bind", Source: dir, Destination: "/data", Options: []string{"rw", "rshared"}}},
-		{spec: "named:/data", wantErr: "named volumes are not supported yet"},
-		{spec: "/data", wantErr: "anonymous volumes are not supported yet"},
-		{spec: dir + ":data", wantErr: "is not an absolute path"},
-		{spec: dir + ":/data:ro,rw", wantErr: "ro and rw given twice"},
-		{spec: dir + ":/data:exec", wantErr: `unknown option "exec"`},
-		{spec: filepath.Join(dir, "missing") + ":/data", wantErr: "no such file or directory"},
-		{spec: "a:b:c:d", wantErr: "invalid volume specification"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.spec, func(t *testing.T) {
-			got, err := parseVolume(tc.spec)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, errdefs.ErrInvalidArg) {
-					t.Fatalf("err = %v, want an invalid-argument error containing %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
-			}
-		})
-	}
-}
 
 func TestParseTmpfs(t *testing.T) {
 	got, err := parseTmpfs("/run:size=1m,mode=1777")

@@ -21,8 +21,8 @@ type RemoveOptions struct {
 	// SIGKILL; nil: the container's stop timeout).
 	Force   bool
 	Timeout *int
-	// Volumes removes the container's anonymous volumes. pod has no
-	// volumes yet, so there is nothing it changes today.
+	// Volumes removes the container's anonymous volumes that no other
+	// container uses; a --rm container always does.
 	Volumes bool
 }
 
@@ -59,7 +59,13 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 			return err
 		}
 	}
-	return r.removeLocked(ctx, c, monitor)
+	if err := r.removeLocked(ctx, c, monitor); err != nil {
+		return err
+	}
+	if opts.Volumes && !c.Config.AutoRemove {
+		r.removeAnonymousVolumes(ctx, c)
+	}
+	return nil
 }
 
 // removeLocked removes a container that does not run. The caller holds its
@@ -90,6 +96,10 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	}
 	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return err
+	}
+	// Docker removes a --rm container's anonymous volumes with it.
+	if c.Config.AutoRemove {
+		r.removeAnonymousVolumes(ctx, c)
 	}
 	// The lock file goes with the container; a process waiting on it finds
 	// the row gone once it gets it.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -200,12 +199,13 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 			// Best effort with a fresh context: the caller's may be the
 			// reason we are undoing.
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			_ = rt.Kill(uctx, c.ID, unix.SIGKILL, true)
+			_ = killAll(uctx, rt, c.ID)
 			if derr := rt.Delete(uctx, c.ID, true); derr != nil {
 				logrus.Warnf("undo start of %s: %v", shortID(c.ID), derr)
 			}
 			cancel()
 		}
+		r.unmountVolumes(ctx, c)
 		if _, uerr := st.Unmount(c.ID, true); uerr != nil {
 			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), uerr)
 		}
@@ -222,7 +222,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 			}
 		}
 	}()
-	s, err := r.runtimeSpec(c, rootfs, ns)
+	s, err := r.runtimeSpec(ctx, c, rootfs, ns)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +316,7 @@ func createError(runtime string, ce *conmon.CreateError) error {
 }
 
 // runtimeSpec writes the container's /etc files and generates its OCI spec.
-func (r *Runtime) runtimeSpec(c *Container, rootfs string, ns *netSetup) (*specs.Spec, error) {
+func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, ns *netSetup) (*specs.Spec, error) {
 	cfg := c.Config
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
@@ -355,11 +355,21 @@ func (r *Runtime) runtimeSpec(c *Container, rootfs string, ns *netSetup) (*specs
 	if err != nil {
 		return nil, err
 	}
+	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(user.UID), int(user.GID))
+	if err != nil {
+		return nil, err
+	}
 	var mounts []specs.Mount
 	for _, m := range cfg.Mounts {
 		switch m.Type {
 		case "bind":
-			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: append([]string{"rbind"}, m.Options...)})
+			bind := "rbind"
+			if m.NonRecursive {
+				bind = "bind"
+			}
+			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: append([]string{bind}, m.Options...)})
+		case "volume":
+			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "bind", Source: volPaths[m.Source], Options: append([]string{"rbind"}, m.Options...)})
 		case "tmpfs":
 			opts := append([]string{"rw", "noexec", "nosuid", "nodev"}, m.Options...)
 			mounts = append(mounts, specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: opts})
@@ -371,7 +381,7 @@ func (r *Runtime) runtimeSpec(c *Container, rootfs string, ns *netSetup) (*specs
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
-	return spec.Generate(spec.Options{
+	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
 		Env:             cfg.Env,
@@ -391,7 +401,14 @@ func (r *Runtime) runtimeSpec(c *Container, rootfs string, ns *netSetup) (*specs
 		HostNetwork:     hostNet,
 		NetNSPath:       ns.nsPath,
 		Annotations:     cfg.Annotations,
+		Resources:       cfg.Resources,
+		CgroupsPath:     cgroupsPath(cfg, c.ID),
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)
+	return s, nil
 }
 
 // exitCommand is what the monitor runs when the container exits: this pod

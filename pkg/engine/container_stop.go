@@ -79,7 +79,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 	}
 	if !exited {
 		logrus.Infof("container %s did not stop within %d seconds: sending SIGKILL", c.Name, t)
-		if err := rt.Kill(ctx, c.ID, unix.SIGKILL, true); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+		if err := killAll(ctx, rt, c.ID); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
 			return fmt.Errorf("stop %s: %w", c.Name, err)
 		}
 		if _, err := r.waitExit(ctx, c, -1); err != nil {
@@ -88,6 +88,19 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 	}
 	_, err = r.finishLocked(ctx, c, mayRemove)
 	return err
+}
+
+// killAll sends SIGKILL to every process of the container. The runtime
+// finds them through the container's cgroup, which a rootless container
+// may not have; then killing its init is enough, since every container has
+// a PID namespace of its own and the kernel kills the rest with its init.
+func killAll(ctx context.Context, rt *oci.Runtime, id string) error {
+	err := rt.Kill(ctx, id, unix.SIGKILL, true)
+	if err == nil || errors.Is(err, errdefs.ErrNotFound) || errors.Is(err, errdefs.ErrConflict) {
+		return err
+	}
+	logrus.Debugf("kill --all %s: %v; killing its init", shortID(id), err)
+	return rt.Kill(ctx, id, unix.SIGKILL, false)
 }
 
 // waitExit waits up to timeout seconds (-1: until ctx ends) for the
@@ -177,10 +190,26 @@ func (r *Runtime) Wait(ctx context.Context, idOrName string) (int, error) {
 				return ex.Code, nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(wait):
+		if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
+			// The monitor writes the exit file before it exits: sleep
+			// until then rather than poll. The bound rechecks a container
+			// that a restart gave a new monitor.
+			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := conmon.WaitMonitor(wctx, c.MonitorPID)
+			cancel()
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				logrus.Debugf("wait for monitor of %s: %v", shortID(c.ID), err)
+				time.Sleep(wait)
+			}
+		} else {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(wait):
+			}
 		}
 		if c, err = r.Container(ctx, c.ID); err != nil {
 			return 0, err

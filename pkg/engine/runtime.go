@@ -30,6 +30,7 @@ type Options struct {
 	StorageDriver string
 	StorageOpts   []string
 	OCIRuntime    string
+	CgroupManager string // "" or cgroupfs; systemd is refused
 	LogLevel      string // passed on to the cleanup command the monitor runs
 
 	// LazyStorage defers opening image and container storage until a

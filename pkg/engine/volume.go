@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,7 +51,7 @@ type RemoveVolumesOptions struct {
 
 // volumes is the volume store of this runtime's graph root.
 func (r *Runtime) volumes() *volume.Store {
-	return volume.NewStore(r.store.GraphRoot(), filepath.Join(r.store.RunRoot(), "pod"))
+	return volume.NewStore(r.storeOpts.GraphRoot, r.podRunDir())
 }
 
 // CreateVolume makes a volume with the local driver.

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/pod-engine/pod/pkg/lock"
 )
 
 // busyTimeoutMS is how long a statement waits for another process's write
@@ -37,6 +39,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open state DB: %w", err)
 	}
+	// Turning a new file into a WAL database takes locks for which SQLite's
+	// busy handler does not always wait, so concurrent first commands could
+	// fail with "database is locked": opens and migrations take turns.
+	l, err := lock.Acquire(ctx, path+".lock")
+	if err != nil {
+		return nil, fmt.Errorf("open state DB: %w", err)
+	}
+	defer l.Release()
 	sdb, err := sql.Open("sqlite3", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open state DB %s: %w", path, err)

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,8 +14,8 @@ import (
 	"time"
 )
 
-// Container lifecycle tests run as root only: rootless containers need the
-// rootless network and user namespace setup of a later issue.
+// Most container tests run as root only; the basic lifecycle runs rootless
+// too (rootless networking and resource limits come with later issues).
 
 // pulled makes the test busybox image local, so later commands print
 // nothing about pulling.
@@ -26,13 +29,16 @@ func pulled(t *testing.T, e *Env) string {
 func out(r *Result) string { return strings.TrimRight(r.Stdout, "\n") }
 
 func TestRunEchoRemove(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		// The first run pulls; progress goes to stderr, never stdout.
 		r := e.MustPod("run", "--rm", "--name", "once", suite.images.Busybox, "echo", "hi")
 		if r.Stdout != "hi\n" {
 			t.Fatalf("stdout = %q, want %q", r.Stdout, "hi\n")
 		}
 		// --rm: gone by the time run returned.
+		if got := e.MustPod("ps", "-a", "-q").Stdout; got != "" {
+			t.Fatalf("ps -a after run --rm: %q", got)
+		}
 		e.Pod("rm", "once").Fails(t, 1, `no container with name or ID "once" found: no such container`)
 		if got := e.MustPod("rm", "-a").Stdout; got != "" {
 			t.Fatalf("rm -a after run --rm removed %q", got)
@@ -41,7 +47,7 @@ func TestRunEchoRemove(t *testing.T) {
 }
 
 func TestRunStreams(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		r := e.MustPod("run", "--rm", img, "sh", "-c", "echo out; echo err >&2")
 		if r.Stdout != "out\n" || r.Stderr != "err\n" {
@@ -62,7 +68,7 @@ func TestRunStreams(t *testing.T) {
 }
 
 func TestRunExitCodes(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("run", "--rm", img, "true")
 		if r := e.Pod("run", "--rm", img, "sh", "-c", "exit 3"); r.Code != 3 || r.Stderr != "" {
@@ -73,7 +79,7 @@ func TestRunExitCodes(t *testing.T) {
 		e.Pod("run", "--rm", img, "/etc").Fails(t, 126, "permission denied")
 		e.Pod("run", "--rm", "--restart", "sometimes", img, "true").Fails(t, 125, "invalid restart policy")
 		e.Pod("run", "--rm", "--pull", "never", "localhost/not-here", "true").Fails(t, 125, "not-here")
-		e.Pod("run", "--rm", "-v", "named:/data", img, "true").Fails(t, 125, "named volumes are not supported yet")
+		e.Pod("run", "--rm", "-v", "_bad:/data", img, "true").Fails(t, 125, "invalid volume name")
 		e.Pod("run", "--rm", "-v", e.Path("missing")+":/data", img, "true").Fails(t, 125, "no such file or directory")
 		e.Pod("run", "--rm", "--log-driver", "syslog", img, "true").Fails(t, 125, "unsupported log driver")
 		// A failed run leaves nothing behind (--rm), or a created
@@ -87,7 +93,7 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestRunDetachedLifecycle(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"))
 		if len(id) != 64 {
@@ -205,8 +211,9 @@ func TestRunProcessOptions(t *testing.T) {
 		if got := r.Lines(); strings.Join(got, ",") != "box,box,1" {
 			t.Fatalf("--hostname: %q", got)
 		}
-		if got := out(e.MustPod("run", "--rm", "-l", "a=b", "--label", "c", img, "echo", "labelled")); got != "labelled" {
-			t.Fatalf("labels: %q", got)
+		id := out(e.MustPod("create", "-l", "a=b", "--label", "c", img, "true"))
+		if got := out(e.MustPod("inspect", "--format", "{{json .Config.Labels}}", id)); got != `{"a":"b","c":""}` {
+			t.Fatalf("labels: %s", got)
 		}
 	})
 }
@@ -294,6 +301,12 @@ func TestRunSecurityOptions(t *testing.T) {
 		if priv["Seccomp"] != "0" || priv["CapEff"] == def["CapEff"] || !strings.HasPrefix(priv["CapEff"], "000001ff") {
 			t.Fatalf("--privileged: CapEff %s Seccomp %s", priv["CapEff"], priv["Seccomp"])
 		}
+		profile := e.WriteFile("seccomp.json", []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`))
+		r := e.Pod("run", "--rm", "--security-opt", "seccomp="+profile, img, "mkdir", "/x")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "Operation not permitted") {
+			t.Fatalf("seccomp=PROFILE denying mkdir: code %d stderr %q", r.Code, r.Stderr)
+		}
+		e.Pod("run", "--rm", "--security-opt", "seccomp="+e.Path("none.json"), img, "true").Fails(t, 125, "no such file or directory")
 		e.Pod("run", "--rm", "--security-opt", "apparmor=x", img, "true").Fails(t, 125, "unsupported --security-opt")
 	})
 }
@@ -449,6 +462,12 @@ func TestParallelRuns(t *testing.T) {
 		for _, r := range results {
 			r.Success(t)
 		}
+		if got := len(e.MustPod("ps", "-a", "-q").Lines()); got != n {
+			t.Fatalf("ps -a shows %d containers, want %d", got, n)
+		}
+		if got := len(e.MustPod("ps", "-q", "--filter", "status=running").Lines()); got != n {
+			t.Fatalf("ps shows %d running containers, want %d", got, n)
+		}
 		if got := len(e.MustPod("stop", "-a", "-t", "0").Lines()); got != n {
 			t.Fatalf("stop -a stopped %d, want %d", got, n)
 		}
@@ -490,6 +509,9 @@ func TestRebootMarksExited(t *testing.T) {
 		waitGone(t, pid)
 		// The first command after the "reboot" marks it exited: a stopped
 		// container is removed without --force.
+		if got := out(e.MustPod("ps", "-a", "--format", "{{.ID}} {{.Status}}")); !strings.HasPrefix(got, id[:12]+" Exited (255)") {
+			t.Fatalf("ps -a after reboot: %q", got)
+		}
 		if got := out(e.MustPod("wait", id)); got != "255" {
 			t.Fatalf("wait after reboot = %q, want 255", got)
 		}
@@ -536,13 +558,27 @@ func TestRestartPolicy(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if got := out(e.MustPod("wait", id)); got != "1" {
-			t.Fatalf("wait = %q", got)
+		// Then it stays exited with two restarts recorded.
+		for {
+			st := out(e.MustPod("inspect", "--format", "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}", id))
+			if st == "exited 2 1" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("on-failure:2 ended as %q, want exited after 2 restarts with code 1", st)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "log")); strings.Count(string(b), "run") != 3 {
+			t.Fatalf("on-failure:2 ran %d times, want 3", strings.Count(string(b), "run"))
 		}
 		e.Pod("run", "--rm", "--restart", "always", img, "true").Fails(t, 125, "the --rm option conflicts with --restart")
 		// A stop is not a failure: no restart after it.
 		e.MustPod("run", "-d", "--name", "always", "--restart", "always", img, "sleep", "1000")
 		e.MustPod("stop", "-t", "0", "always")
+		if st := out(e.MustPod("inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "always")); st != "exited 0" {
+			t.Fatalf("restart always after stop: %q, want exited 0", st)
+		}
 		e.MustPod("rm", "always")
 	})
 }
@@ -559,12 +595,27 @@ func TestKilledCLI(t *testing.T) {
 			time.Sleep(delay)
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
+			e.MustPod("ps", "-a")
 			// Whatever the CLI left, rm -f cleans it up (or it never got
 			// as far as creating the container).
 			r := e.Pod("rm", "-f", "-t", "0", name)
 			if r.Code != 0 && !(r.Code == 1 && strings.Contains(r.Stderr, "no such container")) {
 				t.Fatalf("rm -f after killing run at %v: code %d stderr %q", delay, r.Code, r.Stderr)
 			}
+		}
+		// A stop or rm killed midway is finished by the next rm -f.
+		for i, verb := range [][]string{{"stop", "-t", "5"}, {"rm", "-f", "-t", "5"}} {
+			name := fmt.Sprintf("v%d", i)
+			e.MustPod("run", "-d", "--name", name, img, "sleep", "1000")
+			cmd := e.Command(t.Context(), append(verb, name)...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			e.MustPod("ps", "-a")
+			e.MustPod("rm", "-f", "-t", "0", name)
 		}
 		if got := e.MustPod("rm", "-a").Stdout; got != "" {
 			t.Fatalf("containers left: %q", got)
@@ -573,6 +624,48 @@ func TestKilledCLI(t *testing.T) {
 		mounts, _ := os.ReadFile("/proc/self/mountinfo")
 		if strings.Contains(string(mounts), filepath.Join(e.Root, "overlay")) {
 			t.Fatalf("mounts left under %s", e.Root)
+		}
+	})
+}
+
+func TestRunSignalProxy(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		cmd := e.Command(t.Context(), "run", "--rm", img, "sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.1; done")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 6)
+		if _, err := io.ReadFull(stdout, buf); err != nil || string(buf) != "ready\n" {
+			t.Fatalf("read ready: %q %v", buf, err)
+		}
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		rest, _ := io.ReadAll(stdout)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 42 || string(rest) != "got TERM\n" {
+			t.Fatalf("pod run after SIGTERM: %v, output %q; want exit 42 from the container's trap", err, rest)
+		}
+	})
+}
+
+func TestRunDetachedRemove(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("run", "-d", "--rm", img, "sh", "-c", "exit 5"))
+		// The monitor's cleanup removes it once it exited.
+		deadline := time.Now().Add(time.Minute)
+		for out(e.MustPod("ps", "-a", "-q")) != "" {
+			if time.Now().After(deadline) {
+				t.Fatalf("run -d --rm: %s still listed a minute later", id)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
 }

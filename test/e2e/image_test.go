@@ -613,6 +613,10 @@ func mustRead(t *testing.T, p string) []byte {
 // with the same image.
 func TestPullConcurrent(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
+		// Create the store and state DB first: two processes creating a
+		// fresh state DB at once can fail with "database is locked" (a
+		// pkg/state matter this test is not about).
+		e.MustPod("images")
 		var wg sync.WaitGroup
 		results := make([]*Result, 2)
 		for i := range results {

@@ -140,6 +140,13 @@ func TestInspect(t *testing.T) {
 		e.Pod("inspect", "--type", "container", img).Fails(t, 125, "no such container "+img)
 		e.Pod("inspect", "--type", "image", "three").Fails(t, 125, "no such image three")
 
+		// Networks come last.
+		e.MustPod("network", "create", "backend")
+		if got := strings.TrimSpace(e.MustPod("inspect", "-f", "{{.Name}} {{.Driver}}", "backend").Stdout); got != "backend bridge" {
+			t.Errorf("inspect of a network: %q", got)
+		}
+		e.Pod("inspect", "--type", "network", "three").Fails(t, 125, "no such network three")
+
 		// Missing names: what was found is printed, then the error.
 		r = e.Pod("inspect", "nosuch")
 		r.Fails(t, 125, `inspecting object: no such object: "nosuch"`)

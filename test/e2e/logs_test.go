@@ -1,6 +1,10 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +83,27 @@ func TestLogs(t *testing.T) {
 		runID(t, e, "run", "-d", "--name", "late", img, "sh", "-c", "sleep 1; echo late")
 		if r := e.MustPod("logs", "-f", "--tail", "5", "late"); r.Stdout != "late\n" {
 			t.Errorf("logs -f late: %q", r.Stdout)
+		}
+
+		// Interrupting a follow ends it quietly.
+		runID(t, e, "run", "-d", "--name", "forever", img, "sh", "-c", "echo started; sleep 1000")
+		cmd := e.Command(context.Background(), "logs", "-f", "forever")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil || line != "started\n" {
+			t.Fatalf("logs -f first line %q: %v", line, err)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil || stderr.Len() != 0 {
+			t.Errorf("logs -f interrupted: %v, stderr %q", err, stderr.String())
 		}
 
 		// The none driver keeps no log.

@@ -23,10 +23,11 @@ func runID(t *testing.T, e *Env, args ...string) string {
 }
 
 // settled waits until the exit of a container that `pod run` has just
-// returned from is recorded: run returns on the monitor's exit file, and
-// the cleanup that records the exit in the DB may still be running.
-// TODO(containers): reconciliation could read the exit file while the
-// cleanup holds the lock, and then this wait goes.
+// returned from is recorded: run returns once the monitor has written the
+// exit file, while the monitor itself may still be alive (and the container
+// still shows as running) until its cleanup has recorded the exit.
+// TODO(containers): have run return only once the exit is recorded; then
+// this wait goes and the tests check ps and inspect right after run.
 func settled(t *testing.T, e *Env, name string) {
 	t.Helper()
 	for i := 0; i < 300; i++ {
@@ -142,6 +143,10 @@ func TestPs(t *testing.T) {
 		lines = e.MustPod("ps", "--format", "table {{.Names}}\t{{.Label \"app\"}}").Lines()
 		if len(lines) != 2 || strings.Join(psColumns(lines[0]), "|") != "NAMES|LABEL" || strings.Join(psColumns(lines[1]), "|") != "top|web" {
 			t.Errorf("table format with .Label: %q", lines)
+		}
+		var row1 map[string]string
+		if err := json.Unmarshal([]byte(e.MustPod("ps", "--format", "{{json .}}").Stdout), &row1); err != nil || row1["ID"] != top[:12] || row1["Names"] != "top" || !strings.HasPrefix(row1["Status"], "Up ") {
+			t.Errorf("ps --format '{{json .}}': %v %v", row1, err)
 		}
 		var js []map[string]any
 		r = e.MustPod("ps", "-a", "--format", "json")

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // Exit codes shared with Docker and Podman.
@@ -27,6 +29,7 @@ type Globals struct {
 	StorageOpts   []string
 	LogLevel      string
 	Runtime       string
+	CgroupManager string
 
 	Stdout io.Writer
 	Stderr io.Writer
@@ -46,6 +49,7 @@ func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
 		StorageDriver: g.StorageDriver,
 		StorageOpts:   g.StorageOpts,
 		OCIRuntime:    g.Runtime,
+		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
 	})
 }
@@ -61,6 +65,7 @@ func (g *Globals) OpenContainers(ctx context.Context) (*engine.Runtime, error) {
 		StorageDriver: g.StorageDriver,
 		StorageOpts:   g.StorageOpts,
 		OCIRuntime:    g.Runtime,
+		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
 		LazyStorage:   true,
 	})
@@ -98,10 +103,38 @@ func ExitCode(err error) int {
 }
 
 // Message is the one line printed for err, or "" when nothing is printed.
+// Error categories (errdefs) are for callers to test, not for people to
+// read: a category's own words at the end of the message are left out.
 func Message(err error) string {
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Err == nil {
 		return ""
 	}
-	return "Error: " + err.Error()
+	msg := err.Error()
+	for _, r := range redundant {
+		if rest, ok := strings.CutSuffix(msg, ": "+r.cat.Error()); ok && errors.Is(err, r.cat) && containsAny(rest, r.sayers) {
+			msg = rest
+		}
+	}
+	return "Error: " + strings.ReplaceAll(msg, "\n", " ")
+}
+
+// redundant lists, per error category, the words that already say it: a
+// message that has them does not need the category's own words at its end
+// ("nosuch: image not known: not found").
+var redundant = []struct {
+	cat    error
+	sayers []string
+}{
+	{errdefs.ErrNotFound, []string{"not found", "not known", "no such", "does not exist"}},
+	{errdefs.ErrAlreadyExists, []string{"already"}},
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,7 @@ func lifecycleVerbs() []verb {
 		{"restart", newRestartCommand},
 		{"rm", newRemoveCommand},
 		{"wait", newWaitCommand},
+		{"update", newUpdateCommand},
 		{"port", newPortCommand},
 		{"", newCleanupCommand},
 	}

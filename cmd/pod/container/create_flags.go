@@ -13,6 +13,7 @@ type createFlags struct {
 	opts        engine.CreateOptions
 	entrypoint  string
 	stopTimeout int
+	limits      limitFlags
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -32,7 +33,9 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringArrayVarP(&o.Labels, "label", "l", nil, "set a label (KEY=VALUE)")
 	fs.StringVarP(&o.Hostname, "hostname", "h", "", "container hostname (default: the short container ID)")
 	fs.BoolVarP(&o.Interactive, "interactive", "i", false, "keep stdin open")
-	fs.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount a host path: SRC:DST[:ro|rw]")
+	fs.StringArrayVarP(&o.Volumes, "volume", "v", nil, "mount a host path, a named volume or an anonymous volume: [SRC:]DST[:OPTIONS] (ro, rw, z, Z, U, nocopy, a propagation)")
+	fs.StringArrayVar(&o.Mounts, "mount", nil, "mount: type=bind|volume|tmpfs,src=SRC,dst=DST[,ro][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]")
+	fs.StringArrayVar(&o.VolumesFrom, "volumes-from", nil, "mount the volumes and binds of another container: CTR[:ro|rw]")
 	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: DST[:OPTIONS]")
 	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
 	fs.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (or ALL)")
@@ -48,7 +51,10 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
 	addNetworkFlags(fs, &o.NetOptions)
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
-	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits")
+	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
+	addLimitFlags(fs, &f.limits)
+	fs.StringVar(&o.Limits.CgroupParent, "cgroup-parent", "", "parent cgroup of the container's cgroup (default: pod/ under pod's own cgroup)")
+	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled or no-conmon (disabled is refused: runc always creates a cgroup)")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		if name == "net" {
 			name = "network"
@@ -71,5 +77,6 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 		o.StopTimeout = &t
 	}
 	o.PullProgress = g.Stderr
+	o.Limits = f.limits.options(c, o.Limits)
 	return o
 }

@@ -1,7 +1,6 @@
 package container
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -36,9 +35,9 @@ func newInspectCommand(g *cli.Globals, any bool) *cobra.Command {
 	if any {
 		o.typ = "all"
 		cmd.Use = "inspect [options] NAME [NAME...]"
-		cmd.Short = "Display the configuration of containers or images"
-		cmd.Long = "Display a container's or an image's configuration and state as JSON, or through a Go template. A name is looked up among containers first."
-		cmd.Flags().StringVarP(&o.typ, "type", "t", "all", "the kind of object to inspect: container, image or all")
+		cmd.Short = "Display the configuration of containers, images or networks"
+		cmd.Long = "Display the configuration and state of containers, images or networks as JSON, or through a Go template. A name is looked up among containers, then images, then networks."
+		cmd.Flags().StringVarP(&o.typ, "type", "t", "all", "the kind of object to inspect: container, image, network or all")
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", "json", "format the output with a Go template, or 'json'")
@@ -48,12 +47,12 @@ func newInspectCommand(g *cli.Globals, any bool) *cobra.Command {
 
 func runInspect(cmd *cobra.Command, g *cli.Globals, o *inspectOptions, names []string) error {
 	switch o.typ {
-	case "container", "image", "all":
+	case "container", "image", "network", "all":
 	default:
-		return fmt.Errorf("invalid type %q: must be container, image or all", o.typ)
+		return fmt.Errorf("invalid type %q: must be container, image, network or all", o.typ)
 	}
-	if o.typ == "image" && o.size {
-		return fmt.Errorf("size is not supported for type \"image\"")
+	if (o.typ == "image" || o.typ == "network") && o.size {
+		return fmt.Errorf("size is not supported for type %q", o.typ)
 	}
 	ctx := cmd.Context()
 	r, err := g.Open(ctx)
@@ -103,16 +102,30 @@ func inspectOne(cmd *cobra.Command, r *engine.Runtime, o *inspectOptions, name s
 			return nil, fmt.Errorf("no such container %s", name)
 		}
 	}
-	doc, err := inspectImage(ctx, r, name)
-	if err == nil {
-		return doc, nil
+	if o.typ == "image" || o.typ == "all" {
+		doc, err := r.InspectImage(ctx, name)
+		if err == nil {
+			return doc, nil
+		}
+		if !errors.Is(err, errdefs.ErrNotFound) {
+			return nil, err
+		}
+		if o.typ == "image" {
+			return nil, fmt.Errorf("no such image %s", name)
+		}
 	}
-	if !errors.Is(err, errdefs.ErrNotFound) {
-		return nil, err
+	nets, err := r.NetworkInspect(ctx, name)
+	if err == nil && len(nets) == 1 {
+		return nets[0], nil
 	}
-	if o.typ == "image" {
-		return nil, fmt.Errorf("no such image %s", name)
+	if o.typ == "network" {
+		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("no such network %s", name)
 	}
+	// Looking through every kind, a name that is no network's (an
+	// ambiguous ID prefix among networks included) is simply not found.
 	return nil, fmt.Errorf("no such object: %q", name)
 }
 
@@ -135,9 +148,4 @@ func printInspect(g *cli.Globals, format string, docs []any) error {
 		fmt.Fprint(g.Stdout, b.String())
 	}
 	return nil
-}
-
-// inspectImage is the image half of the top-level `pod inspect`.
-func inspectImage(ctx context.Context, r *engine.Runtime, name string) (any, error) {
-	return r.InspectImage(ctx, name)
 }

@@ -1,6 +1,8 @@
 package container
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -45,7 +47,11 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer r.Close()
-			return r.ContainerLogs(ctx, args[0], opts, g.Stdout, g.Stderr)
+			err = r.ContainerLogs(ctx, args[0], opts, g.Stdout, g.Stderr)
+			if errors.Is(err, context.Canceled) {
+				return nil // interrupted while following: the user is done
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()

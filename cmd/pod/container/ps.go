@@ -221,6 +221,20 @@ func (p psRow) Size() string {
 		units.HumanSizeWithPrecision(float64(p.c.SizeRootFs), 3))
 }
 
+// MarshalJSON makes {{json .}} print a row as Docker does: every column
+// as a string.
+func (p psRow) MarshalJSON() ([]byte, error) {
+	m := map[string]string{
+		"ID": p.ID(), "Image": p.Image(), "Command": p.Command(), "CreatedAt": p.CreatedAt(),
+		"RunningFor": p.RunningFor(), "Status": p.Status(), "State": p.State(), "Ports": p.Ports(),
+		"Names": p.Names(), "Labels": p.Labels().String(), "Mounts": p.Mounts(), "Networks": p.Networks(),
+	}
+	if p.c.SizeRootFs > 0 || p.c.SizeRw > 0 {
+		m["Size"] = p.Size()
+	}
+	return json.Marshal(m)
+}
+
 type labelMap map[string]string
 
 func (l labelMap) String() string {

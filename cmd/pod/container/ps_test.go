@@ -1,6 +1,7 @@
 package container
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -55,9 +56,28 @@ func TestPsHeaderFields(t *testing.T) {
 	rows, hdr := reflect.TypeOf(psRow{}), reflect.TypeOf(psHeader{})
 	for i := 0; i < rows.NumMethod(); i++ {
 		m := rows.Method(i)
+		if m.Name == "MarshalJSON" {
+			continue
+		}
 		h, ok := hdr.MethodByName(m.Name)
 		if !ok || h.Type.NumIn() != m.Type.NumIn() {
 			t.Errorf("psHeader lacks %s with the same arguments", m.Name)
 		}
+	}
+}
+
+func TestPsRowJSON(t *testing.T) {
+	c := &state.Container{ID: "0123456789abcdef", Name: "web", Status: state.StatusCreated, Labels: map[string]string{"b": "2", "a": "1"}}
+	row := psRow{c: &engine.ListedContainer{Container: &engine.Container{Container: c, Config: &engine.ContainerConfig{}}}}
+	b, err := json.Marshal(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["ID"] != "0123456789ab" || m["Names"] != "web" || m["Status"] != "Created" || m["Labels"] != "a=1,b=2" {
+		t.Fatalf("{{json .}} = %s", b)
 	}
 }

@@ -55,7 +55,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&all, "all", "a", false, "remove all containers")
 	f.BoolVarP(&opts.Force, "force", "f", false, "stop and remove running containers")
 	f.BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
-	f.BoolVarP(&opts.Volumes, "volumes", "v", false, "remove the container's anonymous volumes (pod creates none yet)")
+	f.BoolVarP(&opts.Volumes, "volumes", "v", false, "remove the container's anonymous volumes")
 	f.IntVarP(&timeout, "time", "t", 10, "seconds to wait before killing a running container with --force")
 	return c
 }

@@ -36,7 +36,7 @@ func TestRmiError(t *testing.T) {
 			if n := bytes.Count(stderr.Bytes(), []byte("Error: ")); n != tc.lines {
 				t.Errorf("%d Error lines printed, want %d: %q", n, tc.lines, stderr.String())
 			}
-			if tc.code != 0 && cli.Message(err) != "Error: "+tc.errs[len(tc.errs)-1].Error() {
+			if tc.code != 0 && cli.Message(err) != cli.Message(tc.errs[len(tc.errs)-1]) {
 				t.Errorf("message %q", cli.Message(err))
 			}
 		})

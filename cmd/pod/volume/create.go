@@ -22,7 +22,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 			if len(args) == 1 {
 				o.Name = args[0]
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

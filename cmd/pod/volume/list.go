@@ -57,7 +57,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 		Long:    "List volumes, oldest first.",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,372 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/cgroups"
+)
+
+// LimitOptions are the cgroup flags of create, run and update, as given.
+// A zero field is not set (for update: left as it is).
+type LimitOptions struct {
+	Memory            string // --memory, a size ("512m")
+	MemorySwap        string // --memory-swap, a size or "-1" (unlimited)
+	MemoryReservation string // --memory-reservation, a size
+	CPUs              float64
+	CPUShares         uint64
+	CPUQuota          int64
+	CPUPeriod         uint64
+	CpusetCpus        string
+	CpusetMems        string
+	PidsLimit         *int64 // <= 0: unlimited
+	BlkioWeight       uint16
+	OOMScoreAdj       *int
+	OOMKillDisable    bool
+
+	CgroupParent string // --cgroup-parent
+	Cgroups      string // --cgroups: enabled (default), no-conmon, disabled
+}
+
+// minMemory is the smallest --memory accepted (Docker's and podman's).
+const minMemory = 6 << 20
+
+// defaultCPUPeriod is the CFS period --cpus divides (100 ms, as Docker).
+const defaultCPUPeriod = 100000
+
+// rootlessV1Warning is podman's wording for limits a rootless container
+// on cgroup v1 cannot get.
+const rootlessV1Warning = "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+
+// limitsSet reports whether o asks for any cgroup limit.
+func (o LimitOptions) limitsSet() bool {
+	return o.Memory != "" || o.MemorySwap != "" || o.MemoryReservation != "" || o.CPUs != 0 ||
+		o.CPUShares != 0 || o.CPUQuota != 0 || o.CPUPeriod != 0 || o.CpusetCpus != "" ||
+		o.CpusetMems != "" || o.PidsLimit != nil || o.BlkioWeight != 0 || o.OOMKillDisable
+}
+
+// cgroupsUsable reports whether this engine's containers can get cgroup
+// limits: not as a plain user on cgroup v1, where nobody delegates cgroups.
+func (r *Runtime) cgroupsUsable() bool {
+	return !r.Rootless() || cgroups.Detect() == cgroups.Unified
+}
+
+// applyLimits checks the cgroup flags and records them in cfg.
+func (r *Runtime) applyLimits(cfg *ContainerConfig, o LimitOptions) error {
+	switch o.Cgroups {
+	case "", "enabled", "no-conmon":
+		// pod's monitor always stays in pod's own cgroup, so no-conmon
+		// and enabled differ only in name.
+		cfg.Cgroups = o.Cgroups
+	case "disabled":
+		return invalidf("--cgroups=disabled is not supported: runc, the runtime pod uses on this cgroup layout, always creates a cgroup for the container")
+	default:
+		return invalidf("invalid --cgroups %q: use enabled, no-conmon or disabled", o.Cgroups)
+	}
+	if err := checkCgroupManager(r.opts.CgroupManager); err != nil {
+		return err
+	}
+	cfg.CgroupManager = "cgroupfs"
+	if o.CgroupParent != "" {
+		if strings.HasSuffix(o.CgroupParent, ".slice") {
+			return invalidf("invalid --cgroup-parent %q: a systemd slice needs the systemd cgroup manager; with cgroupfs give a cgroup path", o.CgroupParent)
+		}
+		if strings.Contains("/"+o.CgroupParent+"/", "/../") {
+			return invalidf("invalid --cgroup-parent %q: .. is not allowed", o.CgroupParent)
+		}
+		cfg.CgroupParent = o.CgroupParent
+	}
+	if o.OOMScoreAdj != nil {
+		if *o.OOMScoreAdj < -1000 || *o.OOMScoreAdj > 1000 {
+			return invalidf("invalid --oom-score-adj %d: must be between -1000 and 1000", *o.OOMScoreAdj)
+		}
+		v := *o.OOMScoreAdj
+		cfg.OOMScoreAdj = &v
+	}
+	res, err := buildResources(nil, o)
+	if err != nil {
+		return err
+	}
+	if res != nil && !r.cgroupsUsable() {
+		logrus.Warn(rootlessV1Warning)
+		return nil
+	}
+	cfg.Resources = res
+	return nil
+}
+
+// checkCgroupManager accepts cgroupfs; systemd only where systemd runs,
+// and pod does not drive systemd's manager.
+func checkCgroupManager(m string) error {
+	switch m {
+	case "", "cgroupfs":
+		return nil
+	case "systemd":
+		if _, err := os.Stat("/run/systemd/system"); err != nil {
+			return invalidf("the systemd cgroup manager is not available: systemd is not running on this host (no /run/systemd/system); use --cgroup-manager cgroupfs")
+		}
+		return invalidf("the systemd cgroup manager is not supported by pod: use --cgroup-manager cgroupfs")
+	}
+	return invalidf("invalid --cgroup-manager %q: use cgroupfs or systemd", m)
+}
+
+// buildResources applies o over base (nil: nothing set) and checks the
+// result as Docker and podman do. It returns nil when nothing is limited.
+func buildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxResources, error) {
+	res := &specs.LinuxResources{}
+	if base != nil {
+		res = cloneResources(base)
+	}
+	mem := func() *specs.LinuxMemory {
+		if res.Memory == nil {
+			res.Memory = &specs.LinuxMemory{}
+		}
+		return res.Memory
+	}
+	cpu := func() *specs.LinuxCPU {
+		if res.CPU == nil {
+			res.CPU = &specs.LinuxCPU{}
+		}
+		return res.CPU
+	}
+	if o.Memory != "" {
+		n, err := units.RAMInBytes(o.Memory)
+		if err != nil {
+			return nil, invalidf("invalid --memory %q: %v", o.Memory, err)
+		}
+		if n < minMemory {
+			return nil, invalidf("invalid --memory %q: the minimum memory limit allowed is 6MB", o.Memory)
+		}
+		mem().Limit = &n
+		if o.MemorySwap == "" && swapAccounting() {
+			// Docker's default: as much swap as memory.
+			s := 2 * n
+			mem().Swap = &s
+		}
+	}
+	if o.MemorySwap != "" {
+		var n int64 = -1
+		if o.MemorySwap != "-1" {
+			var err error
+			if n, err = units.RAMInBytes(o.MemorySwap); err != nil {
+				return nil, invalidf("invalid --memory-swap %q: %v", o.MemorySwap, err)
+			}
+		}
+		if res.Memory == nil || res.Memory.Limit == nil {
+			return nil, invalidf("--memory-swap needs --memory: you should always set the memory limit when using the memory+swap limit")
+		}
+		if n != -1 && n < *res.Memory.Limit {
+			return nil, invalidf("invalid --memory-swap %q: the memory+swap limit must not be smaller than --memory", o.MemorySwap)
+		}
+		if !swapAccounting() {
+			logrus.Warn("Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.")
+		} else {
+			mem().Swap = &n
+		}
+	}
+	if o.MemoryReservation != "" {
+		n, err := units.RAMInBytes(o.MemoryReservation)
+		if err != nil || n < 0 {
+			return nil, invalidf("invalid --memory-reservation %q", o.MemoryReservation)
+		}
+		mem().Reservation = &n
+	}
+	if m := res.Memory; m != nil && m.Limit != nil && m.Reservation != nil && *m.Limit > 0 && *m.Reservation > *m.Limit {
+		return nil, invalidf("--memory-reservation must not be larger than --memory")
+	}
+	if o.OOMKillDisable {
+		t := true
+		mem().DisableOOMKiller = &t
+		if res.Memory.Limit == nil {
+			logrus.Warn("Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.")
+		}
+	}
+	if o.CPUs != 0 {
+		if o.CPUQuota != 0 || o.CPUPeriod != 0 {
+			return nil, invalidf("--cpus conflicts with --cpu-period and --cpu-quota: give either")
+		}
+		n := float64(runtime.NumCPU())
+		if o.CPUs < 0.01 || o.CPUs > n {
+			return nil, invalidf("invalid --cpus %g: the range of CPUs is from 0.01 to %.2f, as there are only %d CPUs available", o.CPUs, n, int(n))
+		}
+		period := uint64(defaultCPUPeriod)
+		quota := int64(math.Round(o.CPUs * defaultCPUPeriod))
+		cpu().Period, cpu().Quota = &period, &quota
+	}
+	if o.CPUPeriod != 0 {
+		if o.CPUPeriod < 1000 || o.CPUPeriod > 1000000 {
+			return nil, invalidf("invalid --cpu-period %d: must be between 1000 and 1000000 microseconds", o.CPUPeriod)
+		}
+		p := o.CPUPeriod
+		cpu().Period = &p
+	}
+	if o.CPUQuota != 0 {
+		if o.CPUQuota < 1000 && o.CPUQuota != -1 {
+			return nil, invalidf("invalid --cpu-quota %d: must be at least 1000 microseconds, or -1 for no limit", o.CPUQuota)
+		}
+		q := o.CPUQuota
+		cpu().Quota = &q
+	}
+	if o.CPUShares != 0 {
+		if o.CPUShares < 2 || o.CPUShares > 262144 {
+			return nil, invalidf("invalid --cpu-shares %d: must be between 2 and 262144", o.CPUShares)
+		}
+		s := o.CPUShares
+		cpu().Shares = &s
+	}
+	if o.CpusetCpus != "" {
+		if err := checkCPUList(o.CpusetCpus); err != nil {
+			return nil, invalidf("invalid --cpuset-cpus %q: %v", o.CpusetCpus, err)
+		}
+		cpu().Cpus = o.CpusetCpus
+	}
+	if o.CpusetMems != "" {
+		if err := checkCPUList(o.CpusetMems); err != nil {
+			return nil, invalidf("invalid --cpuset-mems %q: %v", o.CpusetMems, err)
+		}
+		cpu().Mems = o.CpusetMems
+	}
+	if o.PidsLimit != nil {
+		n := *o.PidsLimit
+		if n <= 0 {
+			n = -1 // pids.max "max"
+		}
+		res.Pids = &specs.LinuxPids{Limit: n}
+	}
+	if o.BlkioWeight != 0 {
+		if o.BlkioWeight < 10 || o.BlkioWeight > 1000 {
+			return nil, invalidf("invalid --blkio-weight %d: must be between 10 and 1000", o.BlkioWeight)
+		}
+		if !blkioWeightSupported() {
+			logrus.Warn("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
+		} else {
+			w := o.BlkioWeight
+			res.BlockIO = &specs.LinuxBlockIO{Weight: &w}
+		}
+	}
+	if res.Memory == nil && res.CPU == nil && res.Pids == nil && res.BlockIO == nil {
+		return nil, nil
+	}
+	return res, nil
+}
+
+// cloneResources copies the parts of r that pod sets.
+func cloneResources(r *specs.LinuxResources) *specs.LinuxResources {
+	out := &specs.LinuxResources{}
+	if r.Memory != nil {
+		m := *r.Memory
+		out.Memory = &m
+	}
+	if r.CPU != nil {
+		c := *r.CPU
+		out.CPU = &c
+	}
+	if r.Pids != nil {
+		p := *r.Pids
+		out.Pids = &p
+	}
+	if r.BlockIO != nil {
+		b := *r.BlockIO
+		out.BlockIO = &b
+	}
+	return out
+}
+
+// checkCPUList checks the kernel's list format: "0-3,5".
+func checkCPUList(s string) error {
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil {
+			return fmt.Errorf("%q is not a number or range", part)
+		}
+		if isRange {
+			b, err := strconv.ParseUint(hi, 10, 16)
+			if err != nil || b < a {
+				return fmt.Errorf("%q is not a valid range", part)
+			}
+		}
+	}
+	return nil
+}
+
+// swapAccounting reports whether the memory+swap limit exists here.
+func swapAccounting() bool {
+	if cgroups.Detect() == cgroups.Unified {
+		return fileExists("/sys/fs/cgroup/memory.swap.max") || fileExists("/sys/fs/cgroup/cgroup.controllers")
+	}
+	return fileExists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")
+}
+
+// blkioWeightSupported reports whether the block I/O controller has
+// weights (only with the BFQ or CFQ scheduler).
+func blkioWeightSupported() bool {
+	if cgroups.Detect() == cgroups.Unified {
+		return fileExists("/sys/fs/cgroup/io.weight") || fileExists("/sys/fs/cgroup/io.bfq.weight")
+	}
+	return fileExists("/sys/fs/cgroup/blkio/blkio.weight") || fileExists("/sys/fs/cgroup/blkio/blkio.bfq.weight")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// cgroupsPath is where the container's cgroup goes. With cgroupfs, a
+// relative path is created by the runtime under the cgroup it runs in,
+// which is pod's own (the monitor and runtime inherit it): the container
+// stays inside whatever limits the user's session has, as the engine
+// itself does. --cgroup-parent overrides the parent.
+func cgroupsPath(cfg *ContainerConfig, id string) string {
+	parent := cfg.CgroupParent
+	if parent == "" {
+		parent = "pod"
+	}
+	return filepath.Join(parent, "pod-"+id)
+}
+
+// oomScoreAdj returns the oom_score_adj to ask the runtime for, or nil. The
+// kernel refuses a value below pod's own without CAP_SYS_RESOURCE in the
+// initial user namespace (root lacks it on some hosts; a rootless pod
+// always does): the runtime would then fail the start, so the value is
+// dropped with a warning instead.
+func (r *Runtime) oomScoreAdj(cfg *ContainerConfig) *int {
+	if cfg.OOMScoreAdj == nil {
+		return nil
+	}
+	want := *cfg.OOMScoreAdj
+	cur := 0
+	if b, err := os.ReadFile("/proc/self/oom_score_adj"); err == nil {
+		cur, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if want < cur && (r.Rootless() || !hasCapSysResource()) {
+		logrus.Warnf("cannot set oom_score_adj to %d: lowering it needs CAP_SYS_RESOURCE, which pod lacks here; the container keeps %d", want, cur)
+		return nil
+	}
+	return &want
+}
+
+// hasCapSysResource reads CAP_SYS_RESOURCE (bit 24) of this process's
+// effective capabilities.
+func hasCapSysResource() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<24) != 0
+		}
+	}
+	return false
+}

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// openTest opens a Runtime on fresh roots with storage left closed, as
+// container commands open it.
+func openTest(t *testing.T, graph, run string) *Runtime {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the system storage configuration")
+	}
+	r, err := Open(context.Background(), Options{GraphRoot: graph, RunRoot: run, StorageDriver: "vfs", LazyStorage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func addRow(t *testing.T, r *Runtime, name string, status state.Status, monitorPID int) *state.Container {
+	t.Helper()
+	row := &state.Container{ID: state.NewID(), Name: name, Config: []byte(`{"imageId":"x"}`), Status: status, MonitorPID: monitorPID}
+	if err := r.db.Add(context.Background(), row); err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+func TestOpenAfterRebootMarksRunningExited(t *testing.T) {
+	dir := t.TempDir()
+	graph, run := filepath.Join(dir, "graph"), filepath.Join(dir, "run")
+	r := openTest(t, graph, run)
+	running := addRow(t, r, "running", state.StatusRunning, os.Getpid())
+	paused := addRow(t, r, "paused", state.StatusPaused, os.Getpid())
+	created := addRow(t, r, "created", state.StatusCreated, 0)
+	r.Close()
+
+	// The same boot: nothing changes (the monitor PID is alive).
+	r = openTest(t, graph, run)
+	if c, err := r.db.Get(context.Background(), running.ID); err != nil || c.Status != state.StatusRunning {
+		t.Fatalf("same boot: %v %v", c.Status, err)
+	}
+	r.Close()
+
+	// Another boot recorded: every running or paused row becomes exited.
+	if err := os.WriteFile(filepath.Join(run, "pod", "boot-id"), []byte("another-boot\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = openTest(t, graph, run)
+	for _, tc := range []struct {
+		id   string
+		want state.Status
+		code int
+	}{{running.ID, state.StatusExited, unknownExitCode}, {paused.ID, state.StatusExited, unknownExitCode}, {created.ID, state.StatusCreated, 0}} {
+		c, err := r.db.Get(context.Background(), tc.id)
+		if err != nil || c.Status != tc.want || c.ExitCode != tc.code || (tc.want == state.StatusExited && (c.MonitorPID != 0 || c.FinishedAt.IsZero())) {
+			t.Fatalf("%s after reboot: %+v %v", tc.id[:12], c, err)
+		}
+	}
+	boot, _ := state.BootID()
+	if b, err := os.ReadFile(filepath.Join(run, "pod", "boot-id")); err != nil || string(b) != boot+"\n" {
+		t.Fatalf("boot id recorded: %q %v", b, err)
+	}
+}
+
+func TestContainersReconcilesDeadMonitor(t *testing.T) {
+	dir := t.TempDir()
+	r := openTest(t, filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
+	// A PID that is not a pod-conmon: this test process.
+	dead := addRow(t, r, "dead", state.StatusRunning, os.Getpid())
+	addRow(t, r, "exited", state.StatusExited, 0)
+	ctrs, err := r.Containers(context.Background())
+	if err != nil || len(ctrs) != 2 {
+		t.Fatalf("Containers: %d, %v", len(ctrs), err)
+	}
+	for _, c := range ctrs {
+		if c.Status != state.StatusExited {
+			t.Fatalf("%s shows as %s", c.Name, c.Status)
+		}
+	}
+	c, err := r.Container(context.Background(), dead.ID[:12])
+	if err != nil || c.Status != state.StatusExited || c.ExitCode != unknownExitCode {
+		t.Fatalf("Container after reconcile: %+v %v", c, err)
+	}
+	// Reconciliation was recorded, not just shown.
+	row, err := r.db.Get(context.Background(), dead.ID)
+	if err != nil || row.Status != state.StatusExited || row.FinishedAt.After(time.Now()) {
+		t.Fatalf("row after reconcile: %+v %v", row, err)
+	}
+	if _, err := r.Container(context.Background(), "nosuch"); err == nil || err.Error() != `no container with name or ID "nosuch" found: no such container` {
+		t.Fatalf("unknown container: %v", err)
+	}
+}

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Update changes a container's cgroup limits: in its stored configuration,
+// and, when it runs, in its cgroup through the runtime. Only the limits
+// given change. A container that cannot have limits (rootless on cgroup v1)
+// is refused rather than told a change happened.
+func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (*Container, error) {
+	if !o.limitsSet() {
+		return nil, invalidf("nothing to update: give at least one limit flag")
+	}
+	if o.OOMKillDisable {
+		return nil, invalidf("--oom-kill-disable cannot be changed on an existing container")
+	}
+	if !r.cgroupsUsable() {
+		return nil, invalidf("cannot update resource limits: %s", rootlessV1Warning)
+	}
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	res, err := buildResources(c.Config.Resources, o)
+	if err != nil {
+		return nil, err
+	}
+	if isActive(c.Status) && res != nil {
+		rt, err := r.OCI()
+		if err != nil {
+			return nil, err
+		}
+		if err := rt.Update(ctx, c.ID, res); err != nil {
+			return nil, fmt.Errorf("update container %s: %w", shortID(c.ID), err)
+		}
+	}
+	c.Config.Resources = res
+	b, err := json.Marshal(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	c.Container.Config = b
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

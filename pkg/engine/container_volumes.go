@@ -1,0 +1,485 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/docker/go-units"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/volume"
+)
+
+// Mount types of MountConfig.Type.
+const (
+	mountBind   = "bind"
+	mountTmpfs  = "tmpfs"
+	mountVolume = "volume" // Source is a volume name; "" until Create makes an anonymous one
+)
+
+var propagations = []string{"private", "rprivate", "shared", "rshared", "slave", "rslave"}
+
+// parseVolume reads one -v: HOST-PATH:DST[:OPTS] (a bind), NAME:DST[:OPTS]
+// (a named volume, made on first use) or DST[:OPTS] (an anonymous volume).
+// OPTS are ro|rw, z|Z (SELinux labels: nothing to do without SELinux), U
+// (chown the source to the container's user), nocopy|copy, a propagation,
+// and nosuid, nodev, noexec and their opposites.
+func parseVolume(spec string) (MountConfig, error) {
+	parts := strings.Split(spec, ":")
+	var src, dst, opts string
+	switch len(parts) {
+	case 1:
+		dst = parts[0]
+	case 2:
+		// "/dst:ro" is an anonymous volume with options, "src:/dst" a mount.
+		if strings.HasPrefix(parts[1], "/") {
+			src, dst = parts[0], parts[1]
+		} else {
+			dst, opts = parts[0], parts[1]
+		}
+	case 3:
+		src, dst, opts = parts[0], parts[1], parts[2]
+	default:
+		return MountConfig{}, invalidf("invalid volume specification %q: use [SRC:]DST[:OPTIONS]", spec)
+	}
+	if dst == "" || (len(parts) > 1 && parts[0] == "") {
+		return MountConfig{}, invalidf("invalid volume specification %q: empty source or destination", spec)
+	}
+	if !filepath.IsAbs(dst) {
+		return MountConfig{}, invalidf("invalid volume specification %q: destination %q is not an absolute path", spec, dst)
+	}
+	m := MountConfig{Destination: filepath.Clean(dst)}
+	switch {
+	case src == "":
+		m.Type = mountVolume
+	case strings.HasPrefix(src, "/") || strings.HasPrefix(src, "."):
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return MountConfig{}, invalidf("volume %q: %v", spec, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return MountConfig{}, invalidf("volume %q: source %s: %v", spec, abs, unwrapPathError(err))
+		}
+		m.Type, m.Source = mountBind, abs
+	default:
+		if err := volume.ValidateName(src); err != nil {
+			return MountConfig{}, invalidf("volume %q: %v", spec, err)
+		}
+		m.Type, m.Source = mountVolume, src
+	}
+	if err := m.applyOptions(spec, splitOpts(opts)); err != nil {
+		return MountConfig{}, err
+	}
+	return m, nil
+}
+
+func splitOpts(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// applyOptions checks -v options and records them: ro or rw first in
+// Options, then the others.
+func (m *MountConfig) applyOptions(spec string, opts []string) error {
+	mode := ""
+	var rest []string
+	for _, o := range opts {
+		switch {
+		case o == "ro" || o == "rw":
+			if mode != "" {
+				return invalidf("invalid volume specification %q: ro and rw given twice", spec)
+			}
+			mode = o
+		case o == "z" || o == "Z":
+			// SELinux relabelling: nothing to do on a host without SELinux.
+		case o == "U":
+			m.Chown = true
+		case o == "nocopy":
+			if m.Type != mountVolume {
+				return invalidf("invalid volume specification %q: nocopy applies to volumes only", spec)
+			}
+			m.NoCopy = true
+		case o == "copy":
+			m.NoCopy = false
+		case slices.Contains(propagations, o):
+			rest = append(rest, o)
+		case o == "nosuid" || o == "suid" || o == "nodev" || o == "dev" || o == "noexec" || o == "exec":
+			rest = append(rest, o)
+		default:
+			return invalidf("invalid volume specification %q: unknown option %q", spec, o)
+		}
+	}
+	if mode == "" {
+		mode = "rw"
+	}
+	m.Options = append([]string{mode}, rest...)
+	return nil
+}
+
+// parseMountFlag reads one --mount: comma-separated KEY[=VALUE] fields,
+// Docker's and podman's: type=bind|volume|tmpfs (default volume),
+// source|src, destination|dst|target, readonly|ro[=BOOL],
+// bind-propagation, bind-nonrecursive, volume-nocopy, tmpfs-size,
+// tmpfs-mode, U|chown, relabel and consistency (accepted, no effect here).
+func parseMountFlag(spec string) (MountConfig, error) {
+	m := MountConfig{Type: mountVolume}
+	var opts []string
+	ro := false
+	for _, field := range strings.Split(spec, ",") {
+		if field == "" {
+			continue
+		}
+		k, v, hasV := strings.Cut(field, "=")
+		boolVal := func() (bool, error) {
+			if !hasV {
+				return true, nil
+			}
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return false, invalidf("invalid --mount %q: %s takes true or false", spec, k)
+			}
+			return b, nil
+		}
+		var err error
+		switch strings.ToLower(k) {
+		case "type":
+			m.Type = v
+		case "source", "src":
+			m.Source = v
+		case "destination", "dst", "target":
+			m.Destination = v
+		case "readonly", "ro":
+			ro, err = boolVal()
+		case "rw":
+			var rw bool
+			rw, err = boolVal()
+			ro = !rw
+		case "bind-propagation":
+			if !slices.Contains(propagations, v) {
+				return MountConfig{}, invalidf("invalid --mount %q: bind-propagation must be one of %s", spec, strings.Join(propagations, ", "))
+			}
+			opts = append(opts, v)
+		case "bind-nonrecursive":
+			var b bool
+			if b, err = boolVal(); b {
+				m.NonRecursive = true
+			}
+		case "volume-nocopy":
+			m.NoCopy, err = boolVal()
+		case "nocopy":
+			m.NoCopy = true
+		case "u", "chown":
+			m.Chown, err = boolVal()
+		case "tmpfs-size", "size":
+			n, perr := units.RAMInBytes(v)
+			if perr != nil || n <= 0 {
+				return MountConfig{}, invalidf("invalid --mount %q: bad tmpfs-size %q", spec, v)
+			}
+			opts = append(opts, "size="+strconv.FormatInt(n, 10))
+		case "tmpfs-mode", "mode":
+			if _, perr := strconv.ParseUint(v, 8, 32); perr != nil {
+				return MountConfig{}, invalidf("invalid --mount %q: tmpfs-mode must be octal", spec)
+			}
+			opts = append(opts, "mode="+v)
+		case "relabel", "consistency", "z", "Z":
+		case "volume-opt", "volume-driver", "volume-label":
+			return MountConfig{}, invalidf("invalid --mount %q: %s is not supported: create the volume with pod volume create first", spec, k)
+		default:
+			return MountConfig{}, invalidf("invalid --mount %q: unknown field %q", spec, k)
+		}
+		if err != nil {
+			return MountConfig{}, err
+		}
+	}
+	if m.Destination == "" || !filepath.IsAbs(m.Destination) {
+		return MountConfig{}, invalidf("invalid --mount %q: an absolute destination (dst=) is required", spec)
+	}
+	m.Destination = filepath.Clean(m.Destination)
+	mode := "rw"
+	if ro {
+		mode = "ro"
+	}
+	switch m.Type {
+	case mountBind:
+		if m.Source == "" {
+			return MountConfig{}, invalidf("invalid --mount %q: a bind mount needs src=", spec)
+		}
+		abs, err := filepath.Abs(m.Source)
+		if err != nil {
+			return MountConfig{}, invalidf("invalid --mount %q: %v", spec, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return MountConfig{}, invalidf("invalid --mount %q: source %s: %v", spec, abs, unwrapPathError(err))
+		}
+		m.Source = abs
+	case mountVolume:
+		if m.Source != "" {
+			if err := volume.ValidateName(m.Source); err != nil {
+				return MountConfig{}, invalidf("invalid --mount %q: %v", spec, err)
+			}
+		}
+	case mountTmpfs:
+		if m.Source != "" {
+			return MountConfig{}, invalidf("invalid --mount %q: a tmpfs has no source", spec)
+		}
+		m.Source = "tmpfs"
+	default:
+		return MountConfig{}, invalidf("invalid --mount %q: type must be bind, volume or tmpfs", spec)
+	}
+	if m.Type != mountVolume && m.NoCopy {
+		return MountConfig{}, invalidf("invalid --mount %q: volume-nocopy applies to volumes only", spec)
+	}
+	if m.Type != mountBind && m.NonRecursive {
+		return MountConfig{}, invalidf("invalid --mount %q: bind-nonrecursive applies to binds only", spec)
+	}
+	m.Options = append([]string{mode}, opts...)
+	return m, nil
+}
+
+// volumesFrom copies the bind and volume mounts of the containers named in
+// --volumes-from CTR[:ro|rw] (the mode, when given, overrides theirs).
+// Mounts whose destination the container already has are skipped, as in
+// Docker: the container's own -v and --mount win.
+func (r *Runtime) volumesFrom(ctx context.Context, specs []string, have []MountConfig) ([]MountConfig, error) {
+	var out []MountConfig
+	taken := map[string]bool{}
+	for _, m := range have {
+		taken[m.Destination] = true
+	}
+	for _, s := range specs {
+		name, mode, _ := strings.Cut(s, ":")
+		if mode != "" && mode != "ro" && mode != "rw" && mode != "z" && mode != "Z" {
+			return nil, invalidf("invalid --volumes-from %q: the mode must be ro or rw", s)
+		}
+		src, err := r.get(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range src.Config.Mounts {
+			if m.Type == mountTmpfs || taken[m.Destination] {
+				continue
+			}
+			m.Options = slices.Clone(m.Options)
+			if mode == "ro" || mode == "rw" {
+				m.Options = slices.DeleteFunc(m.Options, func(o string) bool { return o == "ro" || o == "rw" })
+				m.Options = append([]string{mode}, m.Options...)
+			}
+			// The volume belongs to the source container: copying up
+			// again or chowning it for this one is not this one's job.
+			m.Chown = false
+			taken[m.Destination] = true
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// imageVolumes are anonymous volumes for the image's VOLUME entries that
+// no mount of the container covers already.
+func imageVolumes(vols map[string]struct{}, have []MountConfig) []MountConfig {
+	var dsts []string
+	for d := range vols {
+		dsts = append(dsts, filepath.Clean(d))
+	}
+	sort.Strings(dsts)
+	var out []MountConfig
+	for _, d := range dsts {
+		if !filepath.IsAbs(d) || slices.ContainsFunc(have, func(m MountConfig) bool { return m.Destination == d }) ||
+			slices.ContainsFunc(out, func(m MountConfig) bool { return m.Destination == d }) {
+			continue
+		}
+		out = append(out, MountConfig{Type: mountVolume, Destination: d, Options: []string{"rw"}})
+	}
+	return out
+}
+
+// createVolumes makes the named volumes that do not exist yet and the
+// anonymous ones (recording their names in cfg), as podman does at create.
+// It returns an undo that removes what it made.
+func (r *Runtime) createVolumes(ctx context.Context, cfg *ContainerConfig) (undo func(), err error) {
+	vs := r.volumes()
+	var made []string
+	undo = func() {
+		for _, n := range made {
+			if err := vs.Remove(context.WithoutCancel(ctx), n); err != nil {
+				logrus.Warnf("undo create of volume %s: %v", n, err)
+			}
+		}
+	}
+	for i := range cfg.Mounts {
+		m := &cfg.Mounts[i]
+		if m.Type != mountVolume {
+			continue
+		}
+		if m.Source == "" {
+			v, err := vs.Create(ctx, volume.CreateOptions{Anonymous: true})
+			if err != nil {
+				undo()
+				return nil, err
+			}
+			m.Source = v.Name
+			made = append(made, v.Name)
+			continue
+		}
+		if _, err := vs.Get(m.Source); err == nil {
+			continue
+		} else if !errors.Is(err, errdefs.ErrNotFound) {
+			undo()
+			return nil, err
+		}
+		// Another create may make the same volume meanwhile: either way it
+		// exists afterwards, and only one of us undoes it.
+		v, err := vs.Create(ctx, volume.CreateOptions{Name: m.Source})
+		switch {
+		case err == nil:
+			made = append(made, v.Name)
+		case !errors.Is(err, errdefs.ErrAlreadyExists):
+			undo()
+			return nil, err
+		}
+	}
+	return undo, nil
+}
+
+// mountVolumes prepares c's volumes for a start: mounts the filesystems of
+// volumes created with a type, fills a new volume from the image's content
+// at its destination (Docker's copy-up), chowns sources marked U. It
+// returns each volume's host path by name; on failure it releases what it
+// mounted.
+func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string, uid, gid int) (paths map[string]string, err error) {
+	vs := r.volumes()
+	paths = map[string]string{}
+	defer func() {
+		if err != nil {
+			r.unmountVolumes(ctx, c)
+		}
+	}()
+	for _, m := range c.Config.Mounts {
+		switch m.Type {
+		case mountVolume:
+			p, err := vs.Mount(ctx, m.Source, c.ID)
+			if err != nil {
+				if errors.Is(err, errdefs.ErrNotFound) {
+					return nil, fmt.Errorf("container %s: volume %s was removed: %w", shortID(c.ID), m.Source, err)
+				}
+				return nil, err
+			}
+			paths[m.Source] = p
+			err = vs.FirstUse(ctx, m.Source, func(path string) error {
+				if m.NoCopy {
+					return nil
+				}
+				return copyUp(rootfs, m.Destination, path)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("volume %s: %w", m.Source, err)
+			}
+			if m.Chown {
+				if err := chownTree(p, uid, gid); err != nil {
+					return nil, fmt.Errorf("volume %s: %w", m.Source, err)
+				}
+			}
+		case mountBind:
+			if m.Chown {
+				if err := chownTree(m.Source, uid, gid); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return paths, nil
+}
+
+// copyUp copies the image's content at dst into the volume at path when
+// the volume is empty and the image has a directory there.
+func copyUp(rootfs, dst, path string) error {
+	src, err := securejoin.SecureJoin(rootfs, dst)
+	if err != nil {
+		return fmt.Errorf("copy up %s: %w", dst, err)
+	}
+	st, err := os.Stat(src)
+	if err != nil || !st.IsDir() {
+		return nil // nothing (or no directory) in the image there
+	}
+	empty, err := volume.IsEmpty(path)
+	if err != nil {
+		return fmt.Errorf("copy up %s: %w", dst, err)
+	}
+	if !empty {
+		return nil
+	}
+	return volume.CopyUp(src, path)
+}
+
+// chownTree gives everything under root to uid:gid (the U option).
+func chownTree(root string, uid, gid int) error {
+	err := filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+	if err != nil {
+		return fmt.Errorf("chown %s to %d:%d: %w", root, uid, gid, err)
+	}
+	return nil
+}
+
+// unmountVolumes releases c's use of its volumes (the last user of a volume
+// with a filesystem unmounts it). Failures are logged: cleanup goes on.
+func (r *Runtime) unmountVolumes(ctx context.Context, c *Container) {
+	vs := r.volumes()
+	for _, m := range c.Config.Mounts {
+		if m.Type != mountVolume || m.Source == "" {
+			continue
+		}
+		if err := vs.Unmount(context.WithoutCancel(ctx), m.Source, c.ID); err != nil {
+			logrus.Warnf("container %s: %v", shortID(c.ID), err)
+		}
+	}
+}
+
+// removeAnonymousVolumes removes c's anonymous volumes that no other
+// container uses (rm -v, --rm), after c itself is gone.
+func (r *Runtime) removeAnonymousVolumes(ctx context.Context, c *Container) {
+	var anon []string
+	vs := r.volumes()
+	for _, m := range c.Config.Mounts {
+		if m.Type != mountVolume || m.Source == "" {
+			continue
+		}
+		if v, err := vs.Get(m.Source); err == nil && v.Anonymous {
+			anon = append(anon, v.Name)
+		}
+	}
+	if len(anon) == 0 {
+		return
+	}
+	users, err := r.volumeUsers(ctx)
+	if err != nil {
+		logrus.Warnf("container %s: remove anonymous volumes: %v", shortID(c.ID), err)
+		return
+	}
+	for _, n := range anon {
+		if others := slices.DeleteFunc(slices.Clone(users[n]), func(id string) bool { return id == c.ID }); len(others) > 0 {
+			continue
+		}
+		if err := vs.Remove(context.WithoutCancel(ctx), n); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			logrus.Warnf("container %s: remove anonymous volume %s: %v", shortID(c.ID), n, err)
+		}
+	}
+}
