@@ -28,11 +28,13 @@ func (r *Runtime) networkUsers(ctx context.Context, name string) ([]string, erro
 	return out, nil
 }
 
-// removeNetworkUsers force-removes containers (network rm -f), stopping
-// those that run, as `pod rm -f` does.
+// removeNetworkUsers force-removes containers (network rm -f), killing
+// those that run without a grace period: the user asked for the network
+// to go, not for the containers to shut down cleanly.
 func (r *Runtime) removeNetworkUsers(ctx context.Context, names []string) error {
+	zero := 0
 	for _, n := range names {
-		if err := r.Remove(ctx, n, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		if err := r.Remove(ctx, n, RemoveOptions{Force: true, Timeout: &zero}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return err
 		}
 	}
