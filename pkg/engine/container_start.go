@@ -107,6 +107,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
+	r.containerEvent(ctx, c.Container, "attach")
 	var stdin io.Reader
 	if c.Config.OpenStdin {
 		stdin = opts.Stdin
@@ -268,6 +269,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		}
 		return nil, err
 	}
+	r.containerEvent(ctx, c.Container, "init")
 	if attach {
 		if conn, err = conmon.Dial(ctx, socket); err != nil {
 			return nil, err
@@ -284,6 +286,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return nil, err
 	}
+	r.containerEvent(ctx, c.Container, "start")
 	return conn, nil
 }
 
