@@ -125,11 +125,19 @@ func imageRefMatches(ref, name string) bool {
 		repo = repo[:i]
 	}
 	n := strings.TrimPrefix(name, "library/")
-	for _, c := range []string{short, noDigest, repo} {
-		if c == n || (strings.HasSuffix(n, ":latest") && c == strings.TrimSuffix(n, ":latest")) {
-			return true
-		}
+	switch {
+	case n == short || n == noDigest:
+		return true
+	case !hasTag(n) && n == repo: // a name without tag means any tag
+		return true
+	case !hasTag(noDigest) && n == noDigest+":latest": // stored without tag
+		return true
 	}
 	// A fully qualified name that differs only by an implied ":latest".
 	return ref == name+":latest"
+}
+
+// hasTag reports whether an image name ends in a :TAG.
+func hasTag(name string) bool {
+	return strings.LastIndex(name, ":") > strings.LastIndex(name, "/")
 }
