@@ -107,7 +107,6 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
-	r.containerEvent(ctx, c.Container, "attach")
 	var stdin io.Reader
 	if c.Config.OpenStdin {
 		stdin = opts.Stdin
@@ -274,6 +273,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		if conn, err = conmon.Dial(ctx, socket); err != nil {
 			return nil, err
 		}
+		r.containerEvent(ctx, c.Container, "attach")
 	}
 	if err := rt.Start(ctx, c.ID); err != nil {
 		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
