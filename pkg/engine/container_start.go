@@ -29,6 +29,9 @@ type StartOptions struct {
 	// Stdin, with Attach and a container created with -i, is copied to the
 	// container's stdin; its end closes the container's stdin.
 	Stdin io.Reader
+	// DetachKeys and Resize: see AttachOptions.
+	DetachKeys string
+	Resize     <-chan TermSize
 }
 
 // ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
@@ -107,19 +110,12 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
-	var stdin io.Reader
-	if c.Config.OpenStdin {
-		stdin = opts.Stdin
-	}
-	copyErr := conn.Copy(ctx, stdin, opts.Stdout, opts.Stderr)
-	if copyErr != nil {
-		return 0, copyErr
-	}
-	code, ok := conn.ExitCode()
-	if !ok {
-		if code, err = r.waitExitFile(ctx, c); err != nil {
-			return 0, err
-		}
+	code, err := r.stream(ctx, c, conn, AttachOptions{
+		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
+		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
+	})
+	if err != nil {
+		return 0, err
 	}
 	if c.Config.AutoRemove {
 		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
@@ -236,6 +232,12 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}
 	pidFile := filepath.Join(runDir, "pidfile")
 	socket := filepath.Join(runDir, "attach")
+	var console string
+	if c.Config.Tty {
+		if console, err = r.consoleSocket(c.ID); err != nil {
+			return nil, err
+		}
+	}
 	logPath := c.Config.LogPath
 	if logPath == "" {
 		logPath = filepath.Join(userdata, "ctr.log")
@@ -250,7 +252,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}
 	started, err = conmon.Start(ctx, monitor, conmon.Config{
 		ID:           c.ID,
-		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, ""),
+		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, console),
 		PidFile:      pidFile,
 		LogPath:      logPath,
 		LogDriver:    c.Config.LogDriver,
@@ -260,6 +262,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		Stdin:        c.Config.OpenStdin,
 		StdinOnce:    c.Config.StdinOnce || c.Config.OpenStdin,
 		ExitCommand:  exitCmd,
+
+		Terminal:      c.Config.Tty,
+		ConsoleSocket: console,
 	})
 	if err != nil {
 		var ce *conmon.CreateError
@@ -377,6 +382,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
 		Env:             cfg.Env,
+		Terminal:        cfg.Tty,
 		Cwd:             cfg.WorkingDir,
 		User:            user,
 		Hostname:        hostname,

@@ -381,19 +381,14 @@ func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string,
 				return nil, err
 			}
 			paths[m.Source] = p
-			v, err := vs.Get(m.Source)
+			err = vs.FirstUse(ctx, m.Source, func(path string) error {
+				if m.NoCopy {
+					return nil
+				}
+				return copyUp(rootfs, m.Destination, path)
+			})
 			if err != nil {
-				return nil, err
-			}
-			if v.NeedsCopyUp {
-				if !m.NoCopy {
-					if err := copyUp(rootfs, m.Destination, p); err != nil {
-						return nil, fmt.Errorf("volume %s: %w", m.Source, err)
-					}
-				}
-				if err := vs.ClearCopyUp(ctx, m.Source); err != nil {
-					return nil, err
-				}
+				return nil, fmt.Errorf("volume %s: %w", m.Source, err)
 			}
 			if m.Chown {
 				if err := chownTree(p, uid, gid); err != nil {

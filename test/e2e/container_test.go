@@ -301,6 +301,12 @@ func TestRunSecurityOptions(t *testing.T) {
 		if priv["Seccomp"] != "0" || priv["CapEff"] == def["CapEff"] || !strings.HasPrefix(priv["CapEff"], "000001ff") {
 			t.Fatalf("--privileged: CapEff %s Seccomp %s", priv["CapEff"], priv["Seccomp"])
 		}
+		profile := e.WriteFile("seccomp.json", []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`))
+		r := e.Pod("run", "--rm", "--security-opt", "seccomp="+profile, img, "mkdir", "/x")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "Operation not permitted") {
+			t.Fatalf("seccomp=PROFILE denying mkdir: code %d stderr %q", r.Code, r.Stderr)
+		}
+		e.Pod("run", "--rm", "--security-opt", "seccomp="+e.Path("none.json"), img, "true").Fails(t, 125, "no such file or directory")
 		e.Pod("run", "--rm", "--security-opt", "apparmor=x", img, "true").Fails(t, 125, "unsupported --security-opt")
 	})
 }

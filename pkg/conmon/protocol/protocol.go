@@ -29,6 +29,7 @@ const (
 	PacketExit   byte = 3 // monitor → client: [3][int32 big-endian exit code], then close
 	PacketResize byte = 4 // client → monitor: [4][rows uint16][cols uint16], for a terminal
 	PacketReady  byte = 5 // monitor → client: [5], first packet, once the client is registered
+	PacketDetach byte = 6 // client → monitor: [6], the client leaves without ending its stdin
 )
 
 // MaxPacket is the largest attach packet either side sends, type byte
