@@ -20,6 +20,8 @@ func migrations() []migration {
 	return []migration{
 		{"containers", schemaContainers},
 		{"meta", schemaMeta},
+		{"exec_sessions", schemaExecSessions},
+		{"health", schemaHealth},
 	}
 }
 
