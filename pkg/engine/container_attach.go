@@ -61,16 +61,12 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 		return 0, &catError{msg: fmt.Sprintf("you can only attach to running containers: %s: %v", c.Name, err), cat: errdefs.ErrConflict}
 	}
 	defer conn.Close()
-<<<<<<< HEAD
+	r.containerEvent(ctx, c.Container, "attach")
 	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, opts)
 	if err != nil || ok {
 		return code, err
 	}
 	return r.waitExitFile(ctx, c)
-=======
-	r.containerEvent(ctx, c.Container, "attach")
-	return r.stream(ctx, c, conn, opts)
->>>>>>> main
 }
 
 // stream copies between the client and an attached monitor connection

@@ -87,6 +87,7 @@ func (r *Runtime) Exec(ctx context.Context, idOrName string, opts ExecOptions) (
 	if err != nil {
 		return "", 0, err
 	}
+	r.containerEvent(ctx, c.Container, "exec", "execID", sess.id)
 	if opts.Detach {
 		return sess.id, 0, nil
 	}
