@@ -61,6 +61,7 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 		return 0, &catError{msg: fmt.Sprintf("you can only attach to running containers: %s: %v", c.Name, err), cat: errdefs.ErrConflict}
 	}
 	defer conn.Close()
+	r.containerEvent(ctx, c.Container, "attach")
 	return r.stream(ctx, c, conn, opts)
 }
 

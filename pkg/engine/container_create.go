@@ -115,6 +115,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		undoVolumes()
 		return nil, fmt.Errorf("create container storage: %w", err)
 	}
+	r.containerEvent(ctx, row, "create")
 	return wrap(row)
 }
 

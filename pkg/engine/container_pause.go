@@ -66,6 +66,7 @@ func (r *Runtime) setFrozen(ctx context.Context, idOrName string, freeze bool) e
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, c.Name, err)
 	}
+	r.containerEvent(ctx, c.Container, verb)
 	c.Status = next
 	return r.db.Update(ctx, c.Container)
 }

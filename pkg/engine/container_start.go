@@ -273,10 +273,12 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		}
 		return nil, err
 	}
+	r.containerEvent(ctx, c.Container, "init")
 	if attach {
 		if conn, err = conmon.Dial(ctx, socket); err != nil {
 			return nil, err
 		}
+		r.containerEvent(ctx, c.Container, "attach")
 	}
 	if err := rt.Start(ctx, c.ID); err != nil {
 		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
@@ -289,6 +291,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return nil, err
 	}
+	r.containerEvent(ctx, c.Container, "start")
 	return conn, nil
 }
 

@@ -20,6 +20,7 @@ func migrations() []migration {
 	return []migration{
 		{"containers", schemaContainers},
 		{"meta", schemaMeta},
+		{"events", schemaEvents},
 	}
 }
 
