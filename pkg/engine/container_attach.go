@@ -62,19 +62,24 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 	}
 	defer conn.Close()
 	r.containerEvent(ctx, c.Container, "attach")
-	return r.stream(ctx, c, conn, opts)
+	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, opts)
+	if err != nil || ok {
+		return code, err
+	}
+	return r.waitExitFile(ctx, c)
 }
 
 // stream copies between the client and an attached monitor connection
-// until the container exits or the client detaches, and returns the exit
-// code.
-func (r *Runtime) stream(ctx context.Context, c *Container, conn *conmon.Conn, opts AttachOptions) (int, error) {
+// until the process exits or the client detaches, and returns the exit code
+// when the monitor sent it (ok). openStdin says the process has a stdin to
+// copy to.
+func stream(ctx context.Context, conn *conmon.Conn, openStdin bool, opts AttachOptions) (code int, ok bool, err error) {
 	keys, err := conmon.ParseDetachKeys(opts.DetachKeys)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
+		return 0, false, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
 	}
 	var stdin io.Reader
-	if c.Config.OpenStdin && opts.Stdin != nil {
+	if openStdin && opts.Stdin != nil {
 		stdin = conmon.NewDetachReader(opts.Stdin, keys)
 	}
 	if opts.Resize != nil {
@@ -83,12 +88,10 @@ func (r *Runtime) stream(ctx context.Context, c *Container, conn *conmon.Conn, o
 		go forwardResize(conn, opts.Resize, done)
 	}
 	if err := conn.Copy(ctx, stdin, opts.Stdout, opts.Stderr); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if code, ok := conn.ExitCode(); ok {
-		return code, nil
-	}
-	return r.waitExitFile(ctx, c)
+	code, ok = conn.ExitCode()
+	return code, ok, nil
 }
 
 func forwardResize(conn *conmon.Conn, sizes <-chan TermSize, done <-chan struct{}) {

@@ -110,12 +110,17 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
-	code, err := r.stream(ctx, c, conn, AttachOptions{
+	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, AttachOptions{
 		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
 		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
 	})
 	if err != nil {
 		return 0, err
+	}
+	if !ok {
+		if code, err = r.waitExitFile(ctx, c); err != nil {
+			return 0, err
+		}
 	}
 	if c.Config.AutoRemove {
 		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

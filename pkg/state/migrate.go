@@ -21,6 +21,8 @@ func migrations() []migration {
 		{"containers", schemaContainers},
 		{"meta", schemaMeta},
 		{"events", schemaEvents},
+		{"exec_sessions", schemaExecSessions},
+		{"health", schemaHealth},
 	}
 }
 

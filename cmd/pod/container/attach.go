@@ -16,6 +16,8 @@ import (
 func interactiveVerbs() []verb {
 	return []verb{
 		{"attach", newAttachCommand},
+		{"exec", newExecCommand},
+		{"", newExecCleanupCommand},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 func addInspectorCommands(g *cli.Globals, group *cobra.Command) []*cobra.Command {
 	verbs := []func(*cli.Globals) *cobra.Command{
 		newTopCommand, newStatsCommand, newPauseCommand, newUnpauseCommand,
+		newDiffCommand, newExportCommand, newCpCommand, newMountCommand, newUnmountCommand,
 	}
 	var top []*cobra.Command
 	for _, v := range verbs {
