@@ -333,6 +333,7 @@ func (r *Runtime) createVolumes(ctx context.Context, cfg *ContainerConfig) (undo
 			}
 			m.Source = v.Name
 			made = append(made, v.Name)
+			r.volumeEvent(ctx, "create", v.Name)
 			continue
 		}
 		if _, err := vs.Get(m.Source); err == nil {
@@ -347,6 +348,7 @@ func (r *Runtime) createVolumes(ctx context.Context, cfg *ContainerConfig) (undo
 		switch {
 		case err == nil:
 			made = append(made, v.Name)
+			r.volumeEvent(ctx, "create", v.Name)
 		case !errors.Is(err, errdefs.ErrAlreadyExists):
 			undo()
 			return nil, err
@@ -480,6 +482,8 @@ func (r *Runtime) removeAnonymousVolumes(ctx context.Context, c *Container) {
 		}
 		if err := vs.Remove(context.WithoutCancel(ctx), n); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			logrus.Warnf("container %s: remove anonymous volume %s: %v", shortID(c.ID), n, err)
+		} else if err == nil {
+			r.volumeEvent(ctx, "remove", n)
 		}
 	}
 }

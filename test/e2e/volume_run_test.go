@@ -87,6 +87,15 @@ func TestVolumePersistence(t *testing.T) {
 		if got := out(e.MustPod("logs", "reader")); got != "shared" {
 			t.Fatalf("reader saw %q", got)
 		}
+		// Across starts and restarts of one container.
+		e.MustPod("create", "--name", "app", "-v", "keep:/data", img, "sh", "-c", "echo run >> /data/runs")
+		for _, verb := range []string{"start", "restart", "restart"} {
+			e.MustPod(verb, "app")
+			e.MustPod("wait", "app")
+		}
+		if got := out(e.MustPod("run", "--rm", "-v", "keep:/data", img, "cat", "/data/runs")); got != "run\nrun\nrun" {
+			t.Errorf("after start and two restarts: %q", got)
+		}
 		// A "reboot": pod notices by the boot id and the volume still
 		// holds its data.
 		e.MustPod("run", "--rm", "-v", "keep:/data", img, "sh", "-c", "echo two >> /data/f")
