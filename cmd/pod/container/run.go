@@ -17,7 +17,7 @@ import (
 
 func newRunCommand(g *cli.Globals) *cobra.Command {
 	var f createFlags
-	var detach bool
+	var detach, sigProxy bool
 	c := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Create and start a container",
@@ -47,10 +47,12 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 			if f.opts.Interactive {
 				opts.Stdin = g.Stdin
 			}
-			stop := proxySignals(rt, ctr.ID)
-			defer stop()
-			// Signals go to the container (above), not to this copy: pod
-			// keeps streaming until the container exits.
+			if sigProxy {
+				stop := proxySignals(rt, ctr.ID)
+				defer stop()
+			}
+			// Signals go to the container (with --sig-proxy), never to this
+			// copy: pod keeps streaming until the container exits.
 			code, err := rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, opts)
 			if err != nil {
 				return startError(err)
@@ -63,6 +65,7 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 	}
 	addCreateFlags(c, &f)
 	c.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container ID")
+	c.Flags().BoolVar(&sigProxy, "sig-proxy", true, "forward the signals pod receives to the container (attached)")
 	return c
 }
 

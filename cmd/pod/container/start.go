@@ -11,7 +11,7 @@ import (
 )
 
 func newStartCommand(g *cli.Globals) *cobra.Command {
-	var attach, interactive bool
+	var attach, interactive, sigProxy bool
 	c := &cobra.Command{
 		Use:   "start [options] CONTAINER [CONTAINER...]",
 		Short: "Start one or more containers",
@@ -37,8 +37,10 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				stop := proxySignals(rt, ctr.ID)
-				defer stop()
+				if sigProxy {
+					stop := proxySignals(rt, ctr.ID)
+					defer stop()
+				}
 				code, err := rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, opts)
 				if err != nil {
 					return startError(err)
@@ -56,6 +58,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "attach to the container's output and exit with its exit code")
 	f.BoolVarP(&interactive, "interactive", "i", false, "attach the container's stdin (with -a)")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "with -a, forward the signals pod receives to the container")
 	return c
 }
 
