@@ -281,6 +281,11 @@ func (m *monitor) readClient(c *client) {
 		m.writeStdin(m.buf[1:n])
 	case protocol.PacketResize:
 		m.resize(m.buf[1:n])
+	case protocol.PacketDetach:
+		// Leaving with the detach keys keeps the container's stdin open
+		// for the next client, even with StdinOnce.
+		c.sentStdin = false
+		m.drop(c)
 	}
 }
 

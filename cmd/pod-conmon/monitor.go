@@ -69,6 +69,10 @@ func (m *monitor) run() int {
 		}
 	}
 
+	if cfg.AttachWait {
+		m.waitFirstClient()
+	}
+
 	// The runtime's stdio is the container's: the container inherits it.
 	var outP, errP, inP [2]int
 	if err := unix.Pipe2(outP[:], unix.O_CLOEXEC); err != nil {
@@ -194,6 +198,12 @@ func (m *monitor) setupEpoll() error {
 			if err := m.watch(fd, unix.EPOLLIN); err != nil {
 				return err
 			}
+		}
+	}
+	// Clients accepted before the runtime ran (Config.AttachWait).
+	for fd := range m.clients {
+		if err := m.watch(fd, unix.EPOLLIN); err != nil {
+			return err
 		}
 	}
 	return nil

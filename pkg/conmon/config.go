@@ -25,6 +25,7 @@ const (
 	PacketExit   = protocol.PacketExit
 	PacketResize = protocol.PacketResize
 	PacketReady  = protocol.PacketReady
+	PacketDetach = protocol.PacketDetach
 )
 
 // MaxPacket is the largest attach packet either side sends, type byte

@@ -41,6 +41,7 @@ type CreateOptions struct {
 	Hostname    string
 	Labels      []string // KEY=VALUE or KEY
 	Interactive bool     // -i: keep stdin open
+	Tty         bool     // -t: give the container a pseudo-terminal
 
 	Volumes     []string // -v [SRC:]DST[:OPTS]: a host path, a named or an anonymous volume
 	Mounts      []string // --mount type=bind|volume|tmpfs,...
@@ -114,6 +115,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		undoVolumes()
 		return nil, fmt.Errorf("create container storage: %w", err)
 	}
+	r.containerEvent(ctx, row, "create")
 	return wrap(row)
 }
 
@@ -158,6 +160,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		User:        opts.User,
 		Hostname:    opts.Hostname,
 		OpenStdin:   opts.Interactive,
+		Tty:         opts.Tty,
 		Init:        opts.Init,
 		ReadOnly:    opts.ReadOnly,
 		CapAdd:      opts.CapAdd,

@@ -41,6 +41,7 @@ type ContainerInspect struct {
 	Mounts          []InspectMount         `json:"Mounts"`
 	Config          InspectConfig          `json:"Config"`
 	NetworkSettings InspectNetworkSettings `json:"NetworkSettings"`
+	ExecIDs         []string               `json:"ExecIDs"`
 }
 
 // InspectState is State: what the container is doing or how it ended.
@@ -150,6 +151,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	}
 	doc := inspectDocument(c)
 	doc.HostConfig.InspectLimits = inspectLimits(c.Config)
+	r.inspectInteractive(ctx, c, doc)
 	r.inspectVolumeMounts(doc)
 	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
 		if p, err := r.containerLogPath(c); err == nil {

@@ -29,6 +29,9 @@ type StartOptions struct {
 	// Stdin, with Attach and a container created with -i, is copied to the
 	// container's stdin; its end closes the container's stdin.
 	Stdin io.Reader
+	// DetachKeys and Resize: see AttachOptions.
+	DetachKeys string
+	Resize     <-chan TermSize
 }
 
 // ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
@@ -107,15 +110,13 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
-	var stdin io.Reader
-	if c.Config.OpenStdin {
-		stdin = opts.Stdin
+	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, AttachOptions{
+		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
+		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
+	})
+	if err != nil {
+		return 0, err
 	}
-	copyErr := conn.Copy(ctx, stdin, opts.Stdout, opts.Stderr)
-	if copyErr != nil {
-		return 0, copyErr
-	}
-	code, ok := conn.ExitCode()
 	if !ok {
 		if code, err = r.waitExitFile(ctx, c); err != nil {
 			return 0, err
@@ -236,6 +237,12 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}
 	pidFile := filepath.Join(runDir, "pidfile")
 	socket := filepath.Join(runDir, "attach")
+	var console string
+	if c.Config.Tty {
+		if console, err = r.consoleSocket(c.ID); err != nil {
+			return nil, err
+		}
+	}
 	logPath := c.Config.LogPath
 	if logPath == "" {
 		logPath = filepath.Join(userdata, "ctr.log")
@@ -250,7 +257,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}
 	started, err = conmon.Start(ctx, monitor, conmon.Config{
 		ID:           c.ID,
-		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, ""),
+		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, console),
 		PidFile:      pidFile,
 		LogPath:      logPath,
 		LogDriver:    c.Config.LogDriver,
@@ -260,6 +267,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		Stdin:        c.Config.OpenStdin,
 		StdinOnce:    c.Config.StdinOnce || c.Config.OpenStdin,
 		ExitCommand:  exitCmd,
+
+		Terminal:      c.Config.Tty,
+		ConsoleSocket: console,
 	})
 	if err != nil {
 		var ce *conmon.CreateError
@@ -268,10 +278,12 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		}
 		return nil, err
 	}
+	r.containerEvent(ctx, c.Container, "init")
 	if attach {
 		if conn, err = conmon.Dial(ctx, socket); err != nil {
 			return nil, err
 		}
+		r.containerEvent(ctx, c.Container, "attach")
 	}
 	if err := rt.Start(ctx, c.ID); err != nil {
 		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
@@ -284,6 +296,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return nil, err
 	}
+	r.containerEvent(ctx, c.Container, "start")
 	return conn, nil
 }
 
@@ -374,6 +387,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
 		Env:             cfg.Env,
+		Terminal:        cfg.Tty,
 		Cwd:             cfg.WorkingDir,
 		User:            user,
 		Hostname:        hostname,

@@ -92,6 +92,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 			return err
 		}
 	}
+	r.containerEvent(ctx, c.Container, "stop")
 	_, err = r.finishLocked(ctx, c, mayRemove)
 	return err
 }
@@ -179,6 +180,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
 		return fmt.Errorf("kill %s: %w", c.Name, err)
 	}
+	r.containerEvent(ctx, c.Container, "kill", "signal", unix.SignalName(sig))
 	return nil
 }
 
@@ -246,6 +248,8 @@ func (r *Runtime) Restart(ctx context.Context, idOrName string, timeout *int) er
 			return err
 		}
 	}
-	_, err = r.startLocked(ctx, c, false)
+	if _, err = r.startLocked(ctx, c, false); err == nil {
+		r.containerEvent(ctx, c.Container, "restart")
+	}
 	return err
 }

@@ -53,6 +53,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)
+	addInteractiveFlags(fs, f)
 	fs.StringVar(&o.Limits.CgroupParent, "cgroup-parent", "", "parent cgroup of the container's cgroup (default: pod/ under pod's own cgroup)")
 	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled or no-conmon (disabled is refused: runc always creates a cgroup)")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
