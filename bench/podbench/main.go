@@ -34,10 +34,13 @@ type options struct {
 
 // bench is one benchmark run.
 type bench struct {
-	opts    options
-	dir     string
-	im      *images
-	rows    []*row
+	opts options
+	dir  string
+	im   *images
+	rows []*row
+	// netNote says when pod's default network is not podman's (a bridge
+	// as root, slirp4netns rootless), read off pod's own help text.
+	netNote string
 	started time.Time
 }
 
@@ -95,6 +98,9 @@ func mainErr(o options) error {
 	}
 	m := describeMachine(ctx, podBin)
 	verbs := podVerbs(ctx, podBin)
+	if help := output(ctx, podBin, "run", "--help"); strings.Contains(help, "only loopback") {
+		b.netNote = "pod's default network is loopback only (its help says so: containers are not joined to a bridge by default yet); podman's is a CNI bridge as root, slirp4netns rootless"
+	}
 
 	b.logf("starting a registry and making the images in %s", dir)
 	reg, err := testimage.StartRegistry(ctx, dir)

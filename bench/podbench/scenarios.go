@@ -100,10 +100,7 @@ func (b *bench) account(ctx context.Context, s *side) {
 func (b *bench) runRows(ctx context.Context, s *side, floor *series, floorTarget float64) {
 	a, bb, ready := s.acct.label, b.im.busybox, b.ready(s)
 	b.logf("[%s] run --rm", a)
-	runNote := ""
-	if !s.pod.has("network") {
-		runNote = "pod's default network is loopback only (pod networking not on main yet); podman's is a CNI bridge"
-	}
+	runNote := b.netNote
 	res := b.interleave(ctx, timed{title: "run --rm", verbs: []string{"run"}, setup: ready,
 		args: func(e *engine, i int) []string { return []string{"run", "--rm", bb, "true"} }}, s.engines()...)
 	b.add(&row{acct: a, title: "`run --rm busybox true`", unit: "ms", pod: res[0], podman: res[1], note: runNote}, ratioTarget(0.5))

@@ -22,11 +22,13 @@ func main() {
 	if reexec.Init() {
 		return
 	}
+	stopProfile := startProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	g := cli.NewGlobals()
 	root := newRootCommand(g)
 	err := root.ExecuteContext(ctx)
 	stop()
+	stopProfile()
 	if err != nil {
 		if msg := cli.Message(err); msg != "" {
 			fmt.Fprintln(os.Stderr, msg)

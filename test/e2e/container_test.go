@@ -653,6 +653,27 @@ func TestRunSignalProxy(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != 42 || string(rest) != "got TERM\n" {
 			t.Fatalf("pod run after SIGTERM: %v, output %q; want exit 42 from the container's trap", err, rest)
 		}
+
+		// Without the proxy the signal is pod's own: SIGHUP ends pod and
+		// the container keeps running.
+		cmd = e.Command(t.Context(), "run", "--name", "noproxy", "--sig-proxy=false", img, "sh", "-c", "trap 'exit 42' HUP; echo ready; while :; do sleep 0.1; done")
+		if stdout, err = cmd.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(stdout, buf); err != nil || string(buf) != "ready\n" {
+			t.Fatalf("read ready: %q %v", buf, err)
+		}
+		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		if got := out(e.MustPod("ps", "--format", "{{.Names}}")); got != "noproxy" {
+			t.Fatalf("--sig-proxy=false: running containers %q, want noproxy", got)
+		}
+		e.MustPod("rm", "-f", "-t", "0", "noproxy")
 	})
 }
 
