@@ -14,11 +14,14 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/nameserver"
 	"github.com/pod-engine/pod/pkg/rootless"
+	"github.com/pod-engine/pod/pkg/slirp"
 )
 
 func main() {
 	reexec.Register(rootless.PauseName, rootless.PauseMain)
 	reexec.Register(nameserver.ReexecName, nameserver.Main)
+	reexec.Register(slirp.ReexecName, slirp.Main)
+	reexec.Register(slirp.ChildReexecName, slirp.ChildMain)
 	if reexec.Init() {
 		return
 	}

@@ -64,7 +64,7 @@ type CreateOptions struct {
 	LogDriver string
 	LogOpts   []string
 
-	Network string // "", "none", "host"
+	NetOptions // --network, -p, --dns, ...
 
 	// Limits are the cgroup limits (--memory, --cpus, ...).
 	Limits LimitOptions
@@ -181,14 +181,8 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.LogDriver, cfg.LogOpts, err = parseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
 		return nil, err
 	}
-	switch opts.Network {
-	case "", "private", "none", "host":
-		cfg.NetworkMode = opts.Network
-		if cfg.NetworkMode == "private" {
-			cfg.NetworkMode = ""
-		}
-	default:
-		return nil, invalidf("network mode %q is not supported yet: use none or host (the default is a private network namespace with only loopback)", opts.Network)
+	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
+		return nil, err
 	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {
 		return nil, invalidf("cannot set the hostname when sharing the host's network and UTS namespaces (--network host)")
@@ -302,6 +296,11 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	cfg.ImageID, cfg.ImageName = imgID, imgName
 	ic := img.Config
+	if opts.PublishAll && len(ic.ExposedPorts) > 0 {
+		if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, ic.ExposedPorts); err != nil {
+			return nil, err
+		}
+	}
 
 	// Docker's merge: --entrypoint replaces the image's entrypoint and then
 	// the image's CMD is dropped too; arguments replace CMD.

@@ -212,7 +212,18 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		}
 	}()
 
-	s, err := r.runtimeSpec(ctx, c, rootfs)
+	ns, err := r.setupNetwork(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			if terr := r.teardownNetwork(context.WithoutCancel(ctx), c); terr != nil {
+				logrus.Warnf("undo start of %s: %v", shortID(c.ID), terr)
+			}
+		}
+	}()
+	s, err := r.runtimeSpec(ctx, c, rootfs, ns)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +329,7 @@ func createError(runtime string, ce *conmon.CreateError) error {
 }
 
 // runtimeSpec writes the container's /etc files and generates its OCI spec.
-func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) (*specs.Spec, error) {
+func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, ns *netSetup) (*specs.Spec, error) {
 	cfg := c.Config
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
@@ -332,7 +343,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 			hostname, _ = os.Hostname()
 		}
 	}
-	hosts := spec.HostsFile(hostname, nil)
+	hosts := spec.HostsFile(hostname, ns.hosts)
 	if hostNet {
 		// Sharing the host's network, the container sees the host's names.
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
@@ -343,7 +354,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 	etc := map[string][]byte{
 		"/etc/hostname":    []byte(hostname + "\n"),
 		"/etc/hosts":       hosts,
-		"/etc/resolv.conf": spec.ResolvConf(hostResolv, nil, nil, nil),
+		"/etc/resolv.conf": spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
 	}
 	etcFiles := map[string]string{}
 	for dst, data := range etc {
@@ -402,6 +413,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 		Ulimits:         ulimits,
 		InitPath:        cfg.InitPath,
 		HostNetwork:     hostNet,
+		NetNSPath:       ns.nsPath,
 		Annotations:     cfg.Annotations,
 		Resources:       cfg.Resources,
 		CgroupsPath:     cgroupsPath(cfg, c.ID),

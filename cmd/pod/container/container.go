@@ -53,6 +53,7 @@ func lifecycleVerbs() []verb {
 		{"rm", newRemoveCommand},
 		{"wait", newWaitCommand},
 		{"update", newUpdateCommand},
+		{"port", newPortCommand},
 		{"", newCleanupCommand},
 	}
 }
