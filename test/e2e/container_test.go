@@ -614,7 +614,10 @@ func TestKilledCLI(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
-			e.MustPod("ps", "-a")
+			// An interrupted stop leaves the container running, and ps says so.
+			if got := out(e.MustPod("ps", "-a", "--format", "{{.Names}} {{.State}}")); got != name+" running" {
+				t.Fatalf("after an interrupted %s: ps says %q", verb[0], got)
+			}
 			e.MustPod("rm", "-f", "-t", "0", name)
 		}
 		if got := e.MustPod("rm", "-a").Stdout; got != "" {
