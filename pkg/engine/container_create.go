@@ -68,6 +68,8 @@ type CreateOptions struct {
 
 	// Limits are the cgroup limits (--memory, --cpus, ...).
 	Limits LimitOptions
+
+	Health HealthOptions // --health-*, --no-healthcheck
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -294,6 +296,10 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		}
 	}
 
+	if _, err := healthConfig(opts.Health, nil); err != nil {
+		return nil, err
+	}
+
 	// Only now, with every flag checked, touch the image: a bad flag must
 	// not cost a pull.
 	imgID, imgName, img, err := r.resolveImage(ctx, opts)
@@ -302,6 +308,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	cfg.ImageID, cfg.ImageName = imgID, imgName
 	ic := img.Config
+	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
+		return nil, err
+	}
 
 	// Docker's merge: --entrypoint replaces the image's entrypoint and then
 	// the image's CMD is dropped too; arguments replace CMD.
