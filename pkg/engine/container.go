@@ -114,7 +114,7 @@ func wrap(row *state.Container) (*Container, error) {
 
 // isActive reports whether a status means a monitor should be alive.
 func isActive(s state.Status) bool {
-	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping
+	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping || s == state.StatusInitialized
 }
 
 // reconcile makes c's state true when its monitor has died. When the
@@ -125,6 +125,9 @@ func isActive(s state.Status) bool {
 // the run held and removes a --rm container, which it reports.
 func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
+		if c.Status == state.StatusStopping {
+			r.reviveInterruptedStop(ctx, c)
+		}
 		return false
 	}
 	if r.viewExit(c) {
@@ -152,6 +155,27 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		c.Status = state.StatusExited
 	}
 	return gone
+}
+
+// reviveInterruptedStop turns a "stopping" container that still runs, and
+// whose lock nobody holds, back to running: the stop that set it was
+// interrupted (pod killed while waiting for the exit).
+func (r *Runtime) reviveInterruptedStop(ctx context.Context, c *Container) {
+	l, ok, err := r.tryLockContainer(c.ID)
+	if err != nil || !ok {
+		return
+	}
+	defer l.Release()
+	fresh, err := r.get(ctx, c.ID)
+	if err != nil || fresh.Status != state.StatusStopping || !conmon.Alive(fresh.MonitorPID) || r.viewExit(fresh) {
+		return
+	}
+	fresh.Status = state.StatusRunning
+	if err := r.db.Update(ctx, fresh.Container); err != nil {
+		logrus.Debugf("container %s: %v", shortID(c.ID), err)
+		return
+	}
+	*c = *fresh
 }
 
 // viewExit shows in c (without writing it) the result the exit file

@@ -181,6 +181,9 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 			}
 		}
 	}
+	if err := r.teardownNetwork(ctx, c); err != nil {
+		logrus.Warnf("container %s: network teardown: %v", shortID(c.ID), err)
+	}
 	r.unmountVolumes(ctx, c)
 	st, err := r.storage()
 	if err != nil {

@@ -64,7 +64,7 @@ type CreateOptions struct {
 	LogDriver string
 	LogOpts   []string
 
-	Network string // "", "none", "host"
+	NetOptions // --network, -p, --dns, ...
 
 	// Limits are the cgroup limits (--memory, --cpus, ...).
 	Limits LimitOptions
@@ -183,14 +183,8 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.LogDriver, cfg.LogOpts, err = parseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
 		return nil, err
 	}
-	switch opts.Network {
-	case "", "private", "none", "host":
-		cfg.NetworkMode = opts.Network
-		if cfg.NetworkMode == "private" {
-			cfg.NetworkMode = ""
-		}
-	default:
-		return nil, invalidf("network mode %q is not supported yet: use none or host (the default is a private network namespace with only loopback)", opts.Network)
+	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
+		return nil, err
 	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {
 		return nil, invalidf("cannot set the hostname when sharing the host's network and UTS namespaces (--network host)")
@@ -310,6 +304,11 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	ic := img.Config
 	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
 		return nil, err
+	}
+	if opts.PublishAll && len(ic.ExposedPorts) > 0 {
+		if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, ic.ExposedPorts); err != nil {
+			return nil, err
+		}
 	}
 
 	// Docker's merge: --entrypoint replaces the image's entrypoint and then

@@ -140,12 +140,6 @@ type InspectConfig struct {
 	StopTimeout                int                 `json:"StopTimeout"`
 }
 
-// InspectNetworkSettings is NetworkSettings; pod fills in what it knows
-// once containers have networks.
-type InspectNetworkSettings struct {
-	Ports map[string]any `json:"Ports"`
-}
-
 // InspectContainer builds the inspect document of one container. With
 // size it also measures the container's layer (slow on big layers).
 func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bool) (*ContainerInspect, error) {
@@ -154,6 +148,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 		return nil, err
 	}
 	doc := inspectDocument(c)
+	doc.NetworkSettings = r.networkSettings(c)
 	doc.HostConfig.InspectLimits = inspectLimits(c.Config)
 	r.inspectInteractive(ctx, c, doc)
 	r.inspectVolumeMounts(doc)

@@ -38,6 +38,12 @@ func (r *Runtime) Stop(ctx context.Context, idOrName string, timeout *int) error
 		return err
 	}
 	if !isActive(c.Status) {
+		// Between two runs of a restart policy (its back-off) a stop
+		// still means "no more restarts".
+		if !c.StoppedByUser && c.Status == state.StatusExited && c.Config.RestartPolicy.Name != "" && c.Config.RestartPolicy.Name != "no" {
+			c.StoppedByUser = true
+			return r.db.Update(ctx, c.Container)
+		}
 		return nil
 	}
 	return r.stopLocked(ctx, c, timeout, true)

@@ -17,8 +17,8 @@ import (
 // is not writable).
 func (r *Runtime) networks() *network.Manager {
 	p := network.Paths{
-		ConfigDir: filepath.Join(r.store.GraphRoot(), "networks"),
-		RunDir:    filepath.Join(r.store.RunRoot(), "networks"),
+		ConfigDir: filepath.Join(r.storeOpts.GraphRoot, "networks"),
+		RunDir:    filepath.Join(r.storeOpts.RunRoot, "networks"),
 	}
 	if r.Rootless() {
 		p.IPAMDir = filepath.Join(p.RunDir, "ipam")

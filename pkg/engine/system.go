@@ -100,8 +100,11 @@ func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	// Everything goes: no container gets time to shut down cleanly, as in
+	// podman's reset.
+	zero := 0
 	for _, c := range cs {
-		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true, Timeout: &zero}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}

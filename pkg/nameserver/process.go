@@ -114,6 +114,7 @@ func (d Dir) Stop() error {
 // Main is the server process: os.Args are [ReexecName, dir, addr...]. It
 // reports "ok", or why it could not listen, on file descriptor 3.
 func Main() {
+	syscall.CloseOnExec(3)
 	ready := os.NewFile(3, "ready")
 	fail := func(err error) {
 		fmt.Fprint(ready, err.Error())

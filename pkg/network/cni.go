@@ -100,6 +100,13 @@ func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts
 		if err != nil {
 			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
 		}
+		if nets[i].Driver == DriverBridge {
+			for _, ip := range iface.IPs {
+				if addr, _, err := net.ParseCIDR(ip); err == nil {
+					forgetNeighbor(nets[i].NetworkInterface, addr)
+				}
+			}
+		}
 		st[a.Network] = iface
 	}
 	return st, nil

@@ -57,7 +57,14 @@ func newSandbox(t *testing.T) *sandbox {
 	if err := netns.Create(s.host); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { netns.Remove(s.host) })
+	t.Cleanup(func() {
+		// A failed test may leave name servers running: end them.
+		dirs, _ := filepath.Glob(filepath.Join(dir, "run", "dns", "*"))
+		for _, d := range dirs {
+			nameserver.Dir(d).Stop()
+		}
+		netns.Remove(s.host)
+	})
 	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDir: filepath.Join(dir, "ipam")})
 	return s
 }

@@ -112,3 +112,18 @@ func TestWatchSeesWritesOfAnotherConnection(t *testing.T) {
 		// drained until the watcher closes it
 	}
 }
+
+// BenchmarkAddEvent measures what recording one event adds to a command.
+func BenchmarkAddEvent(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	e := &Event{Type: "container", Action: "start", ActorID: NewID(), Name: "web", Image: "alpine",
+		Attributes: map[string]string{"image": "alpine", "name": "web", "app": "shop"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Time = time.Now()
+		if err := db.AddEvent(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -215,3 +215,51 @@ func TestEventsUntilEnds(t *testing.T) {
 		}
 	})
 }
+
+func TestEventsVolumesNetworksAndMore(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("volume", "create", "evvol")
+		e.MustPod("volume", "rm", "evvol")
+		e.MustPod("network", "create", "evnet")
+		e.MustPod("network", "rm", "evnet")
+		e.MustPod("run", "-d", "--name", "evrun", img, "sleep", "1000")
+		e.MustPod("rename", "evrun", "evrenamed")
+		e.MustPod("kill", "evrenamed")
+		e.MustPod("wait", "evrenamed")
+		e.MustPod("rm", "evrenamed")
+
+		if got := statuses(events(t, e, "--filter", "volume=evvol")); got != "create remove" {
+			t.Fatalf("volume events: %q", got)
+		}
+		nets := events(t, e, "--filter", "network=evnet")
+		if got := statuses(nets); got != "create remove" || nets[0].Type != "network" || nets[0].Name != "evnet" {
+			t.Fatalf("network events: %+v", nets)
+		}
+		evs := events(t, e, "--filter", "event=rename", "--filter", "event=kill")
+		if got := statuses(evs); got != "rename kill" || evs[0].Name != "evrenamed" || evs[1].Attributes["signal"] != "SIGKILL" {
+			t.Fatalf("rename and kill events: %+v", evs)
+		}
+		died := events(t, e, "--filter", "container=evrenamed", "--filter", "event=died")
+		if len(died) != 1 || died[0].ContainerExitCode == nil || *died[0].ContainerExitCode != 137 {
+			t.Fatalf("died after kill: %+v", died)
+		}
+
+		if e.Rootless() {
+			return // rootless containers do not join bridge networks
+		}
+		e.MustPod("network", "create", "evnet2")
+		id := strings.TrimSpace(e.MustPod("create", "--name", "netc", img, "true").Stdout)
+		e.MustPod("network", "connect", "evnet2", "netc")
+		e.MustPod("network", "disconnect", "evnet2", "netc")
+		conns := events(t, e, "--filter", "network=evnet2", "--filter", "event=connect", "--filter", "event=disconnect")
+		if got := statuses(conns); got != "connect disconnect" || conns[0].ID != id || conns[0].Attributes["container"] != id {
+			t.Fatalf("connect and disconnect events: %+v", conns)
+		}
+		line := e.MustPod("events", "--stream=false", "--filter", "event=connect").Stdout
+		if !strings.HasSuffix(line, " network connect "+id+" (container="+id+", name=evnet2)\n") {
+			t.Fatalf("connect line: %q", line)
+		}
+		e.MustPod("rm", "netc")
+	})
+}

@@ -54,6 +54,7 @@ func lifecycleVerbs() []verb {
 		{"rm", newRemoveCommand},
 		{"wait", newWaitCommand},
 		{"update", newUpdateCommand},
+		{"port", newPortCommand},
 		{"", newCleanupCommand},
 	}
 }

@@ -51,7 +51,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.LogDriver, "log-driver", "k8s-file", "log driver: k8s-file, json-file or none")
 	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
-	fs.StringVar(&o.Network, "network", "", "network mode: none or host (default: a private namespace with only loopback)")
+	addNetworkFlags(fs, &o.NetOptions)
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)

@@ -29,7 +29,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 					return nil
 				}
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}
