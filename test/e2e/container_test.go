@@ -424,6 +424,9 @@ func TestLogDrivers(t *testing.T) {
 			if err != nil || !strings.Contains(string(b), tc.want) {
 				t.Fatalf("%s log: %q %v", tc.driver, b, err)
 			}
+			if got := e.MustPod("logs", id).Stdout; got != "hello\n" {
+				t.Fatalf("pod logs with %s: %q", tc.driver, got)
+			}
 		}
 		id := out(e.MustPod("run", "-d", "--log-driver", "none", img, "echo", "hello"))
 		e.MustPod("wait", id)
