@@ -15,7 +15,7 @@ import (
 )
 
 // Most container tests run as root only; the basic lifecycle runs rootless
-// too (rootless networking and resource limits come with later issues).
+// too.
 
 // pulled makes the test busybox image local, so later commands print
 // nothing about pulling.
