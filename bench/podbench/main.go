@@ -300,6 +300,31 @@ func (b *bench) cleanupDir() {
 	if err := os.RemoveAll(b.dir); err != nil {
 		b.logf("remove %s: %v", b.dir, err)
 	}
+	removeCgroups("podbench")
+}
+
+// removeCgroups removes the (empty) cgroup directories named name that runc
+// made for the pod-spec floor beside the benchmark's own cgroup, in every
+// hierarchy.
+func removeCgroups(name string) {
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.SplitN(l, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		matches, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", f[2], name))
+		for _, d := range matches {
+			if !seen[d] {
+				seen[d] = true
+				_ = syscall.Rmdir(d)
+			}
+		}
+	}
 }
 
 // childrenOf lists the PIDs whose parent is pid.

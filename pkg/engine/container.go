@@ -114,7 +114,7 @@ func wrap(row *state.Container) (*Container, error) {
 
 // isActive reports whether a status means a monitor should be alive.
 func isActive(s state.Status) bool {
-	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping
+	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping || s == state.StatusInitialized
 }
 
 // reconcile makes c's state true when its monitor has died. When the

@@ -120,7 +120,7 @@ var psFilterKeys = []string{"id", "name", "label", "label!", "status", "exited",
 
 // psStatuses are the status= values Docker accepts; restarting and dead
 // never occur in pod but are valid to ask for.
-var psStatuses = []string{"created", "restarting", "running", "removing", "paused", "exited", "dead", "stopping"}
+var psStatuses = []string{"created", "initialized", "restarting", "running", "removing", "paused", "exited", "dead", "stopping"}
 
 // ParseContainerFilter parses --filter arguments. now anchors until=
 // durations. An unknown key or a bad value is errdefs.ErrInvalidArg.

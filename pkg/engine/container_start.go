@@ -61,7 +61,7 @@ func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions)
 	if c, err = r.syncLocked(ctx, c.ID); err != nil {
 		return err
 	}
-	if isActive(c.Status) {
+	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		return nil
 	}
 	_, err = r.startLocked(ctx, c, false)
@@ -97,7 +97,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		l.Release()
 		return 0, err
 	}
-	if isActive(c.Status) {
+	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		l.Release()
 		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
 	}
@@ -159,42 +159,86 @@ func (r *Runtime) waitExitFile(ctx context.Context, c *Container) (int, error) {
 	}
 }
 
-// startLocked runs c: mount, bundle, monitor (which runs the runtime's
-// create), the runtime's start, then the DB. The caller holds c's lock.
-// With attach it connects to the monitor before the runtime's start, so no
-// output is lost. On failure everything done is undone.
+// startLocked runs c: initLocked (unless pod init did it already), the
+// runtime's start, then the DB. The caller holds c's lock. With attach it
+// connects to the monitor before the runtime's start, so no output is lost.
+// On failure everything done is undone, an earlier pod init's work too.
 func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (conn *conmon.Conn, err error) {
+	prev := c.Status
+	if prev != state.StatusInitialized {
+		if err := r.initLocked(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if err != nil {
+			if conn != nil {
+				conn.Close()
+				conn = nil
+			}
+			r.undoInit(ctx, c, prev)
+		}
+	}()
 	rt, err := r.OCI()
 	if err != nil {
 		return nil, err
 	}
+	if attach {
+		socket, err := r.attachSocket(c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if conn, err = conmon.Dial(ctx, socket); err != nil {
+			return nil, err
+		}
+		r.containerEvent(ctx, c.Container, "attach")
+	}
+	if err := rt.Start(ctx, c.ID); err != nil {
+		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
+	}
+	c.Status = state.StatusRunning
+	c.StartedAt = time.Now()
+	c.StoppedByUser = false
+	c.ExitCode, c.OOMKilled = 0, false
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return nil, err
+	}
+	r.containerEvent(ctx, c.Container, "start")
+	return conn, nil
+}
+
+// initLocked prepares c up to the runtime's create: mount, bundle, and the
+// monitor, which runs the create; c then has its PID and monitor and the
+// status initialized, in memory only (Init records it). The caller holds
+// c's lock. On failure everything done is undone.
+func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
+	rt, err := r.OCI()
+	if err != nil {
+		return err
+	}
 	monitor, err := conmon.FindBinary()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A runtime record left by a run whose cleanup never happened (a
 	// killed pod, a reboot) would make create fail.
 	if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
 		if err := rt.Delete(ctx, c.ID, true); err != nil {
-			return nil, fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
+			return fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
 		}
 	}
 	st, err := r.storage()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rootfs, err := st.Mount(c.ID, "")
 	if err != nil {
-		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
+		return fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
 	var started *conmon.Started
 	defer func() {
 		if err == nil {
 			return
-		}
-		if conn != nil {
-			conn.Close()
-			conn = nil
 		}
 		if started != nil {
 			// Best effort with a fresh context: the caller's may be the
@@ -214,7 +258,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 
 	ns, err := r.setupNetwork(ctx, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if err != nil {
@@ -225,33 +269,33 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}()
 	s, err := r.runtimeSpec(ctx, c, rootfs, ns)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := spec.WriteBundle(userdata, s); err != nil {
-		return nil, err
+		return err
 	}
 	runDir, err := st.ContainerRunDirectory(c.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", runDir, err)
+		return fmt.Errorf("create %s: %w", runDir, err)
 	}
 	exitFile := filepath.Join(runDir, "exit")
 	// The previous run's result must not be read as this one's.
 	if err := os.Remove(exitFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("remove old exit file: %w", err)
+		return fmt.Errorf("remove old exit file: %w", err)
 	}
 	pidFile := filepath.Join(runDir, "pidfile")
 	socket := filepath.Join(runDir, "attach")
 	var console string
 	if c.Config.Tty {
 		if console, err = r.consoleSocket(c.ID); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	logPath := c.Config.LogPath
@@ -264,7 +308,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}
 	exitCmd, err := r.exitCommand(c.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	started, err = conmon.Start(ctx, monitor, conmon.Config{
 		ID:           c.ID,
@@ -285,30 +329,14 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	if err != nil {
 		var ce *conmon.CreateError
 		if errors.As(err, &ce) {
-			return nil, createError(rt.Name(), ce)
+			return createError(rt.Name(), ce)
 		}
-		return nil, err
+		return err
 	}
 	r.containerEvent(ctx, c.Container, "init")
-	if attach {
-		if conn, err = conmon.Dial(ctx, socket); err != nil {
-			return nil, err
-		}
-		r.containerEvent(ctx, c.Container, "attach")
-	}
-	if err := rt.Start(ctx, c.ID); err != nil {
-		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
-	}
-	c.Status = state.StatusRunning
+	c.Status = state.StatusInitialized
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
-	c.StartedAt = time.Now()
-	c.StoppedByUser = false
-	c.ExitCode, c.OOMKilled = 0, false
-	if err := r.db.Update(ctx, c.Container); err != nil {
-		return nil, err
-	}
-	r.containerEvent(ctx, c.Container, "start")
-	return conn, nil
+	return nil
 }
 
 // createError turns the runtime's create failure into one line, worded as

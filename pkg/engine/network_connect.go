@@ -98,6 +98,7 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 		}
 	}
 	c.Config.Networks = append(c.Config.Networks, a)
+	r.networkConnectEvent(ctx, "connect", c.Container, n.Name)
 	return r.saveConfig(ctx, c)
 }
 
@@ -159,6 +160,7 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName strin
 		}
 	}
 	c.Config.Networks = append(c.Config.Networks[:idx:idx], c.Config.Networks[idx+1:]...)
+	r.networkConnectEvent(ctx, "disconnect", c.Container, n.Name)
 	return r.saveConfig(ctx, c)
 }
 

@@ -244,5 +244,22 @@ func TestEventsVolumesNetworksAndMore(t *testing.T) {
 		if len(died) != 1 || died[0].ContainerExitCode == nil || *died[0].ContainerExitCode != 137 {
 			t.Fatalf("died after kill: %+v", died)
 		}
+
+		if e.Rootless() {
+			return // rootless containers do not join bridge networks
+		}
+		e.MustPod("network", "create", "evnet2")
+		id := strings.TrimSpace(e.MustPod("create", "--name", "netc", img, "true").Stdout)
+		e.MustPod("network", "connect", "evnet2", "netc")
+		e.MustPod("network", "disconnect", "evnet2", "netc")
+		conns := events(t, e, "--filter", "network=evnet2", "--filter", "event=connect", "--filter", "event=disconnect")
+		if got := statuses(conns); got != "connect disconnect" || conns[0].ID != id || conns[0].Attributes["container"] != id {
+			t.Fatalf("connect and disconnect events: %+v", conns)
+		}
+		line := e.MustPod("events", "--stream=false", "--filter", "event=connect").Stdout
+		if !strings.HasSuffix(line, " network connect "+id+" (container="+id+", name=evnet2)\n") {
+			t.Fatalf("connect line: %q", line)
+		}
+		e.MustPod("rm", "netc")
 	})
 }

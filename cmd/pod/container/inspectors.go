@@ -14,6 +14,7 @@ func addInspectorCommands(g *cli.Globals, group *cobra.Command) []*cobra.Command
 	verbs := []func(*cli.Globals) *cobra.Command{
 		newTopCommand, newStatsCommand, newPauseCommand, newUnpauseCommand,
 		newDiffCommand, newExportCommand, newCpCommand, newMountCommand, newUnmountCommand,
+		newInitCommand,
 	}
 	var top []*cobra.Command
 	for _, v := range verbs {
