@@ -46,7 +46,7 @@ func (r *Runtime) Init(ctx context.Context, idOrName string) error {
 }
 
 // undoInit takes back initLocked (the runtime's container, the monitor,
-// the mounts) after a failure, and records c as it was before: prev, or
+// the network, the mounts) after a failure, and records c as it was before: prev, or
 // created when it came in initialized. Its lock is held, so the cleanup
 // the dying monitor runs finds it inactive and leaves it alone.
 func (r *Runtime) undoInit(ctx context.Context, c *Container, prev state.Status) {
@@ -57,6 +57,9 @@ func (r *Runtime) undoInit(ctx context.Context, c *Container, prev state.Status)
 		if err := rt.Delete(uctx, c.ID, true); err != nil {
 			logrus.Warnf("undo start of %s: %v", shortID(c.ID), err)
 		}
+	}
+	if err := r.teardownNetwork(uctx, c); err != nil {
+		logrus.Warnf("undo start of %s: %v", shortID(c.ID), err)
 	}
 	r.unmountVolumes(uctx, c)
 	if st, err := r.storage(); err == nil {

@@ -258,7 +258,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 
 	ns, err := r.setupNetwork(ctx, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if err != nil {
