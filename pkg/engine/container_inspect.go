@@ -330,7 +330,7 @@ func inspectState(c *state.Container) InspectState {
 		StartedAt:  formatTime(c.StartedAt),
 		FinishedAt: formatTime(c.FinishedAt),
 	}
-	if s.Running {
+	if s.Running || c.Status == state.StatusInitialized {
 		s.Pid, s.ConmonPid = c.PID, c.MonitorPID
 	}
 	return s

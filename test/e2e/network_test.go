@@ -315,6 +315,16 @@ func TestNetworkModesAndBadInput(t *testing.T) {
 				t.Errorf("--dns/--add-host: no %q in:\n%s", want, r.Stdout)
 			}
 		}
+		// container:NAME shares another container's namespace (its loopback).
+		e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "echo shared > /index.html && exec httpd -f -p 80 -h /")
+		r = e.MustPod("run", "--rm", "--network", "container:web", img, "sh", "-c",
+			"for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://127.0.0.1/ && break; sleep 0.3; done")
+		if out(r) != "shared" {
+			t.Errorf("--network container:web got %q", r.Stdout)
+		}
+		e.MustPod("kill", "web")
+		e.MustPod("wait", "web")
+		e.MustPod("rm", "web")
 		e.Pod("run", "--rm", "--network", "nosuchnet", img, "true").Fails(t, 125, "unable to find network with name or ID nosuchnet")
 		e.Pod("run", "--rm", "--network", "none", "--network", "host", img, "true").Fails(t, 125, "cannot be combined")
 		e.Pod("run", "--rm", "--add-host", "bad", img, "true").Fails(t, 125, "invalid --add-host")
