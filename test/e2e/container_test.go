@@ -15,7 +15,7 @@ import (
 )
 
 // Most container tests run as root only; the basic lifecycle runs rootless
-// too (rootless networking and resource limits come with later issues).
+// too.
 
 // pulled makes the test busybox image local, so later commands print
 // nothing about pulling.
@@ -423,6 +423,9 @@ func TestLogDrivers(t *testing.T) {
 			b, err := os.ReadFile(containerLog(t, e, id))
 			if err != nil || !strings.Contains(string(b), tc.want) {
 				t.Fatalf("%s log: %q %v", tc.driver, b, err)
+			}
+			if got := e.MustPod("logs", id).Stdout; got != "hello\n" {
+				t.Fatalf("pod logs with %s: %q", tc.driver, got)
 			}
 		}
 		id := out(e.MustPod("run", "-d", "--log-driver", "none", img, "echo", "hello"))
