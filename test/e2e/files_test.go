@@ -279,3 +279,27 @@ func TestMountUnmount(t *testing.T) {
 		e.Pod("mount", "nosuch").Fails(t, 125, "no such container")
 	})
 }
+
+// TestCpRunningMounts copies into and out of a running container's
+// volume and tmpfs, which are part of its view, not of its layer.
+func TestCpRunningMounts(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		counterCtr(t, e, "mnts", "-v", "cpvol:/data", "--tmpfs", "/scratch")
+		host := e.WriteFile("v.txt", []byte("to volume\n"))
+		e.MustPod("cp", host, "mnts:/data/")
+		e.MustPod("cp", host, "mnts:/scratch/t.txt")
+		pid := out(e.MustPod("inspect", "--format", "{{.State.Pid}}", "mnts"))
+		if b, _ := os.ReadFile("/proc/" + pid + "/root/scratch/t.txt"); string(b) != "to volume\n" {
+			t.Fatalf("tmpfs file reads %q", b)
+		}
+		names := tarNames(t, []byte(e.MustPod("cp", "mnts:/scratch", "-").Stdout))
+		if !hasName(names, "scratch/t.txt") {
+			t.Fatalf("cp out of the tmpfs: %v", names)
+		}
+		// The volume holds it for the next container too.
+		if got := out(e.MustPod("run", "--rm", "-v", "cpvol:/data", img, "cat", "/data/v.txt")); got != "to volume" {
+			t.Fatalf("volume file reads %q in another container", got)
+		}
+	})
+}
