@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,11 @@ func TestInitThenStart(t *testing.T) {
 		}
 		if got := out(e.MustPod("inspect", "--format", "{{.State.Status}} {{.State.Running}}", "ini")); got != "initialized false" {
 			t.Fatalf("inspect after init: %q", got)
+		}
+		// The runtime's process exists and waits; the command has not run.
+		pid := out(e.MustPod("inspect", "--format", "{{.State.Pid}}", "ini"))
+		if cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline"); err != nil || strings.Contains(string(cmdline), "echo started") {
+			t.Fatalf("process %s of the initialized container: %q %v", pid, cmdline, err)
 		}
 		if got := out(e.MustPod("ps", "-a", "--format", "{{.Names}} {{.Status}}")); got != "ini Initialized" {
 			t.Fatalf("ps after init: %q", got)

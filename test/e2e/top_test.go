@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"strconv"
@@ -176,5 +178,35 @@ func TestPauseUnpause(t *testing.T) {
 		e.MustPod("pause", "cnt")
 		e.MustPod("stop", "-t", "1", "cnt")
 		e.Pod("pause", "cnt").Fails(t, 125, `"cnt" is not running`)
+	})
+}
+
+// TestStatsStream reads the streamed reports as they come and stops the
+// stream once two have arrived.
+func TestStatsStream(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		counterCtr(t, e, "s1")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmd := e.Command(ctx, "stats", "--interval", "1", "--format", "{{.Name}} {{.PIDs}}")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		reports := 0
+		for reports < 2 && sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "s1 ") {
+				reports++
+			}
+		}
+		cancel()
+		cmd.Wait()
+		if reports < 2 {
+			t.Fatalf("saw %d reports before the stream ended", reports)
+		}
 	})
 }
