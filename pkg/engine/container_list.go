@@ -27,6 +27,9 @@ type ListOptions struct {
 type ListedContainer struct {
 	*Container
 	SizeRw, SizeRootFs int64 // with ListOptions.Size only
+	// Health is the healthcheck status of a running container with one
+	// (starting, healthy, unhealthy); "" otherwise.
+	Health string
 }
 
 // ListContainers lists containers newest first: one DB query, a liveness
@@ -60,6 +63,7 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]*List
 	case opts.Last > 0 && len(out) > opts.Last:
 		out = out[:opts.Last]
 	}
+	r.fillHealth(ctx, out)
 	if opts.Size {
 		for _, lc := range out {
 			lc.SizeRw, lc.SizeRootFs = r.containerSizes(lc.ID, lc.ImageID)

@@ -22,6 +22,7 @@ func (r *Runtime) networks() *network.Manager {
 	}
 	if r.Rootless() {
 		p.IPAMDir = filepath.Join(p.RunDir, "ipam")
+		p.HostNetNS = r.rootlessNetNS()
 	}
 	return network.NewManager(p)
 }

@@ -363,7 +363,8 @@ func TestRunNetworkModes(t *testing.T) {
 func ifaceNames(procNetDev string) string {
 	var names []string
 	for _, l := range strings.Split(procNetDev, "\n") {
-		if name, _, ok := strings.Cut(l, ":"); ok {
+		// Other containers' veths come and go while the test runs.
+		if name, _, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(strings.TrimSpace(name), "veth") {
 			names = append(names, strings.TrimSpace(name))
 		}
 	}

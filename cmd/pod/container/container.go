@@ -37,6 +37,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		}
 	}
 	out = append(out, addViewCommands(g, group)...)
+	out = append(out, newHealthcheckGroup(g))
 	out = append(out, addInspectorCommands(g, group)...)
 	return out
 }
