@@ -36,7 +36,7 @@ deps:
 test: unit e2e
 
 unit:
-	$(GO) test -tags "$(TAGS)" -count=1 ./pkg/... ./cmd/...
+	$(GO) test -tags "$(TAGS)" -count=1 ./pkg/... ./cmd/... ./internal/... ./bench/...
 
 # e2e runs the end-to-end suite against the built binaries, as root and (when
 # run as root) as the unprivileged user POD_TEST_USER.

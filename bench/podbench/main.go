@@ -34,10 +34,13 @@ type options struct {
 
 // bench is one benchmark run.
 type bench struct {
-	opts    options
-	dir     string
-	im      *images
-	rows    []*row
+	opts options
+	dir  string
+	im   *images
+	rows []*row
+	// netNote says when pod's default network is not podman's (a bridge
+	// as root, slirp4netns rootless), read off pod's own help text.
+	netNote string
 	started time.Time
 }
 
@@ -95,6 +98,9 @@ func mainErr(o options) error {
 	}
 	m := describeMachine(ctx, podBin)
 	verbs := podVerbs(ctx, podBin)
+	if help := output(ctx, podBin, "run", "--help"); strings.Contains(help, "only loopback") {
+		b.netNote = "pod's default network is loopback only (its help says so: containers are not joined to a bridge by default yet); podman's is a CNI bridge as root, slirp4netns rootless"
+	}
 
 	b.logf("starting a registry and making the images in %s", dir)
 	reg, err := testimage.StartRegistry(ctx, dir)
@@ -293,6 +299,31 @@ func (b *bench) cleanupDir() {
 	}
 	if err := os.RemoveAll(b.dir); err != nil {
 		b.logf("remove %s: %v", b.dir, err)
+	}
+	removeCgroups("podbench")
+}
+
+// removeCgroups removes the (empty) cgroup directories named name that runc
+// made for the pod-spec floor beside the benchmark's own cgroup, in every
+// hierarchy.
+func removeCgroups(name string) {
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.SplitN(l, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		matches, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", f[2], name))
+		for _, d := range matches {
+			if !seen[d] {
+				seen[d] = true
+				_ = syscall.Rmdir(d)
+			}
+		}
 	}
 }
 

@@ -100,10 +100,7 @@ func (b *bench) account(ctx context.Context, s *side) {
 func (b *bench) runRows(ctx context.Context, s *side, floor *series, floorTarget float64) {
 	a, bb, ready := s.acct.label, b.im.busybox, b.ready(s)
 	b.logf("[%s] run --rm", a)
-	runNote := ""
-	if !s.pod.has("network") {
-		runNote = "pod's default network is loopback only (pod networking not on main yet); podman's is a CNI bridge"
-	}
+	runNote := b.netNote
 	res := b.interleave(ctx, timed{title: "run --rm", verbs: []string{"run"}, setup: ready,
 		args: func(e *engine, i int) []string { return []string{"run", "--rm", bb, "true"} }}, s.engines()...)
 	b.add(&row{acct: a, title: "`run --rm busybox true`", unit: "ms", pod: res[0], podman: res[1], note: runNote}, ratioTarget(0.5))
@@ -113,6 +110,21 @@ func (b *bench) runRows(ctx context.Context, s *side, floor *series, floorTarget
 		args: func(e *engine, i int) []string { return []string{"run", "--rm", "--network", "none", bb, "true"} }}, s.engines()...)
 	b.add(&row{acct: a, title: "`run --rm --network none busybox true`", unit: "ms", pod: res[0], podman: res[1]}, floorPlus(floor, floorTarget))
 	b.add(&row{acct: a, title: "floor: `runc run` of a prepared busybox bundle", unit: "ms", ref: "runc", pod: floor}, nil)
+
+	if s.acct.rootless() {
+		return
+	}
+	b.logf("[%s] runc run of pod's own spec", a)
+	specFloor := &series{}
+	if rc, err := b.newPodSpecRunc(ctx, s); err != nil {
+		specFloor.absent = "could not make the bundle: " + short(err)
+		b.logf("  %v", err)
+	} else {
+		specFloor = b.interleave(ctx, timed{title: "runc run, pod's spec", args: func(e *engine, i int) []string {
+			return []string{fmt.Sprintf("bench-podspec-%d", i)}
+		}}, rc)[0]
+	}
+	b.add(&row{acct: a, title: "floor with pod's spec: `runc run` of the config.json pod writes for `--network none` (seccomp, cgroups, mounts)", unit: "ms", ref: "runc", pod: specFloor}, nil)
 }
 
 func (b *bench) createRows(ctx context.Context, s *side) {

@@ -7,6 +7,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/image"
 	"github.com/pod-engine/pod/cmd/pod/network"
+	"github.com/pod-engine/pod/cmd/pod/system"
 	"github.com/pod-engine/pod/cmd/pod/volume"
 )
 
@@ -17,4 +18,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(container.Commands(g)...)
 	root.AddCommand(network.Commands(g)...)
 	root.AddCommand(volume.Commands(g)...)
+	root.AddCommand(system.Group(g)...)
 }

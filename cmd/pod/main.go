@@ -14,19 +14,24 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/nameserver"
 	"github.com/pod-engine/pod/pkg/rootless"
+	"github.com/pod-engine/pod/pkg/slirp"
 )
 
 func main() {
 	reexec.Register(rootless.PauseName, rootless.PauseMain)
 	reexec.Register(nameserver.ReexecName, nameserver.Main)
+	reexec.Register(slirp.ReexecName, slirp.Main)
+	reexec.Register(slirp.ChildReexecName, slirp.ChildMain)
 	if reexec.Init() {
 		return
 	}
+	stopProfile := startProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	g := cli.NewGlobals()
 	root := newRootCommand(g)
 	err := root.ExecuteContext(ctx)
 	stop()
+	stopProfile()
 	if err != nil {
 		if msg := cli.Message(err); msg != "" {
 			fmt.Fprintln(os.Stderr, msg)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,6 +23,7 @@ type Conn struct {
 	exitCode  int
 	gotExit   bool
 	closeOnce sync.Once
+	detached  atomic.Bool // stdin's reader returned ErrDetached
 }
 
 // Dial connects to a monitor's attach socket and returns once the monitor has
@@ -84,7 +86,8 @@ func withShortPath(path string, fn func(string) error) error {
 // Copy copies the container's stdout and stderr to the writers (stderr nil:
 // merged into stdout) and stdin, when not nil, to the container; the end of
 // stdin is passed on as such. It returns nil when the container's output
-// ended (the container exited), or ctx's error. A Read of stdin that is in
+// ended (the container exited), ErrDetached when stdin's reader returned it
+// (see NewDetachReader; the container goes on running), or ctx's error. A Read of stdin that is in
 // progress when Copy returns is abandoned, not interrupted.
 func (c *Conn) Copy(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if stdout == nil {
@@ -103,6 +106,9 @@ func (c *Conn) Copy(ctx context.Context, stdin io.Reader, stdout, stderr io.Writ
 	for {
 		n, err := c.f.Read(buf)
 		if err != nil {
+			if c.detached.Load() {
+				return ErrDetached
+			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -141,6 +147,13 @@ func (c *Conn) copyStdin(r io.Reader) {
 			if werr := c.send(buf[:1+n]); werr != nil {
 				return
 			}
+		}
+		if errors.Is(err, ErrDetached) {
+			// Leave without ending the container's stdin, and stop Copy.
+			c.detached.Store(true)
+			c.send([]byte{PacketDetach})
+			c.f.SetReadDeadline(time.Now())
+			return
 		}
 		if err != nil {
 			c.send(buf[:1]) // end of stdin

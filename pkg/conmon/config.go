@@ -25,6 +25,7 @@ const (
 	PacketExit   = protocol.PacketExit
 	PacketResize = protocol.PacketResize
 	PacketReady  = protocol.PacketReady
+	PacketDetach = protocol.PacketDetach
 )
 
 // MaxPacket is the largest attach packet either side sends, type byte
@@ -48,6 +49,10 @@ const MaxPacket = protocol.MaxPacket
 //
 //	Terminal      bool   // a pseudo-terminal for the container (spec's process.terminal)
 //	ConsoleSocket string // the --console-socket in RuntimeArgv, where the terminal arrives
+//
+//	AttachWait     bool          // accept the first attach client before running the runtime (exec; see StartAttached)
+//	HealthCommand  []string      // run detached every HealthInterval while the container runs
+//	HealthInterval time.Duration
 type Config = protocol.Config
 
 // MonitorLogPath is where the monitor writes its own errors: next to the

@@ -37,6 +37,7 @@
 //	client → monitor  [0][data]              container stdin
 //	                  [0]                    end of this client's stdin
 //	                  [4][rows u16][cols u16] terminal size (Config.Terminal only)
+//	                  [6]                    detach: leave without ending stdin
 //
 // With Config.Terminal the container's terminal is the only stream: all
 // output arrives as stdout, stdin is written to the terminal (it has no end

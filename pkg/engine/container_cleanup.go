@@ -154,6 +154,8 @@ func (r *Runtime) finishLocked(ctx context.Context, c *Container, mayRemove bool
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return false, err
 	}
+	r.containerEvent(ctx, c.Container, "died")
+	r.containerEvent(ctx, c.Container, "cleanup")
 	if mayRemove && c.Config.AutoRemove {
 		if err := r.removeLocked(ctx, c, monitor); err != nil {
 			return false, err
@@ -178,6 +180,9 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 				logrus.Warnf("container %s: %v", shortID(c.ID), err)
 			}
 		}
+	}
+	if err := r.teardownNetwork(ctx, c); err != nil {
+		logrus.Warnf("container %s: network teardown: %v", shortID(c.ID), err)
 	}
 	r.unmountVolumes(ctx, c)
 	st, err := r.storage()

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/pod-engine/pod/pkg/network"
 )
 
 // ContainerConfig is everything `pod create` decided about a container. It
@@ -55,13 +57,20 @@ type ContainerConfig struct {
 	OOMScoreAdj   *int                  `json:"oomScoreAdj,omitempty"`
 
 	// Network.
-	NetworkMode string `json:"networkMode,omitempty"` // "" (private, default), "none", "host", ...
+	NetworkMode string                `json:"networkMode,omitempty"` // "" (private, loopback only), none, host, bridge, slirp4netns, container:ID, ns:PATH
+	Networks    []network.Attachment  `json:"networks,omitempty"`    // bridge mode: the networks, in interface order
+	Ports       []network.PortMapping `json:"ports,omitempty"`       // -p and -P; host port 0 is chosen at each start
+	DNS         []string              `json:"dns,omitempty"`
+	DNSSearch   []string              `json:"dnsSearch,omitempty"`
+	DNSOptions  []string              `json:"dnsOptions,omitempty"`
+	AddHosts    []string              `json:"addHosts,omitempty"` // NAME:IP
 
 	// Lifecycle.
 	StopSignal    string        `json:"stopSignal,omitempty"`  // e.g. "SIGTERM"
 	StopTimeout   *int          `json:"stopTimeout,omitempty"` // seconds; nil means 10
 	RestartPolicy RestartPolicy `json:"restartPolicy,omitempty"`
-	AutoRemove    bool          `json:"autoRemove,omitempty"` // --rm
+	AutoRemove    bool          `json:"autoRemove,omitempty"`  // --rm
+	Healthcheck   *HealthConfig `json:"healthcheck,omitempty"` // nil: none
 
 	// Logging.
 	LogDriver string            `json:"logDriver,omitempty"` // k8s-file (default), json-file, none

@@ -41,6 +41,7 @@ type CreateOptions struct {
 	Hostname    string
 	Labels      []string // KEY=VALUE or KEY
 	Interactive bool     // -i: keep stdin open
+	Tty         bool     // -t: give the container a pseudo-terminal
 
 	Volumes     []string // -v [SRC:]DST[:OPTS]: a host path, a named or an anonymous volume
 	Mounts      []string // --mount type=bind|volume|tmpfs,...
@@ -63,10 +64,12 @@ type CreateOptions struct {
 	LogDriver string
 	LogOpts   []string
 
-	Network string // "", "none", "host"
+	NetOptions // --network, -p, --dns, ...
 
 	// Limits are the cgroup limits (--memory, --cpus, ...).
 	Limits LimitOptions
+
+	Health HealthOptions // --health-*, --no-healthcheck
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -114,6 +117,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		undoVolumes()
 		return nil, fmt.Errorf("create container storage: %w", err)
 	}
+	r.containerEvent(ctx, row, "create")
 	return wrap(row)
 }
 
@@ -158,6 +162,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		User:        opts.User,
 		Hostname:    opts.Hostname,
 		OpenStdin:   opts.Interactive,
+		Tty:         opts.Tty,
 		Init:        opts.Init,
 		ReadOnly:    opts.ReadOnly,
 		CapAdd:      opts.CapAdd,
@@ -178,14 +183,8 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.LogDriver, cfg.LogOpts, err = parseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
 		return nil, err
 	}
-	switch opts.Network {
-	case "", "private", "none", "host":
-		cfg.NetworkMode = opts.Network
-		if cfg.NetworkMode == "private" {
-			cfg.NetworkMode = ""
-		}
-	default:
-		return nil, invalidf("network mode %q is not supported yet: use none or host (the default is a private network namespace with only loopback)", opts.Network)
+	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
+		return nil, err
 	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {
 		return nil, invalidf("cannot set the hostname when sharing the host's network and UTS namespaces (--network host)")
@@ -291,6 +290,10 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		}
 	}
 
+	if _, err := healthConfig(opts.Health, nil); err != nil {
+		return nil, err
+	}
+
 	// Only now, with every flag checked, touch the image: a bad flag must
 	// not cost a pull.
 	imgID, imgName, img, err := r.resolveImage(ctx, opts)
@@ -299,6 +302,14 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	cfg.ImageID, cfg.ImageName = imgID, imgName
 	ic := img.Config
+	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
+		return nil, err
+	}
+	if opts.PublishAll && len(ic.ExposedPorts) > 0 {
+		if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, ic.ExposedPorts); err != nil {
+			return nil, err
+		}
+	}
 
 	// Docker's merge: --entrypoint replaces the image's entrypoint and then
 	// the image's CMD is dropped too; arguments replace CMD.

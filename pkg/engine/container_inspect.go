@@ -41,6 +41,7 @@ type ContainerInspect struct {
 	Mounts          []InspectMount         `json:"Mounts"`
 	Config          InspectConfig          `json:"Config"`
 	NetworkSettings InspectNetworkSettings `json:"NetworkSettings"`
+	ExecIDs         []string               `json:"ExecIDs"`
 }
 
 // InspectState is State: what the container is doing or how it ended.
@@ -57,6 +58,8 @@ type InspectState struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
+	// Health is there for a container with a healthcheck.
+	Health *HealthState `json:"Health,omitempty"`
 }
 
 // InspectHostConfig is HostConfig: how the container is run on the host.
@@ -116,29 +119,25 @@ type InspectMount struct {
 
 // InspectConfig is Config: the container's process and identity.
 type InspectConfig struct {
-	Hostname     string            `json:"Hostname"`
-	User         string            `json:"User"`
-	AttachStdin  bool              `json:"AttachStdin"`
-	AttachStdout bool              `json:"AttachStdout"`
-	AttachStderr bool              `json:"AttachStderr"`
-	Tty          bool              `json:"Tty"`
-	OpenStdin    bool              `json:"OpenStdin"`
-	StdinOnce    bool              `json:"StdinOnce"`
-	Env          []string          `json:"Env"`
-	Cmd          []string          `json:"Cmd"`
-	Image        string            `json:"Image"`
-	WorkingDir   string            `json:"WorkingDir"`
-	Entrypoint   []string          `json:"Entrypoint"`
-	Labels       map[string]string `json:"Labels"`
-	Annotations  map[string]string `json:"Annotations,omitempty"`
-	StopSignal   string            `json:"StopSignal"`
-	StopTimeout  int               `json:"StopTimeout"`
-}
-
-// InspectNetworkSettings is NetworkSettings; pod fills in what it knows
-// once containers have networks.
-type InspectNetworkSettings struct {
-	Ports map[string]any `json:"Ports"`
+	Healthcheck                *InspectHealthcheck `json:"Healthcheck,omitempty"`
+	HealthcheckOnFailureAction string              `json:"HealthcheckOnFailureAction,omitempty"`
+	Hostname                   string              `json:"Hostname"`
+	User                       string              `json:"User"`
+	AttachStdin                bool                `json:"AttachStdin"`
+	AttachStdout               bool                `json:"AttachStdout"`
+	AttachStderr               bool                `json:"AttachStderr"`
+	Tty                        bool                `json:"Tty"`
+	OpenStdin                  bool                `json:"OpenStdin"`
+	StdinOnce                  bool                `json:"StdinOnce"`
+	Env                        []string            `json:"Env"`
+	Cmd                        []string            `json:"Cmd"`
+	Image                      string              `json:"Image"`
+	WorkingDir                 string              `json:"WorkingDir"`
+	Entrypoint                 []string            `json:"Entrypoint"`
+	Labels                     map[string]string   `json:"Labels"`
+	Annotations                map[string]string   `json:"Annotations,omitempty"`
+	StopSignal                 string              `json:"StopSignal"`
+	StopTimeout                int                 `json:"StopTimeout"`
 }
 
 // InspectContainer builds the inspect document of one container. With
@@ -149,7 +148,9 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 		return nil, err
 	}
 	doc := inspectDocument(c)
+	doc.NetworkSettings = r.networkSettings(c)
 	doc.HostConfig.InspectLimits = inspectLimits(c.Config)
+	r.inspectInteractive(ctx, c, doc)
 	r.inspectVolumeMounts(doc)
 	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
 		if p, err := r.containerLogPath(c); err == nil {
@@ -329,7 +330,7 @@ func inspectState(c *state.Container) InspectState {
 		StartedAt:  formatTime(c.StartedAt),
 		FinishedAt: formatTime(c.FinishedAt),
 	}
-	if s.Running {
+	if s.Running || c.Status == state.StatusInitialized {
 		s.Pid, s.ConmonPid = c.PID, c.MonitorPID
 	}
 	return s

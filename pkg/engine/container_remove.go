@@ -97,6 +97,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return err
 	}
+	r.containerEvent(ctx, c.Container, "remove")
 	// Docker removes a --rm container's anonymous volumes with it.
 	if c.Config.AutoRemove {
 		r.removeAnonymousVolumes(ctx, c)

@@ -23,5 +23,6 @@ func (r *Runtime) RenameContainer(ctx context.Context, idOrName, newName string)
 	if err := r.DB().Rename(ctx, c.ID, newName); err != nil {
 		return fmt.Errorf("rename %s to %s: %w", idOrName, newName, err)
 	}
+	r.containerEvent(ctx, c.Container, "rename", "name", newName)
 	return nil
 }

@@ -29,6 +29,9 @@ type StartOptions struct {
 	// Stdin, with Attach and a container created with -i, is copied to the
 	// container's stdin; its end closes the container's stdin.
 	Stdin io.Reader
+	// DetachKeys and Resize: see AttachOptions.
+	DetachKeys string
+	Resize     <-chan TermSize
 }
 
 // ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
@@ -58,7 +61,7 @@ func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions)
 	if c, err = r.syncLocked(ctx, c.ID); err != nil {
 		return err
 	}
-	if isActive(c.Status) {
+	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		return nil
 	}
 	_, err = r.startLocked(ctx, c, false)
@@ -94,7 +97,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		l.Release()
 		return 0, err
 	}
-	if isActive(c.Status) {
+	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		l.Release()
 		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
 	}
@@ -107,15 +110,13 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
-	var stdin io.Reader
-	if c.Config.OpenStdin {
-		stdin = opts.Stdin
+	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, AttachOptions{
+		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
+		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
+	})
+	if err != nil {
+		return 0, err
 	}
-	copyErr := conn.Copy(ctx, stdin, opts.Stdout, opts.Stderr)
-	if copyErr != nil {
-		return 0, copyErr
-	}
-	code, ok := conn.ExitCode()
 	if !ok {
 		if code, err = r.waitExitFile(ctx, c); err != nil {
 			return 0, err
@@ -158,42 +159,87 @@ func (r *Runtime) waitExitFile(ctx context.Context, c *Container) (int, error) {
 	}
 }
 
-// startLocked runs c: mount, bundle, monitor (which runs the runtime's
-// create), the runtime's start, then the DB. The caller holds c's lock.
-// With attach it connects to the monitor before the runtime's start, so no
-// output is lost. On failure everything done is undone.
+// startLocked runs c: initLocked (unless pod init did it already), the
+// runtime's start, then the DB. The caller holds c's lock. With attach it
+// connects to the monitor before the runtime's start, so no output is lost.
+// On failure everything done is undone, an earlier pod init's work too.
 func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (conn *conmon.Conn, err error) {
+	prev := c.Status
+	if prev != state.StatusInitialized {
+		if err := r.initLocked(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		if err != nil {
+			if conn != nil {
+				conn.Close()
+				conn = nil
+			}
+			r.undoInit(ctx, c, prev)
+		}
+	}()
 	rt, err := r.OCI()
 	if err != nil {
 		return nil, err
 	}
+	if attach {
+		socket, err := r.attachSocket(c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if conn, err = conmon.Dial(ctx, socket); err != nil {
+			return nil, err
+		}
+		r.containerEvent(ctx, c.Container, "attach")
+	}
+	if err := rt.Start(ctx, c.ID); err != nil {
+		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
+	}
+	c.Status = state.StatusRunning
+	c.StartedAt = time.Now()
+	c.StoppedByUser = false
+	c.ExitCode, c.OOMKilled = 0, false
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return nil, err
+	}
+	r.resetHealth(ctx, c)
+	r.containerEvent(ctx, c.Container, "start")
+	return conn, nil
+}
+
+// initLocked prepares c up to the runtime's create: mount, bundle, and the
+// monitor, which runs the create; c then has its PID and monitor and the
+// status initialized, in memory only (Init records it). The caller holds
+// c's lock. On failure everything done is undone.
+func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
+	rt, err := r.OCI()
+	if err != nil {
+		return err
+	}
 	monitor, err := conmon.FindBinary()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A runtime record left by a run whose cleanup never happened (a
 	// killed pod, a reboot) would make create fail.
 	if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
 		if err := rt.Delete(ctx, c.ID, true); err != nil {
-			return nil, fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
+			return fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
 		}
 	}
 	st, err := r.storage()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rootfs, err := st.Mount(c.ID, "")
 	if err != nil {
-		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
+		return fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
 	var started *conmon.Started
 	defer func() {
 		if err == nil {
 			return
-		}
-		if conn != nil {
-			conn.Close()
-			conn = nil
 		}
 		if started != nil {
 			// Best effort with a fresh context: the caller's may be the
@@ -211,31 +257,48 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		}
 	}()
 
-	s, err := r.runtimeSpec(ctx, c, rootfs)
+	ns, err := r.setupNetwork(ctx, c)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	defer func() {
+		if err != nil {
+			if terr := r.teardownNetwork(context.WithoutCancel(ctx), c); terr != nil {
+				logrus.Warnf("undo start of %s: %v", shortID(c.ID), terr)
+			}
+		}
+	}()
+	s, err := r.runtimeSpec(ctx, c, rootfs, ns)
+	if err != nil {
+		return err
 	}
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := spec.WriteBundle(userdata, s); err != nil {
-		return nil, err
+		return err
 	}
 	runDir, err := st.ContainerRunDirectory(c.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", runDir, err)
+		return fmt.Errorf("create %s: %w", runDir, err)
 	}
 	exitFile := filepath.Join(runDir, "exit")
 	// The previous run's result must not be read as this one's.
 	if err := os.Remove(exitFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("remove old exit file: %w", err)
+		return fmt.Errorf("remove old exit file: %w", err)
 	}
 	pidFile := filepath.Join(runDir, "pidfile")
 	socket := filepath.Join(runDir, "attach")
+	var console string
+	if c.Config.Tty {
+		if console, err = r.consoleSocket(c.ID); err != nil {
+			return err
+		}
+	}
 	logPath := c.Config.LogPath
 	if logPath == "" {
 		logPath = filepath.Join(userdata, "ctr.log")
@@ -246,11 +309,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	}
 	exitCmd, err := r.exitCommand(c.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	started, err = conmon.Start(ctx, monitor, conmon.Config{
 		ID:           c.ID,
-		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, ""),
+		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, console),
 		PidFile:      pidFile,
 		LogPath:      logPath,
 		LogDriver:    c.Config.LogDriver,
@@ -260,31 +323,24 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 		Stdin:        c.Config.OpenStdin,
 		StdinOnce:    c.Config.StdinOnce || c.Config.OpenStdin,
 		ExitCommand:  exitCmd,
+
+		Terminal:      c.Config.Tty,
+		ConsoleSocket: console,
+
+		HealthCommand:  healthCommand(exitCmd, c),
+		HealthInterval: healthInterval(c),
 	})
 	if err != nil {
 		var ce *conmon.CreateError
 		if errors.As(err, &ce) {
-			return nil, createError(rt.Name(), ce)
+			return createError(rt.Name(), ce)
 		}
-		return nil, err
+		return err
 	}
-	if attach {
-		if conn, err = conmon.Dial(ctx, socket); err != nil {
-			return nil, err
-		}
-	}
-	if err := rt.Start(ctx, c.ID); err != nil {
-		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
-	}
-	c.Status = state.StatusRunning
+	r.containerEvent(ctx, c.Container, "init")
+	c.Status = state.StatusInitialized
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
-	c.StartedAt = time.Now()
-	c.StoppedByUser = false
-	c.ExitCode, c.OOMKilled = 0, false
-	if err := r.db.Update(ctx, c.Container); err != nil {
-		return nil, err
-	}
-	return conn, nil
+	return nil
 }
 
 // createError turns the runtime's create failure into one line, worded as
@@ -305,7 +361,7 @@ func createError(runtime string, ce *conmon.CreateError) error {
 }
 
 // runtimeSpec writes the container's /etc files and generates its OCI spec.
-func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) (*specs.Spec, error) {
+func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, ns *netSetup) (*specs.Spec, error) {
 	cfg := c.Config
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
@@ -319,7 +375,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 			hostname, _ = os.Hostname()
 		}
 	}
-	hosts := spec.HostsFile(hostname, nil)
+	hosts := spec.HostsFile(hostname, ns.hosts)
 	if hostNet {
 		// Sharing the host's network, the container sees the host's names.
 		if b, err := os.ReadFile("/etc/hosts"); err == nil {
@@ -330,7 +386,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 	etc := map[string][]byte{
 		"/etc/hostname":    []byte(hostname + "\n"),
 		"/etc/hosts":       hosts,
-		"/etc/resolv.conf": spec.ResolvConf(hostResolv, nil, nil, nil),
+		"/etc/resolv.conf": spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
 	}
 	etcFiles := map[string]string{}
 	for dst, data := range etc {
@@ -374,6 +430,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
 		Env:             cfg.Env,
+		Terminal:        cfg.Tty,
 		Cwd:             cfg.WorkingDir,
 		User:            user,
 		Hostname:        hostname,
@@ -388,6 +445,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string) 
 		Ulimits:         ulimits,
 		InitPath:        cfg.InitPath,
 		HostNetwork:     hostNet,
+		NetNSPath:       ns.nsPath,
 		Annotations:     cfg.Annotations,
 		Resources:       cfg.Resources,
 		CgroupsPath:     cgroupsPath(cfg, c.ID),

@@ -38,6 +38,12 @@ func (r *Runtime) Stop(ctx context.Context, idOrName string, timeout *int) error
 		return err
 	}
 	if !isActive(c.Status) {
+		// Between two runs of a restart policy (its back-off) a stop
+		// still means "no more restarts".
+		if !c.StoppedByUser && c.Status == state.StatusExited && restarts(c.Config.RestartPolicy) {
+			c.StoppedByUser = true
+			return r.db.Update(ctx, c.Container)
+		}
 		return nil
 	}
 	return r.stopLocked(ctx, c, timeout, true)
@@ -86,6 +92,7 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 			return err
 		}
 	}
+	r.containerEvent(ctx, c.Container, "stop")
 	_, err = r.finishLocked(ctx, c, mayRemove)
 	return err
 }
@@ -173,6 +180,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
 		return fmt.Errorf("kill %s: %w", c.Name, err)
 	}
+	r.containerEvent(ctx, c.Container, "kill", "signal", unix.SignalName(sig))
 	return nil
 }
 
@@ -240,6 +248,8 @@ func (r *Runtime) Restart(ctx context.Context, idOrName string, timeout *int) er
 			return err
 		}
 	}
-	_, err = r.startLocked(ctx, c, false)
+	if _, err = r.startLocked(ctx, c, false); err == nil {
+		r.containerEvent(ctx, c.Container, "restart")
+	}
 	return err
 }

@@ -333,6 +333,7 @@ func (r *Runtime) createVolumes(ctx context.Context, cfg *ContainerConfig) (undo
 			}
 			m.Source = v.Name
 			made = append(made, v.Name)
+			r.volumeEvent(ctx, "create", v.Name)
 			continue
 		}
 		if _, err := vs.Get(m.Source); err == nil {
@@ -347,6 +348,7 @@ func (r *Runtime) createVolumes(ctx context.Context, cfg *ContainerConfig) (undo
 		switch {
 		case err == nil:
 			made = append(made, v.Name)
+			r.volumeEvent(ctx, "create", v.Name)
 		case !errors.Is(err, errdefs.ErrAlreadyExists):
 			undo()
 			return nil, err
@@ -379,19 +381,14 @@ func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string,
 				return nil, err
 			}
 			paths[m.Source] = p
-			v, err := vs.Get(m.Source)
+			err = vs.FirstUse(ctx, m.Source, func(path string) error {
+				if m.NoCopy {
+					return nil
+				}
+				return copyUp(rootfs, m.Destination, path)
+			})
 			if err != nil {
-				return nil, err
-			}
-			if v.NeedsCopyUp {
-				if !m.NoCopy {
-					if err := copyUp(rootfs, m.Destination, p); err != nil {
-						return nil, fmt.Errorf("volume %s: %w", m.Source, err)
-					}
-				}
-				if err := vs.ClearCopyUp(ctx, m.Source); err != nil {
-					return nil, err
-				}
+				return nil, fmt.Errorf("volume %s: %w", m.Source, err)
 			}
 			if m.Chown {
 				if err := chownTree(p, uid, gid); err != nil {
@@ -485,6 +482,8 @@ func (r *Runtime) removeAnonymousVolumes(ctx context.Context, c *Container) {
 		}
 		if err := vs.Remove(context.WithoutCancel(ctx), n); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			logrus.Warnf("container %s: remove anonymous volume %s: %v", shortID(c.ID), n, err)
+		} else if err == nil {
+			r.volumeEvent(ctx, "remove", n)
 		}
 	}
 }

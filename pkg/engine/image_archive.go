@@ -10,7 +10,11 @@ import (
 // SaveImages writes local images to a docker-archive, an oci-archive, an
 // OCI layout or a docker-dir (see storage.SaveOptions).
 func (r *Runtime) SaveImages(ctx context.Context, o storage.SaveOptions) error {
-	return r.store.Save(ctx, o)
+	if err := r.store.Save(ctx, o); err != nil {
+		return err
+	}
+	r.imageEventsByName(ctx, "save", o.Images, "")
+	return nil
 }
 
 // LoadOptions say where LoadImages reads from.
@@ -24,14 +28,25 @@ type LoadOptions struct {
 // their names ("sha256:ID" for an image without one). A failed load leaves
 // storage as it was.
 func (r *Runtime) LoadImages(ctx context.Context, o LoadOptions) ([]string, error) {
+	var names []string
+	var err error
 	if o.Input == "" {
-		return r.store.LoadReader(ctx, o.Stdin, o.Progress)
+		names, err = r.store.LoadReader(ctx, o.Stdin, o.Progress)
+	} else {
+		names, err = r.store.Load(ctx, o.Input, o.Progress)
 	}
-	return r.store.Load(ctx, o.Input, o.Progress)
+	if err == nil {
+		r.imageEventsByName(ctx, "load", names, "")
+	}
+	return names, err
 }
 
 // ImportImage makes a one-layer image from a root filesystem tarball and
 // returns its ID.
 func (r *Runtime) ImportImage(ctx context.Context, o storage.ImportOptions) (string, error) {
-	return r.store.Import(ctx, o)
+	id, err := r.store.Import(ctx, o)
+	if err == nil {
+		r.imageEvent(ctx, "import", id, o.Reference)
+	}
+	return id, err
 }

@@ -41,7 +41,7 @@ func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 	if opts.Quiet {
 		progress = nil
 	}
-	return r.store.Pull(ctx, name, storage.PullOptions{
+	ids, err := r.store.Pull(ctx, name, storage.PullOptions{
 		RegistryOptions: storage.RegistryOptions{
 			TLSVerify:   opts.TLSVerify,
 			AuthFile:    opts.AuthFile,
@@ -52,4 +52,8 @@ func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 		Platform: opts.Platform,
 		Progress: progress,
 	})
+	for _, id := range ids {
+		r.imageEvent(ctx, "pull", id, name)
+	}
+	return ids, err
 }

@@ -33,7 +33,7 @@ func (r *Runtime) Push(ctx context.Context, src, dest string, opts PushOptions) 
 	if opts.Quiet {
 		progress = nil
 	}
-	return r.store.Push(ctx, src, dest, storage.PushOptions{
+	d, err := r.store.Push(ctx, src, dest, storage.PushOptions{
 		RegistryOptions: storage.RegistryOptions{
 			TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile,
 			Credentials: opts.Credentials, CertDir: opts.CertDir,
@@ -41,6 +41,10 @@ func (r *Runtime) Push(ctx context.Context, src, dest string, opts PushOptions) 
 		Format:   opts.Format,
 		Progress: progress,
 	})
+	if err == nil {
+		r.imageEventsByName(ctx, "push", []string{src}, dest)
+	}
+	return d, err
 }
 
 // LoginOptions are the credentials Login checks and stores.

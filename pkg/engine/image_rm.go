@@ -67,6 +67,7 @@ func (r *Runtime) RemoveImages(ctx context.Context, names []string, opts RemoveI
 				continue
 			}
 			rep.Untagged = append(rep.Untagged, full)
+			r.imageEvent(ctx, "untag", img.ID, full)
 			continue
 		}
 		if err := r.removeImage(ctx, img.ID, opts.Force, rep); err != nil {
@@ -111,6 +112,7 @@ func (r *Runtime) removeImage(ctx context.Context, id string, force bool, rep *I
 	}
 	rep.Untagged = append(rep.Untagged, img.Names...)
 	rep.Deleted = append(rep.Deleted, id)
+	r.imageEvent(ctx, "remove", id, firstName(img.Names))
 	return nil
 }
 

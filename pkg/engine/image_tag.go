@@ -35,6 +35,7 @@ func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string
 	if err := r.store.AddNames(img.ID, full); err != nil {
 		return fmt.Errorf("tag image %s: %w", shortID(img.ID), err)
 	}
+	r.imageEvents(ctx, "tag", img.ID, full)
 	return nil
 }
 
@@ -51,6 +52,7 @@ func (r *Runtime) UntagImage(ctx context.Context, nameOrID string, names ...stri
 		if err := r.store.SetNames(img.ID, nil); err != nil {
 			return nil, fmt.Errorf("untag image %s: %w", shortID(img.ID), err)
 		}
+		r.imageEvents(ctx, "untag", img.ID, removed)
 		return removed, nil
 	}
 	var drop []string
@@ -64,6 +66,7 @@ func (r *Runtime) UntagImage(ctx context.Context, nameOrID string, names ...stri
 	if err := r.store.RemoveNames(img.ID, drop); err != nil {
 		return nil, fmt.Errorf("untag image %s: %w", shortID(img.ID), err)
 	}
+	r.imageEvents(ctx, "untag", img.ID, drop)
 	return drop, nil
 }
 

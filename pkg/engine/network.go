@@ -17,18 +17,23 @@ import (
 // is not writable).
 func (r *Runtime) networks() *network.Manager {
 	p := network.Paths{
-		ConfigDir: filepath.Join(r.store.GraphRoot(), "networks"),
-		RunDir:    filepath.Join(r.store.RunRoot(), "networks"),
+		ConfigDir: filepath.Join(r.storeOpts.GraphRoot, "networks"),
+		RunDir:    filepath.Join(r.storeOpts.RunRoot, "networks"),
 	}
 	if r.Rootless() {
 		p.IPAMDir = filepath.Join(p.RunDir, "ipam")
+		p.HostNetNS = r.rootlessNetNS()
 	}
 	return network.NewManager(p)
 }
 
 // NetworkCreate defines a network (`pod network create`).
 func (r *Runtime) NetworkCreate(ctx context.Context, opts network.CreateOptions) (*network.Network, error) {
-	return r.networks().Create(ctx, opts)
+	n, err := r.networks().Create(ctx, opts)
+	if err == nil {
+		r.networkEvent(ctx, "create", n.ID, n.Name)
+	}
+	return n, err
 }
 
 // NetworkInspect finds networks by name or ID, in the order given. It stops
@@ -145,7 +150,11 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 			return nil, err
 		}
 	}
-	return m.Remove(ctx, n.Name)
+	removed, err := m.Remove(ctx, n.Name)
+	if err == nil {
+		r.networkEvent(ctx, "remove", n.ID, n.Name)
+	}
+	return removed, err
 }
 
 // NetworkPrune removes every network no container uses, except the
@@ -170,6 +179,7 @@ func (r *Runtime) NetworkPrune(ctx context.Context, filters []NetworkFilter) ([]
 		if _, err := r.networks().Remove(ctx, n.Name); err != nil {
 			return removed, err
 		}
+		r.networkEvent(ctx, "remove", n.ID, n.Name)
 		removed = append(removed, n.Name)
 	}
 	return removed, nil

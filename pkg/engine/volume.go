@@ -70,6 +70,7 @@ func (r *Runtime) CreateVolume(ctx context.Context, o VolumeCreateOptions) (*Vol
 	if err != nil {
 		return nil, err
 	}
+	r.volumeEvent(ctx, "create", v.Name)
 	return r.volumeInfo(v, nil), nil
 }
 
@@ -186,6 +187,7 @@ func (r *Runtime) removeVolume(ctx context.Context, name string, opts RemoveVolu
 	if err := vs.Remove(ctx, v.Name); err != nil {
 		return fmt.Errorf("remove volume %s: %w", v.Name, err)
 	}
+	r.volumeEvent(ctx, "remove", v.Name)
 	return nil
 }
 
@@ -212,6 +214,7 @@ func (r *Runtime) PruneVolumes(ctx context.Context, filters []string) ([]string,
 			}
 			continue
 		}
+		r.volumeEvent(ctx, "remove", v.Name)
 		removed = append(removed, v.Name)
 	}
 	return removed, errors.Join(errs...)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/containers/storage/pkg/reexec"
 	"github.com/miekg/dns"
+	"golang.org/x/sys/unix"
 )
 
 // ReexecName is the name the pod binary is re-executed under to serve; the
@@ -114,6 +115,7 @@ func (d Dir) Stop() error {
 // Main is the server process: os.Args are [ReexecName, dir, addr...]. It
 // reports "ok", or why it could not listen, on file descriptor 3.
 func Main() {
+	syscall.CloseOnExec(3)
 	ready := os.NewFile(3, "ready")
 	fail := func(err error) {
 		fmt.Fprint(ready, err.Error())
@@ -125,13 +127,17 @@ func Main() {
 	}
 	s := &server{dir: Dir(os.Args[1]), upstreams: HostResolvers("/etc/resolv.conf", os.Args[2:])}
 	var servers []*dns.Server
+	// Free binding: a fresh IPv6 gateway address is still tentative (DAD)
+	// when the first container attaches.
+	lc := net.ListenConfig{Control: freeBind}
+	ctx := context.Background()
 	for _, a := range os.Args[2:] {
 		addr := net.JoinHostPort(a, "53")
-		pc, err := net.ListenPacket("udp", addr)
+		pc, err := lc.ListenPacket(ctx, "udp", addr)
 		if err != nil {
 			fail(fmt.Errorf("listen on %s/udp: %w", addr, err))
 		}
-		l, err := net.Listen("tcp", addr)
+		l, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
 			fail(fmt.Errorf("listen on %s/tcp: %w", addr, err))
 		}
@@ -153,4 +159,15 @@ func Main() {
 	for _, srv := range servers {
 		srv.Shutdown()
 	}
+}
+
+func freeBind(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_IP, unix.IP_FREEBIND, 1)
+		if serr == nil && strings.Contains(address, "[") {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_IPV6, unix.IPV6_FREEBIND, 1)
+		}
+	})
+	return errors.Join(err, serr)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -23,6 +24,7 @@ type server struct {
 	mu      sync.Mutex
 	modTime time.Time
 	size    int64
+	inode   uint64              // Write renames a new file in: a new inode each time
 	names   map[string][]net.IP // lower-case FQDN -> addresses
 	reverse map[string]string   // in-addr.arpa name -> FQDN
 }
@@ -32,7 +34,13 @@ func (s *server) reload() {
 	st, err := os.Stat(s.dir.records())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err == nil && st.ModTime().Equal(s.modTime) && st.Size() == s.size && s.names != nil {
+	var ino uint64
+	if err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			ino = sys.Ino
+		}
+	}
+	if err == nil && st.ModTime().Equal(s.modTime) && st.Size() == s.size && ino == s.inode && s.names != nil {
 		return
 	}
 	recs, rerr := s.dir.Read()
@@ -60,7 +68,7 @@ func (s *server) reload() {
 		}
 	}
 	if err == nil {
-		s.modTime, s.size = st.ModTime(), st.Size()
+		s.modTime, s.size, s.inode = st.ModTime(), st.Size(), ino
 	}
 }
 

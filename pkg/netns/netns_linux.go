@@ -6,9 +6,10 @@
 // set up before its process exists and torn down after it died.
 //
 // Every namespace switch happens on an OS thread locked to one goroutine. If
-// the thread cannot be returned to its original namespace, the goroutine
-// exits while still locked, and the Go runtime throws that thread away rather
-// than reuse it for other goroutines.
+// the thread cannot be returned to its original namespace (rootless, a
+// process may enter a namespace its user namespace owns but not go back to
+// the host's), the goroutine exits while still locked, and the Go runtime
+// ends that thread rather than reuse it for other goroutines.
 package netns
 
 import (
@@ -80,8 +81,10 @@ func createOnThread(path string) (restored bool, err error) {
 		}
 		return loopbackUp()
 	}()
+	// Rootless, the original namespace belongs to the host's user namespace
+	// and cannot be entered again (EPERM): the thread is then thrown away.
 	if serr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); serr != nil {
-		return false, errors.Join(err, fmt.Errorf("return to original netns: %w", serr))
+		return false, err
 	}
 	return true, err
 }
@@ -154,8 +157,9 @@ func Do(path string, fn func() error) error {
 		}
 		ferr := fn()
 		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
-			// Leave the thread locked: it dies with this goroutine.
-			errc <- errors.Join(ferr, fmt.Errorf("return to original netns: %w", err))
+			// Rootless, the host's namespace cannot be entered again. The
+			// thread stays locked and dies with this goroutine.
+			errc <- ferr
 			return
 		}
 		runtime.UnlockOSThread()

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/vishvananda/netlink"
 )
@@ -24,4 +25,20 @@ func removeBridge(name string) error {
 		return fmt.Errorf("delete bridge %s: %w", name, err)
 	}
 	return nil
+}
+
+// forgetNeighbor drops the host's ARP/NDP entry for ip on the bridge. A
+// container's address is often one a removed container had: the host would
+// otherwise keep sending to the old MAC until its stale entry times out,
+// holding up the first connections (through published ports) for seconds.
+func forgetNeighbor(bridge string, ip net.IP) {
+	l, err := netlink.LinkByName(bridge)
+	if err != nil {
+		return
+	}
+	family := netlink.FAMILY_V4
+	if ip.To4() == nil {
+		family = netlink.FAMILY_V6
+	}
+	_ = netlink.NeighDel(&netlink.Neigh{LinkIndex: l.Attrs().Index, Family: family, IP: ip})
 }

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -251,16 +252,27 @@ func CheckHostPorts(pms []PortMapping) error {
 		}
 		for i := 0; i < pm.Count(); i++ {
 			port := int(pm.HostPort) + i
-			addr := net.JoinHostPort(pm.HostIP, strconv.Itoa(port))
+			ip := pm.HostIP
+			family := "4"
+			if ip == "" {
+				ip = "0.0.0.0"
+			} else if a, err := netip.ParseAddr(ip); err == nil && a.Is6() {
+				family = "6"
+			}
+			addr := net.JoinHostPort(ip, strconv.Itoa(port))
 			var err error
+			// Bound to the address family the mapping forwards, and without
+			// Go's SO_REUSEADDR, so a listener on one of the host's addresses
+			// is seen from the wildcard address too.
+			lc := net.ListenConfig{Control: noReuseAddr}
 			if pm.Protocol == "udp" {
 				var c net.PacketConn
-				if c, err = net.ListenPacket("udp", addr); err == nil {
+				if c, err = lc.ListenPacket(context.Background(), "udp"+family, addr); err == nil {
 					c.Close()
 				}
 			} else {
 				var l net.Listener
-				if l, err = net.Listen("tcp", addr); err == nil {
+				if l, err = lc.Listen(context.Background(), "tcp"+family, addr); err == nil {
 					l.Close()
 				}
 			}
@@ -273,6 +285,14 @@ func CheckHostPorts(pms []PortMapping) error {
 		}
 	}
 	return nil
+}
+
+func noReuseAddr(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 0)
+	})
+	return errors.Join(err, serr)
 }
 
 // cniPortMappings expands pms into the portmap plugin's runtime config.

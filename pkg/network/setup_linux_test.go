@@ -57,7 +57,14 @@ func newSandbox(t *testing.T) *sandbox {
 	if err := netns.Create(s.host); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { netns.Remove(s.host) })
+	t.Cleanup(func() {
+		// A failed test may leave name servers running: end them.
+		dirs, _ := filepath.Glob(filepath.Join(dir, "run", "dns", "*"))
+		for _, d := range dirs {
+			nameserver.Dir(d).Stop()
+		}
+		netns.Remove(s.host)
+	})
 	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDir: filepath.Join(dir, "ipam")})
 	return s
 }
@@ -236,6 +243,11 @@ func TestSetupTeardownBridge(t *testing.T) {
 	// Teardown again (a repeated cleanup) and after the namespace is gone.
 	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
 	netns.Remove(webNS)
+	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
+	// After a reboot the namespace file is a bare file, not a namespace.
+	if err := os.WriteFile(webNS, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
 	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
 	// Removing the network removes its bridge.
 	s.in(func() error { _, err := s.m.Remove(ctx, "testnet"); return err })

@@ -64,9 +64,9 @@ func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at ti
 		if prev != "" {
 			_, err := tx.ExecContext(ctx, `UPDATE containers SET
 				status = ?, pid = 0, monitor_pid = 0, exit_code = ?, finished_at = ?
-				WHERE status IN (?, ?, ?)`,
+				WHERE status IN (?, ?, ?, ?)`,
 				string(StatusExited), exitCode, toNanos(at),
-				string(StatusRunning), string(StatusPaused), string(StatusStopping))
+				string(StatusRunning), string(StatusPaused), string(StatusStopping), string(StatusInitialized))
 			if err != nil {
 				return fmt.Errorf("mark containers exited after reboot: %w", err)
 			}

@@ -16,18 +16,21 @@ import (
 type Status string
 
 const (
-	StatusCreated  Status = "created"
-	StatusRunning  Status = "running"
-	StatusPaused   Status = "paused"
-	StatusStopping Status = "stopping" // stop requested, not yet exited
-	StatusExited   Status = "exited"
-	StatusRemoving Status = "removing"
+	StatusCreated Status = "created"
+	// StatusInitialized: the runtime created it (pod init), its process
+	// waits for start.
+	StatusInitialized Status = "initialized"
+	StatusRunning     Status = "running"
+	StatusPaused      Status = "paused"
+	StatusStopping    Status = "stopping" // stop requested, not yet exited
+	StatusExited      Status = "exited"
+	StatusRemoving    Status = "removing"
 )
 
 // Valid reports whether s is one of the statuses above.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusCreated, StatusRunning, StatusPaused, StatusStopping, StatusExited, StatusRemoving:
+	case StatusCreated, StatusInitialized, StatusRunning, StatusPaused, StatusStopping, StatusExited, StatusRemoving:
 		return true
 	}
 	return false

@@ -20,6 +20,9 @@ func migrations() []migration {
 	return []migration{
 		{"containers", schemaContainers},
 		{"meta", schemaMeta},
+		{"events", schemaEvents},
+		{"exec_sessions", schemaExecSessions},
+		{"health", schemaHealth},
 	}
 }
 

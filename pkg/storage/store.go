@@ -3,6 +3,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,8 +93,13 @@ func OpenResolved(so stypes.StoreOptions) (*Store, error) {
 // SystemContext is the containers/image context for this store.
 func (s *Store) SystemContext() *types.SystemContext { return s.sys }
 
-// Close shuts the store down without unmounting layers in use.
+// Close shuts the store down without unmounting layers in use. Layers
+// still mounted (a running container's, a `pod mount`) are the normal case,
+// not an error: storage reports them as one and leaves them be.
 func (s *Store) Close() error {
 	_, err := s.Shutdown(false)
+	if errors.Is(err, cstorage.ErrLayerUsedByContainer) {
+		return nil
+	}
 	return err
 }

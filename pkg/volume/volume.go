@@ -303,9 +303,12 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 	return nil
 }
 
-// ClearCopyUp records that the volume's first use happened, so later
-// containers never copy image content into it.
-func (s *Store) ClearCopyUp(ctx context.Context, name string) error {
+// FirstUse runs fill on the volume's data directory if the volume was never
+// used, then records that it was, so that later containers never copy image
+// content into it. Containers starting at once with one new volume fill it
+// once: fill runs under the store's lock. A failed fill leaves the volume
+// unused.
+func (s *Store) FirstUse(ctx context.Context, name string, fill func(path string) error) error {
 	l, err := s.lock(ctx)
 	if err != nil {
 		return err
@@ -317,6 +320,9 @@ func (s *Store) ClearCopyUp(ctx context.Context, name string) error {
 	}
 	if !v.NeedsCopyUp {
 		return nil
+	}
+	if err := fill(v.Mountpoint); err != nil {
+		return err
 	}
 	v.NeedsCopyUp = false
 	return writeRecord(filepath.Join(s.root, name), v)

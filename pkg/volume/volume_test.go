@@ -109,8 +109,14 @@ func TestStoreLifecycle(t *testing.T) {
 	if _, err := s.Create(ctx, CreateOptions{Name: "x", Driver: "nfs"}); !errors.Is(err, errdefs.ErrInvalidArg) {
 		t.Fatalf("driver nfs: %v", err)
 	}
-	if err := s.ClearCopyUp(ctx, "data"); err != nil {
-		t.Fatal(err)
+	calls := 0
+	for i := 0; i < 2; i++ {
+		if err := s.FirstUse(ctx, "data", func(string) error { calls++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("FirstUse filled %d times, want once", calls)
 	}
 	got, err := s.Get("data")
 	if err != nil || got.NeedsCopyUp {

@@ -1,11 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNetworkDefine(t *testing.T) {
@@ -91,6 +99,303 @@ func TestNetworkDefine(t *testing.T) {
 		}
 		if got := e.MustPod("network", "ls", "-q").Lines(); strings.Join(got, ",") != "podman" {
 			t.Errorf("after rm and prune: %q", got)
+		}
+	})
+}
+
+// freePort is a TCP port nothing listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// httpGet fetches url, retrying while the server in the container is still
+// starting (connection refused or reset) until ctx's deadline.
+func httpGet(t *testing.T, url string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return string(b), fmt.Errorf("GET %s: %s", url, resp.Status)
+			}
+			return string(b), rerr
+		}
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func TestNetworkPublishedPort(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		port := freePort(t)
+		e.MustPod("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), img,
+			"sh", "-c", "mkdir /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 80 -h /www")
+		body, err := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil || body != "hello-from-pod\n" {
+			t.Fatalf("GET published port: %q, %v", body, err)
+		}
+		if got := out(e.MustPod("port", "web")); got != fmt.Sprintf("80/tcp -> 0.0.0.0:%d", port) {
+			t.Errorf("pod port web: %q", got)
+		}
+		if got := out(e.MustPod("port", "web", "80/tcp")); got != fmt.Sprintf("0.0.0.0:%d", port) {
+			t.Errorf("pod port web 80/tcp: %q", got)
+		}
+		if got := out(e.MustPod("ps", "--filter", "name=web", "--format", "{{.Ports}}")); got != fmt.Sprintf("0.0.0.0:%d->80/tcp", port) {
+			t.Errorf("ps PORTS: %q", got)
+		}
+		// The same through a user-defined bridge network (rootless: inside
+		// the user's namespace for bridges, forwarded by the port driver).
+		e.MustPod("network", "create", "--subnet", "10.95.9.0/24", "pubnet")
+		t.Cleanup(func() { e.Pod("network", "rm", "-f", "pubnet") })
+		port2 := freePort(t)
+		e.MustPod("run", "-d", "--name", "web2", "--network", "pubnet", "-p", fmt.Sprintf("127.0.0.1:%d:8080", port2), img,
+			"sh", "-c", "mkdir /www && echo hello-from-pubnet > /www/index.html && exec httpd -f -p 8080 -h /www")
+		body, err = httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port2))
+		if err != nil || body != "hello-from-pubnet\n" {
+			t.Fatalf("GET port published from a user network: %q, %v", body, err)
+		}
+		e.MustPod("network", "rm", "-f", "pubnet")
+		// The same host port again: one line, exit 125, nothing left running.
+		e.Pod("run", "--rm", "-p", fmt.Sprintf("%d:80", port), img, "true").Fails(t, 125, fmt.Sprintf("host port %d/tcp is already", port))
+		// A port bound by a host process is refused too.
+		l, err := net.Listen("tcp4", "0.0.0.0:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := l.Addr().(*net.TCPAddr).Port
+		e.Pod("run", "--rm", "-p", fmt.Sprintf("%d:80", bound), img, "true").Fails(t, 125, fmt.Sprintf("host port %d/tcp is already bound on the host", bound))
+		l.Close()
+		e.Pod("run", "--rm", "-p", "70000:80", img, "true").Fails(t, 125, "is not a port number")
+		e.Pod("run", "--rm", "-p", "80", "--network", "none", img, "true").Fails(t, 125, "cannot publish ports")
+
+		// kill, then rm: the port must be freed by the exit's cleanup.
+		e.MustPod("kill", "web")
+		e.MustPod("wait", "web")
+		e.MustPod("rm", "web")
+		// Removed, the port is free again and nothing of the run is left.
+		if l, err := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port)); err != nil {
+			t.Errorf("host port still taken after rm: %v", err)
+		} else {
+			l.Close()
+		}
+		if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "netns")); len(entries) != 0 {
+			t.Errorf("network namespaces left: %v", entries)
+		}
+	})
+}
+
+// hostState is what teardown must leave as it found: the names of links
+// and the iptables rules mentioning any of marks (container IDs, subnets).
+func hostState(t *testing.T, marks ...string) (links map[string]bool, rules []string) {
+	t.Helper()
+	links = map[string]bool{}
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range ifs {
+		links[i.Name] = true
+	}
+	b, err := exec.Command("iptables-save").Output()
+	if err != nil {
+		t.Fatalf("iptables-save: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, m := range marks {
+			if m != "" && strings.Contains(l, m) {
+				rules = append(rules, l)
+				break
+			}
+		}
+	}
+	return links, rules
+}
+
+func TestNetworkNameResolution(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("network", "create", "--subnet", "10.95.7.0/24", "e2enet")
+		e.MustPod("network", "create", "--subnet", "10.95.8.0/24", "e2eother")
+		// Bridges are the host's: gone even if the test fails half-way.
+		t.Cleanup(func() { e.Pod("network", "rm", "-f", "e2enet", "e2eother") })
+		srv := out(e.MustPod("run", "-d", "--name", "srv", "--network", "e2enet", "--network-alias", "db", "--ip", "10.95.7.50", img,
+			"sh", "-c", "mkdir /www && echo from-srv > /www/index.html && exec httpd -f -p 80 -h /www"))
+		// By name and by alias, through the network's name server; and TCP.
+		r := e.MustPod("run", "--rm", "--network", "e2enet", img, "sh", "-c",
+			"cat /etc/resolv.conf; nslookup srv; nslookup db; for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://srv/ && break; sleep 0.3; done")
+		for _, want := range []string{"nameserver 10.95.7.1", "search dns.pod", "Address: 10.95.7.50", "from-srv"} {
+			if !strings.Contains(r.Stdout, want) {
+				t.Errorf("client output lacks %q:\n%s", want, r.Stdout)
+			}
+		}
+		if n := strings.Count(r.Stdout, "Address: 10.95.7.50"); n != 2 {
+			t.Errorf("srv and db should both resolve to 10.95.7.50:\n%s", r.Stdout)
+		}
+		// The default network has no name resolution, as Docker's bridge.
+		r = e.Pod("run", "--rm", img, "sh", "-c", "cat /etc/resolv.conf; nslookup srv 10.88.0.1")
+		if r.Code == 0 || strings.Contains(r.Stdout, "10.95.7.50") || strings.Contains(r.Stdout, "dns.pod") {
+			t.Errorf("srv resolved on the default network:\n%s", r.Stdout)
+		}
+		// connect gives a running container a second interface; a container
+		// on the other network then reaches it by name.
+		e.MustPod("network", "connect", "--alias", "srv2", "e2eother", "srv")
+		r = e.MustPod("run", "--rm", "--network", "e2eother", img, "sh", "-c", "nslookup srv2 && wget -q -O- http://srv2/")
+		if !strings.Contains(r.Stdout, "from-srv") {
+			t.Errorf("srv over its second network:\n%s", r.Stdout)
+		}
+		links := func() string {
+			// Through pod unshare: rootless, the namespace file is mounted
+			// in the user's mount namespace only.
+			args := []string{"nsenter", "--net=" + filepath.Join(e.RunRoot, "netns", "pod-"+srv), "ip", "-o", "-br", "link"}
+			if e.Rootless() {
+				return e.MustPod(append([]string{"unshare"}, args...)...).Stdout
+			}
+			b, err := exec.Command(args[0], args[1:]...).Output()
+			if err != nil {
+				t.Fatalf("links of srv: %v", err)
+			}
+			return string(b)
+		}
+		if got := links(); !strings.Contains(got, "eth1@") || !strings.Contains(got, "eth0@") {
+			t.Errorf("links of srv after connect:\n%s", got)
+		}
+		e.MustPod("network", "disconnect", "e2eother", "srv")
+		if got := links(); strings.Contains(got, "eth1@") {
+			t.Errorf("eth1 still there after disconnect:\n%s", got)
+		}
+		if got := e.MustPod("network", "reload", "srv").Lines(); len(got) != 1 || got[0] != srv {
+			t.Errorf("reload printed %q", got)
+		}
+		r = e.MustPod("run", "--rm", "--network", "e2enet", img, "wget", "-q", "-O-", "http://10.95.7.50/")
+		if !strings.Contains(r.Stdout, "from-srv") {
+			t.Errorf("srv after reload:\n%s", r.Stdout)
+		}
+		// A network in use is not removed without -f; with -f its
+		// containers go too.
+		// As root, the bridge and its ports (the host ends of the veths)
+		// are the host's: note them to check they go.
+		var ours []string
+		if !e.Rootless() {
+			bridge := out(e.MustPod("network", "inspect", "--format", "{{.NetworkInterface}}", "e2enet"))
+			ports, _ := os.ReadDir(filepath.Join("/sys/class/net", bridge, "brif"))
+			if len(ports) == 0 {
+				t.Errorf("bridge %s has no ports while srv runs", bridge)
+			}
+			ours = append(ours, bridge)
+			for _, p := range ports {
+				ours = append(ours, p.Name())
+			}
+		}
+		e.Pod("network", "rm", "e2enet").Fails(t, 125, "is in use by 1 container(s) (srv)")
+		e.MustPod("network", "rm", "-f", "e2enet", "e2eother")
+		if r := e.Pod("container", "exists", "srv"); r.Code != 1 {
+			t.Errorf("network rm -f left container srv")
+		}
+		// Nothing left: links, iptables rules, name servers, leases.
+		linksAfter, rules := hostState(t, srv, "10.95.7.", "10.95.8.")
+		for _, l := range ours {
+			if linksAfter[l] {
+				t.Errorf("link %s left", l)
+			}
+		}
+		if len(rules) > 0 {
+			t.Errorf("iptables rules left:\n%s", strings.Join(rules, "\n"))
+		}
+		if out, _ := exec.Command("pgrep", "-f", "pod-nameserver "+e.RunRoot).Output(); len(out) > 0 {
+			t.Errorf("name server still runs: %s", out)
+		}
+		leaseDir := "/var/lib/cni/networks/e2enet"
+		if e.Rootless() {
+			leaseDir = filepath.Join(e.RunRoot, "networks", "ipam", "e2enet")
+			// The user's namespace for bridge networks goes with the last
+			// container using it.
+			if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "netns")); len(entries) != 0 {
+				t.Errorf("network namespaces left: %v", entries)
+			}
+			if out, _ := exec.Command("pgrep", "-f", "pod-slirp "+e.RunRoot).Output(); len(out) > 0 {
+				t.Errorf("slirp4netns helpers still run: %s", out)
+			}
+		}
+		if leases, _ := filepath.Glob(filepath.Join(leaseDir, "10.*")); len(leases) > 0 {
+			t.Errorf("IPAM leases left: %v", leases)
+		}
+	})
+}
+
+func TestNetworkModesAndBadInput(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		// The default network: one interface besides lo, and a route out.
+		r := e.MustPod("run", "--rm", img, "sh", "-c", "ls /sys/class/net; ip route")
+		ifs := strings.Fields(strings.Split(r.Stdout, "default")[0])
+		if len(ifs) < 2 || !strings.Contains(r.Stdout, "default via") {
+			t.Errorf("default network: %q", r.Stdout)
+		}
+		if got := out(e.MustPod("run", "--rm", "--network", "none", img, "ls", "/sys/class/net")); got != "lo" {
+			t.Errorf("--network none: interfaces %q, want only lo", got)
+		}
+		// Other containers' veths come and go meanwhile: compare the rest.
+		hostIfs, _ := net.Interfaces()
+		var want []string
+		for _, i := range hostIfs {
+			if !strings.HasPrefix(i.Name, "veth") {
+				want = append(want, i.Name)
+			}
+		}
+		sort.Strings(want)
+		r = e.MustPod("run", "--rm", "--network", "host", img, "ls", "/sys/class/net")
+		var got []string
+		for _, l := range r.Lines() {
+			if !strings.HasPrefix(l, "veth") {
+				got = append(got, l)
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("--network host sees interfaces %v, the host has %v", got, want)
+		}
+		r = e.MustPod("run", "--rm", "--dns", "192.0.2.53", "--dns-search", "example.test", "--dns-option", "ndots:3",
+			"--add-host", "db.test:192.0.2.7", img, "cat", "/etc/resolv.conf", "/etc/hosts")
+		for _, want := range []string{"nameserver 192.0.2.53", "search example.test", "options ndots:3", "192.0.2.7\tdb.test"} {
+			if !strings.Contains(r.Stdout, want) {
+				t.Errorf("--dns/--add-host: no %q in:\n%s", want, r.Stdout)
+			}
+		}
+		// container:NAME shares another container's namespace (its loopback).
+		e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "echo shared > /index.html && exec httpd -f -p 80 -h /")
+		r = e.MustPod("run", "--rm", "--network", "container:web", img, "sh", "-c",
+			"for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://127.0.0.1/ && break; sleep 0.3; done")
+		if out(r) != "shared" {
+			t.Errorf("--network container:web got %q", r.Stdout)
+		}
+		e.MustPod("kill", "web")
+		e.MustPod("wait", "web")
+		e.MustPod("rm", "web")
+		e.Pod("run", "--rm", "--network", "nosuchnet", img, "true").Fails(t, 125, "unable to find network with name or ID nosuchnet")
+		e.Pod("run", "--rm", "--network", "none", "--network", "host", img, "true").Fails(t, 125, "cannot be combined")
+		e.Pod("run", "--rm", "--add-host", "bad", img, "true").Fails(t, 125, "invalid --add-host")
+		e.Pod("run", "--rm", "--dns", "not-an-ip", img, "true").Fails(t, 125, "invalid --dns")
+		if got := e.MustPod("ps", "-aq").Lines(); len(got) != 0 {
+			t.Errorf("failed runs left containers: %q", got)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "netns")); len(entries) != 0 {
+			t.Errorf("network namespaces left: %v", entries)
 		}
 	})
 }

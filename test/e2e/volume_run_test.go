@@ -87,6 +87,15 @@ func TestVolumePersistence(t *testing.T) {
 		if got := out(e.MustPod("logs", "reader")); got != "shared" {
 			t.Fatalf("reader saw %q", got)
 		}
+		// Across starts and restarts of one container.
+		e.MustPod("create", "--name", "app", "-v", "keep:/data", img, "sh", "-c", "echo run >> /data/runs")
+		for _, verb := range []string{"start", "restart", "restart"} {
+			e.MustPod(verb, "app")
+			e.MustPod("wait", "app")
+		}
+		if got := out(e.MustPod("run", "--rm", "-v", "keep:/data", img, "cat", "/data/runs")); got != "run\nrun\nrun" {
+			t.Errorf("after start and two restarts: %q", got)
+		}
 		// A "reboot": pod notices by the boot id and the volume still
 		// holds its data.
 		e.MustPod("run", "--rm", "-v", "keep:/data", img, "sh", "-c", "echo two >> /data/f")
@@ -178,12 +187,8 @@ func TestVolumeInUse(t *testing.T) {
 		if got := strings.Join(e.MustPod("volume", "prune", "-f").Lines(), " "); got != "free" {
 			t.Errorf("prune removed %q, want only the unused volume", got)
 		}
-		ids := []string{id}
-		if !e.Rootless() {
-			// A running user is stopped first (rootless stop is not
-			// reliable on this cgroup v1 host yet: runc kill --all).
-			ids = append(ids, out(e.MustPod("run", "-d", "-v", "used:/d", img, "sleep", "1000")))
-		}
+		// A running user is stopped first.
+		ids := []string{id, out(e.MustPod("run", "-d", "-v", "used:/d", img, "sleep", "1000"))}
 		e.MustPod("volume", "rm", "-f", "-t", "0", "used")
 		for _, c := range ids {
 			if e.Pod("container", "exists", c).Code != 1 {
@@ -266,5 +271,58 @@ func TestVolumeTypeMountedPerContainer(t *testing.T) {
 		}
 		e.MustPod("rm", id)
 		e.MustPod("volume", "rm", "tv")
+
+		// type=bind: a host directory appears as the volume while used.
+		e.WriteFile("ctl/hostfile", []byte("on the host\n"))
+		e.MustPod("volume", "create", "-o", "type=bind", "-o", "device="+ctl, "bv")
+		if got := out(e.MustPod("run", "--rm", "-v", "bv:/bv", img, "cat", "/bv/hostfile")); got != "on the host" {
+			t.Errorf("bind volume: %q", got)
+		}
+		if entries, _ := os.ReadDir(inspectVolume(t, e, "bv").Mountpoint); len(entries) != 0 && !e.Rootless() {
+			t.Errorf("the bind stayed mounted on the volume after its container: %v", entries)
+		}
+		e.MustPod("volume", "rm", "bv")
+		if _, err := os.Stat(filepath.Join(ctl, "hostfile")); err != nil {
+			t.Errorf("removing a bind volume touched its device: %v", err)
+		}
+	})
+}
+
+// TestVolumeFirstUseRace starts containers at once on one new volume: each
+// run succeeds and the volume is filled from the image exactly once.
+func TestVolumeFirstUseRace(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		const n = 4
+		results := make(chan *Result, n)
+		for i := 0; i < n; i++ {
+			go func() { results <- e.Pod("run", "--rm", "-v", "race:/etc", img, "ls", "/etc/passwd") }()
+		}
+		for i := 0; i < n; i++ {
+			if r := <-results; r.Code != 0 || out(r) != "/etc/passwd" {
+				t.Errorf("run %d on a new volume: exit %d stdout %q stderr %q", i, r.Code, r.Stdout, r.Stderr)
+			}
+		}
+		if got := strings.Join(e.MustPod("volume", "ls", "-q").Lines(), " "); got != "race" {
+			t.Errorf("volumes: %q", got)
+		}
+	})
+}
+
+// TestVolumeChownOption checks U: the source is given to the container's
+// user at start.
+func TestVolumeChownOption(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "--rm", "-v", "owned:/o", img, "sh", "-c", "mkdir /o/sub && touch /o/sub/f")
+		r := e.MustPod("run", "--rm", "-u", "1000:1001", "-v", "owned:/o:U", img, "sh", "-c", "stat -c '%u:%g' /o /o/sub /o/sub/f; touch /o/mine")
+		if got := strings.Join(r.Lines(), " "); got != "1000:1001 1000:1001 1000:1001" {
+			t.Errorf("owners after U: %q", got)
+		}
+		// Without U the owner stays and the user cannot write.
+		e.MustPod("volume", "create", "rootowned")
+		if r := e.Pod("run", "--rm", "-u", "1000", "-v", "rootowned:/r", img, "touch", "/r/x"); r.Code == 0 {
+			t.Error("user 1000 wrote into a root-owned volume without U")
+		}
 	})
 }

@@ -26,7 +26,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	out := []*cobra.Command{group}
-	for _, v := range lifecycleVerbs() {
+	for _, v := range append(lifecycleVerbs(), interactiveVerbs()...) {
 		group.AddCommand(v.new(g))
 		if v.top != "" {
 			c := v.new(g)
@@ -37,6 +37,8 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		}
 	}
 	out = append(out, addViewCommands(g, group)...)
+	out = append(out, newHealthcheckGroup(g))
+	out = append(out, addInspectorCommands(g, group)...)
 	return out
 }
 
@@ -52,6 +54,7 @@ func lifecycleVerbs() []verb {
 		{"rm", newRemoveCommand},
 		{"wait", newWaitCommand},
 		{"update", newUpdateCommand},
+		{"port", newPortCommand},
 		{"commit", newCommitCommand},
 		{"", newCleanupCommand},
 	}

@@ -14,6 +14,8 @@ type createFlags struct {
 	entrypoint  string
 	stopTimeout int
 	limits      limitFlags
+	// healthRetries is --health-retries; see healthOptions.
+	healthRetries int
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -49,10 +51,11 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.LogDriver, "log-driver", "k8s-file", "log driver: k8s-file, json-file or none")
 	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
-	fs.StringVar(&o.Network, "network", "", "network mode: none or host (default: a private namespace with only loopback)")
+	addNetworkFlags(fs, &o.NetOptions)
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)
+	addInteractiveFlags(fs, f)
 	fs.StringVar(&o.Limits.CgroupParent, "cgroup-parent", "", "parent cgroup of the container's cgroup (default: pod/ under pod's own cgroup)")
 	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled or no-conmon (disabled is refused: runc always creates a cgroup)")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
@@ -78,5 +81,7 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	}
 	o.PullProgress = g.Stderr
 	o.Limits = f.limits.options(c, o.Limits)
+	f.healthOptions(c)
+	o.Health = f.opts.Health
 	return o
 }

@@ -1,10 +1,8 @@
 package container
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,10 +27,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			if !force {
-				fmt.Fprintln(g.Stdout, "WARNING! This will remove all non running containers.")
-				fmt.Fprint(g.Stdout, "Are you sure you want to continue? [y/N] ")
-				answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+				if !cli.Confirm(g.Stdin, g.Stdout, "This will remove all non running containers.") {
 					return nil
 				}
 			}

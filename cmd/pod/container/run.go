@@ -18,6 +18,7 @@ import (
 func newRunCommand(g *cli.Globals) *cobra.Command {
 	var f createFlags
 	var detach bool
+	var af attachFlags
 	c := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Create and start a container",
@@ -43,26 +44,19 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 				fmt.Fprintln(g.Stdout, ctr.ID)
 				return nil
 			}
-			opts := engine.StartOptions{Attach: true, Stdout: g.Stdout, Stderr: g.Stderr}
-			if f.opts.Interactive {
-				opts.Stdin = g.Stdin
-			}
-			stop := proxySignals(rt, ctr.ID)
-			defer stop()
-			// Signals go to the container (above), not to this copy: pod
-			// keeps streaming until the container exits.
-			code, err := rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, opts)
-			if err != nil {
-				return startError(err)
-			}
-			if code != 0 {
-				return cli.Exit(code)
-			}
-			return nil
+			return attachSession(g, rt, ctr, f.opts.Interactive, af, func(o engine.AttachOptions) (int, error) {
+				// Signals go to the container, not to this copy: pod keeps
+				// streaming until the container exits.
+				return rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, engine.StartOptions{
+					Attach: true, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+					DetachKeys: o.DetachKeys, Resize: o.Resize,
+				})
+			})
 		},
 	}
 	addCreateFlags(c, &f)
 	c.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container ID")
+	addAttachFlags(c.Flags(), &af)
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 
 func newStartCommand(g *cli.Globals) *cobra.Command {
 	var attach, interactive bool
+	var af attachFlags
 	c := &cobra.Command{
 		Use:   "start [options] CONTAINER [CONTAINER...]",
 		Short: "Start one or more containers",
@@ -29,24 +30,16 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			if attach {
-				opts := engine.StartOptions{Attach: true, Stdout: g.Stdout, Stderr: g.Stderr}
-				if interactive {
-					opts.Stdin = g.Stdin
-				}
 				ctr, err := rt.Container(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				stop := proxySignals(rt, ctr.ID)
-				defer stop()
-				code, err := rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, opts)
-				if err != nil {
-					return startError(err)
-				}
-				if code != 0 {
-					return cli.Exit(code)
-				}
-				return nil
+				return attachSession(g, rt, ctr, interactive, af, func(o engine.AttachOptions) (int, error) {
+					return rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, engine.StartOptions{
+						Attach: true, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+						DetachKeys: o.DetachKeys, Resize: o.Resize,
+					})
+				})
 			}
 			return each(g, args, startCode, func(name string) error {
 				return rt.Start(ctx, name, engine.StartOptions{})
@@ -56,6 +49,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "attach to the container's output and exit with its exit code")
 	f.BoolVarP(&interactive, "interactive", "i", false, "attach the container's stdin (with -a)")
+	addAttachFlags(f, &af)
 	return c
 }
 

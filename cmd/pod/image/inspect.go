@@ -2,8 +2,6 @@ package image
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -83,15 +81,6 @@ func templateItems(out []*engine.ImageInspect) ([]map[string]any, error) {
 	return items, nil
 }
 
-// reportErrors prints every error but the last as an "Error:" line and
-// returns the last, so a command that went on after failures ends with
-// exit 125 and says what failed.
 func reportErrors(g *cli.Globals, errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	for _, e := range errs[:len(errs)-1] {
-		fmt.Fprintln(g.Stderr, "Error:", e)
-	}
-	return errors.Join(errs[len(errs)-1])
+	return cli.ReportErrors(g.Stderr, errs)
 }

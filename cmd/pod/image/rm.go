@@ -1,22 +1,13 @@
 package image
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/errdefs"
-)
-
-// Exit codes of rmi, as podman documents them.
-const (
-	rmiExitNotFound = 1 // an image did not exist, and nothing else failed
-	rmiExitInUse    = 2 // an image is used by a container
 )
 
 func newRemoveCommand(g *cli.Globals) *cobra.Command {
@@ -55,28 +46,9 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 	return c
 }
 
-// rmiError prints all errors and picks podman's exit code: 2 when an image
-// is in use, 1 when every failure was a missing image, else 125.
+// rmiError prints all errors with podman's exit code for rmi.
 func rmiError(g *cli.Globals, errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	code := rmiExitNotFound
-	for _, e := range errs {
-		switch {
-		case errors.Is(e, errdefs.ErrConflict):
-			code = rmiExitInUse
-		case errors.Is(e, errdefs.ErrNotFound):
-		default:
-			if code != rmiExitInUse {
-				code = cli.ExitEngine
-			}
-		}
-	}
-	if err := reportErrors(g, errs); err != nil {
-		return &cli.ExitError{Code: code, Err: err}
-	}
-	return nil
+	return cli.RemoveError(g.Stderr, errs)
 }
 
 func newPruneCommand(g *cli.Globals) *cobra.Command {
@@ -95,9 +67,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 				if opts.All {
 					what = "all images without at least one container associated with them"
 				}
-				fmt.Fprintf(g.Stdout, "WARNING! This command removes %s.\nAre you sure you want to continue? [y/N] ", what)
-				answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+				if !cli.Confirm(g.Stdin, g.Stdout, "This command removes "+what+".") {
 					return nil
 				}
 			}

@@ -34,7 +34,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 			if opts.Options, err = keyValues("--opt", optKV); err != nil {
 				return err
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

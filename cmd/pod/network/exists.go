@@ -13,7 +13,7 @@ func newExistsCommand(g *cli.Globals) *cobra.Command {
 		Long:  "Exit 0 if the network exists, 1 if it does not, 125 on error. Prints nothing.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

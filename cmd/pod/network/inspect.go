@@ -14,7 +14,7 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 		Short: "Show the configuration of networks",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

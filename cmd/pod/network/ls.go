@@ -62,7 +62,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,9 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newRemoveCommand(g),
 		newPruneCommand(g),
 		newExistsCommand(g),
+		newConnectCommand(g),
+		newDisconnectCommand(g),
+		newReloadCommand(g),
 	)
 	return []*cobra.Command{group}
 }

@@ -1,9 +1,7 @@
 package network
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,13 +25,11 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			if !force {
-				fmt.Fprint(g.Stdout, "WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] ")
-				answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+				if !cli.Confirm(g.Stdin, g.Stdout, "This will remove all networks not used by at least one container.") {
 					return nil
 				}
 			}
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

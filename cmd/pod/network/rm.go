@@ -18,7 +18,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 			"those containers first. The default network cannot be removed.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
+			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -13,7 +13,7 @@ import (
 
 // Commands returns the system-level commands.
 func Commands(g *cli.Globals) []*cobra.Command {
-	return []*cobra.Command{newVersionCommand(g), newInfoCommand(g), newUnshareCommand(g)}
+	return []*cobra.Command{newVersionCommand(g), newInfoCommand(g), newUnshareCommand(g), newEventsCommand(g)}
 }
 
 type versionInfo struct {

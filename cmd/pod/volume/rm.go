@@ -1,22 +1,13 @@
 package volume
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/errdefs"
-)
-
-// Exit codes of volume rm, as podman documents them.
-const (
-	rmExitNotFound = 1 // a volume did not exist, and nothing else failed
-	rmExitInUse    = 2 // a volume is used by a container
 )
 
 func newRemoveCommand(g *cli.Globals) *cobra.Command {
@@ -62,28 +53,9 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 	return c
 }
 
-// rmError prints all errors and picks podman's exit code: 2 when a volume
-// is in use, 1 when every failure was a missing volume, else 125.
+// rmError prints all errors with podman's exit code for volume rm.
 func rmError(g *cli.Globals, errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	code := rmExitNotFound
-	for _, e := range errs {
-		switch {
-		case errors.Is(e, errdefs.ErrConflict):
-			code = rmExitInUse
-		case errors.Is(e, errdefs.ErrNotFound):
-		default:
-			if code != rmExitInUse {
-				code = cli.ExitEngine
-			}
-		}
-	}
-	if err := reportErrors(g, errs); err != nil {
-		return &cli.ExitError{Code: code, Err: err}
-	}
-	return nil
+	return cli.RemoveError(g.Stderr, errs)
 }
 
 func newPruneCommand(g *cli.Globals) *cobra.Command {
@@ -98,9 +70,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !force {
-				fmt.Fprint(g.Stdout, "WARNING! This will remove all volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ")
-				answer, _ := bufio.NewReader(g.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+				if !cli.Confirm(g.Stdin, g.Stdout, "This will remove all volumes not used by at least one container.") {
 					return nil
 				}
 			}

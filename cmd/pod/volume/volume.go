@@ -2,9 +2,6 @@
 package volume
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -29,15 +26,6 @@ func Commands(g *cli.Globals) []*cobra.Command {
 	return []*cobra.Command{group}
 }
 
-// reportErrors prints every error but the last as an "Error:" line and
-// returns the last, so a command that went on after failures says what
-// failed.
 func reportErrors(g *cli.Globals, errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	for _, e := range errs[:len(errs)-1] {
-		fmt.Fprintln(g.Stderr, "Error:", e)
-	}
-	return errors.Join(errs[len(errs)-1])
+	return cli.ReportErrors(g.Stderr, errs)
 }

@@ -29,6 +29,7 @@ const (
 	PacketExit   byte = 3 // monitor → client: [3][int32 big-endian exit code], then close
 	PacketResize byte = 4 // client → monitor: [4][rows uint16][cols uint16], for a terminal
 	PacketReady  byte = 5 // monitor → client: [5], first packet, once the client is registered
+	PacketDetach byte = 6 // client → monitor: [6], the client leaves without ending its stdin
 )
 
 // MaxPacket is the largest attach packet either side sends, type byte
@@ -56,7 +57,22 @@ type Config struct {
 	// Output then arrives as stdout only, and resize packets apply.
 	Terminal      bool
 	ConsoleSocket string
+
+	// AttachWait makes the monitor wait (up to AttachWaitLimit) for its
+	// first attach client before it runs the runtime, for a process that
+	// starts running as soon as the runtime returns (an exec session): the
+	// client then sees all of its output.
+	AttachWait bool
+
+	// HealthCommand, when set, is run detached every HealthInterval while
+	// the container runs (pod's `healthcheck run ID`), never two at once.
+	HealthCommand  []string
+	HealthInterval time.Duration
 }
+
+// AttachWaitLimit bounds Config.AttachWait: after it the monitor goes on
+// without a client.
+const AttachWaitLimit = 30 * time.Second
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
 // container log, or next to the exit file when there is no log.
@@ -100,6 +116,15 @@ func (c *Config) Encode() []byte {
 	if c.Terminal {
 		put("terminal", "true")
 		put("consoleSocket", c.ConsoleSocket)
+	}
+	if c.AttachWait {
+		put("attachWait", "true")
+	}
+	for _, a := range c.HealthCommand {
+		put("healthArg", a)
+	}
+	if c.HealthInterval > 0 {
+		put("healthInterval", strconv.FormatInt(int64(c.HealthInterval), 10))
 	}
 	return b
 }
@@ -148,6 +173,14 @@ func Decode(b []byte) (*Config, error) {
 			c.Terminal, err = strconv.ParseBool(val)
 		case "consoleSocket":
 			c.ConsoleSocket = val
+		case "attachWait":
+			c.AttachWait, err = strconv.ParseBool(val)
+		case "healthArg":
+			c.HealthCommand = append(c.HealthCommand, val)
+		case "healthInterval":
+			var n int64
+			n, err = strconv.ParseInt(val, 10, 64)
+			c.HealthInterval = time.Duration(n)
 		default:
 			return nil, errors.New("config: unknown key " + string(k))
 		}

@@ -1,0 +1,45 @@
+package container
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+func newInitCommand(g *cli.Globals) *cobra.Command {
+	var all bool
+	c := &cobra.Command{
+		Use:   "init [options] CONTAINER [CONTAINER...]",
+		Short: "Initialize one or more containers",
+		Long: "Prepare each container as start would (root filesystem mounted, OCI bundle written, monitor and\n" +
+			"runtime container created) without running its process: it shows as initialized until pod start.\n" +
+			"Prints the containers as given (with --all, their IDs).",
+		Args: namesOrAll(&all),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.OpenContainers(ctx)
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			if all {
+				ctrs, err := rt.Containers(ctx)
+				if err != nil {
+					return err
+				}
+				args = nil
+				for _, c := range ctrs {
+					if c.Status == state.StatusCreated || c.Status == state.StatusExited {
+						args = append(args, c.ID)
+					}
+				}
+			}
+			return each(g, args, func(err error) int { return cli.ExitCode(startError(err)) }, func(n string) error {
+				return rt.Init(ctx, n)
+			})
+		},
+	}
+	c.Flags().BoolVarP(&all, "all", "a", false, "initialize every created or exited container")
+	return c
+}

@@ -1,0 +1,60 @@
+package container
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+func newPauseCommand(g *cli.Globals) *cobra.Command {
+	return freezeCommand(g, "pause", "Pause all the processes in one or more containers",
+		"Freeze every process of each running container (the cgroup freezer, through the OCI runtime).\n"+
+			"Prints the containers as given (with --all, their IDs).",
+		state.StatusRunning, (*engine.Runtime).Pause)
+}
+
+func newUnpauseCommand(g *cli.Globals) *cobra.Command {
+	return freezeCommand(g, "unpause", "Unpause the processes in one or more containers",
+		"Thaw each paused container. Prints the containers as given (with --all, their IDs).",
+		state.StatusPaused, (*engine.Runtime).Unpause)
+}
+
+// freezeCommand is pause or unpause; --all acts on every container in
+// status from.
+func freezeCommand(g *cli.Globals, name, short, long string, from state.Status,
+	fn func(*engine.Runtime, context.Context, string) error) *cobra.Command {
+	var all bool
+	c := &cobra.Command{
+		Use:   name + " [options] CONTAINER [CONTAINER...]",
+		Short: short,
+		Long:  long,
+		Args:  namesOrAll(&all),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.OpenContainers(ctx)
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			if all {
+				ctrs, err := rt.Containers(ctx)
+				if err != nil {
+					return err
+				}
+				args = nil
+				for _, c := range ctrs {
+					if c.Status == from {
+						args = append(args, c.ID)
+					}
+				}
+			}
+			return each(g, args, engineCode, func(n string) error { return fn(rt, ctx, n) })
+		},
+	}
+	c.Flags().BoolVarP(&all, "all", "a", false, name+" all "+map[state.Status]string{state.StatusRunning: "running", state.StatusPaused: "paused"}[from]+" containers")
+	return c
+}

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/fscopy"
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// CopyOptions tune CopyFromContainer and CopyToContainer.
+type CopyOptions struct {
+	// Archive keeps the UIDs and GIDs of the source; else copies belong to
+	// the destination's user: root in the container, the caller on the
+	// host (Docker's rule).
+	Archive bool
+	// FollowLink follows the source path when it is a symlink.
+	FollowLink bool
+}
+
+// copyTarget is where a copy lands: the directory the tar stream is
+// extracted into and the name its top entry gets ("." for a directory's
+// contents).
+type copyTarget struct {
+	dir, name string
+}
+
+// CopyFromContainer copies srcPath of the container (running or not) to
+// the host path dst, following Docker's rules for what dst means, or,
+// when dst is "-", writes it to w as a tar stream. Container paths are
+// resolved inside its root filesystem: neither "..", nor a symlink, nor an
+// absolute link leads out of it.
+func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst string, w io.Writer, opts CopyOptions) error {
+	return r.withCopyRoot(ctx, idOrName, func(c *Container, rootfs string) error {
+		src, err := fscopy.Resolve(rootfs, srcPath, opts.FollowLink)
+		if err != nil {
+			return fmt.Errorf("resolve %s in container %s: %w", srcPath, c.Name, err)
+		}
+		fi, err := os.Lstat(src)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return &catError{msg: fmt.Sprintf("copying from container %s: %q could not be found in the container: no such file or directory", c.Name, srcPath), cat: errdefs.ErrNotFound}
+			}
+			return fmt.Errorf("copying from container %s: %w", c.Name, err)
+		}
+		if dst == "-" {
+			name := path.Base(path.Clean("/" + srcPath))
+			if fi.IsDir() && strings.HasSuffix(srcPath, "/.") {
+				name = "." // the directory's contents, as Docker does
+			}
+			return fscopy.WriteTar(w, src, name)
+		}
+		if dst, err = absKeepSlash(dst); err != nil {
+			return err
+		}
+		t, err := copyTargetFor(srcPath, fi.IsDir(), dst, func(p string) (fs.FileInfo, error) { return os.Stat(p) })
+		if err != nil {
+			return err
+		}
+		return pipeCopy(src, t.name, "/", t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive})
+	})
+}
+
+// CopyToContainer copies the host path src into the container (running or
+// not) at dstPath, following Docker's rules, or, when src is "-",
+// extracts the tar stream r into the container directory dstPath. Every
+// entry lands inside the container's root filesystem.
+func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader, idOrName, dstPath string, opts CopyOptions) error {
+	return r.withCopyRoot(ctx, idOrName, func(c *Container, rootfs string) error {
+		inCtr := func(p string) (fs.FileInfo, error) {
+			rp, err := fscopy.Resolve(rootfs, p, true)
+			if err != nil {
+				return nil, err
+			}
+			return os.Stat(rp)
+		}
+		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive}
+		if src == "-" {
+			fi, err := inCtr(dstPath)
+			if err != nil || !fi.IsDir() {
+				return invalidf("copying to container %s: destination %q must be an existing directory to extract a tar stream into", c.Name, dstPath)
+			}
+			if err := fscopy.Extract(rd, rootfs, dstPath, xopts); err != nil {
+				return fmt.Errorf("copying to container %s: %w", c.Name, err)
+			}
+			return nil
+		}
+		hostSrc := src
+		if opts.FollowLink {
+			resolved, err := filepath.EvalSymlinks(src)
+			if err == nil {
+				hostSrc = resolved
+			}
+		}
+		fi, err := os.Lstat(hostSrc)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return &catError{msg: fmt.Sprintf("copying to container %s: %q could not be found on the host: no such file or directory", c.Name, src), cat: errdefs.ErrNotFound}
+			}
+			return fmt.Errorf("copying to container %s: %w", c.Name, err)
+		}
+		t, err := copyTargetFor(src, fi.IsDir(), dstPath, inCtr)
+		if err != nil {
+			return err
+		}
+		absSrc, err := filepath.Abs(hostSrc)
+		if err != nil {
+			return err
+		}
+		return pipeCopy(absSrc, t.name, rootfs, t.dir, xopts)
+	})
+}
+
+// copyTargetFor applies Docker's cp rules to a destination path, stat'ing
+// it with stat (on the host or in the container):
+//   - an existing directory receives the source under its own name, or
+//     its contents when the source ends in "/.";
+//   - a missing path is created with that name, in a parent that exists;
+//     a missing path ending in "/" for a file is an error;
+//   - an existing file is overwritten by a file; a directory cannot
+//     replace it.
+func copyTargetFor(src string, srcIsDir bool, dst string, stat func(string) (fs.FileInfo, error)) (copyTarget, error) {
+	srcBase := filepath.Base(filepath.Clean(src))
+	contents := srcIsDir && (strings.HasSuffix(src, "/.") || src == ".")
+	dfi, err := stat(dst)
+	switch {
+	case err == nil && dfi.IsDir():
+		if contents {
+			return copyTarget{dir: dst, name: "."}, nil
+		}
+		return copyTarget{dir: dst, name: srcBase}, nil
+	case err == nil && srcIsDir:
+		return copyTarget{}, invalidf("cannot copy directory %q to file %q", src, dst)
+	case err == nil:
+		return copyTarget{dir: filepath.Dir(filepath.Clean(dst)), name: filepath.Base(filepath.Clean(dst))}, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return copyTarget{}, fmt.Errorf("destination %s: %w", dst, err)
+	case strings.HasSuffix(dst, "/") && !srcIsDir:
+		return copyTarget{}, &catError{msg: fmt.Sprintf("destination directory %q must exist", dst), cat: errdefs.ErrNotFound}
+	}
+	parent := filepath.Dir(filepath.Clean(dst))
+	if pfi, err := stat(parent); err != nil || !pfi.IsDir() {
+		return copyTarget{}, &catError{msg: fmt.Sprintf("destination %q: parent directory %q does not exist", dst, parent), cat: errdefs.ErrNotFound}
+	}
+	return copyTarget{dir: parent, name: filepath.Base(filepath.Clean(dst))}, nil
+}
+
+// withCopyRoot runs fn with the root a copy resolves container paths in,
+// under the container's lock. For a running (or paused) container that is
+// its init's /proc/PID/root: the container's own view, with its volumes,
+// bind mounts and tmpfs mounts in place. For one that does not run, its
+// root filesystem, mounted for fn: its volumes and other mounts are then
+// not part of it.
+func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *Container, root string) error) error {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	if (c.Status == state.StatusRunning || c.Status == state.StatusPaused) && c.PID > 0 {
+		root := fmt.Sprintf("/proc/%d/root", c.PID)
+		if _, err := os.Stat(root); err == nil {
+			return fn(c, root)
+		}
+	}
+	st, err := r.storage()
+	if err != nil {
+		return err
+	}
+	rootfs, err := st.Mount(c.ID, "")
+	if err != nil {
+		return fmt.Errorf("mount container %s: %w", c.Name, err)
+	}
+	defer st.Unmount(c.ID, false)
+	return fn(c, rootfs)
+}
+
+// absKeepSlash makes a host path absolute, keeping a trailing "/" (which
+// says "a directory" to copyTargetFor).
+func absKeepSlash(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasSuffix(p, "/") && abs != "/" {
+		abs += "/"
+	}
+	return abs, nil
+}
+
+// pipeCopy streams src (a host path) as a tar named name into dir inside
+// root.
+func pipeCopy(src, name, root, dir string, opts fscopy.ExtractOptions) error {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(fscopy.WriteTar(pw, src, name)) }()
+	err := fscopy.Extract(pr, root, dir, opts)
+	pr.CloseWithError(errors.New("copy ended"))
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	return nil
+}

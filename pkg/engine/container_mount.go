@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/containers/storage/pkg/archive"
+)
+
+// ContainerChange is one path a container changed in its root filesystem
+// compared with its image: Kind is "A" (added), "C" (changed) or "D"
+// (deleted), as `docker diff` prints them.
+type ContainerChange struct {
+	Kind string
+	Path string
+}
+
+// runtimeMountPoints are paths the runtime creates in every container's
+// root filesystem to mount over; they are not the container's own
+// changes, so diff leaves them out as podman does.
+func runtimeMountPoint(p string) bool {
+	switch p {
+	case "/dev", "/proc", "/sys", "/run", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf":
+		return true
+	}
+	return false
+}
+
+// Diff lists the changes of the container's layer over its image, sorted
+// by path.
+func (r *Runtime) Diff(ctx context.Context, idOrName string) ([]ContainerChange, error) {
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := st.Container(c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("container %s: storage: %w", c.Name, err)
+	}
+	changes, err := st.Changes("", sc.LayerID)
+	if err != nil {
+		return nil, fmt.Errorf("diff %s: %w", c.Name, err)
+	}
+	out := make([]ContainerChange, 0, len(changes))
+	for _, ch := range changes {
+		if runtimeMountPoint(ch.Path) {
+			continue
+		}
+		kind := "C"
+		switch ch.Kind {
+		case archive.ChangeAdd:
+			kind = "A"
+		case archive.ChangeDelete:
+			kind = "D"
+		}
+		out = append(out, ContainerChange{Kind: kind, Path: ch.Path})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// Export writes the container's root filesystem to w as an uncompressed
+// tar stream. The container may be running or not: its storage is mounted
+// for the copy when needed.
+func (r *Runtime) Export(ctx context.Context, idOrName string, w io.Writer) error {
+	return r.withRootfs(ctx, idOrName, func(c *Container, rootfs string) error {
+		rc, err := archive.TarWithOptions(rootfs, &archive.TarOptions{Compression: archive.Uncompressed})
+		if err != nil {
+			return fmt.Errorf("export %s: %w", c.Name, err)
+		}
+		defer rc.Close()
+		if _, err := io.Copy(w, rc); err != nil {
+			return fmt.Errorf("export %s: %w", c.Name, err)
+		}
+		return nil
+	})
+}
+
+// withRootfs runs fn with the container's root filesystem mounted, under
+// the container's lock, so that a run ending meanwhile does not unmount
+// it under fn. The mount is released afterwards (a running container's
+// own mount stays).
+func (r *Runtime) withRootfs(ctx context.Context, idOrName string, fn func(c *Container, rootfs string) error) error {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	st, err := r.storage()
+	if err != nil {
+		return err
+	}
+	rootfs, err := st.Mount(c.ID, "")
+	if err != nil {
+		return fmt.Errorf("mount container %s: %w", c.Name, err)
+	}
+	defer st.Unmount(c.ID, false)
+	return fn(c, rootfs)
+}
+
+// MountContainer mounts the container's root filesystem and returns where.
+// Each call adds one to the mount count that UnmountContainer takes away.
+// Rootless, the mount exists only in the mount namespace pod's pause
+// process holds (`pod unshare` enters it).
+func (r *Runtime) MountContainer(ctx context.Context, idOrName string) (string, error) {
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return "", err
+	}
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	p, err := st.Mount(c.ID, "")
+	if err != nil {
+		return "", fmt.Errorf("mount container %s: %w", c.Name, err)
+	}
+	return p, nil
+}
+
+// MountedContainer is a container whose root filesystem is mounted.
+type MountedContainer struct {
+	ID, Name, MountPoint string
+}
+
+// MountedContainers lists the containers whose root filesystem is
+// mounted, running ones included.
+func (r *Runtime) MountedContainers(ctx context.Context) ([]MountedContainer, error) {
+	ctrs, err := r.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	var out []MountedContainer
+	for _, c := range ctrs {
+		n, err := st.Mounted(c.ID)
+		if err != nil || n == 0 {
+			continue
+		}
+		sc, err := st.Container(c.ID)
+		if err != nil {
+			continue
+		}
+		l, err := st.Layer(sc.LayerID)
+		if err != nil || l.MountPoint == "" {
+			continue
+		}
+		out = append(out, MountedContainer{ID: c.ID, Name: c.Name, MountPoint: l.MountPoint})
+	}
+	return out, nil
+}
+
+// UnmountContainer takes back one MountContainer; with force it unmounts
+// whatever the count. The mount a running container itself holds is never
+// taken: that is refused as podman refuses it. Unmounting a container that
+// is not mounted does nothing.
+func (r *Runtime) UnmountContainer(ctx context.Context, idOrName string, force bool) error {
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	st, err := r.storage()
+	if err != nil {
+		return err
+	}
+	n, err := st.Mounted(c.ID)
+	if err != nil {
+		return fmt.Errorf("unmount container %s: %w", c.Name, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if n == 1 && isActive(c.Status) {
+		return &catError{msg: fmt.Sprintf("cannot unmount storage for container %s as it is running or paused", c.Name), cat: ErrCtrStateInvalid}
+	}
+	if isActive(c.Status) {
+		// Never below the run's own mount, even with force.
+		force = false
+	}
+	if _, err := st.Unmount(c.ID, force); err != nil && !isNotMounted(err) {
+		return fmt.Errorf("unmount container %s: %w", c.Name, err)
+	}
+	return nil
+}

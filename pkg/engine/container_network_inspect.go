@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/pod-engine/pod/pkg/network"
+	"github.com/pod-engine/pod/pkg/slirp"
+)
+
+// InspectNetworkSettings is inspect's NetworkSettings, in Docker's shape:
+// the first network's address at the top, every network under Networks,
+// and the published ports as "80/tcp": [{HostIp, HostPort}].
+type InspectNetworkSettings struct {
+	SandboxKey  string                     `json:"SandboxKey"`
+	IPAddress   string                     `json:"IPAddress"`
+	IPPrefixLen int                        `json:"IPPrefixLen"`
+	Gateway     string                     `json:"Gateway"`
+	MacAddress  string                     `json:"MacAddress"`
+	Ports       map[string]any             `json:"Ports"`
+	Networks    map[string]InspectEndpoint `json:"Networks,omitempty"`
+}
+
+// InspectEndpoint is one network of NetworkSettings.Networks.
+type InspectEndpoint struct {
+	NetworkID   string   `json:"NetworkID,omitempty"`
+	Aliases     []string `json:"Aliases"`
+	IPAddress   string   `json:"IPAddress"`
+	IPPrefixLen int      `json:"IPPrefixLen"`
+	Gateway     string   `json:"Gateway"`
+	MacAddress  string   `json:"MacAddress"`
+}
+
+type hostBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
+}
+
+// networkSettings reads what the container's current run got on the
+// network; a container that does not run has only its configured ports.
+func (r *Runtime) networkSettings(c *Container) InspectNetworkSettings {
+	ns := InspectNetworkSettings{Ports: map[string]any{}}
+	for _, p := range c.Config.Ports {
+		for i := 0; i < p.Count(); i++ {
+			ns.Ports[fmt.Sprintf("%d/%s", int(p.ContainerPort)+i, p.Protocol)] = nil
+		}
+	}
+	if !isActive(c.Status) {
+		return ns
+	}
+	nr, err := r.readNetRun(c.ID)
+	if err != nil {
+		return ns
+	}
+	ns.SandboxKey = nr.NetNS
+	for _, p := range nr.Ports {
+		for i := 0; i < p.Count(); i++ {
+			key := fmt.Sprintf("%d/%s", int(p.ContainerPort)+i, p.Protocol)
+			b, _ := ns.Ports[key].([]hostBinding)
+			ip := p.HostIP
+			if ip == "" {
+				ip = "0.0.0.0"
+			}
+			ns.Ports[key] = append(b, hostBinding{HostIP: ip, HostPort: strconv.Itoa(int(p.HostPort) + i)})
+		}
+	}
+	if nr.Mode == netModeSlirp {
+		ns.IPAddress, ns.IPPrefixLen, ns.Gateway = slirp.ContainerIP, 24, slirp.Gateway
+		return ns
+	}
+	ns.Networks = map[string]InspectEndpoint{}
+	for i, a := range nr.Attachments {
+		st := nr.Status[a.Network]
+		ep := InspectEndpoint{NetworkID: network.ID(a.Network), Aliases: append([]string{shortID(c.ID)}, a.Aliases...), MacAddress: st.MAC}
+		if len(st.IPs) > 0 {
+			if p, err := netip.ParsePrefix(st.IPs[0]); err == nil {
+				ep.IPAddress, ep.IPPrefixLen = p.Addr().String(), p.Bits()
+			}
+		}
+		if len(st.Gateways) > 0 {
+			ep.Gateway = st.Gateways[0]
+		}
+		ns.Networks[a.Network] = ep
+		if i == 0 {
+			ns.IPAddress, ns.IPPrefixLen, ns.Gateway, ns.MacAddress = ep.IPAddress, ep.IPPrefixLen, ep.Gateway, ep.MacAddress
+		}
+	}
+	return ns
+}
+
+// fillNetworks sets the ports (of running containers: their current run's
+// host ports) and network names that ps shows. One small file read per
+// running container.
+func (r *Runtime) fillNetworks(cs []*ListedContainer) {
+	for _, lc := range cs {
+		for _, a := range lc.Config.Networks {
+			lc.Networks = append(lc.Networks, a.Network)
+		}
+		if !isActive(lc.Status) {
+			continue
+		}
+		if nr, err := r.readNetRun(lc.ID); err == nil {
+			lc.Ports = nr.Ports
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/network"
+)
+
+// Network modes stored in ContainerConfig.NetworkMode. "" is a private
+// namespace with only loopback (what containers created before networks
+// existed got; --network private asks for it).
+const (
+	netModeNone     = "none"
+	netModeHost     = "host"
+	netModeBridge   = "bridge"      // attached to Config.Networks through CNI
+	netModeSlirp    = "slirp4netns" // rootless: slirp4netns and the port driver
+	netModeCtrPfx   = "container:"
+	netModeNSPrefix = "ns:"
+)
+
+// NetOptions are the networking flags of create and run.
+type NetOptions struct {
+	Networks   []string // --network, repeatable: bridge|NAME|host|none|private|slirp4netns|container:ID|ns:PATH
+	IP         string   // --ip
+	MAC        string   // --mac-address
+	Aliases    []string // --network-alias
+	DNS        []string // --dns
+	DNSSearch  []string // --dns-search
+	DNSOptions []string // --dns-option
+	AddHosts   []string // --add-host NAME:IP
+	Publish    []string // -p
+	PublishAll bool     // -P
+}
+
+// buildNetConfig validates the networking flags into cfg. exposed are the
+// image's EXPOSEd ports, published on free host ports by -P.
+func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o NetOptions, exposed map[string]struct{}) error {
+	cfg.Networks, cfg.AddHosts, cfg.Ports = nil, nil, nil
+	modes := o.Networks
+	if len(modes) == 0 {
+		if r.Rootless() {
+			modes = []string{netModeSlirp}
+		} else {
+			modes = []string{netModeBridge}
+		}
+	}
+	special := ""
+	var names []string
+	for _, m := range modes {
+		switch {
+		case m == netModeNone, m == netModeHost, m == "private", m == netModeSlirp,
+			strings.HasPrefix(m, netModeCtrPfx), strings.HasPrefix(m, netModeNSPrefix):
+			if len(modes) > 1 {
+				return invalidf("--network %s cannot be combined with other networks", m)
+			}
+			special = m
+		case m == netModeBridge || m == "default":
+			names = append(names, network.DefaultName)
+		case m == "":
+			return invalidf("--network: empty network name")
+		default:
+			names = append(names, m)
+		}
+	}
+	switch {
+	case special == "private":
+		cfg.NetworkMode = ""
+	case special == netModeNone, special == netModeHost, special == netModeSlirp:
+		cfg.NetworkMode = special
+	case strings.HasPrefix(special, netModeCtrPfx):
+		other, err := r.get(ctx, strings.TrimPrefix(special, netModeCtrPfx))
+		if err != nil {
+			return err
+		}
+		cfg.NetworkMode = netModeCtrPfx + other.ID
+	case strings.HasPrefix(special, netModeNSPrefix):
+		p := strings.TrimPrefix(special, netModeNSPrefix)
+		if _, err := os.Stat(p); err != nil {
+			return invalidf("--network ns:%s: %v", p, unwrapPathError(err))
+		}
+		cfg.NetworkMode = special
+	default:
+		cfg.NetworkMode = netModeBridge
+		m := r.networks()
+		seen := map[string]bool{}
+		for _, name := range names {
+			n, err := m.Inspect(ctx, name)
+			if err != nil {
+				if errors.Is(err, errdefs.ErrNotFound) {
+					return &catError{msg: fmt.Sprintf("unable to find network with name or ID %s: network not found", name), cat: errdefs.ErrNotFound}
+				}
+				return err
+			}
+			if seen[n.Name] {
+				return invalidf("--network %s given twice", n.Name)
+			}
+			seen[n.Name] = true
+			a := network.Attachment{Network: n.Name, InterfaceName: fmt.Sprintf("eth%d", len(cfg.Networks))}
+			if n.DNSEnabled {
+				a.Aliases = o.Aliases
+			}
+			cfg.Networks = append(cfg.Networks, a)
+		}
+	}
+	attached := cfg.NetworkMode == netModeBridge
+	if (o.IP != "" || o.MAC != "") && !attached {
+		return invalidf("--ip and --mac-address need a bridge network")
+	}
+	if o.IP != "" {
+		if len(cfg.Networks) > 1 {
+			return invalidf("--ip cannot be used with several networks")
+		}
+		if _, err := netip.ParseAddr(o.IP); err != nil {
+			return invalidf("invalid --ip %q: not an IP address", o.IP)
+		}
+		cfg.Networks[0].IP = o.IP
+	}
+	if o.MAC != "" {
+		if _, err := net.ParseMAC(o.MAC); err != nil {
+			return invalidf("invalid --mac-address %q", o.MAC)
+		}
+		cfg.Networks[0].MAC = o.MAC
+	}
+	if len(o.Aliases) > 0 && !attached {
+		return invalidf("--network-alias needs a user-defined bridge network")
+	}
+	for _, d := range o.DNS {
+		if _, err := netip.ParseAddr(d); err != nil {
+			return invalidf("invalid --dns %q: not an IP address", d)
+		}
+	}
+	cfg.DNS, cfg.DNSSearch, cfg.DNSOptions = o.DNS, o.DNSSearch, o.DNSOptions
+	for _, h := range o.AddHosts {
+		name, ip, ok := strings.Cut(h, ":")
+		if !ok || name == "" {
+			return invalidf("invalid --add-host %q: use NAME:IP", h)
+		}
+		if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); err != nil {
+			return invalidf("invalid --add-host %q: %q is not an IP address", h, ip)
+		}
+		cfg.AddHosts = append(cfg.AddHosts, h)
+	}
+	ports, err := network.ParsePorts(o.Publish)
+	if err != nil {
+		return invalidf("%s", strings.TrimSuffix(err.Error(), ": "+errdefs.ErrInvalidArg.Error()))
+	}
+	if o.PublishAll {
+		var keys []string
+		for k := range exposed {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		more, err := network.ExpandExposed(keys)
+		if err != nil {
+			return invalidf("%v", err)
+		}
+		for _, e := range more {
+			if !publishes(ports, e) {
+				ports = append(ports, e)
+			}
+		}
+	}
+	if len(ports) > 0 {
+		switch cfg.NetworkMode {
+		case netModeBridge, netModeSlirp:
+			cfg.Ports = ports
+		case netModeHost:
+			// Docker discards them: the container's ports are the host's.
+		default:
+			return invalidf("cannot publish ports with --network %s: the container has no network to forward to", special)
+		}
+	}
+	return nil
+}
+
+// publishes reports whether ports already publish e's container port.
+func publishes(ports []network.PortMapping, e network.PortMapping) bool {
+	for _, p := range ports {
+		if p.Protocol == e.Protocol && e.ContainerPort >= p.ContainerPort && int(e.ContainerPort) < int(p.ContainerPort)+p.Count() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/network"
+	"github.com/pod-engine/pod/pkg/rootless"
+)
+
+// SystemPruneOptions select what SystemPrune removes besides stopped
+// containers, dangling images and unused networks.
+type SystemPruneOptions struct {
+	All     bool // every image no container uses, not only dangling ones
+	Volumes bool // volumes no container uses
+}
+
+// SystemPruneReport is what SystemPrune removed.
+type SystemPruneReport struct {
+	Containers []PruneReport
+	Networks   []string
+	Volumes    []string
+	Images     []string
+	// Reclaimed is the space freed: container layers, and image layers
+	// and volume data no longer on disk.
+	Reclaimed int64
+}
+
+// SystemPrune removes stopped containers, then unused networks, (with
+// Volumes) unused volumes and dangling images (with All, every unused
+// image), in that order so that what the containers held is free when its
+// turn comes. It goes on after a failure and returns every error.
+func (r *Runtime) SystemPrune(ctx context.Context, o SystemPruneOptions) (*SystemPruneReport, error) {
+	rep := &SystemPruneReport{}
+	before, err := r.DiskUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	if rep.Containers, err = r.PruneContainers(ctx, nil); err != nil {
+		errs = append(errs, err)
+	}
+	for _, c := range rep.Containers {
+		if c.Err != nil {
+			errs = append(errs, c.Err)
+		} else {
+			rep.Reclaimed += c.Size
+		}
+	}
+	if rep.Networks, err = r.NetworkPrune(ctx, nil); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Volumes {
+		if rep.Volumes, err = r.PruneVolumes(ctx, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rep.Images, err = r.PruneImages(ctx, PruneImagesOptions{All: o.All}); err != nil {
+		errs = append(errs, err)
+	}
+	if after, err := r.DiskUsage(ctx); err == nil {
+		rep.Reclaimed += max(0, before.ImagesSize-after.ImagesSize)
+		rep.Reclaimed += max(0, volumesSize(before)-volumesSize(after))
+	}
+	return rep, errors.Join(errs...)
+}
+
+func volumesSize(du *DiskUsage) int64 {
+	var n int64
+	for _, v := range du.Volumes {
+		n += v.Size
+	}
+	return n
+}
+
+// Roots are the storage's graph root (images, containers, volumes, the
+// state DB) and run root.
+func (r *Runtime) Roots() (graph, run string) { return r.storeOpts.GraphRoot, r.storeOpts.RunRoot }
+
+// ResetReport is what Reset removed.
+type ResetReport struct {
+	GraphRoot, RunRoot string
+	PauseEnded         bool
+}
+
+// Reset removes everything of this installation: every container (stopped
+// first), volume, network and image, then the storage, the state DB and
+// the run root's contents, and for a rootless user the pause process. r is
+// closed when it returns and must not be used again.
+func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
+	rep := &ResetReport{GraphRoot: r.storeOpts.GraphRoot, RunRoot: r.storeOpts.RunRoot}
+	var errs []error
+	cs, err := r.Containers(ctx)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	// Everything goes: no container gets time to shut down cleanly, as in
+	// podman's reset.
+	zero := 0
+	for _, c := range cs {
+		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true, Timeout: &zero}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	if _, verrs := r.RemoveVolumes(ctx, nil, RemoveVolumesOptions{All: true, Force: true}); len(verrs) > 0 {
+		errs = append(errs, verrs...)
+	}
+	if st, err := r.storage(); err != nil {
+		errs = append(errs, err)
+	} else {
+		nets, err := r.NetworkList(ctx, nil)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, n := range nets {
+			if n.Name == network.DefaultName {
+				continue
+			}
+			if _, err := r.NetworkRemove(ctx, n.Name, true); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if _, ierrs := r.RemoveImages(ctx, nil, RemoveImagesOptions{All: true, Force: true}); len(ierrs) > 0 {
+			errs = append(errs, ierrs...)
+		}
+		// Unmount whatever is left before the files go.
+		if _, err := st.Shutdown(true); err != nil {
+			logrus.Warnf("shut down storage: %v", err)
+		}
+		r.store = nil
+	}
+	if len(errs) > 0 {
+		// Deleting the files under objects that could not be removed
+		// would leave mounts and processes behind: stop here, as podman
+		// does, and say what is in the way.
+		r.Close()
+		return rep, fmt.Errorf("reset: %w", errors.Join(errs...))
+	}
+	if err := r.db.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	for _, dir := range []string{rep.GraphRoot, rep.RunRoot} {
+		if err := removeContents(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if r.Rootless() {
+		ended, err := rootless.EndPause()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		rep.PauseEnded = ended
+	}
+	return rep, errors.Join(errs...)
+}
+
+// removeContents removes everything inside dir, leaving dir itself (it may
+// be a mount point or named by --root).
+func removeContents(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, fmt.Errorf("reset: remove %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// MigrateReport is what Migrate did.
+type MigrateReport struct {
+	Stopped    []string // names of the containers stopped
+	PauseEnded bool
+}
+
+// Migrate prepares a rootless user's installation for new /etc/subuid or
+// /etc/subgid ranges: it stops every running container and ends the pause
+// process, so that the next command creates a user namespace with the
+// new ranges. As root there is no user namespace and it does nothing.
+func (r *Runtime) Migrate(ctx context.Context) (*MigrateReport, error) {
+	rep := &MigrateReport{}
+	if !r.Rootless() {
+		return rep, nil
+	}
+	cs, err := r.Containers(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, c := range cs {
+		if !isActive(c.Status) {
+			continue
+		}
+		if err := r.Stop(ctx, c.ID, nil); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			return rep, fmt.Errorf("migrate: stop %s: %w", c.Name, err)
+		}
+		rep.Stopped = append(rep.Stopped, c.Name)
+	}
+	if rep.PauseEnded, err = rootless.EndPause(); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}

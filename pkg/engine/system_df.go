@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"time"
+
+	cstorage "github.com/containers/storage"
+
+	"github.com/pod-engine/pod/pkg/state"
+)
+
+// DiskUsage is what `system df` shows: the space images, containers and
+// volumes take, and how much of it removing unused ones would free.
+type DiskUsage struct {
+	Images     []ImageUsage
+	Containers []ContainerUsage
+	Volumes    []VolumeUsage
+	// ImagesSize counts every image layer once, however many images share
+	// it; ImagesReclaimable is the part no image a container uses needs.
+	ImagesSize, ImagesReclaimable int64
+}
+
+// ImageUsage is one image's share of the disk.
+type ImageUsage struct {
+	ID         string
+	RepoTags   []string
+	Created    time.Time
+	Size       int64 // all its layers
+	SharedSize int64 // its layers that other images use too
+	UniqueSize int64 // its layers no other image uses
+	Containers int
+}
+
+// ContainerUsage is one container's writable layer.
+type ContainerUsage struct {
+	ID, Name, Image, Command string
+	Created                  time.Time
+	Status                   string
+	Running                  bool
+	Size                     int64 // the writable layer
+	LocalVolumes             int
+}
+
+// VolumeUsage is one volume's data.
+type VolumeUsage struct {
+	Name  string
+	Links int // containers that use it
+	Size  int64
+}
+
+// DiskUsage measures storage. Container and volume sizes need a walk of
+// their files, so it takes as long as there is data.
+func (r *Runtime) DiskUsage(ctx context.Context) (*DiskUsage, error) {
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	du := &DiskUsage{}
+	images, err := st.Images()
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	layers, err := st.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("list layers: %w", err)
+	}
+	byID := make(map[string]*cstorage.Layer, len(layers))
+	for i := range layers {
+		byID[layers[i].ID] = &layers[i]
+	}
+	scs, err := st.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	users := map[string]int{}
+	for _, c := range scs {
+		users[c.ImageID]++
+	}
+	// Which images use each layer, and which layers an image in use needs.
+	chains := make([][]string, len(images))
+	layerUsers := map[string]int{}
+	needed := map[string]bool{}
+	for i, img := range images {
+		seen := map[string]bool{}
+		for id := img.TopLayer; id != "" && !seen[id]; {
+			seen[id] = true
+			chains[i] = append(chains[i], id)
+			l := byID[id]
+			if l == nil {
+				break
+			}
+			id = l.Parent
+		}
+		for _, id := range img.MappedTopLayers {
+			if !seen[id] {
+				seen[id] = true
+				chains[i] = append(chains[i], id)
+			}
+		}
+		for _, id := range chains[i] {
+			layerUsers[id]++
+			if users[img.ID] > 0 {
+				needed[id] = true
+			}
+		}
+	}
+	for id, n := range layerUsers {
+		if n == 0 {
+			continue
+		}
+		size := layerSize(byID[id])
+		du.ImagesSize += size
+		if !needed[id] {
+			du.ImagesReclaimable += size
+		}
+	}
+	for i, img := range images {
+		u := ImageUsage{ID: img.ID, RepoTags: img.Names, Created: img.Created, Containers: users[img.ID]}
+		for _, id := range chains[i] {
+			size := layerSize(byID[id])
+			u.Size += size
+			if layerUsers[id] > 1 {
+				u.SharedSize += size
+			} else {
+				u.UniqueSize += size
+			}
+		}
+		du.Images = append(du.Images, u)
+	}
+
+	cs, err := r.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		size, err := st.ContainerSize(c.ID)
+		if err != nil || size < 0 {
+			size = 0
+		}
+		n := 0
+		for _, m := range c.Config.Mounts {
+			if m.Type == mountVolume {
+				n++
+			}
+		}
+		du.Containers = append(du.Containers, ContainerUsage{
+			ID: c.ID, Name: c.Name, Image: c.ImageName, Command: c.Command, Created: c.CreatedAt,
+			Status: string(c.Status), Running: c.Status == state.StatusRunning || c.Status == state.StatusPaused,
+			Size: size, LocalVolumes: n,
+		})
+	}
+
+	vols, err := r.ListVolumes(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vols {
+		du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name, Links: len(v.Containers), Size: dirSize(ctx, v.Mountpoint)})
+	}
+	return du, nil
+}
+
+func layerSize(l *cstorage.Layer) int64 {
+	if l == nil || l.UncompressedSize < 0 {
+		return 0
+	}
+	return l.UncompressedSize
+}
+
+// dirSize adds up the sizes of the regular files under dir; what cannot be
+// read counts as nothing, as sizes here are informational.
+func dirSize(ctx context.Context, dir string) int64 {
+	var total int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total
+}

@@ -1,0 +1,147 @@
+package fscopy
+
+import (
+	"archive/tar"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type entry struct {
+	name, body, link string
+	typ              byte
+}
+
+func tarOf(t *testing.T, entries []entry) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Linkname: e.link, Mode: 0o644, Size: int64(len(e.body))}
+		if e.typ == tar.TypeDir {
+			h.Mode = 0o755
+		}
+		if e.typ != tar.TypeReg {
+			h.Size = 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(e.body))
+	}
+	tw.Close()
+	return &buf
+}
+
+// newRoot makes a root filesystem with /etc/passwd and a link /hostetc
+// pointing at the absolute /etc, and a host directory next to it that
+// must never be written.
+func newRoot(t *testing.T) (root, outside string) {
+	t.Helper()
+	dir := t.TempDir()
+	root, outside = filepath.Join(dir, "root"), filepath.Join(dir, "outside")
+	for _, d := range []string{root + "/etc", root + "/data", outside} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(root+"/etc/passwd", []byte("root:x:0:0::/:/bin/sh\n"), 0o644)
+	os.Symlink("/etc", root+"/hostetc")
+	os.Symlink("../../../outside", root+"/up")
+	return root, outside
+}
+
+func TestResolve(t *testing.T) {
+	root, _ := newRoot(t)
+	tests := []struct {
+		path   string
+		follow bool
+		want   string
+	}{
+		{"/etc/passwd", false, "/etc/passwd"},
+		{"../../etc/passwd", false, "/etc/passwd"},
+		{"/hostetc/passwd", false, "/etc/passwd"},
+		{"/hostetc", false, "/hostetc"},
+		{"/hostetc", true, "/etc"},
+		{"/up/x", false, "/outside/x"}, // ".." stops at the root
+		{"/", false, "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			got, err := Resolve(root, tt.path, tt.follow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != filepath.Join(root, tt.want) {
+				t.Fatalf("got %s, want %s", got, filepath.Join(root, tt.want))
+			}
+		})
+	}
+}
+
+func TestExtractStaysInside(t *testing.T) {
+	tests := []struct {
+		name    string
+		dir     string
+		entries []entry
+		check   string // file under root that must hold "x"
+		wantErr string
+	}{
+		{"through a link to /etc", "/", []entry{{name: "hostetc/shadow", body: "x", typ: tar.TypeReg}}, "etc/shadow", ""},
+		{"through a relative link climbing out", "/", []entry{{name: "up/evil", body: "x", typ: tar.TypeReg}}, "outside/evil", ""},
+		{"a link the archive makes", "/data", []entry{
+			{name: "l", link: "/etc", typ: tar.TypeSymlink},
+			{name: "l/made", body: "x", typ: tar.TypeReg},
+		}, "etc/made", ""},
+		{"dot-dot entry", "/data", []entry{{name: "../escape", body: "x", typ: tar.TypeReg}}, "", "would land outside"},
+		{"hard link out", "/data", []entry{{name: "h", link: "../etc/passwd", typ: tar.TypeLink}}, "", "outside"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root, outside := newRoot(t)
+			err := Extract(tarOf(t, tt.entries), root, tt.dir, ExtractOptions{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := os.ReadFile(filepath.Join(root, tt.check)); err != nil || string(b) != "x" {
+				t.Fatalf("%s: %q %v", tt.check, b, err)
+			}
+			if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+				t.Fatalf("wrote outside the root: %v", ents)
+			}
+		})
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	src := t.TempDir()
+	os.MkdirAll(src+"/d/sub", 0o750)
+	os.WriteFile(src+"/d/sub/f", []byte("hello"), 0o640)
+	os.Symlink("sub/f", src+"/d/ln")
+	var buf bytes.Buffer
+	if err := WriteTar(&buf, src+"/d", "copy"); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if err := Extract(&buf, dst, "/", ExtractOptions{KeepOwner: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dst + "/copy/sub/f"); string(b) != "hello" {
+		t.Fatalf("file: %q", b)
+	}
+	if fi, _ := os.Stat(dst + "/copy/sub/f"); fi.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+	if fi, _ := os.Stat(dst + "/copy/sub"); fi.Mode().Perm() != 0o750 {
+		t.Fatalf("dir mode %v", fi.Mode())
+	}
+	if l, _ := os.Readlink(dst + "/copy/ln"); l != "sub/f" {
+		t.Fatalf("link %q", l)
+	}
+}

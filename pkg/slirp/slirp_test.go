@@ -1,0 +1,117 @@
+package slirp
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/containers/storage/pkg/reexec"
+
+	"github.com/pod-engine/pod/pkg/netns"
+	"github.com/pod-engine/pod/pkg/network"
+)
+
+func TestMain(m *testing.M) {
+	reexec.Register(ReexecName, Main)
+	reexec.Register(ChildReexecName, ChildMain)
+	if reexec.Init() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func TestStartPublishStop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a network namespace")
+	}
+	if _, err := lookSlirp(); err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	ns := filepath.Join(dir, "ns")
+	if err := netns.Create(ns); err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Remove(ns)
+	ports, err := network.AssignHostPorts([]network.PortMapping{{HostIP: "127.0.0.1", ContainerPort: 80, Protocol: "tcp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	if err := Start(ctx, state, Config{NetNS: ns, Ports: ports}); err != nil {
+		t.Fatal(err)
+	}
+	// slirp4netns configured tap0 with the container address.
+	var addrs []string
+	netns.Do(ns, func() error {
+		ifc, err := net.InterfaceByName("tap0")
+		if err != nil {
+			return err
+		}
+		as, _ := ifc.Addrs()
+		for _, a := range as {
+			addrs = append(addrs, a.String())
+		}
+		return nil
+	})
+	if !strings.Contains(strings.Join(addrs, " "), ContainerIP+"/24") {
+		t.Fatalf("tap0 addresses %v, want %s/24", addrs, ContainerIP)
+	}
+	// A server in the namespace answers on the published host port.
+	var l net.Listener
+	if err := netns.Do(ns, func() (err error) { l, err = net.Listen("tcp", ":80"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "hello")
+			c.Close()
+		}
+	}()
+	defer l.Close()
+	hostAddr := net.JoinHostPort("127.0.0.1", itoa(ports[0].HostPort))
+	c, err := net.Dial("tcp", hostAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(c)
+	c.Close()
+	if string(b) != "hello" {
+		t.Fatalf("published port answered %q", b)
+	}
+	// Publishing the same host port twice fails with a clear error, and
+	// leaves nothing running.
+	ns2 := filepath.Join(dir, "ns2")
+	if err := netns.Create(ns2); err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Remove(ns2)
+	err = Start(ctx, filepath.Join(dir, "state2"), Config{NetNS: ns2, Ports: ports})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("second Start on a bound port: %v", err)
+	}
+	if err := Stop(ctx, state); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Dial("tcp", hostAddr); err == nil {
+		t.Fatal("host port still open after Stop")
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Fatalf("state dir left: %v", err)
+	}
+	if err := Stop(ctx, state); err != nil {
+		t.Fatalf("Stop twice: %v", err)
+	}
+}
+
+func itoa(p uint16) string { return strconv.Itoa(int(p)) }
