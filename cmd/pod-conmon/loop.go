@@ -35,7 +35,7 @@ func (m *monitor) loop(ctr int) int {
 	var deadline time.Time
 	for {
 		exited := false
-		timeout := -1
+		timeout := m.healthTimeout()
 		if m.pidfd < 0 {
 			if m.out < 0 && m.errp < 0 && m.term < 0 {
 				break
@@ -69,11 +69,16 @@ func (m *monitor) loop(ctr int) int {
 				m.flushStdin()
 			case fd == m.pidfd && fd >= 0:
 				exited = true
+			case fd == m.health.fd && fd >= 0:
+				m.healthDone()
 			default:
 				if c := m.clients[fd]; c != nil {
 					m.readClient(c)
 				}
 			}
+		}
+		if m.pidfd >= 0 {
+			m.healthTick()
 		}
 		// The subreaper inherits the container's orphans: collect them
 		// all, the container's init among them.

@@ -40,6 +40,7 @@ type monitor struct {
 	clients map[int]*client
 	stdin   stdinPipe
 	buf     []byte // the loop handles one event at a time, so one buffer serves all
+	health  healthTimer
 }
 
 // run is the monitor's life: create, report, copy output, reap, record.
@@ -47,6 +48,7 @@ func (m *monitor) run() int {
 	cfg := m.cfg
 	m.out, m.errp, m.term, m.console, m.pidfd, m.ln, m.epfd = -1, -1, -1, -1, -1, -1, -1
 	m.stdin = stdinPipe{fd: -1, once: cfg.StdinOnce}
+	m.health = healthTimer{fd: -1}
 	m.clients = map[int]*client{}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return m.fail("become subreaper: " + err.Error())

@@ -69,7 +69,8 @@ type ContainerConfig struct {
 	StopSignal    string        `json:"stopSignal,omitempty"`  // e.g. "SIGTERM"
 	StopTimeout   *int          `json:"stopTimeout,omitempty"` // seconds; nil means 10
 	RestartPolicy RestartPolicy `json:"restartPolicy,omitempty"`
-	AutoRemove    bool          `json:"autoRemove,omitempty"` // --rm
+	AutoRemove    bool          `json:"autoRemove,omitempty"`  // --rm
+	Healthcheck   *HealthConfig `json:"healthcheck,omitempty"` // nil: none
 
 	// Logging.
 	LogDriver string            `json:"logDriver,omitempty"` // k8s-file (default), json-file, none

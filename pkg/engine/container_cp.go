@@ -13,6 +13,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/fscopy"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 // CopyOptions tune CopyFromContainer and CopyToContainer.
@@ -38,7 +39,7 @@ type copyTarget struct {
 // resolved inside its root filesystem: neither "..", nor a symlink, nor an
 // absolute link leads out of it.
 func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst string, w io.Writer, opts CopyOptions) error {
-	return r.withRootfs(ctx, idOrName, func(c *Container, rootfs string) error {
+	return r.withCopyRoot(ctx, idOrName, func(c *Container, rootfs string) error {
 		src, err := fscopy.Resolve(rootfs, srcPath, opts.FollowLink)
 		if err != nil {
 			return fmt.Errorf("resolve %s in container %s: %w", srcPath, c.Name, err)
@@ -73,7 +74,7 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 // extracts the tar stream r into the container directory dstPath. Every
 // entry lands inside the container's root filesystem.
 func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader, idOrName, dstPath string, opts CopyOptions) error {
-	return r.withRootfs(ctx, idOrName, func(c *Container, rootfs string) error {
+	return r.withCopyRoot(ctx, idOrName, func(c *Container, rootfs string) error {
 		inCtr := func(p string) (fs.FileInfo, error) {
 			rp, err := fscopy.Resolve(rootfs, p, true)
 			if err != nil {
@@ -150,6 +151,43 @@ func copyTargetFor(src string, srcIsDir bool, dst string, stat func(string) (fs.
 		return copyTarget{}, &catError{msg: fmt.Sprintf("destination %q: parent directory %q does not exist", dst, parent), cat: errdefs.ErrNotFound}
 	}
 	return copyTarget{dir: parent, name: filepath.Base(filepath.Clean(dst))}, nil
+}
+
+// withCopyRoot runs fn with the root a copy resolves container paths in,
+// under the container's lock. For a running (or paused) container that is
+// its init's /proc/PID/root: the container's own view, with its volumes,
+// bind mounts and tmpfs mounts in place. For one that does not run, its
+// root filesystem, mounted for fn: its volumes and other mounts are then
+// not part of it.
+func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *Container, root string) error) error {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		return err
+	}
+	if (c.Status == state.StatusRunning || c.Status == state.StatusPaused) && c.PID > 0 {
+		root := fmt.Sprintf("/proc/%d/root", c.PID)
+		if _, err := os.Stat(root); err == nil {
+			return fn(c, root)
+		}
+	}
+	st, err := r.storage()
+	if err != nil {
+		return err
+	}
+	rootfs, err := st.Mount(c.ID, "")
+	if err != nil {
+		return fmt.Errorf("mount container %s: %w", c.Name, err)
+	}
+	defer st.Unmount(c.ID, false)
+	return fn(c, rootfs)
 }
 
 // absKeepSlash makes a host path absolute, keeping a trailing "/" (which

@@ -68,6 +68,8 @@ type CreateOptions struct {
 
 	// Limits are the cgroup limits (--memory, --cpus, ...).
 	Limits LimitOptions
+
+	Health HealthOptions // --health-*, --no-healthcheck
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -288,6 +290,10 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		}
 	}
 
+	if _, err := healthConfig(opts.Health, nil); err != nil {
+		return nil, err
+	}
+
 	// Only now, with every flag checked, touch the image: a bad flag must
 	// not cost a pull.
 	imgID, imgName, img, err := r.resolveImage(ctx, opts)
@@ -296,6 +302,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	cfg.ImageID, cfg.ImageName = imgID, imgName
 	ic := img.Config
+	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
+		return nil, err
+	}
 	if opts.PublishAll && len(ic.ExposedPorts) > 0 {
 		if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, ic.ExposedPorts); err != nil {
 			return nil, err

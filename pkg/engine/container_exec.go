@@ -334,4 +334,27 @@ func (r *Runtime) inspectInteractive(ctx context.Context, c *Container, doc *Con
 			logrus.Debugf("exec sessions of %s: %v", shortID(c.ID), err)
 		}
 	}
+	if hc := c.Config.Healthcheck; hc != nil {
+		doc.Config.Healthcheck = &InspectHealthcheck{Test: hc.Test, Interval: hc.Interval, Timeout: hc.Timeout,
+			StartPeriod: hc.StartPeriod, Retries: hc.Retries}
+		doc.Config.HealthcheckOnFailureAction = hc.OnFailure
+		if doc.Config.HealthcheckOnFailureAction == "" {
+			doc.Config.HealthcheckOnFailureAction = "none"
+		}
+		h, err := r.Health(ctx, c)
+		if err != nil {
+			logrus.Debugf("health of %s: %v", shortID(c.ID), err)
+		}
+		doc.State.Health = h
+	}
+}
+
+// InspectHealthcheck is Config.Healthcheck, durations in nanoseconds as
+// Docker shows them.
+type InspectHealthcheck struct {
+	Test        []string      `json:"Test"`
+	Interval    time.Duration `json:"Interval"`
+	Timeout     time.Duration `json:"Timeout"`
+	StartPeriod time.Duration `json:"StartPeriod"`
+	Retries     int           `json:"Retries"`
 }

@@ -58,6 +58,8 @@ type InspectState struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
+	// Health is there for a container with a healthcheck.
+	Health *HealthState `json:"Health,omitempty"`
 }
 
 // InspectHostConfig is HostConfig: how the container is run on the host.
@@ -117,23 +119,25 @@ type InspectMount struct {
 
 // InspectConfig is Config: the container's process and identity.
 type InspectConfig struct {
-	Hostname     string            `json:"Hostname"`
-	User         string            `json:"User"`
-	AttachStdin  bool              `json:"AttachStdin"`
-	AttachStdout bool              `json:"AttachStdout"`
-	AttachStderr bool              `json:"AttachStderr"`
-	Tty          bool              `json:"Tty"`
-	OpenStdin    bool              `json:"OpenStdin"`
-	StdinOnce    bool              `json:"StdinOnce"`
-	Env          []string          `json:"Env"`
-	Cmd          []string          `json:"Cmd"`
-	Image        string            `json:"Image"`
-	WorkingDir   string            `json:"WorkingDir"`
-	Entrypoint   []string          `json:"Entrypoint"`
-	Labels       map[string]string `json:"Labels"`
-	Annotations  map[string]string `json:"Annotations,omitempty"`
-	StopSignal   string            `json:"StopSignal"`
-	StopTimeout  int               `json:"StopTimeout"`
+	Healthcheck                *InspectHealthcheck `json:"Healthcheck,omitempty"`
+	HealthcheckOnFailureAction string              `json:"HealthcheckOnFailureAction,omitempty"`
+	Hostname                   string              `json:"Hostname"`
+	User                       string              `json:"User"`
+	AttachStdin                bool                `json:"AttachStdin"`
+	AttachStdout               bool                `json:"AttachStdout"`
+	AttachStderr               bool                `json:"AttachStderr"`
+	Tty                        bool                `json:"Tty"`
+	OpenStdin                  bool                `json:"OpenStdin"`
+	StdinOnce                  bool                `json:"StdinOnce"`
+	Env                        []string            `json:"Env"`
+	Cmd                        []string            `json:"Cmd"`
+	Image                      string              `json:"Image"`
+	WorkingDir                 string              `json:"WorkingDir"`
+	Entrypoint                 []string            `json:"Entrypoint"`
+	Labels                     map[string]string   `json:"Labels"`
+	Annotations                map[string]string   `json:"Annotations,omitempty"`
+	StopSignal                 string              `json:"StopSignal"`
+	StopTimeout                int                 `json:"StopTimeout"`
 }
 
 // InspectContainer builds the inspect document of one container. With

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/logs"
+	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -27,6 +28,13 @@ type ListOptions struct {
 type ListedContainer struct {
 	*Container
 	SizeRw, SizeRootFs int64 // with ListOptions.Size only
+	// Health is the healthcheck status of a running container with one
+	// (starting, healthy, unhealthy); "" otherwise.
+	Health string
+	// Ports are the ports a running container publishes; Networks the
+	// networks it is configured for (see fillNetworks).
+	Ports    []network.PortMapping
+	Networks []string
 }
 
 // ListContainers lists containers newest first: one DB query, a liveness
@@ -60,6 +68,8 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]*List
 	case opts.Last > 0 && len(out) > opts.Last:
 		out = out[:opts.Last]
 	}
+	r.fillHealth(ctx, out)
+	r.fillNetworks(out)
 	if opts.Size {
 		for _, lc := range out {
 			lc.SizeRw, lc.SizeRootFs = r.containerSizes(lc.ID, lc.ImageID)

@@ -203,6 +203,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return nil, err
 	}
+	r.resetHealth(ctx, c)
 	r.containerEvent(ctx, c.Container, "start")
 	return conn, nil
 }
@@ -325,6 +326,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 
 		Terminal:      c.Config.Tty,
 		ConsoleSocket: console,
+
+		HealthCommand:  healthCommand(exitCmd, c),
+		HealthInterval: healthInterval(c),
 	})
 	if err != nil {
 		var ce *conmon.CreateError

@@ -74,6 +74,48 @@ func TestExport(t *testing.T) {
 			t.Error("export of a running container lacks its new file")
 		}
 		e.Pod("export", "nosuch").Fails(t, 125, "no such container")
+		// Standard output on a terminal is refused.
+		s := startPty(t, e, "export", "ex")
+		s.Expect(0, "Error: refusing to export to terminal. Use -o flag or redirect")
+		if code := s.Wait(); code != 125 {
+			t.Fatalf("export to a terminal exited %d, want 125", code)
+		}
+	})
+}
+
+func TestCpFollowLink(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "--name", "ln", img, "sh", "-c", "echo target > /t; ln -s /t /lnk")
+		// Without -L the link itself, with -L what it points to.
+		names := tarNames(t, []byte(e.MustPod("cp", "ln:/lnk", "-").Stdout))
+		var buf bytes.Buffer
+		buf.WriteString(e.MustPod("cp", "ln:/lnk", "-").Stdout)
+		h, err := tar.NewReader(&buf).Next()
+		if err != nil || h.Typeflag != tar.TypeSymlink || h.Linkname != "/t" {
+			t.Fatalf("cp of a link without -L: %v %+v %v", names, h, err)
+		}
+		buf.Reset()
+		buf.WriteString(e.MustPod("cp", "-L", "ln:/lnk", "-").Stdout)
+		tr := tar.NewReader(&buf)
+		h, err = tr.Next()
+		if err != nil || h.Typeflag != tar.TypeReg || h.Name != "lnk" {
+			t.Fatalf("cp -L: %+v %v", h, err)
+		}
+		if body, _ := io.ReadAll(tr); string(body) != "target\n" {
+			t.Fatalf("cp -L copied %q", body)
+		}
+		// A host link with -L: the file it points to lands under the link's name.
+		host := e.WriteFile("real.txt", []byte("real\n"))
+		link := filepath.Join(e.Dir, "hostlink")
+		if err := os.Symlink(host, link); err != nil {
+			t.Fatal(err)
+		}
+		e.MustPod("cp", "-L", link, "ln:/")
+		h, err = tar.NewReader(bytes.NewReader([]byte(e.MustPod("cp", "ln:/hostlink", "-").Stdout))).Next()
+		if err != nil || h.Typeflag != tar.TypeReg || h.Size != 5 {
+			t.Fatalf("cp -L of a host link: %+v %v", h, err)
+		}
 	})
 }
 
@@ -235,5 +277,29 @@ func TestMountUnmount(t *testing.T) {
 			t.Fatal("the running container's mount was taken")
 		}
 		e.Pod("mount", "nosuch").Fails(t, 125, "no such container")
+	})
+}
+
+// TestCpRunningMounts copies into and out of a running container's
+// volume and tmpfs, which are part of its view, not of its layer.
+func TestCpRunningMounts(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		counterCtr(t, e, "mnts", "-v", "cpvol:/data", "--tmpfs", "/scratch")
+		host := e.WriteFile("v.txt", []byte("to volume\n"))
+		e.MustPod("cp", host, "mnts:/data/")
+		e.MustPod("cp", host, "mnts:/scratch/t.txt")
+		pid := out(e.MustPod("inspect", "--format", "{{.State.Pid}}", "mnts"))
+		if b, _ := os.ReadFile("/proc/" + pid + "/root/scratch/t.txt"); string(b) != "to volume\n" {
+			t.Fatalf("tmpfs file reads %q", b)
+		}
+		names := tarNames(t, []byte(e.MustPod("cp", "mnts:/scratch", "-").Stdout))
+		if !hasName(names, "scratch/t.txt") {
+			t.Fatalf("cp out of the tmpfs: %v", names)
+		}
+		// The volume holds it for the next container too.
+		if got := out(e.MustPod("run", "--rm", "-v", "cpvol:/data", img, "cat", "/data/v.txt")); got != "to volume" {
+			t.Fatalf("volume file reads %q in another container", got)
+		}
 	})
 }

@@ -37,6 +37,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		}
 	}
 	out = append(out, addViewCommands(g, group)...)
+	out = append(out, newHealthcheckGroup(g))
 	out = append(out, addInspectorCommands(g, group)...)
 	return out
 }
@@ -54,6 +55,7 @@ func lifecycleVerbs() []verb {
 		{"wait", newWaitCommand},
 		{"update", newUpdateCommand},
 		{"port", newPortCommand},
+		{"commit", newCommitCommand},
 		{"", newCleanupCommand},
 	}
 }

@@ -14,6 +14,8 @@ type createFlags struct {
 	entrypoint  string
 	stopTimeout int
 	limits      limitFlags
+	// healthRetries is --health-retries; see healthOptions.
+	healthRetries int
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -79,5 +81,7 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	}
 	o.PullProgress = g.Stderr
 	o.Limits = f.limits.options(c, o.Limits)
+	f.healthOptions(c)
+	o.Health = f.opts.Health
 	return o
 }

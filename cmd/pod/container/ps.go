@@ -189,17 +189,19 @@ func (p psRow) CreatedAt() string    { return p.c.CreatedAt.String() }
 func (p psRow) CreatedHuman() string { return units.HumanDuration(p.now.Sub(p.c.CreatedAt)) + " ago" }
 func (p psRow) RunningFor() string   { return p.CreatedHuman() }
 func (p psRow) State() string        { return string(p.c.Status) }
-func (p psRow) Status() string       { return psStatus(p.c.Container.Container, p.now) }
-func (p psRow) Ports() string        { return "" }
-func (p psRow) Names() string        { return p.c.Name }
-func (p psRow) Networks() string     { return "" }
-func (p psRow) Pid() int             { return p.c.PID }
-func (p psRow) ExitCode() int        { return p.c.ExitCode }
-func (p psRow) Exited() bool         { return p.c.Status == state.StatusExited }
-func (p psRow) ExitedAt() string     { return p.c.FinishedAt.String() }
-func (p psRow) StartedAt() string    { return p.c.StartedAt.String() }
-func (p psRow) AutoRemove() bool     { return p.c.Config.AutoRemove }
-func (p psRow) Restarts() int        { return p.c.RestartCount }
+func (p psRow) Status() string {
+	return psStatus(p.c.Container.Container, p.now) + healthSuffix(p.c.Health)
+}
+func (p psRow) Ports() string     { return formatPorts(p.c.Ports) }
+func (p psRow) Names() string     { return p.c.Name }
+func (p psRow) Networks() string  { return strings.Join(p.c.Networks, ",") }
+func (p psRow) Pid() int          { return p.c.PID }
+func (p psRow) ExitCode() int     { return p.c.ExitCode }
+func (p psRow) Exited() bool      { return p.c.Status == state.StatusExited }
+func (p psRow) ExitedAt() string  { return p.c.FinishedAt.String() }
+func (p psRow) StartedAt() string { return p.c.StartedAt.String() }
+func (p psRow) AutoRemove() bool  { return p.c.Config.AutoRemove }
+func (p psRow) Restarts() int     { return p.c.RestartCount }
 
 // Labels is a map so that {{index .Labels "k"}} works; printed whole it is
 // Docker's k=v,k=v.
@@ -321,9 +323,9 @@ func writePsJSON(w io.Writer, rows []psRow) error {
 			Labels:     c.Labels,
 			Mounts:     []string{},
 			Names:      []string{c.Name},
-			Networks:   []string{},
+			Networks:   append([]string{}, c.Networks...),
 			Pid:        c.PID,
-			Ports:      []any{},
+			Ports:      portsJSON(c.Ports),
 			Restarts:   c.RestartCount,
 			StartedAt:  c.StartedAt.Unix(),
 			State:      string(c.Status),

@@ -63,6 +63,11 @@ type Config struct {
 	// starts running as soon as the runtime returns (an exec session): the
 	// client then sees all of its output.
 	AttachWait bool
+
+	// HealthCommand, when set, is run detached every HealthInterval while
+	// the container runs (pod's `healthcheck run ID`), never two at once.
+	HealthCommand  []string
+	HealthInterval time.Duration
 }
 
 // AttachWaitLimit bounds Config.AttachWait: after it the monitor goes on
@@ -115,6 +120,12 @@ func (c *Config) Encode() []byte {
 	if c.AttachWait {
 		put("attachWait", "true")
 	}
+	for _, a := range c.HealthCommand {
+		put("healthArg", a)
+	}
+	if c.HealthInterval > 0 {
+		put("healthInterval", strconv.FormatInt(int64(c.HealthInterval), 10))
+	}
 	return b
 }
 
@@ -164,6 +175,12 @@ func Decode(b []byte) (*Config, error) {
 			c.ConsoleSocket = val
 		case "attachWait":
 			c.AttachWait, err = strconv.ParseBool(val)
+		case "healthArg":
+			c.HealthCommand = append(c.HealthCommand, val)
+		case "healthInterval":
+			var n int64
+			n, err = strconv.ParseInt(val, 10, 64)
+			c.HealthInterval = time.Duration(n)
 		default:
 			return nil, errors.New("config: unknown key " + string(k))
 		}
