@@ -248,7 +248,7 @@ func (b *Builder) removeIntermediates(keep string) {
 type mapEnv map[string]string
 
 func (m mapEnv) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
-func (m mapEnv) Keys() []string               { return sortedKeys(m) }
+func (m mapEnv) Keys() []string              { return sortedKeys(m) }
 
 // printf writes a step line unless the build is quiet.
 func (b *Builder) printf(format string, args ...any) {
