@@ -49,6 +49,10 @@ const MaxPacket = protocol.MaxPacket
 //
 //	Terminal      bool   // a pseudo-terminal for the container (spec's process.terminal)
 //	ConsoleSocket string // the --console-socket in RuntimeArgv, where the terminal arrives
+//
+//	AttachWait     bool          // accept the first attach client before running the runtime (exec; see StartAttached)
+//	HealthCommand  []string      // run detached every HealthInterval while the container runs
+//	HealthInterval time.Duration
 type Config = protocol.Config
 
 // MonitorLogPath is where the monitor writes its own errors: next to the

@@ -126,7 +126,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 		return nil, err
 	}
 	nr := &netRun{Mode: mode, NetNS: filepath.Join(r.storeOpts.RunRoot, "netns", "pod-"+c.ID), Attachments: cfg.Networks, Ports: ports}
-	if mode == netModeSlirp {
+	if mode == netModeSlirp || (mode == netModeBridge && r.Rootless() && len(ports) > 0) {
 		nr.SlirpDir = filepath.Join(r.storeOpts.RunRoot, "networks", "slirp", shortID(c.ID))
 	}
 	if err := r.writeNetRun(c.ID, nr); err != nil {
@@ -154,13 +154,38 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 		ns.hosts = append(ns.hosts, spec.HostEntry{IP: slirp.ContainerIP, Names: hostNames(c)})
 	case netModeBridge:
 		m := r.networks()
-		st, err := m.Setup(ctx, netContainer(c), nr.NetNS, nr.Attachments, ports)
+		cniPorts := ports
+		if r.Rootless() {
+			// Everything happens in the rootless network namespace; the
+			// ports are forwarded into it by the port driver, not DNAT.
+			l, err := r.lockRootlessNet(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defer l.Release()
+			if err := r.ensureRootlessNetNS(ctx); err != nil {
+				return nil, err
+			}
+			cniPorts = nil
+		}
+		st, err := m.Setup(ctx, netContainer(c), nr.NetNS, nr.Attachments, cniPorts)
 		if err != nil {
 			return nil, err
 		}
 		nr.Status = st
 		if err := r.writeNetRun(c.ID, nr); err != nil {
 			return nil, err
+		}
+		if r.Rootless() && len(ports) > 0 {
+			ip := ""
+			if iface, ok := st[nr.Attachments[0].Network]; ok && len(iface.IPs) > 0 {
+				if p, err := netip.ParsePrefix(iface.IPs[0]); err == nil {
+					ip = p.Addr().String()
+				}
+			}
+			if err := slirp.Start(ctx, nr.SlirpDir, slirp.Config{NetNS: r.rootlessNetNS(), Ports: ports, PortsOnly: true, ChildIP: ip}); err != nil {
+				return nil, err
+			}
 		}
 		var servers []string
 		for _, a := range nr.Attachments {
@@ -228,12 +253,24 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *Container) error {
 	if err != nil {
 		return err
 	}
+	rootlessBridge := nr.Mode == netModeBridge && r.Rootless()
+	if rootlessBridge {
+		l, err := r.lockRootlessNet(ctx)
+		if err != nil {
+			return err
+		}
+		defer l.Release()
+	}
 	var errs []error
-	switch nr.Mode {
-	case netModeBridge:
-		errs = append(errs, r.networks().Teardown(ctx, netContainer(c), nr.NetNS, nr.Attachments, nr.Ports))
-	case netModeSlirp:
+	if nr.SlirpDir != "" {
 		errs = append(errs, slirp.Stop(ctx, nr.SlirpDir))
+	}
+	if nr.Mode == netModeBridge {
+		ports := nr.Ports
+		if rootlessBridge {
+			ports = nil // forwarded by the port driver, not DNAT
+		}
+		errs = append(errs, r.networks().Teardown(ctx, netContainer(c), nr.NetNS, nr.Attachments, ports))
 	}
 	if nr.NetNS != "" {
 		errs = append(errs, netns.Remove(nr.NetNS))
@@ -243,6 +280,9 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *Container) error {
 	}
 	if err := os.Remove(r.netRunPath(c.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	if rootlessBridge {
+		return r.releaseRootlessNetNS(ctx)
 	}
 	return nil
 }

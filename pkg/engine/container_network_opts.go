@@ -109,9 +109,6 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 			}
 			cfg.Networks = append(cfg.Networks, a)
 		}
-		if r.Rootless() {
-			return invalidf("rootless containers cannot join bridge networks yet: use --network slirp4netns (the default), host or none")
-		}
 	}
 	attached := cfg.NetworkMode == netModeBridge
 	if (o.IP != "" || o.MAC != "") && !attached {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 
 	"github.com/containernetworking/cni/libcni"
@@ -13,6 +12,7 @@ import (
 	types100 "github.com/containernetworking/cni/pkg/types/100"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/netns"
 )
 
 func (m *Manager) cni() *libcni.CNIConfig {
@@ -50,7 +50,18 @@ func runtimeConf(c Container, netnsPath string, a Attachment, i int, ports []Por
 // atts (in order: eth0, eth1, ...) and publishes ports on the first one.
 // It validates everything it can before touching the host, and on error
 // undoes what it did: nothing stays half set up.
-func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) (Status, error) {
+func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) (st Status, err error) {
+	if m.paths.HostNetNS != "" && !netns.IsNamespace(m.paths.HostNetNS) {
+		return nil, fmt.Errorf("network namespace %s of the networks does not exist", m.paths.HostNetNS)
+	}
+	err = m.inHost(func() error {
+		st, err = m.setup(ctx, c, netnsPath, atts, ports)
+		return err
+	})
+	return st, err
+}
+
+func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) (Status, error) {
 	lists := make([]*libcni.NetworkConfigList, len(atts))
 	nets := make([]*Network, len(atts))
 	for i, a := range atts {
@@ -118,13 +129,15 @@ func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts
 // so it is also the repair after a crash in the middle of Setup. It tries
 // every network and returns all errors.
 func (m *Manager) Teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
-	return m.teardown(ctx, c, netnsPath, atts, ports)
+	return m.inHost(func() error { return m.teardown(ctx, c, netnsPath, atts, ports) })
 }
 
 func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
 	cni := m.cni()
-	if _, err := os.Stat(netnsPath); err != nil {
-		netnsPath = "" // plugins clean up host-side state without a namespace
+	if !netns.IsNamespace(netnsPath) {
+		// Gone (or a bare file after a reboot): the plugins clean up the
+		// host side, and release the address, without a namespace.
+		netnsPath = ""
 	}
 	var errs []error
 	for i, a := range atts {

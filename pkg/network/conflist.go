@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 )
 
@@ -21,11 +22,13 @@ type conflist struct {
 }
 
 // conflistBytes renders n as the CNI configuration list pod stores and
-// hands to libcni. ipamDir, when set, is host-local's data directory.
-func conflistBytes(n *Network, ipamDir string) ([]byte, error) {
+// hands to libcni. p.IPAMDir, when set, is host-local's data directory;
+// tuning keeps the MACs it must restore under p.RunDir (its default,
+// /run/cni, is not writable rootless).
+func conflistBytes(n *Network, p Paths) ([]byte, error) {
 	ipam := map[string]any{"type": "host-local"}
-	if ipamDir != "" {
-		ipam["dataDir"] = ipamDir
+	if p.IPAMDir != "" {
+		ipam["dataDir"] = p.IPAMDir
 	}
 	var ranges [][]map[string]any
 	var routes []map[string]any
@@ -44,9 +47,9 @@ func conflistBytes(n *Network, ipamDir string) ([]byte, error) {
 		}
 		ranges = append(ranges, []map[string]any{r})
 		if !n.Internal {
-			p, _ := netip.ParsePrefix(s.Subnet)
+			pfx, _ := netip.ParsePrefix(s.Subnet)
 			dst := "0.0.0.0/0"
-			if p.Addr().Is6() {
+			if pfx.Addr().Is6() {
 				dst = "::/0"
 			}
 			routes = append(routes, map[string]any{"dst": dst})
@@ -98,7 +101,11 @@ func conflistBytes(n *Network, ipamDir string) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unknown driver %q", n.Driver)
 	}
-	plugins = append(plugins, map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}})
+	tuning := map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}}
+	if p.RunDir != "" {
+		tuning["dataDir"] = filepath.Join(p.RunDir, "tuning")
+	}
+	plugins = append(plugins, tuning)
 	return json.MarshalIndent(conflist{CNIVersion: cniVersion, Name: n.Name, Pod: n, Plugins: plugins}, "", "  ")
 }
 

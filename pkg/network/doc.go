@@ -20,6 +20,10 @@
 //   - libcni's result cache (what DEL needs to undo an ADD) and the name
 //     servers' state: RUNROOT/networks.
 //
+// Rootless, the bridges cannot be the host's: Paths.HostNetNS names the
+// user's namespace in which the plugins run and the name servers listen,
+// and IPAM leases and the plugins' state go under the run root.
+//
 // A bridge network chains the plugins bridge (with host-local IPAM and
 // ipMasq), portmap (published ports, DNAT), firewall (iptables backend) and
 // tuning (--mac-address). Loopback is brought up by pkg/netns when the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/lock"
+	"github.com/pod-engine/pod/pkg/netns"
 )
 
 // Paths say where a Manager keeps things. See the package documentation.
@@ -24,6 +25,16 @@ type Paths struct {
 	RunDir     string   // libcni cache, name servers, locks
 	IPAMDir    string   // host-local data directory; "" for the plugin's default
 	PluginDirs []string // CNI plugin binaries; nil for /usr/lib/cni and /opt/cni/bin
+	// HostNetNS is the network namespace the bridges, firewall rules and
+	// name servers live in: "" for the caller's own (root). Rootless, it is
+	// a namespace of the user's (see the engine), the caller creates it
+	// before the first Setup.
+	HostNetNS string
+	// DNSUpstreams (host:port) answer the names the networks' name servers
+	// do not know; nil for the host's resolv.conf. Rootless they are
+	// slirp4netns's resolver: the host's may be on its loopback, which the
+	// user's namespace does not reach.
+	DNSUpstreams []string
 }
 
 // DefaultPluginDirs are searched for CNI plugins: Debian's, then upstream's.
@@ -84,7 +95,7 @@ func (m *Manager) load(name string) (*Network, []byte, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			if name == DefaultName {
 				n := m.defaultNetwork()
-				b, err := conflistBytes(n, m.paths.IPAMDir)
+				b, err := conflistBytes(n, m.paths)
 				return n, b, err
 			}
 			return nil, nil, fmt.Errorf("network %s: %w", name, errdefs.ErrNotFound)
@@ -95,7 +106,11 @@ func (m *Manager) load(name string) (*Network, []byte, error) {
 	if err := json.Unmarshal(b, &c); err != nil || c.Pod == nil {
 		return nil, nil, fmt.Errorf("network file %s is not a pod network: %v", m.confPath(name), err)
 	}
-	return c.Pod, b, nil
+	// The plugins are rendered from pod's description of the network with
+	// this installation's paths, so that networks defined by an older pod
+	// get what this one needs.
+	b, err = conflistBytes(c.Pod, m.paths)
+	return c.Pod, b, err
 }
 
 // List returns every network, sorted by name, the default one included.
@@ -183,7 +198,7 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 		return nil, fmt.Errorf("remove network %s: %w", n.Name, err)
 	}
 	if n.Driver == DriverBridge {
-		if err := removeBridge(n.NetworkInterface); err != nil {
+		if err := m.inHost(func() error { return removeBridge(n.NetworkInterface) }); err != nil {
 			return n, err
 		}
 	}
@@ -192,7 +207,7 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 
 // write stores n, creating the configuration directory.
 func (m *Manager) write(n *Network) error {
-	b, err := conflistBytes(n, m.paths.IPAMDir)
+	b, err := conflistBytes(n, m.paths)
 	if err != nil {
 		return err
 	}
@@ -225,4 +240,17 @@ func (m *Manager) ensureDefault(ctx context.Context) error {
 		return nil
 	}
 	return m.write(m.defaultNetwork())
+}
+
+// inHost runs fn in the namespace the networks live in. Rootless, when that
+// namespace does not exist (yet, or any more), there is nothing of the
+// networks' there to act on, and fn is skipped.
+func (m *Manager) inHost(fn func() error) error {
+	if m.paths.HostNetNS == "" {
+		return fn()
+	}
+	if !netns.IsNamespace(m.paths.HostNetNS) {
+		return nil
+	}
+	return netns.Do(m.paths.HostNetNS, fn)
 }

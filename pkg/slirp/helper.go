@@ -46,14 +46,6 @@ func serve(args []string, ready *os.File) error {
 	if err != nil {
 		return fmt.Errorf("read helper config: %w", err)
 	}
-	slirpBin, err := lookSlirp()
-	if err != nil {
-		return err
-	}
-	sr, sw, err := os.Pipe()
-	if err != nil {
-		return err
-	}
 	// slirp4netns and the port child end when this process does: they
 	// watch a pipe whose write end only this process holds. (Pdeathsig
 	// would fire when the forking OS thread ends, which a Go process does
@@ -63,23 +55,13 @@ func serve(args []string, ready *os.File) error {
 		return err
 	}
 	defer lifeW.Close()
-	sl := exec.Command(slirpBin, "--configure", "--mtu="+strconv.Itoa(MTU), "--disable-host-loopback",
-		"--netns-type=path", "--ready-fd=3", "--exit-fd=4", cfg.NetNS, "tap0")
-	sl.Stdout, sl.Stderr = os.Stderr, os.Stderr
-	sl.ExtraFiles = []*os.File{sw, lifeR}
-	if err := sl.Start(); err != nil {
-		return fmt.Errorf("start slirp4netns: %w", err)
+	if !cfg.PortsOnly {
+		sl, err := startSlirp(dir, cfg, lifeR)
+		if err != nil {
+			return err
+		}
+		defer func() { sl.Process.Kill(); sl.Wait() }()
 	}
-	sw.Close()
-	defer func() { sl.Process.Kill(); sl.Wait() }()
-	buf := make([]byte, 1)
-	if n, _ := sr.Read(buf); n != 1 || buf[0] != '1' {
-		sl.Process.Kill()
-		err := sl.Wait()
-		return fmt.Errorf("slirp4netns failed to configure %s: %v (see %s)", cfg.NetNS, err, filepath.Join(dir, "log"))
-	}
-	sr.Close()
-
 	if len(cfg.Ports) > 0 {
 		stop, err := publish(dir, cfg, lifeR)
 		if err != nil {
@@ -94,6 +76,36 @@ func serve(args []string, ready *os.File) error {
 	ready.Close()
 	<-sig
 	return nil
+}
+
+// startSlirp starts slirp4netns for cfg.NetNS and waits until it has
+// configured the namespace.
+func startSlirp(dir string, cfg Config, lifeR *os.File) (*exec.Cmd, error) {
+	slirpBin, err := lookSlirp()
+	if err != nil {
+		return nil, err
+	}
+	sr, sw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer sr.Close()
+	sl := exec.Command(slirpBin, "--configure", "--mtu="+strconv.Itoa(MTU), "--disable-host-loopback",
+		"--netns-type=path", "--ready-fd=3", "--exit-fd=4", cfg.NetNS, "tap0")
+	sl.Stdout, sl.Stderr = os.Stderr, os.Stderr
+	sl.ExtraFiles = []*os.File{sw, lifeR}
+	if err := sl.Start(); err != nil {
+		sw.Close()
+		return nil, fmt.Errorf("start slirp4netns: %w", err)
+	}
+	sw.Close()
+	buf := make([]byte, 1)
+	if n, _ := sr.Read(buf); n != 1 || buf[0] != '1' {
+		sl.Process.Kill()
+		err := sl.Wait()
+		return nil, fmt.Errorf("slirp4netns failed to configure %s: %v (see %s)", cfg.NetNS, err, filepath.Join(dir, "log"))
+	}
+	return sl, nil
 }
 
 // publish runs the port driver: its parent side here, in the host's
@@ -130,6 +142,10 @@ func publish(dir string, cfg Config, life *os.File) (stop func(), err error) {
 		return nil, fmt.Errorf("port driver: %v", err)
 	}
 	ctx := context.Background()
+	childIP := cfg.ChildIP
+	if childIP == "" {
+		childIP = ContainerIP
+	}
 	for _, pm := range cfg.Ports {
 		for i := 0; i < pm.Count(); i++ {
 			spec := port.Spec{
@@ -137,7 +153,7 @@ func publish(dir string, cfg Config, life *os.File) (stop func(), err error) {
 				ParentIP:   pm.HostIP,
 				ParentPort: int(pm.HostPort) + i,
 				ChildPort:  int(pm.ContainerPort) + i,
-				ChildIP:    ContainerIP,
+				ChildIP:    childIP,
 			}
 			if _, err := parent.AddPort(ctx, spec); err != nil {
 				cleanup()

@@ -51,6 +51,13 @@ const (
 type Config struct {
 	NetNS string                `json:"netns"`
 	Ports []network.PortMapping `json:"ports,omitempty"`
+	// PortsOnly publishes Ports into NetNS without starting slirp4netns:
+	// for a container on a rootless bridge network, whose way out is the
+	// slirp4netns of the namespace holding the bridges.
+	PortsOnly bool `json:"portsOnly,omitempty"`
+	// ChildIP is where published connections go inside NetNS
+	// (default ContainerIP, slirp4netns's address for the namespace).
+	ChildIP string `json:"childIP,omitempty"`
 }
 
 // Start starts the helper for the namespace in cfg, with its state in dir,
@@ -182,3 +189,6 @@ func lookSlirp() (string, error) {
 	}
 	return "", errors.New("slirp4netns is not installed: rootless containers need it for networking (Debian package slirp4netns)")
 }
+
+// Running reports whether the helper whose state is in dir runs.
+func Running(dir string) bool { return running(dir) != 0 }

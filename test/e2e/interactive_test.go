@@ -1,8 +1,15 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestRunInteractiveTerminal types into `pod run -it` on a real terminal:
@@ -135,5 +142,73 @@ func TestInteractivePipes(t *testing.T) {
 		}
 		e.Pod("attach", "reader").Fails(t, 125, "running")
 		e.Pod("attach", "nosuch").Fails(t, 125, "no such container")
+	})
+}
+
+// TestAttachSignalsAndClientDeath checks that signals sent to an attached
+// pod reach the container (--sig-proxy, the default), and that a client
+// killed outright leaves the container running.
+func TestAttachSignalsAndClientDeath(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := e.Command(ctx, "run", "--name", "trapper", img, "sh", "-c",
+			`trap "echo got-usr1; exit 11" USR1; echo ready; while :; do sleep 0.1; done`)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		rd := bufio.NewReader(out)
+		if line, err := rd.ReadString('\n'); err != nil || line != "ready\n" {
+			t.Fatalf("first line %q: %v", line, err)
+		}
+		cmd.Process.Signal(syscall.SIGUSR1)
+		rest, _ := io.ReadAll(rd)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 11 || string(rest) != "got-usr1\n" {
+			t.Fatalf("after SIGUSR1 to pod: %v, output %q", err, rest)
+		}
+
+		// --sig-proxy=false: the signal is pod's own (SIGHUP ends it); the
+		// container, which would exit on it, goes on.
+		cmd = e.Command(ctx, "run", "--sig-proxy=false", "--name", "unproxied", img, "sh", "-c",
+			`trap "exit 11" HUP; echo ready; while :; do sleep 0.1; done`)
+		if out, err = cmd.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+			t.Fatalf("first line %q: %v", line, err)
+		}
+		cmd.Process.Signal(syscall.SIGHUP)
+		cmd.Wait()
+		if got := strings.TrimSpace(e.MustPod("inspect", "-f", "{{.State.Status}}", "unproxied").Stdout); got != "running" {
+			t.Fatalf("--sig-proxy=false: the container is %q, want running", got)
+		}
+
+		runID(t, e, "run", "-d", "-i", "--name", "survivor", img, "sh", "-c", "read x; echo got $x")
+		s := startPty(t, e, "attach", "survivor")
+		// pod attach is connected once its attach event is recorded; kill
+		// it outright, with no chance to say goodbye.
+		waitFor(t, func() bool {
+			return strings.TrimSpace(e.MustPod("events", "--stream=false", "--filter", "event=attach", "--filter", "container=survivor").Stdout) != ""
+		})
+		s.cmd.Process.Kill()
+		s.Wait()
+		if got := strings.TrimSpace(e.MustPod("inspect", "-f", "{{.State.Status}}", "survivor").Stdout); got != "running" {
+			t.Fatalf("after the client was killed the container is %q", got)
+		}
+		r := e.PodStdin(strings.NewReader("later\n"), "attach", "survivor")
+		if r.Stdout != "got later\n" {
+			t.Fatalf("attach after a killed client: %q %q", r.Stdout, r.Stderr)
+		}
 	})
 }

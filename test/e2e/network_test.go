@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,21 @@ func TestNetworkPublishedPort(t *testing.T) {
 		if got := out(e.MustPod("port", "web", "80/tcp")); got != fmt.Sprintf("0.0.0.0:%d", port) {
 			t.Errorf("pod port web 80/tcp: %q", got)
 		}
+		if got := out(e.MustPod("ps", "--filter", "name=web", "--format", "{{.Ports}}")); got != fmt.Sprintf("0.0.0.0:%d->80/tcp", port) {
+			t.Errorf("ps PORTS: %q", got)
+		}
+		// The same through a user-defined bridge network (rootless: inside
+		// the user's namespace for bridges, forwarded by the port driver).
+		e.MustPod("network", "create", "--subnet", "10.95.9.0/24", "pubnet")
+		t.Cleanup(func() { e.Pod("network", "rm", "-f", "pubnet") })
+		port2 := freePort(t)
+		e.MustPod("run", "-d", "--name", "web2", "--network", "pubnet", "-p", fmt.Sprintf("127.0.0.1:%d:8080", port2), img,
+			"sh", "-c", "mkdir /www && echo hello-from-pubnet > /www/index.html && exec httpd -f -p 8080 -h /www")
+		body, err = httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port2))
+		if err != nil || body != "hello-from-pubnet\n" {
+			t.Fatalf("GET port published from a user network: %q, %v", body, err)
+		}
+		e.MustPod("network", "rm", "-f", "pubnet")
 		// The same host port again: one line, exit 125, nothing left running.
 		e.Pod("run", "--rm", "-p", fmt.Sprintf("%d:80", port), img, "true").Fails(t, 125, fmt.Sprintf("host port %d/tcp is already", port))
 		// A port bound by a host process is refused too.
@@ -212,9 +228,8 @@ func hostState(t *testing.T, marks ...string) (links map[string]bool, rules []st
 }
 
 func TestNetworkNameResolution(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
-		linksBefore, _ := hostState(t)
 		e.MustPod("network", "create", "--subnet", "10.95.7.0/24", "e2enet")
 		e.MustPod("network", "create", "--subnet", "10.95.8.0/24", "e2eother")
 		// Bridges are the host's: gone even if the test fails half-way.
@@ -245,7 +260,13 @@ func TestNetworkNameResolution(t *testing.T) {
 			t.Errorf("srv over its second network:\n%s", r.Stdout)
 		}
 		links := func() string {
-			b, err := exec.Command("nsenter", "--net="+filepath.Join(e.RunRoot, "netns", "pod-"+srv), "ip", "-o", "-br", "link").Output()
+			// Through pod unshare: rootless, the namespace file is mounted
+			// in the user's mount namespace only.
+			args := []string{"nsenter", "--net=" + filepath.Join(e.RunRoot, "netns", "pod-"+srv), "ip", "-o", "-br", "link"}
+			if e.Rootless() {
+				return e.MustPod(append([]string{"unshare"}, args...)...).Stdout
+			}
+			b, err := exec.Command(args[0], args[1:]...).Output()
 			if err != nil {
 				t.Fatalf("links of srv: %v", err)
 			}
@@ -267,6 +288,20 @@ func TestNetworkNameResolution(t *testing.T) {
 		}
 		// A network in use is not removed without -f; with -f its
 		// containers go too.
+		// As root, the bridge and its ports (the host ends of the veths)
+		// are the host's: note them to check they go.
+		var ours []string
+		if !e.Rootless() {
+			bridge := out(e.MustPod("network", "inspect", "--format", "{{.NetworkInterface}}", "e2enet"))
+			ports, _ := os.ReadDir(filepath.Join("/sys/class/net", bridge, "brif"))
+			if len(ports) == 0 {
+				t.Errorf("bridge %s has no ports while srv runs", bridge)
+			}
+			ours = append(ours, bridge)
+			for _, p := range ports {
+				ours = append(ours, p.Name())
+			}
+		}
 		e.Pod("network", "rm", "e2enet").Fails(t, 125, "is in use by 1 container(s) (srv)")
 		e.MustPod("network", "rm", "-f", "e2enet", "e2eother")
 		if r := e.Pod("container", "exists", "srv"); r.Code != 1 {
@@ -274,8 +309,8 @@ func TestNetworkNameResolution(t *testing.T) {
 		}
 		// Nothing left: links, iptables rules, name servers, leases.
 		linksAfter, rules := hostState(t, srv, "10.95.7.", "10.95.8.")
-		for l := range linksAfter {
-			if !linksBefore[l] && (strings.HasPrefix(l, "veth") || strings.HasPrefix(l, "pod")) {
+		for _, l := range ours {
+			if linksAfter[l] {
 				t.Errorf("link %s left", l)
 			}
 		}
@@ -285,7 +320,19 @@ func TestNetworkNameResolution(t *testing.T) {
 		if out, _ := exec.Command("pgrep", "-f", "pod-nameserver "+e.RunRoot).Output(); len(out) > 0 {
 			t.Errorf("name server still runs: %s", out)
 		}
-		if leases, _ := filepath.Glob("/var/lib/cni/networks/e2enet/10.*"); len(leases) > 0 {
+		leaseDir := "/var/lib/cni/networks/e2enet"
+		if e.Rootless() {
+			leaseDir = filepath.Join(e.RunRoot, "networks", "ipam", "e2enet")
+			// The user's namespace for bridge networks goes with the last
+			// container using it.
+			if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "netns")); len(entries) != 0 {
+				t.Errorf("network namespaces left: %v", entries)
+			}
+			if out, _ := exec.Command("pgrep", "-f", "pod-slirp "+e.RunRoot).Output(); len(out) > 0 {
+				t.Errorf("slirp4netns helpers still run: %s", out)
+			}
+		}
+		if leases, _ := filepath.Glob(filepath.Join(leaseDir, "10.*")); len(leases) > 0 {
 			t.Errorf("IPAM leases left: %v", leases)
 		}
 	})
@@ -303,10 +350,25 @@ func TestNetworkModesAndBadInput(t *testing.T) {
 		if got := out(e.MustPod("run", "--rm", "--network", "none", img, "ls", "/sys/class/net")); got != "lo" {
 			t.Errorf("--network none: interfaces %q, want only lo", got)
 		}
+		// Other containers' veths come and go meanwhile: compare the rest.
 		hostIfs, _ := net.Interfaces()
+		var want []string
+		for _, i := range hostIfs {
+			if !strings.HasPrefix(i.Name, "veth") {
+				want = append(want, i.Name)
+			}
+		}
+		sort.Strings(want)
 		r = e.MustPod("run", "--rm", "--network", "host", img, "ls", "/sys/class/net")
-		if got := len(r.Lines()); got != len(hostIfs) {
-			t.Errorf("--network host sees %d interfaces, the host has %d:\n%s", got, len(hostIfs), r.Stdout)
+		var got []string
+		for _, l := range r.Lines() {
+			if !strings.HasPrefix(l, "veth") {
+				got = append(got, l)
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("--network host sees interfaces %v, the host has %v", got, want)
 		}
 		r = e.MustPod("run", "--rm", "--dns", "192.0.2.53", "--dns-search", "example.test", "--dns-option", "ndots:3",
 			"--add-host", "db.test:192.0.2.7", img, "cat", "/etc/resolv.conf", "/etc/hosts")
