@@ -59,6 +59,7 @@ type Options struct {
 	CacheDir   string            // where RUN --mount=type=cache directories live
 	Quiet      bool
 	Out        io.Writer // step lines and RUN output
+	Err        io.Writer // with Quiet, a failing RUN's output
 }
 
 // RunError is a RUN step that exited non-zero.

@@ -137,7 +137,12 @@ func (b *Builder) finish(ctx context.Context, s *stageState, prefix string) erro
 		for _, k := range sortedKeys(b.o.Labels) {
 			s.cfg.Config.Labels[k] = b.o.Labels[k]
 		}
-		if err := b.commitStep(ctx, s, "LABEL "+labelText(b.o.Labels), "", true); err != nil {
+		key := cacheKey(s.image, nil, b.o.Labels, "--label")
+		if id, ok := b.cached(key); ok {
+			if err := b.useCache(ctx, s, id); err != nil {
+				return err
+			}
+		} else if _, err := b.commitConfig(ctx, s, key, "LABEL "+labelText(b.o.Labels)); err != nil {
 			return err
 		}
 	}
@@ -239,9 +244,11 @@ func commandText(c instructions.Command) string {
 func cacheKey(parent string, c instructions.Command, args map[string]string, extra string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "parent %s\n", parent)
-	fmt.Fprintf(h, "instruction %s\n", commandText(c))
-	if j, err := json.Marshal(c); err == nil {
-		fmt.Fprintf(h, "expanded %s\n", j)
+	if c != nil {
+		fmt.Fprintf(h, "instruction %s\n", commandText(c))
+		if j, err := json.Marshal(c); err == nil {
+			fmt.Fprintf(h, "expanded %s\n", j)
+		}
 	}
 	for _, k := range sortedKeys(args) {
 		fmt.Fprintf(h, "arg %s=%s\n", k, args[k])
@@ -288,12 +295,9 @@ func (b *Builder) useCache(ctx context.Context, s *stageState, id string) error 
 	return nil
 }
 
-// commitStep commits the stage's configuration with layer (a container's
-// layer, or "" for none) as the step's image, recorded under key.
-func (b *Builder) commitStep(ctx context.Context, s *stageState, createdBy, layer string, quietID bool) error {
-	return b.commitKeyed(ctx, s, createdBy, layer, "")
-}
-
+// commitKeyed commits the stage's configuration with layer (a container's
+// layer, or "" for none) as the step's image, recorded under key for the
+// layer cache.
 func (b *Builder) commitKeyed(ctx context.Context, s *stageState, createdBy, layer, key string) error {
 	meta := ""
 	var ann map[string]string

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -188,8 +187,8 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 		return fmt.Errorf("building at STEP \"%s\": %w", commandText(c), err)
 	}
 	if code != 0 {
-		if b.o.Quiet {
-			os.Stderr.Write(buf.Bytes())
+		if b.o.Quiet && b.o.Err != nil {
+			b.o.Err.Write(buf.Bytes())
 		}
 		return &RunError{Step: commandText(c), Code: code}
 	}

@@ -34,6 +34,7 @@ type BuildOptions struct {
 	Secrets   map[string]string // id → file
 	Quiet     bool
 	Out       io.Writer
+	Err       io.Writer
 }
 
 // Build builds an image from a Dockerfile and returns its ID. RUN steps
@@ -58,7 +59,7 @@ func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
 	b, err := build.New(st, &buildBackend{r: r}, build.Options{
 		Context: bctx, Dockerfile: df, Tags: o.Tags, Target: o.Target, BuildArgs: o.BuildArgs,
 		Pull: o.Pull, NoCache: o.NoCache, Layers: o.Layers, Squash: o.Squash, Format: o.Format,
-		Labels: o.Labels, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out,
+		Labels: o.Labels, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
 		CacheDir: filepath.Join(r.storeOpts.GraphRoot, "pod", "build-cache"),
 	})
 	if err != nil {

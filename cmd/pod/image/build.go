@@ -64,7 +64,7 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 			}
 			o.Pull = pull
 			o.Stdin = g.Stdin
-			o.Out = g.Stdout
+			o.Out, o.Err = g.Stdout, g.Stderr
 			ctx := cmd.Context()
 			rt, err := g.Open(ctx)
 			if err != nil {
