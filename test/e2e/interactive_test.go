@@ -215,7 +215,7 @@ func TestAttachSignalsAndClientDeath(t *testing.T) {
 		}
 		r := e.PodStdin(strings.NewReader("later\n"), "attach", "survivor")
 		if r.Stdout != "got later\n" {
-			t.Fatalf("attach after a killed client: %q %q", r.Stdout, r.Stderr)
+			t.Fatalf("attach after a killed client: code %d stdout %q stderr %q; logs %q", r.Code, r.Stdout, r.Stderr, e.Pod("logs", "survivor").Stdout)
 		}
 	})
 }
