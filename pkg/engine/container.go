@@ -121,12 +121,12 @@ func isActive(s state.Status) bool {
 	return s == state.StatusRunning || s == state.StatusPaused || s == state.StatusStopping || s == state.StatusInitialized
 }
 
-// reconcile makes c's state true when its monitor has died. When the
-// monitor wrote the exit file, its cleanup command records the exit (and
-// applies --rm and the restart policy): the view shows the exit file's
-// result and nothing is written, so the cleanup is not pre-empted. When the
-// monitor died without one, reconcile records unknownExitCode, releases what
-// the run held and removes a --rm container, which it reports.
+// reconcile makes c's state true, in the DB too, when its monitor has died.
+// The exit file's result is recorded when the monitor wrote one, else
+// unknownExitCode; what the run held is released and a --rm container
+// removed, which it reports. A container whose exit still has a duty left
+// to its monitor's cleanup command (--rm, a restart policy) is only shown
+// exited, not recorded, so that the cleanup is not pre-empted.
 func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
 		if c.Status == state.StatusStopping {
@@ -134,13 +134,17 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		}
 		return false
 	}
-	if r.viewExit(c) {
+	hasExit := r.viewExit(c)
+	if hasExit && (c.Config.AutoRemove || restarts(c.Config.RestartPolicy)) {
 		return false
 	}
 	l, ok, err := r.tryLockContainer(c.ID)
 	if err != nil || !ok {
-		// Its holder (a stop, an rm) is recording the exit right now.
-		c.Status, c.ExitCode = state.StatusExited, unknownExitCode
+		// Its holder (the cleanup, a stop, an rm) is recording the exit
+		// right now.
+		if !hasExit {
+			c.Status, c.ExitCode = state.StatusExited, unknownExitCode
+		}
 		return false
 	}
 	defer l.Release()
@@ -149,7 +153,7 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		return errors.Is(err, errdefs.ErrNotFound)
 	}
 	*c = *fresh
-	if !isActive(c.Status) || (c.MonitorPID > 0 && conmon.Alive(c.MonitorPID)) || r.viewExit(c) {
+	if !isActive(c.Status) || (c.MonitorPID > 0 && conmon.Alive(c.MonitorPID)) {
 		return false
 	}
 	logrus.Debugf("container %s: monitor %d is gone, reconciling", shortID(c.ID), c.MonitorPID)
@@ -160,6 +164,9 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	}
 	return gone
 }
+
+// restarts reports whether a restart policy ever restarts.
+func restarts(p RestartPolicy) bool { return p.Name != "" && p.Name != "no" }
 
 // reviveInterruptedStop turns a "stopping" container that still runs, and
 // whose lock nobody holds, back to running: the stop that set it was

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/logs"
+	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -30,6 +31,10 @@ type ListedContainer struct {
 	// Health is the healthcheck status of a running container with one
 	// (starting, healthy, unhealthy); "" otherwise.
 	Health string
+	// Ports are the ports a running container publishes; Networks the
+	// networks it is configured for (see fillNetworks).
+	Ports    []network.PortMapping
+	Networks []string
 }
 
 // ListContainers lists containers newest first: one DB query, a liveness
@@ -64,6 +69,7 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]*List
 		out = out[:opts.Last]
 	}
 	r.fillHealth(ctx, out)
+	r.fillNetworks(out)
 	if opts.Size {
 		for _, lc := range out {
 			lc.SizeRw, lc.SizeRootFs = r.containerSizes(lc.ID, lc.ImageID)

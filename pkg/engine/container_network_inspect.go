@@ -88,3 +88,20 @@ func (r *Runtime) networkSettings(c *Container) InspectNetworkSettings {
 	}
 	return ns
 }
+
+// fillNetworks sets the ports (of running containers: their current run's
+// host ports) and network names that ps shows. One small file read per
+// running container.
+func (r *Runtime) fillNetworks(cs []*ListedContainer) {
+	for _, lc := range cs {
+		for _, a := range lc.Config.Networks {
+			lc.Networks = append(lc.Networks, a.Network)
+		}
+		if !isActive(lc.Status) {
+			continue
+		}
+		if nr, err := r.readNetRun(lc.ID); err == nil {
+			lc.Ports = nr.Ports
+		}
+	}
+}

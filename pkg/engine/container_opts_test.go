@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/pod-engine/pod/pkg/conmon"
 )
 
 func TestParseTmpfs(t *testing.T) {
@@ -139,5 +142,35 @@ func TestParseEntrypoint(t *testing.T) {
 	}
 	if _, err := parseEntrypoint(`["unterminated`); err == nil {
 		t.Fatal("bad JSON accepted")
+	}
+}
+
+func TestCreateError(t *testing.T) {
+	line := func(msg string) string {
+		return `{"level":"error","msg":"` + msg + `","time":"2026-01-01T00:00:00Z"}` + "\n"
+	}
+	tests := []struct {
+		stderr string
+		cat    error
+		want   string
+	}{
+		{line(`runc create failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH`), ErrCommandNotFound,
+			`runc: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found`},
+		{line(`runc create failed: unable to start container process: exec: \"/etc\": permission denied`), ErrCommandCannotRun,
+			`runc: runc create failed: unable to start container process: exec: "/etc": permission denied: OCI permission denied`},
+		{line(`runc create failed: unable to apply caps: operation not permitted`), nil,
+			`runc: runc create failed: unable to apply caps: operation not permitted: OCI runtime error`},
+	}
+	for _, tc := range tests {
+		err := createError("runc", &conmon.CreateError{Stderr: tc.stderr, RuntimeStatus: 1})
+		if err.Error() != tc.want {
+			t.Errorf("message %q, want %q", err, tc.want)
+		}
+		if tc.cat != nil && !errors.Is(err, tc.cat) {
+			t.Errorf("%q is not %v", err, tc.cat)
+		}
+		if tc.cat == nil && (errors.Is(err, ErrCommandNotFound) || errors.Is(err, ErrCommandCannotRun)) {
+			t.Errorf("%q categorised as a command error", err)
+		}
 	}
 }

@@ -40,7 +40,7 @@ func (r *Runtime) Stop(ctx context.Context, idOrName string, timeout *int) error
 	if !isActive(c.Status) {
 		// Between two runs of a restart policy (its back-off) a stop
 		// still means "no more restarts".
-		if !c.StoppedByUser && c.Status == state.StatusExited && c.Config.RestartPolicy.Name != "" && c.Config.RestartPolicy.Name != "no" {
+		if !c.StoppedByUser && c.Status == state.StatusExited && restarts(c.Config.RestartPolicy) {
 			c.StoppedByUser = true
 			return r.db.Update(ctx, c.Container)
 		}

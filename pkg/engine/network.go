@@ -3,12 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/network"
+	"github.com/pod-engine/pod/pkg/slirp"
 )
 
 // networks is the network manager of this installation: definitions in
@@ -23,6 +25,7 @@ func (r *Runtime) networks() *network.Manager {
 	if r.Rootless() {
 		p.IPAMDir = filepath.Join(p.RunDir, "ipam")
 		p.HostNetNS = r.rootlessNetNS()
+		p.DNSUpstreams = []string{net.JoinHostPort(slirp.DNS, "53")}
 	}
 	return network.NewManager(p)
 }

@@ -22,6 +22,9 @@ import (
 // command must register Main under it (reexec.Register).
 const ReexecName = "pod-nameserver"
 
+// upstreamFlag marks an upstream resolver among the server's arguments.
+const upstreamFlag = "--upstream="
+
 // Running returns the PID of the network's server, or 0.
 func (d Dir) Running() int {
 	b, err := os.ReadFile(d.pidFile())
@@ -44,8 +47,10 @@ func (d Dir) Running() int {
 }
 
 // Start starts the network's server listening on addrs (port 53) unless it
-// runs already, and returns once it is listening. The caller holds Lock.
-func (d Dir) Start(ctx context.Context, addrs []string) error {
+// runs already, and returns once it is listening. Other names are forwarded
+// to upstreams (host:port), or, when there are none, to the resolvers of
+// the host's /etc/resolv.conf. The caller holds Lock.
+func (d Dir) Start(ctx context.Context, addrs, upstreams []string) error {
 	if d.Running() != 0 {
 		return nil
 	}
@@ -62,7 +67,11 @@ func (d Dir) Start(ctx context.Context, addrs []string) error {
 		return err
 	}
 	defer r.Close()
-	cmd := reexec.Command(append([]string{ReexecName, string(d)}, addrs...)...)
+	args := []string{ReexecName, string(d)}
+	for _, u := range upstreams {
+		args = append(args, upstreamFlag+u)
+	}
+	cmd := reexec.Command(append(args, addrs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w}
 	// Its own session: it outlives this command and ignores the terminal.
@@ -125,13 +134,24 @@ func Main() {
 	if len(os.Args) < 3 {
 		fail(fmt.Errorf("usage: %s DIR ADDR...", ReexecName))
 	}
-	s := &server{dir: Dir(os.Args[1]), upstreams: HostResolvers("/etc/resolv.conf", os.Args[2:])}
+	var addrs, upstreams []string
+	for _, a := range os.Args[2:] {
+		if u, ok := strings.CutPrefix(a, upstreamFlag); ok {
+			upstreams = append(upstreams, u)
+		} else {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(upstreams) == 0 {
+		upstreams = HostResolvers("/etc/resolv.conf", addrs)
+	}
+	s := &server{dir: Dir(os.Args[1]), upstreams: upstreams}
 	var servers []*dns.Server
 	// Free binding: a fresh IPv6 gateway address is still tentative (DAD)
 	// when the first container attaches.
 	lc := net.ListenConfig{Control: freeBind}
 	ctx := context.Background()
-	for _, a := range os.Args[2:] {
+	for _, a := range addrs {
 		addr := net.JoinHostPort(a, "53")
 		pc, err := lc.ListenPacket(ctx, "udp", addr)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 
 	"github.com/containernetworking/cni/libcni"
@@ -135,8 +134,10 @@ func (m *Manager) Teardown(ctx context.Context, c Container, netnsPath string, a
 
 func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
 	cni := m.cni()
-	if _, err := os.Stat(netnsPath); err != nil {
-		netnsPath = "" // plugins clean up host-side state without a namespace
+	if !netns.IsNamespace(netnsPath) {
+		// Gone (or a bare file after a reboot): the plugins clean up the
+		// host side, and release the address, without a namespace.
+		netnsPath = ""
 	}
 	var errs []error
 	for i, a := range atts {

@@ -30,6 +30,11 @@ type Paths struct {
 	// a namespace of the user's (see the engine), the caller creates it
 	// before the first Setup.
 	HostNetNS string
+	// DNSUpstreams (host:port) answer the names the networks' name servers
+	// do not know; nil for the host's resolv.conf. Rootless they are
+	// slirp4netns's resolver: the host's may be on its loopback, which the
+	// user's namespace does not reach.
+	DNSUpstreams []string
 }
 
 // DefaultPluginDirs are searched for CNI plugins: Debian's, then upstream's.

@@ -51,7 +51,7 @@ func (m *Manager) addNames(ctx context.Context, n *Network, c Container, a Attac
 	if err := d.Write(recs); err != nil {
 		return err
 	}
-	if err := d.Start(ctx, NameServers(n)); err != nil {
+	if err := d.Start(ctx, NameServers(n), m.paths.DNSUpstreams); err != nil {
 		delete(recs, c.ID)
 		return errors.Join(err, d.Write(recs))
 	}

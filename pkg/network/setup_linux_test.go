@@ -244,6 +244,11 @@ func TestSetupTeardownBridge(t *testing.T) {
 	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
 	netns.Remove(webNS)
 	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
+	// After a reboot the namespace file is a bare file, not a namespace.
+	if err := os.WriteFile(webNS, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
 	// Removing the network removes its bridge.
 	s.in(func() error { _, err := s.m.Remove(ctx, "testnet"); return err })
 	if strings.Contains(s.snapshot(), "link pod1") {

@@ -22,12 +22,21 @@ import (
 // them from.
 func ParseChanges(changes []string) (v1.ImageConfig, error) {
 	var cfg v1.ImageConfig
-	for _, c := range changes {
-		if err := applyChange(&cfg, c); err != nil {
-			return v1.ImageConfig{}, fmt.Errorf("invalid change %q: %w: %w", c, errdefs.ErrInvalidArg, err)
-		}
+	if err := ApplyChanges(&cfg, changes); err != nil {
+		return v1.ImageConfig{}, err
 	}
 	return cfg, nil
+}
+
+// ApplyChanges applies changes, as ParseChanges reads them, on top of an
+// existing configuration (`pod commit --change`).
+func ApplyChanges(cfg *v1.ImageConfig, changes []string) error {
+	for _, c := range changes {
+		if err := applyChange(cfg, c); err != nil {
+			return fmt.Errorf("invalid change %q: %w: %w", c, errdefs.ErrInvalidArg, err)
+		}
+	}
+	return nil
 }
 
 func applyChange(cfg *v1.ImageConfig, change string) error {

@@ -95,7 +95,8 @@ func TestRunExitCodes(t *testing.T) {
 func TestRunDetachedLifecycle(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
-		id := out(e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"))
+		id := out(e.MustPod("run", "-d", "--name", "web", img, "sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done"))
+		waitLog(t, e, "web", "ready")
 		if len(id) != 64 {
 			t.Fatalf("run -d printed %q, want a 64-character ID", id)
 		}
@@ -359,6 +360,19 @@ func TestRunNetworkModes(t *testing.T) {
 	})
 }
 
+// waitLog waits until the container's log has a line: a shell's trap is
+// set only once the shell ran that far.
+func waitLog(t *testing.T, e *Env, name, line string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(e.MustPod("logs", name).Stdout, line+"\n") {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not log %q within a minute", name, line)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // ifaceNames lists the interfaces of a /proc/net/dev, comma-separated.
 func ifaceNames(procNetDev string) string {
 	var names []string
@@ -375,7 +389,8 @@ func TestStopSignalAndTimeout(t *testing.T) {
 	asRoot(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		// The stop signal reaches the command's trap.
-		e.MustPod("run", "-d", "--name", "sig", "--stop-signal", "USR1", img, "sh", "-c", "trap 'exit 7' USR1; while :; do sleep 0.1; done")
+		e.MustPod("run", "-d", "--name", "sig", "--stop-signal", "USR1", img, "sh", "-c", "trap 'exit 7' USR1; echo ready; while :; do sleep 0.1; done")
+		waitLog(t, e, "sig", "ready")
 		e.MustPod("stop", "sig")
 		if got := out(e.MustPod("wait", "sig")); got != "7" {
 			t.Fatalf("stop with --stop-signal USR1: exit %q, want 7 from the trap", got)

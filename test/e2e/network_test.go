@@ -156,6 +156,9 @@ func TestNetworkPublishedPort(t *testing.T) {
 		if got := out(e.MustPod("port", "web", "80/tcp")); got != fmt.Sprintf("0.0.0.0:%d", port) {
 			t.Errorf("pod port web 80/tcp: %q", got)
 		}
+		if got := out(e.MustPod("ps", "--filter", "name=web", "--format", "{{.Ports}}")); got != fmt.Sprintf("0.0.0.0:%d->80/tcp", port) {
+			t.Errorf("ps PORTS: %q", got)
+		}
 		// The same through a user-defined bridge network (rootless: inside
 		// the user's namespace for bridges, forwarded by the port driver).
 		e.MustPod("network", "create", "--subnet", "10.95.9.0/24", "pubnet")

@@ -55,6 +55,7 @@ func lifecycleVerbs() []verb {
 		{"wait", newWaitCommand},
 		{"update", newUpdateCommand},
 		{"port", newPortCommand},
+		{"commit", newCommitCommand},
 		{"", newCleanupCommand},
 	}
 }

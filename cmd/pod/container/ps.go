@@ -192,9 +192,9 @@ func (p psRow) State() string        { return string(p.c.Status) }
 func (p psRow) Status() string {
 	return psStatus(p.c.Container.Container, p.now) + healthSuffix(p.c.Health)
 }
-func (p psRow) Ports() string     { return "" }
+func (p psRow) Ports() string     { return formatPorts(p.c.Ports) }
 func (p psRow) Names() string     { return p.c.Name }
-func (p psRow) Networks() string  { return "" }
+func (p psRow) Networks() string  { return strings.Join(p.c.Networks, ",") }
 func (p psRow) Pid() int          { return p.c.PID }
 func (p psRow) ExitCode() int     { return p.c.ExitCode }
 func (p psRow) Exited() bool      { return p.c.Status == state.StatusExited }
@@ -323,9 +323,9 @@ func writePsJSON(w io.Writer, rows []psRow) error {
 			Labels:     c.Labels,
 			Mounts:     []string{},
 			Names:      []string{c.Name},
-			Networks:   []string{},
+			Networks:   append([]string{}, c.Networks...),
 			Pid:        c.PID,
-			Ports:      []any{},
+			Ports:      portsJSON(c.Ports),
 			Restarts:   c.RestartCount,
 			StartedAt:  c.StartedAt.Unix(),
 			State:      string(c.Status),

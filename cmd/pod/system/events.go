@@ -30,7 +30,7 @@ func newEventsCommand(g *cli.Globals) *cobra.Command {
 			"by whichever pod process did it. With --stream (the default unless --until is given) it then " +
 			"waits for new events until interrupted.",
 		Args:    cobra.NoArgs,
-		Example: "pod events --stream=false --since 1h\n  pod events --filter container=web --filter event=died\n  pod events --format json --until 30s",
+		Example: "pod events --stream=false --since 1h\n  pod events --filter container=web --filter event=died\n  pod events --format json --stream --until 30s",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now := time.Now()
 			var err error
@@ -69,7 +69,8 @@ func newEventsCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&until, "until", "", "show events until TIME (RFC 3339, Unix time, or a duration: that long from now)")
 	f.StringArrayVarP(&opts.Filters, "filter", "f", nil, "show only events matching KEY=VALUE: container, event (status), image, label, network, type, volume (repeatable)")
 	f.StringVar(&format, "format", "", "format each event with a Go template or 'json'")
-	f.BoolVar(&opts.Stream, "stream", true, "follow new events until interrupted (default true unless --until is given)")
+	// The default depends on --until, so it is set in RunE, not here.
+	f.BoolVar(&opts.Stream, "stream", false, "follow new events until interrupted (default: true unless --until is given)")
 	return cmd
 }
 

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/storage"
+)
+
+// CommitOptions are what `pod commit` was asked for.
+type CommitOptions struct {
+	// Reference names the new image ("" leaves it untagged).
+	Reference string
+	// Changes are Dockerfile instructions applied to the configuration,
+	// as `pod import --change` takes them.
+	Changes []string
+	Message string // history comment
+	Author  string
+	// Pause freezes a running container while its changes are read.
+	Pause  bool
+	Format string // storage.FormatOCI (default) or storage.FormatDocker
+}
+
+// Commit makes an image of a container: its image's layers plus one layer
+// of what the container changed, with the container's configuration
+// (environment, command, entrypoint, working directory, user, labels, stop
+// signal) on top of its image's. It returns the new image's ID.
+func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) (string, error) {
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	c, err := r.Container(ctx, idOrName)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	if o.Reference != "" {
+		named, err := storage.NormalizeName(o.Reference)
+		if err != nil {
+			return "", err
+		}
+		names = []string{named.String()}
+	}
+	ctr, err := st.Container(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("storage of container %s: %w", shortID(c.ID), err)
+	}
+	base, err := st.RawConfig(ctx, c.ImageID)
+	if err != nil {
+		return "", err
+	}
+	cfg := *base
+	cc := c.Config
+	ic := &cfg.Config
+	ic.Env = append([]string(nil), cc.Env...)
+	ic.Entrypoint = append([]string(nil), cc.Entrypoint...)
+	ic.Cmd = append([]string(nil), cc.Cmd...)
+	ic.WorkingDir = cc.WorkingDir
+	ic.User = cc.User
+	if cc.StopSignal != "" {
+		ic.StopSignal = cc.StopSignal
+	}
+	if len(cc.Labels) > 0 {
+		labels := maps.Clone(ic.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, cc.Labels)
+		ic.Labels = labels
+	}
+	if err := storage.ApplyChanges(&ic.ImageConfig, o.Changes); err != nil {
+		return "", err
+	}
+	now := time.Now().UTC()
+	cfg.Created = &now
+	cfg.Author = o.Author
+	createdBy := strings.Join(append(append([]string(nil), cc.Entrypoint...), cc.Cmd...), " ")
+
+	if o.Pause && isActive(c.Status) {
+		rt, err := r.OCI()
+		if err != nil {
+			return "", err
+		}
+		if err := rt.Pause(ctx, c.ID); err != nil {
+			return "", fmt.Errorf("pause container %s: %w", shortID(c.ID), err)
+		}
+		defer func() {
+			if err := rt.Resume(context.WithoutCancel(ctx), c.ID); err != nil {
+				logrus.Warnf("resume container %s: %v", shortID(c.ID), err)
+			}
+		}()
+	}
+	return st.Commit(ctx, storage.CommitOptions{
+		Parent:  c.ImageID,
+		Layer:   ctr.LayerID,
+		Config:  cfg,
+		History: v1.History{Created: &now, CreatedBy: createdBy, Author: o.Author, Comment: o.Message},
+		Format:  o.Format,
+		Names:   names,
+	})
+}
