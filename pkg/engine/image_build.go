@@ -148,7 +148,9 @@ func (b *buildBackend) RunContainer(ctx context.Context, s build.RunSpec) (strin
 }
 
 func (b *buildBackend) RemoveContainer(ctx context.Context, id string) error {
-	err := b.r.Remove(ctx, id, RemoveOptions{Force: true, Volumes: true})
+	// A step still running was interrupted: no grace period.
+	zero := 0
+	err := b.r.Remove(ctx, id, RemoveOptions{Force: true, Timeout: &zero, Volumes: true})
 	if errors.Is(err, errdefs.ErrNotFound) {
 		return nil
 	}

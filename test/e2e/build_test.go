@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -258,5 +262,74 @@ func TestBuildBadInput(t *testing.T) {
 		e.Pod("build", "-f", filepath.Join(ctxDir, "nobase"), ctxDir).Fails(t, 125, "no-such-base-image")
 		e.Pod("build", "-f", filepath.Join(ctxDir, "missing"), ctxDir).Fails(t, 125, "nosuchfile: no such file or directory")
 		e.Pod("build", "--target", "nope", "-f", filepath.Join(ctxDir, "missing"), ctxDir).Fails(t, 125, `target stage "nope" not found`)
+	})
+}
+
+// TestBuildInterrupted interrupts a build during a RUN step, as Ctrl-C
+// does: the build fails and leaves no container behind.
+func TestBuildInterrupted(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		ctxDir := writeContext(t, e, "ctx", map[string]string{
+			"Dockerfile": fmt.Sprintf("FROM %s\nRUN echo started; sleep 60\n", suite.images.Busybox),
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := e.Command(ctx, "build", ctxDir)
+		pr, pw := io.Pipe()
+		cmd.Stdout = pw
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		started := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(pr)
+			for sc.Scan() {
+				if sc.Text() == "started" {
+					close(started)
+				}
+			}
+		}()
+		select {
+		case <-started:
+		case <-ctx.Done():
+			t.Fatal("the RUN step never started")
+		}
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		pw.Close()
+		if err == nil {
+			t.Fatal("an interrupted build succeeded")
+		}
+		if ps := e.MustPod("ps", "-a", "-q").Stdout; ps != "" {
+			t.Errorf("an interrupted build left containers: %q", ps)
+		}
+	})
+}
+
+// TestBuildRunMounts runs RUN steps with cache, bind and secret mounts.
+func TestBuildRunMounts(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		df := fmt.Sprintf(`FROM %s AS other
+RUN echo from-stage > /staged
+FROM %s
+RUN --mount=type=cache,target=/cache echo kept >> /cache/log; cat /cache/log | wc -l > /count
+RUN --mount=type=bind,source=data,target=/data cat /data/in.txt > /bound
+RUN --mount=type=bind,from=other,source=/staged,target=/s cat /s > /from-stage
+RUN --mount=type=secret,id=tok cat /run/secrets/tok > /secret-copy
+`, suite.images.Busybox, suite.images.Busybox)
+		ctxDir := writeContext(t, e, "ctx", map[string]string{"Dockerfile": df, "data/in.txt": "bound file\n", "tok": "s3cret\n"})
+		e.MustPod("build", "-q", "--secret", "id=tok,src="+filepath.Join(ctxDir, "tok"), "-t", "mounts", ctxDir)
+		got := e.MustPod("run", "--rm", "mounts", "cat", "/count", "/bound", "/from-stage", "/secret-copy").Stdout
+		if got != "1\nbound file\nfrom-stage\ns3cret\n" {
+			t.Fatalf("mounts image: %q", got)
+		}
+		// The cache mount outlives the build: a rebuild without the layer
+		// cache sees the first build's line.
+		e.MustPod("build", "-q", "--no-cache", "--secret", "id=tok,src="+filepath.Join(ctxDir, "tok"), "-t", "mounts", ctxDir)
+		if got := e.MustPod("run", "--rm", "mounts", "cat", "/count").Stdout; got != "2\n" {
+			t.Errorf("cache mount lines after a second build: %q, want 2", got)
+		}
 	})
 }
