@@ -82,6 +82,7 @@ type Builder struct {
 	stages  map[int]*stageState // built stages by index
 	created []string            // images this build committed
 	lex     *shell.Lex
+	escape  rune
 }
 
 // New prepares a build.
@@ -115,7 +116,7 @@ func New(st *storage.Store, be Backend, o Options) (*Builder, error) {
 	if esc == 0 {
 		esc = '\\'
 	}
-	return &Builder{st: st, be: be, o: o, ignore: ig, out: out, stages: map[int]*stageState{}, lex: shell.NewLex(esc)}, nil
+	return &Builder{st: st, be: be, o: o, ignore: ig, out: out, stages: map[int]*stageState{}, lex: shell.NewLex(esc), escape: esc}, nil
 }
 
 // Build builds the target stage (the last without Options.Target), tags
@@ -157,7 +158,12 @@ func (b *Builder) Build(ctx context.Context) (id string, err error) {
 
 // metaArgs are the ARGs before the first FROM, with --build-arg values.
 func (b *Builder) metaArgs() (map[string]string, error) {
-	vals := map[string]string{}
+	// The platform ARGs Docker predefines; pod builds for the host only.
+	arch := runtime.GOARCH
+	vals := map[string]string{
+		"BUILDPLATFORM": "linux/" + arch, "BUILDOS": "linux", "BUILDARCH": arch,
+		"TARGETPLATFORM": "linux/" + arch, "TARGETOS": "linux", "TARGETARCH": arch,
+	}
 	for _, a := range b.o.Dockerfile.MetaArgs {
 		for _, kv := range a.Args {
 			v, ok := b.o.BuildArgs[kv.Key]

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -24,6 +26,18 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 	if ex, ok := c.(instructions.SupportsSingleWordExpansion); ok {
 		err := ex.Expand(func(word string) (string, error) {
 			w, _, err := b.lex.ProcessWord(word, env)
+			return w, err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w: %w", commandText(c), errdefs.ErrInvalidArg, err)
+		}
+	}
+	// Heredoc contents with an unquoted delimiter expand too, quotes kept.
+	if ex, ok := c.(instructions.SupportsSingleWordExpansionRaw); ok {
+		raw := shell.NewLex(b.escape)
+		raw.SkipProcessQuotes = true
+		err := ex.ExpandRaw(func(word string) (string, error) {
+			w, _, err := raw.ProcessWord(word, env)
 			return w, err
 		})
 		if err != nil {
@@ -157,6 +171,23 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	if err != nil {
 		return err
 	}
+	if script, name, ok := shebangHeredoc(c); ok {
+		// A heredoc with #! is a script run by its interpreter, from
+		// /dev/pipes as BuildKit puts it.
+		dir, err := os.MkdirTemp("", "pod-heredoc-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return err
+		}
+		mounts = append(mounts, "type=bind,source="+dir+",destination=/dev/pipes,ro")
+		args = []string{"/dev/pipes/" + name}
+	}
 	key := cacheKey(s.image, c, s.args, extra)
 	if id, ok := b.cached(key); ok {
 		return b.useCache(ctx, s, id)
@@ -217,6 +248,18 @@ func (s *stageState) runArgs(c *instructions.RunCommand) []string {
 		return append(append([]string{}, s.shell...), full)
 	}
 	return s.commandLine(c.ShellDependantCmdLine)
+}
+
+// shebangHeredoc returns the script of a RUN that is one heredoc
+// starting with "#!".
+func shebangHeredoc(c *instructions.RunCommand) (script, name string, ok bool) {
+	if len(c.Files) != 1 || !c.PrependShell || len(c.CmdLine) != 1 || !isOnlyHeredoc(c.CmdLine[0]) {
+		return "", "", false
+	}
+	if !strings.HasPrefix(c.Files[0].Data, "#!") {
+		return "", "", false
+	}
+	return c.Files[0].Data, filepath.Base(c.Files[0].Name), true
 }
 
 // isOnlyHeredoc reports whether a command line is just "<<EOF" (or

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -330,6 +331,45 @@ RUN --mount=type=secret,id=tok cat /run/secrets/tok > /secret-copy
 		e.MustPod("build", "-q", "--no-cache", "--secret", "id=tok,src="+filepath.Join(ctxDir, "tok"), "-t", "mounts", ctxDir)
 		if got := e.MustPod("run", "--rm", "mounts", "cat", "/count").Stdout; got != "2\n" {
 			t.Errorf("cache mount lines after a second build: %q, want 2", got)
+		}
+	})
+}
+
+// TestBuildHeredocsAndLabels covers heredoc forms, predefined platform
+// ARGs, ENTRYPOINT and SHELL, and --label.
+func TestBuildHeredocsAndLabels(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		df := fmt.Sprintf(`FROM %s
+ARG TARGETARCH
+ENV WHO=world
+RUN <<EOF
+#!/bin/sh
+echo "script via $0" > /script
+EOF
+COPY <<EOF /expanded
+hello $WHO, it's $TARGETARCH
+EOF
+COPY <<'EOF' /literal
+hello $WHO
+EOF
+RUN cat > /fed <<EOF
+fed
+EOF
+SHELL ["/bin/sh", "-ec"]
+ENTRYPOINT echo entry
+`, suite.images.Busybox)
+		ctxDir := writeContext(t, e, "ctx", map[string]string{"Dockerfile": df})
+		e.MustPod("build", "-q", "--label", "built.by=pod", "-t", "heredocs", ctxDir)
+		got := e.MustPod("run", "--rm", "--entrypoint", "cat", "heredocs", "/script", "/expanded", "/literal", "/fed").Stdout
+		want := "script via /dev/pipes/EOF\nhello world, it's " + runtime.GOARCH + "\nhello $WHO\nfed\n"
+		if got != want {
+			t.Errorf("heredoc files:\n%q, want\n%q", got, want)
+		}
+		if got := e.MustPod("run", "--rm", "heredocs").Stdout; got != "entry\n" {
+			t.Errorf("shell-form ENTRYPOINT printed %q", got)
+		}
+		if got := e.MustPod("image", "inspect", "--format", `{{index .Config.Labels "built.by"}} {{.Config.Entrypoint}}`, "heredocs").Stdout; strings.TrimSpace(got) != "pod [/bin/sh -ec echo entry]" {
+			t.Errorf("label and entrypoint: %q", got)
 		}
 	})
 }
