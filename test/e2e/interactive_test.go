@@ -36,6 +36,13 @@ func TestRunTerminalResize(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
+		// The container's terminal has pod's size from its first instant.
+		first := startPty(t, e, "run", "-it", "--rm", img, "stty", "size")
+		first.Expect(0, "24 80\r\n")
+		if code := first.Wait(); code != 0 {
+			t.Fatalf("run -it stty size: exit code %d", code)
+		}
+
 		s := startPty(t, e, "run", "-it", "--rm", img, "sh")
 		at := s.Expect(0, "# ")
 		s.Type("stty size\r")
@@ -208,7 +215,7 @@ func TestAttachSignalsAndClientDeath(t *testing.T) {
 		}
 		r := e.PodStdin(strings.NewReader("later\n"), "attach", "survivor")
 		if r.Stdout != "got later\n" {
-			t.Fatalf("attach after a killed client: %q %q", r.Stdout, r.Stderr)
+			t.Fatalf("attach after a killed client: code %d stdout %q stderr %q; logs %q", r.Code, r.Stdout, r.Stderr, e.Pod("logs", "survivor").Stdout)
 		}
 	})
 }
