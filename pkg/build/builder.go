@@ -107,6 +107,11 @@ func New(st *storage.Store, be Backend, o Options) (*Builder, error) {
 	default:
 		return nil, fmt.Errorf("invalid --pull %q: use always, missing or never: %w", o.Pull, errdefs.ErrInvalidArg)
 	}
+	for _, t := range o.Tags {
+		if _, err := storage.NormalizeName(t); err != nil {
+			return nil, fmt.Errorf("tag %q: %w", t, err)
+		}
+	}
 	switch o.Format {
 	case "", storage.FormatOCI, storage.FormatDocker:
 	default:
