@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -132,6 +133,16 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 		ic.OnBuild = append(ic.OnBuild, c.Expression)
 	default:
 		return fmt.Errorf("%s: unsupported instruction: %w", commandText(c), errdefs.ErrInvalidArg)
+	}
+	if wd, ok := c.(*instructions.WorkdirCommand); ok && s.image != "" {
+		made, err := b.makeWorkdir(ctx, s, key, wd)
+		if err != nil {
+			return err
+		}
+		if made {
+			b.printf("--> %s\n", shortID(s.image))
+			return nil
+		}
 	}
 	if _, err := b.commitConfig(ctx, s, key, commandText(c)); err != nil {
 		return err
@@ -409,4 +420,44 @@ func (b *Builder) pullProgress() io.Writer {
 		return nil
 	}
 	return b.out
+}
+
+// makeWorkdir creates a WORKDIR missing from the image, owned by the
+// stage's USER as Docker does, and commits it as the step's layer. It
+// reports false, committing nothing, when the directory exists.
+func (b *Builder) makeWorkdir(ctx context.Context, s *stageState, key string, c *instructions.WorkdirCommand) (bool, error) {
+	id, root, err := b.workContainer(s.image)
+	if err != nil {
+		return false, err
+	}
+	defer b.removeWork(id)
+	dir, err := securejoin.SecureJoin(root, s.cfg.Config.WorkingDir)
+	if err != nil {
+		return false, err
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return false, nil
+	}
+	o := copyOpts{}
+	if u := s.cfg.Config.User; u != "" {
+		usr, err := spec.ResolveUser(root, u)
+		if err != nil {
+			return false, fmt.Errorf("%s: USER %s: %w", commandText(c), u, err)
+		}
+		o.uid, o.gid = int(usr.UID), int(usr.GID)
+	}
+	if err := mkdirOwned(dir, o); err != nil {
+		return false, fmt.Errorf("%s: %w", commandText(c), err)
+	}
+	if _, err := b.st.Unmount(id, true); err != nil {
+		return false, err
+	}
+	ctr, err := b.st.Container(id)
+	if err != nil {
+		return false, err
+	}
+	if err := b.commitKeyed(ctx, s, "/bin/sh -c #(nop) "+commandText(c), ctr.LayerID, key); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -336,7 +336,7 @@ RUN --mount=type=secret,id=tok cat /run/secrets/tok > /secret-copy
 }
 
 // TestBuildHeredocsAndLabels covers heredoc forms, predefined platform
-// ARGs, ENTRYPOINT and SHELL, and --label.
+// ARGs, ENTRYPOINT and SHELL, WORKDIR's directory, and --label.
 func TestBuildHeredocsAndLabels(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		df := fmt.Sprintf(`FROM %s
@@ -357,6 +357,8 @@ fed
 EOF
 SHELL ["/bin/sh", "-ec"]
 ENTRYPOINT echo entry
+USER nobody
+WORKDIR /work/dir
 `, suite.images.Busybox)
 		ctxDir := writeContext(t, e, "ctx", map[string]string{"Dockerfile": df})
 		e.MustPod("build", "-q", "--label", "built.by=pod", "-t", "heredocs", ctxDir)
@@ -364,6 +366,9 @@ ENTRYPOINT echo entry
 		want := "script via /dev/pipes/EOF\nhello world, it's " + runtime.GOARCH + "\nhello $WHO\nfed\n"
 		if got != want {
 			t.Errorf("heredoc files:\n%q, want\n%q", got, want)
+		}
+		if got := e.MustPod("run", "--rm", "--entrypoint", "stat", "heredocs", "-c", "%u %n", "/work/dir").Stdout; got != "65534 /work/dir\n" {
+			t.Errorf("WORKDIR after USER nobody: %q, want the directory made, owned by nobody", got)
 		}
 		if got := e.MustPod("run", "--rm", "heredocs").Stdout; got != "entry\n" {
 			t.Errorf("shell-form ENTRYPOINT printed %q", got)
