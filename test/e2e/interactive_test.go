@@ -148,6 +148,18 @@ func TestInteractivePipes(t *testing.T) {
 			t.Fatalf("attach: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 		e.Pod("attach", "reader").Fails(t, 125, "running")
+
+		// Detaching without a terminal leaves the container's stdin open
+		// for the next client, although it closes when a client's ends.
+		runID(t, e, "run", "-d", "-i", "--name", "twolines", img, "sh", "-c", "read a; read b; echo $a+$b")
+		r = e.PodStdin(strings.NewReader("one\n\x10\x11"), "attach", "twolines")
+		if r.Code != 0 || r.Stdout != "" {
+			t.Fatalf("detach from attach: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		r = e.PodStdin(strings.NewReader("two\n"), "attach", "twolines")
+		if r.Code != 0 || r.Stdout != "one+two\n" {
+			t.Fatalf("attach after detaching: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
 		e.Pod("attach", "nosuch").Fails(t, 125, "no such container")
 	})
 }
