@@ -39,6 +39,7 @@ type RunSpec struct {
 	WorkingDir string
 	User       string
 	Mounts     []string // as --mount takes them
+	Network    string   // "" (the default network), "none" or "host"
 	Stdout     io.Writer
 }
 

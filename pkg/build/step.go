@@ -216,7 +216,7 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	}
 	id, code, err := b.be.RunContainer(ctx, RunSpec{
 		Image: s.image, Args: args, Env: env, WorkingDir: s.cfg.Config.WorkingDir,
-		User: s.cfg.Config.User, Mounts: mounts, Stdout: out,
+		User: s.cfg.Config.User, Mounts: mounts, Network: runNetwork(c), Stdout: out,
 	})
 	if id != "" {
 		defer func() {
@@ -243,6 +243,15 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	}
 	b.printf("--> %s\n", shortID(s.image))
 	return nil
+}
+
+// runNetwork maps RUN --network to the container's network mode.
+func runNetwork(c *instructions.RunCommand) string {
+	switch n := instructions.GetNetwork(c); n {
+	case instructions.NetworkNone, instructions.NetworkHost:
+		return n
+	}
+	return ""
 }
 
 // runArgs is a RUN step's argv. A lone heredoc runs its body through the

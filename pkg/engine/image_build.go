@@ -135,11 +135,18 @@ func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progr
 
 func (b *buildBackend) RunContainer(ctx context.Context, s build.RunSpec) (string, int, error) {
 	empty := ""
-	c, err := b.r.Create(ctx, CreateOptions{
+	opts := CreateOptions{
 		Image: s.Image, Pull: "never", Command: s.Args, Entrypoint: &empty,
 		Env: s.Env, WorkingDir: s.WorkingDir, User: s.User, Mounts: s.Mounts,
 		Labels: []string{"io.pod.build=true"},
-	})
+		// A build step is not a service: the image's HEALTHCHECK is for
+		// the containers run from the result.
+		Health: HealthOptions{None: true},
+	}
+	if s.Network != "" {
+		opts.Networks = []string{s.Network}
+	}
+	c, err := b.r.Create(ctx, opts)
 	if err != nil {
 		return "", 0, err
 	}
