@@ -103,6 +103,7 @@ func (c *Conn) Copy(ctx context.Context, stdin io.Reader, stdout, stderr io.Writ
 		go c.copyStdin(stdin)
 	}
 	buf := make([]byte, MaxPacket)
+	reset := false
 	for {
 		n, err := c.f.Read(buf)
 		if err != nil {
@@ -111,6 +112,14 @@ func (c *Conn) Copy(ctx context.Context, stdin io.Reader, stdout, stderr io.Writ
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, unix.ECONNRESET) && !reset {
+				// The monitor hung up with packets of ours unread (the
+				// container ended before it read the end of our stdin).
+				// The kernel reports that once, ahead of the packets still
+				// queued for us — the output and the exit code: read on.
+				reset = true
+				continue
 			}
 			if errors.Is(err, io.EOF) || errors.Is(err, unix.ECONNRESET) {
 				return nil

@@ -21,6 +21,10 @@ import (
 type Container struct {
 	*state.Container
 	Config *ContainerConfig
+
+	// termSize, when set, is the size the container's terminal is created
+	// with (the attached client's); it is not stored.
+	termSize *TermSize
 }
 
 // unknownExitCode is what a container whose monitor died without writing an

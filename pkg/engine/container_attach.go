@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
@@ -83,6 +85,14 @@ func stream(ctx context.Context, conn *conmon.Conn, openStdin bool, opts AttachO
 		stdin = conmon.NewDetachReader(opts.Stdin, keys)
 	}
 	if opts.Resize != nil {
+		// The size known now goes first, before any input.
+		select {
+		case sz := <-opts.Resize:
+			if sz.Rows > 0 && sz.Cols > 0 {
+				conn.Resize(sz.Rows, sz.Cols)
+			}
+		default:
+		}
 		done := make(chan struct{})
 		defer close(done)
 		go forwardResize(conn, opts.Resize, done)
@@ -138,4 +148,32 @@ func (r *Runtime) consoleSocket(id string) (string, error) {
 		return "", fmt.Errorf("console socket path %s is too long for a unix socket: use a shorter --runroot", p)
 	}
 	return p, nil
+}
+
+// firstTermSize takes the client's current size, if one is waiting, for a
+// container with a terminal, and has c's terminal created with it (see
+// consoleSize): a command that looks at its terminal at once sees the right
+// size, not 0x0 until the first resize arrives.
+func firstTermSize(c *Container, sizes <-chan TermSize) *TermSize {
+	if !c.Config.Tty || sizes == nil {
+		return nil
+	}
+	select {
+	case sz := <-sizes:
+		if sz.Rows > 0 && sz.Cols > 0 {
+			c.termSize = &sz
+			return &sz
+		}
+	default:
+	}
+	return nil
+}
+
+// consoleSize is the spec's process.consoleSize for c: nil unless an
+// attached client gave its size.
+func (c *Container) consoleSize() *specs.Box {
+	if c.termSize == nil || !c.Config.Tty {
+		return nil
+	}
+	return &specs.Box{Height: uint(c.termSize.Rows), Width: uint(c.termSize.Cols)}
 }

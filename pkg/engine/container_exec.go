@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/conmon"
@@ -155,6 +156,19 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	if err != nil {
 		return nil, nil, nil, invalidf("exec: %v", err)
 	}
+	// The terminal is created with the client's size, so that even the
+	// process's first look at it is right.
+	var size *TermSize
+	if opts.Tty && opts.Attach.Resize != nil {
+		select {
+		case sz := <-opts.Attach.Resize:
+			if sz.Rows > 0 && sz.Cols > 0 {
+				size = &sz
+				proc.ConsoleSize = &specs.Box{Height: uint(sz.Rows), Width: uint(sz.Cols)}
+			}
+		default:
+		}
+	}
 
 	sess = &execSession{id: state.NewID()}
 	if sess.dir, err = r.execDir(c.ID, sess.id); err != nil {
@@ -227,6 +241,9 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 			return nil, nil, nil, execError(rt.Name(), ce)
 		}
 		return nil, nil, nil, err
+	}
+	if size != nil && conn != nil {
+		conn.Resize(size.Rows, size.Cols)
 	}
 	if err := r.db.SetExecRunning(ctx, sess.id, started.PID, started.MonitorPID); err != nil {
 		logrus.Warnf("record exec session %s: %v", shortID(sess.id), err)

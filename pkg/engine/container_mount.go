@@ -128,6 +128,7 @@ func (r *Runtime) MountContainer(ctx context.Context, idOrName string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("mount container %s: %w", c.Name, err)
 	}
+	r.containerEvent(ctx, c.Container, "mount")
 	return p, nil
 }
 
@@ -196,5 +197,6 @@ func (r *Runtime) UnmountContainer(ctx context.Context, idOrName string, force b
 	if _, err := st.Unmount(c.ID, force); err != nil && !isNotMounted(err) {
 		return fmt.Errorf("unmount container %s: %w", c.Name, err)
 	}
+	r.containerEvent(ctx, c.Container, "unmount")
 	return nil
 }

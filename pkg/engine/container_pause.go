@@ -68,5 +68,9 @@ func (r *Runtime) setFrozen(ctx context.Context, idOrName string, freeze bool) e
 	}
 	r.containerEvent(ctx, c.Container, verb)
 	c.Status = next
-	return r.db.Update(ctx, c.Container)
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return err
+	}
+	r.containerEvent(ctx, c.Container, verb)
+	return nil
 }

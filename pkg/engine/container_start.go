@@ -101,6 +101,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		l.Release()
 		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
 	}
+	size := firstTermSize(c, opts.Resize)
 	conn, err := r.startLocked(ctx, c, true)
 	err = r.discardFailed(ctx, c, err)
 	// The lock is not held while streaming: stop, kill and the monitor's
@@ -110,6 +111,9 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
+	if size != nil {
+		conn.Resize(size.Rows, size.Cols)
+	}
 	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, AttachOptions{
 		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
 		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
@@ -454,6 +458,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		return nil, err
 	}
 	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)
+	s.Process.ConsoleSize = c.consoleSize()
 	return s, nil
 }
 

@@ -108,6 +108,15 @@ func (r *Runtime) imageSummaries(ctx context.Context) ([]ImageSummary, error) {
 		users[c.ImageID]++
 	}
 	hasChild := layersWithChildren(layers)
+	// A build step that changes only the configuration makes an image on
+	// its parent's top layer: the earlier images on a shared top layer are
+	// parents of the latest one.
+	latestOnLayer := map[string]time.Time{}
+	for _, img := range images {
+		if t, ok := latestOnLayer[img.TopLayer]; !ok || img.Created.After(t) {
+			latestOnLayer[img.TopLayer] = img.Created
+		}
+	}
 	out := make([]ImageSummary, 0, len(images))
 	for i := range images {
 		img := &images[i]
@@ -125,7 +134,8 @@ func (r *Runtime) imageSummaries(ctx context.Context) ([]ImageSummary, error) {
 			Containers:  users[img.ID],
 			Dangling:    len(img.Names) == 0,
 		}
-		s.Intermediate = s.Dangling && img.TopLayer != "" && hasChild[img.TopLayer]
+		s.Intermediate = s.Dangling && img.TopLayer != "" &&
+			(hasChild[img.TopLayer] || img.Created.Before(latestOnLayer[img.TopLayer]))
 		out = append(out, s)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })

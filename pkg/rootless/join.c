@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,46 @@ static int read_small(const char *path, char *buf, size_t len)
 	return (int)n;
 }
 
+// owned_by reports whether the namespace nsfd belongs to the user namespace
+// userfd (NS_GET_USERNS; the same inode means the same namespace).
+static int owned_by(int nsfd, int userfd)
+{
+	struct stat a, b;
+	int ownerfd = ioctl(nsfd, NS_GET_USERNS);
+	int same;
+	if (ownerfd < 0)
+		return 0;
+	same = fstat(ownerfd, &a) == 0 && fstat(userfd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	close(ownerfd);
+	return same;
+}
+
+// open_pause_namespaces opens the pause process's user and mount
+// namespaces. A pause process that has not yet unshared its mount namespace
+// (it does so after its ID maps are written) is waited for briefly: joining
+// its old mount namespace would fail half way.
+static int open_pause_namespaces(int pid, int *userfd, int *mntfd)
+{
+	char path[64];
+	int tries;
+	for (tries = 0; tries < 200; tries++) {
+		snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+		*userfd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+		*mntfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*userfd >= 0 && *mntfd >= 0 && owned_by(*mntfd, *userfd))
+			return 0;
+		if (*userfd >= 0)
+			close(*userfd);
+		if (*mntfd >= 0)
+			close(*mntfd);
+		if (*userfd < 0 || *mntfd < 0)
+			return -1; /* gone */
+		usleep(10000);
+	}
+	return -1;
+}
+
 __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], buf[64];
@@ -68,17 +110,8 @@ __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 	if (stat(path, &st) < 0 || st.st_uid != getuid())
 		return;
 
-	snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
-	userfd = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
-	mntfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (userfd < 0 || mntfd < 0) {
-		if (userfd >= 0)
-			close(userfd);
-		if (mntfd >= 0)
-			close(mntfd);
+	if (open_pause_namespaces(pid, &userfd, &mntfd) < 0)
 		return;
-	}
 	snprintf(buf, sizeof buf, "%d", (int)getuid());
 	setenv("_CONTAINERS_ROOTLESS_UID", buf, 1);
 	snprintf(buf, sizeof buf, "%d", (int)getgid());

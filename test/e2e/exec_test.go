@@ -118,6 +118,13 @@ func TestExecTerminal(t *testing.T) {
 			t.Fatalf("exec -it: exit code %d, want 9:\n%q", code, s.Output())
 		}
 
+		// The process's terminal has pod's size from its first instant.
+		s = startPty(t, e, "exec", "-it", "box", "stty", "size")
+		s.Expect(0, "24 80\r\n")
+		if code := s.Wait(); code != 0 {
+			t.Fatalf("exec -it stty size: exit code %d", code)
+		}
+
 		s = startPty(t, e, "exec", "-it", "box", "sh")
 		s.Expect(0, "# ")
 		s.Type("\x10\x11")

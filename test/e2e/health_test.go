@@ -81,6 +81,16 @@ func TestHealthcheckRun(t *testing.T) {
 		e.MustPod("stop", "-t", "0", "hc")
 		e.Pod("healthcheck", "run", "hc").Fails(t, 125, "is not running")
 
+		// During the start period failures do not count.
+		runID(t, e, "run", "-d", "--name", "slowstart", "--health-cmd", "false", "--health-retries", "1",
+			"--health-start-period", "1h", "--health-interval", "1h", img, "sleep", "1000")
+		if r := e.Pod("healthcheck", "run", "slowstart"); r.Code != 1 || strings.TrimSpace(r.Stdout) != "starting" {
+			t.Fatalf("failure in the start period: code %d stdout %q", r.Code, r.Stdout)
+		}
+		if h := healthOf(t, e, "slowstart"); h.Status != "starting" || h.FailingStreak != 0 || len(h.Log) != 1 {
+			t.Fatalf("after a failure in the start period: %+v", h)
+		}
+
 		e.Pod("run", "--health-cmd", "true", "--health-interval", "soon", img, "true").Fails(t, 125, "--health-interval")
 		e.Pod("run", "--health-cmd", "true", "--health-on-failure", "explode", img, "true").Fails(t, 125, "--health-on-failure")
 	})

@@ -36,6 +36,13 @@ func TestRunTerminalResize(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
+		// The container's terminal has pod's size from its first instant.
+		first := startPty(t, e, "run", "-it", "--rm", img, "stty", "size")
+		first.Expect(0, "24 80\r\n")
+		if code := first.Wait(); code != 0 {
+			t.Fatalf("run -it stty size: exit code %d", code)
+		}
+
 		s := startPty(t, e, "run", "-it", "--rm", img, "sh")
 		at := s.Expect(0, "# ")
 		s.Type("stty size\r")
@@ -141,6 +148,18 @@ func TestInteractivePipes(t *testing.T) {
 			t.Fatalf("attach: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 		e.Pod("attach", "reader").Fails(t, 125, "running")
+
+		// Detaching without a terminal leaves the container's stdin open
+		// for the next client, although it closes when a client's ends.
+		runID(t, e, "run", "-d", "-i", "--name", "twolines", img, "sh", "-c", "read a; read b; echo $a+$b")
+		r = e.PodStdin(strings.NewReader("one\n\x10\x11"), "attach", "twolines")
+		if r.Code != 0 || r.Stdout != "" {
+			t.Fatalf("detach from attach: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		r = e.PodStdin(strings.NewReader("two\n"), "attach", "twolines")
+		if r.Code != 0 || r.Stdout != "one+two\n" {
+			t.Fatalf("attach after detaching: code %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
 		e.Pod("attach", "nosuch").Fails(t, 125, "no such container")
 	})
 }
@@ -208,7 +227,7 @@ func TestAttachSignalsAndClientDeath(t *testing.T) {
 		}
 		r := e.PodStdin(strings.NewReader("later\n"), "attach", "survivor")
 		if r.Stdout != "got later\n" {
-			t.Fatalf("attach after a killed client: %q %q", r.Stdout, r.Stderr)
+			t.Fatalf("attach after a killed client: code %d stdout %q stderr %q; logs %q", r.Code, r.Stdout, r.Stderr, e.Pod("logs", "survivor").Stdout)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ type ptySession struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	master *os.File
+	tty    *os.File // the test's copy of the terminal, closed once pod exited
 	cancel context.CancelFunc
 
 	mu   sync.Mutex
@@ -26,6 +28,9 @@ type ptySession struct {
 	more chan struct{} // closed and replaced whenever output arrives
 	eof  bool
 	done chan struct{} // closed once the reader hit the end
+
+	exited  chan struct{} // closed once pod exited (and tty is closed)
+	waitErr error
 }
 
 // startPty runs pod args on a new 24x80 terminal.
@@ -33,17 +38,43 @@ func startPty(t *testing.T, e *Env, args ...string) *ptySession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	cmd := e.Command(ctx, args...)
-	master, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	master, tty, err := pty.Open()
 	if err != nil {
 		cancel()
+		t.Fatalf("open a pty: %v", err)
+	}
+	if err := pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
+		t.Fatalf("size the pty: %v", err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	// pod leads a session whose controlling terminal is the pty, as in a
+	// terminal emulator.
+	cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = true, true, 0
+	if err := cmd.Start(); err != nil {
+		cancel()
+		master.Close()
+		tty.Close()
 		t.Fatalf("start pod %v on a pty: %v", args, err)
 	}
-	s := &ptySession{t: t, cmd: cmd, master: master, cancel: cancel, more: make(chan struct{}), done: make(chan struct{})}
+	// The test keeps its copy of the terminal open while pod runs, as the
+	// shell of a terminal emulator would: once the last holder closes it,
+	// Linux may report the end (EIO) to the master's reader before the
+	// last output, so it is closed only after pod has exited (see Wait).
+	s := &ptySession{t: t, cmd: cmd, master: master, tty: tty, cancel: cancel, more: make(chan struct{}),
+		done: make(chan struct{}), exited: make(chan struct{})}
 	go s.read()
+	go func() {
+		s.waitErr = cmd.Wait()
+		tty.Close()
+		close(s.exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
+		<-s.exited
 		s.master.Close()
-		s.cmd.Wait()
 	})
 	return s
 }
@@ -111,7 +142,8 @@ func (s *ptySession) Expect(from int, want string) int {
 // Wait waits for pod to exit and returns its exit code.
 func (s *ptySession) Wait() int {
 	s.t.Helper()
-	err := s.cmd.Wait()
+	<-s.exited
+	err := s.waitErr
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

@@ -174,6 +174,11 @@ func TestPauseUnpause(t *testing.T) {
 		for start := counter(t, e, "cnt"); counter(t, e, "cnt") == start; {
 			time.Sleep(50 * time.Millisecond)
 		}
+		// Both steps are events.
+		ev := e.MustPod("events", "--stream=false", "--filter", "container=cnt", "--format", "{{.Status}}").Lines()
+		if !containsLine(ev, "pause") || !containsLine(ev, "unpause") {
+			t.Errorf("events lack pause and unpause: %q", ev)
+		}
 		// A paused container can be stopped.
 		e.MustPod("pause", "cnt")
 		e.MustPod("stop", "-t", "1", "cnt")

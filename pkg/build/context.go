@@ -1,0 +1,102 @@
+package build
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/containers/storage/pkg/archive"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// Context is the build context: a directory on disk.
+type Context struct {
+	Dir string
+	// Dockerfile is the Dockerfile's content when it came with the
+	// context (stdin without a tar archive), else nil.
+	Dockerfile []byte
+	cleanup    func()
+}
+
+// Close removes what OpenContext unpacked.
+func (c *Context) Close() {
+	if c.cleanup != nil {
+		c.cleanup()
+	}
+}
+
+// OpenContext opens the context the user named: a directory, a tar archive
+// (possibly compressed), or "-": standard input holding either a tar
+// archive of the context or a lone Dockerfile (an empty context). Archives
+// are unpacked into a private directory under tmp.
+func OpenContext(src string, stdin io.Reader, tmp string) (*Context, error) {
+	if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+		return nil, fmt.Errorf("context %s: remote build contexts are not supported: %w", src, errdefs.ErrInvalidArg)
+	}
+	if src == "-" {
+		if stdin == nil {
+			return nil, fmt.Errorf("no standard input: %w", errdefs.ErrInvalidArg)
+		}
+		br := bufio.NewReader(stdin)
+		head, _ := br.Peek(1024)
+		if !isArchive(head) {
+			data, err := io.ReadAll(br)
+			if err != nil {
+				return nil, fmt.Errorf("read standard input: %w", err)
+			}
+			dir, err := os.MkdirTemp(tmp, "build-context-")
+			if err != nil {
+				return nil, err
+			}
+			return &Context{Dir: dir, Dockerfile: data, cleanup: func() { os.RemoveAll(dir) }}, nil
+		}
+		return unpackContext(br, tmp)
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		return nil, fmt.Errorf("context %s: %w: %w", src, errdefs.ErrNotFound, err)
+	}
+	if fi.IsDir() {
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return nil, err
+		}
+		return &Context{Dir: abs}, nil
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return unpackContext(f, tmp)
+}
+
+func unpackContext(r io.Reader, tmp string) (*Context, error) {
+	dir, err := os.MkdirTemp(tmp, "build-context-")
+	if err != nil {
+		return nil, err
+	}
+	if err := archive.Untar(r, dir, &archive.TarOptions{NoLchown: true}); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
+	}
+	return &Context{Dir: dir, cleanup: func() { os.RemoveAll(dir) }}, nil
+}
+
+// isArchive reports whether head starts a tar archive, compressed or not.
+func isArchive(head []byte) bool {
+	if archive.DetectCompression(head) != archive.Uncompressed {
+		return true
+	}
+	if len(head) < 512 {
+		return false
+	}
+	_, err := tar.NewReader(bytes.NewReader(head[:512])).Next()
+	return err == nil || err == io.ErrUnexpectedEOF
+}

@@ -1,0 +1,112 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// runMounts turns RUN --mount flags into container mounts (as --mount
+// takes them). Supported: type=bind (from the context, a stage or an
+// image; read-only), type=cache (a directory kept under CacheDir across
+// builds), type=tmpfs and type=secret (a --secret file, read-only).
+// type=ssh and writable binds are refused. extra is what the mounts add
+// to the step's cache key.
+func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.RunCommand, idx int) (mounts []string, extra string, cleanup func(), err error) {
+	var releases []func()
+	cleanup = func() {
+		for _, r := range releases {
+			r()
+		}
+	}
+	for _, m := range instructions.GetMounts(c) {
+		target := m.Target
+		if target != "" && !filepath.IsAbs(target) {
+			target = s.workdir(target)
+		}
+		switch m.Type {
+		case instructions.MountTypeBind:
+			if !m.ReadOnly {
+				return nil, "", cleanup, fmt.Errorf("RUN --mount=type=bind,rw: writable bind mounts are not supported: %w", errdefs.ErrInvalidArg)
+			}
+			root := b.o.Context.Dir
+			if m.From != "" {
+				r, id, release, err := b.mountFrom(ctx, m.From, idx)
+				if err != nil {
+					return nil, "", cleanup, err
+				}
+				releases = append(releases, release)
+				root = r
+				extra += "bind-from " + id + "\n"
+			} else {
+				src := source{root: root, ignore: b.ignore, what: "build context"}
+				ms, err := src.resolve([]string{orDot(m.Source)})
+				if err != nil {
+					return nil, "", cleanup, err
+				}
+				d, err := src.digest(ms)
+				if err != nil {
+					return nil, "", cleanup, err
+				}
+				extra += "bind " + d + "\n"
+			}
+			p, err := securejoin.SecureJoin(root, orDot(m.Source))
+			if err != nil {
+				return nil, "", cleanup, err
+			}
+			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s,ro", p, target))
+		case instructions.MountTypeCache:
+			id := m.CacheID
+			if id == "" {
+				id = target
+			}
+			sum := sha256.Sum256([]byte(id))
+			dir := filepath.Join(b.o.CacheDir, hex.EncodeToString(sum[:8]))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, "", cleanup, err
+			}
+			opt := ""
+			if m.ReadOnly {
+				opt = ",ro"
+			}
+			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s%s", dir, target, opt))
+		case instructions.MountTypeTmpfs:
+			mounts = append(mounts, "type=tmpfs,destination="+target)
+		case instructions.MountTypeSecret:
+			id := m.CacheID
+			if id == "" {
+				id = filepath.Base(m.Target)
+			}
+			file, ok := b.o.Secrets[id]
+			if !ok {
+				if m.Required {
+					return nil, "", cleanup, fmt.Errorf("RUN --mount=type=secret: secret %q not given with --secret: %w", id, errdefs.ErrNotFound)
+				}
+				continue
+			}
+			if target == "" {
+				target = "/run/secrets/" + id
+			}
+			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s,ro", file, target))
+		default:
+			return nil, "", cleanup, fmt.Errorf("RUN --mount=type=%s is not supported: %w", m.Type, errdefs.ErrInvalidArg)
+		}
+	}
+	return mounts, strings.TrimSpace(extra), cleanup, nil
+}
+
+func orDot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}

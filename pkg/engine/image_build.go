@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/pod-engine/pod/pkg/build"
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// BuildOptions are what `pod build` was asked for.
+type BuildOptions struct {
+	// ContextDir is a directory, a tar archive or "-" (Stdin).
+	ContextDir string
+	// Dockerfile is a path ("" for Containerfile or Dockerfile in the
+	// context) or "-" (Stdin).
+	Dockerfile string
+	Stdin      io.Reader
+
+	Tags      []string
+	Target    string
+	BuildArgs map[string]string
+	Pull      string // always, missing (default), never
+	NoCache   bool
+	Layers    bool
+	Squash    bool
+	Format    string
+	Labels    map[string]string
+	Secrets   map[string]string // id → file
+	Quiet     bool
+	Out       io.Writer
+	Err       io.Writer
+}
+
+// Build builds an image from a Dockerfile and returns its ID. RUN steps
+// run as containers that are removed whatever happens.
+func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
+	st, err := r.storage()
+	if err != nil {
+		return "", err
+	}
+	if o.ContextDir == "-" && o.Dockerfile == "-" {
+		return "", fmt.Errorf("the context and the Dockerfile cannot both be standard input: %w", errdefs.ErrInvalidArg)
+	}
+	bctx, err := build.OpenContext(o.ContextDir, o.Stdin, st.SystemContext().BigFilesTemporaryDir)
+	if err != nil {
+		return "", err
+	}
+	defer bctx.Close()
+	df, err := openDockerfile(bctx, o.Dockerfile, o.Stdin)
+	if err != nil {
+		return "", err
+	}
+	b, err := build.New(st, &buildBackend{r: r}, build.Options{
+		Context: bctx, Dockerfile: df, Tags: o.Tags, Target: o.Target, BuildArgs: o.BuildArgs,
+		Pull: o.Pull, NoCache: o.NoCache, Layers: o.Layers, Squash: o.Squash, Format: o.Format,
+		Labels: o.Labels, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
+		CacheDir: filepath.Join(r.storeOpts.GraphRoot, "pod", "build-cache"),
+	})
+	if err != nil {
+		return "", err
+	}
+	return b.Build(ctx)
+}
+
+// openDockerfile reads the Dockerfile: from stdin, a path, the context's
+// own (stdin without a tar), or Containerfile/Dockerfile in the context.
+func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.Dockerfile, error) {
+	switch {
+	case name == "-":
+		if stdin == nil {
+			return nil, fmt.Errorf("no standard input: %w", errdefs.ErrInvalidArg)
+		}
+		return build.ParseDockerfile("Dockerfile", stdin)
+	case name != "":
+		p := name
+		if !filepath.IsAbs(p) {
+			if _, err := os.Stat(p); err != nil {
+				p = filepath.Join(bctx.Dir, name)
+			}
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("Dockerfile %s: %w: %w", name, errdefs.ErrNotFound, err)
+		}
+		defer f.Close()
+		return build.ParseDockerfile(name, f)
+	case bctx.Dockerfile != nil:
+		return build.ParseDockerfile("Dockerfile", bytesReader(bctx.Dockerfile))
+	}
+	for _, n := range []string{"Containerfile", "Dockerfile"} {
+		f, err := os.Open(filepath.Join(bctx.Dir, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return build.ParseDockerfile(n, f)
+	}
+	return nil, fmt.Errorf("no Containerfile or Dockerfile in %s: %w", bctx.Dir, errdefs.ErrNotFound)
+}
+
+// buildBackend runs a build's RUN steps as pod containers.
+type buildBackend struct{ r *Runtime }
+
+func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
+	if policy != "always" {
+		img, err := b.r.store.LookupImage(name)
+		if err == nil {
+			return img.ID, nil
+		}
+		if !errors.Is(err, errdefs.ErrNotFound) {
+			return "", err
+		}
+		if policy == "never" {
+			return "", fmt.Errorf("%s: image not known and --pull=never: %w", name, errdefs.ErrNotFound)
+		}
+	}
+	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress})
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", fmt.Errorf("pull %s: no image pulled", name)
+	}
+	return ids[0], nil
+}
+
+func (b *buildBackend) RunContainer(ctx context.Context, s build.RunSpec) (string, int, error) {
+	empty := ""
+	c, err := b.r.Create(ctx, CreateOptions{
+		Image: s.Image, Pull: "never", Command: s.Args, Entrypoint: &empty,
+		Env: s.Env, WorkingDir: s.WorkingDir, User: s.User, Mounts: s.Mounts,
+		Labels: []string{"io.pod.build=true"},
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	code, err := b.r.StartAndWait(ctx, c.ID, StartOptions{Attach: true, Stdout: s.Stdout, Stderr: s.Stdout})
+	return c.ID, code, err
+}
+
+func (b *buildBackend) RemoveContainer(ctx context.Context, id string) error {
+	// A step still running was interrupted: no grace period.
+	zero := 0
+	err := b.r.Remove(ctx, id, RemoveOptions{Force: true, Timeout: &zero, Volumes: true})
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
