@@ -124,6 +124,9 @@ func mainErr(o options) error {
 		who = append(who, [2]string{"rootless", o.rootless})
 	}
 	bridgeBefore := linkExists("cni-podman0")
+	const leases = "/var/lib/cni/networks/podbench"
+	_, err = os.Stat(leases)
+	leasesBefore := err == nil
 	var drivers []string
 	for _, w := range who {
 		if ctx.Err() != nil {
@@ -141,6 +144,9 @@ func mainErr(o options) error {
 	if !bridgeBefore && linkExists("cni-podman0") {
 		// podman's CNI bridge for the benchmark's subnet: not left behind.
 		_ = exec.CommandContext(ctx, "ip", "link", "del", "cni-podman0").Run()
+	}
+	if !leasesBefore {
+		_ = os.RemoveAll(leases)
 	}
 	m.loadEnd = loadavg()
 	m.drivers = strings.Join(drivers, "; ")

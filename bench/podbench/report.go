@@ -87,7 +87,7 @@ func (b *bench) markdown(m *machine, took time.Duration) string {
 	for _, kv := range m.lines() {
 		fmt.Fprintf(&sb, "- %s\n", kv)
 	}
-	fmt.Fprintf(&sb, "\nBoth engines pull from a docker-registry on loopback and keep their storage in the run's own temporary directory. podman runs with a containers.conf of the benchmark's own (`default_ulimits = []`, `runtime = \"runc\"`, `cgroup_manager = \"cgroupfs\"`, its own CNI directory) and a storage.conf with `driver = \"overlay\"`: what it needs to work on this machine (root lacks CAP_SYS_RESOURCE; crun refuses the hybrid cgroup layout; no systemd).\n\n")
+	fmt.Fprintf(&sb, "\nBoth engines pull from a docker-registry on loopback and keep their storage in the run's own temporary directory. podman runs with a containers.conf of the benchmark's own (`default_ulimits = []`, `runtime = \"runc\"`, `cgroup_manager = \"cgroupfs\"`, its own CNI directory and default network `podbench`, 10.213.0.0/24) and a storage.conf with `driver = \"overlay\"`: what it needs to work on this machine (root lacks CAP_SYS_RESOURCE; crun refuses the hybrid cgroup layout; no systemd).\n\n")
 	for _, acct := range b.accounts() {
 		fmt.Fprintf(&sb, "## As %s\n\n", acct)
 		fmt.Fprintf(&sb, "| scenario | pod | podman | pod/podman | target | met |\n| --- | --- | --- | --- | --- | --- |\n")

@@ -77,7 +77,9 @@ func newPod(a *account, bin, base, regConf string) (*engine, error) {
 // CAP_SYS_RESOURCE), runc (crun refuses the hybrid cgroup layout), cgroupfs
 // (no systemd), overlay (rootless would pick vfs), and everything it writes
 // inside the benchmark's directory, with its own CNI network directory and a
-// subnet no other engine on the machine uses.
+// network name and subnet no other engine on the machine uses (pod's default
+// network is also called "podman", and CNI's host-local keeps its leases in
+// /var/lib/cni/networks/NAME).
 func newPodman(a *account, base, regConf string) (*engine, error) {
 	dir := filepath.Join(base, a.label, "podman")
 	root, run, tmp, cni := filepath.Join(dir, "root"), filepath.Join(dir, "run"), filepath.Join(dir, "tmp"), filepath.Join(dir, "cni")
@@ -97,6 +99,7 @@ tmp_dir = %q
 [network]
 network_backend = "cni"
 network_config_dir = %q
+default_network = "podbench"
 default_subnet = "10.213.0.0/24"
 `, filepath.Join(dir, "events.log"), tmp, cni)
 	storage := fmt.Sprintf("[storage]\ndriver = \"overlay\"\ngraphroot = %q\nrunroot = %q\nrootless_storage_path = %q\n", root, run, root)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -71,8 +72,11 @@ func WriteJSON(w io.Writer, v any) error {
 // WriteTemplate executes tmpl once per item. With headers (a table), the
 // header row is the template executed on headers, and columns are aligned.
 func WriteTemplate[T any](w io.Writer, tmpl *template.Template, headers *T, items []T) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	out := io.Writer(w)
+	// One write for the whole output, not several per row: ps of a
+	// thousand containers would otherwise spend its time in write(2).
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 0, 0, 3, ' ', 0)
+	out := io.Writer(bw)
 	if headers != nil {
 		out = tw
 		if err := tmpl.Execute(tw, headers); err != nil {
@@ -85,7 +89,9 @@ func WriteTemplate[T any](w io.Writer, tmpl *template.Template, headers *T, item
 		}
 	}
 	if headers != nil {
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -49,7 +50,7 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	return cmd
 }
 
-func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
+func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) (err error) {
 	if o.latest && o.last >= 0 {
 		return fmt.Errorf("--latest and --last are mutually exclusive")
 	}
@@ -78,7 +79,14 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	for i, c := range list {
 		rows[i] = psRow{c: c, noTrunc: o.noTrunc, now: now}
 	}
-	w := g.Stdout
+	// One write for the whole listing rather than several per row.
+	bw := bufio.NewWriter(g.Stdout)
+	defer func() {
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
+	}()
+	w := io.Writer(bw)
 	switch {
 	case o.format == "json":
 		return writePsJSON(w, rows)
