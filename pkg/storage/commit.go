@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/containers/image/v5/manifest"
-	istorage "github.com/containers/image/v5/storage"
 	cstorage "github.com/containers/storage"
 	"github.com/containers/storage/pkg/archive"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -302,16 +301,9 @@ func buildManifest(format string, cfg []byte, cfgDigest digest.Digest, chain []c
 // RawConfig reads an image's configuration as stored, with the Docker
 // extensions OCI's type drops (Healthcheck, OnBuild, Shell).
 func (s *Store) RawConfig(ctx context.Context, id string) (*dockerspec.DockerOCIImage, error) {
-	ref, err := istorage.Transport.NewStoreReference(s.Store, nil, id)
+	img, err := s.openImage(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", id, err)
-	}
-	img, err := ref.NewImage(ctx, s.sys)
-	if err != nil {
-		if errors.Is(err, cstorage.ErrImageUnknown) {
-			return nil, fmt.Errorf("image %s: %w", id, errdefs.ErrNotFound)
-		}
-		return nil, fmt.Errorf("image %s: %w", id, err)
+		return nil, err
 	}
 	defer img.Close()
 	blob, err := img.ConfigBlob(ctx)

@@ -9,6 +9,7 @@ import (
 	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/pkg/shortnames"
 	istorage "github.com/containers/image/v5/storage"
+	"github.com/containers/image/v5/types"
 	cstorage "github.com/containers/storage"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -56,6 +57,21 @@ func (s *Store) imageByName(named reference.Named) (*cstorage.Image, error) {
 // ImageConfig reads an image's OCI configuration (entrypoint, command,
 // environment, working directory, user, volumes, labels, ...).
 func (s *Store) ImageConfig(ctx context.Context, id string) (*v1.Image, error) {
+	img, err := s.openImage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read config of image %s: %w", id, err)
+	}
+	return cfg, nil
+}
+
+// openImage opens a stored image by ID for reading its manifest and
+// config. The caller must Close it.
+func (s *Store) openImage(ctx context.Context, id string) (types.ImageCloser, error) {
 	ref, err := istorage.Transport.NewStoreReference(s.Store, nil, id)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", id, err)
@@ -67,10 +83,5 @@ func (s *Store) ImageConfig(ctx context.Context, id string) (*v1.Image, error) {
 		}
 		return nil, fmt.Errorf("image %s: %w", id, err)
 	}
-	defer img.Close()
-	cfg, err := img.OCIConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read config of image %s: %w", id, err)
-	}
-	return cfg, nil
+	return img, nil
 }
