@@ -311,3 +311,23 @@ func waitGone(t *testing.T, pid int) {
 	}
 	t.Fatalf("process %d still alive", pid)
 }
+
+// signalIgnored reports whether this process ignores sig (inherited from
+// whoever started the suite); children of the suite then ignore it too.
+func signalIgnored(t *testing.T, sig syscall.Signal) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatalf("parse SigIgn %q: %v", v, err)
+			}
+			return mask&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	return false
+}
