@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/pod-engine/pod/pkg/detach"
 
 	"github.com/containers/storage/pkg/reexec"
 	"github.com/miekg/dns"
@@ -62,50 +63,16 @@ func (d Dir) Start(ctx context.Context, addrs, upstreams []string) error {
 		return fmt.Errorf("name server log: %w", err)
 	}
 	defer logf.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
 	args := []string{ReexecName, string(d)}
 	for _, u := range upstreams {
 		args = append(args, upstreamFlag+u)
 	}
 	cmd := reexec.Command(append(args, addrs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	// Its own session: it outlives this command and ignores the terminal.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		w.Close()
+	if err := detach.Start(ctx, cmd, d.pidFile()); err != nil {
 		return fmt.Errorf("start name server: %w", err)
 	}
-	w.Close()
-	ready := make(chan error, 1)
-	go func() {
-		b, _ := io.ReadAll(r)
-		if string(b) == "ok" {
-			ready <- nil
-			return
-		}
-		ready <- errors.New(strings.TrimSpace(string(b)))
-	}()
-	select {
-	case err = <-ready:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return fmt.Errorf("start name server: %w", err)
-	}
-	if err := os.WriteFile(d.pidFile(), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return err
-	}
-	return cmd.Process.Release()
+	return nil
 }
 
 // Stop stops the network's server if it runs. The caller holds Lock.
@@ -122,15 +89,10 @@ func (d Dir) Stop() error {
 }
 
 // Main is the server process: os.Args are [ReexecName, dir, addr...]. It
-// reports "ok", or why it could not listen, on file descriptor 3.
+// reports that it listens, or why it could not, to Start (package detach).
 func Main() {
-	syscall.CloseOnExec(3)
-	ready := os.NewFile(3, "ready")
-	fail := func(err error) {
-		fmt.Fprint(ready, err.Error())
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	ready := detach.NewReporter()
+	fail := ready.Fail
 	if len(os.Args) < 3 {
 		fail(fmt.Errorf("usage: %s DIR ADDR...", ReexecName))
 	}
@@ -167,8 +129,7 @@ func Main() {
 	for _, srv := range servers {
 		go func() { errc <- srv.ActivateAndServe() }()
 	}
-	fmt.Fprint(ready, "ok")
-	ready.Close()
+	ready.Ready()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	select {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pod-engine/pod/pkg/detach"
+
 	"github.com/rootless-containers/rootlesskit/pkg/port"
 	"github.com/rootless-containers/rootlesskit/pkg/port/builtin"
 
@@ -20,20 +22,16 @@ import (
 )
 
 // Main is the helper process: os.Args are [ReexecName, dir]. It reports
-// "ok", or what failed, on file descriptor 3, then runs until SIGTERM.
+// that it is ready, or what failed, to Start (package detach), then runs
+// until SIGTERM.
 func Main() {
-	// Not inherited by slirp4netns and the port child, which outlive the
-	// moment Start stops reading.
-	syscall.CloseOnExec(3)
-	ready := os.NewFile(3, "ready")
+	ready := detach.NewReporter()
 	if err := serve(os.Args[1:], ready); err != nil {
-		fmt.Fprint(ready, err.Error())
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		ready.Fail(err)
 	}
 }
 
-func serve(args []string, ready *os.File) error {
+func serve(args []string, ready *detach.Reporter) error {
 	if len(args) != 1 {
 		return fmt.Errorf("usage: %s DIR", ReexecName)
 	}
@@ -72,8 +70,7 @@ func serve(args []string, ready *os.File) error {
 	lifeR.Close()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	fmt.Fprint(ready, "ok")
-	ready.Close()
+	ready.Ready()
 	<-sig
 	return nil
 }

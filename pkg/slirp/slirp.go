@@ -19,13 +19,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pod-engine/pod/pkg/detach"
 
 	"github.com/containers/storage/pkg/reexec"
 
@@ -82,48 +83,12 @@ func Start(ctx context.Context, dir string, cfg Config) error {
 		return err
 	}
 	defer logf.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
 	cmd := reexec.Command(ReexecName, dir)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		w.Close()
+	if err := detach.Start(ctx, cmd, filepath.Join(dir, "pid")); err != nil {
 		return fmt.Errorf("start slirp4netns helper: %w", err)
 	}
-	w.Close()
-	ready := make(chan error, 1)
-	go func() {
-		b, _ := io.ReadAll(r)
-		if string(b) == "ok" {
-			ready <- nil
-			return
-		}
-		if len(b) == 0 {
-			b = []byte("helper exited")
-		}
-		ready <- errors.New(strings.TrimSpace(string(b)))
-	}()
-	select {
-	case err = <-ready:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return err
-	}
-	return cmd.Process.Release()
+	return nil
 }
 
 // Stop ends the helper whose state is in dir, if it runs, waits for it to
