@@ -66,7 +66,10 @@ func TestRootlessNoXDGRuntimeDir(t *testing.T) {
 		t.Fatalf("%s is writable by others: %v", dir, st.Mode())
 	}
 	// The fallback directory is shared by all of the user's commands: end
-	// this test's pause process so it does not outlive the test.
+	// this test's pause process so it does not outlive the test, and let
+	// the Env's cleanup run with its own runtime directory (else it would
+	// start another pause process in the fallback one).
+	e.ExtraEnv = nil
 	b, _ := os.ReadFile(dir + "/pod/pause.pid")
 	if pid := atoi(strings.TrimSpace(string(b))); pid > 0 {
 		_ = unix.Kill(pid, unix.SIGKILL)
