@@ -160,18 +160,11 @@ func copyTargetFor(src string, srcIsDir bool, dst string, stat func(string) (fs.
 // root filesystem, mounted for fn: its volumes and other mounts are then
 // not part of it.
 func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *Container, root string) error) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	if (c.Status == state.StatusRunning || c.Status == state.StatusPaused) && c.PID > 0 {
 		root := fmt.Sprintf("/proc/%d/root", c.PID)
 		if _, err := os.Stat(root); err == nil {

@@ -16,18 +16,11 @@ import (
 // until Start runs it. Initializing an initialized container does
 // nothing; a running one is an error, as in podman.
 func (r *Runtime) Init(ctx context.Context, idOrName string) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	switch {
 	case c.Status == state.StatusInitialized:
 		return nil

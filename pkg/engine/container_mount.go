@@ -87,18 +87,11 @@ func (r *Runtime) Export(ctx context.Context, idOrName string, w io.Writer) erro
 // it under fn. The mount is released afterwards (a running container's
 // own mount stays).
 func (r *Runtime) withRootfs(ctx context.Context, idOrName string, fn func(c *Container, rootfs string) error) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	st, err := r.storage()
 	if err != nil {
 		return err

@@ -49,18 +49,11 @@ func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions)
 		_, err := r.StartAndWait(ctx, idOrName, opts)
 		return err
 	}
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		return nil
 	}

@@ -25,18 +25,11 @@ const defaultStopTimeout = 10
 // Stopping a container that does not run does nothing. A stopped container
 // is not restarted by its restart policy.
 func (r *Runtime) Stop(ctx context.Context, idOrName string, timeout *int) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	if !isActive(c.Status) {
 		// Between two runs of a restart policy (its back-off) a stop
 		// still means "no more restarts".
@@ -149,18 +142,11 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 		}
 		sig = s
 	}
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	if !isActive(c.Status) {
 		return &catError{
 			msg: fmt.Sprintf("can only kill running containers. %s is in state %s: %s", c.ID, c.Status, ErrCtrStateInvalid.msg),
@@ -228,18 +214,11 @@ func (r *Runtime) Wait(ctx context.Context, idOrName string) (int, error) {
 
 // Restart stops the container (as Stop does) and starts it again.
 func (r *Runtime) Restart(ctx context.Context, idOrName string, timeout *int) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return err
-	}
 	if isActive(c.Status) {
 		if err := r.stopLocked(ctx, c, timeout, false); err != nil {
 			return err

@@ -20,18 +20,11 @@ func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (
 	if !r.cgroupsUsable() {
 		return nil, invalidf("cannot update resource limits: %s", rootlessV1Warning)
 	}
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return nil, err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
-		return nil, err
-	}
 	res, err := buildResources(c.Config.Resources, o)
 	if err != nil {
 		return nil, err

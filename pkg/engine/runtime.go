@@ -175,6 +175,25 @@ func (r *Runtime) lockContainer(ctx context.Context, id string) (*lock.Lock, err
 	return l, nil
 }
 
+// getLocked finds a container, takes its lifecycle lock and returns its
+// state as it is under the lock (reconciled, so a dead monitor is seen).
+// The caller releases the lock.
+func (r *Runtime) getLocked(ctx context.Context, idOrName string) (*Container, *lock.Lock, error) {
+	c, err := r.get(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := r.lockContainer(ctx, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+		l.Release()
+		return nil, nil, err
+	}
+	return c, l, nil
+}
+
 // tryLockContainer takes the lock only if nobody holds it (ok false).
 func (r *Runtime) tryLockContainer(id string) (l *lock.Lock, ok bool, err error) {
 	return lock.TryAcquire(r.podRunDir("locks", id+".lock"))
