@@ -225,8 +225,30 @@ func (r *Runtime) markAllExited(ctx context.Context) error {
 		if err := r.db.Update(ctx, row); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return fmt.Errorf("mark container %s exited after reboot: %w", shortID(row.ID), err)
 		}
+		r.releaseLeasesAfterReboot(ctx, row)
 	}
 	return nil
+}
+
+// releaseLeasesAfterReboot gives back the addresses a container running at
+// the reboot held. As root they are machine-wide (host-local's
+// /var/lib/cni/networks) and outlive the boot, while the record of the
+// run (in the run root) did not: left alone, the container's next start is
+// refused its own address. The namespace and the host side died with the
+// boot; a CNI DEL without a namespace releases the lease by container ID.
+// Rootless leases live in the run root and went with it. Best effort: a
+// failure is a warning, the start that follows reports what still fails.
+func (r *Runtime) releaseLeasesAfterReboot(ctx context.Context, row *state.Container) {
+	if r.Rootless() {
+		return
+	}
+	c, err := wrap(row)
+	if err != nil || c.Config.NetworkMode != netModeBridge || len(c.Config.Networks) == 0 {
+		return
+	}
+	if err := r.networks().Teardown(ctx, netContainer(c), "", c.Config.Networks, nil); err != nil {
+		logrus.Warnf("release the network addresses of %s after a reboot: %v", shortID(c.ID), err)
+	}
 }
 
 // Per-container paths. The userdata directory (storage's, in the graph

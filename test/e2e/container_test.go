@@ -135,7 +135,7 @@ func TestRunDetachedLifecycle(t *testing.T) {
 }
 
 func TestCreateStartAttach(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("create", "--name", "c1", img, "sh", "-c", "echo started; exit 4"))
 		if len(id) != 64 {
@@ -171,7 +171,7 @@ func TestCreateStartAttach(t *testing.T) {
 }
 
 func TestRunNameConflict(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("create", "--name", "taken", img, "true"))
 		e.Pod("run", "--name", "taken", img, "true").Fails(t, 125,
@@ -185,7 +185,7 @@ func TestRunNameConflict(t *testing.T) {
 }
 
 func TestRunProcessOptions(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		envFile := e.WriteFile("env", []byte("# comment\nFROM_FILE=file value\nOVERRIDDEN=file\n\n"))
 		e.ExtraEnv = append(e.ExtraEnv, "PASSED=from pod")
@@ -221,7 +221,7 @@ func TestRunProcessOptions(t *testing.T) {
 }
 
 func TestRunDefaultHostname(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("create", img, "hostname"))
 		r := e.MustPod("start", "-a", id)
@@ -232,12 +232,9 @@ func TestRunDefaultHostname(t *testing.T) {
 }
 
 func TestRunMounts(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
-		dir := e.Path("data")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		dir := e.Mkdir("data")
 		e.WriteFile("data/in.txt", []byte("from host\n"))
 		r := e.MustPod("run", "--rm", "-v", dir+":/data", img, "sh", "-c", "cat /data/in.txt; echo from ctr > /data/out.txt")
 		if out(r) != "from host" {
@@ -276,7 +273,7 @@ func status(t *testing.T, e *Env, img string, flags ...string) map[string]string
 }
 
 func TestRunSecurityOptions(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		def := status(t, e, img)
 		// Docker's default capability set.
@@ -314,7 +311,7 @@ func TestRunSecurityOptions(t *testing.T) {
 }
 
 func TestRunUlimitAndInit(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		r := e.MustPod("run", "--rm", "--ulimit", "nofile=100:200", img, "sh", "-c", "ulimit -n; ulimit -Hn")
 		if strings.Join(r.Lines(), ",") != "100,200" {
@@ -333,7 +330,7 @@ func TestRunUlimitAndInit(t *testing.T) {
 }
 
 func TestRunNetworkModes(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		for _, mode := range []string{"none", "private"} {
 			args := []string{"run", "--rm"}
@@ -387,7 +384,7 @@ func ifaceNames(procNetDev string) string {
 }
 
 func TestStopSignalAndTimeout(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		// The stop signal reaches the command's trap.
 		e.MustPod("run", "-d", "--name", "sig", "--stop-signal", "USR1", img, "sh", "-c", "trap 'exit 7' USR1; echo ready; while :; do sleep 0.1; done")
@@ -429,7 +426,7 @@ func containerLog(t *testing.T, e *Env, id string) string {
 }
 
 func TestLogDrivers(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		for _, tc := range []struct{ driver, want string }{
 			{"k8s-file", " stdout F hello"},
@@ -466,7 +463,7 @@ func TestLogDrivers(t *testing.T) {
 }
 
 func TestParallelRuns(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		const n = 20
 		var wg sync.WaitGroup
@@ -500,23 +497,15 @@ func TestParallelRuns(t *testing.T) {
 // monitorPID finds the pod-conmon process of a container.
 func monitorPID(t *testing.T, id string) int {
 	t.Helper()
-	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, d := range dirs {
-		b, err := os.ReadFile(d)
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if len(args) == 2 && filepath.Base(args[0]) == "pod-conmon" && args[1] == id {
-			return atoi(strings.Split(d, "/")[2])
-		}
+	pid := monitorOf(id)
+	if pid == 0 {
+		t.Fatalf("no monitor process for %s", id)
 	}
-	t.Fatalf("no monitor process for %s", id)
-	return 0
+	return pid
 }
 
 func TestRebootMarksExited(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", img, "sleep", "1000"))
 		pid := monitorPID(t, id)
@@ -540,7 +529,7 @@ func TestRebootMarksExited(t *testing.T) {
 }
 
 func TestDeadMonitorReconciled(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", img, "sleep", "1000"))
 		pid := monitorPID(t, id)
@@ -559,12 +548,9 @@ func TestDeadMonitorReconciled(t *testing.T) {
 }
 
 func TestRestartPolicy(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
-		dir := e.Path("runs")
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			t.Fatal(err)
-		}
+		dir := e.Mkdir("runs")
 		id := out(e.MustPod("run", "-d", "--restart", "on-failure:2", "-v", dir+":/runs", img, "sh", "-c", "echo run >> /runs/log; exit 1"))
 		// Three runs: the first and two restarts.
 		deadline := time.Now().Add(time.Minute)
@@ -604,7 +590,7 @@ func TestRestartPolicy(t *testing.T) {
 }
 
 func TestKilledCLI(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		for i, delay := range []time.Duration{0, 20 * time.Millisecond, 50 * time.Millisecond, 80 * time.Millisecond, 120 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond} {
 			name := fmt.Sprintf("k%d", i)
@@ -652,7 +638,7 @@ func TestKilledCLI(t *testing.T) {
 }
 
 func TestRunSignalProxy(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		cmd := e.Command(t.Context(), "run", "--rm", img, "sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.1; done")
 		stdout, err := cmd.StdoutPipe()
@@ -707,7 +693,7 @@ func TestRunSignalProxy(t *testing.T) {
 }
 
 func TestRunDetachedRemove(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", "--rm", img, "sh", "-c", "exit 5"))
 		// The monitor's cleanup removes it once it exited.

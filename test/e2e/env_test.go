@@ -55,13 +55,17 @@ func forEachUser(t *testing.T, fn func(t *testing.T, e *Env)) {
 	}
 }
 
-// asRoot runs fn as root only (for what needs a rootful host).
+// asRoot runs fn as root only (for what needs a rootful host), as the
+// subtest "root"; without root that subtest skips, not the caller's test.
+// Every use says why its test cannot run rootless.
 func asRoot(t *testing.T, fn func(t *testing.T, e *Env)) {
 	t.Helper()
-	if !suite.rootful {
-		t.Skip("needs root")
-	}
-	fn(t, NewEnv(t, false))
+	t.Run("root", func(t *testing.T) {
+		if !suite.rootful {
+			t.Skip("needs root")
+		}
+		fn(t, NewEnv(t, false))
+	})
 }
 
 // NewEnv makes an isolated Env; t.Cleanup removes everything it made.
@@ -286,6 +290,22 @@ func (e *Env) WriteFile(name string, data []byte) string {
 	}
 	if e.rootless && os.Geteuid() == 0 {
 		_ = os.Chown(p, e.uid, e.gid)
+	}
+	return p
+}
+
+// Mkdir makes a directory under the Env's private directory that the Env's
+// user owns (as a user's own directory would be), and returns its path.
+func (e *Env) Mkdir(name string) string {
+	e.t.Helper()
+	p := e.Path(name)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.rootless && os.Geteuid() == 0 {
+		if err := os.Chown(p, e.uid, e.gid); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	return p
 }

@@ -211,17 +211,30 @@ func TestCp(t *testing.T) {
 }
 
 func TestCpArchiveOwner(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("create", "--name", "own", img, "true")
 		host := e.WriteFile("owned.txt", []byte("x"))
-		if err := os.Chown(host, 1234, 4321); err != nil {
+		// A plain user owns no other host uid: the file gets its owner
+		// inside the user namespace, as a rootless user would give it.
+		if e.Rootless() {
+			e.MustPod("unshare", "chown", "1234:4321", host)
+		} else if err := os.Chown(host, 1234, 4321); err != nil {
 			t.Fatal(err)
 		}
 		e.MustPod("cp", host, "own:/plain.txt")
 		e.MustPod("cp", "-a", host, "own:/kept.txt")
 		mnt := out(e.MustPod("mount", "own"))
 		defer e.MustPod("unmount", "own")
+		if e.Rootless() {
+			// The mount is in pod's mount namespace, and the owners are
+			// the ones the user namespace sees.
+			r := e.MustPod("unshare", "stat", "-c", "%n %u:%g", mnt+"/plain.txt", mnt+"/kept.txt")
+			if got := strings.ReplaceAll(out(r), mnt+"/", ""); got != "plain.txt 0:0\nkept.txt 1234:4321" {
+				t.Errorf("owners in the container: %q", got)
+			}
+			return
+		}
 		for name, want := range map[string][2]uint32{"plain.txt": {0, 0}, "kept.txt": {1234, 4321}} {
 			fi, err := os.Stat(filepath.Join(mnt, name))
 			if err != nil {

@@ -520,9 +520,17 @@ func TestImageBadInput(t *testing.T) {
 // TestRmiInUse: an image a container uses is refused (exit 2) and kept by
 // prune, unless forced.
 func TestRmiInUse(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		id := pulledID(t, e, suite.images.Busybox)
-		ctr := storageContainer(t, e, id)
+		// As root, a container another tool made in the same storage
+		// (buildah's, say); rootless, storage belongs to the user
+		// namespace, so the container is pod's own.
+		var ctr string
+		if e.Rootless() {
+			ctr = out(e.MustPod("create", id, "true"))
+		} else {
+			ctr = storageContainer(t, e, id)
+		}
 		e.Pod("rmi", "busybox").Fails(t, 2, "image used by "+ctr+": image is in use by a container")
 		e.MustPod("image", "exists", id)
 		r := e.MustPod("images", "--format", "{{.ID}} {{.Containers}}")

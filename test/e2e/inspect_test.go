@@ -34,7 +34,7 @@ func field(doc map[string]any, path string) any {
 }
 
 func TestInspect(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		imgID := strings.TrimSpace(e.MustPod("pull", "-q", img).Stdout)
 		top := runID(t, e, "run", "-d", "--name", "top", "-e", "FOO=bar", "-l", "app=web", "-w", "/tmp",

@@ -52,9 +52,49 @@ func inspectLimits(t *testing.T, e *Env, ctr string) hostLimits {
 	return docs[0].HostConfig
 }
 
+// ownMemoryCgroup is the memory cgroup (v1) this test process is in.
+func ownMemoryCgroup(t *testing.T) string {
+	t.Helper()
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(self), "\n") {
+		if p := strings.SplitN(line, ":", 3); len(p) == 3 && p[1] == "memory" {
+			return strings.TrimSuffix(p[2], "/")
+		}
+	}
+	t.Fatal("no memory cgroup in /proc/self/cgroup")
+	return ""
+}
+
+// warnedOnce fails t unless stderr is podman's one line about limits a
+// rootless container on cgroup v1 does not get.
+func warnedOnce(t *testing.T, r *Result) {
+	t.Helper()
+	if strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "Resource limits are not supported and ignored on cgroups V1 rootless systems") {
+		t.Errorf("pod %s: stderr %q, want one warning line", strings.Join(r.Args, " "), r.Stderr)
+	}
+}
+
 func TestLimitsCgroupFiles(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
+		if noRootlessCgroups(e) {
+			// A plain user on cgroup v1 has no cgroup to limit: one
+			// warning, and the container runs unlimited in pod's own
+			// cgroups, as podman's does.
+			r := e.MustPod("run", "--name", "lim", "--memory", "64m", "--memory-swap", "96m", "--cpus", "0.5", "--cpu-shares", "512",
+				"--pids-limit", "50", img, "sh", "-c", "cd /sys/fs/cgroup; cat memory/memory.limit_in_bytes cpu/cpu.shares; grep :memory: /proc/self/cgroup")
+			warnedOnce(t, r)
+			if got := r.Lines(); len(got) != 3 || got[0] == "67108864" || got[1] == "512" || !strings.HasSuffix(strings.TrimSuffix(got[2], "/"), ":memory:"+ownMemoryCgroup(t)) {
+				t.Errorf("inside a rootless container: %q, want no limits and pod's own memory cgroup %s", got, ownMemoryCgroup(t))
+			}
+			if l := inspectLimits(t, e, "lim"); l.Memory != 0 || l.NanoCpus != 0 || l.CpuShares != 0 || l.PidsLimit != 0 {
+				t.Errorf("inspect shows limits the container does not have: %+v", l)
+			}
+			return
+		}
 		r := e.MustPod("run", "--name", "lim", "--memory", "64m", "--memory-swap", "96m", "--memory-reservation", "32m",
 			"--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0", "--cpuset-mems", "0", "--pids-limit", "50",
 			"--oom-kill-disable", img, "sh", "-c", `cd /sys/fs/cgroup; for f in memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes \
@@ -83,13 +123,7 @@ grep oom_kill_disable memory/memory.oom_control`)
 		}
 		// The container's cgroup sits under pod's own (here a memory
 		// cgroup of the session), or under --cgroup-parent.
-		self, _ := os.ReadFile("/proc/self/cgroup")
-		var selfMem string
-		for _, line := range strings.Split(string(self), "\n") {
-			if p := strings.SplitN(line, ":", 3); len(p) == 3 && p[1] == "memory" {
-				selfMem = strings.TrimSuffix(p[2], "/")
-			}
-		}
+		selfMem := ownMemoryCgroup(t)
 		r = e.MustPod("run", "--rm", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "grep", "memory", "/proc/self/cgroup")
 		if !strings.Contains(out(r), ":memory:/podtest-parent/pod-") {
 			t.Errorf("--cgroup-parent: %q", r.Stdout)
@@ -106,8 +140,25 @@ grep oom_kill_disable memory/memory.oom_control`)
 }
 
 func TestLimitsHit(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
+		// A fork bomb stops at --pids-limit: the fork that would make the
+		// 21st process fails (busybox sh then gives up, exit 2); the same
+		// forks under a higher limit succeed.
+		bomb := `i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); echo $i > /tmp/n; done; wait`
+		if noRootlessCgroups(e) {
+			// Without a cgroup no limit is hit: the forks all succeed
+			// past --pids-limit after the warning. (No memory eater
+			// runs here: unlimited, it would eat the host's memory.)
+			warnedOnce(t, e.MustPod("run", "--rm", "--pids-limit", "20", img, "sh", "-c", bomb))
+			e.MustPod("run", "-d", "--name", "killed", img, "sleep", "1000")
+			e.MustPod("kill", "killed")
+			e.MustPod("wait", "killed")
+			if got := out(e.MustPod("inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", "killed")); got != "false 137" {
+				t.Errorf("killed: %q, want false 137", got)
+			}
+			return
+		}
 		// Memory: tail buffers /dev/zero (no newline ever) until the OOM
 		// killer ends it.
 		r := e.Pod("run", "--name", "oom", "-m", "10m", img, "tail", "/dev/zero")
@@ -124,10 +175,6 @@ func TestLimitsHit(t *testing.T) {
 		if got := out(e.MustPod("inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", "killed")); got != "false 137" {
 			t.Errorf("self-killed: %q, want false 137", got)
 		}
-		// A fork bomb stops at --pids-limit: the fork that would make the
-		// 21st process fails (busybox sh then gives up, exit 2); the same
-		// forks under a higher limit succeed.
-		bomb := `i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); echo $i > /tmp/n; done; wait`
 		r = e.Pod("run", "--name", "bomb", "--pids-limit", "20", img, "sh", "-c", bomb)
 		if r.Code != 2 || !strings.Contains(r.Stderr, "can't fork") {
 			t.Errorf("40 forks under --pids-limit 20: exit %d, stderr %q; want 2 and can't fork", r.Code, r.Stderr)
@@ -137,7 +184,7 @@ func TestLimitsHit(t *testing.T) {
 }
 
 func TestLimitsBestEffortAndRefused(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		if got := out(e.MustPod("run", "--rm", "--oom-score-adj", "300", img, "cat", "/proc/self/oom_score_adj")); got != "300" {
 			t.Errorf("--oom-score-adj 300: %q", got)
@@ -166,8 +213,21 @@ func TestLimitsBestEffortAndRefused(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
+		if noRootlessCgroups(e) {
+			// Nothing to update without a cgroup: refused, not pretended,
+			// and the running container is left as it was.
+			id := out(e.MustPod("run", "-d", img, "sleep", "1000"))
+			e.Pod("update", "-m", "128m", "--pids-limit", "200", id).Fails(t, 125, "Resource limits are not supported and ignored on cgroups V1 rootless systems")
+			if l := inspectLimits(t, e, id); l.Memory != 0 || l.PidsLimit != 0 {
+				t.Errorf("inspect after a refused update: %+v", l)
+			}
+			if got := out(e.MustPod("inspect", "--format", "{{.State.Status}}", id)); got != "running" {
+				t.Errorf("after a refused update the container is %s", got)
+			}
+			return
+		}
 		ctl := e.Path("ctl")
 		if err := os.Mkdir(ctl, 0o755); err != nil {
 			t.Fatal(err)

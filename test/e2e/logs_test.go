@@ -14,7 +14,7 @@ import (
 // that prints then exits, stdout and stderr kept apart, --tail, -t,
 // --since/--until and a last line without a newline.
 func TestLogs(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
 		for _, driver := range []string{"k8s-file", "json-file"} {

@@ -150,6 +150,10 @@ func TestNetworkPublishedPort(t *testing.T) {
 		if err != nil || body != "hello-from-pod\n" {
 			t.Fatalf("GET published port: %q, %v", body, err)
 		}
+		// And as a user checks it, with curl on the host's loopback.
+		if b, err := exec.Command("curl", "-sS", "--max-time", "30", fmt.Sprintf("http://127.0.0.1:%d/", port)).CombinedOutput(); err != nil || string(b) != "hello-from-pod\n" {
+			t.Fatalf("curl published port: %q, %v", b, err)
+		}
 		if got := out(e.MustPod("port", "web")); got != fmt.Sprintf("80/tcp -> 0.0.0.0:%d", port) {
 			t.Errorf("pod port web: %q", got)
 		}

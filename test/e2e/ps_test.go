@@ -48,7 +48,7 @@ func psColumns(line string) []string {
 // TestPs checks ps's columns, -a, -q, -l, -n, --no-trunc, --filter and
 // --format against a running, a created and an exited container.
 func TestPs(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
 		top := runID(t, e, "run", "-d", "--name", "top", "-l", "app=web", "-l", "tier=front", img, "sleep", "1000")

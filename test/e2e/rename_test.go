@@ -9,7 +9,7 @@ import (
 // TestRenameExists checks that rename frees the old name and that exists
 // answers with its exit status.
 func TestRenameExists(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
 		id := runID(t, e, "run", "-d", "--name", "old", img, "sleep", "1000")
@@ -42,7 +42,7 @@ func TestRenameExists(t *testing.T) {
 // TestContainerPrune checks that prune removes only containers that do not
 // run, asks first, and honours filters.
 func TestContainerPrune(t *testing.T) {
-	asRoot(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
 		running := runID(t, e, "run", "-d", "--name", "running", img, "sleep", "1000")

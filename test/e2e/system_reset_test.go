@@ -83,6 +83,7 @@ func TestSystemResetForce(t *testing.T) {
 }
 
 func TestSystemMigrate(t *testing.T) {
+	// Root's answer only; the rootless migration is the rest of the test.
 	asRoot(t, func(t *testing.T, e *Env) {
 		if r := e.MustPod("system", "migrate"); !strings.Contains(r.Stdout, "Nothing to migrate as root") {
 			t.Fatalf("migrate as root: %q", r.Stdout)
