@@ -245,11 +245,10 @@ func TestEventsVolumesNetworksAndMore(t *testing.T) {
 			t.Fatalf("died after kill: %+v", died)
 		}
 
-		if e.Rootless() {
-			return // rootless containers do not join bridge networks
-		}
 		e.MustPod("network", "create", "evnet2")
-		id := strings.TrimSpace(e.MustPod("create", "--name", "netc", img, "true").Stdout)
+		// On the default bridge: rootless, the default is slirp4netns,
+		// which (as podman's) cannot be connected to networks.
+		id := strings.TrimSpace(e.MustPod("create", "--name", "netc", "--network", "podman", img, "true").Stdout)
 		e.MustPod("network", "connect", "evnet2", "netc")
 		e.MustPod("network", "disconnect", "evnet2", "netc")
 		conns := events(t, e, "--filter", "network=evnet2", "--filter", "event=connect", "--filter", "event=disconnect")

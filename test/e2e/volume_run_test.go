@@ -278,7 +278,12 @@ func TestVolumeTypeMountedPerContainer(t *testing.T) {
 		if got := out(e.MustPod("run", "--rm", "-v", "bv:/bv", img, "cat", "/bv/hostfile")); got != "on the host" {
 			t.Errorf("bind volume: %q", got)
 		}
-		if entries, _ := os.ReadDir(inspectVolume(t, e, "bv").Mountpoint); len(entries) != 0 && !e.Rootless() {
+		// Rootless, the bind would be in pod's mount namespace: look there.
+		if mp := inspectVolume(t, e, "bv").Mountpoint; e.Rootless() {
+			if got := e.MustPod("unshare", "ls", "-A", mp).Stdout; got != "" {
+				t.Errorf("the bind stayed mounted on the volume after its container: %q", got)
+			}
+		} else if entries, _ := os.ReadDir(mp); len(entries) != 0 {
 			t.Errorf("the bind stayed mounted on the volume after its container: %v", entries)
 		}
 		e.MustPod("volume", "rm", "bv")
