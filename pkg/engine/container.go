@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -132,6 +133,14 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		if c.Status == state.StatusStopping {
 			r.reviveInterruptedStop(ctx, c)
 		}
+		// The monitor outlives its container while it runs the cleanup
+		// command; meanwhile the exit it wrote is the truth, as Wait and
+		// an attached run already reported it. Only a container whose
+		// process is gone can have one, so the common case (it runs)
+		// costs a signal 0, not the storage lookup of the exit file.
+		if c.PID > 0 && processGone(c.PID) {
+			r.viewExit(c)
+		}
 		return false
 	}
 	hasExit := r.viewExit(c)
@@ -163,6 +172,12 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		c.Status = state.StatusExited
 	}
 	return gone
+}
+
+// processGone reports whether no process has pid (a zombie, not yet
+// reaped by the monitor, still counts as there).
+func processGone(pid int) bool {
+	return errors.Is(unix.Kill(pid, 0), unix.ESRCH)
 }
 
 // restarts reports whether a restart policy ever restarts.

@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -97,5 +99,76 @@ func TestContainersReconcilesDeadMonitor(t *testing.T) {
 	}
 	if _, err := r.Container(context.Background(), "nosuch"); err == nil || err.Error() != `no container with name or ID "nosuch" found: no such container` {
 		t.Fatalf("unknown container: %v", err)
+	}
+}
+
+// TestReconcileShowsExitBeforeCleanup: while the monitor runs the cleanup
+// command, its container is gone and the exit file says how it ended; a
+// reader sees that (without recording it, which is the cleanup's job), not
+// a container still running with exit code 0.
+func TestReconcileShowsExitBeforeCleanup(t *testing.T) {
+	dir := t.TempDir()
+	r := openTest(t, filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
+	ctx := context.Background()
+
+	// A live process that is a pod-conmon by name, standing in for the
+	// monitor, and the PID of a process that has exited.
+	sleep, err := os.ReadFile("/bin/sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := filepath.Join(dir, conmon.BinaryName)
+	if err := os.WriteFile(fake, sleep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	monitor := exec.Command(fake, "1000")
+	if err := monitor.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { monitor.Process.Kill(); monitor.Wait() })
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := r.storage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRow := func(name string, pid int) *state.Container {
+		sc, err := st.CreateContainer("", []string{name}, "", "", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := &state.Container{ID: sc.ID, Name: name, Config: []byte(`{"imageId":"x"}`), Status: state.StatusRunning,
+			PID: pid, MonitorPID: monitor.Process.Pid}
+		if err := r.db.Add(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+		exit, err := r.exitFile(sc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(exit), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(exit, []byte(`{"exitCode":137,"oomKilled":true,"finishedAt":"2026-01-02T03:04:05Z"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	exited := newRow("exited", gone.Process.Pid)
+	// Its process still runs (this test): an exit file cannot be its own.
+	running := newRow("running", os.Getpid())
+
+	c, err := r.Container(ctx, exited.ID)
+	if err != nil || c.Status != state.StatusExited || c.ExitCode != 137 || !c.OOMKilled {
+		t.Fatalf("exited container with a live monitor: %+v %v", c, err)
+	}
+	if row, err := r.db.Get(ctx, exited.ID); err != nil || row.Status != state.StatusRunning {
+		t.Fatalf("the exit was recorded, not only shown: %+v %v", row, err)
+	}
+	if c, err := r.Container(ctx, running.ID); err != nil || c.Status != state.StatusRunning || c.ExitCode != 0 {
+		t.Fatalf("running container: %+v %v", c, err)
 	}
 }

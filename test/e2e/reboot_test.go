@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,10 +24,12 @@ func TestSimulatedReboot(t *testing.T) {
 		if r := e.Pod("run", "--name", "done", img, "sh", "-c", "exit 3"); r.Code != 3 {
 			t.Fatalf("run done: exit %d, want 3: %s", r.Code, r.Stderr)
 		}
-		// A container that exited is recorded so once its monitor is
-		// gone; a reboot before that would lose its exit code.
+		// A container that exited is recorded so by its monitor's cleanup
+		// command (a pod process given --root); a reboot before that
+		// would lose its exit code.
 		doneID := out(e.MustPod("inspect", "--format", "{{.Id}}", "done"))
 		waitFor(t, func() bool { return monitorOf(doneID) == 0 })
+		waitNoProcessUsing(e.Root, time.Minute)
 		waitLog(t, e, "up", "up-before")
 		pause := e.PausePID()
 		if e.Rootless() && pause == 0 {
