@@ -17,7 +17,13 @@ func TestLogs(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
-		for _, driver := range []string{"k8s-file", "json-file"} {
+		drivers := []string{"k8s-file", "json-file"}
+		if e.Rootless() {
+			// Reading a json-file log does not depend on the user: the
+			// root run covers it (and TestLogDrivers writes one rootless).
+			drivers = drivers[:1]
+		}
+		for _, driver := range drivers {
 			t.Run(driver, func(t *testing.T) {
 				name := "talk-" + driver
 				// The sleep makes -f start while the container still runs.
