@@ -37,7 +37,7 @@ type plannedLayer struct {
 
 // pulledLayers is what pullLayersAhead added to the store.
 type pulledLayers struct {
-	created []string // layer IDs, base first
+	created []string        // layer IDs, base first
 	blobs   []digest.Digest // the blobs it reported as copied
 }
 

@@ -490,7 +490,7 @@ func TestPullKilledMidway(t *testing.T) {
 		}
 		proxy.Pass()
 		id := pulledID(t, e, "--tls-verify=false", ref)
-		r = e.MustPod("image", "inspect", "--format", "{{.Id}} {{len .RootFS.Layers}}", ref)
+		r := e.MustPod("image", "inspect", "--format", "{{.Id}} {{len .RootFS.Layers}}", ref)
 		if strings.TrimSpace(r.Stdout) != id+" 3" {
 			t.Errorf("inspect after re-pull: %q", r.Stdout)
 		}
