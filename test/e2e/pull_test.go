@@ -88,8 +88,13 @@ func TestPullLayersWhiteouts(t *testing.T) {
 	})
 	ref := pushTestImage(t, "pulllayers", [][]byte{two, three, four}, nil)
 	forEachUser(t, func(t *testing.T, e *Env) {
-		id := pulledID(t, e, ref)
-		r := e.MustPod("run", "--rm", ref, "sh", "-c",
+		r := e.MustPod("pull", ref)
+		id := strings.TrimSpace(r.Stdout)
+		// Each layer is reported once: fetched and stored once.
+		if n := strings.Count(r.Stderr, "Copying blob "); n != 4 {
+			t.Errorf("pull reported %d blobs, want 4:\n%s", n, r.Stderr)
+		}
+		r = e.MustPod("run", "--rm", ref, "sh", "-c",
 			"cd /data && ls -A . dir && cat keep.txt dir/new.txt && stat -c '%u:%g %a' owned.txt && sha256sum noise.bin")
 		want := strings.Join([]string{
 			"dir", "keep.txt", "noise.bin", "owned.txt", "", "dir:", "new.txt",
