@@ -18,7 +18,7 @@ import (
 // the container exited: record the exit code, OOM kill and time, release
 // the runtime's record and the root filesystem mount, then remove the
 // container (--rm) or restart it (restart policy). Running it again, or
-// after another command already did the work, does nothing.
+// after another command already did the work, does nothing more.
 func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 	c, err := r.get(ctx, id)
 	if err != nil {
@@ -39,6 +39,11 @@ func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 		return err
 	}
 	if !isActive(c.Status) {
+		// A --rm container whose exit was recorded by another command, or
+		// whose attached pod was killed while removing it: finish the job.
+		if c.Config.AutoRemove && (c.Status == state.StatusExited || c.Status == state.StatusRemoving) {
+			return r.removeLocked(ctx, c, 0)
+		}
 		return nil
 	}
 	if !r.hasExited(c) {
@@ -80,7 +85,7 @@ func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 		return nil
 	}
 	fresh.RestartCount++
-	_, err = r.startLocked(ctx, fresh, false)
+	_, err = r.startLocked(ctx, fresh, startHow{})
 	return err
 }
 
