@@ -176,13 +176,23 @@ func (r *Runtime) finishLocked(ctx context.Context, c *Container, mayRemove bool
 // not keep the DB from telling the truth, and a later rm retries them.
 func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 	ctx = context.WithoutCancel(ctx)
+	c.released = true
 	if rt, err := r.OCI(); err == nil {
 		if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
+			del := func() {
+				if err := rt.Delete(ctx, c.ID, true); err != nil {
+					logrus.Warnf("container %s: %v", shortID(c.ID), err)
+				}
+			}
 			if kill {
 				_ = killAll(ctx, rt, c.ID)
-			}
-			if err := rt.Delete(ctx, c.ID, true); err != nil {
-				logrus.Warnf("container %s: %v", shortID(c.ID), err)
+				del()
+			} else {
+				// The container's init is gone: the runtime's delete (a
+				// process of its own) overlaps the unmounts below.
+				done := make(chan struct{})
+				go func() { defer close(done); del() }()
+				defer func() { <-done }()
 			}
 		}
 	}

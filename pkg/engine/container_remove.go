@@ -87,7 +87,9 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	}
 	// A created container may still have a runtime record and a mount
 	// when the start that made them was interrupted.
-	r.releaseRun(ctx, c, true)
+	if !c.released {
+		r.releaseRun(ctx, c, true)
+	}
 	// The monitor of the last run may still be flushing the log and
 	// writing the exit file into the directories about to go.
 	if monitor > 0 {
