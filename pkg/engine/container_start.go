@@ -254,6 +254,11 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 		}
 	}()
 
+	if len(c.Config.UIDMap) > 0 {
+		if err := makeTraversable(rootfs); err != nil {
+			return err
+		}
+	}
 	ns, err := r.setupNetwork(ctx, c)
 	if err != nil {
 		return err
@@ -393,9 +398,22 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		}
 		etcFiles[dst] = p
 	}
+	if cfg.KeepID != nil {
+		files, err := keepIDFiles(userdata, rootfs, cfg.KeepID)
+		if err != nil {
+			return nil, err
+		}
+		for dst, p := range files {
+			etcFiles[dst] = p
+		}
+	}
 	user, err := spec.ResolveUser(rootfs, cfg.User)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.KeepID != nil && user.UID == cfg.KeepID.UID && user.Home == "" {
+		// The image does not know the user; its entry is the one added.
+		user.Home = cfg.KeepID.Home
 	}
 	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(user.UID), int(user.GID))
 	if err != nil {
@@ -446,6 +464,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		Annotations:     cfg.Annotations,
 		Resources:       cfg.Resources,
 		CgroupsPath:     cgroupsPath(cfg, c.ID),
+		UIDMappings:     cfg.UIDMap,
+		GIDMappings:     cfg.GIDMap,
+		UserNSPath:      ns.userNSPath,
 	})
 	if err != nil {
 		return nil, err

@@ -86,6 +86,9 @@ type Options struct {
 	// UIDMappings and GIDMappings, when set, put the container in a new
 	// user namespace with these maps.
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
+	// UserNSPath, with the mappings, is a user namespace with those maps
+	// to join instead of making one: the owner of NetNSPath.
+	UserNSPath string
 
 	ShmSize     int64 // bytes; 0 = DefaultShmSize
 	Annotations map[string]string
@@ -206,8 +209,9 @@ func probeHost(o Options) host {
 		h.ownNetNS = true // created by the runtime, after the user namespace
 	case len(o.UIDMappings) > 0:
 		// Joined from outside: its owner is a parent of the container's
-		// new user namespace, never that namespace itself.
-		h.ownNetNS = false
+		// new user namespace, never that namespace itself, unless the
+		// container joins its owner.
+		h.ownNetNS = o.UserNSPath != ""
 	default:
 		h.ownNetNS = !engineUserNS || ownedByOwnUserNS(o.NetNSPath)
 	}
@@ -278,7 +282,7 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	if len(o.UIDMappings) > 0 {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace, Path: o.UserNSPath})
 	}
 	return ns
 }
