@@ -15,6 +15,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/state"
@@ -407,6 +408,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 			etcFiles[dst] = p
 		}
 	}
+	if err := chownToContainerRoot(cfg, etcFiles); err != nil {
+		return nil, err
+	}
 	user, err := spec.ResolveUser(rootfs, cfg.User)
 	if err != nil {
 		return nil, err
@@ -415,7 +419,14 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		// The image does not know the user; its entry is the one added.
 		user.Home = cfg.KeepID.Home
 	}
-	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(user.UID), int(user.GID))
+	// Volumes are chowned in pod's namespace: to the IDs the container's
+	// user has there.
+	hostUID, uidOK := idmap.ToHost(cfg.UIDMap, user.UID)
+	hostGID, gidOK := idmap.ToHost(cfg.GIDMap, user.GID)
+	if !uidOK || !gidOK {
+		return nil, invalidf("user %d:%d is not mapped in the container's user namespace", user.UID, user.GID)
+	}
+	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(hostUID), int(hostGID))
 	if err != nil {
 		return nil, err
 	}

@@ -328,3 +328,23 @@ func makeTraversable(path string) error {
 		}
 	}
 }
+
+// chownToContainerRoot gives the container's /etc files to its root, as
+// podman does: in a user namespace of its own, pod's root is nobody there,
+// and the container's root could not edit its /etc/hosts.
+func chownToContainerRoot(cfg *ContainerConfig, files map[string]string) error {
+	if len(cfg.UIDMap) == 0 {
+		return nil
+	}
+	uid, uok := idmap.ToHost(cfg.UIDMap, 0)
+	gid, gok := idmap.ToHost(cfg.GIDMap, 0)
+	if !uok || !gok {
+		return nil // no root inside: the files stay pod's, read-only there
+	}
+	for _, p := range files {
+		if err := os.Chown(p, int(uid), int(gid)); err != nil {
+			return fmt.Errorf("give %s to the container's root: %w", p, err)
+		}
+	}
+	return nil
+}

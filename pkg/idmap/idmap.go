@@ -287,3 +287,17 @@ func Read(path string) ([]specs.LinuxIDMapping, error) {
 	}
 	return maps, nil
 }
+
+// ToHost returns the ID of pod's namespace that container ID id is under
+// maps, and whether maps map it at all. Without maps every ID is itself.
+func ToHost(maps []specs.LinuxIDMapping, id uint32) (uint32, bool) {
+	if len(maps) == 0 {
+		return id, true
+	}
+	for _, m := range maps {
+		if id >= m.ContainerID && uint64(id) < end(m.ContainerID, m.Size) {
+			return m.HostID + (id - m.ContainerID), true
+		}
+	}
+	return 0, false
+}

@@ -188,3 +188,19 @@ func TestFormatAll(t *testing.T) {
 		t.Errorf("FormatAll = %q, want %q", got, want)
 	}
 }
+
+func TestToHost(t *testing.T) {
+	maps := KeepIDMap(1000, 65536)
+	for _, tc := range []struct {
+		id, want uint32
+		ok       bool
+	}{{0, 1, true}, {999, 1000, true}, {1000, 0, true}, {1001, 1001, true}, {65536, 65536, true}, {65537, 0, false}} {
+		got, ok := ToHost(maps, tc.id)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ToHost(%d) = %d, %v; want %d, %v", tc.id, got, ok, tc.want, tc.ok)
+		}
+	}
+	if got, ok := ToHost(nil, 42); got != 42 || !ok {
+		t.Errorf("ToHost without maps = %d, %v", got, ok)
+	}
+}

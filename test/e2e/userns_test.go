@@ -55,6 +55,13 @@ func TestUsernsUIDMap(t *testing.T) {
 			}
 		}
 
+		// A new named volume and the /etc files are the container root's.
+		r = e.MustPod("run", "--rm", "--uidmap", m, "--gidmap", m, "-v", "uvol:/data", suite.images.Busybox,
+			"sh", "-c", "touch /data/x && stat -c %u /data/x; echo 10.9.9.9 extra >> /etc/hosts && tail -1 /etc/hosts")
+		if l := r.Lines(); len(l) != 2 || l[0] != "0" || l[1] != "10.9.9.9 extra" {
+			t.Errorf("volume and /etc/hosts as the container's root: %q", l)
+		}
+
 		// --uidmap alone serves for GIDs too, as in podman; inspect shows
 		// the maps, exec and top see the container's own IDs.
 		e.MustPod("run", "-d", "--name", "mapped", "--uidmap", m, suite.images.Busybox, "sleep", "300")
