@@ -51,11 +51,17 @@ func (r *Runtime) buildUserNS(cfg *ContainerConfig, o UserNSOptions) error {
 	if (len(o.UIDMap) > 0 || len(o.GIDMap) > 0) && o.UserNS != "" {
 		return invalidf("--userns and --uidmap/--gidmap are mutually exclusive")
 	}
+	if mode.Kind == idmap.Host && len(o.UIDMap) == 0 && len(o.GIDMap) == 0 {
+		return nil
+	}
+	if strings.HasPrefix(cfg.NetworkMode, netModeCtrPfx) || strings.HasPrefix(cfg.NetworkMode, netModeNSPrefix) {
+		// The runtime enters a container's user namespace before its
+		// network namespace, and from inside a new user namespace another
+		// one's network namespace is out of reach: exec would fail.
+		return invalidf("--network %s cannot be combined with a user namespace of the container's own (--userns, --uidmap, --gidmap)", cfg.NetworkMode)
+	}
 	if len(o.UIDMap) > 0 || len(o.GIDMap) > 0 {
 		return r.explicitMaps(cfg, o)
-	}
-	if mode.Kind == idmap.Host {
-		return nil
 	}
 	rootlessMode := r.Rootless()
 	if !rootlessMode && (mode.Kind == idmap.KeepID || mode.Kind == idmap.NoMap) {

@@ -225,6 +225,7 @@ func TestUsernsBadInput(t *testing.T) {
 			{[]string{"--userns", "auto:size=abc"}, "not KEY=NUMBER"},
 			{[]string{"--userns", "keep-id", "--uidmap", "0:1:1"}, "mutually exclusive"},
 			{[]string{"--uidmap", "0:70000:10"}, "not all mapped in pod's user namespace"},
+			{[]string{"--userns", "auto", "--network", "ns:/proc/self/ns/net"}, "cannot be combined with a user namespace"},
 		} {
 			args := append(append([]string{"create"}, tc.args...), suite.images.Busybox, "true")
 			if tc.want == "" {
