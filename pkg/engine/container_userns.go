@@ -354,3 +354,26 @@ func chownToContainerRoot(cfg *ContainerConfig, files map[string]string) error {
 	}
 	return nil
 }
+
+// ownerInUserNS maps the owner of a file copied into a container with a
+// user namespace of its own to the IDs it has in pod's namespace, so that
+// the container sees the owner it should (root for a plain copy); an ID
+// the container lacks becomes its root. Nil without such a namespace.
+func ownerInUserNS(cfg *ContainerConfig) func(uid, gid int) (int, int) {
+	if len(cfg.UIDMap) == 0 {
+		return nil
+	}
+	return func(uid, gid int) (int, int) {
+		return hostID(cfg.UIDMap, uid), hostID(cfg.GIDMap, gid)
+	}
+}
+
+func hostID(maps []specs.LinuxIDMapping, id int) int {
+	if id >= 0 {
+		if h, ok := idmap.ToHost(maps, uint32(id)); ok {
+			return int(h)
+		}
+	}
+	h, _ := idmap.ToHost(maps, 0)
+	return int(h)
+}

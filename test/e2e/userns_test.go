@@ -77,6 +77,12 @@ func TestUsernsUIDMap(t *testing.T) {
 		if l := r.Lines(); len(l) != 2 || !strings.HasPrefix(l[1], "root ") {
 			t.Errorf("top: %q, want the process as root", l)
 		}
+		// A copy into the container belongs to its root, as without maps.
+		e.MustPod("cp", e.WriteFile("copied.txt", []byte("hi\n")), "mapped:/copied.txt")
+		r = e.MustPod("exec", "mapped", "stat", "-c", "%u:%g", "/copied.txt")
+		if got := strings.TrimSpace(r.Stdout); got != "0:0" {
+			t.Errorf("copied file owned by %q inside, want 0:0", got)
+		}
 		e.MustPod("rm", "-f", "-t", "0", "mapped")
 	})
 }
@@ -127,7 +133,16 @@ func TestUsernsKeepID(t *testing.T) {
 			t.Errorf("keep-id:uid=200,gid=300: %q", l)
 		}
 
-		e.MustPod("create", "--name", "kept", "--userns", "keep-id", suite.images.Busybox, "true")
+		e.MustPod("run", "-d", "--name", "kept", "--userns", "keep-id", suite.images.Busybox, "sleep", "300")
+		// exec runs as the container's user, and knows the user's name.
+		r = e.MustPod("exec", "kept", "id", "-un")
+		if got := strings.TrimSpace(r.Stdout); got != u.Username {
+			t.Errorf("exec as %q, want %q", got, u.Username)
+		}
+		r = e.MustPod("exec", "-u", u.Username, "kept", "id", "-u")
+		if got := strings.TrimSpace(r.Stdout); got != itoa(e.uid) {
+			t.Errorf("exec -u %s: uid %q, want %d", u.Username, got, e.uid)
+		}
 		r = e.MustPod("inspect", "--format", "{{.HostConfig.UsernsMode}} {{.Config.User}} {{.HostConfig.IDMappings.UIDMap}}", "kept")
 		wantInspect := fmt.Sprintf("keep-id %d:%d [0:1:%d %d:0:1 %d:%d:%d]", e.uid, e.gid, e.uid, e.uid, e.uid+1, e.uid+1, 65536-e.uid)
 		if got := strings.TrimSpace(r.Stdout); got != wantInspect {
