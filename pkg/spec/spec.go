@@ -178,10 +178,11 @@ func Generate(o Options) (*specs.Spec, error) {
 }
 
 // ResourcesApplied reports whether Generate keeps o.Resources and
-// o.CgroupsPath. It is false for a rootless container (one with UID
-// mappings, or an engine inside a user namespace) on a cgroup v1 host,
-// where an unprivileged runtime cannot create cgroups: the engine should
-// warn that resource limits are ignored.
+// o.CgroupsPath. It is false for a rootless engine (one inside a user
+// namespace) on a cgroup v1 host, where an unprivileged runtime cannot
+// create cgroups: the engine should warn that resource limits are ignored.
+// A container's own user namespace does not matter: as root the runtime
+// makes its cgroups before entering it.
 func ResourcesApplied(o Options) bool { return probeHost(o).cgroupsUsable }
 
 // host is what Generate needs to know about the machine and the
@@ -215,7 +216,7 @@ func probeHost(o Options) host {
 	default:
 		h.ownNetNS = !engineUserNS || ownedByOwnUserNS(o.NetNSPath)
 	}
-	h.cgroupsUsable = !h.userns || h.cgroupMode == cgroups.Unified
+	h.cgroupsUsable = !engineUserNS || h.cgroupMode == cgroups.Unified
 	h.gid5Mapped = !h.userns || gidMapped(o, engineUserNS, 5)
 	return h
 }

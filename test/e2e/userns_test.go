@@ -62,6 +62,16 @@ func TestUsernsUIDMap(t *testing.T) {
 			t.Errorf("volume and /etc/hosts as the container's root: %q", l)
 		}
 
+		// As root, the container's cgroup limits hold with its own user
+		// namespace too (the runtime makes the cgroup before entering it).
+		if !e.Rootless() {
+			r = e.MustPod("run", "--rm", "--uidmap", m, "--memory", "64m", suite.images.Busybox,
+				"sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max")
+			if got := strings.TrimSpace(r.Stdout); got != "67108864" {
+				t.Errorf("memory limit inside %q, want 67108864 (stderr %q)", got, r.Stderr)
+			}
+		}
+
 		// --uidmap alone serves for GIDs too, as in podman; inspect shows
 		// the maps, exec and top see the container's own IDs.
 		e.MustPod("run", "-d", "--name", "mapped", "--uidmap", m, suite.images.Busybox, "sleep", "300")
