@@ -24,6 +24,11 @@ type RemoveOptions struct {
 	// Volumes removes the container's anonymous volumes that no other
 	// container uses; a --rm container always does.
 	Volumes bool
+
+	// monitorDone is the PID of a monitor whose container's exit its
+	// caller heard over the attach connection: it writes nothing more and
+	// need not be waited for (it waits for that caller).
+	monitorDone int
 }
 
 // Remove deletes a container: its runtime record, mount, storage and DB
@@ -42,6 +47,9 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 	}
 	defer l.Release()
 	monitor := c.MonitorPID
+	if monitor == opts.monitorDone {
+		monitor = 0
+	}
 	if c, err = r.syncLocked(ctx, c.ID); err != nil {
 		if errors.Is(err, errdefs.ErrNotFound) {
 			return noSuchContainer(idOrName)
@@ -79,7 +87,9 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	}
 	// A created container may still have a runtime record and a mount
 	// when the start that made them was interrupted.
-	r.releaseRun(ctx, c, true)
+	if !c.released {
+		r.releaseRun(ctx, c, true)
+	}
 	// The monitor of the last run may still be flushing the log and
 	// writing the exit file into the directories about to go.
 	if monitor > 0 {
