@@ -300,7 +300,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 
 	if len(c.Config.UIDMap) > 0 {
 		if err := makeTraversable(rootfs); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ns, err := r.setupNetwork(ctx, c)
