@@ -87,7 +87,8 @@ func resolve(sys *types.SystemContext, name string) (*shortnames.Resolved, error
 	}
 	resolved, err := shortnames.Resolve(sys, name)
 	if err != nil {
-		return nil, fmt.Errorf("resolve %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+		// Its words name the image and what is missing, as podman shows them.
+		return nil, errdefs.WithCategory(err, errdefs.ErrInvalidArg)
 	}
 	return resolved, nil
 }

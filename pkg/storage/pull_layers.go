@@ -100,6 +100,16 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		if i > 0 {
 			parent = layers[i-1].id
 		}
+		pulled.blobs = append(pulled.blobs, l.info.Digest)
+		if _, err := s.Layer(l.id); err == nil {
+			// Another pull stored the layer meanwhile. ApplyStagedLayer
+			// would replace that layer's files in place, under any
+			// container using them; keep it and drop ours. (containers/
+			// image makes the same check, with the same small window.)
+			_ = s.CleanupStagedLayer(l.staged)
+			l.staged = nil
+			continue
+		}
 		_, err := s.ApplyStagedLayer(cstorage.ApplyStagedLayerOptions{
 			ID:          l.id,
 			ParentLayer: parent,
@@ -108,7 +118,6 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		})
 		out := l.staged
 		l.staged = nil
-		pulled.blobs = append(pulled.blobs, l.info.Digest)
 		switch {
 		case err == nil:
 			// containers/storage moved the layer out of its staging
