@@ -590,3 +590,14 @@ func TestClientCleansHangUp(t *testing.T) {
 		}
 	}
 }
+
+func TestLargeConfig(t *testing.T) {
+	// A configuration beyond the monitor's first read buffer (64 KiB).
+	c := newCtr(t, "true")
+	c.cfg.Env = append(os.Environ(), "BIG="+strings.Repeat("x", 100<<10))
+	st := c.start()
+	c.runc("start")
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("exit code %d", e.Code)
+	}
+}
