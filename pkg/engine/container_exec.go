@@ -149,7 +149,13 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	}
 	eo := spec.ExecOptions{Args: opts.Cmd, Env: env, Cwd: opts.WorkingDir, Terminal: opts.Tty, Privileged: opts.Privileged}
 	if opts.User != "" {
-		u, err := spec.ResolveUser(s.Root.Path, opts.User)
+		root := s.Root.Path
+		if c.Config.KeepID != nil {
+			// Names as the container sees them: keep-id's user is in the
+			// /etc/passwd bound over the image's.
+			root = fmt.Sprintf("/proc/%d/root", c.PID)
+		}
+		u, err := spec.ResolveUser(root, opts.User)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/state"
@@ -291,6 +292,11 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		}
 	}()
 
+	if len(c.Config.UIDMap) > 0 {
+		if err := makeTraversable(rootfs); err != nil {
+			return nil, err
+		}
+	}
 	ns, err := r.setupNetwork(ctx, c)
 	if err != nil {
 		return nil, err
@@ -440,11 +446,34 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		}
 		etcFiles[dst] = p
 	}
+	if cfg.KeepID != nil {
+		files, err := keepIDFiles(userdata, rootfs, cfg.KeepID)
+		if err != nil {
+			return nil, err
+		}
+		for dst, p := range files {
+			etcFiles[dst] = p
+		}
+	}
+	if err := chownToContainerRoot(cfg, etcFiles); err != nil {
+		return nil, err
+	}
 	user, err := spec.ResolveUser(rootfs, cfg.User)
 	if err != nil {
 		return nil, err
 	}
-	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(user.UID), int(user.GID))
+	if cfg.KeepID != nil && user.UID == cfg.KeepID.UID && user.Home == "" {
+		// The image does not know the user; its entry is the one added.
+		user.Home = cfg.KeepID.Home
+	}
+	// Volumes are chowned in pod's namespace: to the IDs the container's
+	// user has there.
+	hostUID, uidOK := idmap.ToHost(cfg.UIDMap, user.UID)
+	hostGID, gidOK := idmap.ToHost(cfg.GIDMap, user.GID)
+	if !uidOK || !gidOK {
+		return nil, invalidf("user %d:%d is not mapped in the container's user namespace", user.UID, user.GID)
+	}
+	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(hostUID), int(hostGID))
 	if err != nil {
 		return nil, err
 	}
@@ -493,6 +522,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		Annotations:     cfg.Annotations,
 		Resources:       cfg.Resources,
 		CgroupsPath:     cgroupsPath(cfg, c.ID),
+		UIDMappings:     cfg.UIDMap,
+		GIDMappings:     cfg.GIDMap,
+		UserNSPath:      ns.userNSPath,
 	})
 	if err != nil {
 		return nil, err
