@@ -121,7 +121,10 @@ func (p *blobProgress) wait() {
 // when copy.Image, finding the layers in the store, prints them again.
 // It also hides that the output is a terminal, so that those layers are
 // not drawn again as "skipped" bars.
+// copy.Image copies layers in goroutines of its own, each printing its
+// "Copying blob" line, so Write is called concurrently.
 type reportFilter struct {
+	mu   sync.Mutex
 	w    io.Writer
 	drop map[string]bool // lines to drop, each once
 }
@@ -135,6 +138,8 @@ func newReportFilter(w io.Writer, blobs []digest.Digest) *reportFilter {
 }
 
 func (f *reportFilter) Write(b []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.drop[string(b)] {
 		delete(f.drop, string(b))
 		return len(b), nil
