@@ -70,7 +70,7 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 				return nil, err
 			}
 		}
-		n, b, err := m.load(a.Network)
+		n, err := m.load(a.Network)
 		if err != nil {
 			return nil, err
 		}
@@ -81,6 +81,10 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 			if _, err := net.ParseMAC(a.MAC); err != nil {
 				return nil, invalidf("invalid MAC address %q", a.MAC)
 			}
+		}
+		b, err := attachConflist(n, m.paths, i == 0 && len(ports) > 0, a.MAC != "")
+		if err != nil {
+			return nil, fmt.Errorf("network %s: %w", a.Network, err)
 		}
 		if lists[i], err = libcni.ConfListFromBytes(b); err != nil {
 			return nil, fmt.Errorf("network %s: %w", a.Network, err)
@@ -105,6 +109,11 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
 		}
 		iface, err := statusOf(res, rt.IfName)
+		if err == nil && nets[i].Driver == DriverBridge {
+			// After the ADD: the bridge it made is part of what the
+			// rules' record identifies.
+			err = m.ensureRules(ctx, nets[i])
+		}
 		if err == nil && nets[i].DNSEnabled {
 			err = m.addNames(ctx, nets[i], c, a, iface)
 		}
@@ -146,21 +155,31 @@ func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, a
 			p = ports
 		}
 		rt := runtimeConf(c, netnsPath, a, i, p)
-		n, b, err := m.load(a.Network)
+		n, err := m.load(a.Network)
+		if err != nil {
+			n = nil
+		}
+		// DEL runs what ADD ran, as libcni cached it: the chain depends on
+		// the container (ports, MAC) and on the pod version that attached
+		// it (older ones chained per-container NAT and the firewall plugin).
 		var list *libcni.NetworkConfigList
-		if err == nil {
-			list, err = libcni.ConfListFromBytes(b)
+		cached, _, cerr := cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: a.Network}, rt)
+		switch {
+		case cerr == nil && cached != nil:
+			list, err = libcni.ConfListFromBytes(cached)
+		case n != nil:
+			// Not cached: an ADD that failed half-way, or a crash before
+			// libcni wrote its cache. Undo what that ADD would have run.
+			var b []byte
+			if b, err = attachConflist(n, m.paths, len(p) > 0, a.MAC != ""); err == nil {
+				list, err = libcni.ConfListFromBytes(b)
+			}
+		default:
+			continue // the network was removed and this was never attached
 		}
 		if err != nil {
-			// The network was removed: DEL with what ADD used, if cached.
-			cached, _, cerr := cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: a.Network}, rt)
-			if cerr != nil || cached == nil {
-				continue // never attached, nothing to undo
-			}
-			if list, err = libcni.ConfListFromBytes(cached); err != nil {
-				errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
-				continue
-			}
+			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+			continue
 		}
 		if err := cni.DelNetworkList(ctx, list, rt); err != nil {
 			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
