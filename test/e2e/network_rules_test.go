@@ -19,11 +19,13 @@ func TestNetworkIsolation(t *testing.T) {
 		t.Cleanup(func() { e.Pod("network", "rm", "-f", "isoa", "isob") })
 		e.MustPod("run", "-d", "--name", "srv", "--network", "isob", "--ip", "10.95.22.10", img,
 			"sh", "-c", "echo up > /i.html && exec httpd -f -p 80 -h /")
-		probe := "for i in 1 2 3 4 5 6 7 8 9 10; do timeout 3 nc 10.95.22.10 80 </dev/null && exit 0; sleep 0.3; done; exit 1"
+		// nc -w, not timeout: as the container's PID 1, nc would ignore
+		// timeout's SIGTERM.
+		probe := "for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 2 10.95.22.10 80 </dev/null && exit 0; sleep 0.3; done; exit 1"
 		if r := e.Pod("run", "--rm", "--network", "isob", img, "sh", "-c", probe); r.Code != 0 {
 			t.Fatalf("a container on the same network cannot reach srv: %d %s", r.Code, r.Stderr)
 		}
-		if r := e.Pod("run", "--rm", "--network", "isoa", img, "sh", "-c", "timeout 3 nc 10.95.22.10 80 </dev/null"); r.Code == 0 {
+		if r := e.Pod("run", "--rm", "--network", "isoa", img, "sh", "-c", "nc -w 2 10.95.22.10 80 </dev/null"); r.Code == 0 {
 			t.Errorf("a container on another network reached srv")
 		}
 		// Connected to both, a container reaches srv over isob.
@@ -74,8 +76,14 @@ func TestNetworkOutboundNAT(t *testing.T) {
 		sh(t, fmt.Sprintf("ip addr add 198.51.100.1/30 dev %s && ip link set %s up && "+
 			"ip -n %s addr add 198.51.100.2/30 dev %s && ip -n %s link set %s up && ip -n %s link set lo up",
 			host, host, ns, peer, ns, peer, ns))
-		www := e.WriteFile("outside/index.html", []byte("from-outside\n"))
-		srv := exec.Command("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "8080", "-h", filepath.Dir(www))
+		www := e.Path("outside")
+		if err := os.MkdirAll(www, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(www, "index.html"), []byte("from-outside\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srv := exec.Command("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "8080", "-h", www)
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +101,7 @@ func TestNetworkOutboundNAT(t *testing.T) {
 			t.Errorf("natnet's jumps: %q", rules)
 		}
 		// An internal network has no way out and no NAT.
-		if r := e.Pod("run", "--rm", "--network", "natint", img, "sh", "-c", "timeout 5 wget -q -O- http://198.51.100.2:8080/"); r.Code == 0 {
+		if r := e.Pod("run", "--rm", "--network", "natint", img, "sh", "-c", "timeout 5 wget -q -O- http://198.51.100.2:8080/; exit $?"); r.Code == 0 {
 			t.Errorf("a container on an internal network reached the outside")
 		}
 		if rules := natRules(t, "natint"); len(rules) != 1 || !strings.Contains(rules[0], "-A FORWARD") {
