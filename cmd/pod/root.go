@@ -46,7 +46,7 @@ func newRootCommand(g *cli.Globals) *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return fmt.Errorf("%s: %w (see '%s --help')", cmd.CommandPath(), err, cmd.CommandPath())
+		return cli.FlagError(cmd.CommandPath(), err)
 	})
 
 	pf := root.PersistentFlags()

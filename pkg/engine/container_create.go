@@ -157,6 +157,10 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 			return nil, err
 		}
 	}
+	// The runtime would refuse it only at start, leaving a container made.
+	if opts.WorkingDir != "" && !strings.HasPrefix(opts.WorkingDir, "/") {
+		return nil, invalidf("invalid --workdir %q: not an absolute path", opts.WorkingDir)
+	}
 	cfg := &ContainerConfig{
 		WorkingDir:  opts.WorkingDir,
 		User:        opts.User,
@@ -260,7 +264,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	if opts.StopSignal != "" {
 		if _, err := oci.ParseSignal(opts.StopSignal); err != nil {
-			return nil, invalidf("invalid --stop-signal %q: %v", opts.StopSignal, err)
+			return nil, invalidf("invalid --stop-signal %q: not a signal name or number", opts.StopSignal)
 		}
 	}
 	if opts.StopTimeout != nil && *opts.StopTimeout < -1 {

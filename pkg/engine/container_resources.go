@@ -141,7 +141,7 @@ func buildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 	if o.Memory != "" {
 		n, err := units.RAMInBytes(o.Memory)
 		if err != nil {
-			return nil, invalidf("invalid --memory %q: %v", o.Memory, err)
+			return nil, invalidf("invalid --memory %q: not a size such as 512m or 2g", o.Memory)
 		}
 		if n < minMemory {
 			return nil, invalidf("invalid --memory %q: the minimum memory limit allowed is 6MB", o.Memory)
@@ -158,7 +158,7 @@ func buildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 		if o.MemorySwap != "-1" {
 			var err error
 			if n, err = units.RAMInBytes(o.MemorySwap); err != nil {
-				return nil, invalidf("invalid --memory-swap %q: %v", o.MemorySwap, err)
+				return nil, invalidf("invalid --memory-swap %q: not a size such as 1g, or -1 (unlimited)", o.MemorySwap)
 			}
 		}
 		if res.Memory == nil || res.Memory.Limit == nil {
@@ -176,7 +176,7 @@ func buildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 	if o.MemoryReservation != "" {
 		n, err := units.RAMInBytes(o.MemoryReservation)
 		if err != nil || n < 0 {
-			return nil, invalidf("invalid --memory-reservation %q", o.MemoryReservation)
+			return nil, invalidf("invalid --memory-reservation %q: not a size such as 256m", o.MemoryReservation)
 		}
 		mem().Reservation = &n
 	}

@@ -158,7 +158,7 @@ func (m *Manager) Inspect(ctx context.Context, nameOrID string) (*Network, error
 		}
 	}
 	if found == nil {
-		return nil, fmt.Errorf("unable to find network with name or ID %s: %w", nameOrID, errdefs.ErrNotFound)
+		return nil, fmt.Errorf("unable to find network with name or ID %s: network %w", nameOrID, errdefs.ErrNotFound)
 	}
 	return found, nil
 }

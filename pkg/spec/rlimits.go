@@ -3,9 +3,10 @@ package spec
 import (
 	"fmt"
 	"math"
+	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/docker/go-units"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -46,30 +47,59 @@ var defaultLimits = []struct {
 }
 
 // ParseUlimit parses Docker's --ulimit syntax: "nofile=1024:2048",
-// "nproc=512" (soft = hard), with -1 meaning unlimited.
+// "nproc=512" (soft = hard), with -1 meaning unlimited. An error wraps
+// errdefs.ErrInvalidArg and says what is wrong without repeating s, which
+// the caller names.
 func ParseUlimit(s string) (Ulimit, error) {
-	u, err := units.ParseUlimit(s)
-	if err != nil {
-		return Ulimit{}, fmt.Errorf("invalid ulimit %q: %w: %w", s, err, errdefs.ErrInvalidArg)
+	invalid := func(format string, a ...any) (Ulimit, error) {
+		return Ulimit{}, fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArg)...)
 	}
-	conv := func(v int64) (uint64, error) {
+	const shape = "want TYPE=SOFT[:HARD], such as nofile=1024:2048"
+	name, limits, ok := strings.Cut(s, "=")
+	softS, hardS, both := strings.Cut(limits, ":")
+	if !ok || name == "" || softS == "" || (both && (hardS == "" || strings.Contains(hardS, ":"))) {
+		return invalid(shape)
+	}
+	if _, ok := rlimitNames[name]; !ok {
+		return invalid("unknown type %q (%s)", name, strings.Join(ulimitTypes(), ", "))
+	}
+	limit := func(v string) (uint64, error) {
+		n, err := strconv.ParseInt(v, 10, 64)
 		switch {
-		case v == -1:
+		case err != nil:
+			return 0, fmt.Errorf("limit %q is not a number: %w", v, errdefs.ErrInvalidArg)
+		case n == -1:
 			return Unlimited, nil
-		case v < 0:
-			return 0, fmt.Errorf("invalid ulimit %q: negative value %d: %w", s, v, errdefs.ErrInvalidArg)
+		case n < 0:
+			return 0, fmt.Errorf("negative limit %d (-1 is unlimited): %w", n, errdefs.ErrInvalidArg)
 		}
-		return uint64(v), nil
+		return uint64(n), nil
 	}
-	soft, err := conv(u.Soft)
+	soft, err := limit(softS)
 	if err != nil {
 		return Ulimit{}, err
 	}
-	hard, err := conv(u.Hard)
-	if err != nil {
-		return Ulimit{}, err
+	hard := soft
+	if both {
+		if hard, err = limit(hardS); err != nil {
+			return Ulimit{}, err
+		}
 	}
-	return Ulimit{Name: u.Name, Soft: soft, Hard: hard}, nil
+	u := Ulimit{Name: name, Soft: soft, Hard: hard}
+	if soft > hard {
+		return invalid("soft limit %s above hard limit %s", softS, hardS)
+	}
+	return u, nil
+}
+
+// ulimitTypes lists the names --ulimit knows, sorted.
+func ulimitTypes() []string {
+	names := make([]string, 0, len(rlimitNames))
+	for n := range rlimitNames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // String formats u in --ulimit syntax.

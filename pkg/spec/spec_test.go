@@ -404,26 +404,30 @@ func TestParseUlimit(t *testing.T) {
 	tests := []struct {
 		in   string
 		want Ulimit
-		err  bool
+		err  string // the whole message, when an error is wanted
 	}{
 		{in: "nofile=1024:2048", want: Ulimit{Name: "nofile", Soft: 1024, Hard: 2048}},
 		{in: "nproc=512", want: Ulimit{Name: "nproc", Soft: 512, Hard: 512}},
 		{in: "core=-1", want: Ulimit{Name: "core", Soft: Unlimited, Hard: Unlimited}},
 		{in: "core=0:-1", want: Ulimit{Name: "core", Soft: 0, Hard: Unlimited}},
-		{in: "nofile", err: true},
-		{in: "files=1", err: true},
-		{in: "nofile=a", err: true},
-		{in: "nofile=2:1", err: true},
-		{in: "nofile=1:2:3", err: true},
-		{in: "nofile=-1:10", err: true},
-		{in: "nofile=-2", err: true},
+		{in: "nofile", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
+		{in: "nofile=", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
+		{in: "=1", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
+		{in: "nofile=1:", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
+		{in: "files=1", err: `unknown type "files" (core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack): invalid argument`},
+		{in: "nofile=a", err: `limit "a" is not a number: invalid argument`},
+		{in: "nofile=1:b", err: `limit "b" is not a number: invalid argument`},
+		{in: "nofile=2:1", err: "soft limit 2 above hard limit 1: invalid argument"},
+		{in: "nofile=1:2:3", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
+		{in: "nofile=-1:10", err: "soft limit -1 above hard limit 10: invalid argument"},
+		{in: "nofile=-2", err: "negative limit -2 (-1 is unlimited): invalid argument"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := ParseUlimit(tc.in)
-			if tc.err {
-				if !errors.Is(err, errdefs.ErrInvalidArg) {
-					t.Fatalf("got %+v, %v; want an invalid-argument error", got, err)
+			if tc.err != "" {
+				if !errors.Is(err, errdefs.ErrInvalidArg) || err.Error() != tc.err {
+					t.Fatalf("got %+v, %v; want the invalid-argument error %q", got, err, tc.err)
 				}
 				return
 			}

@@ -37,7 +37,8 @@ func (s *Store) LookupImage(name string) (*cstorage.Image, error) {
 			return img, nil
 		}
 	}
-	return nil, fmt.Errorf("image %q: %w", name, errdefs.ErrNotFound)
+	// podman's words, which scripts match.
+	return nil, fmt.Errorf("%s: image not known: %w", name, errdefs.ErrNotFound)
 }
 
 // imageByName looks up a fully qualified name; a digested name matches an

@@ -134,7 +134,7 @@ func (s *Store) Create(ctx context.Context, o CreateOptions) (*Volume, error) {
 		driver = DriverLocal
 	}
 	if driver != DriverLocal {
-		return nil, fmt.Errorf("volume driver %q: pod only has the %q driver: %w", driver, DriverLocal, errdefs.ErrInvalidArg)
+		return nil, fmt.Errorf("unsupported volume driver %q: pod only has the %q driver: %w", driver, DriverLocal, errdefs.ErrInvalidArg)
 	}
 	mo, err := ParseOptions(o.Options)
 	if err != nil {

@@ -68,6 +68,52 @@ func TestRunTerminalResize(t *testing.T) {
 	})
 }
 
+
+// TestRunTerminalSignalProxy checks that with a terminal (-it and -t) the
+// signals sent to pod itself still reach the container (--sig-proxy, the
+// default, as podman and Docker do), and that --sig-proxy=false keeps them
+// from it.
+func TestRunTerminalSignalProxy(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		for _, tt := range []struct {
+			flag string
+			sig  syscall.Signal
+			name string
+		}{
+			{"-it", syscall.SIGTERM, "TERM"},
+			{"-t", syscall.SIGINT, "INT"},
+		} {
+			script := `trap "echo got-` + tt.name + `; exit 12" ` + tt.name + `; echo ready; while :; do sleep 0.1; done`
+			s := startPty(t, e, "run", tt.flag, "--rm", img, "sh", "-c", script)
+			at := s.Expect(0, "ready")
+			if err := s.cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			s.Expect(at, "got-"+tt.name)
+			if code := s.Wait(); code != 12 {
+				t.Fatalf("run %s, SIG%s to pod: exit code %d, want 12; terminal:\n%q", tt.flag, tt.name, code, s.Output())
+			}
+		}
+
+		// --sig-proxy=false: SIGINT leaves pod streaming and the container
+		// untouched; the USR2 that `pod kill` sends afterwards, through
+		// another path, is the first signal the container sees.
+		s := startPty(t, e, "run", "-t", "--sig-proxy=false", "--name", "noproxy", img, "sh", "-c",
+			`trap "echo got-INT; exit 12" INT; trap "echo got-USR2; exit 13" USR2; echo ready; while :; do sleep 0.1; done`)
+		s.Expect(0, "ready")
+		if err := s.cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		e.MustPod("kill", "-s", "USR2", "noproxy")
+		if code := s.Wait(); code != 13 || strings.Contains(s.Output(), "got-INT") {
+			t.Fatalf("run -t --sig-proxy=false, SIGINT to pod then kill -s USR2: exit code %d, want 13; terminal:\n%q", code, s.Output())
+		}
+		e.MustPod("rm", "noproxy")
+	})
+}
+
 // TestDetachAndAttach detaches with Ctrl-p Ctrl-q, which leaves the
 // container running, then attaches again and ends it.
 func TestDetachAndAttach(t *testing.T) {

@@ -128,6 +128,7 @@ var redundant = []struct {
 }{
 	{errdefs.ErrNotFound, []string{"not found", "not known", "no such", "does not exist"}},
 	{errdefs.ErrAlreadyExists, []string{"already"}},
+	{errdefs.ErrInvalidArg, []string{"invalid", "unknown", "unsupported", "not a ", "want ", "must", "above", "negative"}},
 }
 
 func containsAny(s string, words []string) bool {

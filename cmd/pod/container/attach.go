@@ -30,7 +30,7 @@ type attachFlags struct {
 
 func addAttachFlags(fs *pflag.FlagSet, f *attachFlags) {
 	fs.StringVar(&f.detachKeys, "detach-keys", conmon.DefaultDetachKeys, `key sequence that detaches from the container, e.g. "ctrl-p,ctrl-q" ("" disables)`)
-	fs.BoolVar(&f.sigProxy, "sig-proxy", true, "forward the signals pod receives to the container (not with a terminal: there they are keys)")
+	fs.BoolVar(&f.sigProxy, "sig-proxy", true, "forward the signals pod receives to the container (with or without a terminal)")
 }
 
 // attachSession runs stream, which copies a container's streams, with pod's
@@ -41,7 +41,11 @@ func attachSession(g *cli.Globals, rt *engine.Runtime, ctr *engine.Container, wi
 	withStdin = withStdin && ctr.Config.OpenStdin
 	resize, restore := clientTerminal(g, ctr.Config.Tty, withStdin)
 	defer restore()
-	if f.sigProxy && !ctr.Config.Tty {
+	// With a terminal too, as podman and Docker do: a key like Ctrl-C
+	// reaches the container through its terminal (pod's is raw), but a
+	// signal sent to pod itself (kill, a supervisor stopping it) must
+	// reach the container as well.
+	if f.sigProxy {
 		stop := proxySignals(rt, ctr.ID)
 		defer stop()
 	}

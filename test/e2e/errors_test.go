@@ -1,0 +1,50 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadInputMessages checks that bad input gets one clear line naming
+// what was wrong, whole: no trailing category word (": invalid argument",
+// ": not found") and no Go function names (strconv.ParseFloat), and that
+// nothing is left made.
+func TestBadInputMessages(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		for _, tc := range []struct {
+			args []string
+			want string // the whole error line after "Error: "
+		}{
+			{[]string{"run", "--memory", "foo", img, "true"}, `invalid --memory "foo": not a size such as 512m or 2g`},
+			{[]string{"run", "--memory", "1g", "--memory-reservation", "x", img, "true"}, `invalid --memory-reservation "x": not a size such as 256m`},
+			{[]string{"create", "--cpus", "x", img}, `pod create: invalid argument "x" for "--cpus" flag: not a number (see 'pod create --help')`},
+			{[]string{"run", "--pids-limit", "x", img}, `pod run: invalid argument "x" for "--pids-limit" flag: not a whole number (see 'pod run --help')`},
+			{[]string{"run", "--ulimit", "foo", img, "true"}, `invalid --ulimit "foo": want TYPE=SOFT[:HARD], such as nofile=1024:2048`},
+			{[]string{"run", "--ulimit", "nofile=abc", img, "true"}, `invalid --ulimit "nofile=abc": limit "abc" is not a number`},
+			{[]string{"run", "--ulimit", "nofile=10:5", img, "true"}, `invalid --ulimit "nofile=10:5": soft limit 10 above hard limit 5`},
+			{[]string{"run", "--stop-signal", "FOO", img, "true"}, `invalid --stop-signal "FOO": not a signal name or number`},
+			{[]string{"run", "-w", "rel", img, "true"}, `invalid --workdir "rel": not an absolute path`},
+			{[]string{"kill", "-s", "FOO", "nosuch"}, `invalid signal "FOO"`},
+			{[]string{"network", "rm", "nosuch"}, `unable to find network with name or ID nosuch: network not found`},
+			{[]string{"network", "create", "--subnet", "foo", "bad"}, `invalid subnet "foo": not a CIDR such as 10.89.0.0/24`},
+			{[]string{"volume", "create", "--driver", "nope", "bad"}, `unsupported volume driver "nope": pod only has the "local" driver`},
+			{[]string{"pull", "::bad"}, `parsing reference "::bad": invalid reference format`},
+			{[]string{"save", "-o", filepath.Join(t.TempDir(), "x.tar"), "nosuch"}, `nosuch: image not known`},
+		} {
+			r := e.Pod(tc.args...).Fails(t, 125, tc.want)
+			lines := strings.Split(strings.TrimRight(r.Stderr, "\n"), "\n")
+			if got := lines[len(lines)-1]; got != "Error: "+tc.want {
+				t.Errorf("pod %s:\n got  %q\n want %q", strings.Join(tc.args, " "), got, "Error: "+tc.want)
+			}
+		}
+		if out := strings.TrimSpace(e.MustPod("ps", "-a", "-q").Stdout); out != "" {
+			t.Errorf("bad input left containers: %q", out)
+		}
+		if out := strings.TrimSpace(e.MustPod("volume", "ls", "-q").Stdout); out != "" {
+			t.Errorf("bad input left volumes: %q", out)
+		}
+	})
+}
