@@ -82,6 +82,13 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 				return nil, invalidf("invalid MAC address %q", a.MAC)
 			}
 		}
+		nets[i] = n
+		if inProcess(n) {
+			if _, err := mtuOf(n); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		b, err := attachConflist(n, m.paths, i == 0 && len(ports) > 0, a.MAC != "")
 		if err != nil {
 			return nil, fmt.Errorf("network %s: %w", a.Network, err)
@@ -89,7 +96,6 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 		if lists[i], err = libcni.ConfListFromBytes(b); err != nil {
 			return nil, fmt.Errorf("network %s: %w", a.Network, err)
 		}
-		nets[i] = n
 	}
 	if err := CheckHostPorts(ports); err != nil {
 		return nil, err
@@ -101,14 +107,24 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 		if i == 0 {
 			p = ports
 		}
-		rt := runtimeConf(c, netnsPath, a, i, p)
-		res, err := cni.AddNetworkList(ctx, lists[i], rt)
-		if err != nil {
-			err = fmt.Errorf("set up network %s: %w", a.Network, err)
-			// DEL the failed one too: a plugin may have done part of its ADD.
-			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+		var iface Interface
+		var err error
+		if inProcess(nets[i]) {
+			// attach undoes its own part on error.
+			if iface, err = m.attach(ctx, nets[i], c, netnsPath, a, ifName(a, i), p); err != nil {
+				err = fmt.Errorf("set up network %s: %w", a.Network, err)
+				return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i], ports))
+			}
+		} else {
+			rt := runtimeConf(c, netnsPath, a, i, p)
+			var res cnitypes.Result
+			if res, err = cni.AddNetworkList(ctx, lists[i], rt); err != nil {
+				err = fmt.Errorf("set up network %s: %w", a.Network, err)
+				// DEL the failed one too: a plugin may have done part of its ADD.
+				return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+			}
+			iface, err = statusOf(res, rt.IfName)
 		}
-		iface, err := statusOf(res, rt.IfName)
 		if err == nil && nets[i].Driver == DriverBridge {
 			// After the ADD: the bridge it made is part of what the
 			// rules' record identifies.
@@ -167,6 +183,17 @@ func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, a
 		switch {
 		case cerr == nil && cached != nil:
 			list, err = libcni.ConfListFromBytes(cached)
+		case n == nil || inProcess(n):
+			// Attached by pod itself (or never attached).
+			if err := m.detach(ctx, a.Network, c, netnsPath, ifName(a, i), p); err != nil {
+				errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+			}
+			if n != nil && n.DNSEnabled {
+				if err := m.removeNames(ctx, n, c); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			continue
 		case n != nil:
 			// Not cached: an ADD that failed half-way, or a crash before
 			// libcni wrote its cache. Undo what that ADD would have run.
@@ -174,8 +201,6 @@ func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, a
 			if b, err = attachConflist(n, m.paths, len(p) > 0, a.MAC != ""); err == nil {
 				list, err = libcni.ConfListFromBytes(b)
 			}
-		default:
-			continue // the network was removed and this was never attached
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
