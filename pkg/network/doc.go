@@ -31,16 +31,22 @@
 // forwarding, isolation and masquerading rules, written with one
 // iptables-restore per address family when a container first attaches, and
 // again only when a record in RUNDIR/firewall no longer matches the boot,
-// the namespace or the bridge; removed by Remove. Each container then
-// chains bridge (no ipMasq) with host-local, portmap only when it publishes
-// ports and tuning only with a MAC. Loopback is brought up by pkg/netns when
-// the namespace is made, so the loopback plugin is not chained (it would
-// replace the chain's result). A macvlan network chains macvlan, and tuning
-// with a MAC.
+// the namespace or the bridge; removed by Remove. Each container is then
+// attached in-process (attach_linux.go): the bridge, a veth pair, addresses
+// leased in host-local's own files (lease.go) and routes over netlink, with
+// no plugin process; only published ports run a plugin, portmap, through
+// libcni with the attachment as its previous result. A bridge network with a
+// VLAN option chains the plugins instead: bridge (no ipMasq) with
+// host-local, portmap only when the container publishes ports, tuning only
+// with a MAC. Loopback is brought up by pkg/netns when the namespace is
+// made, so the loopback plugin is not chained (it would replace the chain's
+// result). A macvlan network chains macvlan, and tuning with a MAC.
 //
 // Teardown is idempotent and is the repair after a crash: CNI DEL is run for
 // every attachment even when the namespace is gone, which removes the
-// plugins' iptables rules and releases the IPAM leases by container ID. DEL
-// runs the chain libcni cached at ADD, so containers attached by an older
-// pod (per-container ipMasq and firewall) are undone completely.
+// plugins' iptables rules and releases the IPAM leases by container ID. A
+// container whose attachment libcni cached (an older pod's, with
+// per-container ipMasq and firewall, or a VLAN network's) is undone by DEL of
+// that cached chain; one attached in-process by deleting its interface and
+// its leases.
 package network

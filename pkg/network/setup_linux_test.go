@@ -494,3 +494,42 @@ func TestTeardownOfOlderChain(t *testing.T) {
 		t.Errorf("IPAM leases left: %v", leases)
 	}
 }
+
+// A network with a VLAN option runs the plugin chain for each container;
+// its teardown leaves nothing of the container's either.
+func TestSetupTeardownVLANChain(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	s.in(func() error {
+		_, err := s.m.Create(ctx, CreateOptions{Name: "vl", Subnets: []string{"10.96.4.0/24"}, DisableDNS: true, Options: map[string]string{"vlan": "10"}})
+		return err
+	})
+	c := Container{ID: strings.Repeat("e", 64)}
+	ns := s.newNetns("e")
+	att := []Attachment{{Network: "vl", MAC: "02:42:0a:60:04:09"}}
+	var st Status
+	var err error
+	s.in(func() error {
+		st, err = s.m.Setup(ctx, c, ns, att, []PortMapping{{HostPort: 18081, ContainerPort: 80, Protocol: "tcp"}})
+		return nil
+	})
+	if err != nil && strings.Contains(err.Error(), "operation not supported") {
+		t.Skipf("this kernel has no VLAN filtering on bridges: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st["vl"]; len(got.IPs) != 1 || got.MAC != "02:42:0a:60:04:09" {
+		t.Errorf("status %+v", got)
+	}
+	if mid := s.snapshot(); !strings.Contains(mid, "18081") {
+		t.Errorf("no port rule:\n%s", mid)
+	}
+	s.in(func() error { return s.m.Teardown(ctx, c, ns, att, []PortMapping{{HostPort: 18081, ContainerPort: 80, Protocol: "tcp"}}) })
+	if after := s.snapshot(); strings.Contains(after, "18081") || strings.Contains(after, "10.96.4.2") {
+		t.Errorf("left after teardown:\n%s", after)
+	}
+	if leases, _ := filepath.Glob(filepath.Join(s.dir, "ipam", "vl", "10.*")); len(leases) != 0 {
+		t.Errorf("IPAM leases left: %v", leases)
+	}
+}
