@@ -525,7 +525,9 @@ func TestSetupTeardownVLANChain(t *testing.T) {
 	if mid := s.snapshot(); !strings.Contains(mid, "18081") {
 		t.Errorf("no port rule:\n%s", mid)
 	}
-	s.in(func() error { return s.m.Teardown(ctx, c, ns, att, []PortMapping{{HostPort: 18081, ContainerPort: 80, Protocol: "tcp"}}) })
+	s.in(func() error {
+		return s.m.Teardown(ctx, c, ns, att, []PortMapping{{HostPort: 18081, ContainerPort: 80, Protocol: "tcp"}})
+	})
 	if after := s.snapshot(); strings.Contains(after, "18081") || strings.Contains(after, "10.96.4.2") {
 		t.Errorf("left after teardown:\n%s", after)
 	}
