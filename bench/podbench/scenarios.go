@@ -93,8 +93,7 @@ func (b *bench) account(ctx context.Context, s *side) {
 		b.psInspect(ctx, s)
 	}
 	if b.want("build") {
-		b.add(&row{acct: a, title: "build: a 6-step Dockerfile, cold and cached", unit: "ms",
-			pod: &series{absent: b.missing(s.pod, []string{"build"})}, podman: &series{absent: "not measured until pod has `build`"}}, nil)
+		b.buildRows(ctx, s)
 	}
 }
 

@@ -17,6 +17,7 @@ type Entry struct {
 	Dir      bool
 	Linkname string // symlink target
 	Mode     int64  // 0 means 0644 for files, 0755 for directories
+	UID, GID int    // owner; 0 is root
 }
 
 // TarOf returns an uncompressed tarball of entries, in order.
@@ -26,7 +27,7 @@ func TarOf(entries []Entry) ([]byte, error) {
 	// A fixed time makes the same entries always give the same layer digest.
 	mtime := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, e := range entries {
-		h := &tar.Header{Name: e.Name, ModTime: mtime, Mode: e.Mode, Format: tar.FormatPAX}
+		h := &tar.Header{Name: e.Name, ModTime: mtime, Mode: e.Mode, Uid: e.UID, Gid: e.GID, Format: tar.FormatPAX}
 		switch {
 		case e.Dir:
 			h.Typeflag, h.Mode = tar.TypeDir, 0o755

@@ -278,6 +278,11 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		}
 		settings = append(settings, lines...)
 	}
+	for _, kv := range opts.Env {
+		if name, _, _ := strings.Cut(kv, "="); name == "" {
+			return nil, invalidf("invalid --env %q: empty variable name", kv)
+		}
+	}
 	settings = append(settings, opts.Env...)
 	labels := map[string]string{}
 	for _, l := range opts.Labels {

@@ -192,12 +192,21 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 	defer os.RemoveAll(tmp)
 	dstSys := *s.sys
 	dstSys.BigFilesTemporaryDir = tmp
+	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, progress)
+	if err != nil {
+		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))
+	}
+	report := progressWriter(progress)
+	if pulled != nil && progress != nil {
+		report = newReportFilter(progress, pulled.blobs)
+	}
 	_, err = copy.Image(ctx, pc, dstRef, srcRef, &copy.Options{
 		SourceCtx:      srcSys,
 		DestinationCtx: &dstSys,
-		ReportWriter:   progressWriter(progress),
+		ReportWriter:   report,
 	})
 	if err != nil {
+		s.dropLayers(pulled)
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))
 	}
 	_, img, err := istorage.ResolveReference(dstRef)

@@ -27,6 +27,7 @@ func TestBadInputMessages(t *testing.T) {
 			{[]string{"run", "--ulimit", "nofile=10:5", img, "true"}, `invalid --ulimit "nofile=10:5": soft limit 10 above hard limit 5`},
 			{[]string{"run", "--stop-signal", "FOO", img, "true"}, `invalid --stop-signal "FOO": not a signal name or number`},
 			{[]string{"run", "-w", "rel", img, "true"}, `invalid --workdir "rel": not an absolute path`},
+			{[]string{"run", "-e", "=x", img, "true"}, `invalid --env "=x": empty variable name`},
 			{[]string{"kill", "-s", "FOO", "nosuch"}, `invalid signal "FOO"`},
 			{[]string{"network", "rm", "nosuch"}, `unable to find network with name or ID nosuch: network not found`},
 			{[]string{"network", "create", "--subnet", "foo", "bad"}, `invalid subnet "foo": not a CIDR such as 10.89.0.0/24`},

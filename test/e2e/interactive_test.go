@@ -68,7 +68,6 @@ func TestRunTerminalResize(t *testing.T) {
 	})
 }
 
-
 // TestRunTerminalSignalProxy checks that with a terminal (-it and -t) the
 // signals sent to pod itself still reach the container (--sig-proxy, the
 // default, as podman and Docker do), and that --sig-proxy=false keeps them

@@ -92,12 +92,13 @@ type tarEntry struct {
 	dir      bool
 	linkname string // symlink target
 	mode     int64
+	uid, gid int
 }
 
 func tarOf(entries []tarEntry) ([]byte, error) {
 	es := make([]testimage.Entry, len(entries))
 	for i, e := range entries {
-		es[i] = testimage.Entry{Name: e.name, Body: e.body, Dir: e.dir, Linkname: e.linkname, Mode: e.mode}
+		es[i] = testimage.Entry{Name: e.name, Body: e.body, Dir: e.dir, Linkname: e.linkname, Mode: e.mode, UID: e.uid, GID: e.gid}
 	}
 	return testimage.TarOf(es)
 }

@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// stagingLockName is the lock file containers/storage's overlay driver
+// keeps in each staging directory while a layer is unpacked there; it
+// holds a POSIX (fcntl) write lock on it for as long as the directory is
+// in use.
+const stagingLockName = "staging.lock"
+
+// pruneDeadStaging removes the staging directories that pulls killed
+// mid-way left under graphRoot/DRIVER/staging: those whose lock file no
+// process holds. containers/storage removes them itself only when the
+// store shuts down with no layer mounted, which never happens while a
+// container runs. It must run before this process stages layers of its
+// own: a process's own fcntl locks do not exclude it. Errors are ignored:
+// a leftover costs disk space, not correctness.
+func pruneDeadStaging(driverHome string) {
+	base := filepath.Join(driverHome, "staging")
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		dir := filepath.Join(base, e.Name())
+		if stagingAbandoned(filepath.Join(dir, stagingLockName)) {
+			_ = os.RemoveAll(dir)
+		}
+	}
+}
+
+// stagingAbandoned says whether the lock file at p exists and no process
+// holds it. A directory without one is being set up, or was finished by
+// its owner, who removes it.
+func stagingAbandoned(p string) bool {
+	fd, err := unix.Open(p, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk); err != nil {
+		return false
+	}
+	// Closing the descriptor releases the lock.
+	return true
+}
