@@ -152,6 +152,11 @@ func (m *Manager) attach(ctx context.Context, n *Network, c Container, nsPath st
 				iface.Gateways = append(iface.Gateways, n.Subnets[i].Gateway)
 			}
 		}
+		// Announce the addresses when the link comes up (gratuitous ARP),
+		// as the bridge plugin does: an address is often one a removed
+		// container had, and its neighbours' caches still name that
+		// container's MAC. Best effort.
+		_ = os.WriteFile("/proc/sys/net/ipv4/conf/"+ifName+"/arp_notify", []byte("1"), 0o644)
 		if err := netlink.LinkSetUp(l); err != nil {
 			return fmt.Errorf("set %s up: %w", ifName, err)
 		}
