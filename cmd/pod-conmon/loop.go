@@ -15,6 +15,7 @@ type client struct {
 	fd        int
 	sentStdin bool // it wrote to the container's stdin
 	endedIn   bool // it sent the end of its stdin
+	cleans    bool // it does the exit command's work (Config.ClientCleans)
 }
 
 // stdinPipe is the write end of the container's stdin. It is non-blocking:
@@ -385,12 +386,21 @@ func (m *monitor) closeStdin() {
 	s.fd, s.pending = -1, nil
 }
 
-// finish tells every client the exit code and hangs up.
-func (m *monitor) finish(code int) {
+// finish tells every client the exit code and hangs up, except on the one
+// that does the exit command's work, if it is still there: it returns that
+// one's descriptor, or -1.
+func (m *monitor) finish(code int) int {
 	pkt := []byte{protocol.PacketExit, 0, 0, 0, 0}
 	binary.BigEndian.PutUint32(pkt[1:], uint32(int32(code)))
+	cleaner := -1
 	for _, c := range m.clients {
-		send(c.fd, pkt)
+		if send(c.fd, pkt) && c.cleans && len(m.cfg.ExitCommand) > 0 {
+			m.unwatch(c.fd)
+			delete(m.clients, c.fd)
+			cleaner = c.fd
+			continue
+		}
 		m.drop(c)
 	}
+	return cleaner
 }

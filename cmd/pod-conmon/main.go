@@ -9,7 +9,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"strconv"
 
@@ -21,8 +20,8 @@ const (
 	configFD = 3 // the Config as JSON, read to EOF
 	syncFD   = 4 // one SyncMessage, then closed
 
-	// stageEnv marks the second execution: the first one only re-executes
-	// and exits, so that the monitor is orphaned and not pod's child.
+	// stageEnv marks a second execution, made only when the first found
+	// descriptors it must not keep (see main).
 	stageEnv = "_POD_CONMON_STAGE"
 )
 
@@ -31,16 +30,58 @@ func main() {
 	// container.
 	unix.CloseOnExec(configFD)
 	unix.CloseOnExec(syncFD)
+	unix.CloseOnExec(protocol.ClientFD)
 	resetIgnoredSignals()
-	if os.Getenv(stageEnv) == "" {
-		// Whatever else pod had open without close-on-exec (its caller's
-		// pipes, say) would stay open in the monitor for the container's
-		// lifetime: keep only the protocol descriptors.
+	// pod starts the monitor with setsid, as its own child, and reaps it:
+	// the monitor is in a session of its own, so a terminal's signals and
+	// pod's exit never reach it. Whatever pod's caller had open without
+	// close-on-exec (its pipes, say) would stay open here for the
+	// container's lifetime. Such descriptors are rare and cannot be closed
+	// blindly (the Go runtime may hold its own), so only then does the
+	// monitor mark them close-on-exec and execute itself again, leaving
+	// the fresh copy with the protocol's descriptors alone.
+	if os.Getenv(stageEnv) == "" && inheritedExtra() {
 		closeInherited()
 		os.Exit(respawn())
 	}
 	os.Unsetenv(stageEnv)
 	os.Exit(monitorMain())
+}
+
+// protocolFDs is how many descriptors pod handed down on purpose.
+func protocolFDs() int {
+	if n, err := strconv.Atoi(os.Getenv(protocol.FDsEnv)); err == nil && n > syncFD {
+		return n
+	}
+	return syncFD + 1
+}
+
+// inheritedExtra reports whether the monitor holds descriptors beyond the
+// protocol's, which it would keep open for the container's lifetime. It
+// uses raw system calls: an os.File would start the runtime's poller.
+func inheritedExtra() bool {
+	dfd, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return true
+	}
+	defer unix.Close(dfd)
+	limit := protocolFDs()
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.ReadDirent(dfd, buf)
+		if err != nil {
+			return true
+		}
+		if n <= 0 {
+			return false
+		}
+		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			if fd, err := strconv.Atoi(name); err == nil && fd >= limit && fd != dfd {
+				return true
+			}
+		}
+	}
 }
 
 // respawn runs in the first process, a session leader thanks to the caller's
@@ -53,10 +94,13 @@ func respawn() int {
 		reportSync(&protocol.SyncMessage{Error: "open /dev/null: " + err.Error()})
 		return 1
 	}
+	files := []*os.File{null, null, null, os.NewFile(configFD, "config"), os.NewFile(syncFD, "sync")}
+	if protocolFDs() > protocol.ClientFD {
+		files = append(files, os.NewFile(protocol.ClientFD, "client"))
+	}
 	attr := &os.ProcAttr{
-		Env: append(os.Environ(), stageEnv+"=2"),
-		Files: []*os.File{null, null, null,
-			os.NewFile(configFD, "config"), os.NewFile(syncFD, "sync")},
+		Env:   append(os.Environ(), stageEnv+"=2"),
+		Files: files,
 	}
 	p, err := os.StartProcess("/proc/self/exe", os.Args, attr)
 	if err != nil {
@@ -77,9 +121,7 @@ func reportSync(msg *protocol.SyncMessage) error {
 }
 
 func monitorMain() int {
-	f := os.NewFile(configFD, "config")
-	b, err := io.ReadAll(f)
-	f.Close()
+	b, err := readConfig()
 	var cfg *protocol.Config
 	if err == nil {
 		cfg, err = protocol.Decode(b)
@@ -92,10 +134,36 @@ func monitorMain() int {
 	return m.run()
 }
 
+// readConfig reads the config pipe to its end into one buffer: growing a
+// slice step by step (io.ReadAll) leaves a span of heap behind in every
+// size class it passes, and they all stay in the monitor's memory.
+func readConfig() ([]byte, error) {
+	defer unix.Close(configFD)
+	buf := make([]byte, 64<<10)
+	n := 0
+	for {
+		if n == len(buf) {
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+		k, err := unix.Read(configFD, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: "config", Err: err}
+		}
+		if k == 0 {
+			return buf[:n], nil
+		}
+		n += k
+	}
+}
+
 // closeInherited marks every descriptor above the protocol's close-on-exec,
-// so that the monitor proper starts with stdio and fds 3 and 4 only.
+// so that the monitor proper starts with stdio and the protocol's only.
 func closeInherited() {
-	if unix.CloseRange(syncFD+1, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+	limit := protocolFDs()
+	if unix.CloseRange(uint(limit), ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
 		return
 	}
 	// Kernels before 5.11: walk /proc/self/fd.
@@ -106,7 +174,7 @@ func closeInherited() {
 	names, _ := d.Readdirnames(-1)
 	d.Close()
 	for _, n := range names {
-		if fd, err := strconv.Atoi(n); err == nil && fd > syncFD {
+		if fd, err := strconv.Atoi(n); err == nil && fd >= limit {
 			unix.CloseOnExec(fd)
 		}
 	}

@@ -71,8 +71,14 @@ func (m *monitor) run() int {
 		}
 	}
 
-	if cfg.AttachWait {
-		m.waitFirstClient()
+	if cfg.Client {
+		// pod's own connection, made before the runtime runs, so all of
+		// the process's output finds it registered.
+		if err := unix.SetNonblock(protocol.ClientFD, true); err != nil {
+			m.closeAll()
+			return m.fail("attach client: " + err.Error())
+		}
+		m.clients[protocol.ClientFD] = &client{fd: protocol.ClientFD, cleans: cfg.ClientCleans}
 	}
 
 	// The runtime's stdio is the container's: the container inherits it.
@@ -169,8 +175,11 @@ func (m *monitor) run() int {
 	if err := writeAtomic(cfg.ExitFile, exit); err != nil {
 		m.errorf("write exit file: " + err.Error())
 	}
-	m.finish(code)
+	cleaner := m.finish(code)
 	m.closeAll()
+	if cleaner >= 0 && m.waitCleaner(cleaner) {
+		return 0
+	}
 	if len(cfg.ExitCommand) > 0 {
 		m.runExitCommand()
 	}
@@ -202,7 +211,7 @@ func (m *monitor) setupEpoll() error {
 			}
 		}
 	}
-	// Clients accepted before the runtime ran (Config.AttachWait).
+	// pod's client, connected before the runtime ran (Config.Client).
 	for fd := range m.clients {
 		if err := m.watch(fd, unix.EPOLLIN); err != nil {
 			return err
@@ -290,6 +299,30 @@ func writeAtomic(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// waitCleaner waits for the client that does the exit command's work
+// (Config.ClientCleans) to say it is done, and reports whether it did. It
+// returns false when the client hangs up first (pod was killed, or failed):
+// then the exit command must run after all.
+func (m *monitor) waitCleaner(fd int) bool {
+	defer unix.Close(fd)
+	buf := make([]byte, protocol.MaxPacket)
+	for {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(pfd, -1); err != nil && err != unix.EINTR {
+			return false
+		}
+		n, err := unix.Read(fd, buf)
+		switch {
+		case err == unix.EAGAIN || err == unix.EINTR:
+		case err != nil || n <= 0:
+			return false
+		case buf[0] == protocol.PacketDone:
+			return true
+		}
+		// Anything else (stdin sent after the end) is of no use now.
+	}
 }
 
 // runExitCommand starts pod's cleanup in its own session and does not wait:

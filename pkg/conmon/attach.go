@@ -200,3 +200,10 @@ func (c *Conn) Close() error {
 	c.closeOnce.Do(func() { err = c.f.Close() })
 	return err
 }
+
+// Done tells the monitor that the caller did the exit command's work
+// (Config.ClientCleans), after the container's exit; the monitor then exits
+// without running it. Close the Conn afterwards.
+func (c *Conn) Done() error {
+	return c.send([]byte{PacketDone})
+}

@@ -26,6 +26,7 @@ const (
 	PacketResize = protocol.PacketResize
 	PacketReady  = protocol.PacketReady
 	PacketDetach = protocol.PacketDetach
+	PacketDone   = protocol.PacketDone
 )
 
 // MaxPacket is the largest attach packet either side sends, type byte
@@ -50,7 +51,8 @@ const MaxPacket = protocol.MaxPacket
 //	Terminal      bool   // a pseudo-terminal for the container (spec's process.terminal)
 //	ConsoleSocket string // the --console-socket in RuntimeArgv, where the terminal arrives
 //
-//	AttachWait     bool          // accept the first attach client before running the runtime (exec; see StartAttached)
+//	Client         bool          // set by StartAttached: its Conn is connected before the runtime runs
+//	ClientCleans   bool          // that Conn does ExitCommand's work and says so with Conn.Done
 //	HealthCommand  []string      // run detached every HealthInterval while the container runs
 //	HealthInterval time.Duration
 type Config = protocol.Config

@@ -521,3 +521,83 @@ func TestTerminal(t *testing.T) {
 		t.Errorf("console socket left behind: %v", err)
 	}
 }
+
+// cleanerCtr is a container attached from the start whose client takes on
+// the exit command's work; the exit command leaves a marker.
+func cleanerCtr(t *testing.T) (c *ctr, st *conmon.Started, conn *conmon.Conn, marker string) {
+	c = newCtr(t, "sh", "-c", "echo hi; exit 3")
+	marker = filepath.Join(c.dir, "exit-command-ran")
+	c.cfg.ExitCommand = []string{"sh", "-c", `touch "$1"`, "sh", marker}
+	c.cfg.ClientCleans = true
+	st, conn, err := conmon.StartAttached(context.Background(), monitorBin, c.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c.runc("start")
+	var out bytes.Buffer
+	if err := conn.Copy(context.Background(), nil, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, ok := conn.ExitCode(); out.String() != "hi\n" || !ok || code != 3 {
+		t.Fatalf("attach got %q, exit %d %v; want \"hi\\n\", 3", out.String(), code, ok)
+	}
+	return c, st, conn, marker
+}
+
+func TestClientCleansDone(t *testing.T) {
+	c, st, conn, marker := cleanerCtr(t)
+	if !conmon.Alive(st.MonitorPID) {
+		t.Fatal("the monitor did not wait for its cleaning client")
+	}
+	if err := conn.Done(); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	if e := c.wait(st); e.Code != 3 {
+		t.Errorf("exit file code %d, want 3", e.Code)
+	}
+	// The monitor starts the exit command before it exits, and the
+	// command does nothing but create the marker: had it run, the marker
+	// or the command would be there now.
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the exit command ran although the client did its work")
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(marker)) {
+			t.Fatalf("the exit command runs (%s) although the client did its work", p)
+		}
+	}
+}
+
+func TestClientCleansHangUp(t *testing.T) {
+	// A client that goes away without saying it is done (a killed pod):
+	// the monitor runs the exit command after all.
+	c, st, conn, marker := cleanerCtr(t)
+	conn.Close()
+	c.wait(st)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		if _, err := os.Stat(marker); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("exit command did not run after the cleaning client hung up")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestLargeConfig(t *testing.T) {
+	// A configuration beyond the monitor's first read buffer (64 KiB).
+	c := newCtr(t, "true")
+	c.cfg.Env = append(os.Environ(), "BIG="+strings.Repeat("x", 100<<10))
+	st := c.start()
+	c.runc("start")
+	if e := c.wait(st); e.Code != 0 {
+		t.Errorf("exit code %d", e.Code)
+	}
+}

@@ -8,10 +8,11 @@
 //
 // # Starting a monitor
 //
-// Start runs the monitor binary with setsid. That first process re-executes
-// itself and exits, so the monitor proper is nobody's child but init's (or the
-// nearest subreaper's): pod exiting or being killed never affects it. Two
-// inherited descriptors carry the protocol:
+// Start runs the monitor binary with setsid, as the caller's child, which the
+// caller reaps while it runs: the monitor is in a session of its own, so
+// pod exiting or being killed never affects it. (Only when the monitor
+// inherited descriptors beyond the protocol's does it execute itself once
+// more, to leave them behind.) Inherited descriptors carry the protocol:
 //
 //   - fd 3, the config pipe: pod writes the Config as NUL-terminated
 //     "key=value" records (protocol.Config.Encode) and closes it; the
@@ -21,6 +22,9 @@
 //     success, {"createFailed":true,"stderr":"...","runtimeStatus":N} when
 //     the runtime failed, or
 //     {"error":"..."} when the monitor itself failed — and closes it.
+//   - fd 5, with Config.Client (StartAttached): one end of a connected
+//     SOCK_SEQPACKET socketpair, an attach client registered before the
+//     runtime runs.
 //
 // The monitor's own stdin, stdout and stderr are /dev/null; errors it meets
 // after the sync report go to MonitorLogPath(cfg).
@@ -38,6 +42,7 @@
 //	                  [0]                    end of this client's stdin
 //	                  [4][rows u16][cols u16] terminal size (Config.Terminal only)
 //	                  [6]                    detach: leave without ending stdin
+//	                  [7]                    done: did the exit command's work (Config.ClientCleans)
 //
 // With Config.Terminal the container's terminal is the only stream: all
 // output arrives as stdout, stdin is written to the terminal (it has no end
@@ -55,5 +60,7 @@
 // atomically writes Config.ExitFile as JSON
 // ({"exitCode":N,"oomKilled":false,"finishedAt":"RFC3339Nano"}), sends the
 // exit packet to attach clients, removes the socket, starts
-// Config.ExitCommand detached and exits.
+// Config.ExitCommand detached and exits. A ClientCleans client still
+// connected then is waited for instead: [7] from it means the command is
+// not needed; its hang-up without [7] runs the command after all.
 package conmon

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -53,12 +54,20 @@ func isExecutable(p string) bool {
 }
 
 // Start spawns the monitor, which runs the runtime's create, and returns once
-// create is done. The monitor outlives the caller: it is started with setsid
-// and orphaned by a double fork. It runs in "/", so paths in RuntimeArgv and
+// create is done. The monitor outlives the caller: it is started with setsid,
+// in a session of its own, and not killed with the caller; while the caller
+// runs, the caller reaps it. It runs in "/", so paths in RuntimeArgv and
 // ExitCommand must be absolute (the program itself is looked up in $PATH
 // here). When the runtime fails, the error is a *CreateError carrying the
 // runtime's own output.
 func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, error) {
+	if cfg.Client || cfg.ClientCleans {
+		return nil, errNoClient
+	}
+	return start(ctx, monitorBinary, cfg, nil)
+}
+
+func start(ctx context.Context, monitorBinary string, cfg Config, client *os.File) (*Started, error) {
 	if cfg.ID == "" || len(cfg.RuntimeArgv) == 0 || cfg.PidFile == "" || cfg.ExitFile == "" {
 		return nil, errors.New("start monitor: ID, RuntimeArgv, PidFile and ExitFile are required")
 	}
@@ -110,9 +119,12 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 	defer syncR.Close()
 
 	cmd := exec.Command(monitorBinary, cfg.ID)
-	cmd.Env = monitorEnv
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{cfgR, syncW} // fds 3 and 4
+	if client != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, client) // protocol.ClientFD
+	}
+	cmd.Env = append([]string{protocol.FDsEnv + "=" + strconv.Itoa(3+len(cmd.ExtraFiles))}, monitorEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	cfgR.Close()
@@ -120,12 +132,12 @@ func Start(ctx context.Context, monitorBinary string, cfg Config) (*Started, err
 	if err != nil {
 		return nil, fmt.Errorf("start monitor %s: %w", monitorBinary, err)
 	}
-	// The first process only re-executes itself and exits; reap it.
+	// The monitor is this process's child (one exec, no double fork):
+	// collect it whenever it exits, so that it leaves no zombie behind
+	// while this process goes on.
+	go cmd.Wait()
 	_, werr := cfgW.Write(data)
 	cfgW.Close()
-	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("start monitor %s: %w", monitorBinary, err)
-	}
 	if werr != nil {
 		return nil, fmt.Errorf("start monitor: send config: %w", werr)
 	}

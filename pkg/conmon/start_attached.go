@@ -4,56 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"os"
+
+	"golang.org/x/sys/unix"
 )
 
-// StartAttached is Start for a process that runs as soon as the runtime
-// returns (an exec session): the monitor waits for this caller's attach
-// connection before it runs the runtime (Config.AttachWait), so the
-// returned Conn receives all of the process's output. The socket appears
-// once the monitor listens; until then the connection is retried.
+// StartAttached is Start for a caller that attaches from the first moment:
+// the returned Conn is connected (through a socketpair, Config.Client)
+// before the runtime runs, so it receives all output of a process that
+// runs as soon as the runtime returns (an exec session, a create that also
+// starts). With cfg.ClientCleans the caller takes on the exit command's
+// work: after the exit packet it does that work and calls Conn.Done; if it
+// hangs up without (it was killed), the monitor runs the exit command.
 func StartAttached(ctx context.Context, monitorBinary string, cfg Config) (*Started, *Conn, error) {
-	if cfg.AttachSocket == "" {
-		return nil, nil, errors.New("start monitor: attaching needs AttachSocket")
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("start monitor: socketpair: %w", err)
 	}
-	cfg.AttachWait = true
-	type result struct {
-		started *Started
-		err     error
+	// A non-blocking descriptor makes os.File use the runtime poller, which
+	// gives deadlines and so cancellation.
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, nil, fmt.Errorf("start monitor: %w", err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := Start(ctx, monitorBinary, cfg)
-		done <- result{s, err}
-	}()
-	var conn *Conn
-	for wait := time.Millisecond; conn == nil; wait = min(2*wait, 20*time.Millisecond) {
-		c, err := Dial(ctx, cfg.AttachSocket)
-		if err == nil {
-			conn = c
-			break
-		}
-		select {
-		case r := <-done:
-			// The monitor reported before this client got through: it
-			// failed, or it gave up waiting.
-			if r.err != nil {
-				return nil, nil, r.err
-			}
-			return r.started, nil, fmt.Errorf("attach %s: the monitor ran without this client: %w", cfg.AttachSocket, err)
-		case <-ctx.Done():
-			r := <-done
-			if r.err != nil {
-				return nil, nil, r.err
-			}
-			return r.started, nil, ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-	r := <-done
-	if r.err != nil {
+	conn := &Conn{f: os.NewFile(uintptr(fds[0]), "attach")}
+	remote := os.NewFile(uintptr(fds[1]), "attach-client")
+	cfg.Client = true
+	started, err := start(ctx, monitorBinary, cfg, remote)
+	remote.Close()
+	if err != nil {
 		conn.Close()
-		return nil, nil, r.err
+		return nil, nil, err
 	}
-	return r.started, conn, nil
+	return started, conn, nil
 }
+
+// errNoClient is Start refusing a Config that needs StartAttached.
+var errNoClient = errors.New("start monitor: a client needs StartAttached")

@@ -25,6 +25,9 @@ type Container struct {
 	// termSize, when set, is the size the container's terminal is created
 	// with (the attached client's); it is not stored.
 	termSize *TermSize
+	// released says this process already ran releaseRun for the
+	// container's last run, so removing it need not do it again.
+	released bool
 }
 
 // unknownExitCode is what a container whose monitor died without writing an

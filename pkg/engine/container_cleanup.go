@@ -18,7 +18,7 @@ import (
 // the container exited: record the exit code, OOM kill and time, release
 // the runtime's record and the root filesystem mount, then remove the
 // container (--rm) or restart it (restart policy). Running it again, or
-// after another command already did the work, does nothing.
+// after another command already did the work, does nothing more.
 func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 	c, err := r.get(ctx, id)
 	if err != nil {
@@ -39,6 +39,11 @@ func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 		return err
 	}
 	if !isActive(c.Status) {
+		// A --rm container whose exit was recorded by another command, or
+		// whose attached pod was killed while removing it: finish the job.
+		if c.Config.AutoRemove && (c.Status == state.StatusExited || c.Status == state.StatusRemoving) {
+			return r.removeLocked(ctx, c, 0)
+		}
 		return nil
 	}
 	if !r.hasExited(c) {
@@ -80,7 +85,7 @@ func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 		return nil
 	}
 	fresh.RestartCount++
-	_, err = r.startLocked(ctx, fresh, false)
+	_, err = r.startLocked(ctx, fresh, startHow{})
 	return err
 }
 
@@ -171,13 +176,23 @@ func (r *Runtime) finishLocked(ctx context.Context, c *Container, mayRemove bool
 // not keep the DB from telling the truth, and a later rm retries them.
 func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 	ctx = context.WithoutCancel(ctx)
+	c.released = true
 	if rt, err := r.OCI(); err == nil {
 		if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
+			del := func() {
+				if err := rt.Delete(ctx, c.ID, true); err != nil {
+					logrus.Warnf("container %s: %v", shortID(c.ID), err)
+				}
+			}
 			if kill {
 				_ = killAll(ctx, rt, c.ID)
-			}
-			if err := rt.Delete(ctx, c.ID, true); err != nil {
-				logrus.Warnf("container %s: %v", shortID(c.ID), err)
+				del()
+			} else {
+				// The container's init is gone: the runtime's delete (a
+				// process of its own) overlaps the unmounts below.
+				done := make(chan struct{})
+				go func() { defer close(done); del() }()
+				defer func() { <-done }()
 			}
 		}
 	}

@@ -46,6 +46,16 @@ type ContainerConfig struct {
 	Seccomp         string   `json:"seccomp,omitempty"`     // "" default, "unconfined", or a profile path
 	SecurityOpt     []string `json:"securityOpt,omitempty"` // as given, for inspect
 
+	// User namespace. UsernsMode is "" (none of the container's own),
+	// "private" (--uidmap/--gidmap), or a --userns mode with its options.
+	// UIDMap and GIDMap map container IDs to IDs of pod's own namespace;
+	// auto's are storage's choice, recorded at create. KeepID is keep-id's
+	// user.
+	UsernsMode string                 `json:"usernsMode,omitempty"`
+	UIDMap     []specs.LinuxIDMapping `json:"uidMap,omitempty"`
+	GIDMap     []specs.LinuxIDMapping `json:"gidMap,omitempty"`
+	KeepID     *KeepIDUser            `json:"keepId,omitempty"`
+
 	// Limits.
 	Ulimits []Ulimit `json:"ulimits,omitempty"`
 	// Resources are the cgroup limits (--memory, --cpus, ..., changed by

@@ -82,7 +82,7 @@ func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader,
 			}
 			return os.Stat(rp)
 		}
-		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive}
+		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config)}
 		if src == "-" {
 			fi, err := inCtr(dstPath)
 			if err != nil || !fi.IsDir() {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	cstorage "github.com/containers/storage"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
@@ -66,6 +65,8 @@ type CreateOptions struct {
 
 	NetOptions // --network, -p, --dns, ...
 
+	UserNSOptions // --userns, --uidmap, --gidmap
+
 	// Limits are the cgroup limits (--memory, --cpus, ...).
 	Limits LimitOptions
 
@@ -110,12 +111,36 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 	}
 	// The row exists first: if pod dies from here on, `pod ps -a` shows the
 	// container and `pod rm` removes it whatever storage holds.
-	if _, err := r.store.CreateContainer(row.ID, nil, cfg.ImageID, "", "", &cstorage.ContainerOptions{}); err != nil {
+	undoRow := func() {
 		if rmErr := r.db.Remove(ctx, row.ID); rmErr != nil {
 			logrus.Warnf("undo create of %s: %v", shortID(row.ID), rmErr)
 		}
 		undoVolumes()
+	}
+	storeOpts, err := storageOptions(cfg)
+	if err != nil {
+		undoRow()
+		return nil, err
+	}
+	sc, err := r.store.CreateContainer(row.ID, nil, cfg.ImageID, "", "", storeOpts)
+	if err != nil {
+		undoRow()
 		return nil, fmt.Errorf("create container storage: %w", err)
+	}
+	if storeOpts.AutoUserNs {
+		// Storage chose the range and keeps it, as taken, for as long as
+		// the container exists; the config records it for start and inspect.
+		cfg.UIDMap, cfg.GIDMap = fromStorage(sc.UIDMap), fromStorage(sc.GIDMap)
+		if row.Config, err = json.Marshal(cfg); err == nil {
+			err = r.db.Update(ctx, row)
+		}
+		if err != nil {
+			if derr := r.store.DeleteContainer(row.ID); derr != nil {
+				logrus.Warnf("undo create of %s: %v", shortID(row.ID), derr)
+			}
+			undoRow()
+			return nil, fmt.Errorf("record the user namespace of %s: %w", shortID(row.ID), err)
+		}
 	}
 	r.containerEvent(ctx, row, "create")
 	return wrap(row)
@@ -188,6 +213,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		return nil, err
 	}
 	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
+		return nil, err
+	}
+	if err := r.buildUserNS(cfg, opts.UserNSOptions); err != nil {
 		return nil, err
 	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {

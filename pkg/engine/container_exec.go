@@ -100,10 +100,13 @@ func (r *Runtime) Exec(ctx context.Context, idOrName string, opts ExecOptions) (
 	if err == nil && !ok {
 		code, err = waitExit(ctx, sess.exitFile, started.MonitorPID)
 	}
-	// The monitor's exit command removes the session too; doing it here
-	// means inspect no longer lists it once pod exec returns.
+	// Removing the session here means inspect no longer lists it once pod
+	// exec returns; having done it, pod tells the monitor, which then
+	// skips its exit command (conmon.Config.ClientCleans).
 	if rmErr := r.removeExecSession(context.WithoutCancel(ctx), c.ID, sess.id); rmErr != nil {
 		logrus.Debugf("remove exec session %s: %v", shortID(sess.id), rmErr)
+	} else if ok {
+		conn.Done()
 	}
 	return sess.id, code, err
 }
@@ -146,7 +149,13 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	}
 	eo := spec.ExecOptions{Args: opts.Cmd, Env: env, Cwd: opts.WorkingDir, Terminal: opts.Tty, Privileged: opts.Privileged}
 	if opts.User != "" {
-		u, err := spec.ResolveUser(s.Root.Path, opts.User)
+		root := s.Root.Path
+		if c.Config.KeepID != nil {
+			// Names as the container sees them: keep-id's user is in the
+			// /etc/passwd bound over the image's.
+			root = fmt.Sprintf("/proc/%d/root", c.PID)
+		}
+		u, err := spec.ResolveUser(root, opts.User)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -233,6 +242,7 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 		started, err = conmon.Start(ctx, monitor, cfg)
 	} else {
 		cfg.AttachSocket = filepath.Join(sess.dir, "attach")
+		cfg.ClientCleans = true
 		started, conn, err = conmon.StartAttached(ctx, monitor, cfg)
 	}
 	if err != nil {
@@ -286,8 +296,7 @@ func (r *Runtime) removeExecSession(ctx context.Context, ctrID, sessionID string
 	return r.db.RemoveExec(ctx, sessionID)
 }
 
-// execStartLimit bounds how long starting an exec session can take (the
-// monitor waits up to conmon's AttachWaitLimit for the client).
+// execStartLimit bounds how long starting an exec session can take.
 const execStartLimit = 2 * time.Minute
 
 // ExecIDs lists the exec sessions running in a container. Sessions whose

@@ -28,7 +28,7 @@ func (r *Runtime) Init(ctx context.Context, idOrName string) error {
 		return &catError{msg: fmt.Sprintf("container %s has already been created in runtime: it is %s", c.Name, c.Status), cat: ErrCtrStateInvalid}
 	}
 	prev := c.Status
-	if err := r.initLocked(ctx, c); err != nil {
+	if _, err := r.initLocked(ctx, c, initHow{}); err != nil {
 		return r.discardFailed(ctx, c, err)
 	}
 	if err := r.db.Update(ctx, c.Container); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -77,7 +78,19 @@ type InspectHostConfig struct {
 	Tmpfs          map[string]string    `json:"Tmpfs"`
 	Ulimits        []InspectUlimit      `json:"Ulimits"`
 	Init           bool                 `json:"Init"`
+	// UsernsMode is podman's: "" without a user namespace of the
+	// container's own, "private" for --uidmap, else the --userns mode.
+	UsernsMode string `json:"UsernsMode"`
+	// IDMappings are the container's maps, CONTAINER:HOST:SIZE, HOST in
+	// pod's own user namespace; absent without a user namespace.
+	IDMappings *InspectIDMappings `json:"IDMappings,omitempty"`
 	InspectLimits
+}
+
+// InspectIDMappings is HostConfig.IDMappings, as podman shows it.
+type InspectIDMappings struct {
+	UIDMap []string `json:"UidMap"`
+	GIDMap []string `json:"GidMap"`
 }
 
 // InspectLogConfig is HostConfig.LogConfig.
@@ -259,6 +272,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 			Tmpfs:          map[string]string{},
 			Ulimits:        []InspectUlimit{},
 			Init:           cfg.Init,
+			UsernsMode:     cfg.UsernsMode,
 		},
 		Mounts: []InspectMount{},
 		Config: InspectConfig{
@@ -291,6 +305,9 @@ func inspectDocument(c *Container) *ContainerInspect {
 	}
 	if doc.Config.WorkingDir == "" {
 		doc.Config.WorkingDir = "/"
+	}
+	if len(cfg.UIDMap) > 0 {
+		doc.HostConfig.IDMappings = &InspectIDMappings{UIDMap: idmap.FormatAll(cfg.UIDMap), GIDMap: idmap.FormatAll(cfg.GIDMap)}
 	}
 	for _, u := range cfg.Ulimits {
 		doc.HostConfig.Ulimits = append(doc.HostConfig.Ulimits, InspectUlimit{Name: "RLIMIT_" + strings.ToUpper(u.Name), Soft: u.Soft, Hard: u.Hard})

@@ -24,8 +24,12 @@ import (
 // before anything is set up, so that a crash in the middle of the set-up is
 // undone by the next teardown, and removed once everything is torn down.
 type netRun struct {
-	Mode        string                `json:"mode"`
-	NetNS       string                `json:"netns,omitempty"`
+	Mode  string `json:"mode"`
+	NetNS string `json:"netns,omitempty"`
+	// UserNS holds the user namespace of a container with maps of its
+	// own, made together with NetNS, which it owns (see
+	// netns.CreateWithUserNS).
+	UserNS      string                `json:"userns,omitempty"`
 	Attachments []network.Attachment  `json:"attachments,omitempty"`
 	Ports       []network.PortMapping `json:"ports,omitempty"` // host ports assigned
 	Status      network.Status        `json:"status,omitempty"`
@@ -34,12 +38,15 @@ type netRun struct {
 
 // netSetup is what the spec and the /etc files need from the network.
 type netSetup struct {
-	nsPath  string
-	host    bool
-	hosts   []spec.HostEntry
-	dns     []string
-	search  []string
-	options []string
+	nsPath string
+	// userNSPath, when set, is the user namespace the container joins
+	// instead of making its own: the owner of nsPath.
+	userNSPath string
+	host       bool
+	hosts      []spec.HostEntry
+	dns        []string
+	search     []string
+	options    []string
 }
 
 func (r *Runtime) netRunPath(id string) string { return r.podRunDir("net", id+".json") }
@@ -139,7 +146,16 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 			}
 		}
 	}()
-	if err := netns.Create(nr.NetNS); err != nil {
+	if len(cfg.UIDMap) > 0 {
+		nr.UserNS = nr.NetNS + ".userns"
+		if err := r.writeNetRun(c.ID, nr); err != nil {
+			return nil, err
+		}
+		if err := netns.CreateWithUserNS(nr.NetNS, nr.UserNS, cfg.UIDMap, cfg.GIDMap); err != nil {
+			return nil, err
+		}
+		ns.userNSPath = nr.UserNS
+	} else if err := netns.Create(nr.NetNS); err != nil {
 		return nil, err
 	}
 	ns.nsPath = nr.NetNS
@@ -274,6 +290,9 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *Container) error {
 	}
 	if nr.NetNS != "" {
 		errs = append(errs, netns.Remove(nr.NetNS))
+	}
+	if nr.UserNS != "" {
+		errs = append(errs, netns.Remove(nr.UserNS))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -79,10 +79,15 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	}
 	// A created container may still have a runtime record and a mount
 	// when the start that made them was interrupted.
-	r.releaseRun(ctx, c, true)
+	if !c.released {
+		r.releaseRun(ctx, c, true)
+	}
 	// The monitor of the last run may still be flushing the log and
-	// writing the exit file into the directories about to go.
-	if monitor > 0 {
+	// writing the exit file into the directories about to go. Once the
+	// exit file is there it writes nothing more there, and it may itself
+	// be waiting for an attached pod that waits for this removal
+	// (conmon.Config.ClientCleans): do not wait for it then.
+	if monitor > 0 && !r.exitWritten(c.ID) {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_ = conmon.WaitMonitor(wctx, monitor)
 		cancel()
@@ -108,6 +113,17 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		logrus.Debugf("remove lock of %s: %v", shortID(c.ID), err)
 	}
 	return nil
+}
+
+// exitWritten reports whether the monitor of c's last run wrote its exit
+// file (the previous run's is removed before a new monitor starts).
+func (r *Runtime) exitWritten(id string) bool {
+	path, err := r.exitFile(id)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(path)
+	return err == nil
 }
 
 // isNotMounted reports a storage error meaning there was nothing to unmount.

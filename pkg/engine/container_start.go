@@ -15,6 +15,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/state"
@@ -57,7 +58,7 @@ func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions)
 	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		return nil
 	}
-	_, err = r.startLocked(ctx, c, false)
+	_, err = r.startLocked(ctx, c, startHow{})
 	return r.discardFailed(ctx, c, err)
 }
 
@@ -95,7 +96,12 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
 	}
 	size := firstTermSize(c, opts.Resize)
-	conn, err := r.startLocked(ctx, c, true)
+	// An attached --rm run removes the container itself once it exited;
+	// the monitor then skips its cleanup (see conmon.Config.ClientCleans).
+	// (A container pod init prepared has a monitor already, without that
+	// arrangement.)
+	cleans := c.Config.AutoRemove && c.Status != state.StatusInitialized
+	conn, err := r.startLocked(ctx, c, startHow{attach: true, cleans: cleans})
 	err = r.discardFailed(ctx, c, err)
 	// The lock is not held while streaming: stop, kill and the monitor's
 	// cleanup must be able to act on the container meanwhile.
@@ -122,6 +128,9 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 	if c.Config.AutoRemove {
 		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return code, err
+		}
+		if cleans {
+			conn.Done()
 		}
 	}
 	return code, nil
@@ -156,42 +165,62 @@ func (r *Runtime) waitExitFile(ctx context.Context, c *Container) (int, error) {
 	}
 }
 
-// startLocked runs c: initLocked (unless pod init did it already), the
-// runtime's start, then the DB. The caller holds c's lock. With attach it
-// connects to the monitor before the runtime's start, so no output is lost.
-// On failure everything done is undone, an earlier pod init's work too.
-func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (conn *conmon.Conn, err error) {
+// startHow says how startLocked starts a container.
+type startHow struct {
+	// attach returns a connection to the monitor that receives all of
+	// the container's output.
+	attach bool
+	// cleans makes that connection responsible for the exit command's
+	// work (conmon.Config.ClientCleans); the caller then ends with
+	// conn.Done once it did the work.
+	cleans bool
+}
+
+// startLocked runs c: the monitor with the runtime's create and start in
+// one (`run --detach`), or only the runtime's start when pod init did the
+// create already; then the DB. The caller holds c's lock. With how.attach
+// the returned connection is there before the container runs, so no output
+// is lost. On failure everything done is undone, an earlier pod init's work
+// too.
+func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (conn *conmon.Conn, err error) {
 	prev := c.Status
-	if prev != state.StatusInitialized {
-		if err := r.initLocked(ctx, c); err != nil {
-			return nil, err
-		}
-	}
+	inited := prev == state.StatusInitialized
 	defer func() {
 		if err != nil {
 			if conn != nil {
 				conn.Close()
 				conn = nil
 			}
-			r.undoInit(ctx, c, prev)
+			if inited {
+				r.undoInit(ctx, c, prev)
+			}
 		}
 	}()
-	rt, err := r.OCI()
-	if err != nil {
-		return nil, err
-	}
-	if attach {
-		socket, err := r.attachSocket(c.ID)
+	if !inited {
+		if conn, err = r.initLocked(ctx, c, initHow{start: true, startHow: how}); err != nil {
+			return nil, err
+		}
+		inited = true
+	} else {
+		rt, err := r.OCI()
 		if err != nil {
 			return nil, err
 		}
-		if conn, err = conmon.Dial(ctx, socket); err != nil {
-			return nil, err
+		if how.attach {
+			socket, err := r.attachSocket(c.ID)
+			if err != nil {
+				return nil, err
+			}
+			if conn, err = conmon.Dial(ctx, socket); err != nil {
+				return nil, err
+			}
 		}
-		r.containerEvent(ctx, c.Container, "attach")
+		if err := rt.Start(ctx, c.ID); err != nil {
+			return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
+		}
 	}
-	if err := rt.Start(ctx, c.ID); err != nil {
-		return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
+	if how.attach {
+		r.containerEvent(ctx, c.Container, "attach")
 	}
 	c.Status = state.StatusRunning
 	c.StartedAt = time.Now()
@@ -205,33 +234,42 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, attach bool) (c
 	return conn, nil
 }
 
-// initLocked prepares c up to the runtime's create: mount, bundle, and the
-// monitor, which runs the create; c then has its PID and monitor and the
-// status initialized, in memory only (Init records it). The caller holds
-// c's lock. On failure everything done is undone.
-func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
+// initHow says how far initLocked goes.
+type initHow struct {
+	// start has the runtime start the container as well as create it.
+	start bool
+	startHow
+}
+
+// initLocked prepares c up to the runtime's create (with how.start, its
+// start too): mount, bundle, and the monitor, which runs the runtime; c
+// then has its PID and monitor and the status initialized, in memory only
+// (Init records it). With how.attach it returns the monitor connection
+// made before the runtime ran. The caller holds c's lock. On failure
+// everything done is undone.
+func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (conn *conmon.Conn, err error) {
 	rt, err := r.OCI()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	monitor, err := conmon.FindBinary()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A runtime record left by a run whose cleanup never happened (a
 	// killed pod, a reboot) would make create fail.
 	if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
 		if err := rt.Delete(ctx, c.ID, true); err != nil {
-			return fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
+			return nil, fmt.Errorf("remove stale runtime state of %s: %w", shortID(c.ID), err)
 		}
 	}
 	st, err := r.storage()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rootfs, err := st.Mount(c.ID, "")
 	if err != nil {
-		return fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
+		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
 	var started *conmon.Started
 	defer func() {
@@ -254,9 +292,14 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 		}
 	}()
 
+	if len(c.Config.UIDMap) > 0 {
+		if err := makeTraversable(rootfs); err != nil {
+			return nil, err
+		}
+	}
 	ns, err := r.setupNetwork(ctx, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -267,33 +310,33 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 	}()
 	s, err := r.runtimeSpec(ctx, c, rootfs, ns)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := spec.WriteBundle(userdata, s); err != nil {
-		return err
+		return nil, err
 	}
 	runDir, err := st.ContainerRunDirectory(c.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", runDir, err)
+		return nil, fmt.Errorf("create %s: %w", runDir, err)
 	}
 	exitFile := filepath.Join(runDir, "exit")
 	// The previous run's result must not be read as this one's.
 	if err := os.Remove(exitFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove old exit file: %w", err)
+		return nil, fmt.Errorf("remove old exit file: %w", err)
 	}
 	pidFile := filepath.Join(runDir, "pidfile")
 	socket := filepath.Join(runDir, "attach")
 	var console string
 	if c.Config.Tty {
 		if console, err = r.consoleSocket(c.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	logPath := c.Config.LogPath
@@ -306,11 +349,15 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 	}
 	exitCmd, err := r.exitCommand(c.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	started, err = conmon.Start(ctx, monitor, conmon.Config{
+	argv := rt.CreateArgs(c.ID, userdata, pidFile, console)
+	if how.start {
+		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
+	}
+	cfg := conmon.Config{
 		ID:           c.ID,
-		RuntimeArgv:  rt.CreateArgs(c.ID, userdata, pidFile, console),
+		RuntimeArgv:  argv,
 		PidFile:      pidFile,
 		LogPath:      logPath,
 		LogDriver:    c.Config.LogDriver,
@@ -326,18 +373,24 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container) (err error) {
 
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
-	})
+	}
+	if how.attach {
+		cfg.ClientCleans = how.cleans
+		started, conn, err = conmon.StartAttached(ctx, monitor, cfg)
+	} else {
+		started, err = conmon.Start(ctx, monitor, cfg)
+	}
 	if err != nil {
 		var ce *conmon.CreateError
 		if errors.As(err, &ce) {
-			return createError(rt.Name(), ce)
+			return nil, createError(rt.Name(), ce)
 		}
-		return err
+		return nil, err
 	}
 	r.containerEvent(ctx, c.Container, "init")
 	c.Status = state.StatusInitialized
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
-	return nil
+	return conn, nil
 }
 
 // createError turns the runtime's create failure into one line, worded as
@@ -393,11 +446,34 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		}
 		etcFiles[dst] = p
 	}
+	if cfg.KeepID != nil {
+		files, err := keepIDFiles(userdata, rootfs, cfg.KeepID)
+		if err != nil {
+			return nil, err
+		}
+		for dst, p := range files {
+			etcFiles[dst] = p
+		}
+	}
+	if err := chownToContainerRoot(cfg, etcFiles); err != nil {
+		return nil, err
+	}
 	user, err := spec.ResolveUser(rootfs, cfg.User)
 	if err != nil {
 		return nil, err
 	}
-	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(user.UID), int(user.GID))
+	if cfg.KeepID != nil && user.UID == cfg.KeepID.UID && user.Home == "" {
+		// The image does not know the user; its entry is the one added.
+		user.Home = cfg.KeepID.Home
+	}
+	// Volumes are chowned in pod's namespace: to the IDs the container's
+	// user has there.
+	hostUID, uidOK := idmap.ToHost(cfg.UIDMap, user.UID)
+	hostGID, gidOK := idmap.ToHost(cfg.GIDMap, user.GID)
+	if !uidOK || !gidOK {
+		return nil, invalidf("user %d:%d is not mapped in the container's user namespace", user.UID, user.GID)
+	}
+	volPaths, err := r.mountVolumes(ctx, c, rootfs, int(hostUID), int(hostGID))
 	if err != nil {
 		return nil, err
 	}
@@ -446,6 +522,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		Annotations:     cfg.Annotations,
 		Resources:       cfg.Resources,
 		CgroupsPath:     cgroupsPath(cfg, c.ID),
+		UIDMappings:     cfg.UIDMap,
+		GIDMappings:     cfg.GIDMap,
+		UserNSPath:      ns.userNSPath,
 	})
 	if err != nil {
 		return nil, err

@@ -227,7 +227,7 @@ func (r *Runtime) Restart(ctx context.Context, idOrName string, timeout *int) er
 			return err
 		}
 	}
-	if _, err = r.startLocked(ctx, c, false); err == nil {
+	if _, err = r.startLocked(ctx, c, startHow{}); err == nil {
 		r.containerEvent(ctx, c.Container, "restart")
 	}
 	return err

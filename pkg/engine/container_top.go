@@ -55,6 +55,11 @@ func (r *Runtime) Top(ctx context.Context, idOrName string, args []string) ([][]
 		HostUID:   top.IDMapFromFile("/proc/self/uid_map"),
 		HostGID:   top.IDMapFromFile("/proc/self/gid_map"),
 	}
+	if len(c.Config.UIDMap) > 0 {
+		// Its own user namespace: its users are named by its own IDs.
+		tc.UID = top.InsideIDMapFromFile(fmt.Sprintf("/proc/%d/uid_map", c.PID))
+		tc.GID = top.InsideIDMapFromFile(fmt.Sprintf("/proc/%d/gid_map", c.PID))
+	}
 	return top.Format(tc, procs, names)
 }
 

@@ -10,9 +10,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/docker/go-units"
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -382,10 +384,12 @@ func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string,
 			}
 			paths[m.Source] = p
 			err = vs.FirstUse(ctx, m.Source, func(path string) error {
-				if m.NoCopy {
-					return nil
+				if !m.NoCopy {
+					if err := copyUp(rootfs, m.Destination, path); err != nil {
+						return err
+					}
 				}
-				return copyUp(rootfs, m.Destination, path)
+				return giveToUserNS(path, c.Config, uid, gid)
 			})
 			if err != nil {
 				return nil, fmt.Errorf("volume %s: %w", m.Source, err)
@@ -404,6 +408,38 @@ func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string,
 		}
 	}
 	return paths, nil
+}
+
+// giveToUserNS gives a new volume's directory, when it belongs to an ID
+// the container's user namespace lacks (pod's root), to the container's
+// user (uid, gid: as pod's namespace has them), as podman does: else the
+// container could not write to its own new volume.
+func giveToUserNS(path string, cfg *ContainerConfig, uid, gid int) error {
+	if len(cfg.UIDMap) == 0 {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || (inMaps(cfg.UIDMap, sys.Uid) && inMaps(cfg.GIDMap, sys.Gid)) {
+		return nil
+	}
+	if err := os.Chown(path, uid, gid); err != nil {
+		return fmt.Errorf("give the volume to the container's user namespace: %w", err)
+	}
+	return nil
+}
+
+// inMaps reports whether pod's ID id appears in the container under maps.
+func inMaps(maps []specs.LinuxIDMapping, id uint32) bool {
+	for _, m := range maps {
+		if id >= m.HostID && uint64(id) < uint64(m.HostID)+uint64(m.Size) {
+			return true
+		}
+	}
+	return false
 }
 
 // copyUp copies the image's content at dst into the volume at path when

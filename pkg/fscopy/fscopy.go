@@ -102,6 +102,10 @@ type ExtractOptions struct {
 	// KeepOwner gives entries the UID and GID the archive records; else
 	// they belong to whoever extracts (pod: root, or the rootless user).
 	KeepOwner bool
+	// MapOwner, when set, turns the owner an entry would get (the
+	// archive's with KeepOwner, else 0:0) into the IDs it is given: those
+	// of a destination in a user namespace of its own.
+	MapOwner func(uid, gid int) (int, int)
 }
 
 // Extract creates the entries of the tar stream r under dir (a path inside
@@ -140,8 +144,15 @@ func Extract(r io.Reader, root, dir string, opts ExtractOptions) error {
 		if err := extractOne(tr, hdr, root, base, target); err != nil {
 			return fmt.Errorf("extract %s: %w", hdr.Name, err)
 		}
-		if opts.KeepOwner {
-			if err := os.Lchown(target, hdr.Uid, hdr.Gid); err != nil {
+		if opts.KeepOwner || opts.MapOwner != nil {
+			uid, gid := 0, 0
+			if opts.KeepOwner {
+				uid, gid = hdr.Uid, hdr.Gid
+			}
+			if opts.MapOwner != nil {
+				uid, gid = opts.MapOwner(uid, gid)
+			}
+			if err := os.Lchown(target, uid, gid); err != nil {
 				return fmt.Errorf("extract %s: %w", hdr.Name, err)
 			}
 		}

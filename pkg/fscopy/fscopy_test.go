@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -143,5 +144,27 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if l, _ := os.Readlink(dst + "/copy/ln"); l != "sub/f" {
 		t.Fatalf("link %q", l)
+	}
+}
+
+func TestExtractMapOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	root := t.TempDir()
+	// A plain copy belongs to the destination's root, mapped.
+	toHost := func(uid, gid int) (int, int) { return uid + 300000, gid + 300000 }
+	r := tarOf(t, []entry{{name: "d", typ: tar.TypeDir}, {name: "d/f", body: "x", typ: tar.TypeReg}})
+	if err := Extract(r, root, "/", ExtractOptions{MapOwner: toHost}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"d", "d/f"} {
+		var st syscall.Stat_t
+		if err := syscall.Lstat(filepath.Join(root, p), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Uid != 300000 || st.Gid != 300000 {
+			t.Errorf("%s owned by %d:%d, want 300000:300000", p, st.Uid, st.Gid)
+		}
 	}
 }

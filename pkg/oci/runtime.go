@@ -54,6 +54,16 @@ func (r *Runtime) CreateArgs(id, bundle, pidFile, consoleSocket string) []string
 	return append(args, id)
 }
 
+// RunArgs is CreateArgs for `run --detach`: create and start in one runtime
+// process, for a container nobody needs to see created but not started.
+func (r *Runtime) RunArgs(id, bundle, pidFile, consoleSocket string) []string {
+	args := append(r.globalArgs(), "run", "--detach", "--bundle", bundle, "--pid-file", pidFile)
+	if consoleSocket != "" {
+		args = append(args, "--console-socket", consoleSocket)
+	}
+	return append(args, id)
+}
+
 // Start runs the user process of a created container.
 func (r *Runtime) Start(ctx context.Context, id string) error {
 	_, err := r.run(ctx, "start", id)

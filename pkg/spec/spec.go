@@ -86,6 +86,9 @@ type Options struct {
 	// UIDMappings and GIDMappings, when set, put the container in a new
 	// user namespace with these maps.
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
+	// UserNSPath, with the mappings, is a user namespace with those maps
+	// to join instead of making one: the owner of NetNSPath.
+	UserNSPath string
 
 	ShmSize     int64 // bytes; 0 = DefaultShmSize
 	Annotations map[string]string
@@ -175,10 +178,11 @@ func Generate(o Options) (*specs.Spec, error) {
 }
 
 // ResourcesApplied reports whether Generate keeps o.Resources and
-// o.CgroupsPath. It is false for a rootless container (one with UID
-// mappings, or an engine inside a user namespace) on a cgroup v1 host,
-// where an unprivileged runtime cannot create cgroups: the engine should
-// warn that resource limits are ignored.
+// o.CgroupsPath. It is false for a rootless engine (one inside a user
+// namespace) on a cgroup v1 host, where an unprivileged runtime cannot
+// create cgroups: the engine should warn that resource limits are ignored.
+// A container's own user namespace does not matter: as root the runtime
+// makes its cgroups before entering it.
 func ResourcesApplied(o Options) bool { return probeHost(o).cgroupsUsable }
 
 // host is what Generate needs to know about the machine and the
@@ -206,12 +210,13 @@ func probeHost(o Options) host {
 		h.ownNetNS = true // created by the runtime, after the user namespace
 	case len(o.UIDMappings) > 0:
 		// Joined from outside: its owner is a parent of the container's
-		// new user namespace, never that namespace itself.
-		h.ownNetNS = false
+		// new user namespace, never that namespace itself, unless the
+		// container joins its owner.
+		h.ownNetNS = o.UserNSPath != ""
 	default:
 		h.ownNetNS = !engineUserNS || ownedByOwnUserNS(o.NetNSPath)
 	}
-	h.cgroupsUsable = !h.userns || h.cgroupMode == cgroups.Unified
+	h.cgroupsUsable = !engineUserNS || h.cgroupMode == cgroups.Unified
 	h.gid5Mapped = !h.userns || gidMapped(o, engineUserNS, 5)
 	return h
 }
@@ -278,7 +283,7 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	if len(o.UIDMappings) > 0 {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace, Path: o.UserNSPath})
 	}
 	return ns
 }

@@ -342,8 +342,11 @@ func TestGenerate(t *testing.T) {
 			if m := mountAt(s, "/sys"); m.Type != "sysfs" {
 				t.Errorf("/sys %+v: the container owns its network namespace", m)
 			}
-			if cgroups.Detect() != cgroups.Unified && (s.Linux.Resources != nil || s.Linux.CgroupsPath != "") {
-				t.Errorf("cgroup v1 resources kept in a user namespace: %+v %q", s.Linux.Resources, s.Linux.CgroupsPath)
+			// Only a rootless engine loses cgroups on v1; as root the
+			// runtime makes them whatever the container's namespace.
+			kept := s.Linux.Resources != nil && s.Linux.CgroupsPath != ""
+			if want := !inUserNS() || cgroups.Detect() == cgroups.Unified; kept != want {
+				t.Errorf("resources kept %v, want %v: %+v %q", kept, want, s.Linux.Resources, s.Linux.CgroupsPath)
 			}
 		}},
 		{name: "user namespace joining a network namespace", opts: with(func(o *Options) {
@@ -391,9 +394,11 @@ func TestGenerate(t *testing.T) {
 }
 
 func TestResourcesApplied(t *testing.T) {
+	// A container's own user namespace does not matter: the runtime's
+	// privilege does. As root the runtime makes cgroups on any layout.
 	o := Options{Rootfs: "/r", Args: []string{"sh"}, UIDMappings: []specs.LinuxIDMapping{{HostID: 1000, Size: 1}}}
-	if got, want := ResourcesApplied(o), cgroups.Detect() == cgroups.Unified; got != want {
-		t.Errorf("rootless: %v, want %v", got, want)
+	if got, want := ResourcesApplied(o), !inUserNS() || cgroups.Detect() == cgroups.Unified; got != want {
+		t.Errorf("with a user namespace: %v, want %v", got, want)
 	}
 	if !inUserNS() && !ResourcesApplied(Options{Rootfs: "/r", Args: []string{"sh"}}) {
 		t.Error("root: resources not applied")

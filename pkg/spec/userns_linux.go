@@ -1,13 +1,11 @@
 package spec
 
 import (
-	"bufio"
 	"os"
-	"strconv"
-	"strings"
 
-	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/idmap"
 )
 
 // nsGetUserNS is NS_GET_USERNS from linux/nsfs.h (_IO(0xb7, 0x1)): it
@@ -18,7 +16,7 @@ const nsGetUserNS = 0xb701
 // than the initial one (rootless pod inside its pause namespace). The
 // initial namespace maps the full 32-bit range onto itself.
 func inUserNS() bool {
-	maps, err := readIDMap("/proc/self/uid_map")
+	maps, err := idmap.Read("/proc/self/uid_map")
 	if err != nil {
 		return false
 	}
@@ -56,7 +54,7 @@ func gidMapped(o Options, engineUserNS bool, gid uint32) bool {
 			return true
 		}
 		var err error
-		if maps, err = readIDMap("/proc/self/gid_map"); err != nil {
+		if maps, err = idmap.Read("/proc/self/gid_map"); err != nil {
 			return false
 		}
 	}
@@ -66,35 +64,4 @@ func gidMapped(o Options, engineUserNS bool, gid uint32) bool {
 		}
 	}
 	return false
-}
-
-// readIDMap parses /proc/PID/{uid,gid}_map.
-func readIDMap(path string) ([]specs.LinuxIDMapping, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var maps []specs.LinuxIDMapping
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) != 3 {
-			continue
-		}
-		var v [3]uint32
-		ok := true
-		for i, field := range fields {
-			n, err := strconv.ParseUint(field, 10, 32)
-			if err != nil {
-				ok = false
-				break
-			}
-			v[i] = uint32(n)
-		}
-		if ok {
-			maps = append(maps, specs.LinuxIDMapping{ContainerID: v[0], HostID: v[1], Size: v[2]})
-		}
-	}
-	return maps, s.Err()
 }

@@ -87,7 +87,8 @@ func resolve(sys *types.SystemContext, name string) (*shortnames.Resolved, error
 	}
 	resolved, err := shortnames.Resolve(sys, name)
 	if err != nil {
-		return nil, fmt.Errorf("resolve %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+		// Its words name the image and what is missing, as podman shows them.
+		return nil, errdefs.WithCategory(err, errdefs.ErrInvalidArg)
 	}
 	return resolved, nil
 }
@@ -192,7 +193,9 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 	defer os.RemoveAll(tmp)
 	dstSys := *s.sys
 	dstSys.BigFilesTemporaryDir = tmp
-	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, progress)
+	lone := s.pulls.Add(1) == 1
+	defer s.pulls.Add(-1)
+	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, lone, progress)
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))
 	}

@@ -56,8 +56,10 @@ type pulledLayers struct {
 // zstd, encrypted, foreign layers), the storage driver cannot stage
 // layers, or the policy refuses the image (copy.Image then reports why).
 // A layer that fails to download, extract or verify fails the pull and
-// nothing is added to the store.
-func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pc *signature.PolicyContext, tmpDir string, progress io.Writer) (*pulledLayers, error) {
+// nothing is added to the store. sweep says this is the only pull in
+// flight in the process, so that it may remove staging directories
+// killed pulls left (pruneDeadStaging).
+func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pc *signature.PolicyContext, tmpDir string, sweep bool, progress io.Writer) (*pulledLayers, error) {
 	if d, err := s.GraphDriver(); err != nil {
 		return nil, nil
 	} else if _, ok := d.(drivers.DriverWithDiffer); !ok {
@@ -82,7 +84,9 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		return nil, nil
 	}
 
-	pruneDeadStaging(filepath.Join(s.GraphRoot(), s.GraphDriverName()))
+	if sweep {
+		pruneDeadStaging(filepath.Join(s.GraphRoot(), s.GraphDriverName()))
+	}
 	bars := newBlobProgress(progress)
 	bars.printf("Getting image source signatures\n")
 	if err := s.stageLayers(ctx, src, missing, tmpDir, bars); err != nil {
@@ -100,6 +104,16 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		if i > 0 {
 			parent = layers[i-1].id
 		}
+		pulled.blobs = append(pulled.blobs, l.info.Digest)
+		if _, err := s.Layer(l.id); err == nil {
+			// Another pull stored the layer meanwhile. ApplyStagedLayer
+			// would replace that layer's files in place, under any
+			// container using them; keep it and drop ours. (containers/
+			// image makes the same check, with the same small window.)
+			_ = s.CleanupStagedLayer(l.staged)
+			l.staged = nil
+			continue
+		}
 		_, err := s.ApplyStagedLayer(cstorage.ApplyStagedLayerOptions{
 			ID:          l.id,
 			ParentLayer: parent,
@@ -108,7 +122,6 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		})
 		out := l.staged
 		l.staged = nil
-		pulled.blobs = append(pulled.blobs, l.info.Digest)
 		switch {
 		case err == nil:
 			// containers/storage moved the layer out of its staging

@@ -27,6 +27,10 @@ type Context struct {
 	// HostUID and HostGID map an ID as the reader sees it to the host's
 	// (through the reader's user namespace).
 	HostUID, HostGID func(id int) int
+	// UID and GID map an ID as the reader sees it to the container's,
+	// when the container has a user namespace of its own; nil is the
+	// same ID.
+	UID, GID func(id int) int
 }
 
 type descriptor struct {
@@ -48,7 +52,7 @@ var descriptors = map[string]descriptor{
 	"capprm": {"PERMITTED CAPS", func(_ *Context, p *Process, _ map[int]*Process) string { return capNames(p.CapPrm) }},
 	"comm":   {"COMMAND", func(_ *Context, p *Process, _ map[int]*Process) string { return p.Comm }},
 	"etime":  {"ELAPSED", func(c *Context, p *Process, _ map[int]*Process) string { return elapsed(c, p).String() }},
-	"group":  {"GROUP", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.Group, p.EGID) }},
+	"group":  {"GROUP", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.Group, mapID(c.GID, p.EGID)) }},
 	"hgroup": {"HGROUP", func(c *Context, p *Process, _ map[int]*Process) string {
 		return name(c.HostGroup, mapID(c.HostGID, p.EGID))
 	}},
@@ -61,8 +65,8 @@ var descriptors = map[string]descriptor{
 	"pgid":    {"PGID", func(_ *Context, p *Process, m map[int]*Process) string { return strconv.Itoa(nsPID(m, p.PGRP)) }},
 	"pid":     {"PID", func(_ *Context, p *Process, _ map[int]*Process) string { return strconv.Itoa(p.PID) }},
 	"ppid":    {"PPID", func(_ *Context, p *Process, m map[int]*Process) string { return strconv.Itoa(nsPID(m, p.HostPPID)) }},
-	"rgroup":  {"RGROUP", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.Group, p.RGID) }},
-	"ruser":   {"RUSER", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.User, p.RUID) }},
+	"rgroup":  {"RGROUP", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.Group, mapID(c.GID, p.RGID)) }},
+	"ruser":   {"RUSER", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.User, mapID(c.UID, p.RUID)) }},
 	"seccomp": {"SECCOMP", func(_ *Context, p *Process, _ map[int]*Process) string { return orQuestion(p.Seccomp) }},
 	"state":   {"STATE", func(_ *Context, p *Process, _ map[int]*Process) string { return p.State }},
 	"stime": {"STIME", func(c *Context, p *Process, _ map[int]*Process) string {
@@ -72,7 +76,7 @@ var descriptors = map[string]descriptor{
 		return (time.Duration(p.UTime+p.STime) * (time.Second / ClockTicks)).String()
 	}},
 	"tty":  {"TTY", func(_ *Context, p *Process, _ map[int]*Process) string { return ttyName(p.TTY) }},
-	"user": {"USER", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.User, p.EUID) }},
+	"user": {"USER", func(c *Context, p *Process, _ map[int]*Process) string { return name(c.User, mapID(c.UID, p.EUID)) }},
 	"vsz":  {"VSZ", func(_ *Context, p *Process, _ map[int]*Process) string { return strconv.FormatUint(p.VSize/1024, 10) }},
 }
 

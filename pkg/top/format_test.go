@@ -113,4 +113,10 @@ func TestNamesAndIDMaps(t *testing.T) {
 			t.Errorf("map(%d) = %d, want %d", in, got, want)
 		}
 	}
+	inside := InsideIDMapFromFile(idmap)
+	for out, want := range map[int]int{1000: 0, 100000: 1, 100999: 1000, 5: 5} {
+		if got := inside(out); got != want {
+			t.Errorf("inside(%d) = %d, want %d", out, got, want)
+		}
+	}
 }

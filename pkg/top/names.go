@@ -30,8 +30,16 @@ func NamesFromFile(path string) func(id int) string {
 // and returns the mapping of an inside ID to the outside one; an ID outside
 // every range is returned unchanged, as is every ID when the file is
 // unreadable.
-func IDMapFromFile(path string) func(id int) int {
-	type rng struct{ in, out, n int }
+func IDMapFromFile(path string) func(id int) int { return idMapFromFile(path, false) }
+
+// InsideIDMapFromFile is IDMapFromFile the other way: an outside ID to the
+// inside one. Read from outside a container's user namespace, a
+// container's map turns the IDs its processes show to the reader into the
+// container's own.
+func InsideIDMapFromFile(path string) func(id int) int { return idMapFromFile(path, true) }
+
+func idMapFromFile(path string, inverse bool) func(id int) int {
+	type rng struct{ from, to, n int }
 	var maps []rng
 	if data, err := os.ReadFile(path); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
@@ -43,14 +51,17 @@ func IDMapFromFile(path string) func(id int) int {
 			out, e2 := strconv.Atoi(f[1])
 			n, e3 := strconv.Atoi(f[2])
 			if e1 == nil && e2 == nil && e3 == nil {
+				if inverse {
+					in, out = out, in
+				}
 				maps = append(maps, rng{in, out, n})
 			}
 		}
 	}
 	return func(id int) int {
 		for _, m := range maps {
-			if id >= m.in && id-m.in < m.n {
-				return m.out + id - m.in
+			if id >= m.from && id-m.from < m.n {
+				return m.to + id - m.from
 			}
 		}
 		return id

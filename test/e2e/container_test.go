@@ -651,6 +651,30 @@ func TestKilledCLI(t *testing.T) {
 	})
 }
 
+// TestKilledRunRm kills an attached pod run --rm while its container runs:
+// the attached pod would have removed the container itself, so the monitor
+// must now do it (its cleanup runs when pod's connection goes away).
+func TestKilledRunRm(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		cmd := e.Command(t.Context(), "run", "--rm", "--name", "kr", img, "sh", "-c", "echo ready; sleep 1")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 6)
+		if _, err := io.ReadFull(stdout, buf); err != nil || string(buf) != "ready\n" {
+			t.Fatalf("read %q: %v", buf, err)
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		waitFor(t, func() bool { return e.MustPod("ps", "-a", "-q").Stdout == "" })
+	})
+}
+
 func TestRunSignalProxy(t *testing.T) {
 	asRoot(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)

@@ -41,6 +41,20 @@ func TestBadInputMessages(t *testing.T) {
 				t.Errorf("pod %s:\n got  %q\n want %q", strings.Join(tc.args, " "), got, "Error: "+tc.want)
 			}
 		}
+		// An image the registry does not have: the registry's words last.
+		r := e.Pod("pull", "nosuchimg").Fails(t, 125, "nosuchimg")
+		if !strings.HasSuffix(strings.TrimSpace(r.Stderr), ": manifest unknown") {
+			t.Errorf("pod pull nosuchimg: %q, want it to end in the registry's \"manifest unknown\"", r.Stderr)
+		}
+		// A short name with nowhere to look (no unqualified-search
+		// registries): the resolver's own words, nothing added after.
+		saved := e.ExtraEnv
+		e.ExtraEnv = append(append([]string{}, saved...), "CONTAINERS_REGISTRIES_CONF="+e.WriteFile("no-search.conf", nil))
+		r = e.Pod("pull", "nosuchimg").Fails(t, 125, `short-name "nosuchimg" did not resolve to an alias`)
+		e.ExtraEnv = saved
+		if strings.HasSuffix(strings.TrimSpace(r.Stderr), ": invalid argument") {
+			t.Errorf("pod pull nosuchimg without search registries: %q ends in the category", r.Stderr)
+		}
 		if out := strings.TrimSpace(e.MustPod("ps", "-a", "-q").Stdout); out != "" {
 			t.Errorf("bad input left containers: %q", out)
 		}

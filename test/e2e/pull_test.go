@@ -90,9 +90,13 @@ func TestPullLayersWhiteouts(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		r := e.MustPod("pull", ref)
 		id := strings.TrimSpace(r.Stdout)
-		// Each layer is reported once: fetched and stored once.
+		// Each layer is reported once and stored once (under the ID
+		// containers/image expects, or it would store a second copy).
 		if n := strings.Count(r.Stderr, "Copying blob "); n != 4 {
 			t.Errorf("pull reported %d blobs, want 4:\n%s", n, r.Stderr)
+		}
+		if n, _ := storedLayers(t, e); n != 4 {
+			t.Errorf("pull stored %d layers, want 4", n)
 		}
 		r = e.MustPod("run", "--rm", ref, "sh", "-c",
 			"cd /data && ls -A . dir && cat keep.txt dir/new.txt && stat -c '%u:%g %a' owned.txt && sha256sum noise.bin")

@@ -126,7 +126,7 @@ var redundant = []struct {
 	cat    error
 	sayers []string
 }{
-	{errdefs.ErrNotFound, []string{"not found", "not known", "no such", "does not exist"}},
+	{errdefs.ErrNotFound, []string{"not found", "not known", "unknown", "no such", "does not exist"}},
 	{errdefs.ErrAlreadyExists, []string{"already"}},
 	{errdefs.ErrInvalidArg, []string{"invalid", "unknown", "unsupported", "not a ", "want ", "must", "above", "negative"}},
 }

@@ -19,6 +19,7 @@ func TestMessage(t *testing.T) {
 		{"category that says something kept", fmt.Errorf("network name backend: %w", errdefs.ErrAlreadyExists), "Error: network name backend: already exists"},
 		{"redundant category left out", fmt.Errorf("name web is already in use: %w", errdefs.ErrAlreadyExists), "Error: name web is already in use"},
 		{"category in the middle kept", fmt.Errorf("%w: name %q", errdefs.ErrInvalidArg, "x"), `Error: invalid argument: name "x"`},
+		{"registry's not-found words kept alone", fmt.Errorf("reading manifest latest in r/x: manifest unknown: %w", errdefs.ErrNotFound), "Error: reading manifest latest in r/x: manifest unknown"},
 		{"invalid-argument category left out", fmt.Errorf("invalid signal %q: %w", "FOO", errdefs.ErrInvalidArg), `Error: invalid signal "FOO"`},
 		{"invalid-argument category kept when nothing else says it", fmt.Errorf("name %q: %w", "x", errdefs.ErrInvalidArg), `Error: name "x": invalid argument`},
 		{"EINVAL kept", fmt.Errorf("invalid mount: %w", errors.New("invalid argument")), "Error: invalid mount: invalid argument"},

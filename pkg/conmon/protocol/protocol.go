@@ -30,7 +30,17 @@ const (
 	PacketResize byte = 4 // client → monitor: [4][rows uint16][cols uint16], for a terminal
 	PacketReady  byte = 5 // monitor → client: [5], first packet, once the client is registered
 	PacketDetach byte = 6 // client → monitor: [6], the client leaves without ending its stdin
+	PacketDone   byte = 7 // client → monitor: [7], the client did the exit command's work (Config.ClientCleans)
 )
+
+// ClientFD is the monitor's descriptor of the attach client pod connects
+// before the runtime runs (Config.Client).
+const ClientFD = 5
+
+// FDsEnv, in the monitor's environment, is how many descriptors (0 up to
+// it, exclusive) pod hands down on purpose; anything above is an accident
+// of pod's own caller, which the monitor must not keep.
+const FDsEnv = "_POD_CONMON_FDS"
 
 // MaxPacket is the largest attach packet either side sends, type byte
 // included.
@@ -58,21 +68,22 @@ type Config struct {
 	Terminal      bool
 	ConsoleSocket string
 
-	// AttachWait makes the monitor wait (up to AttachWaitLimit) for its
-	// first attach client before it runs the runtime, for a process that
-	// starts running as soon as the runtime returns (an exec session): the
-	// client then sees all of its output.
-	AttachWait bool
+	// Client says ClientFD is a connected attach client (one end of a
+	// socketpair), registered before the runtime runs: it sees all of the
+	// output of a process that starts as soon as the runtime returns (an
+	// exec session, a create-and-start), without dialling AttachSocket.
+	Client bool
+	// ClientCleans says that client does what ExitCommand would do. When it
+	// is still connected at the exit, the monitor sends it the exit packet
+	// and waits: PacketDone means the work is done, and ExitCommand is not
+	// run; hanging up without it (a killed pod) runs ExitCommand after all.
+	ClientCleans bool
 
 	// HealthCommand, when set, is run detached every HealthInterval while
 	// the container runs (pod's `healthcheck run ID`), never two at once.
 	HealthCommand  []string
 	HealthInterval time.Duration
 }
-
-// AttachWaitLimit bounds Config.AttachWait: after it the monitor goes on
-// without a client.
-const AttachWaitLimit = 30 * time.Second
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
 // container log, or next to the exit file when there is no log.
@@ -117,8 +128,11 @@ func (c *Config) Encode() []byte {
 		put("terminal", "true")
 		put("consoleSocket", c.ConsoleSocket)
 	}
-	if c.AttachWait {
-		put("attachWait", "true")
+	if c.Client {
+		put("client", "true")
+	}
+	if c.ClientCleans {
+		put("clientCleans", "true")
 	}
 	for _, a := range c.HealthCommand {
 		put("healthArg", a)
@@ -173,8 +187,10 @@ func Decode(b []byte) (*Config, error) {
 			c.Terminal, err = strconv.ParseBool(val)
 		case "consoleSocket":
 			c.ConsoleSocket = val
-		case "attachWait":
-			c.AttachWait, err = strconv.ParseBool(val)
+		case "client":
+			c.Client, err = strconv.ParseBool(val)
+		case "clientCleans":
+			c.ClientCleans, err = strconv.ParseBool(val)
 		case "healthArg":
 			c.HealthCommand = append(c.HealthCommand, val)
 		case "healthInterval":
@@ -193,6 +209,9 @@ func Decode(b []byte) (*Config, error) {
 	}
 	if c.Terminal && c.ConsoleSocket == "" {
 		return nil, errors.New("config: a terminal needs a console socket")
+	}
+	if c.ClientCleans && !c.Client {
+		return nil, errors.New("config: clientCleans needs a client")
 	}
 	return c, nil
 }

@@ -31,7 +31,7 @@ func TestConfigRoundTrip(t *testing.T) {
 		{"terminal", Config{ID: "t", RuntimeArgv: []string{"runc", "create", "--console-socket", "/r/console", "t"},
 			PidFile: "p", ExitFile: "e", Terminal: true, ConsoleSocket: "/r/console"}},
 		{"exec with healthcheck", Config{ID: "x", RuntimeArgv: []string{"runc", "exec", "--detach", "x"},
-			PidFile: "p", ExitFile: "e", AttachWait: true,
+			PidFile: "p", ExitFile: "e", Client: true, ClientCleans: true,
 			HealthCommand: []string{"/usr/bin/pod", "healthcheck", "run", "x"}, HealthInterval: 1500 * time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

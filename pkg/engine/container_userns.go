@@ -1,0 +1,379 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	cstorage "github.com/containers/storage"
+	"github.com/containers/storage/pkg/idtools"
+	"github.com/containers/storage/pkg/unshare"
+	stypes "github.com/containers/storage/types"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/pod-engine/pod/pkg/idmap"
+	"github.com/pod-engine/pod/pkg/rootless"
+)
+
+// UserNSOptions are --userns, --uidmap and --gidmap as typed.
+type UserNSOptions struct {
+	UserNS string   // host (""), keep-id[:uid=N,gid=N], nomap, auto[:size=N]
+	UIDMap []string // CONTAINER:HOST[:SIZE], HOST in pod's own user namespace
+	GIDMap []string
+}
+
+// KeepIDUser is the user --userns=keep-id runs the container as: the host
+// user pod acts for, under the IDs it has inside the container. Start adds
+// it to the container's /etc/passwd and /etc/group.
+type KeepIDUser struct {
+	Name  string `json:"name"`
+	UID   uint32 `json:"uid"`
+	GID   uint32 `json:"gid"`
+	Home  string `json:"home"`
+	Group string `json:"group"`
+}
+
+// buildUserNS validates the user namespace flags and records the mappings
+// in cfg. Auto's mappings are chosen later, by storage, when the container
+// is created (see storageOptions).
+func (r *Runtime) buildUserNS(cfg *ContainerConfig, o UserNSOptions) error {
+	mode, err := idmap.ParseMode(o.UserNS)
+	if err != nil {
+		return invalidf("%v", err)
+	}
+	if (len(o.UIDMap) > 0 || len(o.GIDMap) > 0) && o.UserNS != "" {
+		return invalidf("--userns and --uidmap/--gidmap are mutually exclusive")
+	}
+	if mode.Kind == idmap.Host && len(o.UIDMap) == 0 && len(o.GIDMap) == 0 {
+		return nil
+	}
+	if strings.HasPrefix(cfg.NetworkMode, netModeCtrPfx) || strings.HasPrefix(cfg.NetworkMode, netModeNSPrefix) {
+		// The runtime enters a container's user namespace before its
+		// network namespace, and from inside a new user namespace another
+		// one's network namespace is out of reach: exec would fail.
+		return invalidf("--network %s cannot be combined with a user namespace of the container's own (--userns, --uidmap, --gidmap)", cfg.NetworkMode)
+	}
+	if len(o.UIDMap) > 0 || len(o.GIDMap) > 0 {
+		return r.explicitMaps(cfg, o)
+	}
+	rootlessMode := r.Rootless()
+	if !rootlessMode && (mode.Kind == idmap.KeepID || mode.Kind == idmap.NoMap) {
+		return invalidf("--userns=%s is only supported in rootless mode", mode.Kind)
+	}
+	cfg.UsernsMode = mode.String()
+	switch mode.Kind {
+	case idmap.Auto:
+		return r.checkAutoRange()
+	case idmap.NoMap:
+		return r.nsMaps(cfg, func(highest uint32) []specs.LinuxIDMapping { return idmap.NoMapMap(highest) },
+			func(highest uint32) []specs.LinuxIDMapping { return idmap.NoMapMap(highest) })
+	}
+	// keep-id.
+	ku, err := hostUser()
+	if err != nil {
+		return err
+	}
+	innerUID, innerGID := ku.UID, ku.GID
+	if mode.UID != nil {
+		innerUID = *mode.UID
+	}
+	if mode.GID != nil {
+		innerGID = *mode.GID
+	}
+	ku.UID, ku.GID = innerUID, innerGID
+	cfg.KeepID = ku
+	if cfg.User == "" {
+		// Podman's default: the process runs as the user, not as root.
+		cfg.User = fmt.Sprintf("%d:%d", innerUID, innerGID)
+	}
+	return r.nsMaps(cfg, func(highest uint32) []specs.LinuxIDMapping { return idmap.KeepIDMap(innerUID, highest) },
+		func(highest uint32) []specs.LinuxIDMapping { return idmap.KeepIDMap(innerGID, highest) })
+}
+
+// explicitMaps takes --uidmap and --gidmap; as in podman, one given alone
+// serves for both.
+func (r *Runtime) explicitMaps(cfg *ContainerConfig, o UserNSOptions) error {
+	uids, err := idmap.ParseMaps("--uidmap", o.UIDMap)
+	if err != nil {
+		return invalidf("%v", err)
+	}
+	gids, err := idmap.ParseMaps("--gidmap", o.GIDMap)
+	if err != nil {
+		return invalidf("%v", err)
+	}
+	if len(uids) == 0 {
+		uids = gids
+	}
+	if len(gids) == 0 {
+		gids = uids
+	}
+	for _, m := range []struct {
+		flag, file string
+		maps       []specs.LinuxIDMapping
+	}{{"--uidmap", "/proc/self/uid_map", uids}, {"--gidmap", "/proc/self/gid_map", gids}} {
+		ns, err := idmap.Read(m.file)
+		if err != nil {
+			return err
+		}
+		if err := idmap.Within(m.maps, ns); err != nil {
+			return invalidf("invalid %s: %v", m.flag, err)
+		}
+	}
+	cfg.UsernsMode = "private"
+	cfg.UIDMap, cfg.GIDMap = uids, gids
+	return nil
+}
+
+// nsMaps sets cfg's mappings, made by the given functions from the highest
+// ID of pod's own (rootless) user namespace.
+func (r *Runtime) nsMaps(cfg *ContainerConfig, uidMap, gidMap func(highest uint32) []specs.LinuxIDMapping) error {
+	uns, err := idmap.Read("/proc/self/uid_map")
+	if err != nil {
+		return err
+	}
+	gns, err := idmap.Read("/proc/self/gid_map")
+	if err != nil {
+		return err
+	}
+	cfg.UIDMap, cfg.GIDMap = uidMap(idmap.Highest(uns)), gidMap(idmap.Highest(gns))
+	if len(cfg.UIDMap) == 0 || len(cfg.GIDMap) == 0 {
+		return invalidf("--userns=%s needs subordinate IDs: add ranges to /etc/subuid and /etc/subgid", cfg.UsernsMode)
+	}
+	return nil
+}
+
+// hostUser is the host user pod acts for, as /etc/passwd names it.
+func hostUser() (*KeepIDUser, error) {
+	uid, gid := rootless.UID(), unshare.GetRootlessGID()
+	ku := &KeepIDUser{UID: uint32(uid), GID: uint32(gid), Name: strconv.Itoa(uid), Home: "/", Group: strconv.Itoa(gid)}
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		ku.Name, ku.Home = u.Username, u.HomeDir
+	}
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		ku.Group = g.Name
+	}
+	return ku, nil
+}
+
+// checkAutoRange refuses --userns=auto as root when /etc/subuid or
+// /etc/subgid has no range for storage's auto user (root-auto-userns-user
+// in storage.conf, "containers" by default): storage would have none to
+// allocate from.
+func (r *Runtime) checkAutoRange() error {
+	if r.Rootless() {
+		return nil // the user's own subordinate IDs, checked on entry
+	}
+	name := r.storeOpts.RootAutoNsUser
+	if name == "" {
+		name = cstorage.RootAutoUserNsUser
+	}
+	for _, file := range []string{"/etc/subuid", "/etc/subgid"} {
+		ok, err := hasSubIDRange(file, name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalidf("--userns=auto: no range for %q in %s to allocate from: add one (e.g. %s:2147483647:2147483648) or set root-auto-userns-user in storage.conf", name, file, name)
+		}
+	}
+	return nil
+}
+
+func hasSubIDRange(file, name string) (bool, error) {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", file, err)
+	}
+	s := bufio.NewScanner(bytes.NewReader(b))
+	for s.Scan() {
+		f := strings.Split(strings.TrimSpace(s.Text()), ":")
+		if len(f) == 3 && f[0] == name {
+			if n, err := strconv.ParseUint(f[2], 10, 32); err == nil && n > 0 {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// storageOptions are the options of the container's storage: its ID
+// mappings, so that storage gives it a root filesystem whose files belong
+// to the container's IDs (an ID-mapped mount, or a copy of the image's top
+// layer chowned to them), or, for auto, a free range storage allocates
+// among the containers it holds.
+func storageOptions(cfg *ContainerConfig) (*cstorage.ContainerOptions, error) {
+	o := &cstorage.ContainerOptions{}
+	if strings.HasPrefix(cfg.UsernsMode, string(idmap.Auto)) {
+		mode, err := idmap.ParseMode(cfg.UsernsMode)
+		if err != nil {
+			return nil, err
+		}
+		o.IDMappingOptions = stypes.IDMappingOptions{AutoUserNs: true, AutoUserNsOpts: stypes.AutoUserNsOptions{Size: mode.Size}}
+		return o, nil
+	}
+	if len(cfg.UIDMap) > 0 {
+		o.IDMappingOptions = stypes.IDMappingOptions{UIDMap: toStorage(cfg.UIDMap), GIDMap: toStorage(cfg.GIDMap)}
+	}
+	return o, nil
+}
+
+func toStorage(maps []specs.LinuxIDMapping) []idtools.IDMap {
+	out := make([]idtools.IDMap, 0, len(maps))
+	for _, m := range maps {
+		out = append(out, idtools.IDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)})
+	}
+	return out
+}
+
+func fromStorage(maps []idtools.IDMap) []specs.LinuxIDMapping {
+	out := make([]specs.LinuxIDMapping, 0, len(maps))
+	for _, m := range maps {
+		out = append(out, specs.LinuxIDMapping{ContainerID: uint32(m.ContainerID), HostID: uint32(m.HostID), Size: uint32(m.Size)})
+	}
+	return out
+}
+
+// keepIDFiles writes the container's /etc/passwd and /etc/group for
+// keep-id into dir: the image's, plus an entry for the user unless the
+// image has one for its ID already. The image's files are read without
+// leaving rootfs; the image layer is not changed (the copies are bound
+// over the originals). It returns container path -> host file, empty when
+// nothing needs adding.
+func keepIDFiles(dir, rootfs string, ku *KeepIDUser) (map[string]string, error) {
+	files := map[string]string{}
+	for _, f := range []struct {
+		path, line string
+		id         uint32
+	}{
+		{"/etc/passwd", fmt.Sprintf("%s:*:%d:%d:%s:%s:/bin/sh\n", ku.Name, ku.UID, ku.GID, ku.Name, ku.Home), ku.UID},
+		{"/etc/group", fmt.Sprintf("%s:x:%d:%s\n", ku.Group, ku.GID, ku.Name), ku.GID},
+	} {
+		old, err := readInRoot(rootfs, f.path)
+		if err != nil {
+			return nil, err
+		}
+		if hasID(old, f.id) {
+			continue
+		}
+		if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+			old = append(old, '\n')
+		}
+		p := filepath.Join(dir, filepath.Base(f.path))
+		if err := os.WriteFile(p, append(old, f.line...), 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		files[f.path] = p
+	}
+	return files, nil
+}
+
+// readInRoot reads path inside root as if root were "/"; a missing file
+// reads as empty.
+func readInRoot(root, path string) ([]byte, error) {
+	h, err := securejoin.OpenInRoot(root, path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s in the container: %w", path, err)
+	}
+	defer h.Close()
+	f, err := securejoin.Reopen(h, os.O_RDONLY)
+	if err != nil {
+		return nil, fmt.Errorf("open %s in the container: %w", path, err)
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(f); err != nil {
+		return nil, fmt.Errorf("read %s in the container: %w", path, err)
+	}
+	return b.Bytes(), nil
+}
+
+// hasID reports whether a passwd or group file has an entry with ID id
+// (the third field).
+func hasID(file []byte, id uint32) bool {
+	want := strconv.FormatUint(uint64(id), 10)
+	for _, line := range strings.Split(string(file), "\n") {
+		if f := strings.Split(line, ":"); len(f) >= 3 && f[2] == want {
+			return true
+		}
+	}
+	return false
+}
+
+// makeTraversable gives every directory above path search permission for
+// group and others where it lacks it, as podman does: the runtime mounts
+// a container's root filesystem from inside the container's user
+// namespace, as the container's root, which is neither the owner of pod's
+// directories nor in their group. Directories pod may not change (another
+// user's) are an error saying which one to fix.
+func makeTraversable(path string) error {
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", dir, err)
+		}
+		if perm := st.Mode().Perm(); perm&0o011 != 0o011 {
+			if err := os.Chmod(dir, perm|0o011); err != nil {
+				return fmt.Errorf("a container with a user namespace needs search permission (o+x) on %s: %w", dir, err)
+			}
+		}
+		if dir == "/" || dir == "." {
+			return nil
+		}
+	}
+}
+
+// chownToContainerRoot gives the container's /etc files to its root, as
+// podman does: in a user namespace of its own, pod's root is nobody there,
+// and the container's root could not edit its /etc/hosts.
+func chownToContainerRoot(cfg *ContainerConfig, files map[string]string) error {
+	if len(cfg.UIDMap) == 0 {
+		return nil
+	}
+	uid, uok := idmap.ToHost(cfg.UIDMap, 0)
+	gid, gok := idmap.ToHost(cfg.GIDMap, 0)
+	if !uok || !gok {
+		return nil // no root inside: the files stay pod's, read-only there
+	}
+	for _, p := range files {
+		if err := os.Chown(p, int(uid), int(gid)); err != nil {
+			return fmt.Errorf("give %s to the container's root: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// ownerInUserNS maps the owner of a file copied into a container with a
+// user namespace of its own to the IDs it has in pod's namespace, so that
+// the container sees the owner it should (root for a plain copy); an ID
+// the container lacks becomes its root. Nil without such a namespace.
+func ownerInUserNS(cfg *ContainerConfig) func(uid, gid int) (int, int) {
+	if len(cfg.UIDMap) == 0 {
+		return nil
+	}
+	return func(uid, gid int) (int, int) {
+		return hostID(cfg.UIDMap, uid), hostID(cfg.GIDMap, gid)
+	}
+}
+
+func hostID(maps []specs.LinuxIDMapping, id int) int {
+	if id >= 0 {
+		if h, ok := idmap.ToHost(maps, uint32(id)); ok {
+			return int(h)
+		}
+	}
+	h, _ := idmap.ToHost(maps, 0)
+	return int(h)
+}
