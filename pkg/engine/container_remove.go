@@ -24,11 +24,6 @@ type RemoveOptions struct {
 	// Volumes removes the container's anonymous volumes that no other
 	// container uses; a --rm container always does.
 	Volumes bool
-
-	// monitorDone is the PID of a monitor whose container's exit its
-	// caller heard over the attach connection: it writes nothing more and
-	// need not be waited for (it waits for that caller).
-	monitorDone int
 }
 
 // Remove deletes a container: its runtime record, mount, storage and DB
@@ -47,9 +42,6 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 	}
 	defer l.Release()
 	monitor := c.MonitorPID
-	if monitor == opts.monitorDone {
-		monitor = 0
-	}
 	if c, err = r.syncLocked(ctx, c.ID); err != nil {
 		if errors.Is(err, errdefs.ErrNotFound) {
 			return noSuchContainer(idOrName)
@@ -91,8 +83,11 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		r.releaseRun(ctx, c, true)
 	}
 	// The monitor of the last run may still be flushing the log and
-	// writing the exit file into the directories about to go.
-	if monitor > 0 {
+	// writing the exit file into the directories about to go. Once the
+	// exit file is there it writes nothing more there, and it may itself
+	// be waiting for an attached pod that waits for this removal
+	// (conmon.Config.ClientCleans): do not wait for it then.
+	if monitor > 0 && !r.exitWritten(c.ID) {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_ = conmon.WaitMonitor(wctx, monitor)
 		cancel()
@@ -118,6 +113,17 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		logrus.Debugf("remove lock of %s: %v", shortID(c.ID), err)
 	}
 	return nil
+}
+
+// exitWritten reports whether the monitor of c's last run wrote its exit
+// file (the previous run's is removed before a new monitor starts).
+func (r *Runtime) exitWritten(id string) bool {
+	path, err := r.exitFile(id)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(path)
+	return err == nil
 }
 
 // isNotMounted reports a storage error meaning there was nothing to unmount.

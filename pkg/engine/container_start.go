@@ -126,13 +126,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		}
 	}
 	if c.Config.AutoRemove {
-		ropts := RemoveOptions{Force: true}
-		if ok {
-			// The exit packet comes after the monitor's last write: it
-			// need not be waited for (and it waits for us).
-			ropts.monitorDone = c.MonitorPID
-		}
-		if err := r.Remove(ctx, c.ID, ropts); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return code, err
 		}
 		if cleans {

@@ -193,7 +193,9 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 	defer os.RemoveAll(tmp)
 	dstSys := *s.sys
 	dstSys.BigFilesTemporaryDir = tmp
-	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, progress)
+	lone := s.pulls.Add(1) == 1
+	defer s.pulls.Add(-1)
+	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, lone, progress)
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))
 	}

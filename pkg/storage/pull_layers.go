@@ -56,8 +56,10 @@ type pulledLayers struct {
 // zstd, encrypted, foreign layers), the storage driver cannot stage
 // layers, or the policy refuses the image (copy.Image then reports why).
 // A layer that fails to download, extract or verify fails the pull and
-// nothing is added to the store.
-func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pc *signature.PolicyContext, tmpDir string, progress io.Writer) (*pulledLayers, error) {
+// nothing is added to the store. sweep says this is the only pull in
+// flight in the process, so that it may remove staging directories
+// killed pulls left (pruneDeadStaging).
+func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pc *signature.PolicyContext, tmpDir string, sweep bool, progress io.Writer) (*pulledLayers, error) {
 	if d, err := s.GraphDriver(); err != nil {
 		return nil, nil
 	} else if _, ok := d.(drivers.DriverWithDiffer); !ok {
@@ -82,7 +84,9 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		return nil, nil
 	}
 
-	pruneDeadStaging(filepath.Join(s.GraphRoot(), s.GraphDriverName()))
+	if sweep {
+		pruneDeadStaging(filepath.Join(s.GraphRoot(), s.GraphDriverName()))
+	}
 	bars := newBlobProgress(progress)
 	bars.printf("Getting image source signatures\n")
 	if err := s.stageLayers(ctx, src, missing, tmpDir, bars); err != nil {

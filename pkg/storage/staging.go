@@ -17,9 +17,11 @@ const stagingLockName = "staging.lock"
 // mid-way left under graphRoot/DRIVER/staging: those whose lock file no
 // process holds. containers/storage removes them itself only when the
 // store shuts down with no layer mounted, which never happens while a
-// container runs. It must run before this process stages layers of its
-// own: a process's own fcntl locks do not exclude it. Errors are ignored:
-// a leftover costs disk space, not correctness.
+// container runs. The caller must be the only pull in flight in this
+// process: a process's own fcntl locks do not exclude it, and closing any
+// descriptor of a file drops the process's locks on it, so probing a
+// directory another goroutine is unpacking into would break that pull.
+// Errors are ignored: a leftover costs disk space, not correctness.
 func pruneDeadStaging(driverHome string) {
 	base := filepath.Join(driverHome, "staging")
 	entries, err := os.ReadDir(base)
@@ -44,9 +46,6 @@ func stagingAbandoned(p string) bool {
 	}
 	defer unix.Close(fd)
 	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
-	if err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk); err != nil {
-		return false
-	}
-	// Closing the descriptor releases the lock.
-	return true
+	// Closing the descriptor releases the lock if we got it.
+	return unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk) == nil
 }

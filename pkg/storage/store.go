@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/containers/image/v5/pkg/cli/environment"
 	"github.com/containers/image/v5/types"
@@ -26,6 +27,9 @@ type Options struct {
 type Store struct {
 	cstorage.Store
 	sys *types.SystemContext
+	// pulls counts the pulls in flight in this process; only a lone pull
+	// may sweep abandoned staging directories (see pruneDeadStaging).
+	pulls atomic.Int32
 }
 
 // Open reads storage.conf (system, then per user when rootless), applies the
