@@ -104,5 +104,7 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 		History: v1.History{Created: &now, CreatedBy: createdBy, Author: o.Author, Comment: o.Message},
 		Format:  o.Format,
 		Names:   names,
+		UIDMap:  ctr.UIDMap,
+		GIDMap:  ctr.GIDMap,
 	})
 }

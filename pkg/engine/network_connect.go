@@ -235,6 +235,15 @@ func (r *Runtime) reloadOne(ctx context.Context, c *Container) error {
 			}
 		}
 	}
+	// Reload is the repair after the host's firewall was flushed: the
+	// networks' own rules are written again too, not only the container's.
+	names := make([]string, len(atts))
+	for i, a := range atts {
+		names[i] = a.Network
+	}
+	if err := m.ReloadRules(names...); err != nil {
+		return err
+	}
 	st, err := m.Setup(ctx, netContainer(c), nr.NetNS, atts, nr.Ports)
 	if err != nil {
 		return err

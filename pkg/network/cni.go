@@ -70,7 +70,7 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 				return nil, err
 			}
 		}
-		n, b, err := m.load(a.Network)
+		n, err := m.load(a.Network)
 		if err != nil {
 			return nil, err
 		}
@@ -82,10 +82,20 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 				return nil, invalidf("invalid MAC address %q", a.MAC)
 			}
 		}
+		nets[i] = n
+		if inProcess(n) {
+			if _, err := mtuOf(n); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, err := attachConflist(n, m.paths, i == 0 && len(ports) > 0, a.MAC != "")
+		if err != nil {
+			return nil, fmt.Errorf("network %s: %w", a.Network, err)
+		}
 		if lists[i], err = libcni.ConfListFromBytes(b); err != nil {
 			return nil, fmt.Errorf("network %s: %w", a.Network, err)
 		}
-		nets[i] = n
 	}
 	if err := CheckHostPorts(ports); err != nil {
 		return nil, err
@@ -97,14 +107,29 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 		if i == 0 {
 			p = ports
 		}
-		rt := runtimeConf(c, netnsPath, a, i, p)
-		res, err := cni.AddNetworkList(ctx, lists[i], rt)
-		if err != nil {
-			err = fmt.Errorf("set up network %s: %w", a.Network, err)
-			// DEL the failed one too: a plugin may have done part of its ADD.
-			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+		var iface Interface
+		var err error
+		if inProcess(nets[i]) {
+			// attach undoes its own part on error.
+			if iface, err = m.attach(ctx, nets[i], c, netnsPath, a, ifName(a, i), p); err != nil {
+				err = fmt.Errorf("set up network %s: %w", a.Network, err)
+				return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i], ports))
+			}
+		} else {
+			rt := runtimeConf(c, netnsPath, a, i, p)
+			var res cnitypes.Result
+			if res, err = cni.AddNetworkList(ctx, lists[i], rt); err != nil {
+				err = fmt.Errorf("set up network %s: %w", a.Network, err)
+				// DEL the failed one too: a plugin may have done part of its ADD.
+				return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+			}
+			iface, err = statusOf(res, rt.IfName)
 		}
-		iface, err := statusOf(res, rt.IfName)
+		if err == nil && nets[i].Driver == DriverBridge {
+			// After the ADD: the bridge it made is part of what the
+			// rules' record identifies.
+			err = m.ensureRules(ctx, nets[i])
+		}
 		if err == nil && nets[i].DNSEnabled {
 			err = m.addNames(ctx, nets[i], c, a, iface)
 		}
@@ -146,21 +171,40 @@ func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, a
 			p = ports
 		}
 		rt := runtimeConf(c, netnsPath, a, i, p)
-		n, b, err := m.load(a.Network)
+		n, err := m.load(a.Network)
+		if err != nil {
+			n = nil
+		}
+		// DEL runs what ADD ran, as libcni cached it: the chain depends on
+		// the container (ports, MAC) and on the pod version that attached
+		// it (older ones chained per-container NAT and the firewall plugin).
 		var list *libcni.NetworkConfigList
-		if err == nil {
-			list, err = libcni.ConfListFromBytes(b)
+		cached, _, cerr := cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: a.Network}, rt)
+		switch {
+		case cerr == nil && cached != nil:
+			list, err = libcni.ConfListFromBytes(cached)
+		case n == nil || inProcess(n):
+			// Attached by pod itself (or never attached).
+			if err := m.detach(ctx, a.Network, c, netnsPath, ifName(a, i), p); err != nil {
+				errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+			}
+			if n != nil && n.DNSEnabled {
+				if err := m.removeNames(ctx, n, c); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			continue
+		case n != nil:
+			// Not cached: an ADD that failed half-way, or a crash before
+			// libcni wrote its cache. Undo what that ADD would have run.
+			var b []byte
+			if b, err = attachConflist(n, m.paths, len(p) > 0, a.MAC != ""); err == nil {
+				list, err = libcni.ConfListFromBytes(b)
+			}
 		}
 		if err != nil {
-			// The network was removed: DEL with what ADD used, if cached.
-			cached, _, cerr := cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: a.Network}, rt)
-			if cerr != nil || cached == nil {
-				continue // never attached, nothing to undo
-			}
-			if list, err = libcni.ConfListFromBytes(cached); err != nil {
-				errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
-				continue
-			}
+			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+			continue
 		}
 		if err := cni.DelNetworkList(ctx, list, rt); err != nil {
 			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))

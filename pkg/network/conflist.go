@@ -21,11 +21,36 @@ type conflist struct {
 	Plugins    []map[string]any `json:"plugins"`
 }
 
-// conflistBytes renders n as the CNI configuration list pod stores and
-// hands to libcni. p.IPAMDir, when set, is host-local's data directory;
-// tuning keeps the MACs it must restore under p.RunDir (its default,
-// /run/cni, is not writable rootless).
+// chain says which plugins a rendering of a network chains.
+type chain struct {
+	// standalone is the list pod stores: complete for any CNI tool, so the
+	// bridge plugin masquerades and the firewall plugin accepts forwarded
+	// traffic, per container.
+	standalone bool
+	// ports and mac chain portmap and tuning: pod's own runs chain a
+	// plugin only when the container needs what it does (every plugin is
+	// a process, and portmap's DEL runs iptables even with no ports).
+	ports, mac bool
+}
+
+// conflistBytes renders n as the CNI configuration list pod stores.
 func conflistBytes(n *Network, p Paths) ([]byte, error) {
+	return renderConflist(n, p, chain{standalone: true, ports: true, mac: true})
+}
+
+// attachConflist renders the list pod runs to attach one container to n.
+// A bridge network's NAT and forwarding rules are per network, not per
+// container (see firewall_linux.go), so neither ipMasq nor the firewall
+// plugin is chained.
+func attachConflist(n *Network, p Paths, ports, mac bool) ([]byte, error) {
+	return renderConflist(n, p, chain{ports: ports, mac: mac})
+}
+
+// renderConflist renders n's CNI configuration list with the plugins of
+// c. p.IPAMDir, when set, is host-local's data directory; tuning keeps the
+// MACs it must restore under p.RunDir (its default, /run/cni, is not
+// writable rootless).
+func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
 	ipam := map[string]any{"type": "host-local"}
 	if p.IPAMDir != "" {
 		ipam["dataDir"] = p.IPAMDir
@@ -69,7 +94,7 @@ func conflistBytes(n *Network, p Paths) ([]byte, error) {
 			"type":         "bridge",
 			"bridge":       n.NetworkInterface,
 			"isGateway":    true,
-			"ipMasq":       !n.Internal,
+			"ipMasq":       c.standalone && !n.Internal,
 			"hairpinMode":  true,
 			"ipam":         ipam,
 			"capabilities": map[string]bool{"ips": true},
@@ -80,10 +105,13 @@ func conflistBytes(n *Network, p Paths) ([]byte, error) {
 		if err := intOption(n.Options, "vlan", br, "vlan"); err != nil {
 			return nil, err
 		}
-		plugins = append(plugins, br,
-			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
-			map[string]any{"type": "firewall", "backend": "iptables"},
-		)
+		plugins = append(plugins, br)
+		if c.ports {
+			plugins = append(plugins, map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}})
+		}
+		if c.standalone {
+			plugins = append(plugins, map[string]any{"type": "firewall", "backend": "iptables"})
+		}
 	case DriverMacvlan:
 		mv := map[string]any{
 			"type":         "macvlan",
@@ -101,11 +129,13 @@ func conflistBytes(n *Network, p Paths) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unknown driver %q", n.Driver)
 	}
-	tuning := map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}}
-	if p.RunDir != "" {
-		tuning["dataDir"] = filepath.Join(p.RunDir, "tuning")
+	if c.mac {
+		tuning := map[string]any{"type": "tuning", "capabilities": map[string]bool{"mac": true}}
+		if p.RunDir != "" {
+			tuning["dataDir"] = filepath.Join(p.RunDir, "tuning")
+		}
+		plugins = append(plugins, tuning)
 	}
-	plugins = append(plugins, tuning)
 	return json.MarshalIndent(conflist{CNIVersion: cniVersion, Name: n.Name, Pod: n, Plugins: plugins}, "", "  ")
 }
 

@@ -168,11 +168,16 @@ func freeName(existing []*Network) string {
 	}
 }
 
+// bridgePrefix starts the name of every bridge pod makes (pod0 is the
+// default network's); the networks' firewall rules tell pod's bridges apart
+// from the host's other links by it.
+const bridgePrefix = "pod"
+
 // freeBridge picks pod1, pod2, ...: not named by another network and not a
 // link on the host.
 func freeBridge(existing []*Network) string {
 	for i := 1; ; i++ {
-		name := fmt.Sprintf("pod%d", i)
+		name := fmt.Sprintf("%s%d", bridgePrefix, i)
 		taken := false
 		for _, n := range existing {
 			taken = taken || n.NetworkInterface == name

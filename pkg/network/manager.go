@@ -88,29 +88,26 @@ func (m *Manager) defaultNetwork() *Network {
 	}
 }
 
-// load reads one network's file.
-func (m *Manager) load(name string) (*Network, []byte, error) {
+// load reads one network's file. Only pod's description of the network
+// (the "pod" key) is used: the plugins are rendered from it with this
+// installation's paths when a container attaches, so networks defined by an
+// older pod get what this one runs.
+func (m *Manager) load(name string) (*Network, error) {
 	b, err := os.ReadFile(m.confPath(name))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			if name == DefaultName {
-				n := m.defaultNetwork()
-				b, err := conflistBytes(n, m.paths)
-				return n, b, err
+				return m.defaultNetwork(), nil
 			}
-			return nil, nil, fmt.Errorf("network %s: %w", name, errdefs.ErrNotFound)
+			return nil, fmt.Errorf("network %s: %w", name, errdefs.ErrNotFound)
 		}
-		return nil, nil, fmt.Errorf("read network %s: %w", name, err)
+		return nil, fmt.Errorf("read network %s: %w", name, err)
 	}
 	var c conflist
 	if err := json.Unmarshal(b, &c); err != nil || c.Pod == nil {
-		return nil, nil, fmt.Errorf("network file %s is not a pod network: %v", m.confPath(name), err)
+		return nil, fmt.Errorf("network file %s is not a pod network: %v", m.confPath(name), err)
 	}
-	// The plugins are rendered from pod's description of the network with
-	// this installation's paths, so that networks defined by an older pod
-	// get what this one needs.
-	b, err = conflistBytes(c.Pod, m.paths)
-	return c.Pod, b, err
+	return c.Pod, nil
 }
 
 // List returns every network, sorted by name, the default one included.
@@ -126,7 +123,7 @@ func (m *Manager) List(ctx context.Context) ([]*Network, error) {
 		if !ok || e.IsDir() {
 			continue
 		}
-		n, _, err := m.load(name)
+		n, err := m.load(name)
 		if err != nil {
 			continue // not ours, or removed meanwhile
 		}
@@ -142,7 +139,7 @@ func (m *Manager) List(ctx context.Context) ([]*Network, error) {
 
 // Inspect finds a network by name, full ID or unique ID prefix.
 func (m *Manager) Inspect(ctx context.Context, nameOrID string) (*Network, error) {
-	if n, _, err := m.load(nameOrID); err == nil {
+	if n, err := m.load(nameOrID); err == nil {
 		return n, nil
 	} else if !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err
@@ -198,7 +195,10 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 		return nil, fmt.Errorf("remove network %s: %w", n.Name, err)
 	}
 	if n.Driver == DriverBridge {
-		if err := m.inHost(func() error { return removeBridge(n.NetworkInterface) }); err != nil {
+		err := m.inHost(func() error {
+			return errors.Join(m.removeRules(ctx, n), removeBridge(n.NetworkInterface))
+		})
+		if err != nil {
 			return n, err
 		}
 	}
@@ -253,4 +253,21 @@ func (m *Manager) inHost(fn func() error) error {
 		return nil
 	}
 	return netns.Do(m.paths.HostNetNS, fn)
+}
+
+// ReloadRules makes the next container attaching to each named network
+// write the network's firewall rules again, as after a reboot: for `pod
+// network reload`, after something flushed the host's firewall.
+func (m *Manager) ReloadRules(names ...string) error {
+	var errs []error
+	for _, name := range names {
+		n, err := m.load(name)
+		if err != nil {
+			continue // removed meanwhile: no rules to write
+		}
+		if n.Driver == DriverBridge {
+			errs = append(errs, m.forgetRules(n))
+		}
+	}
+	return errors.Join(errs...)
 }

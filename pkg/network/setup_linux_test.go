@@ -12,10 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/containernetworking/cni/libcni"
 	"github.com/containers/storage/pkg/reexec"
 	"github.com/miekg/dns"
 
@@ -222,16 +224,30 @@ func TestSetupTeardownBridge(t *testing.T) {
 			return errors.Join(s.m.Teardown(ctx, web, webNS, webAtt, ports), s.m.Teardown(ctx, client, clientNS, clientAtt, nil))
 		})
 	}
-	// The first cycle leaves the plugins' shared chains (CNI-FORWARD,
-	// CNI-HOSTPORT-*) and the bridge; a second one must add nothing.
+	// The first cycle leaves portmap's shared chains (CNI-HOSTPORT-*), the
+	// bridge and the network's own rules; a second one must add nothing.
 	cycle(false)
 	before := s.snapshot()
+	for _, want := range []string{
+		"-A POSTROUTING -s 10.99.0.0/24 -m comment --comment \"pod network testnet\" -j POD-NAT-",
+		"-A FORWARD -m comment --comment \"pod network testnet\" -j POD-FWD-",
+		"-s 10.99.0.0/24 -j ACCEPT",
+		"! -d 224.0.0.0/4 -j MASQUERADE",
+	} {
+		if strings.Count(before, want) != 1 {
+			t.Errorf("want one rule like %q in:\n%s", want, before)
+		}
+	}
+	// No per-container rules: neither the bridge plugin's ipMasq chains
+	// nor the firewall plugin's.
+	for _, not := range []string{"10.99.0.10", "CNI-FORWARD", strings.Repeat("a", 12)} {
+		if strings.Contains(before, not) {
+			t.Errorf("per-container rule (%s) left:\n%s", not, before)
+		}
+	}
 	cycle(true)
 	if after := s.snapshot(); after != before {
 		t.Errorf("teardown left changes:\nbefore:\n%s\nafter:\n%s", before, after)
-	}
-	if strings.Contains(s.snapshot(), "10.99.0") {
-		t.Error("iptables still mention the network's subnet")
 	}
 	leases, _ := filepath.Glob(filepath.Join(s.dir, "ipam", "testnet", "10.*"))
 	if len(leases) != 0 {
@@ -249,10 +265,14 @@ func TestSetupTeardownBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.in(func() error { return s.m.Teardown(ctx, web, webNS, webAtt, ports) })
-	// Removing the network removes its bridge.
+	// Removing the network removes its bridge and its rules.
 	s.in(func() error { _, err := s.m.Remove(ctx, "testnet"); return err })
-	if strings.Contains(s.snapshot(), "link pod1") {
+	after := s.snapshot()
+	if strings.Contains(after, "link pod1") {
 		t.Error("bridge pod1 left after network rm")
+	}
+	if strings.Contains(after, "10.99.0") || strings.Contains(after, "POD-") {
+		t.Errorf("rules left after network rm:\n%s", after)
 	}
 }
 
@@ -298,5 +318,220 @@ func TestSetupFailureLeavesNothing(t *testing.T) {
 	})
 	if !errors.Is(err, errdefs.ErrInvalidArg) {
 		t.Errorf("IP outside subnet: %v", err)
+	}
+}
+
+// dial reports whether a TCP connection from namespace ns to addr succeeds.
+func dial(t *testing.T, ns, addr string) error {
+	t.Helper()
+	return netns.Do(ns, func() error {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+}
+
+// listen serves TCP connections on addr in namespace ns until the test ends.
+func listen(t *testing.T, ns, addr string) {
+	t.Helper()
+	var l net.Listener
+	if err := netns.Do(ns, func() (err error) { l, err = net.Listen("tcp", addr); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+}
+
+func TestNetworksIsolatedAndRulesPerNetwork(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	s.in(func() error {
+		_, err := s.m.Create(ctx, CreateOptions{Name: "na", Subnets: []string{"10.96.1.0/24"}, DisableDNS: true})
+		if err == nil {
+			_, err = s.m.Create(ctx, CreateOptions{Name: "nb", Subnets: []string{"10.96.2.0/24", "fd00:96:2::/64"}, DisableDNS: true})
+		}
+		return err
+	})
+	a1, a2, b := Container{ID: strings.Repeat("1", 64)}, Container{ID: strings.Repeat("2", 64)}, Container{ID: strings.Repeat("3", 64)}
+	a1NS, a2NS, bNS := s.newNetns("a1"), s.newNetns("a2"), s.newNetns("b")
+	s.in(func() error {
+		_, err := s.m.Setup(ctx, a1, a1NS, []Attachment{{Network: "na", IP: "10.96.1.10"}}, nil)
+		if err == nil {
+			_, err = s.m.Setup(ctx, a2, a2NS, []Attachment{{Network: "na"}}, nil)
+		}
+		if err == nil {
+			_, err = s.m.Setup(ctx, b, bNS, []Attachment{{Network: "nb", IP: "10.96.2.10"}}, nil)
+		}
+		return err
+	})
+	listen(t, a1NS, ":80")
+	listen(t, bNS, ":80")
+	if err := dial(t, a2NS, "10.96.1.10:80"); err != nil {
+		t.Errorf("container to container on one network: %v", err)
+	}
+	if err := dial(t, a2NS, "10.96.2.10:80"); err == nil {
+		t.Error("a container on na reached one on nb")
+	}
+	if err := dial(t, bNS, "10.96.1.10:80"); err == nil {
+		t.Error("a container on nb reached one on na")
+	}
+
+	// ip6tables only for the network with an IPv6 subnet.
+	var v6 string
+	s.in(func() error {
+		out, err := exec.Command("ip6tables-save").Output()
+		v6 = string(out)
+		return err
+	})
+	if !strings.Contains(v6, "-A POSTROUTING -s fd00:96:2::/64") || strings.Contains(v6, "pod network na") {
+		t.Errorf("ip6tables rules:\n%s", v6)
+	}
+
+	// The rules as the host has them after a reboot: no bridge, no chains.
+	// The next container on the network writes them again, once.
+	before := s.snapshot()
+	na, _ := s.m.Inspect(ctx, "na")
+	s.in(func() error {
+		if err := removeBridge(na.NetworkInterface); err != nil {
+			return err
+		}
+		for _, f := range families[:1] {
+			if err := f.remove(ctx, na); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if gone := s.snapshot(); strings.Contains(gone, "pod network na") {
+		t.Fatalf("rules of na not removed:\n%s", gone)
+	}
+	s.in(func() error {
+		if err := s.m.Teardown(ctx, a1, a1NS, []Attachment{{Network: "na", IP: "10.96.1.10"}}, nil); err != nil {
+			return err
+		}
+		_, err := s.m.Setup(ctx, a1, a1NS, []Attachment{{Network: "na", IP: "10.96.1.10"}}, nil)
+		return err
+	})
+	// Compare rules, not links (the bridge is a new device), and not their
+	// order (na's jump now comes first).
+	rules := func(snap string) string {
+		var out []string
+		for _, l := range strings.Split(snap, "\n") {
+			if !strings.HasPrefix(l, "link ") {
+				out = append(out, l)
+			}
+		}
+		sort.Strings(out)
+		return strings.Join(out, "\n")
+	}
+	if after := s.snapshot(); rules(after) != rules(before) {
+		t.Errorf("rules after the simulated reboot:\n%s\nwant:\n%s", after, before)
+	}
+	// Writing them again over existing ones (network reload) adds nothing.
+	s.in(func() error {
+		if err := s.m.ReloadRules("na", "nb"); err != nil {
+			return err
+		}
+		if err := s.m.Teardown(ctx, a2, a2NS, []Attachment{{Network: "na"}}, nil); err != nil {
+			return err
+		}
+		_, err := s.m.Setup(ctx, a2, a2NS, []Attachment{{Network: "na"}}, nil)
+		return err
+	})
+	if after := s.snapshot(); rules(after) != rules(before) {
+		t.Errorf("rules after a reload:\n%s\nwant:\n%s", after, before)
+	}
+}
+
+// A container attached by an older pod, whose chain had the bridge
+// plugin's ipMasq and the firewall plugin, is torn down completely.
+func TestTeardownOfOlderChain(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	var n *Network
+	s.in(func() (err error) {
+		n, err = s.m.Create(ctx, CreateOptions{Name: "old", Subnets: []string{"10.96.3.0/24"}, DisableDNS: true})
+		return err
+	})
+	c := Container{ID: strings.Repeat("d", 64)}
+	ns := s.newNetns("d")
+	att := []Attachment{{Network: "old"}}
+	s.in(func() error {
+		b, err := conflistBytes(n, s.m.paths)
+		if err != nil {
+			return err
+		}
+		list, err := libcni.ConfListFromBytes(b)
+		if err != nil {
+			return err
+		}
+		if _, err := s.m.cni().AddNetworkList(ctx, list, runtimeConf(c, ns, att[0], 0, nil)); err != nil {
+			return err
+		}
+		return nil
+	})
+	if mid := s.snapshot(); !strings.Contains(mid, "CNI-FORWARD") || !strings.Contains(mid, "10.96.3.2/32") {
+		t.Fatalf("the older chain added no per-container rules:\n%s", mid)
+	}
+	s.in(func() error { return s.m.Teardown(ctx, c, ns, att, nil) })
+	after := s.snapshot()
+	for _, l := range strings.Split(after, "\n") {
+		if strings.Contains(l, "10.96.3.2") || strings.Contains(l, strings.Repeat("d", 12)) {
+			t.Errorf("per-container rule left: %s", l)
+		}
+	}
+	if leases, _ := filepath.Glob(filepath.Join(s.dir, "ipam", "old", "10.*")); len(leases) != 0 {
+		t.Errorf("IPAM leases left: %v", leases)
+	}
+}
+
+// A network with a VLAN option runs the plugin chain for each container;
+// its teardown leaves nothing of the container's either.
+func TestSetupTeardownVLANChain(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	s.in(func() error {
+		_, err := s.m.Create(ctx, CreateOptions{Name: "vl", Subnets: []string{"10.96.4.0/24"}, DisableDNS: true, Options: map[string]string{"vlan": "10"}})
+		return err
+	})
+	c := Container{ID: strings.Repeat("e", 64)}
+	ns := s.newNetns("e")
+	att := []Attachment{{Network: "vl", MAC: "02:42:0a:60:04:09"}}
+	var st Status
+	var err error
+	s.in(func() error {
+		st, err = s.m.Setup(ctx, c, ns, att, []PortMapping{{HostPort: 18081, ContainerPort: 80, Protocol: "tcp"}})
+		return nil
+	})
+	if err != nil && strings.Contains(err.Error(), "operation not supported") {
+		t.Skipf("this kernel has no VLAN filtering on bridges: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st["vl"]; len(got.IPs) != 1 || got.MAC != "02:42:0a:60:04:09" {
+		t.Errorf("status %+v", got)
+	}
+	if mid := s.snapshot(); !strings.Contains(mid, "18081") {
+		t.Errorf("no port rule:\n%s", mid)
+	}
+	s.in(func() error {
+		return s.m.Teardown(ctx, c, ns, att, []PortMapping{{HostPort: 18081, ContainerPort: 80, Protocol: "tcp"}})
+	})
+	if after := s.snapshot(); strings.Contains(after, "18081") || strings.Contains(after, "10.96.4.2") {
+		t.Errorf("left after teardown:\n%s", after)
+	}
+	if leases, _ := filepath.Glob(filepath.Join(s.dir, "ipam", "vl", "10.*")); len(leases) != 0 {
+		t.Errorf("IPAM leases left: %v", leases)
 	}
 }

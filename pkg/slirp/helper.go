@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -87,8 +86,7 @@ func startSlirp(dir string, cfg Config, lifeR *os.File) (*exec.Cmd, error) {
 		return nil, err
 	}
 	defer sr.Close()
-	sl := exec.Command(slirpBin, "--configure", "--mtu="+strconv.Itoa(MTU), "--disable-host-loopback",
-		"--netns-type=path", "--ready-fd=3", "--exit-fd=4", cfg.NetNS, "tap0")
+	sl := exec.Command(slirpBin, append(slirpArgs(cfg), "--ready-fd=3", "--exit-fd=4", cfg.NetNS, "tap0")...)
 	sl.Stdout, sl.Stderr = os.Stderr, os.Stderr
 	sl.ExtraFiles = []*os.File{sw, lifeR}
 	if err := sl.Start(); err != nil {

@@ -5,12 +5,14 @@
 // accepted connection to a process inside the namespace, which connects to
 // the container's address.
 //
-// Both must outlive the `pod` command that started the container, so they
-// run under one small helper process per container (the pod binary
-// re-executed as "pod-slirp"), in its own session; Stop ends it, and with it
-// slirp4netns and the port child (they watch a pipe only the helper holds).
-// Its state lives in the directory given to Start: config.json, pid, log and
-// the port driver's socket.
+// Both must outlive the `pod` command that started the container. With
+// published ports they run under one small helper process per container
+// (the pod binary re-executed as "pod-slirp"), in its own session; Stop ends
+// it, and with it slirp4netns and the port child (they watch a pipe only
+// the helper holds). Without ports slirp4netns runs alone, in its own
+// session, and Stop ends it directly: one program start-up fewer for most
+// containers. The state lives in the directory given to Start: config.json,
+// pid (the helper's or slirp4netns's), log and the port driver's socket.
 package slirp
 
 import (
@@ -20,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -83,12 +86,69 @@ func Start(ctx context.Context, dir string, cfg Config) error {
 		return err
 	}
 	defer logf.Close()
+	if !cfg.PortsOnly && len(cfg.Ports) == 0 {
+		return startDirect(ctx, dir, cfg, logf)
+	}
 	cmd := reexec.Command(ReexecName, dir)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := detach.Start(ctx, cmd, filepath.Join(dir, "pid")); err != nil {
 		return fmt.Errorf("start slirp4netns helper: %w", err)
 	}
 	return nil
+}
+
+// startDirect starts slirp4netns itself, in a session of its own, when
+// there is nothing else for the helper to hold (no published ports): one
+// program start-up fewer per container. Stop ends it by its PID, as it
+// ends the helper.
+func startDirect(ctx context.Context, dir string, cfg Config, logf *os.File) error {
+	bin, err := lookSlirp()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cmd := exec.Command(bin, append(slirpArgs(cfg), "--ready-fd=3", cfg.NetNS, "tap0")...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("start slirp4netns: %w", err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		buf := make([]byte, 1)
+		n, _ := r.Read(buf)
+		ready <- n == 1 && buf[0] == '1'
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			err = fmt.Errorf("slirp4netns failed to configure %s (see %s)", cfg.NetNS, filepath.Join(dir, "log"))
+		}
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+	}
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
+	}
+	return cmd.Process.Release()
+}
+
+// slirpArgs are slirp4netns's options for cfg, before the descriptors,
+// the namespace and the device.
+func slirpArgs(cfg Config) []string {
+	return []string{"--configure", "--mtu=" + strconv.Itoa(MTU), "--disable-host-loopback", "--netns-type=path"}
 }
 
 // Stop ends the helper whose state is in dir, if it runs, waits for it to
@@ -134,7 +194,7 @@ func running(dir string) int {
 		return 0
 	}
 	args := bytes.Split(bytes.TrimRight(cmdline, "\x00"), []byte{0})
-	if len(args) < 2 || string(args[0]) != ReexecName || string(args[1]) != dir {
+	if !isHelper(args, dir) && !isDirect(args, dir) {
 		return 0
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -144,6 +204,24 @@ func running(dir string) int {
 		}
 	}
 	return pid
+}
+
+func isHelper(args [][]byte, dir string) bool {
+	return len(args) >= 2 && string(args[0]) == ReexecName && string(args[1]) == dir
+}
+
+// isDirect reports whether args are those of a slirp4netns startDirect
+// started for the namespace in dir's config.json.
+func isDirect(args [][]byte, dir string) bool {
+	if len(args) < 3 || filepath.Base(string(args[0])) != "slirp4netns" {
+		return false
+	}
+	var cfg Config
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil || json.Unmarshal(b, &cfg) != nil {
+		return false
+	}
+	return string(args[len(args)-2]) == cfg.NetNS
 }
 
 func lookSlirp() (string, error) {

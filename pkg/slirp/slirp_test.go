@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containers/storage/pkg/reexec"
 
@@ -115,3 +116,60 @@ func TestStartPublishStop(t *testing.T) {
 }
 
 func itoa(p uint16) string { return strconv.Itoa(int(p)) }
+
+// Without published ports slirp4netns runs on its own, no helper: Running
+// and Stop find it by its PID, and Stop ends it.
+func TestStartStopWithoutPorts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a network namespace")
+	}
+	if _, err := lookSlirp(); err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	ns := filepath.Join(dir, "ns")
+	if err := netns.Create(ns); err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Remove(ns)
+	state := filepath.Join(dir, "state")
+	if err := Start(ctx, state, Config{NetNS: ns}); err != nil {
+		t.Fatal(err)
+	}
+	pid := running(state)
+	if pid == 0 {
+		t.Fatal("Running: slirp4netns not found after Start")
+	}
+	if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(b)) != "slirp4netns" {
+		t.Errorf("the PID recorded is %q, not slirp4netns", b)
+	}
+	var up bool
+	netns.Do(ns, func() error {
+		ifc, err := net.InterfaceByName("tap0")
+		up = err == nil && ifc.Flags&net.FlagUp != 0
+		return nil
+	})
+	if !up {
+		t.Error("tap0 is not up")
+	}
+	if err := Stop(ctx, state); err != nil {
+		t.Fatal(err)
+	}
+	// Stop returns once the process is exiting (its command line gone);
+	// it is a zombie of this test, or gone, moments later.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slirp4netns %d still runs after Stop: %s", pid, b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if Running(state) {
+		t.Error("Running after Stop")
+	}
+}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"archive/tar"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,13 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/containers/image/v5/manifest"
 	cstorage "github.com/containers/storage"
 	"github.com/containers/storage/pkg/archive"
+	"github.com/containers/storage/pkg/idtools"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	specsgo "github.com/opencontainers/image-spec/specs-go"
@@ -52,6 +55,10 @@ type CommitOptions struct {
 	Metadata string
 	// Annotations go into the manifest.
 	Annotations map[string]string
+	// UIDMap and GIDMap are the ID maps of the container whose layer
+	// Layer is, if it has any: the new layer records its files under the
+	// container's IDs, not the host's.
+	UIDMap, GIDMap []idtools.IDMap
 }
 
 // Commit makes a new image from Parent plus at most one new layer, and
@@ -69,12 +76,13 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 	}
 	cfg := o.Config
 	var parentTop string
+	var mappedTops []string
 	if o.Parent != "" {
 		rec, err := s.Image(o.Parent)
 		if err != nil {
 			return "", fmt.Errorf("image %s: %w", o.Parent, errdefs.ErrNotFound)
 		}
-		parentTop = rec.TopLayer
+		parentTop, mappedTops = rec.TopLayer, rec.MappedTopLayers
 		pcfg, err := s.RawConfig(ctx, o.Parent)
 		if err != nil {
 			return "", err
@@ -96,7 +104,7 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 	top := parentTop
 	var created *cstorage.Layer
 	if o.Layer != "" {
-		diff, err := s.spoolDiff(parentTop, o.Layer)
+		diff, err := s.spoolDiff(s.diffBase(parentTop, mappedTops, o.Layer), o.Layer, s.diffMaps(o))
 		if err != nil {
 			return "", err
 		}
@@ -200,7 +208,9 @@ func (s *Store) setNamesExclusive(id string, names []string) error {
 
 // spoolDiff writes layerDiff to a temporary file: the diff stream holds
 // the layer store's lock, which PutLayer needs too.
-func (s *Store) spoolDiff(from, layer string) (*os.File, error) {
+// With maps, the entries' owners are turned from host IDs into the
+// container's.
+func (s *Store) spoolDiff(from, layer string, maps *idtools.IDMappings) (*os.File, error) {
 	rc, err := s.layerDiff(from, layer)
 	if err != nil {
 		return nil, err
@@ -210,7 +220,12 @@ func (s *Store) spoolDiff(from, layer string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file: %w", err)
 	}
-	if _, err := io.Copy(f, rc); err != nil {
+	if maps != nil {
+		err = toContainerIDs(f, rc, maps)
+	} else {
+		_, err = io.Copy(f, rc)
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("read the changes of layer %s: %w", layer, err)
@@ -221,6 +236,65 @@ func (s *Store) spoolDiff(from, layer string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// diffMaps are the maps spoolDiff must apply: the container's, when
+// storage keeps its layer in host IDs. That is the case when storage
+// shifts IDs at mount time (idmapped lower layers; what the container
+// writes lands in host IDs) and the layer record has no maps; a layer
+// with maps of its own is read back through them by storage already.
+func (s *Store) diffMaps(o CommitOptions) *idtools.IDMappings {
+	if len(o.UIDMap) == 0 && len(o.GIDMap) == 0 {
+		return nil
+	}
+	if l, err := s.Layer(o.Layer); err != nil || len(l.UIDMap) > 0 || len(l.GIDMap) > 0 {
+		return nil
+	}
+	return idtools.NewIDMappingsFromMaps(o.UIDMap, o.GIDMap)
+}
+
+// overflowID is the kernel's default overflowuid/overflowgid: what a
+// container sees for an ID its namespace does not map.
+const overflowID = 65534
+
+// toContainerIDs copies the tar stream r to w with each entry's owner
+// turned from a host ID into the container's, as the container saw it.
+func toContainerIDs(w io.Writer, r io.Reader, maps *idtools.IDMappings) error {
+	tr, tw := tar.NewReader(r), tar.NewWriter(w)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return tw.Close()
+		}
+		if err != nil {
+			return err
+		}
+		uid, gid, err := maps.ToContainer(idtools.IDPair{UID: hdr.Uid, GID: hdr.Gid})
+		if err != nil {
+			uid, gid = overflowID, overflowID
+		}
+		hdr.Uid, hdr.Gid = uid, gid
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			return err
+		}
+	}
+}
+
+// diffBase is the layer to diff layer against for a commit on top:
+// parentTop, unless layer sits on one of mappedTops, the copies of
+// parentTop that storage chowned for containers with ID maps (--uidmap,
+// --userns). Diffed against its own parent, such a layer is read back
+// through its maps, so the image records the container's IDs, not the
+// host's.
+func (s *Store) diffBase(parentTop string, mappedTops []string, layer string) string {
+	l, err := s.Layer(layer)
+	if err == nil && l.Parent != "" && slices.Contains(mappedTops, l.Parent) {
+		return l.Parent
+	}
+	return parentTop
 }
 
 // layerDiff is a tar stream of what layer changed relative to from (a

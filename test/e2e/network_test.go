@@ -335,6 +335,10 @@ func TestNetworkNameResolution(t *testing.T) {
 			if out, _ := exec.Command("pgrep", "-f", "pod-slirp "+e.RunRoot).Output(); len(out) > 0 {
 				t.Errorf("slirp4netns helpers still run: %s", out)
 			}
+			// Without published ports slirp4netns runs without a helper.
+			if out, _ := exec.Command("pgrep", "-f", "slirp4netns .*"+e.RunRoot).Output(); len(out) > 0 {
+				t.Errorf("slirp4netns still runs: %s", out)
+			}
 		}
 		if leases, _ := filepath.Glob(filepath.Join(leaseDir, "10.*")); len(leases) > 0 {
 			t.Errorf("IPAM leases left: %v", leases)
@@ -400,6 +404,10 @@ func TestNetworkModesAndBadInput(t *testing.T) {
 		}
 		if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "netns")); len(entries) != 0 {
 			t.Errorf("network namespaces left: %v", entries)
+		}
+		// Rootless, the default network's slirp4netns ends with each run.
+		if out, _ := exec.Command("pgrep", "-f", "slirp4netns .*"+e.RunRoot).Output(); len(out) > 0 {
+			t.Errorf("slirp4netns still runs: %s", out)
 		}
 	})
 }

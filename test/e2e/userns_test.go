@@ -87,6 +87,14 @@ func TestUsernsUIDMap(t *testing.T) {
 		if l := r.Lines(); len(l) != 2 || !strings.HasPrefix(l[1], "root ") {
 			t.Errorf("top: %q, want the process as root", l)
 		}
+		// A commit records the container's IDs, not pod's.
+		e.MustPod("exec", "mapped", "sh", "-c", "touch /by-root && touch /by-five && chown 5:5 /by-five")
+		e.MustPod("commit", "-q", "mapped", "localhost/mapped-commit")
+		r = e.MustPod("run", "--rm", "localhost/mapped-commit", "stat", "-c", "%u:%g", "/by-root", "/by-five", "/bin/busybox")
+		if l := r.Lines(); len(l) != 3 || l[0] != "0:0" || l[1] != "5:5" || l[2] != "0:0" {
+			t.Errorf("owners in the committed image: %q, want 0:0 5:5 0:0", l)
+		}
+
 		// A copy into the container belongs to its root, as without maps.
 		e.MustPod("cp", e.WriteFile("copied.txt", []byte("hi\n")), "mapped:/copied.txt")
 		r = e.MustPod("exec", "mapped", "stat", "-c", "%u:%g", "/copied.txt")
