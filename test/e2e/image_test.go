@@ -500,10 +500,26 @@ func TestPullKilledMidway(t *testing.T) {
 			t.Errorf("temporary files left behind: %v %v", left, err)
 		}
 		if _, staging := storedLayers(t, e); staging != 0 {
-			t.Errorf("%d staging directories left behind", staging)
+			t.Errorf("%d staging directories left behind:%s", staging, describeTree(filepath.Join(e.Root, "overlay", "staging")))
 		}
 		e.MustPod("rmi", id)
 	})
+}
+
+// describeTree lists what is under dir, for a failure message.
+func describeTree(dir string) string {
+	var b strings.Builder
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(&b, "\n  %s: %v", p, err)
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			fmt.Fprintf(&b, "\n  %s %v %d %s", strings.TrimPrefix(p, dir), info.Mode(), info.Size(), info.ModTime().Format("15:04:05.000000"))
+		}
+		return nil
+	})
+	return b.String()
 }
 
 // TestImageBadInput: one clear line, exit 125, nothing left behind.
