@@ -195,7 +195,14 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 	dstSys.BigFilesTemporaryDir = tmp
 	lone := s.pulls.Add(1) == 1
 	defer s.pulls.Add(-1)
-	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, lone, progress)
+	// Held until copy.Image is done too: with partial pulls it stages
+	// layers as well.
+	guard, err := s.holdStaging(ctx, lone)
+	if err != nil {
+		return "", fmt.Errorf("pull %s: %w", named, err)
+	}
+	defer guard.Close()
+	pulled, err := s.pullLayersAhead(ctx, srcSys, srcRef, pc, tmp, progress)
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))
 	}

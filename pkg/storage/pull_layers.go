@@ -56,10 +56,9 @@ type pulledLayers struct {
 // zstd, encrypted, foreign layers), the storage driver cannot stage
 // layers, or the policy refuses the image (copy.Image then reports why).
 // A layer that fails to download, extract or verify fails the pull and
-// nothing is added to the store. sweep says this is the only pull in
-// flight in the process, so that it may remove staging directories
-// killed pulls left (pruneDeadStaging).
-func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pc *signature.PolicyContext, tmpDir string, sweep bool, progress io.Writer) (*pulledLayers, error) {
+// nothing is added to the store. The caller holds a share of the
+// staging area (holdStaging) throughout.
+func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, srcRef types.ImageReference, pc *signature.PolicyContext, tmpDir string, progress io.Writer) (*pulledLayers, error) {
 	if d, err := s.GraphDriver(); err != nil {
 		return nil, nil
 	} else if _, ok := d.(drivers.DriverWithDiffer); !ok {
@@ -84,9 +83,6 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		return nil, nil
 	}
 
-	if sweep {
-		pruneDeadStaging(filepath.Join(s.GraphRoot(), s.GraphDriverName()))
-	}
 	bars := newBlobProgress(progress)
 	bars.printf("Getting image source signatures\n")
 	if err := s.stageLayers(ctx, src, missing, tmpDir, bars); err != nil {
@@ -143,6 +139,21 @@ func (s *Store) pullLayersAhead(ctx context.Context, sys *types.SystemContext, s
 		}
 	}
 	return pulled, nil
+}
+
+// holdStaging takes a pull's share of the store's staging area, sweeping
+// what killed pulls left there (see holdStaging in staging.go). It
+// returns nil, and sweeps nothing, when the storage driver cannot stage
+// layers. lone says this is the only pull in flight in the process.
+func (s *Store) holdStaging(ctx context.Context, lone bool) (*stagingGuard, error) {
+	d, err := s.GraphDriver()
+	if err != nil {
+		return nil, nil
+	}
+	if _, ok := d.(drivers.DriverWithDiffer); !ok {
+		return nil, nil
+	}
+	return holdStaging(ctx, filepath.Join(s.GraphRoot(), s.GraphDriverName()), lone)
 }
 
 // planLayers reads the image's manifest and config and lists its layers

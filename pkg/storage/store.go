@@ -27,8 +27,9 @@ type Options struct {
 type Store struct {
 	cstorage.Store
 	sys *types.SystemContext
-	// pulls counts the pulls in flight in this process; only a lone pull
-	// may sweep abandoned staging directories (see pruneDeadStaging).
+	// pulls counts the pulls in flight in this process; while another
+	// pod process pulls, only a lone pull may sweep abandoned staging
+	// directories (see holdStaging).
 	pulls atomic.Int32
 }
 

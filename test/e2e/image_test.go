@@ -500,10 +500,85 @@ func TestPullKilledMidway(t *testing.T) {
 			t.Errorf("temporary files left behind: %v %v", left, err)
 		}
 		if _, staging := storedLayers(t, e); staging != 0 {
-			t.Errorf("%d staging directories left behind", staging)
+			t.Errorf("%d staging directories left behind:%s", staging, describeTree(filepath.Join(e.Root, "overlay", "staging")))
 		}
 		e.MustPod("rmi", id)
 	})
+}
+
+// TestPullStagingBesideLivePull: a staging directory without a lock
+// file, which a pull killed before containers/storage locked it leaves,
+// is kept while another pull is in flight (it could be that pull's, being
+// set up) and removed by the first pull made with none in flight.
+func TestPullStagingBesideLivePull(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		// With a layer mounted, containers/storage does not sweep the
+		// staging area itself when a command ends (it would remove any
+		// directory without a lock file, live or not).
+		bb := pulledID(t, e, suite.images.Busybox)
+		e.MustPod("run", "-d", "--name", "busy", bb, "sleep", "600")
+		defer e.Pod("rm", "-f", "-t", "0", "busy")
+
+		proxy := startStallingProxy(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmd := e.Command(ctx, "pull", "--tls-verify=false", proxy.Addr+"/multi:latest")
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Setpgid = true // kill the rootless re-exec too
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-proxy.stalled:
+		case err := <-done:
+			t.Fatalf("pull ended before a blob stalled: %v\n%s", err, out.String())
+		}
+		// Made once the stalled pull has started, which swept then.
+		abandoned := filepath.Join(e.Root, "overlay", "staging", "abandoned")
+		if err := os.MkdirAll(filepath.Join(abandoned, "dir"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{abandoned, filepath.Join(abandoned, "dir")} {
+			if err := os.Lchown(p, e.uid, e.gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.MustPod("pull", "-q", suite.images.Busybox)
+		if _, err := os.Stat(abandoned); err != nil {
+			t.Errorf("a pull beside a live one removed a lockless staging directory: %v", err)
+		}
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+
+		e.MustPod("pull", "-q", suite.images.Busybox)
+		if _, staging := storedLayers(t, e); staging != 0 {
+			t.Errorf("%d staging directories left behind:%s", staging, describeTree(filepath.Join(e.Root, "overlay", "staging")))
+		}
+	})
+}
+
+// describeTree lists what is under dir, for a failure message.
+func describeTree(dir string) string {
+	var b strings.Builder
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(&b, "\n  %s: %v", p, err)
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			fmt.Fprintf(&b, "\n  %s %v %d %s", strings.TrimPrefix(p, dir), info.Mode(), info.Size(), info.ModTime().Format("15:04:05.000000"))
+		}
+		return nil
+	})
+	return b.String()
 }
 
 // TestImageBadInput: one clear line, exit 125, nothing left behind.
