@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pod-engine/pod/pkg/conmon/protocol"
+	"golang.org/x/sys/unix"
 )
 
 // k8sTime is the CRI log timestamp: local time, nanoseconds, numeric zone.
@@ -20,7 +21,7 @@ type logWriter struct {
 	path   string
 	driver string
 	max    int64
-	f      *os.File
+	fd     int
 	size   int64
 	buf    []byte
 }
@@ -29,16 +30,16 @@ func openLog(path, driver string, max int64) (*logWriter, error) {
 	if driver == "" {
 		driver = protocol.LogDriverK8sFile
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	fd, err := openAppend(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
-	return &logWriter{path: path, driver: driver, max: max, f: f, size: st.Size()}, nil
+	return &logWriter{path: path, driver: driver, max: max, fd: fd, size: st.Size}, nil
 }
 
 // write logs one read's worth of a stream: one record per line, the last
@@ -100,18 +101,21 @@ func (w *logWriter) emit() error {
 		return nil
 	}
 	if w.max > 0 && w.size > 0 && w.size+int64(len(w.buf)) > w.max {
-		if err := w.f.Truncate(0); err != nil {
-			return err
+		if err := unix.Ftruncate(w.fd, 0); err != nil {
+			return &os.PathError{Op: "truncate", Path: w.path, Err: err}
 		}
 		w.size = 0
 	}
-	n, err := w.f.Write(w.buf)
+	n, err := writeAll(w.fd, w.buf)
 	w.size += int64(n)
 	w.buf = w.buf[:0]
-	return err
+	if err != nil {
+		return &os.PathError{Op: "write", Path: w.path, Err: err}
+	}
+	return nil
 }
 
 func (w *logWriter) close() {
-	w.f.Sync()
-	w.f.Close()
+	unix.Fsync(w.fd)
+	unix.Close(w.fd)
 }

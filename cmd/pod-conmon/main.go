@@ -114,9 +114,8 @@ func respawn() int {
 // reportSync writes the one sync message and closes the pipe. It fails when
 // pod no longer listens.
 func reportSync(msg *protocol.SyncMessage) error {
-	f := os.NewFile(syncFD, "sync")
-	defer f.Close()
-	_, err := f.Write(msg.AppendJSON(nil))
+	defer unix.Close(syncFD)
+	_, err := writeAll(syncFD, msg.AppendJSON(nil))
 	return err
 }
 

@@ -256,7 +256,8 @@ func exitCode(ws unix.WaitStatus) int {
 }
 
 func readPidFile(path string) (int, error) {
-	b, err := os.ReadFile(path)
+	var buf [32]byte
+	b, err := readSmall(path, buf[:])
 	if err != nil {
 		return 0, err
 	}

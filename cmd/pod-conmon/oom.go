@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -18,7 +17,7 @@ type oomWatch struct {
 // vanishes with it) and records the counter's current value.
 func watchOOM(pid int) *oomWatch {
 	w := &oomWatch{}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	b, err := readSmall("/proc/"+strconv.Itoa(pid)+"/cgroup", make([]byte, 512))
 	if err != nil {
 		return w
 	}
@@ -55,7 +54,8 @@ func (w *oomWatch) count() (uint64, bool) {
 	if w.file == "" {
 		return 0, false
 	}
-	b, err := os.ReadFile(w.file)
+	var buf [1024]byte
+	b, err := readSmall(w.file, buf[:])
 	if err != nil {
 		return 0, false
 	}
