@@ -7,9 +7,9 @@
 package protocol
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -143,22 +143,60 @@ func (c *Config) Encode() []byte {
 	return b
 }
 
-// Decode parses what Encode produced.
+// Decode parses what Encode produced. It allocates next to nothing: every
+// value is a substring of one copy of b and the lists share one backing
+// array, each with room for exactly its records. The monitor decodes its
+// config once and keeps it for its life, and each distinct allocation size
+// would hold a span of heap in every monitor's memory.
 func Decode(b []byte) (*Config, error) {
+	s := string(b)
+	// First pass: how many records each list has.
+	var nRuntime, nExit, nEnv, nHealth int
+	for rest := s; rest != ""; {
+		var rec string
+		rec, rest, _ = strings.Cut(rest, "\x00")
+		k, _, _ := strings.Cut(rec, "=")
+		switch k {
+		case "runtimeArg":
+			nRuntime++
+		case "exitArg":
+			nExit++
+		case "env":
+			nEnv++
+		case "healthArg":
+			nHealth++
+		}
+	}
 	c := &Config{}
-	for len(b) > 0 {
-		rec, rest, ok := bytes.Cut(b, []byte{0})
+	if lists := nRuntime + nExit + nEnv + nHealth; lists > 0 {
+		all := make([]string, lists)
+		// Full slice expressions: an append never runs into the next
+		// list. A list without records stays nil, as append leaves it.
+		carve := func(n int) []string {
+			if n == 0 {
+				return nil
+			}
+			l := all[:0:n]
+			all = all[n:]
+			return l
+		}
+		c.RuntimeArgv = carve(nRuntime)
+		c.ExitCommand = carve(nExit)
+		c.Env = carve(nEnv)
+		c.HealthCommand = carve(nHealth)
+	}
+	for len(s) > 0 {
+		rec, rest, ok := strings.Cut(s, "\x00")
 		if !ok {
 			return nil, errors.New("config: record without terminator")
 		}
-		b = rest
-		k, v, ok := bytes.Cut(rec, []byte{'='})
+		s = rest
+		k, val, ok := strings.Cut(rec, "=")
 		if !ok {
-			return nil, errors.New("config: record without '=': " + string(rec))
+			return nil, errors.New("config: record without '=': " + rec)
 		}
-		val := string(v)
 		var err error
-		switch string(k) {
+		switch k {
 		case "id":
 			c.ID = val
 		case "runtimeArg":
@@ -198,10 +236,10 @@ func Decode(b []byte) (*Config, error) {
 			n, err = strconv.ParseInt(val, 10, 64)
 			c.HealthInterval = time.Duration(n)
 		default:
-			return nil, errors.New("config: unknown key " + string(k))
+			return nil, errors.New("config: unknown key " + k)
 		}
 		if err != nil {
-			return nil, errors.New("config: " + string(k) + ": " + err.Error())
+			return nil, errors.New("config: " + k + ": " + err.Error())
 		}
 	}
 	if c.ID == "" || len(c.RuntimeArgv) == 0 || c.PidFile == "" || c.ExitFile == "" {
