@@ -40,12 +40,15 @@ func main() {
 	// blindly (the Go runtime may hold its own), so only then does the
 	// monitor mark them close-on-exec and execute itself again, leaving
 	// the fresh copy with the protocol's descriptors alone.
-	if os.Getenv(stageEnv) == "" && inheritedExtra() {
+	// One buffer serves start-up and then the loop: every distinct
+	// allocation size holds a span of heap for the monitor's life.
+	scratch := make([]byte, 64<<10)
+	if os.Getenv(stageEnv) == "" && inheritedExtra(scratch) {
 		closeInherited()
 		os.Exit(respawn())
 	}
 	os.Unsetenv(stageEnv)
-	os.Exit(monitorMain())
+	os.Exit(monitorMain(scratch))
 }
 
 // protocolFDs is how many descriptors pod handed down on purpose.
@@ -58,15 +61,15 @@ func protocolFDs() int {
 
 // inheritedExtra reports whether the monitor holds descriptors beyond the
 // protocol's, which it would keep open for the container's lifetime. It
-// uses raw system calls: an os.File would start the runtime's poller.
-func inheritedExtra() bool {
+// uses raw system calls (an os.File would start the runtime's poller) and
+// parses the directory entries in buf itself, allocating nothing.
+func inheritedExtra(buf []byte) bool {
 	dfd, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return true
 	}
 	defer unix.Close(dfd)
 	limit := protocolFDs()
-	buf := make([]byte, 4096)
 	for {
 		n, err := unix.ReadDirent(dfd, buf)
 		if err != nil {
@@ -75,13 +78,36 @@ func inheritedExtra() bool {
 		if n <= 0 {
 			return false
 		}
-		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
-		for _, name := range names {
-			if fd, err := strconv.Atoi(name); err == nil && fd >= limit && fd != dfd {
+		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8,
+		// then the NUL-terminated name.
+		for b := buf[:n]; len(b) >= 20; {
+			reclen := int(b[16]) | int(b[17])<<8
+			if reclen < 20 || reclen > len(b) {
 				return true
 			}
+			if fd, ok := atoiName(b[19:reclen]); ok && fd >= limit && fd != dfd {
+				return true
+			}
+			b = b[reclen:]
 		}
 	}
+}
+
+// atoiName parses a NUL-terminated decimal name; "." and ".." are not
+// numbers.
+func atoiName(name []byte) (int, bool) {
+	n, digits := 0, 0
+	for _, c := range name {
+		if c == 0 {
+			break
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+		digits++
+	}
+	return n, digits > 0
 }
 
 // respawn runs in the first process, a session leader thanks to the caller's
@@ -119,8 +145,10 @@ func reportSync(msg *protocol.SyncMessage) error {
 	return err
 }
 
-func monitorMain() int {
-	b, err := readConfig()
+// monitorMain reads the config into scratch, which the monitor then uses
+// as its loop buffer: Decode copies what it keeps.
+func monitorMain(scratch []byte) int {
+	b, err := readConfig(scratch)
 	var cfg *protocol.Config
 	if err == nil {
 		cfg, err = protocol.Decode(b)
@@ -129,16 +157,18 @@ func monitorMain() int {
 		reportSync(&protocol.SyncMessage{Error: "read config: " + err.Error()})
 		return 1
 	}
-	m := &monitor{cfg: cfg}
+	if len(b) > len(scratch) {
+		scratch = b // readConfig had to grow it
+	}
+	m := &monitor{cfg: cfg, buf: scratch[:protocol.MaxPacket]}
 	return m.run()
 }
 
-// readConfig reads the config pipe to its end into one buffer: growing a
-// slice step by step (io.ReadAll) leaves a span of heap behind in every
-// size class it passes, and they all stay in the monitor's memory.
-func readConfig() ([]byte, error) {
+// readConfig reads the config pipe to its end into buf: growing a slice
+// step by step (io.ReadAll) leaves a span of heap behind in every size
+// class it passes, and they all stay in the monitor's memory.
+func readConfig(buf []byte) ([]byte, error) {
 	defer unix.Close(configFD)
-	buf := make([]byte, 64<<10)
 	n := 0
 	for {
 		if n == len(buf) {

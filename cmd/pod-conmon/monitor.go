@@ -39,7 +39,7 @@ type monitor struct {
 	ln      int // listening attach socket; -1 when none
 	clients map[int]*client
 	stdin   stdinPipe
-	buf     []byte // the loop handles one event at a time, so one buffer serves all
+	buf     []byte // MaxPacket long; the loop handles one event at a time, so one buffer serves all
 	health  healthTimer
 }
 
@@ -156,7 +156,6 @@ func (m *monitor) run() int {
 		return m.fail(err.Error())
 	}
 	oom := watchOOM(ctr)
-	m.buf = make([]byte, protocol.MaxPacket)
 
 	if err := m.report(&protocol.SyncMessage{PID: ctr, MonitorPID: os.Getpid()}); err != nil {
 		// pod is gone before it could start the container: stop it, so
@@ -165,7 +164,7 @@ func (m *monitor) run() int {
 		unix.Kill(ctr, unix.SIGKILL)
 	}
 
-	dropStartupText()
+	dropStartupText(m.buf)
 	code := m.loop(ctr)
 
 	exit := protocol.AppendExit(nil, code, oom.killed(), time.Now().UTC())
