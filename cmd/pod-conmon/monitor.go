@@ -155,7 +155,7 @@ func (m *monitor) run() int {
 		m.closeAll()
 		return m.fail(err.Error())
 	}
-	oom := watchOOM(ctr)
+	oom := watchOOM(ctr, m.buf)
 
 	if err := m.report(&protocol.SyncMessage{PID: ctr, MonitorPID: os.Getpid()}); err != nil {
 		// pod is gone before it could start the container: stop it, so
@@ -167,7 +167,7 @@ func (m *monitor) run() int {
 	dropStartupText(m.buf)
 	code := m.loop(ctr)
 
-	exit := protocol.AppendExit(nil, code, oom.killed(), time.Now().UTC())
+	exit := protocol.AppendExit(nil, code, oom.killed(m.buf), time.Now().UTC())
 	if m.log != nil {
 		m.log.close()
 	}

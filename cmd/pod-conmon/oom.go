@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"strconv"
-	"strings"
 )
 
 // oomWatch reads the oom_kill counter of the container's memory cgroup, so
@@ -14,35 +13,47 @@ type oomWatch struct {
 }
 
 // watchOOM finds the memory cgroup of pid while it runs (its cgroup file
-// vanishes with it) and records the counter's current value.
-func watchOOM(pid int) *oomWatch {
-	w := &oomWatch{}
-	b, err := readSmall("/proc/"+strconv.Itoa(pid)+"/cgroup", make([]byte, 512))
+// vanishes with it) and records the counter's current value. buf is
+// scratch space; the files are parsed in place, so that the monitor keeps
+// no start-up garbage.
+func watchOOM(pid int, buf []byte) oomWatch {
+	var w oomWatch
+	b, err := readSmall("/proc/"+strconv.Itoa(pid)+"/cgroup", buf)
 	if err != nil {
 		return w
 	}
-	var v2 string
-	for _, line := range strings.Split(string(b), "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 {
+	var v1, v2 []byte
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte{'\n'})
+		// "hierarchy-ID:controller-list:path"
+		id, rest, ok1 := bytes.Cut(line, []byte{':'})
+		ctrls, path, ok2 := bytes.Cut(rest, []byte{':'})
+		if !ok1 || !ok2 {
 			continue
 		}
-		if parts[0] == "0" && parts[1] == "" {
-			v2 = parts[2]
+		if string(id) == "0" && len(ctrls) == 0 {
+			v2 = path
 			continue
 		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			if ctrl == "memory" {
-				// A memory controller on v1 wins over a (hybrid, empty)
-				// unified hierarchy.
-				w.file = "/sys/fs/cgroup/" + parts[1] + parts[2] + "/memory.oom_control"
+		for c := ctrls; len(c) > 0; {
+			var ctrl []byte
+			ctrl, c, _ = bytes.Cut(c, []byte{','})
+			if string(ctrl) == "memory" {
+				// A memory controller on v1 wins over a (hybrid,
+				// empty) unified hierarchy.
+				v1 = line[len(id)+1:]
 			}
 		}
 	}
-	if w.file == "" && v2 != "" {
-		w.file = "/sys/fs/cgroup" + v2 + "/memory.events"
+	switch {
+	case v1 != nil:
+		ctrls, path, _ := bytes.Cut(v1, []byte{':'})
+		w.file = "/sys/fs/cgroup/" + string(ctrls) + string(path) + "/memory.oom_control"
+	case v2 != nil:
+		w.file = "/sys/fs/cgroup" + string(v2) + "/memory.events"
 	}
-	if n, ok := w.count(); ok {
+	if n, ok := w.count(buf); ok {
 		w.start = n
 	} else {
 		w.file = ""
@@ -50,16 +61,17 @@ func watchOOM(pid int) *oomWatch {
 	return w
 }
 
-func (w *oomWatch) count() (uint64, bool) {
+func (w *oomWatch) count(buf []byte) (uint64, bool) {
 	if w.file == "" {
 		return 0, false
 	}
-	var buf [1024]byte
-	b, err := readSmall(w.file, buf[:])
+	b, err := readSmall(w.file, buf)
 	if err != nil {
 		return 0, false
 	}
-	for _, line := range bytes.Split(b, []byte{'\n'}) {
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte{'\n'})
 		if v, ok := bytes.CutPrefix(line, []byte("oom_kill ")); ok {
 			n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 10, 64)
 			return n, err == nil
@@ -68,8 +80,9 @@ func (w *oomWatch) count() (uint64, bool) {
 	return 0, false
 }
 
-// killed reports whether the OOM killer acted in the cgroup since watchOOM.
-func (w *oomWatch) killed() bool {
-	n, ok := w.count()
+// killed reports whether the OOM killer acted in the cgroup since watchOOM;
+// buf is scratch space.
+func (w *oomWatch) killed(buf []byte) bool {
+	n, ok := w.count(buf)
 	return ok && n > w.start
 }
