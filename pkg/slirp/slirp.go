@@ -29,6 +29,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pod-engine/pod/pkg/detach"
 
 	"github.com/containers/storage/pkg/reexec"
@@ -156,23 +158,44 @@ func slirpArgs(cfg Config) []string {
 // dir is fine.
 func Stop(ctx context.Context, dir string) error {
 	if pid := running(dir); pid != 0 {
-		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		// A pidfd names this process even if its PID is reused, and turns
+		// readable only once all its threads have exited: the Go helper's
+		// leader shows as a zombie while its other threads still hold the
+		// listening sockets.
+		pfd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			if errors.Is(err, unix.ESRCH) {
+				return removeState(dir)
+			}
+			return fmt.Errorf("stop slirp4netns helper: %w", err)
+		}
+		defer unix.Close(pfd)
+		if err := unix.PidfdSendSignal(pfd, unix.SIGTERM, nil, 0); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("stop slirp4netns helper: %w", err)
 		}
 		// SIGKILL if it does not end soon: its children end with it anyway.
 		deadline := time.Now().Add(5 * time.Second)
-		for running(dir) == pid {
+		for !exited(pfd, 5*time.Millisecond) {
 			if time.Now().After(deadline) {
-				syscall.Kill(pid, syscall.SIGKILL)
+				unix.PidfdSendSignal(pfd, unix.SIGKILL, nil, 0)
 			}
-			select {
-			case <-ctx.Done():
-				syscall.Kill(pid, syscall.SIGKILL)
+			if ctx.Err() != nil {
+				unix.PidfdSendSignal(pfd, unix.SIGKILL, nil, 0)
 				return ctx.Err()
-			case <-time.After(5 * time.Millisecond):
 			}
 		}
 	}
+	return removeState(dir)
+}
+
+// exited waits up to d for the process behind pfd to have ended.
+func exited(pfd int, d time.Duration) bool {
+	fds := []unix.PollFd{{Fd: int32(pfd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, int(d.Milliseconds()))
+	return err == nil && n > 0
+}
+
+func removeState(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove %s: %w", dir, err)
 	}

@@ -39,12 +39,12 @@ func Example() {
 	c.PID = 4242
 	fmt.Println("update:", db.Update(ctx, c))
 
-	_, err = db.Get(ctx, "db")
+	_, err = db.Get(ctx, "nosuch") // not hex, so never an ID prefix
 	fmt.Println(err, errors.Is(err, errdefs.ErrNotFound))
 	// Output:
 	// add: <nil>
 	// taken: true
 	// web created
 	// update: <nil>
-	// no container with name or ID "db" found true
+	// no container with name or ID "nosuch" found true
 }
