@@ -178,22 +178,11 @@ func (p *stallingProxy) Pass() {
 }
 
 func (p *stallingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, "http://"+suite.registry.Addr+r.URL.RequestURI(), r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	req.Header = r.Header.Clone()
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+	resp := forwardToRegistry(w, r)
+	if resp == nil {
 		return
 	}
 	defer resp.Body.Close()
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
 	p.mu.Lock()
 	stall := p.stall
 	p.mu.Unlock()
@@ -210,6 +199,28 @@ func (p *stallingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 	case <-p.release:
 	}
+}
+
+// forwardToRegistry sends r on to the suite's registry and writes the
+// answer's status and headers to w, leaving its body to the caller (who
+// closes it). On failure it answers 502 itself and returns nil.
+func forwardToRegistry(w http.ResponseWriter, r *http.Request) *http.Response {
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, "http://"+suite.registry.Addr+r.URL.RequestURI(), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return nil
+	}
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return nil
+	}
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	return resp
 }
 
 func isBlobPath(path string) bool { return strings.Contains(path, "/blobs/") }

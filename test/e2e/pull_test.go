@@ -145,22 +145,11 @@ func startCorruptingProxy(t *testing.T) *corruptingProxy {
 func (p *corruptingProxy) Pass() { <-p.corrupt; p.corrupt <- false }
 
 func (p *corruptingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, "http://"+suite.registry.Addr+r.URL.RequestURI(), r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	req.Header = r.Header.Clone()
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+	resp := forwardToRegistry(w, r)
+	if resp == nil {
 		return
 	}
 	defer resp.Body.Close()
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
 	corrupt := <-p.corrupt
 	p.corrupt <- corrupt
 	if !corrupt || r.Method != http.MethodGet || resp.ContentLength < 256<<10 || !isBlobPath(r.URL.Path) {
