@@ -46,20 +46,13 @@ func (r *Runtime) saveConfig(ctx context.Context, c *Container) error {
 // NetworkConnect attaches a container to one more network; a running
 // container gets the new interface at once.
 func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, o ConnectOptions) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	n, err := r.networks().Inspect(ctx, netName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+	n, err := r.networks().Inspect(ctx, netName)
+	if err != nil {
 		return err
 	}
 	if c.Config.NetworkMode != netModeBridge {
@@ -105,20 +98,13 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 // NetworkDisconnect detaches a container from a network; a running
 // container loses the interface at once.
 func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName string) error {
-	c, err := r.get(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	n, err := r.networks().Inspect(ctx, netName)
-	if err != nil {
-		return err
-	}
-	l, err := r.lockContainer(ctx, c.ID)
+	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	if c, err = r.syncLocked(ctx, c.ID); err != nil {
+	n, err := r.networks().Inspect(ctx, netName)
+	if err != nil {
 		return err
 	}
 	idx := -1
