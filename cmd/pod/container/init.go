@@ -24,15 +24,8 @@ func newInitCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			if all {
-				ctrs, err := rt.Containers(ctx)
-				if err != nil {
+				if args, err = containerIDs(ctx, rt, state.StatusCreated, state.StatusExited); err != nil {
 					return err
-				}
-				args = nil
-				for _, c := range ctrs {
-					if c.Status == state.StatusCreated || c.Status == state.StatusExited {
-						args = append(args, c.ID)
-					}
 				}
 			}
 			return each(g, args, func(err error) int { return cli.ExitCode(startError(err)) }, func(n string) error {

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 func newKillCommand(g *cli.Globals) *cobra.Command {
@@ -22,7 +23,7 @@ func newKillCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			if all {
-				if args, err = containerIDs(ctx, rt, true); err != nil {
+				if args, err = containerIDs(ctx, rt, state.StatusRunning, state.StatusPaused); err != nil {
 					return err
 				}
 			}

@@ -30,7 +30,7 @@ func newMountCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			if all {
-				if args, err = containerIDs(ctx, rt, false); err != nil {
+				if args, err = containerIDs(ctx, rt); err != nil {
 					return err
 				}
 			}

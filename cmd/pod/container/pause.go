@@ -41,15 +41,8 @@ func freezeCommand(g *cli.Globals, name, short, long string, from state.Status,
 			}
 			defer rt.Close()
 			if all {
-				ctrs, err := rt.Containers(ctx)
-				if err != nil {
+				if args, err = containerIDs(ctx, rt, from); err != nil {
 					return err
-				}
-				args = nil
-				for _, c := range ctrs {
-					if c.Status == from {
-						args = append(args, c.ID)
-					}
 				}
 			}
 			return each(g, args, engineCode, func(n string) error { return fn(rt, ctx, n) })

@@ -26,7 +26,7 @@ func newRestartCommand(g *cli.Globals) *cobra.Command {
 				t = &timeout
 			}
 			if all {
-				if args, err = containerIDs(ctx, rt, false); err != nil {
+				if args, err = containerIDs(ctx, rt); err != nil {
 					return err
 				}
 			}

@@ -38,7 +38,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 				opts.Timeout = &timeout
 			}
 			if all {
-				if args, err = containerIDs(ctx, rt, false); err != nil {
+				if args, err = containerIDs(ctx, rt); err != nil {
 					return err
 				}
 			}

@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -23,18 +24,18 @@ func namesOrAll(all *bool) cobra.PositionalArgs {
 	}
 }
 
-// containerIDs lists the IDs of all containers, or of the running ones.
-func containerIDs(ctx context.Context, rt *engine.Runtime, runningOnly bool) ([]string, error) {
+// containerIDs lists the IDs of the containers in one of statuses, or of
+// all containers when none are given.
+func containerIDs(ctx context.Context, rt *engine.Runtime, statuses ...state.Status) ([]string, error) {
 	ctrs, err := rt.Containers(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
 	for _, c := range ctrs {
-		if runningOnly && c.Status != state.StatusRunning && c.Status != state.StatusPaused {
-			continue
+		if len(statuses) == 0 || slices.Contains(statuses, c.Status) {
+			ids = append(ids, c.ID)
 		}
-		ids = append(ids, c.ID)
 	}
 	return ids, nil
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 func newStopCommand(g *cli.Globals) *cobra.Command {
@@ -27,7 +28,7 @@ func newStopCommand(g *cli.Globals) *cobra.Command {
 				t = &timeout
 			}
 			if all {
-				if args, err = containerIDs(ctx, rt, true); err != nil {
+				if args, err = containerIDs(ctx, rt, state.StatusRunning, state.StatusPaused); err != nil {
 					return err
 				}
 			}
