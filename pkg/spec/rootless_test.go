@@ -1,25 +1,42 @@
 package spec
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
+	osuser "os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/moby/sys/user"
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// rootlessMaps are the unshare(1) arguments of the two user namespaces
+// rootlessMaps returns the unshare(1) arguments of the two user namespaces
 // TestRuncRootless runs in: the one a rootless pod runs in (the user's own
-// ID as root plus its subordinate range), and the smallest one (the user
-// alone), in which GID 5 (tty) does not exist.
-var rootlessMaps = map[string][]string{
-	"subids":   {"--map-root-user", "--map-users=100000,1,65536", "--map-groups=100000,1,65536"},
-	"useronly": {"--map-root-user"},
+// ID as root plus its first subordinate ranges, read from /etc/subuid and
+// /etc/subgid: useradd hands them out in creation order, so no start can
+// be assumed), and the smallest one (the user alone), in which GID 5 (tty)
+// does not exist.
+func rootlessMaps(t *testing.T, name string) map[string][]string {
+	t.Helper()
+	first := func(file string) user.SubID {
+		ids, err := user.ParseSubIDFileFilter(file, func(s user.SubID) bool { return s.Name == name && s.Count > 0 })
+		if err != nil || len(ids) == 0 {
+			t.Skipf("%s has no range for %s (make deps adds one): %v", file, name, err)
+		}
+		return ids[0]
+	}
+	u, g := first("/etc/subuid"), first("/etc/subgid")
+	return map[string][]string{
+		"subids": {"--map-root-user",
+			fmt.Sprintf("--map-users=%d,1,%d", u.SubID, u.Count),
+			fmt.Sprintf("--map-groups=%d,1,%d", g.SubID, g.Count)},
+		"useronly": {"--map-root-user"},
+	}
 }
 
 // TestRuncRootless re-runs this test binary as the unprivileged user
@@ -29,7 +46,7 @@ func TestRuncRootless(t *testing.T) {
 	if os.Geteuid() != 0 || inUserNS() {
 		t.Skip("needs root in the initial user namespace, to become podtest")
 	}
-	u, err := user.Lookup("podtest")
+	u, err := osuser.Lookup("podtest")
 	if err != nil {
 		t.Skip("no podtest user")
 	}
@@ -77,7 +94,7 @@ func TestRuncRootless(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for name, maps := range rootlessMaps {
+	for name, maps := range rootlessMaps(t, u.Username) {
 		t.Run(name, func(t *testing.T) {
 			args := append([]string{"-u", "podtest", "--", "unshare"}, maps...)
 			args = append(args, bin, "-test.run", "^TestRuncRootlessChild$", "-test.v", "-test.count=1")

@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // pod init: a container prepared up to the runtime's create, started later.
@@ -37,9 +36,7 @@ func TestInitThenStart(t *testing.T) {
 		if got := out(e.MustPod("inspect", "--format", "{{.State.Status}}", "ini")); got != "running" {
 			t.Fatalf("after start: %q", got)
 		}
-		for !strings.Contains(e.MustPod("logs", "ini").Stdout, "started") {
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitFor(t, func() bool { return strings.Contains(e.MustPod("logs", "ini").Stdout, "started") })
 		e.Pod("init", "ini").Fails(t, 125, "container ini has already been created in runtime")
 		e.MustPod("stop", "-t", "0", "ini")
 

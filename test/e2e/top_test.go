@@ -171,9 +171,8 @@ func TestPauseUnpause(t *testing.T) {
 			t.Fatalf("unpause -a printed %q", got)
 		}
 		e.Pod("unpause", "cnt").Fails(t, 125, `"cnt" is not paused`)
-		for start := counter(t, e, "cnt"); counter(t, e, "cnt") == start; {
-			time.Sleep(50 * time.Millisecond)
-		}
+		start := counter(t, e, "cnt")
+		waitFor(t, func() bool { return counter(t, e, "cnt") != start })
 		// Both steps are events.
 		ev := e.MustPod("events", "--stream=false", "--filter", "container=cnt", "--format", "{{.Status}}").Lines()
 		if !containsLine(ev, "pause") || !containsLine(ev, "unpause") {
