@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -219,14 +218,50 @@ func TestWriteTarRace(t *testing.T) {
 
 func TestWriteTarChangedIsAnError(t *testing.T) {
 	root := t.TempDir()
-	os.WriteFile(root+"/f", []byte("x"), 0o644)
+	os.Mkdir(root+"/d", 0o755)
+	os.Mkdir(root+"/d2", 0o755)
 	r := openRoot(t, root)
 	var st unix.Stat_t
-	unix.Stat(root+"/f", &st)
-	os.Remove(root + "/f")
-	os.Symlink("/etc/passwd", root+"/f")
-	_, _, err := reopen(childOpener(int(r.f.Fd()), "f"), syscall.O_RDONLY, &st, "/f")
+	unix.Stat(root+"/d", &st)
+	// The directory swapped for another, then for a link to the host's
+	// /etc: neither is listed.
+	unix.Rename(root+"/d2", root+"/d") // os.Rename refuses an existing directory
+	_, _, err := reopen(childOpener(int(r.f.Fd()), "d"), unix.O_RDONLY|unix.O_DIRECTORY, &st, "/d")
 	if err == nil || !strings.Contains(err.Error(), "changed while being copied") {
-		t.Fatalf("reopen of a swapped entry: %v", err)
+		t.Fatalf("reopen of a directory swapped for another: %v", err)
+	}
+	os.Remove(root + "/d")
+	os.Symlink("/etc", root+"/d")
+	_, _, err = reopen(childOpener(int(r.f.Fd()), "d"), unix.O_RDONLY|unix.O_DIRECTORY, &st, "/d")
+	if err == nil || !strings.Contains(err.Error(), "changed while being copied") {
+		t.Fatalf("reopen of a directory swapped for a symlink: %v", err)
+	}
+}
+
+// TestWriteTarSpecialFiles: a FIFO is described, never opened (a copy
+// must not block on it); a symlink is stored as a link, never followed.
+func TestWriteTarSpecialFiles(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(root+"/f", []byte("data"), 0o640)
+	unix.Mkfifo(root+"/fifo", 0o600)
+	os.Symlink("/etc/shadow", root+"/ln")
+	var buf bytes.Buffer
+	if err := openRoot(t, root).WriteTar(&buf, "/", false, "."); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	got := map[string]byte{}
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		got[h.Name] = h.Typeflag
+	}
+	want := map[string]byte{"./": tar.TypeDir, "f": tar.TypeReg, "fifo": tar.TypeFifo, "ln": tar.TypeSymlink}
+	for n, typ := range want {
+		if got[n] != typ {
+			t.Errorf("%s: type %q, want %q (all: %v)", n, got[n], typ, got)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,8 +26,10 @@ type opener func(flags int) (int, error)
 // are stored as links, sockets are skipped.
 //
 // Each entry is opened relative to its parent directory's descriptor with
-// O_NOFOLLOW, checked with fstat, and read from that descriptor; an entry
-// swapped for another while it is copied is an error, never followed.
+// O_PATH|O_NOFOLLOW and checked with fstat; a file is read from that inode
+// (reopened through its descriptor), a directory listed from a descriptor
+// that must be the same inode. An entry swapped for another while it is
+// copied is an error, never followed.
 func (r *Root) WriteTar(w io.Writer, p string, follow bool, name string) error {
 	p = clean(p)
 	var open opener
@@ -74,13 +77,14 @@ func writeNode(tw *tar.Writer, open opener, name, shown string, top bool) error 
 		}
 		return err
 	}
+	handle := os.NewFile(uintptr(pfd), shown)
+	defer handle.Close()
 	var st unix.Stat_t
 	var link string
 	err = unix.Fstat(pfd, &st)
 	if err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		link, err = readlinkFd(pfd)
 	}
-	unix.Close(pfd)
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
@@ -90,13 +94,14 @@ func writeNode(tw *tar.Writer, open opener, name, shown string, top bool) error 
 	case unix.S_IFDIR:
 		return writeDir(tw, open, &st, name, shown)
 	case unix.S_IFREG:
-		return writeFile(tw, open, &st, name, shown)
+		return writeFile(tw, handle, &st, name, shown)
 	}
 	return tw.WriteHeader(header(&st, name, link))
 }
 
-// reopen opens the entry again for reading and checks, on the new
-// descriptor, that it is still the inode first seen.
+// reopen opens the directory entry again for reading (O_DIRECTORY: the
+// kernel opens nothing else, so no FIFO or device open can happen) and
+// checks, on the new descriptor, that it is still the inode first seen.
 func reopen(open opener, flags int, first *unix.Stat_t, shown string) (*os.File, *unix.Stat_t, error) {
 	fd, err := open(flags)
 	if err != nil {
@@ -141,16 +146,25 @@ func writeDir(tw *tar.Writer, open opener, first *unix.Stat_t, name, shown strin
 	return nil
 }
 
-func writeFile(tw *tar.Writer, open opener, first *unix.Stat_t, name, shown string) error {
-	// O_NONBLOCK|O_NOCTTY: should the inode be swapped for a FIFO or a
-	// terminal after all, opening it neither blocks nor adopts it; the
-	// check in reopen then refuses it.
-	f, st, err := reopen(open, unix.O_RDONLY|unix.O_NOCTTY|unix.O_NONBLOCK, first, shown)
+// writeFile copies the regular file whose O_PATH handle was fstat'ed as
+// first. It reads from that very inode, reopened through the handle
+// (securejoin.Reopen, by a hardened /proc/thread-self/fd): opening the
+// name again could open whatever was swapped in meanwhile — a FIFO, or a
+// device node whose open alone has effects on the host.
+func writeFile(tw *tar.Writer, handle *os.File, first *unix.Stat_t, name, shown string) error {
+	f, err := securejoin.Reopen(handle, unix.O_RDONLY)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", shown, err)
 	}
 	defer f.Close()
-	hdr := header(st, name, "")
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return fmt.Errorf("%s: %w", shown, err)
+	}
+	if !sameFile(first, &st) {
+		return errChanged(shown) // cannot happen: the same descriptor's inode
+	}
+	hdr := header(&st, name, "")
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
