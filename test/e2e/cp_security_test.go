@@ -58,13 +58,13 @@ func cpRacerBinary(t *testing.T) string {
 	cpRacer.once.Do(func() {
 		gobin, err := exec.LookPath("go")
 		if err != nil {
-			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			gobin = filepath.Join(runtime.GOROOT(), "bin", "go") // go test's own toolchain
 		}
 		cpRacer.path = filepath.Join(suite.tmpRoot, "cpracer")
 		cmd := exec.Command(gobin, "build", "-trimpath", "-o", cpRacer.path, "./testdata/cpracer")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
-			cpRacer.err = &buildError{err, string(b)}
+			cpRacer.err = fmt.Errorf("%w: %s", err, b)
 			return
 		}
 		cpRacer.err = os.Chmod(cpRacer.path, 0o755)
@@ -74,13 +74,6 @@ func cpRacerBinary(t *testing.T) string {
 	}
 	return cpRacer.path
 }
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (b *buildError) Error() string { return b.err.Error() + ": " + b.out }
 
 // startRacer starts container name running setup (a shell script) and
 // then the racer with args; it returns when the setup is done.
