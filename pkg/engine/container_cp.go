@@ -39,12 +39,8 @@ type copyTarget struct {
 // resolved inside its root filesystem: neither "..", nor a symlink, nor an
 // absolute link leads out of it.
 func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst string, w io.Writer, opts CopyOptions) error {
-	return r.withCopyRoot(ctx, idOrName, func(c *Container, rootfs string) error {
-		src, err := fscopy.Resolve(rootfs, srcPath, opts.FollowLink)
-		if err != nil {
-			return fmt.Errorf("resolve %s in container %s: %w", srcPath, c.Name, err)
-		}
-		fi, err := os.Lstat(src)
+	return r.withCopyRoot(ctx, idOrName, func(c *Container, root *fscopy.Root) error {
+		fi, err := root.Stat(srcPath, opts.FollowLink)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return &catError{msg: fmt.Sprintf("copying from container %s: %q could not be found in the container: no such file or directory", c.Name, srcPath), cat: errdefs.ErrNotFound}
@@ -56,7 +52,10 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 			if fi.IsDir() && strings.HasSuffix(srcPath, "/.") {
 				name = "." // the directory's contents, as Docker does
 			}
-			return fscopy.WriteTar(w, src, name)
+			if err := root.WriteTar(w, srcPath, opts.FollowLink, name); err != nil {
+				return fmt.Errorf("copying from container %s: %w", c.Name, err)
+			}
+			return nil
 		}
 		if dst, err = absKeepSlash(dst); err != nil {
 			return err
@@ -65,7 +64,13 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 		if err != nil {
 			return err
 		}
-		return pipeCopy(src, t.name, "/", t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive})
+		// The host side is the caller's own: its root is the host's /.
+		host, err := fscopy.OpenRoot("/")
+		if err != nil {
+			return err
+		}
+		defer host.Close()
+		return pipeCopy(root, srcPath, opts.FollowLink, t.name, host, t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive})
 	})
 }
 
@@ -74,21 +79,15 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 // extracts the tar stream r into the container directory dstPath. Every
 // entry lands inside the container's root filesystem.
 func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader, idOrName, dstPath string, opts CopyOptions) error {
-	return r.withCopyRoot(ctx, idOrName, func(c *Container, rootfs string) error {
-		inCtr := func(p string) (fs.FileInfo, error) {
-			rp, err := fscopy.Resolve(rootfs, p, true)
-			if err != nil {
-				return nil, err
-			}
-			return os.Stat(rp)
-		}
+	return r.withCopyRoot(ctx, idOrName, func(c *Container, root *fscopy.Root) error {
+		inCtr := func(p string) (fs.FileInfo, error) { return root.Stat(p, true) }
 		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config)}
 		if src == "-" {
 			fi, err := inCtr(dstPath)
 			if err != nil || !fi.IsDir() {
 				return invalidf("copying to container %s: destination %q must be an existing directory to extract a tar stream into", c.Name, dstPath)
 			}
-			if err := fscopy.Extract(rd, rootfs, dstPath, xopts); err != nil {
+			if err := root.Extract(rd, dstPath, xopts); err != nil {
 				return fmt.Errorf("copying to container %s: %w", c.Name, err)
 			}
 			return nil
@@ -111,11 +110,16 @@ func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader,
 		if err != nil {
 			return err
 		}
-		absSrc, err := filepath.Abs(hostSrc)
+		absSrc, err := filepath.Abs(src)
 		if err != nil {
 			return err
 		}
-		return pipeCopy(absSrc, t.name, rootfs, t.dir, xopts)
+		host, err := fscopy.OpenRoot("/")
+		if err != nil {
+			return err
+		}
+		defer host.Close()
+		return pipeCopy(host, absSrc, opts.FollowLink, t.name, root, t.dir, xopts)
 	})
 }
 
@@ -154,20 +158,22 @@ func copyTargetFor(src string, srcIsDir bool, dst string, stat func(string) (fs.
 }
 
 // withCopyRoot runs fn with the root a copy resolves container paths in,
-// under the container's lock. For a running (or paused) container that is
-// its init's /proc/PID/root: the container's own view, with its volumes,
-// bind mounts and tmpfs mounts in place. For one that does not run, its
-// root filesystem, mounted for fn: its volumes and other mounts are then
-// not part of it.
-func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *Container, root string) error) error {
+// open as a descriptor, under the container's lock. For a running (or
+// paused) container that is the directory its init's /proc/PID/root
+// leads to: the container's own view, with its volumes, bind mounts and
+// tmpfs mounts in place. For one that does not run, its root filesystem,
+// mounted for fn: its volumes and other mounts are then not part of it.
+// Either way fn works only through the descriptor (fscopy), so a process
+// in the container cannot redirect it to the host.
+func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *Container, root *fscopy.Root) error) error {
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
 	if (c.Status == state.StatusRunning || c.Status == state.StatusPaused) && c.PID > 0 {
-		root := fmt.Sprintf("/proc/%d/root", c.PID)
-		if _, err := os.Stat(root); err == nil {
+		if root, err := fscopy.OpenRoot(fmt.Sprintf("/proc/%d/root", c.PID)); err == nil {
+			defer root.Close()
 			return fn(c, root)
 		}
 	}
@@ -180,7 +186,12 @@ func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *
 		return fmt.Errorf("mount container %s: %w", c.Name, err)
 	}
 	defer st.Unmount(c.ID, false)
-	return fn(c, rootfs)
+	root, err := fscopy.OpenRoot(rootfs)
+	if err != nil {
+		return fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	defer root.Close()
+	return fn(c, root)
 }
 
 // absKeepSlash makes a host path absolute, keeping a trailing "/" (which
@@ -196,12 +207,12 @@ func absKeepSlash(p string) (string, error) {
 	return abs, nil
 }
 
-// pipeCopy streams src (a host path) as a tar named name into dir inside
-// root.
-func pipeCopy(src, name, root, dir string, opts fscopy.ExtractOptions) error {
+// pipeCopy streams src (inside from; its last component followed with
+// follow) as a tar named name into dir inside to.
+func pipeCopy(from *fscopy.Root, src string, follow bool, name string, to *fscopy.Root, dir string, opts fscopy.ExtractOptions) error {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(fscopy.WriteTar(pw, src, name)) }()
-	err := fscopy.Extract(pr, root, dir, opts)
+	go func() { pw.CloseWithError(from.WriteTar(pw, src, follow, name)) }()
+	err := to.Extract(pr, dir, opts)
 	pr.CloseWithError(errors.New("copy ended"))
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)

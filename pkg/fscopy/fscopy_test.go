@@ -3,11 +3,15 @@ package fscopy
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 type entry struct {
@@ -52,31 +56,49 @@ func newRoot(t *testing.T) (root, outside string) {
 	return root, outside
 }
 
-func TestResolve(t *testing.T) {
+func openRoot(t *testing.T, dir string) *Root {
+	t.Helper()
+	r, err := OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestStat(t *testing.T) {
 	root, _ := newRoot(t)
+	r := openRoot(t, root)
 	tests := []struct {
 		path   string
 		follow bool
-		want   string
+		want   string // the path under root whose inode Stat must find
 	}{
 		{"/etc/passwd", false, "/etc/passwd"},
 		{"../../etc/passwd", false, "/etc/passwd"},
 		{"/hostetc/passwd", false, "/etc/passwd"},
 		{"/hostetc", false, "/hostetc"},
 		{"/hostetc", true, "/etc"},
-		{"/up/x", false, "/outside/x"}, // ".." stops at the root
 		{"/", false, "/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			got, err := Resolve(root, tt.path, tt.follow)
+			got, err := r.Stat(tt.path, tt.follow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != filepath.Join(root, tt.want) {
-				t.Fatalf("got %s, want %s", got, filepath.Join(root, tt.want))
+			var want syscall.Stat_t
+			if err := syscall.Lstat(filepath.Join(root, tt.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			st := got.Sys().(*unix.Stat_t)
+			if st.Ino != want.Ino {
+				t.Fatalf("%s found inode %d, want %s's %d", tt.path, st.Ino, tt.want, want.Ino)
 			}
 		})
+	}
+	if _, err := r.Stat("/up/x", false); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("/up/x: %v, want not-exist (the host's outside/ is not the root's)", err)
 	}
 }
 
@@ -90,6 +112,7 @@ func TestExtractStaysInside(t *testing.T) {
 	}{
 		{"through a link to /etc", "/", []entry{{name: "hostetc/shadow", body: "x", typ: tar.TypeReg}}, "etc/shadow", ""},
 		{"through a relative link climbing out", "/", []entry{{name: "up/evil", body: "x", typ: tar.TypeReg}}, "outside/evil", ""},
+		{"through a link to the host path of outside", "/data", []entry{{name: "abs/evil", body: "x", typ: tar.TypeReg}}, "ABS/evil", ""},
 		{"a link the archive makes", "/data", []entry{
 			{name: "l", link: "/etc", typ: tar.TypeSymlink},
 			{name: "l/made", body: "x", typ: tar.TypeReg},
@@ -100,7 +123,9 @@ func TestExtractStaysInside(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root, outside := newRoot(t)
-			err := Extract(tarOf(t, tt.entries), root, tt.dir, ExtractOptions{})
+			os.Symlink(outside, root+"/data/abs")
+			check := strings.Replace(tt.check, "ABS", strings.TrimPrefix(outside, "/"), 1)
+			err := openRoot(t, root).Extract(tarOf(t, tt.entries), tt.dir, ExtractOptions{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)
@@ -110,8 +135,8 @@ func TestExtractStaysInside(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b, err := os.ReadFile(filepath.Join(root, tt.check)); err != nil || string(b) != "x" {
-				t.Fatalf("%s: %q %v", tt.check, b, err)
+			if b, err := os.ReadFile(filepath.Join(root, check)); err != nil || string(b) != "x" {
+				t.Fatalf("%s: %q %v", check, b, err)
 			}
 			if ents, _ := os.ReadDir(outside); len(ents) != 0 {
 				t.Fatalf("wrote outside the root: %v", ents)
@@ -126,11 +151,11 @@ func TestRoundTrip(t *testing.T) {
 	os.WriteFile(src+"/d/sub/f", []byte("hello"), 0o640)
 	os.Symlink("sub/f", src+"/d/ln")
 	var buf bytes.Buffer
-	if err := WriteTar(&buf, src+"/d", "copy"); err != nil {
+	if err := openRoot(t, "/").WriteTar(&buf, src+"/d", false, "copy"); err != nil {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	if err := Extract(&buf, dst, "/", ExtractOptions{KeepOwner: true}); err != nil {
+	if err := openRoot(t, dst).Extract(&buf, "/", ExtractOptions{KeepOwner: true}); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(dst + "/copy/sub/f"); string(b) != "hello" {
@@ -155,7 +180,7 @@ func TestExtractMapOwner(t *testing.T) {
 	// A plain copy belongs to the destination's root, mapped.
 	toHost := func(uid, gid int) (int, int) { return uid + 300000, gid + 300000 }
 	r := tarOf(t, []entry{{name: "d", typ: tar.TypeDir}, {name: "d/f", body: "x", typ: tar.TypeReg}})
-	if err := Extract(r, root, "/", ExtractOptions{MapOwner: toHost}); err != nil {
+	if err := openRoot(t, root).Extract(r, "/", ExtractOptions{MapOwner: toHost}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"d", "d/f"} {
