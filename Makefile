@@ -41,7 +41,7 @@ unit:
 # e2e runs the end-to-end suite against the built binaries, as root and (when
 # run as root) as the unprivileged user POD_TEST_USER.
 e2e: build
-	POD_BINARY=$(CURDIR)/bin/pod $(GO) test -tags "$(TAGS)" -count=1 -timeout 20m ./test/e2e/... $(E2E_ARGS)
+	POD_BINARY=$(CURDIR)/bin/pod $(GO) test -tags "$(TAGS)" -count=1 -timeout 30m ./test/e2e/... $(E2E_ARGS)
 
 # bench measures pod against podman (bench/README.md); never part of test.
 bench:
