@@ -82,7 +82,21 @@ func unpackContext(r io.Reader, tmp string) (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := archive.Untar(r, dir, &archive.TarOptions{NoLchown: true}); err != nil {
+	// Unpacked through a rootDir: a symlink the archive makes (evil ->
+	// /etc, then evil/passwd) resolves inside dir, never on the host.
+	root, err := openRootDir(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer root.Close()
+	dr, err := archive.DecompressStream(r)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
+	}
+	defer dr.Close()
+	if err := untar(dr, root, "/", untarOpts{}); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
 	}
