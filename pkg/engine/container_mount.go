@@ -67,15 +67,12 @@ func (r *Runtime) Diff(ctx context.Context, idOrName string) ([]ContainerChange,
 
 // Export writes the container's root filesystem to w as an uncompressed
 // tar stream. The container may be running or not: its storage is mounted
-// for the copy when needed.
+// for the copy when needed. A running container may change its tree while
+// it is read; writeTreeTar reads it so that no symlink it plants or swaps
+// in makes the stream carry the host's files.
 func (r *Runtime) Export(ctx context.Context, idOrName string, w io.Writer) error {
 	return r.withRootfs(ctx, idOrName, func(c *Container, rootfs string) error {
-		rc, err := archive.TarWithOptions(rootfs, &archive.TarOptions{Compression: archive.Uncompressed})
-		if err != nil {
-			return fmt.Errorf("export %s: %w", c.Name, err)
-		}
-		defer rc.Close()
-		if _, err := io.Copy(w, rc); err != nil {
+		if err := writeTreeTar(w, rootfs); err != nil {
 			return fmt.Errorf("export %s: %w", c.Name, err)
 		}
 		return nil
