@@ -43,7 +43,15 @@ func (r *Runtime) Diff(ctx context.Context, idOrName string) ([]ContainerChange,
 	if err != nil {
 		return nil, fmt.Errorf("container %s: storage: %w", c.Name, err)
 	}
+	// Read frozen: a running container swapping a directory for a
+	// symlink to the host's / during the walk would have the host's file
+	// names listed as its changes.
+	thaw, err := r.freezeForRead(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	changes, err := st.Changes("", sc.LayerID)
+	thaw()
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", c.Name, err)
 	}
