@@ -360,7 +360,7 @@ func swapper(t *testing.T) string {
 // raceContainer starts a container that swaps, for its lifetime (bounded
 // to seconds), directories and a file of its root filesystem with
 // symlinks to the host directory and canary; it returns once swapping.
-func raceContainer(t *testing.T, e *Env, c *hostCanary, name string, seconds int) {
+func raceContainer(t *testing.T, e *Env, c *hostCanary, name string, seconds int, runArgs ...string) {
 	t.Helper()
 	bin := swapper(t)
 	decoy := strings.Repeat("d", len(c.secret)) // the canary's size: a whole copy of it would fit
@@ -374,7 +374,8 @@ func raceContainer(t *testing.T, e *Env, c *hostCanary, name string, seconds int
 	setup = append(setup, fmt.Sprintf("printf %s > /race/f && ln -s %s /race/fl", decoy, c.File))
 	pairs = append(pairs, "/race/f /race/fl")
 	script := strings.Join(setup, " && ") + fmt.Sprintf(" && exec /swap/swap %d %s", seconds*1000, strings.Join(pairs, " "))
-	e.MustPod("run", "-d", "--name", name, "--network", "none", "-v", bin+":/swap:ro", suite.images.Busybox, "sh", "-c", script)
+	args := append([]string{"run", "-d", "--name", name, "--network", "none", "-v", bin + ":/swap:ro"}, runArgs...)
+	e.MustPod(append(args, suite.images.Busybox, "sh", "-c", script)...)
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(e.Pod("logs", name).Stdout, "swapping") {
 		if time.Now().After(deadline) {
@@ -444,6 +445,27 @@ func TestTreeSecurityDiffRace(t *testing.T) {
 		}
 		e.MustPod("rm", "-f", "-t", "0", "racer")
 		c.check(t)
+	})
+}
+
+// TestTreeSecurityVolumeChownRace: the U option chowns a volume's tree at
+// each start; while another container sharing the volume swaps its
+// directories with symlinks to the host directory, the walk must never
+// chown the host's files.
+func TestTreeSecurityVolumeChownRace(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		c := newHostCanary(t, e)
+		e.MustPod("volume", "create", "shared")
+		raceContainer(t, e, c, "racer", 40, "-v", "shared:/race")
+		start := time.Now()
+		for i := 0; i < 12 && time.Since(start) < 15*time.Second; i++ {
+			e.MustPod("run", "--rm", "--network", "none", "--user", "1234:1234", "-v", "shared:/race:U", suite.images.Busybox, "true")
+			c.check(t)
+			if t.Failed() {
+				t.Fatalf("run %d chowned the host's files", i)
+			}
+		}
+		e.MustPod("rm", "-f", "-t", "0", "racer")
 	})
 }
 
