@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/containers/storage/pkg/archive"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
@@ -113,4 +114,21 @@ func isArchive(head []byte) bool {
 	}
 	_, err := tar.NewReader(bytes.NewReader(head[:512])).Next()
 	return err == nil || err == io.ErrUnexpectedEOF
+}
+
+// OpenInContext opens the file name of the context dir (its Dockerfile,
+// its ignore file) resolved inside the context: a hostile context's
+// Dockerfile -> /etc/shadow names the context's own /etc/shadow, not the
+// host's, which a parse error would otherwise quote.
+func OpenInContext(dir, name string) (*os.File, error) {
+	root, err := openRootDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fd, err := root.open(name, unix.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(dir, name)), nil
 }

@@ -180,6 +180,23 @@ func TestTreeSecurityBuildCopyGlobThroughSymlink(t *testing.T) {
 	})
 }
 
+// TestTreeSecurityBuildContextFileLinks: a context whose Dockerfile is a
+// symlink to a host file must not have pod read the host file (its parse
+// error would quote the canary).
+func TestTreeSecurityBuildContextFileLinks(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		c := newHostCanary(t, e)
+		ctx := writeContext(t, e, "ctx", map[string]string{"keep": "x"})
+		if err := os.Symlink(c.File, filepath.Join(ctx, "Dockerfile")); err != nil {
+			t.Fatal(err)
+		}
+		if buildAttack(t, e, c, nil, "build", "-t", "df-link", ctx) {
+			t.Errorf("a build with a Dockerfile linking out of the context succeeded")
+		}
+		c.check(t)
+	})
+}
+
 // hostileBuildTar is an archive that makes a symlink to the host directory and
 // then writes through it, and hard-links a symlink to the canary before
 // giving the link a mode (a chmod through it would reach the canary).
