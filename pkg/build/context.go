@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/containers/storage/pkg/archive"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
@@ -82,7 +83,21 @@ func unpackContext(r io.Reader, tmp string) (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := archive.Untar(r, dir, &archive.TarOptions{NoLchown: true}); err != nil {
+	// Unpacked through a rootDir: a symlink the archive makes (evil ->
+	// /etc, then evil/passwd) resolves inside dir, never on the host.
+	root, err := openRootDir(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer root.Close()
+	dr, err := archive.DecompressStream(r)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
+	}
+	defer dr.Close()
+	if err := untar(dr, root, "/", untarOpts{}); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
 	}
@@ -99,4 +114,21 @@ func isArchive(head []byte) bool {
 	}
 	_, err := tar.NewReader(bytes.NewReader(head[:512])).Next()
 	return err == nil || err == io.ErrUnexpectedEOF
+}
+
+// OpenInContext opens the file name of the context dir (its Dockerfile,
+// its ignore file) resolved inside the context: a hostile context's
+// Dockerfile -> /etc/shadow names the context's own /etc/shadow, not the
+// host's, which a parse error would otherwise quote.
+func OpenInContext(dir, name string) (*os.File, error) {
+	root, err := openRootDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fd, err := root.open(name, unix.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(dir, name)), nil
 }

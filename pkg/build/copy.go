@@ -13,9 +13,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/containers/storage/pkg/archive"
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
@@ -49,16 +52,16 @@ func (s source) resolve(patterns []string) ([]match, error) {
 		}
 		var found []match
 		if strings.ContainsAny(clean, "*?[") {
-			abs, err := filepath.Glob(filepath.Join(s.root, filepath.FromSlash(clean)))
+			rels, err := globInRoot(s.root, clean)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w: %w", p, errdefs.ErrInvalidArg, err)
 			}
-			for _, a := range abs {
-				rel, err := filepath.Rel(s.root, a)
-				if err != nil || strings.HasPrefix(rel, "..") {
-					continue
+			for _, rel := range rels {
+				dir, err := securejoin.SecureJoin(s.root, path.Dir(rel))
+				if err != nil {
+					return nil, err
 				}
-				found = append(found, match{abs: a, rel: filepath.ToSlash(rel)})
+				found = append(found, match{abs: filepath.Join(dir, path.Base(rel)), rel: rel})
 			}
 		} else {
 			abs, err := securejoin.SecureJoin(s.root, clean)
@@ -80,6 +83,53 @@ func (s source) resolve(patterns []string) ([]match, error) {
 			return nil, fmt.Errorf("%s: no such file or directory in the %s: %w", p, s.what, errdefs.ErrNotFound)
 		}
 	}
+	return out, nil
+}
+
+// globInRoot expands pattern (slash-separated, relative to root) as
+// filepath.Glob would, but lists each directory on the way as resolved
+// inside root: a symlink in the context or in a stage (data -> /etc)
+// cannot make "data/*" list, nor COPY read, the host's /etc. It returns
+// the matching paths relative to root, their last component unresolved.
+func globInRoot(root, pattern string) ([]string, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	cands := []string{"."}
+	for _, part := range strings.Split(pattern, "/") {
+		var next []string
+		for _, c := range cands {
+			if !strings.ContainsAny(part, "*?[\\") {
+				next = append(next, path.Join(c, part))
+				continue
+			}
+			dir, err := securejoin.SecureJoin(root, c)
+			if err != nil {
+				return nil, err
+			}
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				continue // not a directory, or gone: no match under it
+			}
+			for _, e := range ents {
+				if ok, _ := path.Match(part, e.Name()); ok {
+					next = append(next, path.Join(c, e.Name()))
+				}
+			}
+		}
+		cands = next
+	}
+	var out []string
+	for _, c := range cands {
+		dir, err := securejoin.SecureJoin(root, path.Dir(c))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Lstat(filepath.Join(dir, path.Base(c))); err == nil {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
 	return out, nil
 }
 
@@ -140,15 +190,20 @@ type copyOpts struct {
 // copyInto copies the matches to dest (absolute, inside rootfs) as COPY
 // does: a directory's contents, not the directory itself; into dest as a
 // directory when it ends in "/", names several sources or already is one.
+// Everything is written through a rootDir on rootfs, so that symlinks the
+// image already holds (a /app/conf -> /etc, say) resolve inside rootfs
+// and never reach the host.
 func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) error {
-	destIsDir := strings.HasSuffix(dest, "/") || len(ms) > 1
-	target, err := securejoin.SecureJoin(rootfs, dest)
+	root, err := openRootDir(rootfs)
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
-		destIsDir = true
+	defer root.Close()
+	destIsDir := strings.HasSuffix(dest, "/") || len(ms) > 1
+	if dest, err = resolveDest(rootfs, dest); err != nil {
+		return err
 	}
+	destIsDir = destIsDir || root.isDir(dest)
 	for _, m := range ms {
 		fi, err := os.Lstat(m.abs)
 		if err != nil {
@@ -156,27 +211,25 @@ func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) err
 		}
 		switch {
 		case fi.IsDir():
-			if err := s.copyTree(m.abs, target, o); err != nil {
+			if err := s.copyTree(root, m.abs, dest, o); err != nil {
 				return err
 			}
 		case o.extract && fi.Mode().IsRegular() && isTarFile(m.abs):
-			if err := mkdirOwned(target, o); err != nil {
+			if err := mkdirOwned(root, dest, o); err != nil {
 				return err
 			}
-			if err := untarInto(m.abs, target); err != nil {
+			if err := untarFile(m.abs, root, dest); err != nil {
 				return fmt.Errorf("extract %s: %w", m.rel, err)
 			}
 		default:
-			to := target
+			to := dest
 			if destIsDir {
-				if err := mkdirOwned(target, o); err != nil {
+				if err := mkdirOwned(root, dest, o); err != nil {
 					return err
 				}
-				to = filepath.Join(target, filepath.Base(m.abs))
-			} else if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
+				to = path.Join(dest, filepath.Base(m.abs))
 			}
-			if err := copyEntry(m.abs, to, fi, o); err != nil {
+			if err := copyEntry(root, m.abs, to, fi, o); err != nil {
 				return err
 			}
 		}
@@ -184,8 +237,9 @@ func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) err
 	return nil
 }
 
-// copyTree copies the contents of dir into target, skipping ignored paths.
-func (s source) copyTree(dir, target string, o copyOpts) error {
+// copyTree copies the contents of dir into target (inside root),
+// skipping ignored paths.
+func (s source) copyTree(root *rootDir, dir, target string, o copyOpts) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -198,110 +252,94 @@ func (s source) copyTree(dir, target string, o copyOpts) error {
 			return nil
 		}
 		sub, _ := filepath.Rel(dir, p)
-		to := filepath.Join(target, sub)
+		to := path.Join(target, filepath.ToSlash(sub))
 		fi, err := d.Info()
 		if err != nil {
 			return err
 		}
-		return copyEntry(p, to, fi, o)
+		return copyEntry(root, p, to, fi, o)
 	})
 }
 
-// copyEntry copies one file, directory or symlink, keeping its mode and
-// modification time, owned by o.uid:o.gid.
-func copyEntry(from, to string, fi fs.FileInfo, o copyOpts) error {
-	mode := fi.Mode().Perm() | fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+// copyEntry copies one file, directory or symlink from the host path from
+// to to (inside root), keeping its mode and modification time, owned by
+// o.uid:o.gid. A symlink in from's place is copied as a link, never
+// followed.
+func copyEntry(root *rootDir, from, to string, fi fs.FileInfo, o copyOpts) error {
+	m := meta{chown: true, uid: o.uid, gid: o.gid, mode: unixMode(fi.Mode()), mtime: fi.ModTime()}
 	if o.mode != nil {
-		mode = *o.mode
+		m.mode = unixMode(*o.mode)
 	}
 	switch {
 	case fi.IsDir():
-		if err := os.MkdirAll(to, 0o755); err != nil {
-			return err
-		}
+		return root.mkdir(to, m, nil)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		t, err := os.Readlink(from)
 		if err != nil {
 			return err
 		}
-		os.Remove(to)
-		if err := os.Symlink(t, to); err != nil {
-			return err
-		}
-		return os.Lchown(to, o.uid, o.gid)
+		m.mtime = time.Time{}
+		return root.symlink(to, t, m, nil)
 	case fi.Mode().IsRegular():
-		if err := copyFile(from, to); err != nil {
+		in, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
 			return err
 		}
-	default:
-		return nil // devices, sockets and fifos are not copied
+		defer in.Close()
+		return root.writeFile(to, in, m, nil)
 	}
-	if err := os.Lchown(to, o.uid, o.gid); err != nil {
-		return err
-	}
-	if err := os.Chmod(to, mode); err != nil {
-		return err
-	}
-	return os.Chtimes(to, fi.ModTime(), fi.ModTime())
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	os.Remove(to)
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return nil // devices, sockets and fifos are not copied
 }
 
 // writeContent writes a heredoc source (COPY <<EOF /file) to dest.
 func writeContent(rootfs, dest, name, data string, o copyOpts) error {
-	target, err := securejoin.SecureJoin(rootfs, dest)
+	root, err := openRootDir(rootfs)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	target, err := resolveDest(rootfs, dest)
 	if err != nil {
 		return err
 	}
 	if strings.HasSuffix(dest, "/") {
-		if err := mkdirOwned(target, o); err != nil {
+		if err := mkdirOwned(root, dest, o); err != nil {
 			return err
 		}
-		target = filepath.Join(target, name)
-	} else if fi, err := os.Stat(target); err == nil && fi.IsDir() {
-		target = filepath.Join(target, name)
-	} else if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return err
+		target = path.Join(target, name)
+	} else if root.isDir(target) {
+		target = path.Join(target, name)
 	}
-	mode := fs.FileMode(0o644)
+	m := meta{chown: true, uid: o.uid, gid: o.gid, mode: 0o644}
 	if o.mode != nil {
-		mode = *o.mode
+		m.mode = unixMode(*o.mode)
 	}
-	if err := os.WriteFile(target, []byte(data), mode); err != nil {
-		return err
-	}
-	if err := os.Chmod(target, mode); err != nil {
-		return err
-	}
-	return os.Lchown(target, o.uid, o.gid)
+	return root.writeFile(target, strings.NewReader(data), m, nil)
 }
 
-// mkdirOwned creates dir (and parents); a directory it creates is owned
-// as the copied files are.
-func mkdirOwned(dir string, o copyOpts) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
+// resolveDest follows the symlinks of dest inside rootfs, as Docker
+// does for a COPY destination (COPY f /etc/link writes where link points,
+// inside the image), and returns the path inside rootfs it names.
+func resolveDest(rootfs, dest string) (string, error) {
+	target, err := securejoin.SecureJoin(rootfs, dest)
+	if err != nil {
+		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	rel, err := filepath.Rel(rootfs, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("%s: resolves outside the root filesystem", dest)
+	}
+	return "/" + filepath.ToSlash(rel), nil
+}
+
+// mkdirOwned creates dir (and parents) inside root; a directory it
+// creates is owned as the copied files are.
+func mkdirOwned(root *rootDir, dir string, o copyOpts) error {
+	fd, err := root.mkdirAll(dir, &owner{o.uid, o.gid})
+	if err != nil {
 		return err
 	}
-	return os.Lchown(dir, o.uid, o.gid)
+	return unix.Close(fd)
 }
 
 // isTarFile reports whether a file is a tar archive, possibly compressed:
@@ -321,7 +359,9 @@ func isTarFile(p string) bool {
 	return err == nil
 }
 
-func untarInto(file, dir string) error {
+// untarFile unpacks the (possibly compressed) tar archive file into dir
+// inside root, with the archive's owners, as ADD does.
+func untarFile(file string, root *rootDir, dir string) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -332,7 +372,7 @@ func untarInto(file, dir string) error {
 		return err
 	}
 	defer r.Close()
-	return archive.Untar(r, dir, &archive.TarOptions{NoLchown: false})
+	return untar(r, root, dir, untarOpts{keepOwner: true})
 }
 
 // sortedKeys returns m's keys in order.

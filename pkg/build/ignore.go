@@ -19,7 +19,7 @@ type Ignore struct {
 // LoadIgnore reads the context's ignore file; none ignores nothing.
 func LoadIgnore(contextDir string) (*Ignore, error) {
 	for _, name := range []string{".containerignore", ".dockerignore"} {
-		f, err := os.Open(filepath.Join(contextDir, name))
+		f, err := OpenInContext(contextDir, name)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}

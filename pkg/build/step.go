@@ -455,7 +455,12 @@ func (b *Builder) makeWorkdir(ctx context.Context, s *stageState, key string, c 
 		}
 		o.uid, o.gid = int(usr.UID), int(usr.GID)
 	}
-	if err := mkdirOwned(dir, o); err != nil {
+	rd, err := openRootDir(root)
+	if err != nil {
+		return false, err
+	}
+	defer rd.Close()
+	if err := mkdirOwned(rd, s.cfg.Config.WorkingDir, o); err != nil {
 		return false, fmt.Errorf("%s: %w", commandText(c), err)
 	}
 	if _, err := b.st.Unmount(id, true); err != nil {

@@ -43,7 +43,15 @@ func (r *Runtime) Diff(ctx context.Context, idOrName string) ([]ContainerChange,
 	if err != nil {
 		return nil, fmt.Errorf("container %s: storage: %w", c.Name, err)
 	}
+	// Read frozen: a running container swapping a directory for a
+	// symlink to the host's / during the walk would have the host's file
+	// names listed as its changes.
+	thaw, err := r.freezeForRead(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	changes, err := st.Changes("", sc.LayerID)
+	thaw()
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", c.Name, err)
 	}
@@ -67,15 +75,12 @@ func (r *Runtime) Diff(ctx context.Context, idOrName string) ([]ContainerChange,
 
 // Export writes the container's root filesystem to w as an uncompressed
 // tar stream. The container may be running or not: its storage is mounted
-// for the copy when needed.
+// for the copy when needed. A running container may change its tree while
+// it is read; writeTreeTar reads it so that no symlink it plants or swaps
+// in makes the stream carry the host's files.
 func (r *Runtime) Export(ctx context.Context, idOrName string, w io.Writer) error {
 	return r.withRootfs(ctx, idOrName, func(c *Container, rootfs string) error {
-		rc, err := archive.TarWithOptions(rootfs, &archive.TarOptions{Compression: archive.Uncompressed})
-		if err != nil {
-			return fmt.Errorf("export %s: %w", c.Name, err)
-		}
-		defer rc.Close()
-		if _, err := io.Copy(w, rc); err != nil {
+		if err := writeTreeTar(w, rootfs); err != nil {
 			return fmt.Errorf("export %s: %w", c.Name, err)
 		}
 		return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/volume"
@@ -463,16 +464,56 @@ func copyUp(rootfs, dst, path string) error {
 	return volume.CopyUp(src, path)
 }
 
-// chownTree gives everything under root to uid:gid (the U option).
+// chownTree gives everything under root to uid:gid (the U option). The
+// tree may be a volume that a running container shares and changes
+// meanwhile, swapping a directory with a symlink to the host: so it is
+// walked through descriptors, each entry chowned by name relative to its
+// directory's descriptor without following it, each directory opened with
+// O_NOFOLLOW. A swap makes an entry skipped, never a host file chowned.
 func chownTree(root string, uid, gid int) error {
-	err := filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
-		if err != nil {
-			return err
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		if err = unix.Fchown(fd, uid, gid); err != nil {
+			unix.Close(fd)
+		} else {
+			err = chownDir(fd, uid, gid)
 		}
-		return os.Lchown(p, uid, gid)
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("chown %s to %d:%d: %w", root, uid, gid, err)
+	}
+	return nil
+}
+
+// chownDir chowns the entries under the directory fd, and closes it.
+func chownDir(fd, uid, gid int) error {
+	f := os.NewFile(uintptr(fd), "")
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := unix.Fchownat(fd, n, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if gone(err) {
+				continue
+			}
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, n, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			continue
+		}
+		cfd, err := unix.Openat(fd, n, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if gone(err) {
+				continue
+			}
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		if err := chownDir(cfd, uid, gid); err != nil {
+			return fmt.Errorf("%s/%w", n, err)
+		}
 	}
 	return nil
 }

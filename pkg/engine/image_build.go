@@ -94,7 +94,7 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 		return build.ParseDockerfile("Dockerfile", bytesReader(bctx.Dockerfile))
 	}
 	for _, n := range []string{"Containerfile", "Dockerfile"} {
-		f, err := os.Open(filepath.Join(bctx.Dir, n))
+		f, err := build.OpenInContext(bctx.Dir, n)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}

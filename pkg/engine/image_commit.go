@@ -8,7 +8,6 @@ import (
 	"time"
 
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/storage"
 )
@@ -22,7 +21,10 @@ type CommitOptions struct {
 	Changes []string
 	Message string // history comment
 	Author  string
-	// Pause freezes a running container while its changes are read.
+	// Pause freezes a running container while its changes are read: a
+	// consistent layer, and one a container racing the read (swapping a
+	// directory for a symlink to the host's /) cannot fill with the
+	// host's files. The CLI sets it by default, as Docker does.
 	Pause  bool
 	Format string // storage.FormatOCI (default) or storage.FormatDocker
 }
@@ -83,19 +85,12 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 	cfg.Author = o.Author
 	createdBy := strings.Join(append(append([]string(nil), cc.Entrypoint...), cc.Cmd...), " ")
 
-	if o.Pause && isActive(c.Status) {
-		rt, err := r.OCI()
+	if o.Pause {
+		thaw, err := r.freezeForRead(ctx, c)
 		if err != nil {
 			return "", err
 		}
-		if err := rt.Pause(ctx, c.ID); err != nil {
-			return "", fmt.Errorf("pause container %s: %w", shortID(c.ID), err)
-		}
-		defer func() {
-			if err := rt.Resume(context.WithoutCancel(ctx), c.ID); err != nil {
-				logrus.Warnf("resume container %s: %v", shortID(c.ID), err)
-			}
-		}()
+		defer thaw()
 	}
 	return st.Commit(ctx, storage.CommitOptions{
 		Parent:  c.ImageID,

@@ -43,7 +43,7 @@ func newCommitCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVarP(&o.Changes, "change", "c", nil, "apply a Dockerfile instruction to the image: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)")
 	f.StringVarP(&o.Message, "message", "m", "", "commit message recorded in the image history")
 	f.StringVarP(&o.Author, "author", "a", "", "author of the image")
-	f.BoolVarP(&o.Pause, "pause", "p", false, "pause a running container while its changes are read")
+	f.BoolVarP(&o.Pause, "pause", "p", true, "freeze a running container while its changes are read (--pause=false reads them live: only for containers you trust)")
 	f.StringVarP(&o.Format, "format", "f", "oci", "format of the image manifest and configuration: oci or docker")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the image ID (the only output there is)")
 	return c
