@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	"golang.org/x/sys/unix"
 )
 
@@ -106,19 +107,43 @@ func (t *treeTar) entry(dfd int, n, rel string) error {
 		hdr.Devmajor, hdr.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
 		return t.tw.WriteHeader(hdr)
 	}
-	// A directory or a regular file: opened, never followed, and never
-	// blocking (a fifo swapped in would); then described by what was
-	// opened.
-	fd, err := unix.Openat(dfd, n, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	// A directory or a regular file: first an O_PATH handle, never
+	// followed, which opens nothing (a device node or fifo swapped in
+	// meanwhile must never have its driver's open run by pod); then, once
+	// fstat says what the handle is, the same inode opened for reading.
+	pfd, err := unix.Openat(dfd, n, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if gone(err) {
 			return nil
 		}
 		return fmt.Errorf("open /%s: %w", rel, err)
 	}
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
+	if err := unix.Fstat(pfd, &st); err != nil {
+		unix.Close(pfd)
 		return fmt.Errorf("stat /%s: %w", rel, err)
+	}
+	fd := -1
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		fd, err = unix.Openat(pfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		unix.Close(pfd)
+	case unix.S_IFREG:
+		handle := os.NewFile(uintptr(pfd), rel) // owns pfd from here
+		var f *os.File
+		if f, err = securejoin.Reopen(handle, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY); err == nil {
+			fd, err = unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+			f.Close()
+		}
+		handle.Close()
+	default:
+		unix.Close(pfd)
+		return nil // swapped for another kind of entry meanwhile
+	}
+	if err != nil {
+		if gone(err) {
+			return nil
+		}
+		return fmt.Errorf("open /%s: %w", rel, err)
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
