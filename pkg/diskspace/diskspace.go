@@ -14,6 +14,7 @@ package diskspace
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -52,6 +53,29 @@ func Explain(err error, path string, full bool) error {
 	}
 	mnt, free := Where(path)
 	return &Error{Err: err, Path: path, MountPoint: mnt, Free: free}
+}
+
+// ExplainPath is Explain for an error that may itself say what was written:
+// when err is a lack of space, the filesystem named is that of the path in
+// the first *os.PathError or *os.LinkError err wraps, else fallback's. err
+// is returned unchanged when no path is known.
+func ExplainPath(err error, fallback string) error {
+	if !IsFull(err) {
+		return err
+	}
+	path := fallback
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe) && pe.Path != "":
+		path = pe.Path
+	case errors.As(err, &le) && le.New != "":
+		path = le.New
+	}
+	if path == "" {
+		return err
+	}
+	return Explain(err, path, true)
 }
 
 // Where finds the mount point of the filesystem holding path (or its

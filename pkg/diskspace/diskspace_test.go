@@ -29,3 +29,19 @@ func TestExplain(t *testing.T) {
 		t.Fatal("explained an error that is not about space")
 	}
 }
+
+func TestExplainPath(t *testing.T) {
+	dir := t.TempDir()
+	mnt, _ := Where(dir)
+	err := ExplainPath(fmt.Errorf("create: %w", &os.PathError{Op: "open", Path: dir + "/f", Err: unix.ENOSPC}), "")
+	if !strings.Contains(err.Error(), "mounted at "+mnt) {
+		t.Fatalf("%q does not name %s", err, mnt)
+	}
+	bare := fmt.Errorf("copy: %w", unix.ENOSPC)
+	if ExplainPath(bare, "") != bare {
+		t.Fatal("explained without a path")
+	}
+	if err := ExplainPath(bare, dir); !strings.Contains(err.Error(), "mounted at "+mnt) {
+		t.Fatalf("%q does not name %s", err, mnt)
+	}
+}

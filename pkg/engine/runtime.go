@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/containers/image/v5/types"
+	"github.com/sirupsen/logrus"
 	stypes "github.com/containers/storage/types"
 
 	"github.com/pod-engine/pod/pkg/lock"
@@ -59,6 +61,12 @@ type Runtime struct {
 	ociErr  error
 }
 
+// lockWaitNotice is how long Open waits for the state DB's open lock before
+// saying so: long enough that a normal open (a few milliseconds) never
+// prints it, short enough that a stuck holder is named before the user
+// wonders.
+const lockWaitNotice = time.Second
+
 // Open opens the state DB and (unless opts.LazyStorage) storage, and
 // notices a reboot since the last command. Close releases them.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
@@ -82,7 +90,16 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			return nil, err
 		}
 	}
-	if r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db")); err != nil {
+	r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db"),
+		state.WithLockWaitNotice(lockWaitNotice, func(path string, pid int) {
+			holder := "another process"
+			if pid > 0 {
+				holder = fmt.Sprintf("process %d", pid)
+			}
+			logrus.Warnf("waiting for the state DB lock %s, held by %s", path, holder)
+		}),
+		state.WithRebuild(r.rebuildDB))
+	if err != nil {
 		r.closeStore()
 		return nil, err
 	}
