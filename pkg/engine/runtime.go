@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/containers/image/v5/types"
-	"github.com/sirupsen/logrus"
 	stypes "github.com/containers/storage/types"
+	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
