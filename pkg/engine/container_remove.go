@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
@@ -74,7 +75,15 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if c.Status != state.StatusRemoving {
 		c.Status = state.StatusRemoving
 		if err := r.db.Update(ctx, c.Container); err != nil {
-			return err
+			var full *diskspace.Error
+			if !errors.As(err, &full) {
+				return err
+			}
+			// The filesystem is full: deleting the storage below frees
+			// the space the DB needs to drop the row. Interrupted in
+			// between, this leaves a row without storage, which the
+			// next rm removes as well.
+			logrus.Debugf("remove %s: no space to mark it removing, freeing its storage first: %v", shortID(c.ID), err)
 		}
 	}
 	// A created container may still have a runtime record and a mount
