@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	cstorage "github.com/containers/storage"
@@ -105,7 +106,13 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if err != nil {
 		return err
 	}
-	if err := st.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
+	err = st.DeleteContainer(c.ID)
+	if err != nil && diskspace.IsFull(err) && r.dropLog(c) {
+		// Storage rewrites its records before it deletes any data, which
+		// needs space; the log was taking it.
+		err = st.DeleteContainer(c.ID)
+	}
+	if err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of container %s: %w", shortID(c.ID), err)
 	}
 	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
@@ -122,6 +129,18 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		logrus.Debugf("remove lock of %s: %v", shortID(c.ID), err)
 	}
 	return nil
+}
+
+// dropLog deletes the log of a container being removed when it is in the
+// container's userdata directory (which goes with it anyway), reporting
+// whether it did. A log that filled the disk is usually what stands in the
+// way of the removal.
+func (r *Runtime) dropLog(c *Container) bool {
+	dir, err := r.userdataDir(c.ID)
+	if err != nil || (c.Config.LogPath != "" && filepath.Dir(c.Config.LogPath) != dir) {
+		return false
+	}
+	return os.Remove(filepath.Join(dir, "ctr.log")) == nil
 }
 
 // exitWritten reports whether the monitor of c's last run wrote its exit
