@@ -41,7 +41,16 @@ type Options struct {
 	// Only container operations (the container*.go API) may be used on a
 	// lazily opened Runtime; image operations need storage opened by Open.
 	LazyStorage bool
+
+	// Existing opens only an existing installation: without a state DB,
+	// Open fails with ErrNoState and creates nothing. For the monitor's
+	// cleanup command, which may run after `system reset` removed it all.
+	Existing bool
 }
+
+// ErrNoState is Open's error, with Options.Existing, when there is no
+// state DB (an errdefs.ErrNotFound).
+var ErrNoState = state.ErrNoDB
 
 // Runtime is an open engine. It is cheap to open: no network, no scans,
 // nothing per container. The OCI runtime and the monitor binary are looked
@@ -98,7 +107,7 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			}
 			logrus.Warnf("waiting for the state DB lock %s, held by %s", path, holder)
 		}),
-		state.WithRebuild(r.rebuildDB))
+		state.WithRebuild(r.rebuildDB), state.WithoutCreateIf(opts.Existing))
 	if err != nil {
 		r.closeStore()
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/lock"
 )
 
@@ -49,9 +50,24 @@ func (db *DB) conn() *sql.DB { return db.pool.Load() }
 type OpenOption func(*openConfig)
 
 type openConfig struct {
+	existing   bool
 	waitAfter  time.Duration
 	waitNotice func(lockPath string, holderPID int)
 	rebuild    func(ctx context.Context, db *DB, f Fresh) error
+}
+
+// ErrNoDB is what Open returns, with WithoutCreate, when there is no DB.
+var ErrNoDB = errorf(errdefs.ErrNotFound, "no state DB")
+
+// WithoutCreate has Open fail with ErrNoDB, creating nothing, when there is
+// no DB file: for work that has nothing to do without one (the monitor's
+// cleanup command, running after `system reset` deleted everything, must
+// not leave a new DB and directories behind).
+func WithoutCreate() OpenOption { return WithoutCreateIf(true) }
+
+// WithoutCreateIf is WithoutCreate when existing is true, else no option.
+func WithoutCreateIf(existing bool) OpenOption {
+	return func(c *openConfig) { c.existing = c.existing || existing }
 }
 
 // WithLockWaitNotice has Open call fn once when it has waited after for the
@@ -97,6 +113,11 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	var cfg openConfig
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.existing {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, ErrNoDB
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open state DB: %w", err)

@@ -224,3 +224,15 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestOpenWithoutCreate: with WithoutCreate a missing DB is ErrNoDB and
+// nothing is created, not even the directory.
+func TestOpenWithoutCreate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pod")
+	if _, err := Open(context.Background(), filepath.Join(dir, "pod.db"), WithoutCreate()); !errors.Is(err, ErrNoDB) {
+		t.Fatalf("Open = %v, want ErrNoDB", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open created %s: %v", dir, err)
+	}
+}
