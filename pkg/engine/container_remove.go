@@ -58,7 +58,11 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 			}
 		}
 		if err := r.stopLocked(ctx, c, opts.Timeout, false); err != nil {
-			return err
+			// On a full disk the exit of a container that did stop may
+			// not be recordable; removing it is what frees the space.
+			if !isNoSpace(err) || (conmon.Alive(c.MonitorPID) && !r.exitWritten(c.ID)) {
+				return err
+			}
 		}
 	}
 	if err := r.removeLocked(ctx, c, monitor); err != nil {
@@ -76,8 +80,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if c.Status != state.StatusRemoving {
 		c.Status = state.StatusRemoving
 		if err := r.db.Update(ctx, c.Container); err != nil {
-			var full *diskspace.Error
-			if !errors.As(err, &full) {
+			if !isNoSpace(err) {
 				return err
 			}
 			// The filesystem is full: deleting the storage below frees

@@ -183,12 +183,18 @@ func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 // allFull reports whether every error in errs is a lack of space.
 func allFull(errs []error) bool {
 	for _, err := range errs {
-		var de *diskspace.Error
-		if !errors.As(err, &de) && !diskspace.IsFull(err) {
+		if !isNoSpace(err) {
 			return false
 		}
 	}
 	return true
+}
+
+// isNoSpace reports whether err is a lack of space, from the state DB
+// (a *diskspace.Error) or the system (ENOSPC, EDQUOT).
+func isNoSpace(err error) bool {
+	var de *diskspace.Error
+	return errors.As(err, &de) || diskspace.IsFull(err)
 }
 
 // resetOnFullDisk makes it safe for Reset to delete the roots although

@@ -76,6 +76,7 @@ func TestFaultDiskFull(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		small := smallFS(t, e, "64m")
 		img := pulled(t, e) // before the disk fills
+		e.MustPod("run", "-d", "--name", "sleeper", "--network", "none", img, "sleep", "1000")
 		// ~900-byte lines: the log (k8s-file) outgrows 64 MiB well
 		// before the 100 MB of output end.
 		e.MustPod("run", "-d", "--name", "filler", "--network", "none", img,
@@ -91,7 +92,7 @@ func TestFaultDiskFull(t *testing.T) {
 		if got := out(e.MustPod("inspect", "-f", "{{.State.ExitCode}}", "filler")); got != "7" {
 			t.Errorf("exit code on the full disk: %q, want 7", got)
 		}
-		if ps := out(e.MustPod("ps", "-a", "--format", "{{.Names}} {{.Status}}")); !strings.HasPrefix(ps, "filler Exited (7)") {
+		if ps := out(e.MustPod("ps", "-a", "--filter", "name=filler", "--format", "{{.Names}} {{.Status}}")); !strings.HasPrefix(ps, "filler Exited (7)") {
 			t.Errorf("ps -a on the full disk: %q", ps)
 		}
 		logs := e.MustPod("logs", "--tail", "2", "filler")
@@ -101,6 +102,8 @@ func TestFaultDiskFull(t *testing.T) {
 		// A command that needs space (a 2 MB layer) says where it is missing.
 		e.Pod("import", suite.images.RootfsTar, "nospace").Fails(t, 125, "mounted at "+small)
 
+		// A running container, then the one whose log filled the disk.
+		e.MustPod("rm", "-f", "-t", "0", "sleeper")
 		e.MustPod("rm", "-f", "filler")
 		if got := e.MustPod("ps", "-a", "-q").Stdout; got != "" {
 			t.Fatalf("containers after rm -f: %q", got)
