@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pod-engine/pod/pkg/conmon/protocol"
 )
 
@@ -91,5 +93,59 @@ func TestLogMaxSizeRestartsBetweenRecords(t *testing.T) {
 		if !strings.HasSuffix(l, " stdout F 0123456789") {
 			t.Errorf("torn record %q", l)
 		}
+	}
+}
+
+// TestLogFullFilesystem fills a small tmpfs with a container's output and
+// checks that the log then ends, on whole records, with one saying it was
+// truncated, and that the exit file reserved before still gets written.
+func TestLogFullFilesystem(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	dir := t.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("mount tmpfs: %v", err)
+	}
+	defer unix.Unmount(dir, unix.MNT_DETACH)
+	for _, driver := range []string{protocol.LogDriverK8sFile, protocol.LogDriverJSONFile} {
+		exitPath := filepath.Join(dir, driver+".exit")
+		exitFD := reserveExit(exitPath)
+		if exitFD < 0 {
+			t.Fatal("could not reserve the exit file")
+		}
+		path := filepath.Join(dir, driver+".log")
+		w, err := openLog(path, driver, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := []byte(strings.Repeat("y", 99) + "\n")
+		for i := 0; i < 10000; i++ {
+			if err := w.write(protocol.PacketStdout, line, time.Now()); err != nil {
+				t.Fatalf("write %d: %v", i, err)
+			}
+		}
+		w.close()
+		if !w.full {
+			t.Fatal("the filesystem never filled")
+		}
+		b, _ := os.ReadFile(path)
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		last := lines[len(lines)-1]
+		if !strings.Contains(last, truncNote) || !strings.Contains(last, "no space left on device") {
+			t.Errorf("%s: last record %q, want the truncation note", driver, last)
+		}
+		for _, l := range lines[:len(lines)-1] {
+			if !strings.Contains(l, string(line[:99])) {
+				t.Fatalf("%s: torn record %q", driver, l)
+			}
+		}
+		if err := writeExit(exitPath, []byte(`{"exitCode":7}`), exitFD); err != nil {
+			t.Fatalf("%s: exit file on a full filesystem: %v", driver, err)
+		}
+		if b, _ := os.ReadFile(exitPath); string(b) != `{"exitCode":7}` {
+			t.Errorf("exit file %q", b)
+		}
+		os.Remove(path) // room for the next driver
 	}
 }

@@ -141,6 +141,9 @@ func (m *monitor) run() int {
 		return 1
 	}
 
+	// Before the monitor reads any output into the log, which may fill
+	// the filesystem.
+	exitFD := reserveExit(cfg.ExitFile)
 	ctr, err := readPidFile(cfg.PidFile)
 	if err == nil && cfg.Terminal {
 		err = m.receiveTerminal()
@@ -171,7 +174,7 @@ func (m *monitor) run() int {
 	if m.log != nil {
 		m.log.close()
 	}
-	if err := writeAtomic(cfg.ExitFile, exit); err != nil {
+	if err := writeExit(cfg.ExitFile, exit, exitFD); err != nil {
 		m.errorf("write exit file: " + err.Error())
 	}
 	cleaner := m.finish(code)

@@ -12,6 +12,7 @@ import (
 	"github.com/containers/storage/pkg/reexec"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/nameserver"
 	"github.com/pod-engine/pod/pkg/rootless"
 	"github.com/pod-engine/pod/pkg/slirp"
@@ -33,6 +34,8 @@ func main() {
 	stop()
 	stopProfile()
 	if err != nil {
+		// "no space left on device" alone does not say where to free it.
+		err = diskspace.ExplainPath(err, g.Root)
 		if msg := cli.Message(err); msg != "" {
 			fmt.Fprintln(os.Stderr, msg)
 		}

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
@@ -125,7 +126,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 	sc, err := r.store.CreateContainer(row.ID, nil, cfg.ImageID, "", "", storeOpts)
 	if err != nil {
 		undoRow()
-		return nil, fmt.Errorf("create container storage: %w", err)
+		return nil, diskspace.ExplainPath(fmt.Errorf("create container storage: %w", err), r.storeOpts.GraphRoot)
 	}
 	if storeOpts.AutoUserNs {
 		// Storage chose the range and keeps it, as taken, for as long as
@@ -142,6 +143,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 			return nil, fmt.Errorf("record the user namespace of %s: %w", shortID(row.ID), err)
 		}
 	}
+	r.saveRecord(row)
 	r.containerEvent(ctx, row, "create")
 	return wrap(row)
 }

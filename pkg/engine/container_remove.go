@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	cstorage "github.com/containers/storage"
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
@@ -56,7 +58,11 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 			}
 		}
 		if err := r.stopLocked(ctx, c, opts.Timeout, false); err != nil {
-			return err
+			// On a full disk the exit of a container that did stop may
+			// not be recordable; removing it is what frees the space.
+			if !isNoSpace(err) || (conmon.Alive(c.MonitorPID) && !r.exitWritten(c.ID)) {
+				return err
+			}
 		}
 	}
 	if err := r.removeLocked(ctx, c, monitor); err != nil {
@@ -74,7 +80,14 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if c.Status != state.StatusRemoving {
 		c.Status = state.StatusRemoving
 		if err := r.db.Update(ctx, c.Container); err != nil {
-			return err
+			if !isNoSpace(err) {
+				return err
+			}
+			// The filesystem is full: deleting the storage below frees
+			// the space the DB needs to drop the row. Interrupted in
+			// between, this leaves a row without storage, which the
+			// next rm removes as well.
+			logrus.Debugf("remove %s: no space to mark it removing, freeing its storage first: %v", shortID(c.ID), err)
 		}
 	}
 	// A created container may still have a runtime record and a mount
@@ -96,7 +109,13 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if err != nil {
 		return err
 	}
-	if err := st.DeleteContainer(c.ID); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
+	err = st.DeleteContainer(c.ID)
+	if err != nil && diskspace.IsFull(err) && r.dropLog(c) {
+		// Storage rewrites its records before it deletes any data, which
+		// needs space; the log was taking it.
+		err = st.DeleteContainer(c.ID)
+	}
+	if err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of container %s: %w", shortID(c.ID), err)
 	}
 	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
@@ -113,6 +132,18 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		logrus.Debugf("remove lock of %s: %v", shortID(c.ID), err)
 	}
 	return nil
+}
+
+// dropLog deletes the log of a container being removed when it is in the
+// container's userdata directory (which goes with it anyway), reporting
+// whether it did. A log that filled the disk is usually what stands in the
+// way of the removal.
+func (r *Runtime) dropLog(c *Container) bool {
+	dir, err := r.userdataDir(c.ID)
+	if err != nil || (c.Config.LogPath != "" && filepath.Dir(c.Config.LogPath) != dir) {
+		return false
+	}
+	return os.Remove(filepath.Join(dir, "ctr.log")) == nil
 }
 
 // exitWritten reports whether the monitor of c's last run wrote its exit

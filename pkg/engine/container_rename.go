@@ -23,6 +23,9 @@ func (r *Runtime) RenameContainer(ctx context.Context, idOrName, newName string)
 	if err := r.DB().Rename(ctx, c.ID, newName); err != nil {
 		return fmt.Errorf("rename %s to %s: %w", idOrName, newName, err)
 	}
+	renamed := *c.Container
+	renamed.Name = newName
+	r.saveRecord(&renamed)
 	r.containerEvent(ctx, c.Container, "rename", "name", newName)
 	return nil
 }

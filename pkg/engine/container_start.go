@@ -390,6 +390,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	r.containerEvent(ctx, c.Container, "init")
 	c.Status = state.StatusInitialized
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
+	r.saveMonitorPID(c, runDir)
 	return conn, nil
 }
 

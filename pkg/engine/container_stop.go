@@ -67,7 +67,13 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 	c.StoppedByUser = true
 	c.Status = state.StatusStopping
 	if err := r.db.Update(ctx, c.Container); err != nil {
-		return err
+		if !isNoSpace(err) {
+			return err
+		}
+		// On a full disk a stop must still stop: the exit is recorded
+		// below if there is room by then, else by the next command that
+		// finds the monitor gone (or removed with the container).
+		logrus.Debugf("stop %s: cannot record stopping: %v", shortID(c.ID), err)
 	}
 	if err := rt.Kill(ctx, c.ID, sig, false); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
 		return fmt.Errorf("stop %s: %w", c.Name, err)

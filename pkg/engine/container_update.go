@@ -47,5 +47,6 @@ func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return nil, err
 	}
+	r.saveRecord(c.Container)
 	return c, nil
 }

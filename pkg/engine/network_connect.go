@@ -40,7 +40,11 @@ func (r *Runtime) saveConfig(ctx context.Context, c *Container) error {
 		return err
 	}
 	c.Container.Config = b
-	return r.db.Update(ctx, c.Container)
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return err
+	}
+	r.saveRecord(c.Container)
+	return nil
 }
 
 // NetworkConnect attaches a container to one more network; a running

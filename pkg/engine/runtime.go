@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/containers/image/v5/types"
 	stypes "github.com/containers/storage/types"
+	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
@@ -39,7 +41,16 @@ type Options struct {
 	// Only container operations (the container*.go API) may be used on a
 	// lazily opened Runtime; image operations need storage opened by Open.
 	LazyStorage bool
+
+	// Existing opens only an existing installation: without a state DB,
+	// Open fails with ErrNoState and creates nothing. For the monitor's
+	// cleanup command, which may run after `system reset` removed it all.
+	Existing bool
 }
+
+// ErrNoState is Open's error, with Options.Existing, when there is no
+// state DB (an errdefs.ErrNotFound).
+var ErrNoState = state.ErrNoDB
 
 // Runtime is an open engine. It is cheap to open: no network, no scans,
 // nothing per container. The OCI runtime and the monitor binary are looked
@@ -58,6 +69,12 @@ type Runtime struct {
 	oci     *oci.Runtime
 	ociErr  error
 }
+
+// lockWaitNotice is how long Open waits for the state DB's open lock before
+// saying so: long enough that a normal open (a few milliseconds) never
+// prints it, short enough that a stuck holder is named before the user
+// wonders.
+const lockWaitNotice = time.Second
 
 // Open opens the state DB and (unless opts.LazyStorage) storage, and
 // notices a reboot since the last command. Close releases them.
@@ -82,7 +99,16 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			return nil, err
 		}
 	}
-	if r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db")); err != nil {
+	r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db"),
+		state.WithLockWaitNotice(lockWaitNotice, func(path string, pid int) {
+			holder := "another process"
+			if pid > 0 {
+				holder = fmt.Sprintf("process %d", pid)
+			}
+			logrus.Warnf("waiting for the state DB lock %s, held by %s", path, holder)
+		}),
+		state.WithRebuild(r.rebuildDB), state.WithoutCreateIf(opts.Existing))
+	if err != nil {
 		r.closeStore()
 		return nil, err
 	}

@@ -6,9 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/conmon"
+	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/rootless"
@@ -135,6 +143,18 @@ func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 		}
 		r.store = nil
 	}
+	if len(errs) > 0 && allFull(errs) {
+		// The disk is full, and storage cannot rewrite its own records
+		// to remove objects one by one. Deleting the directories does
+		// what removing each would have, and frees the space, once no
+		// container process is left and nothing is mounted below them.
+		if err := r.resetOnFullDisk(ctx, cs, rep); err != nil {
+			errs = append(errs, err)
+		} else {
+			logrus.Warnf("reset: the disk is full (%v): removing the files directly", errors.Join(errs...))
+			errs = nil
+		}
+	}
 	if len(errs) > 0 {
 		// Deleting the files under objects that could not be removed
 		// would leave mounts and processes behind: stop here, as podman
@@ -158,6 +178,99 @@ func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 		rep.PauseEnded = ended
 	}
 	return rep, errors.Join(errs...)
+}
+
+// allFull reports whether every error in errs is a lack of space.
+func allFull(errs []error) bool {
+	for _, err := range errs {
+		if !isNoSpace(err) {
+			return false
+		}
+	}
+	return true
+}
+
+// isNoSpace reports whether err is a lack of space, from the state DB
+// (a *diskspace.Error) or the system (ENOSPC, EDQUOT).
+func isNoSpace(err error) bool {
+	var de *diskspace.Error
+	return errors.As(err, &de) || diskspace.IsFull(err)
+}
+
+// resetOnFullDisk makes it safe for Reset to delete the roots although
+// removing the objects in them failed for lack of space: it kills what
+// still runs (the stop that records it could not) and unmounts whatever is
+// mounted below the roots.
+func (r *Runtime) resetOnFullDisk(ctx context.Context, cs []*Container, rep *ResetReport) error {
+	for _, c := range cs {
+		if !conmon.Alive(c.MonitorPID) {
+			continue
+		}
+		if rt, err := r.OCI(); err == nil {
+			_ = rt.Kill(ctx, c.ID, unix.SIGKILL, true)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := conmon.WaitMonitor(wctx, c.MonitorPID)
+		cancel()
+		if err != nil && conmon.Alive(c.MonitorPID) {
+			return fmt.Errorf("reset: container %s still runs: %w", shortID(c.ID), err)
+		}
+	}
+	points, err := mountsBelow(rep.GraphRoot, rep.RunRoot)
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	for _, p := range points {
+		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("reset: unmount %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// mountsBelow lists the mount points strictly below any of dirs, deepest
+// first (a --root that is itself a mount point stays mounted).
+func mountsBelow(dirs ...string) ([]string, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 5 {
+			continue
+		}
+		// The fifth field is the mount point, with spaces and the like
+		// escaped in octal (\040).
+		p := unescapeOctal(fields[4])
+		for _, d := range dirs {
+			if strings.HasPrefix(p, d+"/") {
+				points = append(points, p)
+				break
+			}
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	return points, nil
+}
+
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // removeContents removes everything inside dir, leaving dir itself (it may

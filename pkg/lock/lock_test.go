@@ -161,3 +161,21 @@ func TestBadPath(t *testing.T) {
 		t.Fatal("Acquire under a regular file succeeded")
 	}
 }
+
+func TestHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "held.lock")
+	if pid := Holder(path); pid != 0 {
+		t.Fatalf("Holder of a missing file = %d", pid)
+	}
+	l, err := Acquire(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid := Holder(path); pid != os.Getpid() {
+		t.Fatalf("Holder = %d, want this process %d", pid, os.Getpid())
+	}
+	l.Release()
+	if pid := Holder(path); pid != 0 {
+		t.Fatalf("Holder after release = %d", pid)
+	}
+}

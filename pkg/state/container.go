@@ -202,7 +202,7 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 		return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
 	}
 	rctx := readCtx(ctx)
-	row := db.db.QueryRowContext(rctx, `SELECT `+columns+` FROM containers
+	row := db.conn().QueryRowContext(rctx, `SELECT `+columns+` FROM containers
 		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, key)
 	c, err := scan(row)
 	if err == nil {
@@ -214,7 +214,7 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 	if isHex(key) && len(key) < idLen {
 		// IDs are lowercase hex, so every ID starting with key sorts in
 		// [key, key+"g"): a range the primary key index answers.
-		rows, err := db.db.QueryContext(rctx, `SELECT `+columns+` FROM containers
+		rows, err := db.conn().QueryContext(rctx, `SELECT `+columns+` FROM containers
 			WHERE id >= ?1 AND id < ?2 LIMIT 2`, key, key+"g")
 		if err != nil {
 			return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
@@ -237,7 +237,7 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 			return found[0], nil
 		case 2:
 			var n int
-			if err := db.db.QueryRowContext(rctx, `SELECT count(*) FROM containers WHERE id >= ?1 AND id < ?2`,
+			if err := db.conn().QueryRowContext(rctx, `SELECT count(*) FROM containers WHERE id >= ?1 AND id < ?2`,
 				key, key+"g").Scan(&n); err != nil {
 				return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
 			}
@@ -253,7 +253,7 @@ func (db *DB) List(ctx context.Context) ([]*Container, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	rows, err := db.db.QueryContext(readCtx(ctx), `SELECT `+columns+` FROM containers
+	rows, err := db.conn().QueryContext(readCtx(ctx), `SELECT `+columns+` FROM containers
 		ORDER BY created_at DESC, rowid DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)

@@ -17,6 +17,15 @@
 //   - Errors are categorised with pkg/errdefs (ErrNotFound, ErrAlreadyExists,
 //     ErrInvalidArg) and carry a message fit to show a user as is.
 //   - The package stores Container.Config as opaque bytes: it never parses it.
+//   - A corrupt DB is never used nor silently replaced: Open renames it
+//     aside (PATH.corrupt-TIMESTAMP) and starts a new one, which the caller's
+//     WithRebuild function fills, under the open lock, from what survives
+//     elsewhere; so is a missing or empty DB file (the caller tells a new
+//     installation from a lost DB).
+//   - A full filesystem does not stop reads: Open falls back to a read-only
+//     open. Writes free a reserve kept beside the DB (PATH.reserve) and
+//     otherwise fail naming the full filesystem (a *diskspace.Error).
+//   - WithLockWaitNotice says once when Open waits long for its lock.
 //
 // The DB does not serialise lifecycle operations on one container (start vs.
 // stop vs. rm): callers take that container's pkg/lock lock for that.

@@ -102,7 +102,7 @@ func (db *DB) Events(ctx context.Context, q EventQuery) ([]*Event, error) {
 		args = append(args, q.Until.UnixNano())
 	}
 	query += ` ORDER BY seq`
-	rows, err := db.db.QueryContext(readCtx(ctx), query, args...)
+	rows, err := db.conn().QueryContext(readCtx(ctx), query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
@@ -140,7 +140,7 @@ func (db *DB) Events(ctx context.Context, q EventQuery) ([]*Event, error) {
 // follower that should only see what comes next starts after it.
 func (db *DB) LastEventSeq(ctx context.Context) (int64, error) {
 	var seq sql.NullInt64
-	if err := db.db.QueryRowContext(readCtx(ctx), `SELECT MAX(seq) FROM events`).Scan(&seq); err != nil {
+	if err := db.conn().QueryRowContext(readCtx(ctx), `SELECT MAX(seq) FROM events`).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("read events: %w", err)
 	}
 	return seq.Int64, nil

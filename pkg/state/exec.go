@@ -65,7 +65,7 @@ func (db *DB) SetExecRunning(ctx context.Context, id string, pid, monitorPID int
 
 // ExecSessions lists the sessions of a container, oldest first.
 func (db *DB) ExecSessions(ctx context.Context, containerID string) ([]*ExecSession, error) {
-	rows, err := db.db.QueryContext(readCtx(ctx), `SELECT id, container_id, pid, monitor_pid, config, created_at
+	rows, err := db.conn().QueryContext(readCtx(ctx), `SELECT id, container_id, pid, monitor_pid, config, created_at
 		FROM exec_sessions WHERE container_id = ? ORDER BY created_at, id`, containerID)
 	if err != nil {
 		return nil, fmt.Errorf("list exec sessions of %s: %w", containerID, err)

@@ -32,7 +32,7 @@ END;
 // GetHealth reads a container's health; ok is false when none was recorded.
 func (db *DB) GetHealth(ctx context.Context, containerID string) (h *Health, ok bool, err error) {
 	h = &Health{ContainerID: containerID}
-	err = db.db.QueryRowContext(readCtx(ctx), `SELECT status, failing_streak, log FROM health WHERE container_id = ?`,
+	err = db.conn().QueryRowContext(readCtx(ctx), `SELECT status, failing_streak, log FROM health WHERE container_id = ?`,
 		containerID).Scan(&h.Status, &h.FailingStreak, &h.Log)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil

@@ -11,7 +11,7 @@ import (
 // facts about the DB in (such as the boot id it last reconciled at). ok is
 // false when key was never set.
 func (db *DB) GetMeta(ctx context.Context, key string) (value string, ok bool, err error) {
-	err = db.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
+	err = db.conn().QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

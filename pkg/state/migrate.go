@@ -65,7 +65,7 @@ CREATE TABLE meta (
 // once apply each step exactly once, and a failed step leaves the DB at the
 // previous version.
 func migrate(ctx context.Context, db *DB, steps []migration) error {
-	v, err := userVersion(ctx, db.db)
+	v, err := userVersion(ctx, db.conn())
 	if err != nil {
 		return err
 	}

@@ -17,14 +17,15 @@ func rawDB(t *testing.T, path string) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := &DB{path: path, db: sdb}
+	db := &DB{path: path}
+	db.pool.Store(sdb)
 	t.Cleanup(func() { sdb.Close() })
 	return db
 }
 
 func version(t *testing.T, db *DB) int {
 	t.Helper()
-	v, err := userVersion(context.Background(), db.db)
+	v, err := userVersion(context.Background(), db.conn())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +51,13 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			id := NewID()
 			if from >= 1 {
 				// Written with version 1's columns, as a pod of that time did.
-				_, err := old.db.ExecContext(ctx, `INSERT INTO containers (id, name, config, created_at, status)
+				_, err := old.conn().ExecContext(ctx, `INSERT INTO containers (id, name, config, created_at, status)
 					VALUES (?, 'old', '{}', 1700000000000000000, 'exited')`, id)
 				if err != nil {
 					t.Fatal(err)
 				}
 			}
-			old.db.Close()
+			old.conn().Close()
 
 			db, err := Open(ctx, path)
 			if err != nil {
@@ -92,7 +93,7 @@ func TestRefuseNewerVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	newer := len(migrations()) + 1
-	if _, err := db.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", newer)); err != nil {
+	if _, err := db.conn().ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", newer)); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -131,7 +132,7 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 		t.Errorf("version after a failed step = %d, want %d", got, len(steps)-1)
 	}
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'half'`).Scan(&n); err != nil {
+	if err := db.conn().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'half'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -149,7 +150,7 @@ func TestOpenSettings(t *testing.T) {
 		"synchronous":  "1",
 	} {
 		var got string
-		if err := db.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+		if err := db.conn().QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != want {
@@ -158,16 +159,23 @@ func TestOpenSettings(t *testing.T) {
 	}
 }
 
+// TestOpenNotADatabase: a file that is no DB is neither used nor
+// overwritten: Open keeps it, unchanged, under another name and starts anew.
 func TestOpenNotADatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pod.db")
 	if err := os.WriteFile(path, []byte(strings.Repeat("not sqlite ", 1000)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(context.Background(), path)
-	if err == nil || !strings.Contains(err.Error(), path) {
-		t.Fatalf("Open of a file that is no DB = %v; want an error naming the file", err)
+	var aside string
+	db, err := Open(context.Background(), path, WithRebuild(func(_ context.Context, _ *DB, f Fresh) error {
+		aside = f.Aside
+		return nil
+	}))
+	if err != nil {
+		t.Fatalf("Open of a file that is no DB: %v", err)
 	}
-	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), "not sqlite") {
-		t.Error("Open changed a file that is no DB")
+	db.Close()
+	if b, _ := os.ReadFile(aside); !strings.HasPrefix(string(b), "not sqlite") {
+		t.Errorf("the file that is no DB was not kept (aside %q)", aside)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
@@ -334,6 +335,9 @@ func sniffArchive(file string) (archiveKind, error) {
 // entries is how many entries were read before err.
 func tarError(err error, entries int) error {
 	switch {
+	case diskspace.IsFull(err):
+		// Spooling the archive failed: nothing is wrong with it.
+		return err
 	case entries == 0:
 		return fmt.Errorf("not a tar archive (%v): %w", err, errdefs.ErrInvalidArg)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -71,6 +71,23 @@ func (g *Globals) OpenContainers(ctx context.Context) (*engine.Runtime, error) {
 	})
 }
 
+// OpenExisting is OpenContainers for a command that has nothing to do
+// without an installation (the monitor's cleanup): it fails with
+// engine.ErrNoState, creating nothing, when there is no state DB.
+func (g *Globals) OpenExisting(ctx context.Context) (*engine.Runtime, error) {
+	return engine.Open(ctx, engine.Options{
+		GraphRoot:     g.Root,
+		RunRoot:       g.RunRoot,
+		StorageDriver: g.StorageDriver,
+		StorageOpts:   g.StorageOpts,
+		OCIRuntime:    g.Runtime,
+		CgroupManager: g.CgroupManager,
+		LogLevel:      g.LogLevel,
+		LazyStorage:   true,
+		Existing:      true,
+	})
+}
+
 // ExitError carries a specific exit code out of a command. A nil Err means
 // the code alone is the result (a container's own exit status).
 type ExitError struct {

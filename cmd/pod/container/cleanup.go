@@ -1,9 +1,12 @@
 package container
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 // newCleanupCommand is the exit command the container monitor runs once the
@@ -15,7 +18,12 @@ func newCleanupCommand(g *cli.Globals) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.OpenContainers(cmd.Context())
+			// After `system reset` there is nothing to clean, and
+			// opening must not leave a new DB behind.
+			rt, err := g.OpenExisting(cmd.Context())
+			if errors.Is(err, engine.ErrNoState) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
