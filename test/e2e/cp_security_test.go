@@ -97,40 +97,6 @@ func startRacer(t *testing.T, e *Env, name, setup string, args ...string) {
 	}
 }
 
-// hostCanary is a 0600 file of the pod user's that no copy may change.
-type hostCanary struct {
-	path  string
-	mtime time.Time
-}
-
-func newHostCanary(t *testing.T, e *Env, name string) hostCanary {
-	t.Helper()
-	c := hostCanary{path: filepath.Join(e.Dir, name), mtime: time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)}
-	if err := os.WriteFile(c.path, []byte("canary\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(c.path, e.uid, e.gid); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(c.path, c.mtime, c.mtime); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// changed says how the canary changed, or "".
-func (c hostCanary) changed() string {
-	fi, err := os.Lstat(c.path)
-	if err != nil {
-		return err.Error()
-	}
-	b, _ := os.ReadFile(c.path)
-	if fi.Mode() != 0o600 || !fi.ModTime().Equal(c.mtime) || string(b) != "canary\n" {
-		return "mode " + fi.Mode().String() + ", mtime " + fi.ModTime().UTC().String() + ", content " + strings.TrimSpace(string(b))
-	}
-	return ""
-}
-
 // hostDir is an empty directory the pod user may write, that no copy may.
 func hostDir(t *testing.T, e *Env, name string) string {
 	t.Helper()
@@ -169,8 +135,8 @@ func TestCpSecurityRaceIntoDir(t *testing.T) {
 // symlink to a host file before its mode and times are set.
 func TestCpSecurityRaceChmod(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
-		c := newHostCanary(t, e, "canary")
-		startRacer(t, e, "r", "mkdir -p /w/d", "replace", c.path, "/w/d/f")
+		c := newHostCanary(t, e)
+		startRacer(t, e, "r", "mkdir -p /w/d", "replace", c.File, "/w/d/f")
 		stream := cpTar(t, &tar.Header{Name: "f", Typeflag: tar.TypeReg, Mode: 0o4777, Size: 1, ModTime: time.Unix(0, 0)})
 		raceLoop(t, func(int) string {
 			e.PodStdin(bytes.NewReader(stream), "cp", "-", "r:/w/d") // may fail; must not escape
@@ -189,9 +155,9 @@ func TestCpSecurityRaceChmod(t *testing.T) {
 func TestCpSecurityHardlinkToSymlink(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
-		c := newHostCanary(t, e, "canary")
+		c := newHostCanary(t, e)
 		stream := cpTar(t,
-			&tar.Header{Name: "s", Typeflag: tar.TypeSymlink, Linkname: c.path, Mode: 0o777},
+			&tar.Header{Name: "s", Typeflag: tar.TypeSymlink, Linkname: c.File, Mode: 0o777},
 			&tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "s", Mode: 0o4777, ModTime: time.Unix(0, 0)},
 		)
 		e.MustPod("create", "--name", "stopped", "--network", "none", img, "true")
@@ -207,7 +173,7 @@ func TestCpSecurityHardlinkToSymlink(t *testing.T) {
 		// What did land: h, a second name for the symlink, inside.
 		r := e.MustPod("cp", "running:/tmp/h", "-")
 		h, err := tar.NewReader(strings.NewReader(r.Stdout)).Next()
-		if err != nil || h.Typeflag != tar.TypeSymlink || h.Linkname != c.path {
+		if err != nil || h.Typeflag != tar.TypeSymlink || h.Linkname != c.File {
 			t.Fatalf("h in the container: %+v %v", h, err)
 		}
 	})

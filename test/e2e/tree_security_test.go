@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -25,69 +24,6 @@ import (
 // user's own files are what a rootless escape reaches); pod must never
 // write, chmod or replace it, create files next to it, or carry its bytes
 // into an image, a volume or an export.
-
-// hostCanary is that host directory and file.
-type hostCanary struct {
-	Dir, File string
-	secret    string
-	uid       int
-}
-
-var canaryTime = time.Unix(1600000000, 0)
-
-func newHostCanary(t *testing.T, e *Env) *hostCanary {
-	t.Helper()
-	c := &hostCanary{Dir: e.Path("host-secrets"), secret: fmt.Sprintf("HOST-SECRET-%s-%d", e.Name, time.Now().UnixNano())}
-	c.File = filepath.Join(c.Dir, "canary")
-	if err := os.Mkdir(c.Dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(c.File, []byte(c.secret), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(c.File, canaryTime, canaryTime); err != nil {
-		t.Fatal(err)
-	}
-	if e.rootless && os.Geteuid() == 0 {
-		c.uid = e.uid
-		for _, p := range []string{c.Dir, c.File} {
-			if err := os.Chown(p, e.uid, e.gid); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return c
-}
-
-// check fails t if anything about the canary changed.
-func (c *hostCanary) check(t *testing.T) {
-	t.Helper()
-	if fi, err := os.Lstat(c.Dir); err != nil || fi.Mode() != fs.ModeDir|0o700 {
-		t.Errorf("host directory %s: mode %v (%v), want drwx------", c.Dir, fi.Mode(), err)
-	}
-	ents, _ := os.ReadDir(c.Dir)
-	if len(ents) != 1 || ents[0].Name() != "canary" {
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		t.Errorf("host directory %s holds %v, want only the canary", c.Dir, names)
-	}
-	fi, err := os.Lstat(c.File)
-	if err != nil {
-		t.Fatalf("host canary: %v", err)
-	}
-	st := fi.Sys().(*syscall.Stat_t)
-	if fi.Mode() != 0o600 || !fi.ModTime().Equal(canaryTime) || int(st.Uid) != c.uid {
-		t.Errorf("host canary changed: mode %v, mtime %v, owner %d (want -rw-------, %v, %d)", fi.Mode(), fi.ModTime(), st.Uid, canaryTime, c.uid)
-	}
-	if b, _ := os.ReadFile(c.File); string(b) != c.secret {
-		t.Errorf("host canary rewritten: %q", b)
-	}
-}
-
-// leaks reports whether data carries the canary's bytes.
-func (c *hostCanary) leaks(data string) bool { return strings.Contains(data, c.secret) }
 
 // imageLeaks fails t when the image's files carry the canary's bytes:
 // everything in it, read through an export of a container made from it.
