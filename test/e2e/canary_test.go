@@ -87,4 +87,3 @@ func (c *hostCanary) changed() string {
 
 // leaks reports whether data carries the canary's bytes.
 func (c *hostCanary) leaks(data string) bool { return strings.Contains(data, c.secret) }
-
