@@ -224,16 +224,14 @@ func (r *Runtime) viewExit(c *Container) bool {
 	return true
 }
 
-// markAllExited records, after a reboot, that nothing runs any more. Only
-// the DB changes: the processes, monitors and mounts died with the old boot.
-func (r *Runtime) markAllExited(ctx context.Context) error {
-	rows, err := r.db.List(ctx)
-	if err != nil {
-		return err
-	}
+// markExitedUnlessAlive records that the active rows whose monitor is not
+// alive (conmon.Alive: the PID runs pod-conmon) run no more, after a sign
+// of a reboot the DB did not confirm. Only the DB changes, as after a
+// reboot; a live monitor means its container runs whatever the sign said.
+func (r *Runtime) markExitedUnlessAlive(ctx context.Context, rows []*state.Container) error {
 	now := time.Now()
 	for _, row := range rows {
-		if !isActive(row.Status) {
+		if !isActive(row.Status) || conmon.Alive(row.MonitorPID) {
 			continue
 		}
 		row.Status = state.StatusExited
