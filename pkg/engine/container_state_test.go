@@ -73,6 +73,46 @@ func TestOpenAfterRebootMarksRunningExited(t *testing.T) {
 	}
 }
 
+// TestOpenWithAnotherRunRoot opens the same graph root with a run root that
+// has no boot id recorded (another XDG_RUNTIME_DIR, an emptied directory):
+// that is no reboot, and what the DB says runs is left to reconcile.
+func TestOpenWithAnotherRunRoot(t *testing.T) {
+	dir := t.TempDir()
+	graph := filepath.Join(dir, "graph")
+	r := openTest(t, graph, filepath.Join(dir, "run"))
+	running := addRow(t, r, "running", state.StatusRunning, os.Getpid())
+	r.Close()
+
+	r = openTest(t, graph, filepath.Join(dir, "other-run"))
+	if c, err := r.db.Get(context.Background(), running.ID); err != nil || c.Status != state.StatusRunning {
+		t.Fatalf("another run root: %v %v, want running", c.Status, err)
+	}
+}
+
+// TestRunRootPinned checks that without an explicit run root, the one the
+// DB recorded is used while it exists, and an explicit one wins.
+func TestRunRootPinned(t *testing.T) {
+	dir := t.TempDir()
+	graph, run := filepath.Join(dir, "graph"), filepath.Join(dir, "run")
+	openTest(t, graph, run).Close()
+
+	r, err := Open(context.Background(), Options{GraphRoot: graph, StorageDriver: "vfs", LazyStorage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got := r.Roots(); got != run {
+		t.Errorf("default run root: %s, want the recorded %s", got, run)
+	}
+	r.Close()
+
+	other := filepath.Join(dir, "explicit")
+	r = openTest(t, graph, other)
+	if _, got := r.Roots(); got != other {
+		t.Errorf("explicit run root: %s, want %s", got, other)
+	}
+	r.Close()
+}
+
 func TestContainersReconcilesDeadMonitor(t *testing.T) {
 	dir := t.TempDir()
 	r := openTest(t, filepath.Join(dir, "graph"), filepath.Join(dir, "run"))

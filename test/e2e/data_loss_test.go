@@ -35,9 +35,9 @@ func TestStdinDetachKeysWithoutTerminal(t *testing.T) {
 			t.Fatalf("exec -i left sessions %v", ids)
 		}
 
-		wantCount("run -i --rm", e.PodStdin(strings.NewReader(binaryStdin), "run", "-i", "--rm", "--network", "none", img, "wc", "-c"))
-		if ids := e.MustPod("ps", "-aq", "--filter", "status=exited").Lines(); len(ids) != 0 {
-			t.Fatalf("run -i --rm left containers %v", ids)
+		wantCount("run -i --rm", e.PodStdin(strings.NewReader(binaryStdin), "run", "-i", "--rm", "--network", "none", "--name", "gone", img, "wc", "-c"))
+		if ids := e.MustPod("ps", "-aq", "--filter", "name=gone").Lines(); len(ids) != 0 {
+			t.Fatalf("run -i --rm left its container %v", ids)
 		}
 
 		wantCount("run -i", e.PodStdin(strings.NewReader(binaryStdin), "run", "-i", "--network", "none", "--name", "kept", img, "wc", "-c"))
