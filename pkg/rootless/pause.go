@@ -136,8 +136,9 @@ func RecordPause(stateDir string) error {
 		if userNS(strconv.Itoa(pid)) == own {
 			return nil
 		}
-		return fmt.Errorf("the containers of this storage run in the user namespace of pause process %d, this command in another one (pause process %s/pod/pause.pid, from another XDG_RUNTIME_DIR): end that pause process once nothing runs in it: %w",
-			pid, os.Getenv("XDG_RUNTIME_DIR"), ErrOtherNamespace)
+		dir := os.Getenv("XDG_RUNTIME_DIR")
+		return fmt.Errorf("this command joined pause process %d (%s), but the containers of this storage run in the user namespace of pause process %d: once nothing of its own runs, end pause process %d: %w",
+			PausePID(dir), pausePidFile(dir), pid, PausePID(dir), ErrOtherNamespace)
 	}
 	pid := PausePID(os.Getenv("XDG_RUNTIME_DIR"))
 	if pid == 0 || userNS(strconv.Itoa(pid)) != own {

@@ -6,13 +6,13 @@
 // and a mount namespace; every later command joins both before the Go
 // runtime starts (join.c), so overlay mounts made by one command are seen by
 // the next, and containers started from one shell can be managed from
-// another. The pause process's PID is in RUNTIME_DIR/pod/pause.pid, which
-// join.c reads, and beside the state DB (GRAPHROOT/pod/pause.pid), which is
-// the same whatever the environment: a command run with another runtime
-// directory (cron, su, ssh: another XDG_RUNTIME_DIR or none) finds the
-// storage's pause process there and joins it, instead of starting a second
-// one whose namespaces would see neither the running containers' mounts nor
-// be allowed to act on their processes.
+// another. The pause process's PID is recorded beside the state DB
+// (GRAPHROOT/pod/pause.pid), which is the same whatever the environment,
+// and in RUNTIME_DIR/pod/pause.pid; join.c tries them in that order. So a
+// command run with another runtime directory (cron, su, ssh: another
+// XDG_RUNTIME_DIR or none) joins the storage's pause process, instead of
+// starting a second one whose namespaces would neither see the running
+// containers' mounts nor be allowed to act on their processes.
 package rootless
 
 import (

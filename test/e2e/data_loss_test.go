@@ -102,16 +102,27 @@ func TestRootlessOtherRuntimeDir(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(dir, "pod", "pause.pid"))
 		return atoi(strings.TrimSpace(string(b)))
 	}
+	// A runtime directory naming another storage's pause process, as one
+	// left by an older pod for the same storage would.
+	foreign := e.Mkdir("xdg-foreign")
+	if err := os.Chmod(foreign, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e.ExtraEnv = []string{"XDG_RUNTIME_DIR=" + foreign}
+	e.MustPod("--root", e.Path("foreign-root"), "info")
+	if p := pausePIDIn(foreign); p <= 0 || p == pause {
+		t.Fatalf("no pause process of its own for another storage: %d", p)
+	}
 	before := pausePIDIn(fallback)
 	t.Cleanup(func() {
-		for _, p := range []int{pausePIDIn(other), pausePIDIn(fallback)} {
+		for _, p := range []int{pausePIDIn(other), pausePIDIn(foreign), pausePIDIn(fallback)} {
 			if p > 0 && p != before && p != pause {
 				_ = unix.Kill(p, unix.SIGKILL)
 			}
 		}
 	})
 
-	for _, env := range []struct{ name, dir string }{{"another runtime dir", other}, {"no runtime dir", ""}} {
+	for _, env := range []struct{ name, dir string }{{"another runtime dir", other}, {"no runtime dir", ""}, {"another storage's runtime dir", foreign}} {
 		e.ExtraEnv = []string{"XDG_RUNTIME_DIR=" + env.dir}
 		if got := strings.TrimSpace(e.MustPod("ps", "-a", "--format", "{{.Names}} {{.Status}}").Stdout); !strings.HasPrefix(got, "c Up") {
 			t.Fatalf("%s: ps -a shows %q, want c Up", env.name, got)
