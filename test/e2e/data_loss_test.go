@@ -115,6 +115,8 @@ func TestRootlessOtherRuntimeDir(t *testing.T) {
 	}
 	before := pausePIDIn(fallback)
 	t.Cleanup(func() {
+		// The Env's own cleanup runs next, in its own runtime directory.
+		e.ExtraEnv = nil
 		for _, p := range []int{pausePIDIn(other), pausePIDIn(foreign), pausePIDIn(fallback)} {
 			if p > 0 && p != before && p != pause {
 				_ = unix.Kill(p, unix.SIGKILL)
