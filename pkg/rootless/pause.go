@@ -153,18 +153,21 @@ func RecordPause(stateDir string) error {
 // of the running containers; else a new one. A lock file makes concurrent
 // first commands start exactly one.
 func ensurePause(dir, anchor string, u *user.User) error {
-	if err := os.MkdirAll(filepath.Join(dir, "pod"), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Join(dir, "pod"), err)
+	// The storage's lock first (first commands with different runtime
+	// directories must not start one pause process each), then the
+	// runtime directory's; always in that order.
+	if anchor != "" {
+		unlock, err := lockFile(strings.TrimSuffix(anchor, ".pid") + ".lock")
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
-	lockPath := filepath.Join(dir, "pod", "pause.lock")
-	lf, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	unlock, err := lockFile(filepath.Join(dir, "pod", "pause.lock"))
 	if err != nil {
-		return fmt.Errorf("open %s: %w", lockPath, err)
+		return err
 	}
-	defer lf.Close()
-	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
-		return fmt.Errorf("lock %s: %w", lockPath, err)
-	}
+	defer unlock()
 	if PausePID(dir) != 0 {
 		return nil
 	}
@@ -216,6 +219,23 @@ func ensurePause(dir, anchor string, u *user.User) error {
 		_ = writePID(anchor, pid)
 	}
 	return nil
+}
+
+// lockFile takes an exclusive flock on path, creating it and its
+// directory; unlock releases it.
+func lockFile(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // idMappings maps the user's own IDs to 0 and its subordinate ranges
