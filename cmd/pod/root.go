@@ -9,6 +9,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/system"
+	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/rootless"
 )
 
@@ -37,7 +38,8 @@ func newRootCommand(g *cli.Globals) *cobra.Command {
 			if needsEngine(cmd) {
 				// Re-executes pod inside the user namespace when rootless;
 				// returns only in the process that should do the work.
-				if err := rootless.Enter(); err != nil {
+				stateDir := func() (string, error) { return engine.StateDir(g.EngineOptions()) }
+				if err := rootless.Enter(stateDir); err != nil {
 					return err
 				}
 			}

@@ -51,7 +51,9 @@ func ParseDetachKeys(s string) ([]byte, error) {
 // NewDetachReader passes r through until the bytes keys arrive in a row,
 // then returns ErrDetached (what came before them in the same read is
 // delivered first). Bytes that start the sequence are held back until it is
-// clear they do not complete it. With no keys it returns r.
+// clear they do not complete it. With no keys it returns r. It is meant for
+// a terminal's input: in a byte stream the keys' bytes are data, so the
+// engine uses it only for a process with a terminal.
 func NewDetachReader(r io.Reader, keys []byte) io.Reader {
 	if len(keys) == 0 {
 		return r

@@ -63,3 +63,19 @@ func Alive(monitorPID int) bool {
 	argv0, _, _ := bytes.Cut(b, []byte{0})
 	return filepath.Base(string(argv0)) == BinaryName
 }
+
+// AliveFor is Alive for the monitor of id (a container's or an exec
+// session's, Config.ID, which the monitor carries as its argument): a PID
+// that another monitor reused after this one died does not count. It reads
+// /proc, the host's view, so any user namespace pod runs in sees the same.
+func AliveFor(monitorPID int, id string) bool {
+	if monitorPID <= 0 {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(monitorPID) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return false
+	}
+	argv := bytes.Split(bytes.TrimSuffix(b, []byte{0}), []byte{0})
+	return len(argv) >= 2 && filepath.Base(string(argv[0])) == BinaryName && string(argv[1]) == id
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 )
@@ -46,5 +47,34 @@ func TestAliveRejectsOtherPrograms(t *testing.T) {
 		if conmon.Alive(pid) {
 			t.Errorf("Alive(%d) = true for a process that is not pod-conmon", pid)
 		}
+	}
+}
+
+// TestAliveFor checks that a monitor counts only for the ID it carries: a
+// PID reused by another container's monitor is not this container's.
+func TestAliveFor(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash for exec -a")
+	}
+	// argv is [pod-conmon, 1000], as a monitor's is [pod-conmon, ID].
+	cmd := exec.Command(bash, "-c", "exec -a "+conmon.BinaryName+" sleep 1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	pid := cmd.Process.Pid
+	deadline := time.Now().Add(5 * time.Second)
+	for !conmon.Alive(pid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // until bash has exec'ed
+	}
+	if !conmon.AliveFor(pid, "1000") {
+		t.Errorf("AliveFor(%d, its own ID) = false", pid)
+	}
+	if conmon.AliveFor(pid, "another") {
+		t.Errorf("AliveFor(%d, another ID) = true", pid)
+	}
+	if conmon.AliveFor(os.Getpid(), "1000") || conmon.AliveFor(0, "") {
+		t.Error("AliveFor true for a process that is not pod-conmon")
 	}
 }

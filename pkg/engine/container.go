@@ -132,7 +132,7 @@ func isActive(s state.Status) bool {
 // to its monitor's cleanup command (--rm, a restart policy) is only shown
 // exited, not recorded, so that the cleanup is not pre-empted.
 func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
-	if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
+	if conmon.AliveFor(c.MonitorPID, c.ID) {
 		if c.Status == state.StatusStopping {
 			r.reviveInterruptedStop(ctx, c)
 		}
@@ -165,7 +165,7 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 		return errors.Is(err, errdefs.ErrNotFound)
 	}
 	*c = *fresh
-	if !isActive(c.Status) || (c.MonitorPID > 0 && conmon.Alive(c.MonitorPID)) {
+	if !isActive(c.Status) || conmon.AliveFor(c.MonitorPID, c.ID) {
 		return false
 	}
 	logrus.Debugf("container %s: monitor %d is gone, reconciling", shortID(c.ID), c.MonitorPID)
@@ -224,16 +224,14 @@ func (r *Runtime) viewExit(c *Container) bool {
 	return true
 }
 
-// markAllExited records, after a reboot, that nothing runs any more. Only
-// the DB changes: the processes, monitors and mounts died with the old boot.
-func (r *Runtime) markAllExited(ctx context.Context) error {
-	rows, err := r.db.List(ctx)
-	if err != nil {
-		return err
-	}
+// markExitedUnlessAlive records that the active rows whose monitor is not
+// alive (conmon.Alive: the PID runs pod-conmon) run no more, after a sign
+// of a reboot the DB did not confirm. Only the DB changes, as after a
+// reboot; a live monitor means its container runs whatever the sign said.
+func (r *Runtime) markExitedUnlessAlive(ctx context.Context, rows []*state.Container) error {
 	now := time.Now()
 	for _, row := range rows {
-		if !isActive(row.Status) {
+		if !isActive(row.Status) || conmon.AliveFor(row.MonitorPID, row.ID) {
 			continue
 		}
 		row.Status = state.StatusExited

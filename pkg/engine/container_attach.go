@@ -32,7 +32,10 @@ type AttachOptions struct {
 	// into Stdout; with a terminal everything arrives as stdout).
 	Stdout, Stderr io.Writer
 	// DetachKeys is the sequence (Docker's syntax, "ctrl-p,ctrl-q") that,
-	// typed on Stdin, detaches the client; "" disables detaching.
+	// typed on Stdin, detaches the client; "" disables detaching. It
+	// applies only to a process with a terminal (-t), as in Docker and
+	// Podman: without one, stdin is data and reaches the process byte for
+	// byte, detach keys included.
 	DetachKeys string
 	// Resize delivers the client terminal's sizes (the first one at once,
 	// then one per change); each is applied to the container's terminal.
@@ -64,7 +67,7 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 	}
 	defer conn.Close()
 	r.containerEvent(ctx, c.Container, "attach")
-	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, opts)
+	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, c.Config.Tty, opts)
 	if err != nil || ok {
 		return code, err
 	}
@@ -74,15 +77,21 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 // stream copies between the client and an attached monitor connection
 // until the process exits or the client detaches, and returns the exit code
 // when the monitor sent it (ok). openStdin says the process has a stdin to
-// copy to.
-func stream(ctx context.Context, conn *conmon.Conn, openStdin bool, opts AttachOptions) (code int, ok bool, err error) {
+// copy to, tty that it has a terminal: only then do the detach keys detach.
+// Without a terminal, stdin is a byte stream (a file, a pipe from another
+// program) in which the keys' bytes are data; cutting it there would lose
+// the rest and leave the process waiting for input that never comes.
+func stream(ctx context.Context, conn *conmon.Conn, openStdin, tty bool, opts AttachOptions) (code int, ok bool, err error) {
 	keys, err := conmon.ParseDetachKeys(opts.DetachKeys)
 	if err != nil {
 		return 0, false, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
 	}
 	var stdin io.Reader
 	if openStdin && opts.Stdin != nil {
-		stdin = conmon.NewDetachReader(opts.Stdin, keys)
+		stdin = opts.Stdin
+		if tty {
+			stdin = conmon.NewDetachReader(opts.Stdin, keys)
+		}
 	}
 	if opts.Resize != nil {
 		// The size known now goes first, before any input.

@@ -93,7 +93,7 @@ func (r *Runtime) Exec(ctx context.Context, idOrName string, opts ExecOptions) (
 		return sess.id, 0, nil
 	}
 	defer conn.Close()
-	code, ok, err := stream(ctx, conn, opts.Interactive, opts.Attach)
+	code, ok, err := stream(ctx, conn, opts.Interactive, opts.Tty, opts.Attach)
 	if errors.Is(err, ErrDetached) {
 		return sess.id, 0, err
 	}

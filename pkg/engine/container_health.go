@@ -143,7 +143,7 @@ func (r *Runtime) probe(ctx context.Context, c *Container, hc *HealthConfig) Hea
 	defer conn.Close()
 	tctx, cancel := context.WithTimeout(ctx, hc.Timeout)
 	defer cancel()
-	code, ok, err := stream(tctx, conn, false, AttachOptions{Stdout: out, Stderr: out})
+	code, ok, err := stream(tctx, conn, false, false, AttachOptions{Stdout: out, Stderr: out})
 	switch {
 	case err != nil && tctx.Err() != nil:
 		unix.Kill(started.PID, unix.SIGKILL)

@@ -113,7 +113,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 	if size != nil {
 		conn.Resize(size.Rows, size.Cols)
 	}
-	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, AttachOptions{
+	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, c.Config.Tty, AttachOptions{
 		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
 		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
 	})

@@ -14,6 +14,17 @@ import (
 
 // openTest opens a Runtime on fresh roots with storage left closed, as
 // container commands open it.
+// fakeMonitorEnv makes this test binary sleep as a stand-in monitor.
+const fakeMonitorEnv = "_POD_TEST_FAKE_MONITOR"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(fakeMonitorEnv) != "" {
+		time.Sleep(time.Hour)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 func openTest(t *testing.T, graph, run string) *Runtime {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -73,6 +84,46 @@ func TestOpenAfterRebootMarksRunningExited(t *testing.T) {
 	}
 }
 
+// TestOpenWithAnotherRunRoot opens the same graph root with a run root that
+// has no boot id recorded (another XDG_RUNTIME_DIR, an emptied directory):
+// that is no reboot, and what the DB says runs is left to reconcile.
+func TestOpenWithAnotherRunRoot(t *testing.T) {
+	dir := t.TempDir()
+	graph := filepath.Join(dir, "graph")
+	r := openTest(t, graph, filepath.Join(dir, "run"))
+	running := addRow(t, r, "running", state.StatusRunning, os.Getpid())
+	r.Close()
+
+	r = openTest(t, graph, filepath.Join(dir, "other-run"))
+	if c, err := r.db.Get(context.Background(), running.ID); err != nil || c.Status != state.StatusRunning {
+		t.Fatalf("another run root: %v %v, want running", c.Status, err)
+	}
+}
+
+// TestRunRootPinned checks that without an explicit run root, the one the
+// DB recorded is used while it exists, and an explicit one wins.
+func TestRunRootPinned(t *testing.T) {
+	dir := t.TempDir()
+	graph, run := filepath.Join(dir, "graph"), filepath.Join(dir, "run")
+	openTest(t, graph, run).Close()
+
+	r, err := Open(context.Background(), Options{GraphRoot: graph, StorageDriver: "vfs", LazyStorage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got := r.Roots(); got != run {
+		t.Errorf("default run root: %s, want the recorded %s", got, run)
+	}
+	r.Close()
+
+	other := filepath.Join(dir, "explicit")
+	r = openTest(t, graph, other)
+	if _, got := r.Roots(); got != other {
+		t.Errorf("explicit run root: %s, want %s", got, other)
+	}
+	r.Close()
+}
+
 func TestContainersReconcilesDeadMonitor(t *testing.T) {
 	dir := t.TempDir()
 	r := openTest(t, filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
@@ -111,21 +162,27 @@ func TestReconcileShowsExitBeforeCleanup(t *testing.T) {
 	r := openTest(t, filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
 	ctx := context.Background()
 
-	// A live process that is a pod-conmon by name, standing in for the
-	// monitor, and the PID of a process that has exited.
-	sleep, err := os.ReadFile("/bin/sleep")
+	// Live processes that are pod-conmon by name and carry the
+	// container's ID, standing in for the monitors (this test binary,
+	// under that name: see TestMain), and the PID of a process that has
+	// exited.
+	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake := filepath.Join(dir, conmon.BinaryName)
-	if err := os.WriteFile(fake, sleep, 0o755); err != nil {
+	if err := os.Symlink(self, fake); err != nil {
 		t.Fatal(err)
 	}
-	monitor := exec.Command(fake, "1000")
-	if err := monitor.Start(); err != nil {
-		t.Fatal(err)
+	startMonitor := func(id string) int {
+		monitor := exec.Command(fake, id)
+		monitor.Env = append(os.Environ(), fakeMonitorEnv+"=1")
+		if err := monitor.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { monitor.Process.Kill(); monitor.Wait() })
+		return monitor.Process.Pid
 	}
-	t.Cleanup(func() { monitor.Process.Kill(); monitor.Wait() })
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
@@ -141,7 +198,7 @@ func TestReconcileShowsExitBeforeCleanup(t *testing.T) {
 			t.Fatal(err)
 		}
 		row := &state.Container{ID: sc.ID, Name: name, Config: []byte(`{"imageId":"x"}`), Status: state.StatusRunning,
-			PID: pid, MonitorPID: monitor.Process.Pid}
+			PID: pid, MonitorPID: startMonitor(sc.ID)}
 		if err := r.db.Add(ctx, row); err != nil {
 			t.Fatal(err)
 		}

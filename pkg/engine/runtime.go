@@ -79,27 +79,13 @@ const lockWaitNotice = time.Second
 // Open opens the state DB and (unless opts.LazyStorage) storage, and
 // notices a reboot since the last command. Close releases them.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
-	so, err := storage.ResolveOptions(storage.Options{
-		GraphRoot:  opts.GraphRoot,
-		RunRoot:    opts.RunRoot,
-		Driver:     opts.StorageDriver,
-		DriverOpts: opts.StorageOpts,
-	})
+	so, err := resolveStoreOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open storage: %w", err)
-	}
-	for _, root := range []*string{&so.GraphRoot, &so.RunRoot} {
-		if *root, err = filepath.Abs(*root); err != nil {
-			return nil, fmt.Errorf("open storage: %w", err)
-		}
+		return nil, err
 	}
 	r := &Runtime{opts: opts, storeOpts: so}
-	if !opts.LazyStorage {
-		if _, err := r.storage(); err != nil {
-			return nil, err
-		}
-	}
-	r.db, err = state.Open(ctx, filepath.Join(so.GraphRoot, "pod", "state.db"),
+	stateDir := filepath.Join(so.GraphRoot, "pod")
+	r.db, err = state.Open(ctx, filepath.Join(stateDir, "state.db"),
 		state.WithLockWaitNotice(lockWaitNotice, func(path string, pid int) {
 			holder := "another process"
 			if pid > 0 {
@@ -112,11 +98,91 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 		r.closeStore()
 		return nil, err
 	}
+	if err := r.pinRunRoot(ctx); err != nil {
+		// A DB opened read-only (a full disk) cannot record the run root:
+		// this command still reads and removes with the one it found.
+		logrus.Debugf("record the run root: %v", err)
+	}
+	if err := rootless.RecordPause(stateDir); err != nil {
+		if errors.Is(err, rootless.ErrOtherNamespace) {
+			logrus.Warn(err)
+		} else {
+			logrus.Debugf("record the pause process: %v", err)
+		}
+	}
+	if !opts.LazyStorage {
+		if _, err := r.storage(); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
 	if err := r.checkReboot(ctx); err != nil {
 		r.Close()
 		return nil, err
 	}
 	return r, nil
+}
+
+func resolveStoreOptions(opts Options) (stypes.StoreOptions, error) {
+	so, err := storage.ResolveOptions(storage.Options{
+		GraphRoot:  opts.GraphRoot,
+		RunRoot:    opts.RunRoot,
+		Driver:     opts.StorageDriver,
+		DriverOpts: opts.StorageOpts,
+	})
+	if err != nil {
+		return so, fmt.Errorf("open storage: %w", err)
+	}
+	for _, root := range []*string{&so.GraphRoot, &so.RunRoot} {
+		if *root, err = filepath.Abs(*root); err != nil {
+			return so, fmt.Errorf("open storage: %w", err)
+		}
+	}
+	return so, nil
+}
+
+// StateDir is the directory of the state DB that Open with opts would use,
+// found without opening anything. It depends on the graph root only, so
+// it is the same in every environment a user runs pod in.
+func StateDir(opts Options) (string, error) {
+	so, err := resolveStoreOptions(opts)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(so.GraphRoot, "pod"), nil
+}
+
+// runRootKey is the state DB's meta key for the run root its containers
+// run with.
+const runRootKey = "run-root"
+
+// pinRunRoot keeps one graph root on one run root. Without --runroot, the
+// run root containers/storage picks depends on the environment (rootless:
+// under XDG_RUNTIME_DIR, which cron, su and ssh set differently or not at
+// all), and a command with another one would find none of the running
+// containers' locks, monitor sockets and runtime state. As in Podman, the
+// run root recorded in the DB wins over the default while it exists (a
+// reboot may have removed it, and then nothing of it runs any more); an
+// explicit --runroot wins over both.
+func (r *Runtime) pinRunRoot(ctx context.Context) error {
+	recorded, ok, err := r.db.GetMeta(ctx, runRootKey)
+	if err != nil {
+		return err
+	}
+	if ok && recorded == r.storeOpts.RunRoot {
+		return nil
+	}
+	if ok && r.opts.RunRoot != "" {
+		return nil // explicit, for this command only
+	}
+	if ok {
+		if st, err := os.Stat(recorded); err == nil && st.IsDir() {
+			logrus.Debugf("run root %s from the state DB, not %s", recorded, r.storeOpts.RunRoot)
+			r.storeOpts.RunRoot = recorded
+			return nil
+		}
+	}
+	return r.db.SetMeta(ctx, runRootKey, r.storeOpts.RunRoot)
 }
 
 // storage returns the image and container store, opening it on first use.
@@ -225,12 +291,16 @@ func (r *Runtime) tryLockContainer(id string) (l *lock.Lock, ok bool, err error)
 	return lock.TryAcquire(r.podRunDir("locks", id+".lock"))
 }
 
-// checkReboot compares the kernel's boot id with the one recorded in the run
-// root. The run root is not always a tmpfs (it is not on this host), so an
-// empty run root cannot be trusted to reveal a reboot. On a new boot every
-// container the DB says is running, paused or stopping is marked exited:
-// its processes, monitor and mounts are gone. The common case, the same
-// boot, costs one small file read.
+// checkReboot compares the kernel's boot id with the one recorded in the
+// state DB (state.RecordBoot): on a new boot every container the DB says
+// is running, paused or stopping is marked exited, its processes, monitor
+// and mounts being gone. The DB is the authority, not the run root: a run
+// root is not always a tmpfs (/run is not on this host), and a command run
+// in another environment may use another one, so a run root without a
+// boot id proves nothing. One that holds another boot's id (it was not
+// emptied by the reboot) is a sign too, but then only the containers whose
+// monitor is not alive are marked: the DB may know better. The common
+// case, the same boot, costs one small query and one small file read.
 func (r *Runtime) checkReboot(ctx context.Context) error {
 	boot, err := state.BootID()
 	if err != nil {
@@ -238,16 +308,38 @@ func (r *Runtime) checkReboot(ctx context.Context) error {
 	}
 	path := r.podRunDir("boot-id")
 	recorded, err := os.ReadFile(path)
-	if err == nil && strings.TrimSpace(string(recorded)) == boot {
-		return nil
-	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	// A missing file means either a fresh install or a run root that a
-	// reboot emptied; marking running rows exited is right in both cases.
-	if err := r.markAllExited(ctx); err != nil {
+	fileSame := err == nil && strings.TrimSpace(string(recorded)) == boot
+	dbBoot, dbOK, err := r.db.RecordedBoot(ctx)
+	if err != nil {
 		return err
+	}
+	if dbOK && dbBoot == boot && fileSame {
+		return nil
+	}
+	// Another boot, or the first command here: the rows that may be
+	// marked are read first, for the addresses they held.
+	rows, err := r.db.List(ctx)
+	if err != nil {
+		return err
+	}
+	rebooted, err := r.db.RecordBoot(ctx, boot, unknownExitCode, time.Now())
+	if err != nil {
+		return err
+	}
+	switch {
+	case rebooted:
+		for _, row := range rows {
+			if isActive(row.Status) {
+				r.releaseLeasesAfterReboot(ctx, row)
+			}
+		}
+	case len(recorded) > 0 && !fileSame:
+		if err := r.markExitedUnlessAlive(ctx, rows); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)

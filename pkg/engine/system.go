@@ -171,7 +171,7 @@ func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 		}
 	}
 	if r.Rootless() {
-		ended, err := rootless.EndPause()
+		ended, err := rootless.EndPause(filepath.Join(r.storeOpts.GraphRoot, "pod"))
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -321,7 +321,7 @@ func (r *Runtime) Migrate(ctx context.Context) (*MigrateReport, error) {
 		}
 		rep.Stopped = append(rep.Stopped, c.Name)
 	}
-	if rep.PauseEnded, err = rootless.EndPause(); err != nil {
+	if rep.PauseEnded, err = rootless.EndPause(filepath.Join(r.storeOpts.GraphRoot, "pod")); err != nil {
 		return rep, err
 	}
 	return rep, nil

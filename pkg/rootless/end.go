@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -13,13 +14,22 @@ import (
 // creates a new user namespace (with the /etc/subuid and /etc/subgid
 // ranges as they are then) and a new mount namespace. It reports whether
 // one was running. The caller should have stopped the containers first:
-// their processes keep the old namespaces alive.
-func EndPause() (bool, error) {
+// their processes keep the old namespaces alive. The pause process ended
+// is the one whose namespaces this process joined (recorded beside the
+// state DB in stateDir, or in the runtime directory); both records of it
+// go.
+func EndPause(stateDir string) (bool, error) {
 	dir, err := RuntimeDir(UID())
 	if err != nil {
 		return false, err
 	}
 	pid := PausePID(dir)
+	if storage := livePause(anchorFile(stateDir)); storage != 0 && (pid == 0 || userNS(strconv.Itoa(storage)) == userNS("self")) {
+		pid = storage
+	}
+	if livePause(anchorFile(stateDir)) == pid {
+		_ = os.Remove(anchorFile(stateDir))
+	}
 	if pid == 0 {
 		_ = os.Remove(pausePidFile(dir))
 		return false, nil
@@ -31,8 +41,11 @@ func EndPause() (bool, error) {
 	}
 	// Wait until it is gone (or a zombie for its reaper to collect), so
 	// the next command cannot find it still alive and join it.
-	for i := 0; i < 500 && PausePID(dir) == pid && !zombie(pid); i++ {
+	for i := 0; i < 500 && !zombie(pid) && unix.Kill(pid, 0) == nil; i++ {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if PausePID(dir) != 0 && PausePID(dir) != pid {
+		return true, nil // the runtime directory names another one
 	}
 	if err := os.Remove(pausePidFile(dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return true, fmt.Errorf("remove %s: %w", pausePidFile(dir), err)

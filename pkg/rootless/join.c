@@ -86,28 +86,90 @@ static int open_pause_namespaces(int pid, int *userfd, int *mntfd)
 	return -1;
 }
 
+// live_pause returns the PID the file at path records when it is a live
+// pause process of this user (not a reused number), else 0.
+static int live_pause(const char *path)
+{
+	char proc[64], buf[64];
+	struct stat st;
+	int pid;
+	if (read_small(path, buf, sizeof buf) < 0)
+		return 0;
+	pid = atoi(buf);
+	if (pid <= 0)
+		return 0;
+	snprintf(proc, sizeof proc, "/proc/%d/cmdline", pid);
+	if (read_small(proc, buf, sizeof buf) < 0 || strcmp(buf, "pod-pause") != 0)
+		return 0;
+	snprintf(proc, sizeof proc, "/proc/%d", pid);
+	if (stat(proc, &st) < 0 || st.st_uid != getuid())
+		return 0;
+	return pid;
+}
+
+// storage_pause finds the pause process recorded beside the state DB
+// (GRAPHROOT/pod/pause.pid, see rootless.RecordPause), which does not
+// depend on the runtime directory: the graph root is --root when the
+// command line has it, else containers/storage's rootless default. (A
+// graphroot set in storage.conf is not read here; the runtime directory's
+// record then decides, and Go warns if it was the wrong one.) A wrong guess
+// finds no live pause process, or joins the user's namespaces of another
+// storage, which RecordPause reports.
+static int storage_pause(void)
+{
+	char args[8192], path[PATH_MAX + 64];
+	const char *root = NULL, *home;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *p, *end;
+	if (fd < 0)
+		return 0;
+	n = read(fd, args, sizeof args - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	args[n] = '\0';
+	end = args + n;
+	for (p = args + strlen(args) + 1; p < end; p += strlen(p) + 1) {
+		if (strcmp(p, "--") == 0)
+			break;
+		// The last one wins, as with the flag parser.
+		if (strcmp(p, "--root") == 0 && p + strlen(p) + 1 < end)
+			root = p + strlen(p) + 1;
+		else if (strncmp(p, "--root=", 7) == 0)
+			root = p + 7;
+	}
+	if (root != NULL && root[0] != '\0')
+		n = snprintf(path, sizeof path, "%s/pod/pause.pid", root);
+	else if ((home = getenv("XDG_DATA_HOME")) != NULL && home[0] != '\0')
+		n = snprintf(path, sizeof path, "%s/containers/storage/pod/pause.pid", home);
+	else if ((home = getenv("HOME")) != NULL && home[0] != '\0')
+		n = snprintf(path, sizeof path, "%s/.local/share/containers/storage/pod/pause.pid", home);
+	else
+		return 0;
+	if (n < 0 || (size_t)n >= sizeof path)
+		return 0;
+	return live_pause(path);
+}
+
 __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], buf[64];
 	int pid, userfd, mntfd;
-	struct stat st;
 
 	if (geteuid() == 0 || getenv("_POD_NO_JOIN") != NULL)
 		return;
-	if (pod_runtime_dir(dir, sizeof dir) < 0)
-		return;
-	snprintf(path, sizeof path, "%s/pod/pause.pid", dir);
-	if (read_small(path, buf, sizeof buf) < 0)
-		return;
-	pid = atoi(buf);
-	if (pid <= 0)
-		return;
-	// The PID must still be our pause process, not a reused number.
-	snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-	if (read_small(path, buf, sizeof buf) < 0 || strcmp(buf, "pod-pause") != 0)
-		return;
-	snprintf(path, sizeof path, "/proc/%d", pid);
-	if (stat(path, &st) < 0 || st.st_uid != getuid())
+	// The storage's pause process first: the runtime directory may be
+	// another than the one the running containers were started with (cron,
+	// su, ssh), and may even name another storage's pause process.
+	pid = storage_pause();
+	if (pid == 0) {
+		if (pod_runtime_dir(dir, sizeof dir) < 0)
+			return;
+		snprintf(path, sizeof path, "%s/pod/pause.pid", dir);
+		pid = live_pause(path);
+	}
+	if (pid == 0)
 		return;
 
 	if (open_pause_namespaces(pid, &userfd, &mntfd) < 0)

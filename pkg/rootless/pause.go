@@ -56,9 +56,16 @@ func ownedPrivate(dir string, uid int) error {
 
 func pausePidFile(dir string) string { return filepath.Join(dir, "pod", "pause.pid") }
 
-// PausePID returns the PID of the user's live pause process, or 0.
-func PausePID(dir string) int {
-	b, err := os.ReadFile(pausePidFile(dir))
+// PausePID returns the PID of the user's live pause process recorded in the
+// runtime directory dir, or 0.
+func PausePID(dir string) int { return livePause(pausePidFile(dir)) }
+
+// livePause returns the PID that file records when it is a live pause
+// process of this user (not another program, or another user's pause
+// process, that reused the number), else 0. It works inside the user
+// namespace too: there the user's processes are owned by root, as pod is.
+func livePause(file string) int {
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return 0
 	}
@@ -66,30 +73,108 @@ func PausePID(dir string) int {
 	if err != nil || pid <= 0 {
 		return 0
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	proc := fmt.Sprintf("/proc/%d", pid)
+	cmdline, err := os.ReadFile(proc + "/cmdline")
 	if err != nil || string(cmdline) != PauseName+"\x00" {
+		return 0
+	}
+	var st unix.Stat_t
+	if unix.Stat(proc, &st) != nil || int(st.Uid) != os.Getuid() {
 		return 0
 	}
 	return pid
 }
 
-// ensurePause starts the pause process unless a live one exists. A lock
-// file makes concurrent first commands start exactly one.
-func ensurePause(dir string, u *user.User) error {
-	if err := os.MkdirAll(filepath.Join(dir, "pod"), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Join(dir, "pod"), err)
+// writePID records pid in file, atomically, creating its directory.
+func writePID(file string, pid int) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(file), err)
 	}
-	lockPath := filepath.Join(dir, "pod", "pause.lock")
-	lf, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	tmp := fmt.Sprintf("%s.%d.tmp", file, os.Getpid())
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	return nil
+}
+
+// anchorFile is where the pause process whose namespaces hold a storage's
+// containers is recorded: in the directory of its state DB (see Enter).
+func anchorFile(stateDir string) string { return filepath.Join(stateDir, "pause.pid") }
+
+// userNS identifies the user namespace of process pid ("self" for this
+// one), or "" when it cannot be read.
+func userNS(pid string) string {
+	ns, _ := os.Readlink("/proc/" + pid + "/ns/user")
+	return ns
+}
+
+// ErrOtherNamespace is RecordPause finding that this command runs in
+// other namespaces than the storage's containers.
+var ErrOtherNamespace = errors.New("in another user namespace than the containers")
+
+// RecordPause records, beside the state DB in stateDir, the pause process
+// whose namespaces this process joined, unless a live one is recorded there
+// already: a later command started with another runtime directory (cron,
+// su, ssh) then joins the same namespaces rather than making new ones, in
+// which it could neither see the containers' mounts nor act on their
+// processes (see Enter). When the recorded pause process holds other
+// namespaces than this process's (left by an older pod, or two storages
+// sharing a runtime directory), it returns an error wrapping
+// ErrOtherNamespace that says what to do. Outside a user namespace it does
+// nothing.
+func RecordPause(stateDir string) error {
+	if os.Geteuid() != 0 || !IsRootless() {
+		return nil
+	}
+	own := userNS("self")
+	file := anchorFile(stateDir)
+	if pid := livePause(file); pid != 0 {
+		if userNS(strconv.Itoa(pid)) == own {
+			return nil
+		}
+		dir := os.Getenv("XDG_RUNTIME_DIR")
+		return fmt.Errorf("this command joined pause process %d (%s), but the containers of this storage run in the user namespace of pause process %d: once nothing of its own runs, end pause process %d: %w",
+			PausePID(dir), pausePidFile(dir), pid, PausePID(dir), ErrOtherNamespace)
+	}
+	pid := PausePID(os.Getenv("XDG_RUNTIME_DIR"))
+	if pid == 0 || userNS(strconv.Itoa(pid)) != own {
+		return nil
+	}
+	return writePID(file, pid)
+}
+
+// ensurePause makes the runtime directory dir name a live pause process:
+// the one recorded in anchor (the storage's, see RecordPause) when it lives,
+// so that commands run with another runtime directory share the namespaces
+// of the running containers; else a new one. A lock file makes concurrent
+// first commands start exactly one.
+func ensurePause(dir, anchor string, u *user.User) error {
+	// The storage's lock first (first commands with different runtime
+	// directories must not start one pause process each), then the
+	// runtime directory's; always in that order.
+	if anchor != "" {
+		unlock, err := lockFile(strings.TrimSuffix(anchor, ".pid") + ".lock")
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	unlock, err := lockFile(filepath.Join(dir, "pod", "pause.lock"))
 	if err != nil {
-		return fmt.Errorf("open %s: %w", lockPath, err)
+		return err
 	}
-	defer lf.Close()
-	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
-		return fmt.Errorf("lock %s: %w", lockPath, err)
-	}
+	defer unlock()
 	if PausePID(dir) != 0 {
 		return nil
+	}
+	if anchor != "" {
+		if pid := livePause(anchor); pid != 0 {
+			return writePID(pausePidFile(dir), pid)
+		}
 	}
 	uidmap, gidmap, err := idMappings(u)
 	if err != nil {
@@ -124,16 +209,33 @@ func ensurePause(dir string, u *user.User) error {
 		_ = unix.Kill(pid, unix.SIGKILL)
 		return fmt.Errorf("the pause process %d exited before it was ready", pid)
 	}
-	tmp := pausePidFile(dir) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o600); err != nil {
+	if err := writePID(pausePidFile(dir), pid); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)
-		return fmt.Errorf("write pause pid: %w", err)
+		return fmt.Errorf("record the pause process: %w", err)
 	}
-	if err := os.Rename(tmp, pausePidFile(dir)); err != nil {
-		_ = unix.Kill(pid, unix.SIGKILL)
-		return fmt.Errorf("write pause pid: %w", err)
+	if anchor != "" {
+		// Best effort: the first command in the namespaces records it too
+		// (RecordPause).
+		_ = writePID(anchor, pid)
 	}
 	return nil
+}
+
+// lockFile takes an exclusive flock on path, creating it and its
+// directory; unlock releases it.
+func lockFile(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // idMappings maps the user's own IDs to 0 and its subordinate ranges

@@ -6,7 +6,13 @@
 // and a mount namespace; every later command joins both before the Go
 // runtime starts (join.c), so overlay mounts made by one command are seen by
 // the next, and containers started from one shell can be managed from
-// another. The pause process's PID is in RUNTIME_DIR/pod/pause.pid.
+// another. The pause process's PID is recorded beside the state DB
+// (GRAPHROOT/pod/pause.pid), which is the same whatever the environment,
+// and in RUNTIME_DIR/pod/pause.pid; join.c tries them in that order. So a
+// command run with another runtime directory (cron, su, ssh: another
+// XDG_RUNTIME_DIR or none) joins the storage's pause process, instead of
+// starting a second one whose namespaces would neither see the running
+// containers' mounts nor be allowed to act on their processes.
 package rootless
 
 import (
@@ -31,9 +37,12 @@ func UID() int { return unshare.GetRootlessUID() }
 
 // Enter makes the calling process root in the user's namespaces. As root on
 // the host, or when join.c has already joined the pause process, it returns
-// at once. Otherwise it starts the pause process if none is alive and
-// re-executes pod, which then joins it: in that case Enter does not return.
-func Enter() error {
+// at once. Otherwise it finds the pause process (in the runtime directory,
+// else the one recorded in the directory stateDir returns, that of the
+// state DB), starts one if none is alive, and re-executes pod, which then
+// joins it: in that case Enter does not return. stateDir may be nil; it is
+// called only when a pause process must be found without join.c's help.
+func Enter(stateDir func() (string, error)) error {
 	if os.Geteuid() == 0 {
 		return markJoined()
 	}
@@ -51,7 +60,15 @@ func Enter() error {
 	if os.Getenv(joinTriedEnv) != "" {
 		return fmt.Errorf("cannot join the namespaces of the pause process in %s: remove %s and retry", dir, pausePidFile(dir))
 	}
-	if err := ensurePause(dir, u); err != nil {
+	anchor := ""
+	if stateDir != nil {
+		d, err := stateDir()
+		if err != nil {
+			return err
+		}
+		anchor = anchorFile(d)
+	}
+	if err := ensurePause(dir, anchor, u); err != nil {
 		return err
 	}
 	if err := os.Setenv(joinTriedEnv, "1"); err != nil {

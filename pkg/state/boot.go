@@ -13,10 +13,11 @@ import (
 const bootIDPath = "/proc/sys/kernel/random/boot_id"
 
 // BootID returns the kernel's boot id, a UUID that changes on every boot.
-// The engine records it in the run root and compares it on later commands:
-// on this host /run is not a tmpfs, so an empty run root cannot be relied on
-// to reveal a reboot, and every container recorded as running before a
-// reboot must be marked exited.
+// The engine records it in the DB (RecordBoot) and compares it on later
+// commands: a run root is not always a tmpfs (/run is not on this host),
+// and may differ between environments, so neither an empty nor a missing
+// run root can be relied on to reveal a reboot, and every container
+// recorded as running before a reboot must be marked exited.
 func BootID() (string, error) {
 	b, err := os.ReadFile(bootIDPath)
 	if err != nil {
@@ -31,6 +32,12 @@ func BootID() (string, error) {
 
 // bootKey is the meta key RecordBoot keeps the boot id under.
 const bootKey = "boot-id"
+
+// RecordedBoot returns the boot id RecordBoot recorded last (ok false:
+// none yet).
+func (db *DB) RecordedBoot(ctx context.Context) (bootID string, ok bool, err error) {
+	return db.GetMeta(ctx, bootKey)
+}
 
 // RecordBoot records bootID (from BootID) as the boot the DB's run state
 // belongs to. When a different boot id was recorded before, the host has

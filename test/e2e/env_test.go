@@ -124,7 +124,11 @@ func (e *Env) environ() []string {
 
 // Command builds an exec.Cmd running pod with this Env's storage flags.
 func (e *Env) Command(ctx context.Context, args ...string) *exec.Cmd {
-	full := append([]string{"--root", e.Root, "--runroot", e.RunRoot}, args...)
+	full := []string{"--root", e.Root}
+	if e.RunRoot != "" { // "": the default run root, as a user's commands have
+		full = append(full, "--runroot", e.RunRoot)
+	}
+	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, suite.pod, full...)
 	cmd.Env = e.environ()
 	cmd.Dir = e.Dir

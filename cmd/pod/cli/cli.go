@@ -41,9 +41,9 @@ func NewGlobals() *Globals {
 	return &Globals{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, LogLevel: "warn"}
 }
 
-// Open opens the engine with the global options. The caller must Close it.
-func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
-	return engine.Open(ctx, engine.Options{
+// EngineOptions are the engine options the global flags give.
+func (g *Globals) EngineOptions() engine.Options {
+	return engine.Options{
 		GraphRoot:     g.Root,
 		RunRoot:       g.RunRoot,
 		StorageDriver: g.StorageDriver,
@@ -51,7 +51,12 @@ func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
 		OCIRuntime:    g.Runtime,
 		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
-	})
+	}
+}
+
+// Open opens the engine with the global options. The caller must Close it.
+func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
+	return engine.Open(ctx, g.EngineOptions())
 }
 
 // OpenContainers opens the engine for a command that only uses container
@@ -59,16 +64,9 @@ func (g *Globals) Open(ctx context.Context) (*engine.Runtime, error) {
 // reading container state (ps, wait, logs) costs nothing per image, layer or
 // container in storage. The caller must Close it.
 func (g *Globals) OpenContainers(ctx context.Context) (*engine.Runtime, error) {
-	return engine.Open(ctx, engine.Options{
-		GraphRoot:     g.Root,
-		RunRoot:       g.RunRoot,
-		StorageDriver: g.StorageDriver,
-		StorageOpts:   g.StorageOpts,
-		OCIRuntime:    g.Runtime,
-		CgroupManager: g.CgroupManager,
-		LogLevel:      g.LogLevel,
-		LazyStorage:   true,
-	})
+	opts := g.EngineOptions()
+	opts.LazyStorage = true
+	return engine.Open(ctx, opts)
 }
 
 // OpenExisting is OpenContainers for a command that has nothing to do

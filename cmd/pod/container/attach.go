@@ -29,7 +29,7 @@ type attachFlags struct {
 }
 
 func addAttachFlags(fs *pflag.FlagSet, f *attachFlags) {
-	fs.StringVar(&f.detachKeys, "detach-keys", conmon.DefaultDetachKeys, `key sequence that detaches from the container, e.g. "ctrl-p,ctrl-q" ("" disables)`)
+	fs.StringVar(&f.detachKeys, "detach-keys", conmon.DefaultDetachKeys, `key sequence that detaches from a container with a terminal, e.g. "ctrl-p,ctrl-q" ("" disables)`)
 	fs.BoolVar(&f.sigProxy, "sig-proxy", true, "forward the signals pod receives to the container (with or without a terminal)")
 }
 

@@ -67,7 +67,7 @@ func newExecCommand(g *cli.Globals) *cobra.Command {
 	fs.StringVarP(&o.User, "user", "u", "", "user to run as: name|uid[:group|gid] (default: the container's)")
 	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory (default: the container's)")
 	fs.BoolVar(&o.Privileged, "privileged", false, "give the process every capability pod holds")
-	fs.StringVar(&detachKeys, "detach-keys", conmon.DefaultDetachKeys, `key sequence that detaches from the process ("" disables)`)
+	fs.StringVar(&detachKeys, "detach-keys", conmon.DefaultDetachKeys, `key sequence that detaches from the process, with -t ("" disables)`)
 	return c
 }
 
