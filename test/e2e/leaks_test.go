@@ -176,6 +176,10 @@ func TestKilledCopyLeavesNoTempFiles(t *testing.T) {
 			{"save", ".pod-save-", []string{"save", "-o", filepath.Join(e.Mkdir("out"), "saved.archive"), "localhost/big"}, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
+				before := map[string]bool{}
+				for _, f := range tempFiles(e, tc.prefix) {
+					before[f] = true
+				}
 				args := tc.args
 				cmd := e.Command(t.Context(), args...)
 				var err error
@@ -205,7 +209,7 @@ func TestKilledCopyLeavesNoTempFiles(t *testing.T) {
 				done := make(chan struct{})
 				go func() { _ = cmd.Wait(); close(done) }()
 				deadline := time.Now().Add(30 * time.Second)
-				for len(tempFiles(e, tc.prefix)) == 0 {
+				for len(tempFiles(e, tc.prefix)) == len(before) {
 					select {
 					case <-done:
 						t.Fatalf("%s ended before its temporary file was seen", tc.name)
@@ -217,11 +221,17 @@ func TestKilledCopyLeavesNoTempFiles(t *testing.T) {
 				}
 				_ = cmd.Process.Kill()
 				<-done
-				if len(tempFiles(e, tc.prefix)) == 0 {
+				if len(tempFiles(e, tc.prefix)) == len(before) {
 					t.Fatalf("the killed %s left no temporary file: the test proves nothing", tc.name)
 				}
 				e.MustPod("images", "-q")
-				if left := tempFiles(e, tc.prefix); len(left) > 0 {
+				var left []string
+				for _, f := range tempFiles(e, tc.prefix) {
+					if !before[f] {
+						left = append(left, f)
+					}
+				}
+				if len(left) > 0 {
 					t.Fatalf("after a killed %s and the next command, temporary files are left: %v", tc.name, left)
 				}
 			})
