@@ -99,7 +99,16 @@ func TestKilledRunLeavesNoNetworkHelper(t *testing.T) {
 		for i, delay := 0, step; delay < whole && time.Now().Before(stop); i, delay = i+1, delay+step {
 			startKilled(t, e, delay, nil, run("k")...)
 			state := strings.TrimSpace(e.Pod("inspect", "--format", "{{.State.Status}}", "k").Stdout)
-			if i%2 == 0 || state == "running" {
+			switch {
+			case i%3 == 2 && state == "created":
+				// Starting it again sets its network up anew, the port
+				// included.
+				if r := e.Pod("start", "k"); r.Code != 0 {
+					t.Fatalf("start after killing run -p at %v: exit %d: %s", delay, r.Code, r.Stderr)
+				}
+				e.MustPod("rm", "-f", "-t", "0", "k")
+				e.MustPod(run("ok")...)
+			case i%3 == 0 || state == "running":
 				// The next command on the container removes it all.
 				r := e.Pod("rm", "-f", "-t", "0", "k")
 				if r.Code != 0 && !strings.Contains(r.Stderr, "no container with name or ID") {
@@ -110,7 +119,7 @@ func TestKilledRunLeavesNoNetworkHelper(t *testing.T) {
 				}
 				// The port is free again.
 				e.MustPod(run("ok")...)
-			} else {
+			default:
 				// Another container asking for the port of the one whose
 				// start was killed (it does not run) gets it.
 				if r := e.Pod(run("ok")...); r.Code != 0 {
