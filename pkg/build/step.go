@@ -185,7 +185,13 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	if script, name, ok := shebangHeredoc(c); ok {
 		// A heredoc with #! is a script run by its interpreter, from
 		// /dev/pipes as BuildKit puts it.
-		dir, err := os.MkdirTemp("", "pod-heredoc-")
+		// In the store's per-process temporary directory, which the
+		// next pod sweeps if this one is killed.
+		tmp := ""
+		if b.st != nil {
+			tmp = b.st.TempDir()
+		}
+		dir, err := os.MkdirTemp(tmp, "pod-heredoc-")
 		if err != nil {
 			return err
 		}

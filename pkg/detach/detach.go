@@ -21,10 +21,12 @@ import (
 
 const readyFD = 3
 
-// Start starts cmd in its own session, waits until it reports ready, then
-// records its PID in pidFile and lets it go. When the child fails, exits
-// before it is ready, or ctx ends first, the child is killed and the error
-// is what it reported.
+// Start starts cmd in its own session, records its PID in pidFile (see
+// WritePID) at once, waits until it reports ready, then lets it go. The
+// record comes before the wait because the child outlives a caller killed
+// while waiting: whoever comes next must be able to find and end it. When
+// the child fails, exits before it is ready, or ctx ends first, the child
+// is killed, pidFile removed, and the error is what it reported.
 func Start(ctx context.Context, cmd *exec.Cmd, pidFile string) error {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -40,6 +42,13 @@ func Start(ctx context.Context, cmd *exec.Cmd, pidFile string) error {
 	w.Close()
 	if err != nil {
 		return err
+	}
+	if pidFile != "" {
+		if err := WritePID(pidFile, cmd.Process.Pid); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			return err
+		}
 	}
 	ready := make(chan error, 1)
 	go func() {
@@ -58,15 +67,94 @@ func Start(ctx context.Context, cmd *exec.Cmd, pidFile string) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
-	if err == nil && pidFile != "" {
-		err = os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
-	}
 	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		if pidFile != "" {
+			_ = os.Remove(pidFile)
+		}
 		return err
 	}
 	return cmd.Process.Release()
+}
+
+// WritePID records pid in file as "PID STARTTIME": the process's start
+// time (in clock ticks since boot, /proc/PID/stat) tells it from a later
+// process given the same PID. The file is replaced atomically.
+func WritePID(file string, pid int) error {
+	start, err := StartTime(pid)
+	if err != nil {
+		return fmt.Errorf("record process %d: %w", pid, err)
+	}
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", pid, start)), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
+}
+
+// ReadPID returns the PID file records when that process still runs (a
+// zombie does not count), else 0. A file holding only a PID (written by an
+// older pod) is taken at its word.
+func ReadPID(file string) int {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	st, err := readStat(pid)
+	if err != nil || st.state == 'Z' {
+		return 0
+	}
+	if len(f) > 1 {
+		want, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil || want != st.start {
+			return 0 // the PID was reused
+		}
+	}
+	return pid
+}
+
+// StartTime is the time process pid started, in clock ticks after boot:
+// with the PID, it names one process for the whole boot.
+func StartTime(pid int) (uint64, error) {
+	st, err := readStat(pid)
+	return st.start, err
+}
+
+type procStat struct {
+	state byte
+	start uint64
+}
+
+// readStat reads the state (field 3) and start time (field 22) of
+// /proc/PID/stat; the command name before them may hold spaces and
+// parentheses, so fields are counted from its closing one.
+func readStat(pid int) (procStat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, err
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 || len(f[0]) != 1 {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat", pid)
+	}
+	start, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return procStat{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
+	}
+	return procStat{state: f[0][0], start: start}, nil
 }
 
 // Reporter is the child's end of the pipe.

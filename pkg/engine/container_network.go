@@ -18,6 +18,7 @@ import (
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/slirp"
 	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 // netRun is what a run of a container holds on the network. It is written
@@ -126,7 +127,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 	if err != nil {
 		return nil, err
 	}
-	if err := r.checkPortsUnpublished(c.ID, ports); err != nil {
+	if err := r.checkPortsUnpublished(ctx, c.ID, ports); err != nil {
 		return nil, err
 	}
 	if err := network.CheckHostPorts(ports); err != nil {
@@ -308,8 +309,10 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *Container) error {
 
 // checkPortsUnpublished fails when another container of this installation
 // publishes one of ports: its DNAT rules bind nothing, so the bind test of
-// network.CheckHostPorts cannot see them.
-func (r *Runtime) checkPortsUnpublished(id string, ports []network.PortMapping) error {
+// network.CheckHostPorts cannot see them. A container that does not run
+// (its start was killed midway, its cleanup failed) publishes nothing: what
+// its run left is torn down instead, freeing the ports.
+func (r *Runtime) checkPortsUnpublished(ctx context.Context, id string, ports []network.PortMapping) error {
 	if len(ports) == 0 {
 		return nil
 	}
@@ -317,6 +320,7 @@ func (r *Runtime) checkPortsUnpublished(id string, ports []network.PortMapping) 
 	if err != nil {
 		return nil
 	}
+others:
 	for _, e := range entries {
 		other, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok || other == id {
@@ -332,12 +336,42 @@ func (r *Runtime) checkPortsUnpublished(id string, ports []network.PortMapping) 
 					continue
 				}
 				if int(p.HostPort) < int(q.HostPort)+q.Count() && int(q.HostPort) < int(p.HostPort)+p.Count() {
+					if r.reapStaleNetwork(ctx, other) {
+						continue others
+					}
 					return &catError{msg: fmt.Sprintf("host port %d/%s is already published by container %s", max(p.HostPort, q.HostPort), p.Protocol, shortID(other)), cat: errdefs.ErrConflict}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// reapStaleNetwork tears down the network set-up recorded for container id
+// when that container does not run, or no longer exists: what a pod killed
+// while starting it leaves behind (a slirp4netns helper holding its host
+// ports, a namespace). It reports whether it did. A container whose lock
+// is held is being worked on and is left alone.
+func (r *Runtime) reapStaleNetwork(ctx context.Context, id string) bool {
+	l, ok, err := r.tryLockContainer(id)
+	if err != nil || !ok {
+		return false
+	}
+	defer l.Release()
+	c, err := r.get(ctx, id)
+	switch {
+	case errors.Is(err, errdefs.ErrNotFound):
+		c = &Container{Container: &state.Container{ID: id}, Config: &ContainerConfig{}}
+		defer os.Remove(r.podRunDir("locks", id+".lock"))
+	case err != nil, isActive(c.Status):
+		return false
+	}
+	if err := r.teardownNetwork(context.WithoutCancel(ctx), c); err != nil {
+		logrus.Warnf("container %s: tear down the network its interrupted run left: %v", shortID(id), err)
+		return false
+	}
+	logrus.Debugf("container %s: tore down the network its interrupted run left", shortID(id))
+	return true
 }
 
 // ContainerPorts are the ports a running container publishes, with the host

@@ -40,9 +40,13 @@ type NetOptions struct {
 	PublishAll bool     // -P
 }
 
-// buildNetConfig validates the networking flags into cfg. exposed are the
-// image's EXPOSEd ports, published on free host ports by -P.
+// buildNetConfig validates the networking flags, and cfg.Hostname, into
+// cfg. exposed are the image's EXPOSEd ports, published on free host ports
+// by -P.
 func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o NetOptions, exposed map[string]struct{}) error {
+	if err := validateEtcOptions(cfg.Hostname, o); err != nil {
+		return err
+	}
 	cfg.Networks, cfg.AddHosts, cfg.Ports = nil, nil, nil
 	modes := o.Networks
 	if len(modes) == 0 {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	cstorage "github.com/containers/storage"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
@@ -269,6 +270,11 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	}
 	rootfs, err := st.Mount(c.ID, "")
 	if err != nil {
+		if errors.Is(err, cstorage.ErrLayerUnknown) || errors.Is(err, cstorage.ErrContainerUnknown) {
+			if _, cerr := st.Container(c.ID); errors.Is(cerr, cstorage.ErrContainerUnknown) {
+				return nil, noRootfsError(c)
+			}
+		}
 		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
 	var started *conmon.Started
@@ -392,6 +398,21 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
 	r.saveMonitorPID(c, runDir)
 	return conn, nil
+}
+
+// noRootfsError is what starting a container whose row exists without its
+// storage says: a create killed between recording the row and making the
+// root filesystem leaves that (storage's "layer not known" would not tell
+// the user what happened, nor what to do). rm removes such a row.
+func noRootfsError(c *Container) error {
+	name := c.Name
+	if name == "" {
+		name = shortID(c.ID)
+	}
+	return &catError{
+		msg: fmt.Sprintf("container %s has no root filesystem (its creation was interrupted): remove it with pod rm %s", name, name),
+		cat: errdefs.ErrConflict,
+	}
 }
 
 // createError turns the runtime's create failure into one line, worded as

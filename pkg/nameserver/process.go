@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -28,12 +27,8 @@ const upstreamFlag = "--upstream="
 
 // Running returns the PID of the network's server, or 0.
 func (d Dir) Running() int {
-	b, err := os.ReadFile(d.pidFile())
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
+	pid := detach.ReadPID(d.pidFile())
+	if pid == 0 {
 		return 0
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))

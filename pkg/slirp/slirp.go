@@ -25,7 +25,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -122,6 +121,14 @@ func startDirect(ctx context.Context, dir string, cfg Config, logf *os.File) err
 	if err != nil {
 		return fmt.Errorf("start slirp4netns: %w", err)
 	}
+	// Recorded before the wait: killed while waiting, pod leaves
+	// slirp4netns running, and the next Stop must find it.
+	pidFile := filepath.Join(dir, "pid")
+	if err := detach.WritePID(pidFile, cmd.Process.Pid); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
+	}
 	ready := make(chan bool, 1)
 	go func() {
 		buf := make([]byte, 1)
@@ -136,12 +143,10 @@ func startDirect(ctx context.Context, dir string, cfg Config, logf *os.File) err
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
-	}
 	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
+		os.Remove(pidFile)
 		return err
 	}
 	return cmd.Process.Release()
@@ -155,9 +160,14 @@ func slirpArgs(cfg Config) []string {
 
 // Stop ends the helper whose state is in dir, if it runs, waits for it to
 // be gone (so its host ports are free again), and removes dir. A missing
-// dir is fine.
+// dir is fine. The helper is found by its pid file, or, when a pod killed
+// between starting it and recording it left none, by its command line.
 func Stop(ctx context.Context, dir string) error {
-	if pid := running(dir); pid != 0 {
+	pid := running(dir)
+	if pid == 0 {
+		pid = unrecorded(dir)
+	}
+	if pid != 0 {
 		// A pidfd names this process even if its PID is reused, and turns
 		// readable only once all its threads have exited: the Go helper's
 		// leader shows as a zombie while its other threads still hold the
@@ -204,29 +214,49 @@ func removeState(dir string) error {
 
 // running is the helper's PID if it is alive (not a zombie), else 0.
 func running(dir string) int {
-	b, err := os.ReadFile(filepath.Join(dir, "pid"))
-	if err != nil {
+	pid := detach.ReadPID(filepath.Join(dir, "pid"))
+	if pid == 0 || !isOurs(pid, dir) {
 		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return 0
-	}
-	args := bytes.Split(bytes.TrimRight(cmdline, "\x00"), []byte{0})
-	if !isHelper(args, dir) && !isDirect(args, dir) {
-		return 0
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err == nil {
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
-			return 0
-		}
 	}
 	return pid
+}
+
+// isOurs reports whether process pid is the helper, or the lone
+// slirp4netns, of dir.
+func isOurs(pid int, dir string) bool {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := bytes.Split(bytes.TrimRight(cmdline, "\x00"), []byte{0})
+	return isHelper(args, dir) || isDirect(args, dir)
+}
+
+// unrecorded looks through /proc for the helper of dir when dir exists
+// without a pid file: Start makes dir before it starts the helper and
+// writes the pid file just after, so only a pod killed in between leaves
+// this, and only then is the scan paid for.
+func unrecorded(dir string) int {
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		return 0
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pid")); err == nil {
+		return 0
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if isOurs(pid, dir) {
+			return pid
+		}
+	}
+	return 0
 }
 
 func isHelper(args [][]byte, dir string) bool {

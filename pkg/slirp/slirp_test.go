@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -172,4 +173,54 @@ func TestStartStopWithoutPorts(t *testing.T) {
 	if Running(state) {
 		t.Error("Running after Stop")
 	}
+}
+
+// A helper whose pid file was never written (pod killed between starting
+// it and recording it) is found by its command line and stopped, freeing
+// its host port.
+func TestStopUnrecordedHelper(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a network namespace")
+	}
+	if _, err := lookSlirp(); err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	ns := filepath.Join(dir, "ns")
+	if err := netns.Create(ns); err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Remove(ns)
+	ports, err := network.AssignHostPorts([]network.PortMapping{{HostIP: "127.0.0.1", ContainerPort: 80, Protocol: "tcp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	if err := Start(ctx, state, Config{NetNS: ns, Ports: ports}); err != nil {
+		t.Fatal(err)
+	}
+	pid := running(state)
+	if pid == 0 {
+		t.Fatal("helper not running after Start")
+	}
+	t.Cleanup(func() {
+		if isOurs(pid, state) {
+			syscall.Kill(pid, syscall.SIGKILL) // a failed test's leftover
+		}
+	})
+	if err := os.Remove(filepath.Join(state, "pid")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Stop(ctx, state); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil && !strings.Contains(string(b), ") Z ") {
+		t.Fatalf("helper %d still runs after Stop: %s", pid, b)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+itoa(ports[0].HostPort))
+	if err != nil {
+		t.Fatalf("host port still taken after Stop: %v", err)
+	}
+	l.Close()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/containers/image/v5/directory"
 	dockerarchive "github.com/containers/image/v5/docker/archive"
@@ -18,6 +19,7 @@ import (
 	"github.com/containers/image/v5/types"
 	cstorage "github.com/containers/storage"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
@@ -74,26 +76,27 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 		return s.saveDir(ctx, o, imgs[0], tags[0])
 	}
 
-	// Archives: write a temporary file, then rename it into place (a
-	// regular file) or stream it (stdout, /dev/stdout, a pipe).
-	tmpDir := s.sys.BigFilesTemporaryDir
+	// Archives: write a temporary file in this process's temporary
+	// directory, then rename it into place (a regular file) or stream it
+	// (stdout, /dev/stdout, a pipe).
 	rename := false
 	if o.Output != "" {
 		fi, err := os.Stat(o.Output)
 		switch {
 		case errors.Is(err, os.ErrNotExist) || err == nil && fi.Mode().IsRegular():
-			tmpDir, rename = filepath.Dir(o.Output), true
+			rename = true
+			// Fail before the work when the archive cannot be written.
+			if err := unix.Access(filepath.Dir(o.Output), unix.W_OK); err != nil {
+				return fmt.Errorf("write %s: %w", o.Output, err)
+			}
 		case err != nil:
 			return fmt.Errorf("write %s: %w", o.Output, err)
 		case fi.IsDir():
 			return fmt.Errorf("%s is a directory: %w", o.Output, errdefs.ErrInvalidArg)
 		}
 	}
-	f, err := os.CreateTemp(tmpDir, ".pod-save-*.tar")
+	f, err := os.CreateTemp(s.TempDir(), "save-*.tar")
 	if err != nil {
-		if rename {
-			return fmt.Errorf("write %s: %w", o.Output, errors.Unwrap(err))
-		}
 		return fmt.Errorf("create archive: %w", err)
 	}
 	tmp := f.Name()
@@ -114,10 +117,7 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 		if err := os.Chmod(tmp, 0o644); err != nil {
 			return err
 		}
-		if err := os.Rename(tmp, o.Output); err != nil {
-			return fmt.Errorf("write %s: %w", o.Output, err)
-		}
-		return nil
+		return moveInto(tmp, o.Output)
 	}
 	out := o.Stdout
 	if o.Output != "" {
@@ -246,6 +246,53 @@ func (s *Store) saveDir(ctx context.Context, o SaveOptions, img *cstorage.Image,
 	}
 	if _, err := s.copyLocal(ctx, dst, src, o.Progress, mime, nil); err != nil {
 		return fmt.Errorf("save image %s: %w", img.ID, err)
+	}
+	return nil
+}
+
+// savePrefix starts the name of a temporary archive written beside its
+// destination; the owner's PID and start time follow (see tmpdir.go).
+const savePrefix = ".pod-save-"
+
+// moveInto renames tmp onto dst, or, on another file system, copies it to
+// a temporary file beside dst first, so that dst is only ever replaced
+// whole. That file is named for this process and swept by a later save
+// into the same directory if this one is killed before the rename.
+func moveInto(tmp, dst string) error {
+	err := os.Rename(tmp, dst)
+	if err == nil || !errors.Is(err, unix.EXDEV) {
+		if err != nil {
+			return fmt.Errorf("write %s: %w", dst, err)
+		}
+		return nil
+	}
+	dir := filepath.Dir(dst)
+	sweepSiblings(dir, savePrefix)
+	owner, err := tempDirPrefix()
+	if err != nil {
+		return err
+	}
+	out, err := os.CreateTemp(dir, savePrefix+strings.TrimPrefix(owner, "op-")+"*.tar")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dst, errors.Unwrap(err))
+	}
+	in, err := os.Open(tmp)
+	if err == nil {
+		_, err = io.Copy(out, in)
+		in.Close()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(out.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(out.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return fmt.Errorf("write %s: %w", dst, err)
 	}
 	return nil
 }

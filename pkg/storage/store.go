@@ -13,6 +13,7 @@ import (
 	"github.com/containers/image/v5/types"
 	cstorage "github.com/containers/storage"
 	stypes "github.com/containers/storage/types"
+	"github.com/sirupsen/logrus"
 )
 
 // Options override what storage.conf says.
@@ -81,16 +82,21 @@ func OpenResolved(so stypes.StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	sys := &types.SystemContext{
-		BigFilesTemporaryDir: filepath.Join(so.GraphRoot, "tmp"),
-	}
+	sys := &types.SystemContext{}
 	// CONTAINERS_REGISTRIES_CONF and REGISTRIES_CONFIG_PATH name another
 	// registries.conf, as for every containers tool.
 	if err := environment.UpdateRegistriesConf(sys); err != nil {
 		return nil, fmt.Errorf("registries configuration: %w", err)
 	}
-	if err := os.MkdirAll(sys.BigFilesTemporaryDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", sys.BigFilesTemporaryDir, err)
+	tmpBase := filepath.Join(so.GraphRoot, "tmp")
+	if err := os.MkdirAll(tmpBase, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", tmpBase, err)
+	}
+	// Every temporary file of this process, containers/image's too, goes
+	// into a directory of its own that the next process sweeps if this
+	// one is killed (see tmpdir.go).
+	if sys.BigFilesTemporaryDir, err = makeTempDir(tmpBase); err != nil {
+		return nil, err
 	}
 	return &Store{Store: st, sys: sys}, nil
 }
@@ -102,6 +108,9 @@ func (s *Store) SystemContext() *types.SystemContext { return s.sys }
 // still mounted (a running container's, a `pod mount`) are the normal case,
 // not an error: storage reports them as one and leaves them be.
 func (s *Store) Close() error {
+	if err := os.RemoveAll(s.TempDir()); err != nil {
+		logrus.Debugf("remove %s: %v", s.TempDir(), err)
+	}
 	_, err := s.Shutdown(false)
 	if errors.Is(err, cstorage.ErrLayerUsedByContainer) {
 		return nil
