@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/containers/image/v5/directory"
 	dockerarchive "github.com/containers/image/v5/docker/archive"
@@ -19,6 +18,7 @@ import (
 	cstorage "github.com/containers/storage"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
@@ -76,34 +76,43 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 
 	// Archives: write a temporary file, then rename it into place (a
 	// regular file) or stream it (stdout, /dev/stdout, a pipe).
-	tmpDir := s.sys.BigFilesTemporaryDir
 	rename := false
 	if o.Output != "" {
 		fi, err := os.Stat(o.Output)
 		switch {
 		case errors.Is(err, os.ErrNotExist) || err == nil && fi.Mode().IsRegular():
-			tmpDir, rename = filepath.Dir(o.Output), true
+			rename = true
 		case err != nil:
 			return fmt.Errorf("write %s: %w", o.Output, err)
 		case fi.IsDir():
 			return fmt.Errorf("%s is a directory: %w", o.Output, errdefs.ErrInvalidArg)
 		}
 	}
-	f, err := os.CreateTemp(tmpDir, ".pod-save-*.tar")
-	if err != nil {
-		if rename {
+	// The archive writers open a path themselves: a regular file target
+	// gets an atomicfile beside it (its Name is the path to write), a
+	// stream a scratch file copied out afterwards.
+	var (
+		af  *atomicfile.File
+		tmp string
+	)
+	if rename {
+		if af, err = atomicfile.Create(o.Output, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", o.Output, errors.Unwrap(err))
 		}
-		return fmt.Errorf("create archive: %w", err)
-	}
-	tmp := f.Name()
-	f.Close()
-	defer os.Remove(tmp)
-	if o.Format == FormatOCIArchive {
-		// The OCI archive destination creates its file itself.
-		if err := os.Remove(tmp); err != nil {
-			return err
+		defer af.Close()
+		tmp = af.Name()
+	} else {
+		f, err := os.CreateTemp(s.sys.BigFilesTemporaryDir, ".pod-save-*.tar")
+		if err != nil {
+			return fmt.Errorf("create archive: %w", err)
 		}
+		tmp = f.Name()
+		f.Close()
+		defer os.Remove(tmp)
+	}
+	// Both archive writers write the (empty) file at tmp in place: the
+	// docker-archive writer opens it, the OCI one truncates it (os.Create).
+	if o.Format == FormatOCIArchive {
 		if err := s.saveOCIArchive(ctx, tmp, imgs[0], tags[0], o.Progress); err != nil {
 			return err
 		}
@@ -111,10 +120,7 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 		return err
 	}
 	if rename {
-		if err := os.Chmod(tmp, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, o.Output); err != nil {
+		if err := af.Commit(); err != nil {
 			return fmt.Errorf("write %s: %w", o.Output, err)
 		}
 		return nil
