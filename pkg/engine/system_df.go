@@ -21,6 +21,20 @@ type DiskUsage struct {
 	// ImagesSize counts every image layer once, however many images share
 	// it; ImagesReclaimable is the part no image a container uses needs.
 	ImagesSize, ImagesReclaimable int64
+	// Totals sums each kind up, as `system df` and the API's /system/df
+	// show them: images, containers, volumes, in that order.
+	Totals []UsageTotal
+}
+
+// UsageTotal is one kind's line of `system df`: how many objects there
+// are, how many are in use, their size and how much of it removing the
+// unused ones would free (Reclaimable ≤ Size).
+type UsageTotal struct {
+	Kind        string // "Images", "Containers" or "Local Volumes"
+	Total       int
+	Active      int
+	Size        int64
+	Reclaimable int64
 }
 
 // ImageUsage is one image's share of the disk.
@@ -160,7 +174,39 @@ func (r *Runtime) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 	for _, v := range vols {
 		du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name, Links: len(v.Containers), Size: dirSize(ctx, v.Mountpoint)})
 	}
+	du.Totals = du.totals()
 	return du, nil
+}
+
+// totals sums du up per kind. An image is active when a container uses
+// it; a container when it is running or paused (a stopped one's layer is
+// reclaimable); a volume when a container uses it.
+func (du *DiskUsage) totals() []UsageTotal {
+	img := UsageTotal{Kind: "Images", Total: len(du.Images), Size: du.ImagesSize, Reclaimable: du.ImagesReclaimable}
+	for _, i := range du.Images {
+		if i.Containers > 0 {
+			img.Active++
+		}
+	}
+	ctr := UsageTotal{Kind: "Containers", Total: len(du.Containers)}
+	for _, c := range du.Containers {
+		ctr.Size += c.Size
+		if c.Running {
+			ctr.Active++
+		} else {
+			ctr.Reclaimable += c.Size
+		}
+	}
+	vol := UsageTotal{Kind: "Local Volumes", Total: len(du.Volumes)}
+	for _, v := range du.Volumes {
+		vol.Size += v.Size
+		if v.Links > 0 {
+			vol.Active++
+		} else {
+			vol.Reclaimable += v.Size
+		}
+	}
+	return []UsageTotal{img, ctr, vol}
 }
 
 func layerSize(l *cstorage.Layer) int64 {

@@ -74,6 +74,19 @@ func TestExport(t *testing.T) {
 			t.Error("export of a running container lacks its new file")
 		}
 		e.Pod("export", "nosuch").Fails(t, 125, "no such container")
+		if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("export -o file mode: %v %v", fi, err)
+		}
+		// A failed export -o leaves nothing: no archive, no temporary file.
+		out := filepath.Join(e.Dir, "failed")
+		if err := os.Mkdir(out, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(out, 0o777) // the umask aside: rootless pod writes here too
+		e.Pod("export", "-o", filepath.Join(out, "x.tar"), "nosuch").Fails(t, 125, "no such container")
+		if left, _ := os.ReadDir(out); len(left) != 0 {
+			t.Errorf("a failed export left %v", left)
+		}
 		// Standard output on a terminal is refused.
 		s := startPty(t, e, "export", "ex")
 		s.Expect(0, "Error: refusing to export to terminal. Use -o flag or redirect")

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -159,6 +160,50 @@ func TestInspect(t *testing.T) {
 			t.Errorf("stdout with one missing name: %q", r.Stdout)
 		}
 		e.Pod("container", "inspect", "nosuch").Fails(t, 125, "no such container nosuch")
+	})
+}
+
+// TestInspectAnyErrors: the top-level inspect looks through containers,
+// images, volumes and networks, moving on only when a kind has no such
+// name; an object that exists but cannot be read is reported as what it
+// is, not swallowed into "no such object".
+func TestInspectAnyErrors(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		e.MustPod("volume", "create", "--label", "k=v", "data")
+		e.MustPod("network", "create", "--subnet", "10.238.77.0/24", "broken")
+		e.MustPod("volume", "create", "corrupt")
+
+		// Volumes are found too, with the document `volume inspect` prints.
+		if got := strings.TrimSpace(e.MustPod("inspect", "-f", "{{.Name}} {{.Labels.k}}", "data").Stdout); got != "data v" {
+			t.Errorf("inspect of a volume: %q", got)
+		}
+		if got := strings.TrimSpace(e.MustPod("inspect", "--type", "volume", "-f", "{{.Name}}", "data").Stdout); got != "data" {
+			t.Errorf("inspect --type volume: %q", got)
+		}
+		e.Pod("inspect", "--type", "volume", "broken").Fails(t, 125, "no such volume broken")
+		e.Pod("inspect", "--type", "volume", "-s", "data").Fails(t, 125, `size is not supported for type "volume"`)
+		e.Pod("inspect", "--type", "pod", "data").Fails(t, 125, `invalid type "pod"`)
+
+		// Objects whose files are garbage: their read errors come out.
+		if err := os.WriteFile(filepath.Join(e.Root, "networks", "broken.conflist"), []byte("garbage"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(e.Root, "volumes", "corrupt", "volume.json"), []byte("garbage"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"broken", "corrupt"} {
+			r := e.Pod("inspect", name)
+			r.Fails(t, 125, "inspecting object: ")
+			if strings.Contains(r.Stderr, "no such object") {
+				t.Errorf("inspect %s: a corrupt object reported as missing: %s", name, r.Stderr)
+			}
+		}
+		e.Pod("inspect", "broken").Fails(t, 125, "is not a pod network")
+		e.Pod("inspect", "--type", "network", "broken").Fails(t, 125, "is not a pod network")
+		e.Pod("inspect", "corrupt").Fails(t, 125, "read volume corrupt")
+
+		// Still: a name nothing has.
+		e.Pod("inspect", "nosuch").Fails(t, 125, `inspecting object: no such object: "nosuch"`)
 	})
 }
 

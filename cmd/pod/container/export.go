@@ -3,12 +3,11 @@ package container
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/atomicfile"
 )
 
 func newExportCommand(g *cli.Globals) *cobra.Command {
@@ -35,23 +34,18 @@ func newExportCommand(g *cli.Globals) *cobra.Command {
 			}
 			// A temporary file renamed into place: a failed export leaves
 			// no partial archive behind.
-			f, err := os.CreateTemp(filepath.Dir(output), ".export-*")
+			f, err := atomicfile.Create(output, 0o644)
 			if err != nil {
 				return fmt.Errorf("create %s: %w", output, err)
 			}
-			err = rt.Export(ctx, args[0], f)
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("write %s: %w", output, cerr)
+			defer f.Close()
+			if err := rt.Export(ctx, args[0], f); err != nil {
+				return err
 			}
-			if err == nil {
-				if err = os.Chmod(f.Name(), 0o644); err == nil {
-					err = os.Rename(f.Name(), output)
-				}
+			if err := f.Commit(); err != nil {
+				return fmt.Errorf("write %s: %w", output, err)
 			}
-			if err != nil {
-				os.Remove(f.Name())
-			}
-			return err
+			return nil
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")

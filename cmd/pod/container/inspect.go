@@ -1,7 +1,6 @@
 package container
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/cmd/pod/volume"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 type inspectOptions struct {
@@ -20,7 +19,8 @@ type inspectOptions struct {
 }
 
 // newInspectCommand is `pod container inspect` (containers only) or, with
-// any, the top-level `pod inspect` that falls back to images.
+// any, the top-level `pod inspect` that looks through every kind of object
+// (engine.Runtime.InspectAny).
 func newInspectCommand(g *cli.Globals, any bool) *cobra.Command {
 	o := inspectOptions{typ: "container"}
 	cmd := &cobra.Command{
@@ -35,9 +35,9 @@ func newInspectCommand(g *cli.Globals, any bool) *cobra.Command {
 	if any {
 		o.typ = "all"
 		cmd.Use = "inspect [options] NAME [NAME...]"
-		cmd.Short = "Display the configuration of containers, images or networks"
-		cmd.Long = "Display the configuration and state of containers, images or networks as JSON, or through a Go template. A name is looked up among containers, then images, then networks."
-		cmd.Flags().StringVarP(&o.typ, "type", "t", "all", "the kind of object to inspect: container, image, network or all")
+		cmd.Short = "Display the configuration of containers, images, volumes or networks"
+		cmd.Long = "Display the configuration and state of containers, images, volumes or networks as JSON, or through a Go template. A name is looked up among containers, then images, then volumes, then networks."
+		cmd.Flags().StringVarP(&o.typ, "type", "t", "all", "the kind of object to inspect: container, image, volume, network or all")
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", "json", "format the output with a Go template, or 'json'")
@@ -46,13 +46,9 @@ func newInspectCommand(g *cli.Globals, any bool) *cobra.Command {
 }
 
 func runInspect(cmd *cobra.Command, g *cli.Globals, o *inspectOptions, names []string) error {
-	switch o.typ {
-	case "container", "image", "network", "all":
-	default:
-		return fmt.Errorf("invalid type %q: must be container, image, network or all", o.typ)
-	}
-	if (o.typ == "image" || o.typ == "network") && o.size {
-		return fmt.Errorf("size is not supported for type %q", o.typ)
+	opts := engine.InspectAnyOptions{Kind: engine.InspectKind(o.typ), Size: o.size}
+	if err := opts.Validate(); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	r, err := g.Open(ctx)
@@ -64,12 +60,12 @@ func runInspect(cmd *cobra.Command, g *cli.Globals, o *inspectOptions, names []s
 	var docs []any
 	var errs []error
 	for _, name := range names {
-		doc, err := inspectOne(cmd, r, o, name)
+		found, err := r.InspectAny(ctx, name, opts)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		docs = append(docs, doc)
+		docs = append(docs, inspectDoc(found))
 	}
 	if docs == nil {
 		docs = []any{}
@@ -88,45 +84,18 @@ func runInspect(cmd *cobra.Command, g *cli.Globals, o *inspectOptions, names []s
 	return fmt.Errorf("inspecting object: %w", errs[0])
 }
 
-func inspectOne(cmd *cobra.Command, r *engine.Runtime, o *inspectOptions, name string) (any, error) {
-	ctx := cmd.Context()
-	if o.typ == "container" || o.typ == "all" {
-		doc, err := r.InspectContainer(ctx, name, o.size)
-		if err == nil {
-			return doc, nil
-		}
-		if !errors.Is(err, errdefs.ErrNotFound) {
-			return nil, err
-		}
-		if o.typ == "container" {
-			return nil, fmt.Errorf("no such container %s", name)
-		}
+// inspectDoc is the document printed for what InspectAny found: the one
+// the kind's own inspect command prints.
+func inspectDoc(found *engine.Inspected) any {
+	switch found.Kind {
+	case engine.InspectContainer:
+		return found.Container
+	case engine.InspectImage:
+		return found.Image
+	case engine.InspectVolume:
+		return volume.InspectDoc(found.Volume)
 	}
-	if o.typ == "image" || o.typ == "all" {
-		doc, err := r.InspectImage(ctx, name)
-		if err == nil {
-			return doc, nil
-		}
-		if !errors.Is(err, errdefs.ErrNotFound) {
-			return nil, err
-		}
-		if o.typ == "image" {
-			return nil, fmt.Errorf("no such image %s", name)
-		}
-	}
-	nets, err := r.NetworkInspect(ctx, name)
-	if err == nil && len(nets) == 1 {
-		return nets[0], nil
-	}
-	if o.typ == "network" {
-		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("no such network %s", name)
-	}
-	// Looking through every kind, a name that is no network's (an
-	// ambiguous ID prefix among networks included) is simply not found.
-	return nil, fmt.Errorf("no such object: %q", name)
+	return found.Network
 }
 
 // idField matches .Id in a template: Docker's JSON name of the ID field.

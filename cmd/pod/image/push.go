@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/engine"
 )
 
@@ -40,7 +41,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			if digestFile != "" {
-				if err := writeFileAtomic(digestFile, []byte(d.String())); err != nil {
+				if err := atomicfile.WriteFile(digestFile, []byte(d.String()), 0o644); err != nil {
 					return fmt.Errorf("write digest file: %w", err)
 				}
 			}

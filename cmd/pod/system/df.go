@@ -94,38 +94,13 @@ func reclaimable(n, total int64) string {
 	return fmt.Sprintf("%s (%d%%)", size(n), pct)
 }
 
+// dfRows renders the engine's totals; the engine does the sums.
 func dfRows(du *engine.DiskUsage) []dfRow {
-	imgActive := 0
-	for _, i := range du.Images {
-		if i.Containers > 0 {
-			imgActive++
-		}
+	rows := make([]dfRow, len(du.Totals))
+	for i, t := range du.Totals {
+		rows[i] = dfRow{t.Kind, t.Total, t.Active, size(t.Size), reclaimable(t.Reclaimable, t.Size), t.Size}
 	}
-	var ctrSize, ctrFree int64
-	ctrActive := 0
-	for _, c := range du.Containers {
-		ctrSize += c.Size
-		if c.Running {
-			ctrActive++
-		} else {
-			ctrFree += c.Size
-		}
-	}
-	var volSize, volFree int64
-	volActive := 0
-	for _, v := range du.Volumes {
-		volSize += v.Size
-		if v.Links > 0 {
-			volActive++
-		} else {
-			volFree += v.Size
-		}
-	}
-	return []dfRow{
-		{"Images", len(du.Images), imgActive, size(du.ImagesSize), reclaimable(du.ImagesReclaimable, du.ImagesSize), du.ImagesSize},
-		{"Containers", len(du.Containers), ctrActive, size(ctrSize), reclaimable(ctrFree, ctrSize), ctrSize},
-		{"Local Volumes", len(du.Volumes), volActive, size(volSize), reclaimable(volFree, volSize), volSize},
-	}
+	return rows
 }
 
 func writeDFVerbose(w io.Writer, du *engine.DiskUsage, now time.Time) error {

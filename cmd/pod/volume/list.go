@@ -42,6 +42,10 @@ func toJSON(v *engine.VolumeInfo) volumeJSON {
 	return j
 }
 
+// InspectDoc is the document `volume inspect` prints for v, for the
+// top-level `pod inspect`.
+func InspectDoc(v *engine.VolumeInfo) any { return toJSON(v) }
+
 var headers = volumeJSON{Name: "VOLUME NAME", Driver: "DRIVER", Mountpoint: "MOUNTPOINT", CreatedAt: "CREATED AT", Scope: "SCOPE"}
 
 func newListCommand(g *cli.Globals) *cobra.Command {
