@@ -62,3 +62,35 @@ func TestFilterUntilLocalTime(t *testing.T) {
 		}
 	})
 }
+
+// TestFilterErrors checks that every command with --filter refuses an
+// unknown key, a filter without a value and a bad time with one message
+// form, naming the filter and listing the keys the command takes, and
+// exit 125, before it does anything.
+func TestFilterErrors(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for _, tc := range []struct {
+			cmd  []string
+			keys string
+		}{
+			{[]string{"ps", "-a"}, "id, name, label, label!, status, exited, ancestor, before, since, until"},
+			{[]string{"container", "prune", "-f"}, "until, label, label!"},
+			{[]string{"images"}, "dangling, label, reference, before, since, id, until"},
+			{[]string{"image", "prune", "-f"}, "label, until"},
+			{[]string{"volume", "ls"}, "name, label, label!, dangling, driver, scope, opt, until"},
+			{[]string{"volume", "prune", "-f"}, "label, label!, until"},
+			{[]string{"network", "ls"}, "name, id, driver, label"},
+			{[]string{"network", "prune", "-f"}, "name, id, driver, label"},
+			{[]string{"events", "--stream=false"}, "container, event, image, label, network, status, type, volume"},
+		} {
+			run := func(filter string) *Result {
+				return e.Pod(append(append([]string{}, tc.cmd...), "--filter", filter)...)
+			}
+			run("colour=red").Fails(t, 125, `invalid filter "colour=red": unknown key "colour" (valid filters: `+tc.keys+")")
+			run("label").Fails(t, 125, `invalid filter "label": want KEY=VALUE`)
+			if strings.Contains(tc.keys, "until") {
+				run("until=2024-13-01").Fails(t, 125, `invalid filter "until=2024-13-01": invalid time "2024-13-01"`)
+			}
+		}
+	})
+}
