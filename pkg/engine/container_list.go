@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
-	"github.com/pod-engine/pod/pkg/logs"
+	"github.com/pod-engine/pod/pkg/filters"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/state"
 )
@@ -101,28 +101,19 @@ func (r *Runtime) containerSizes(id, imageID string) (rw, rootfs int64) {
 	return rw, rw + img
 }
 
-// ContainerFilter is a parsed set of --filter KEY=VALUE arguments. Values
-// of one key are alternatives (any may match); different keys must all
-// match, as in Docker.
+// ContainerFilter is a parsed set of --filter KEY=VALUE arguments (see
+// pkg/filters). Values of one key are alternatives (any may match);
+// different keys, and every label= and label!=, must all match, as in
+// Docker.
 type ContainerFilter struct {
-	ids       []string
-	names     []*regexp.Regexp
-	labels    []labelMatch
-	statuses  []state.Status
-	exited    []int
-	ancestors []string
-	before    []string
-	since     []string
-	until     []time.Time
+	args     filters.Args
+	now      time.Time // anchors until= durations
+	names    []*regexp.Regexp
+	statuses []state.Status
+	exited   []int
 
-	// Resolved from before/since against the listed containers.
-	beforeT, sinceT []time.Time
-}
-
-type labelMatch struct {
-	key, value string
-	hasValue   bool
-	negate     bool // label!=...
+	// Resolved from before/since/until against the listed containers.
+	window filters.Window
 }
 
 // Filter keys `pod ps --filter` accepts.
@@ -134,51 +125,34 @@ var psStatuses = []string{"created", "initialized", "restarting", "running", "re
 
 // ParseContainerFilter parses --filter arguments. now anchors until=
 // durations. An unknown key or a bad value is errdefs.ErrInvalidArg.
-func ParseContainerFilter(args []string, now time.Time) (*ContainerFilter, error) {
-	f := &ContainerFilter{}
-	for _, a := range args {
-		key, value, ok := strings.Cut(a, "=")
-		if !ok {
-			return nil, fmt.Errorf("invalid filter %q: want KEY=VALUE: %w", a, errdefs.ErrInvalidArg)
+func ParseContainerFilter(in []string, now time.Time) (*ContainerFilter, error) {
+	args, err := filters.Parse(in, psFilterKeys...)
+	if err != nil {
+		return nil, err
+	}
+	f := &ContainerFilter{args: args, now: now}
+	if err := filters.CheckLabels(args); err != nil {
+		return nil, err
+	}
+	if f.names, err = filters.Regexps(args, "name"); err != nil {
+		return nil, err
+	}
+	for _, v := range filters.Values(args, "status") {
+		if !slices.Contains(psStatuses, v) {
+			return nil, filters.Invalid("status", v, "status must be one of %s", strings.Join(psStatuses, ", "))
 		}
-		switch key {
-		case "id":
-			f.ids = append(f.ids, value)
-		case "name":
-			re, err := regexp.Compile(value)
-			if err != nil {
-				return nil, fmt.Errorf("invalid filter %q: %v: %w", a, err, errdefs.ErrInvalidArg)
-			}
-			f.names = append(f.names, re)
-		case "label", "label!":
-			k, v, hasValue := strings.Cut(value, "=")
-			f.labels = append(f.labels, labelMatch{key: k, value: v, hasValue: hasValue, negate: key == "label!"})
-		case "status":
-			if !slices.Contains(psStatuses, value) {
-				return nil, fmt.Errorf("invalid filter %q: status must be one of %s: %w", a, strings.Join(psStatuses, ", "), errdefs.ErrInvalidArg)
-			}
-			f.statuses = append(f.statuses, state.Status(value))
-		case "exited":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return nil, fmt.Errorf("invalid filter %q: exit code must be a number: %w", a, errdefs.ErrInvalidArg)
-			}
-			f.exited = append(f.exited, n)
-		case "ancestor":
-			f.ancestors = append(f.ancestors, value)
-		case "before":
-			f.before = append(f.before, value)
-		case "since":
-			f.since = append(f.since, value)
-		case "until":
-			t, err := logs.ParseTime(value, now)
-			if err != nil {
-				return nil, fmt.Errorf("invalid filter %q: %v: %w", a, err, errdefs.ErrInvalidArg)
-			}
-			f.until = append(f.until, t)
-		default:
-			return nil, fmt.Errorf("invalid filter %q: unknown key %q (use %s): %w", a, key, strings.Join(psFilterKeys, ", "), errdefs.ErrInvalidArg)
+		f.statuses = append(f.statuses, state.Status(v))
+	}
+	for _, v := range filters.Values(args, "exited") {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, filters.Invalid("exited", v, "exit code must be a number")
 		}
+		f.exited = append(f.exited, n)
+	}
+	// Check until= now; before=/since= need the containers (resolve).
+	if _, err := filters.Until(args, now); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -212,48 +186,20 @@ func (f *ContainerFilter) resolve(all []*Container) error {
 		}
 		return hit.CreatedAt, nil
 	}
-	f.beforeT, f.sinceT = nil, nil
-	for _, ref := range f.before {
-		t, err := find(ref)
-		if err != nil {
-			return fmt.Errorf("filter before=%s: %w", ref, err)
-		}
-		f.beforeT = append(f.beforeT, t)
-	}
-	for _, ref := range f.since {
-		t, err := find(ref)
-		if err != nil {
-			return fmt.Errorf("filter since=%s: %w", ref, err)
-		}
-		f.sinceT = append(f.sinceT, t)
-	}
-	return nil
+	var err error
+	f.window, err = filters.Created(f.args, f.now, find)
+	return err
 }
 
 // Match reports whether c passes every key of the filter.
 func (f *ContainerFilter) Match(c *Container) bool {
-	return anyOf(f.ids, func(id string) bool { return strings.HasPrefix(c.ID, id) }) &&
-		anyOf(f.names, func(re *regexp.Regexp) bool { return re.MatchString(c.Name) }) &&
-		f.matchLabels(c.Labels) &&
-		anyOf(f.statuses, func(s state.Status) bool { return c.Status == s }) &&
-		anyOf(f.exited, func(n int) bool { return c.Status == state.StatusExited && c.ExitCode == n }) &&
-		anyOf(f.ancestors, func(a string) bool { return matchAncestor(c, a) }) &&
-		allOf(f.beforeT, func(t time.Time) bool { return c.CreatedAt.Before(t) }) &&
-		allOf(f.sinceT, func(t time.Time) bool { return c.CreatedAt.After(t) }) &&
-		allOf(f.until, func(t time.Time) bool { return c.CreatedAt.Before(t) })
-}
-
-// matchLabels: every label= must be present (with its value when given),
-// and no label!= may be, as Docker combines them.
-func (f *ContainerFilter) matchLabels(labels map[string]string) bool {
-	for _, m := range f.labels {
-		v, ok := labels[m.key]
-		has := ok && (!m.hasValue || v == m.value)
-		if has == m.negate {
-			return false
-		}
-	}
-	return true
+	return filters.MatchIDPrefix(f.args, "id", c.ID) &&
+		filters.MatchRegexps(f.names, c.Name) &&
+		filters.MatchLabels(f.args, c.Labels) &&
+		(len(f.statuses) == 0 || slices.Contains(f.statuses, c.Status)) &&
+		(len(f.exited) == 0 || c.Status == state.StatusExited && slices.Contains(f.exited, c.ExitCode)) &&
+		filters.MatchAny(f.args, "ancestor", func(a string) bool { return matchAncestor(c, a) }) &&
+		f.window.Contains(c.CreatedAt)
 }
 
 // matchAncestor matches the image a container was created from by the name
@@ -280,20 +226,4 @@ func matchAncestor(c *Container, ref string) bool {
 	// A short reference matches the last path elements of a qualified one
 	// (busybox matches localhost/busybox:latest).
 	return strings.HasSuffix(repo, "/"+ref) || strings.HasSuffix(name, "/"+ref) || strings.HasSuffix(name, "/"+ref+":latest")
-}
-
-func anyOf[T any](vals []T, fn func(T) bool) bool {
-	if len(vals) == 0 {
-		return true
-	}
-	return slices.ContainsFunc(vals, fn)
-}
-
-func allOf[T any](vals []T, fn func(T) bool) bool {
-	for _, v := range vals {
-		if !fn(v) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -51,6 +53,12 @@ func TestContainerFilter(t *testing.T) {
 		{[]string{"since=cccc"}, []string{"web", "db"}},
 		{[]string{"until=2024-01-01T00:02:30Z"}, []string{"db", "web-old"}},
 		{[]string{"name=web", "status=running"}, []string{"web"}},
+		// Values of one key are alternatives: before either, since either.
+		{[]string{"before=db", "before=web"}, []string{"db", "web-old"}},
+		{[]string{"since=db", "since=web-old"}, []string{"web", "db"}},
+		{[]string{"since=web-old", "before=web"}, []string{"db"}},
+		{[]string{"until=2024-01-01T00:01:30Z", "until=2024-01-01T00:02:30Z"}, []string{"db", "web-old"}},
+		{[]string{"label!=app", "label!=tier"}, []string{"web-old"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.filters, " "), func(t *testing.T) {
@@ -76,10 +84,10 @@ func TestContainerFilter(t *testing.T) {
 }
 
 func TestContainerFilterErrors(t *testing.T) {
-	for _, bad := range []string{"nokey", "color=red", "status=sleeping", "exited=x", "name=(", "until=yesterday"} {
+	for _, bad := range []string{"nokey", "color=red", "status=sleeping", "exited=x", "name=(", "until=yesterday", "label==x"} {
 		t.Run(bad, func(t *testing.T) {
-			if _, err := ParseContainerFilter([]string{bad}, time.Now()); err == nil {
-				t.Fatal("no error")
+			if _, err := ParseContainerFilter([]string{bad}, time.Now()); !errors.Is(err, errdefs.ErrInvalidArg) || !strings.Contains(err.Error(), bad) {
+				t.Fatalf("err %v, want invalid argument naming %q", err, bad)
 			}
 		})
 	}
@@ -100,6 +108,8 @@ func TestPruneFilter(t *testing.T) {
 		{[]string{"until=1m"}, []string{"web-old"}},
 		{[]string{"label=app"}, []string{"web", "db"}},
 		{[]string{"label!=app=db"}, []string{"web", "web-old"}},
+		{[]string{"until=1m", "label=app"}, nil},
+		{[]string{"until=1m", "until=2024-01-01T00:02:30Z"}, []string{"db", "web-old"}}, // alternatives
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.filters, " "), func(t *testing.T) {
@@ -118,7 +128,9 @@ func TestPruneFilter(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParsePruneFilter([]string{"status=exited"}, now); err == nil {
-		t.Fatal("status= accepted by prune")
+	for _, bad := range []string{"status=exited", "until=soon", "label", "before=web"} {
+		if _, err := ParsePruneFilter([]string{bad}, now); !errors.Is(err, errdefs.ErrInvalidArg) {
+			t.Errorf("%s: err %v, want invalid argument", bad, err)
+		}
 	}
 }

@@ -2,55 +2,42 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/pod-engine/pod/pkg/errdefs"
-	"github.com/pod-engine/pod/pkg/logs"
+	"github.com/pod-engine/pod/pkg/filters"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
-// PruneFilter selects the stopped containers `container prune` removes:
-// created before Until (when set) and matching the label conditions.
+// PruneFilter selects the stopped containers `container prune` removes
+// (see pkg/filters): created before until= (when set) and matching every
+// label= and label!= condition.
 type PruneFilter struct {
-	Until  time.Time
-	labels []labelMatch
+	args   filters.Args
+	window filters.Window
 }
+
+// containerPruneFilterKeys are the filters of `container prune`, as Docker's.
+var containerPruneFilterKeys = []string{"until", "label", "label!"}
 
 // ParsePruneFilter parses --filter until=TIME, label=K[=V] and label!=K[=V]
 // arguments as Docker's `container prune` takes them.
-func ParsePruneFilter(args []string, now time.Time) (*PruneFilter, error) {
-	f := &PruneFilter{}
-	for _, a := range args {
-		key, value, ok := strings.Cut(a, "=")
-		if !ok {
-			return nil, fmt.Errorf("invalid filter %q: want KEY=VALUE: %w", a, errdefs.ErrInvalidArg)
-		}
-		switch key {
-		case "until":
-			t, err := logs.ParseTime(value, now)
-			if err != nil {
-				return nil, fmt.Errorf("invalid filter %q: %v: %w", a, err, errdefs.ErrInvalidArg)
-			}
-			if f.Until.IsZero() || t.Before(f.Until) {
-				f.Until = t
-			}
-		case "label", "label!":
-			k, v, hasValue := strings.Cut(value, "=")
-			f.labels = append(f.labels, labelMatch{key: k, value: v, hasValue: hasValue, negate: key == "label!"})
-		default:
-			return nil, fmt.Errorf("invalid filter %q: prune filters are until, label and label!: %w", a, errdefs.ErrInvalidArg)
-		}
+func ParsePruneFilter(in []string, now time.Time) (*PruneFilter, error) {
+	args, err := filters.Parse(in, containerPruneFilterKeys...)
+	if err != nil {
+		return nil, err
 	}
-	return f, nil
+	if err := filters.CheckLabels(args); err != nil {
+		return nil, err
+	}
+	w, err := filters.Created(args, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &PruneFilter{args: args, window: w}, nil
 }
 
 func (f *PruneFilter) match(c *Container) bool {
-	if !f.Until.IsZero() && !c.CreatedAt.Before(f.Until) {
-		return false
-	}
-	return (&ContainerFilter{labels: f.labels}).matchLabels(c.Labels)
+	return f.window.Contains(c.CreatedAt) && filters.MatchLabels(f.args, c.Labels)
 }
 
 // PruneReport is the outcome for one container prune tried to remove.

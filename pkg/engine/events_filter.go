@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/filters"
 )
 
 // eventFilterKeys are the --filter keys of `pod events`, as podman's.
@@ -17,88 +17,51 @@ var eventTypes = []string{EventTypeContainer, EventTypeImage, EventTypeVolume, E
 var dockerActions = map[string]string{"die": "died", "destroy": "remove", "delete": "remove"}
 
 // compileEventFilters parses KEY=VALUE filters as podman's events takes
-// them: several values of one key are alternatives, different keys must
-// all match. event= and status= are one key.
-func compileEventFilters(filters []string) (func(*Event) bool, error) {
-	byKey := map[string][]func(*Event) bool{}
-	var keys []string
-	for _, f := range filters {
-		key, value, ok := strings.Cut(f, "=")
-		if !ok || value == "" {
-			return nil, invalidf("invalid filter %q: want KEY=VALUE", f)
+// them (see pkg/filters): several values of one key are alternatives,
+// different keys must all match, every label= must hold. event= and
+// status= are one key.
+func compileEventFilters(in []string) (func(*Event) bool, error) {
+	args, err := filters.Parse(in, eventFilterKeys...)
+	if err != nil {
+		return nil, err
+	}
+	if err := filters.CheckLabels(args); err != nil {
+		return nil, err
+	}
+	for _, v := range args.Get("status") { // read as event= below
+		args.Add("event", v)
+	}
+	for _, t := range filters.Values(args, "type") {
+		if !slices.Contains(eventTypes, t) {
+			return nil, filters.Invalid("type", t, "unknown event type: use %s", strings.Join(eventTypes, ", "))
 		}
-		if !contains(eventFilterKeys, key) {
-			return nil, fmt.Errorf("invalid filter %q: unknown key %q (valid: %s): %w", f, key, strings.Join(eventFilterKeys, ", "), errdefs.ErrInvalidArg)
-		}
-		if key == "status" {
-			key = "event"
-		}
-		fn, err := eventFilter(key, value)
-		if err != nil {
-			return nil, fmt.Errorf("invalid filter %q: %w", f, err)
-		}
-		if _, seen := byKey[key]; !seen {
-			keys = append(keys, key)
-		}
-		byKey[key] = append(byKey[key], fn)
 	}
 	return func(e *Event) bool {
-		for _, k := range keys {
-			any := false
-			for _, fn := range byKey[k] {
-				if fn(e) {
-					any = true
-					break
+		return filters.MatchAny(args, "container", func(v string) bool {
+			return e.Type == EventTypeContainer && (e.Name == v || strings.HasPrefix(e.ID, v))
+		}) &&
+			filters.MatchAny(args, "event", func(v string) bool {
+				if a, ok := dockerActions[v]; ok {
+					v = a
 				}
-			}
-			if !any {
+				return e.Status == v
+			}) &&
+			filters.MatchAny(args, "image", func(v string) bool {
+				switch e.Type {
+				case EventTypeContainer:
+					return imageRefMatches(e.Image, v)
+				case EventTypeImage:
+					return imageRefMatches(e.Name, v) || strings.HasPrefix(strings.TrimPrefix(e.ID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
+				}
 				return false
-			}
-		}
-		return true
+			}) &&
+			filters.MatchLabels(args, e.Attributes) &&
+			filters.MatchAny(args, "network", func(v string) bool {
+				return e.Type == EventTypeNetwork && (e.Network == v || (e.Attributes["container"] == "" && strings.HasPrefix(e.ID, v)))
+			}) &&
+			filters.MatchAny(args, "type", func(v string) bool { return e.Type == v }) &&
+			filters.MatchAny(args, "volume", func(v string) bool { return e.Type == EventTypeVolume && e.Name == v })
 	}, nil
-}
-
-func eventFilter(key, value string) (func(*Event) bool, error) {
-	switch key {
-	case "container":
-		return func(e *Event) bool {
-			return e.Type == EventTypeContainer && (e.Name == value || strings.HasPrefix(e.ID, value))
-		}, nil
-	case "event":
-		if a, ok := dockerActions[value]; ok {
-			value = a
-		}
-		return func(e *Event) bool { return e.Status == value }, nil
-	case "image":
-		return func(e *Event) bool {
-			switch e.Type {
-			case EventTypeContainer:
-				return imageRefMatches(e.Image, value)
-			case EventTypeImage:
-				return imageRefMatches(e.Name, value) || strings.HasPrefix(strings.TrimPrefix(e.ID, "sha256:"), strings.TrimPrefix(value, "sha256:"))
-			}
-			return false
-		}, nil
-	case "label":
-		k, v, hasV := strings.Cut(value, "=")
-		return func(e *Event) bool {
-			got, ok := e.Attributes[k]
-			return ok && (!hasV || got == v)
-		}, nil
-	case "network":
-		return func(e *Event) bool {
-			return e.Type == EventTypeNetwork && (e.Network == value || (e.Attributes["container"] == "" && strings.HasPrefix(e.ID, value)))
-		}, nil
-	case "type":
-		if !contains(eventTypes, value) {
-			return nil, invalidf("unknown event type %q: use %s", value, strings.Join(eventTypes, ", "))
-		}
-		return func(e *Event) bool { return e.Type == value }, nil
-	case "volume":
-		return func(e *Event) bool { return e.Type == EventTypeVolume && e.Name == value }, nil
-	}
-	return nil, invalidf("unknown filter key %q", key)
 }
 
 // imageRefMatches reports whether ref, a stored image reference such as

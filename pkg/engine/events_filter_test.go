@@ -45,6 +45,8 @@ func TestEventFilters(t *testing.T) {
 		{[]string{"label=app"}, []string{"ctr-start"}},
 		{[]string{"label=app=shop"}, []string{"ctr-start"}},
 		{[]string{"label=app=other"}, nil},
+		{[]string{"label=app", "label=name=web"}, []string{"ctr-start"}},
+		{[]string{"label=app", "label=name=db"}, nil}, // every label= must hold
 		{[]string{"volume=data"}, []string{"vol-new"}},
 		{[]string{"volume=web"}, []string{"vol-other"}},
 		{[]string{"network=front"}, []string{"net-new", "net-conn"}},
@@ -68,7 +70,7 @@ func TestEventFilters(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range [][]string{{"container"}, {"container="}, {"bogus=1"}, {"type=pod-ish"}, {"since=1h"}} {
+	for _, bad := range [][]string{{"container"}, {"container="}, {"bogus=1"}, {"type=pod-ish"}, {"since=1h"}, {"label==x"}} {
 		if _, err := compileEventFilters(bad); !errors.Is(err, errdefs.ErrInvalidArg) {
 			t.Errorf("filters %v: err %v, want invalid argument", bad, err)
 		}

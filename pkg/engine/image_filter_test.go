@@ -35,34 +35,6 @@ func TestMatchReference(t *testing.T) {
 	}
 }
 
-func TestParseUntil(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-		bad  bool
-	}{
-		{"24h", now.Add(-24 * time.Hour), false},
-		{"1700000000", time.Unix(1700000000, 0), false},
-		{"2025-06-01T00:00:00Z", time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), false},
-		{"2025-06-01", time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), false},
-		{"yesterday", time.Time{}, true},
-	} {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := parseUntil(tc.in, now)
-			if tc.bad {
-				if !errors.Is(err, errdefs.ErrInvalidArg) {
-					t.Fatalf("err = %v, want invalid argument", err)
-				}
-				return
-			}
-			if err != nil || !got.Equal(tc.want) {
-				t.Errorf("parseUntil(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-			}
-		})
-	}
-}
-
 func TestCompileImageFilters(t *testing.T) {
 	r := &Runtime{} // filters that need no store
 	ctx := context.Background()

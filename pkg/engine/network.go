@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/filters"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/slirp"
 )
@@ -59,72 +60,53 @@ func (r *Runtime) NetworkExists(ctx context.Context, nameOrID string) (bool, err
 	return r.networks().Exists(ctx, nameOrID)
 }
 
-// NetworkFilter is one --filter of `network ls` and `network prune`:
-// name=REGEX, id=PREFIX, driver=NAME, label=KEY[=VALUE].
+// NetworkFilter is the parsed --filter set of `network ls` and `network
+// prune` (see pkg/filters): name=REGEX, id=PREFIX, driver=NAME,
+// label=KEY[=VALUE]. Values of one key are alternatives, different keys
+// and every label= must match. nil matches every network.
 type NetworkFilter struct {
-	Key, Value string
+	args  filters.Args
+	names []*regexp.Regexp
 }
+
+var networkFilterKeys = []string{"name", "id", "driver", "label"}
 
 // ParseNetworkFilters parses --filter values KEY=VALUE.
-func ParseNetworkFilters(in []string) ([]NetworkFilter, error) {
-	var out []NetworkFilter
-	for _, f := range in {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("filter %q is not KEY=VALUE: %w", f, errdefs.ErrInvalidArg)
-		}
-		switch k {
-		case "name", "id", "driver", "label":
-		default:
-			return nil, fmt.Errorf("invalid filter %q (supported: name, id, driver, label): %w", k, errdefs.ErrInvalidArg)
-		}
-		if k == "name" {
-			if _, err := regexp.Compile(v); err != nil {
-				return nil, fmt.Errorf("filter name=%s: %w", v, errdefs.ErrInvalidArg)
-			}
-		}
-		out = append(out, NetworkFilter{k, v})
+func ParseNetworkFilters(in []string) (*NetworkFilter, error) {
+	args, err := filters.Parse(in, networkFilterKeys...)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	if err := filters.CheckLabels(args); err != nil {
+		return nil, err
+	}
+	names, err := filters.Regexps(args, "name")
+	if err != nil {
+		return nil, err
+	}
+	return &NetworkFilter{args: args, names: names}, nil
 }
 
-// matches applies filters: filters on different keys must all match, on
-// the same key any one of them, as Docker does.
-func networkMatches(n *network.Network, filters []NetworkFilter) bool {
-	byKey := map[string]bool{}
-	for _, f := range filters {
-		var ok bool
-		switch f.Key {
-		case "name":
-			ok = regexp.MustCompile(f.Value).MatchString(n.Name)
-		case "id":
-			ok = strings.HasPrefix(n.ID, f.Value)
-		case "driver":
-			ok = n.Driver == f.Value
-		case "label":
-			k, v, hasValue := strings.Cut(f.Value, "=")
-			lv, has := n.Labels[k]
-			ok = has && (!hasValue || lv == v)
-		}
-		byKey[f.Key] = byKey[f.Key] || ok
+// match reports whether n passes f.
+func (f *NetworkFilter) match(n *network.Network) bool {
+	if f == nil {
+		return true
 	}
-	for _, ok := range byKey {
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return filters.MatchRegexps(f.names, n.Name) &&
+		filters.MatchIDPrefix(f.args, "id", n.ID) &&
+		filters.MatchAny(f.args, "driver", func(d string) bool { return n.Driver == d }) &&
+		filters.MatchLabels(f.args, n.Labels)
 }
 
 // NetworkList lists the networks matching all filters (`pod network ls`).
-func (r *Runtime) NetworkList(ctx context.Context, filters []NetworkFilter) ([]*network.Network, error) {
+func (r *Runtime) NetworkList(ctx context.Context, filter *NetworkFilter) ([]*network.Network, error) {
 	all, err := r.networks().List(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []*network.Network
 	for _, n := range all {
-		if networkMatches(n, filters) {
+		if filter.match(n) {
 			out = append(out, n)
 		}
 	}
@@ -162,8 +144,8 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 
 // NetworkPrune removes every network no container uses, except the
 // default one, among those matching filters. It returns their names.
-func (r *Runtime) NetworkPrune(ctx context.Context, filters []NetworkFilter) ([]string, error) {
-	nets, err := r.NetworkList(ctx, filters)
+func (r *Runtime) NetworkPrune(ctx context.Context, filter *NetworkFilter) ([]string, error) {
+	nets, err := r.NetworkList(ctx, filter)
 	if err != nil {
 		return nil, err
 	}

@@ -257,37 +257,3 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
-
-func TestParseTime(t *testing.T) {
-	now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Time
-		bad  bool
-	}{
-		{in: "10m", want: now.Add(-10 * time.Minute)},
-		{in: "1h30m", want: now.Add(-90 * time.Minute)},
-		{in: "1700000000", want: time.Unix(1700000000, 0)},
-		{in: "1700000000.25", want: time.Unix(1700000000, 250000000)},
-		{in: "2024-02-01T10:00:00Z", want: time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)},
-		{in: "2024-02-01T10:00:00.5+02:00", want: time.Date(2024, 2, 1, 8, 0, 0, 500000000, time.UTC)},
-		{in: "2024-02-01", want: time.Date(2024, 2, 1, 0, 0, 0, 0, time.Local)},
-		{in: "2024-02-01T10:30", want: time.Date(2024, 2, 1, 10, 30, 0, 0, time.Local)},
-		{in: "yesterday", bad: true},
-		{in: "", bad: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseTime(tc.in, now)
-			if tc.bad {
-				if err == nil {
-					t.Fatalf("got %v, want an error", got)
-				}
-				return
-			}
-			if err != nil || !got.Equal(tc.want) {
-				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
-			}
-		})
-	}
-}

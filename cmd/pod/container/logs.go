@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/filters"
 	"github.com/pod-engine/pod/pkg/logs"
 )
 
@@ -32,12 +33,12 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			if since != "" {
-				if opts.Since, err = logs.ParseTime(since, now); err != nil {
+				if opts.Since, err = filters.ParseTime(since, now); err != nil {
 					return fmt.Errorf("--since: %w", err)
 				}
 			}
 			if until != "" {
-				if opts.Until, err = logs.ParseTime(until, now); err != nil {
+				if opts.Until, err = filters.ParseTime(until, now); err != nil {
 					return fmt.Errorf("--until: %w", err)
 				}
 			}

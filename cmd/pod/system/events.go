@@ -14,7 +14,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/logs"
+	"github.com/pod-engine/pod/pkg/filters"
 )
 
 func newEventsCommand(g *cli.Globals) *cobra.Command {
@@ -35,7 +35,7 @@ func newEventsCommand(g *cli.Globals) *cobra.Command {
 			now := time.Now()
 			var err error
 			if since != "" {
-				if opts.Since, err = logs.ParseTime(since, now); err != nil {
+				if opts.Since, err = filters.ParseTime(since, now); err != nil {
 					return fmt.Errorf("--since: %w", err)
 				}
 			}
@@ -80,7 +80,7 @@ func parseUntil(value string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(value); err == nil && value != "0" {
 		return now.Add(d), nil
 	}
-	return logs.ParseTime(value, now)
+	return filters.ParseTime(value, now)
 }
 
 // eventWriter returns the function that prints one event in format: ""
