@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -222,51 +221,6 @@ func (r *Runtime) viewExit(c *Container) bool {
 	c.ExitCode, c.OOMKilled, c.FinishedAt = ex.Code, ex.OOMKilled, ex.FinishedAt
 	c.PID = 0
 	return true
-}
-
-// markAllExited records, after a reboot, that nothing runs any more. Only
-// the DB changes: the processes, monitors and mounts died with the old boot.
-func (r *Runtime) markAllExited(ctx context.Context) error {
-	rows, err := r.db.List(ctx)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	for _, row := range rows {
-		if !isActive(row.Status) {
-			continue
-		}
-		row.Status = state.StatusExited
-		row.ExitCode = unknownExitCode
-		row.FinishedAt = now
-		row.PID, row.MonitorPID = 0, 0
-		if err := r.db.Update(ctx, row); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-			return fmt.Errorf("mark container %s exited after reboot: %w", shortID(row.ID), err)
-		}
-		r.releaseLeasesAfterReboot(ctx, row)
-	}
-	return nil
-}
-
-// releaseLeasesAfterReboot gives back the addresses a container running at
-// the reboot held. As root they are machine-wide (host-local's
-// /var/lib/cni/networks) and outlive the boot, while the record of the
-// run (in the run root) did not: left alone, the container's next start is
-// refused its own address. The namespace and the host side died with the
-// boot; a CNI DEL without a namespace releases the lease by container ID.
-// Rootless leases live in the run root and went with it. Best effort: a
-// failure is a warning, the start that follows reports what still fails.
-func (r *Runtime) releaseLeasesAfterReboot(ctx context.Context, row *state.Container) {
-	if r.Rootless() {
-		return
-	}
-	c, err := wrap(row)
-	if err != nil || c.Config.NetworkMode != netModeBridge || len(c.Config.Networks) == 0 {
-		return
-	}
-	if err := r.networks().Teardown(ctx, netContainer(c), "", c.Config.Networks, nil); err != nil {
-		logrus.Warnf("release the network addresses of %s after a reboot: %v", shortID(c.ID), err)
-	}
 }
 
 // Per-container paths. The userdata directory (storage's, in the graph

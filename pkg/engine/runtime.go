@@ -5,11 +5,8 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/containers/image/v5/types"
@@ -197,43 +194,4 @@ func (r *Runtime) getLocked(ctx context.Context, idOrName string) (*Container, *
 // tryLockContainer takes the lock only if nobody holds it (ok false).
 func (r *Runtime) tryLockContainer(id string) (l *lock.Lock, ok bool, err error) {
 	return lock.TryAcquire(r.podRunDir("locks", id+".lock"))
-}
-
-// checkReboot compares the kernel's boot id with the one recorded in the run
-// root. The run root is not always a tmpfs (it is not on this host), so an
-// empty run root cannot be trusted to reveal a reboot. On a new boot every
-// container the DB says is running, paused or stopping is marked exited:
-// its processes, monitor and mounts are gone. The common case, the same
-// boot, costs one small file read.
-func (r *Runtime) checkReboot(ctx context.Context) error {
-	boot, err := state.BootID()
-	if err != nil {
-		return err
-	}
-	path := r.podRunDir("boot-id")
-	recorded, err := os.ReadFile(path)
-	if err == nil && strings.TrimSpace(string(recorded)) == boot {
-		return nil
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	// A missing file means either a fresh install or a run root that a
-	// reboot emptied; marking running rows exited is right in both cases.
-	if err := r.markAllExited(ctx); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	// Write then rename, so a concurrent reader never sees half an id.
-	tmp := fmt.Sprintf("%s.%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, []byte(boot+"\n"), 0o600); err != nil {
-		return fmt.Errorf("record boot id: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("record boot id: %w", err)
-	}
-	return nil
 }
