@@ -131,7 +131,10 @@ func isActive(s state.Status) bool {
 // to its monitor's cleanup command (--rm, a restart policy) is only shown
 // exited, not recorded, so that the cleanup is not pre-empted.
 func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
-	if c.MonitorPID > 0 && conmon.Alive(c.MonitorPID) {
+	if c.MonitorPID == 0 {
+		return r.reconcileIntent(ctx, c)
+	}
+	if conmon.Alive(c.MonitorPID) {
 		if c.Status == state.StatusStopping {
 			r.reviveInterruptedStop(ctx, c)
 		}
@@ -172,6 +175,31 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	if err != nil {
 		logrus.Warnf("container %s: reconcile: %v", shortID(c.ID), err)
 		c.Status = state.StatusExited
+	}
+	return gone
+}
+
+// reconcileIntent is reconcile for a row whose start recorded only its
+// intent (see recordStartIntent). While the start holds the lock the row
+// is shown as recorded; once nobody does, the start's pod died and
+// adoptLocked settles the row from the monitor.
+func (r *Runtime) reconcileIntent(ctx context.Context, c *Container) (removed bool) {
+	l, ok, err := r.tryLockContainer(c.ID)
+	if err != nil || !ok {
+		return false
+	}
+	defer l.Release()
+	fresh, err := r.get(ctx, c.ID)
+	if err != nil {
+		return errors.Is(err, errdefs.ErrNotFound)
+	}
+	*c = *fresh
+	if !isActive(c.Status) || c.MonitorPID != 0 {
+		return false
+	}
+	gone, err := r.adoptLocked(ctx, c, true)
+	if err != nil {
+		logrus.Warnf("container %s: reconcile: %v", shortID(c.ID), err)
 	}
 	return gone
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -272,10 +273,20 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
 	var started *conmon.Started
+	prev := *c.Container
 	defer func() {
 		if err == nil {
 			return
 		}
+		// The start's intent may be recorded: record c as it was.
+		defer func() {
+			*c.Container = prev
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if uerr := r.db.Update(uctx, c.Container); uerr != nil {
+				logrus.Warnf("undo start of %s: %v", shortID(c.ID), uerr)
+			}
+		}()
 		if started != nil {
 			// Best effort with a fresh context: the caller's may be the
 			// reason we are undoing.
@@ -374,12 +385,16 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 	}
+	if err := r.recordStartIntent(ctx, c, how.start); err != nil {
+		return nil, err
+	}
 	if how.attach {
 		cfg.ClientCleans = how.cleans
 		started, conn, err = conmon.StartAttached(ctx, monitor, cfg)
 	} else {
 		started, err = conmon.Start(ctx, monitor, cfg)
 	}
+	crashPoint(faultStartRan)
 	if err != nil {
 		var ce *conmon.CreateError
 		if errors.As(err, &ce) {
@@ -391,6 +406,62 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	c.Status = state.StatusInitialized
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
 	return conn, nil
+}
+
+// recordStartIntent records, before the monitor runs the runtime, that c
+// is being started: active (running, or initialized for pod init) with no
+// monitor PID yet. A pod killed from here on leaves a row the next command
+// settles from the monitor (see adoptLocked): running if it lives, exited
+// if it died. Without the intent that pod would leave a live container
+// recorded as created or exited. On failure the undo of the start records
+// c as it was (undoInit). The caller holds c's lock.
+func (r *Runtime) recordStartIntent(ctx context.Context, c *Container, start bool) error {
+	c.Status = state.StatusInitialized
+	if start {
+		c.Status = state.StatusRunning
+		c.StartedAt = time.Now()
+	}
+	c.PID, c.MonitorPID = 0, 0
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return err
+	}
+	crashPoint(faultStartRecorded)
+	return nil
+}
+
+// adoptLocked settles a row whose start recorded its intent only (active,
+// no monitor PID): the pod that started it died before recording the
+// monitor. A monitor of c that lives is the truth (the container runs, or
+// the monitor is about to report that it could not start it): c gets its
+// PIDs. Without one the run is over and is recorded as any dead monitor's
+// is. The caller holds c's lock.
+func (r *Runtime) adoptLocked(ctx context.Context, c *Container, mayRemove bool) (removed bool, err error) {
+	if pid := conmon.Find(c.ID); pid > 0 {
+		c.MonitorPID, c.PID = pid, r.recordedPID(c.ID)
+		logrus.Debugf("container %s: adopting monitor %d (container PID %d) of an interrupted start", shortID(c.ID), pid, c.PID)
+		return false, r.db.Update(ctx, c.Container)
+	}
+	logrus.Debugf("container %s: its start was interrupted before the monitor ran", shortID(c.ID))
+	return r.finishLocked(ctx, c, mayRemove)
+}
+
+// recordedPID is the container PID the runtime wrote to the pid file of
+// c's current run, or 0.
+func (r *Runtime) recordedPID(id string) int {
+	st, err := r.storage()
+	if err != nil {
+		return 0
+	}
+	runDir, err := st.ContainerRunDirectory(id)
+	if err != nil {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(runDir, "pidfile"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
 }
 
 // createError turns the runtime's create failure into one line, worded as
