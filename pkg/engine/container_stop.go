@@ -61,8 +61,14 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 		sig = unix.SIGTERM
 	}
 	if c.Status == state.StatusPaused {
-		// A frozen process gets no signal until it is thawed.
-		_ = rt.Resume(ctx, c.ID)
+		// A frozen process gets no signal until it is thawed (in a cgroup
+		// v1 freezer not even SIGKILL): stopping it frozen would wait
+		// forever, so a failed thaw fails the stop and leaves it paused.
+		if err := rt.Resume(ctx, c.ID); err != nil {
+			if st, serr := rt.State(ctx, c.ID); serr != nil || st.Status == "paused" {
+				return fmt.Errorf("stop %s: unpause it first: %w", c.Name, err)
+			}
+		}
 	}
 	c.StoppedByUser = true
 	c.Status = state.StatusStopping

@@ -10,6 +10,8 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/lock"
+	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/storage"
 )
 
@@ -36,8 +38,17 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 	if err != nil {
 		return "", err
 	}
-	c, err := r.Container(ctx, idOrName)
-	if err != nil {
+	var c *Container
+	if o.Pause {
+		// Pausing is a lifecycle change: under the container's lock, so
+		// that a pause, stop or unpause meanwhile neither fails on a
+		// container frozen behind its back nor is undone by the resume.
+		var l *lock.Lock
+		if c, l, err = r.getLocked(ctx, idOrName); err != nil {
+			return "", err
+		}
+		defer l.Release()
+	} else if c, err = r.Container(ctx, idOrName); err != nil {
 		return "", err
 	}
 	var names []string
@@ -83,7 +94,8 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 	cfg.Author = o.Author
 	createdBy := strings.Join(append(append([]string(nil), cc.Entrypoint...), cc.Cmd...), " ")
 
-	if o.Pause && isActive(c.Status) {
+	// A container the user paused is frozen already, and stays so.
+	if o.Pause && c.Status == state.StatusRunning {
 		rt, err := r.OCI()
 		if err != nil {
 			return "", err
