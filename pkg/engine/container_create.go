@@ -121,6 +121,10 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		}
 		undoVolumes()
 	}
+	if err := interruptPoint(ctx, faultCreateAdded); err != nil {
+		undoRow()
+		return nil, err
+	}
 	storeOpts, err := storageOptions(cfg)
 	if err != nil {
 		undoRow()

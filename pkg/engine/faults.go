@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,13 +21,18 @@ import (
 //	                 monitor yet) and is about to spawn the monitor
 //	start-ran        the monitor reported the container running, before pod
 //	                 recorded its PID and monitor
-//	create-stored    create wrote the row and the container layer, before
-//	                 the rest of create (its undo must survive Ctrl-C)
+//
+// and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
+// fails as a step cut short by it would:
+//
+//	create-added     create added the row; its undo must not be cut short
+//	                 by the cancellation too
 const crashEnv = "POD_TEST_CRASH_AT"
 
 const (
 	faultStartRecorded = "start-recorded"
 	faultStartRan      = "start-ran"
+	faultCreateAdded   = "create-added"
 )
 
 // crashPoint kills this process when POD_TEST_CRASH_AT names point.
@@ -33,4 +41,19 @@ func crashPoint(point string) {
 		unix.Kill(os.Getpid(), unix.SIGKILL)
 		select {} // the signal is on its way
 	}
+}
+
+// interruptPoint, when POD_TEST_CRASH_AT names point, sends this process
+// SIGINT, waits for ctx to be cancelled by it and returns the error a step
+// interrupted there would; otherwise nil.
+func interruptPoint(ctx context.Context, point string) error {
+	if os.Getenv(crashEnv) != point {
+		return nil
+	}
+	unix.Kill(os.Getpid(), unix.SIGINT)
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+	}
+	return fmt.Errorf("interrupted at %s: %w", point, context.Cause(ctx))
 }

@@ -80,6 +80,27 @@ func TestStartKilledAfterRuntime(t *testing.T) {
 	})
 }
 
+// TestCreateInterruptedUndone: a create interrupted (Ctrl-C) after it
+// added the container's row, and failing for it, removes the row: the
+// undo is not cut short by the same cancellation.
+func TestCreateInterruptedUndone(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		saved := e.ExtraEnv
+		e.ExtraEnv = append(append([]string(nil), saved...), "POD_TEST_CRASH_AT=create-added")
+		r := e.Pod("create", "--name", "c", "--network", "none", img, "true")
+		e.ExtraEnv = saved
+		if r.Code == 0 || !strings.Contains(r.Stderr, "interrupted at create-added") {
+			t.Fatalf("interrupted create: exit %d: %s", r.Code, r.Stderr)
+		}
+		if got := e.MustPod("ps", "-a", "--format", "{{.Names}}").Stdout; got != "" {
+			t.Fatalf("containers after the interrupted create: %q", got)
+		}
+		e.MustPod("create", "--name", "c", "--network", "none", img, "true")
+		e.MustPod("rm", "c")
+	})
+}
+
 // needsPause skips where pause cannot work: rootless on a cgroup v1 host.
 func needsPause(t *testing.T, e *Env, name string) {
 	t.Helper()
