@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cstorage "github.com/containers/storage"
+	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -88,7 +89,9 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	// (conmon.Config.ClientCleans): do not wait for it then.
 	if monitor > 0 && !r.exitWritten(c.ID) {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_ = conmon.WaitMonitor(wctx, monitor)
+		if err := conmon.WaitMonitor(wctx, monitor); err != nil {
+			logrus.Debugf("remove %s: monitor %d still there: %v", shortID(c.ID), monitor, err)
+		}
 		cancel()
 	}
 	st, err := r.storage()
