@@ -70,8 +70,8 @@ func TestOpenAfterRebootMarksRunningExited(t *testing.T) {
 		}
 	}
 	boot, _ := state.BootID()
-	if same, err := r.db.RecordedBoot(context.Background(), boot); err != nil || !same {
-		t.Fatalf("boot id recorded: %v %v", same, err)
+	if recorded, _, err := r.db.RecordedBoot(context.Background()); err != nil || recorded != boot {
+		t.Fatalf("boot id recorded: %q %v", recorded, err)
 	}
 }
 

@@ -23,7 +23,7 @@ func (r *Runtime) checkReboot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if same, err := r.db.RecordedBoot(ctx, boot); err != nil || same {
+	if recorded, ok, err := r.db.RecordedBoot(ctx); err != nil || (ok && recorded == boot) {
 		return err
 	}
 	return r.sweepAfterReboot(ctx, boot)

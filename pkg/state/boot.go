@@ -29,16 +29,18 @@ func BootID() (string, error) {
 	return id, nil
 }
 
-// BootKey is the meta key RecordBoot keeps the boot id under. Tests that
-// simulate a reboot set it to another id.
-const BootKey = "boot-id"
+// bootKey is the meta key RecordBoot keeps the boot id under.
+const bootKey = "boot-id"
 
-// RecordedBoot reports whether bootID is the boot recorded by RecordBoot:
-// the cheap check every command makes before deciding that it is the first
-// of a boot. It is one read and takes no lock.
-func (db *DB) RecordedBoot(ctx context.Context, bootID string) (bool, error) {
-	prev, ok, err := db.GetMeta(ctx, BootKey)
-	return ok && prev == bootID, err
+// BootKey is bootKey, for tests that simulate a reboot by recording
+// another boot id.
+const BootKey = bootKey
+
+// RecordedBoot returns the boot id RecordBoot recorded last (ok false:
+// none yet). Comparing it with BootID is the cheap check every command
+// makes before deciding that it is the first of a boot: one read, no lock.
+func (db *DB) RecordedBoot(ctx context.Context) (bootID string, ok bool, err error) {
+	return db.GetMeta(ctx, bootKey)
 }
 
 // RecordBoot records bootID (from BootID) as the boot the DB's run state
@@ -58,12 +60,12 @@ func (db *DB) RecordedBoot(ctx context.Context, bootID string) (bool, error) {
 // a container another process starts once RecordBoot returned there is
 // never swept, as the check and the sweep are one write transaction.
 func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at time.Time) (swept []*Container, rebooted bool, err error) {
-	if same, err := db.RecordedBoot(ctx, bootID); err != nil || same {
+	if prev, ok, err := db.RecordedBoot(ctx); err != nil || (ok && prev == bootID) {
 		return nil, false, err
 	}
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		var prev string
-		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, BootKey).Scan(&prev)
+		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, bootKey).Scan(&prev)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			prev = ""
@@ -101,7 +103,7 @@ func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at ti
 			rebooted = true
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, BootKey, bootID)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, bootKey, bootID)
 		if err != nil {
 			return fmt.Errorf("record boot id: %w", err)
 		}

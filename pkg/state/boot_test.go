@@ -81,7 +81,7 @@ func TestRecordBoot(t *testing.T) {
 			}
 		}
 	}
-	if v, _, _ := db.GetMeta(ctx, BootKey); v != "boot-2" {
+	if v, _, _ := db.GetMeta(ctx, bootKey); v != "boot-2" {
 		t.Errorf("recorded boot id = %q", v)
 	}
 	if _, rebooted, err := db.RecordBoot(ctx, "boot-2", 255, time.Now()); err != nil || rebooted {
