@@ -32,13 +32,8 @@ func BootID() (string, error) {
 // bootKey is the meta key RecordBoot keeps the boot id under.
 const bootKey = "boot-id"
 
-// BootKey is bootKey, for tests that simulate a reboot by recording
-// another boot id.
-const BootKey = bootKey
-
 // RecordedBoot returns the boot id RecordBoot recorded last (ok false:
-// none yet). Comparing it with BootID is the cheap check every command
-// makes before deciding that it is the first of a boot: one read, no lock.
+// none yet).
 func (db *DB) RecordedBoot(ctx context.Context) (bootID string, ok bool, err error) {
 	return db.GetMeta(ctx, bootKey)
 }
@@ -114,3 +109,7 @@ func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at ti
 	}
 	return swept, rebooted, nil
 }
+
+// BootKey is the meta key of the recorded boot id, for tests that simulate
+// a reboot by recording another one.
+const BootKey = bootKey
