@@ -103,15 +103,18 @@ func recordOtherBoot(t *testing.T, graph, run, boot string) {
 // appends that PID to LOG, still under the lock.
 const firstCommandEnv = "POD_ENGINE_TEST_FIRST_COMMAND" // GRAPH:RUN:ID:LOG
 
-func TestMain(m *testing.M) {
-	if v := os.Getenv(firstCommandEnv); v != "" {
-		if err := firstCommand(strings.Split(v, ":")); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+// TestFirstCommandHelper is not a test: it is the first command that
+// TestRebootSweepRacesStart runs in processes of its own.
+func TestFirstCommandHelper(t *testing.T) {
+	v := os.Getenv(firstCommandEnv)
+	if v == "" {
+		t.Skip("a helper process of TestRebootSweepRacesStart")
 	}
-	os.Exit(m.Run())
+	if err := firstCommand(strings.Split(v, ":")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 func firstCommand(args []string) error {
@@ -191,7 +194,7 @@ func TestRebootSweepRacesStart(t *testing.T) {
 		wantStarts := 0
 		var err error
 		for i := range cmds {
-			cmds[i] = exec.Command(os.Args[0], "-test.run=^$")
+			cmds[i] = exec.Command(os.Args[0], "-test.run=^TestFirstCommandHelper$")
 			// Some are like `pod ps`: they sweep and start nothing.
 			verb := "start"
 			if i%2 == 0 && i > 0 {
