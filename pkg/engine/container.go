@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -132,6 +131,9 @@ func isActive(s state.Status) bool {
 // to its monitor's cleanup command (--rm, a restart policy) is only shown
 // exited, not recorded, so that the cleanup is not pre-empted.
 func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
+	if c.MonitorPID == 0 {
+		return r.reconcileIntent(ctx, c)
+	}
 	if conmon.AliveFor(c.MonitorPID, c.ID) {
 		if c.Status == state.StatusStopping {
 			r.reviveInterruptedStop(ctx, c)
@@ -173,6 +175,31 @@ func (r *Runtime) reconcile(ctx context.Context, c *Container) (removed bool) {
 	if err != nil {
 		logrus.Warnf("container %s: reconcile: %v", shortID(c.ID), err)
 		c.Status = state.StatusExited
+	}
+	return gone
+}
+
+// reconcileIntent is reconcile for a row whose start recorded only its
+// intent (see recordStartIntent). While the start holds the lock the row
+// is shown as recorded; once nobody does, the start's pod died and
+// adoptLocked settles the row from the monitor.
+func (r *Runtime) reconcileIntent(ctx context.Context, c *Container) (removed bool) {
+	l, ok, err := r.tryLockContainer(c.ID)
+	if err != nil || !ok {
+		return false
+	}
+	defer l.Release()
+	fresh, err := r.get(ctx, c.ID)
+	if err != nil {
+		return errors.Is(err, errdefs.ErrNotFound)
+	}
+	*c = *fresh
+	if !isActive(c.Status) || c.MonitorPID != 0 {
+		return false
+	}
+	gone, err := r.adoptLocked(ctx, c, true)
+	if err != nil {
+		logrus.Warnf("container %s: reconcile: %v", shortID(c.ID), err)
 	}
 	return gone
 }
@@ -222,49 +249,6 @@ func (r *Runtime) viewExit(c *Container) bool {
 	c.ExitCode, c.OOMKilled, c.FinishedAt = ex.Code, ex.OOMKilled, ex.FinishedAt
 	c.PID = 0
 	return true
-}
-
-// markExitedUnlessAlive records that the active rows whose monitor is not
-// alive (conmon.Alive: the PID runs pod-conmon) run no more, after a sign
-// of a reboot the DB did not confirm. Only the DB changes, as after a
-// reboot; a live monitor means its container runs whatever the sign said.
-func (r *Runtime) markExitedUnlessAlive(ctx context.Context, rows []*state.Container) error {
-	now := time.Now()
-	for _, row := range rows {
-		if !isActive(row.Status) || conmon.AliveFor(row.MonitorPID, row.ID) {
-			continue
-		}
-		row.Status = state.StatusExited
-		row.ExitCode = unknownExitCode
-		row.FinishedAt = now
-		row.PID, row.MonitorPID = 0, 0
-		if err := r.db.Update(ctx, row); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-			return fmt.Errorf("mark container %s exited after reboot: %w", shortID(row.ID), err)
-		}
-		r.releaseLeasesAfterReboot(ctx, row)
-	}
-	return nil
-}
-
-// releaseLeasesAfterReboot gives back the addresses a container running at
-// the reboot held. As root they are machine-wide (host-local's
-// /var/lib/cni/networks) and outlive the boot, while the record of the
-// run (in the run root) did not: left alone, the container's next start is
-// refused its own address. The namespace and the host side died with the
-// boot; a CNI DEL without a namespace releases the lease by container ID.
-// Rootless leases live in the run root and went with it. Best effort: a
-// failure is a warning, the start that follows reports what still fails.
-func (r *Runtime) releaseLeasesAfterReboot(ctx context.Context, row *state.Container) {
-	if r.Rootless() {
-		return
-	}
-	c, err := wrap(row)
-	if err != nil || c.Config.NetworkMode != netModeBridge || len(c.Config.Networks) == 0 {
-		return
-	}
-	if err := r.networks().Teardown(ctx, netContainer(c), "", c.Config.Networks, nil); err != nil {
-		logrus.Warnf("release the network addresses of %s after a reboot: %v", shortID(c.ID), err)
-	}
 }
 
 // Per-container paths. The userdata directory (storage's, in the graph

@@ -124,7 +124,13 @@ func (r *Runtime) syncLocked(ctx context.Context, id string) (*Container, error)
 	if err != nil {
 		return nil, err
 	}
-	if isActive(c.Status) && r.hasExited(c) {
+	switch {
+	case isActive(c.Status) && c.MonitorPID == 0:
+		// An interrupted start: under the lock nobody is starting it.
+		if _, err := r.adoptLocked(ctx, c, false); err != nil {
+			return nil, err
+		}
+	case isActive(c.Status) && r.hasExited(c):
 		if _, err := r.finishLocked(ctx, c, false); err != nil {
 			return nil, err
 		}

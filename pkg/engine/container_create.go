@@ -111,12 +111,20 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		return nil, err
 	}
 	// The row exists first: if pod dies from here on, `pod ps -a` shows the
-	// container and `pod rm` removes it whatever storage holds.
+	// container and `pod rm` removes it whatever storage holds. The undo
+	// must not be cut short by the cancellation (Ctrl-C) that may be the
+	// very reason for it.
 	undoRow := func() {
-		if rmErr := r.db.Remove(ctx, row.ID); rmErr != nil {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if rmErr := r.db.Remove(uctx, row.ID); rmErr != nil {
 			logrus.Warnf("undo create of %s: %v", shortID(row.ID), rmErr)
 		}
 		undoVolumes()
+	}
+	if err := interruptPoint(ctx, faultCreateAdded); err != nil {
+		undoRow()
+		return nil, err
 	}
 	storeOpts, err := storageOptions(cfg)
 	if err != nil {

@@ -70,15 +70,17 @@ func (r *Runtime) Exec(ctx context.Context, idOrName string, opts ExecOptions) (
 	if _, err := conmon.ParseDetachKeys(opts.Attach.DetachKeys); err != nil {
 		return "", 0, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
 	}
-	settings := append([]string(nil), opts.Env...)
+	// As create does (and Docker): a later --env-file wins over an earlier
+	// one, and -e over them all.
+	var settings []string
 	for _, f := range opts.EnvFiles {
 		lines, err := readEnvFile(f)
 		if err != nil {
 			return "", 0, err
 		}
-		settings = append(lines, settings...) // -e wins over --env-file
+		settings = append(settings, lines...)
 	}
-	env := mergeEnv(nil, settings)
+	env := mergeEnv(nil, append(settings, opts.Env...))
 
 	c, err := r.get(ctx, idOrName)
 	if err != nil {

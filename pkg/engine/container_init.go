@@ -67,8 +67,9 @@ func (r *Runtime) undoInit(ctx context.Context, c *Container, prev state.Status)
 		if !c.FinishedAt.IsZero() {
 			c.Status = state.StatusExited
 		}
-		if err := r.db.Update(uctx, c.Container); err != nil {
-			logrus.Warnf("undo start of %s: %v", shortID(c.ID), err)
-		}
+	}
+	// Recorded whatever prev was: the start's intent is in the DB.
+	if err := r.db.Update(uctx, c.Container); err != nil {
+		logrus.Warnf("undo start of %s: %v", shortID(c.ID), err)
 	}
 }

@@ -66,7 +66,6 @@ func (r *Runtime) setFrozen(ctx context.Context, idOrName string, freeze bool) e
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, c.Name, err)
 	}
-	r.containerEvent(ctx, c.Container, verb)
 	c.Status = next
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return err

@@ -102,7 +102,9 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	// (conmon.Config.ClientCleans): do not wait for it then.
 	if monitor > 0 && !r.exitWritten(c.ID) {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_ = conmon.WaitMonitor(wctx, monitor)
+		if err := conmon.WaitMonitor(wctx, monitor); err != nil {
+			logrus.Debugf("remove %s: monitor %d still there: %v", shortID(c.ID), monitor, err)
+		}
 		cancel()
 	}
 	st, err := r.storage()
@@ -126,11 +128,10 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if c.Config.AutoRemove {
 		r.removeAnonymousVolumes(ctx, c)
 	}
-	// The lock file goes with the container; a process waiting on it finds
-	// the row gone once it gets it.
-	if err := os.Remove(r.podRunDir("locks", c.ID+".lock")); err != nil && !errors.Is(err, os.ErrNotExist) {
-		logrus.Debugf("remove lock of %s: %v", shortID(c.ID), err)
-	}
+	// The lock file stays (pkg/lock: lock files are never removed): a
+	// process waiting on it gets it and finds the row gone, while another
+	// opening the path anew would lock a new file and hold the lock at the
+	// same time. IDs are never reused; the files go with the run root.
 	return nil
 }
 

@@ -278,10 +278,20 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		return nil, fmt.Errorf("mount container %s: %w", shortID(c.ID), err)
 	}
 	var started *conmon.Started
+	prev := *c.Container
 	defer func() {
 		if err == nil {
 			return
 		}
+		// The start's intent may be recorded: record c as it was.
+		defer func() {
+			*c.Container = prev
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if uerr := r.db.Update(uctx, c.Container); uerr != nil {
+				logrus.Warnf("undo start of %s: %v", shortID(c.ID), uerr)
+			}
+		}()
 		if started != nil {
 			// Best effort with a fresh context: the caller's may be the
 			// reason we are undoing.
@@ -380,12 +390,16 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 	}
+	if err := r.recordStartIntent(ctx, c, how.start); err != nil {
+		return nil, err
+	}
 	if how.attach {
 		cfg.ClientCleans = how.cleans
 		started, conn, err = conmon.StartAttached(ctx, monitor, cfg)
 	} else {
 		started, err = conmon.Start(ctx, monitor, cfg)
 	}
+	crashPoint(faultStartRan)
 	if err != nil {
 		var ce *conmon.CreateError
 		if errors.As(err, &ce) {

@@ -2,9 +2,13 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,9 +68,7 @@ func TestOpenAfterRebootMarksRunningExited(t *testing.T) {
 	r.Close()
 
 	// Another boot recorded: every running or paused row becomes exited.
-	if err := os.WriteFile(filepath.Join(run, "pod", "boot-id"), []byte("another-boot\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	recordOtherBoot(t, graph, run, "another-boot")
 	r = openTest(t, graph, run)
 	for _, tc := range []struct {
 		id   string
@@ -79,8 +81,181 @@ func TestOpenAfterRebootMarksRunningExited(t *testing.T) {
 		}
 	}
 	boot, _ := state.BootID()
-	if b, err := os.ReadFile(filepath.Join(run, "pod", "boot-id")); err != nil || string(b) != boot+"\n" {
-		t.Fatalf("boot id recorded: %q %v", b, err)
+	if recorded, _, err := r.db.RecordedBoot(context.Background()); err != nil || recorded != boot {
+		t.Fatalf("boot id recorded: %q %v", recorded, err)
+	}
+}
+
+// recordOtherBoot makes the roots look as if the last command ran in boot
+// (a reboot since): in the DB, where pod records it, and in the run root,
+// where it used to.
+func recordOtherBoot(t *testing.T, graph, run, boot string) {
+	t.Helper()
+	db, err := state.Open(context.Background(), filepath.Join(graph, "pod", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SetMeta(context.Background(), state.BootKey, boot); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(run, "pod"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(run, "pod", "boot-id"), []byte(boot+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// firstCommandEnv makes the test binary act as one more pod process, the
+// first command of a boot: once its stdin closes (so that all start at
+// once) it opens the Runtime on GRAPH:RUN, then starts
+// container ID under its lock (recording a monitor PID of its own) and
+// appends that PID to LOG, still under the lock.
+const firstCommandEnv = "POD_ENGINE_TEST_FIRST_COMMAND" // GRAPH:RUN:ID:LOG
+
+// TestFirstCommandHelper is not a test: it is the first command that
+// TestRebootSweepRacesStart runs in processes of its own.
+func TestFirstCommandHelper(t *testing.T) {
+	v := os.Getenv(firstCommandEnv)
+	if v == "" {
+		t.Skip("a helper process of TestRebootSweepRacesStart")
+	}
+	if err := firstCommand(strings.Split(v, ":")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func firstCommand(args []string) error {
+	ctx := context.Background()
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	r, err := Open(ctx, Options{GraphRoot: args[0], RunRoot: args[1], StorageDriver: "vfs", LazyStorage: true})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if args[4] == "ps" {
+		return nil
+	}
+	l, err := r.lockContainer(ctx, args[2])
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	c, err := r.get(ctx, args[2])
+	if err != nil {
+		return err
+	}
+	c.Status, c.MonitorPID = state.StatusRunning, os.Getpid()
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(args[3], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintln(f, os.Getpid())
+	return err
+}
+
+// TestRebootSweepRacesStart runs several first commands after a reboot at
+// once (processes, as pod's are), each starting the container once its
+// Runtime is open, under the container's lock as Start does. A sweep from
+// a stale list must never land after one of those starts: the container
+// ends running, with the monitor of the last start.
+func TestRebootSweepRacesStart(t *testing.T) {
+	dir := t.TempDir()
+	graph, run := filepath.Join(dir, "graph"), filepath.Join(dir, "run")
+	r := openTest(t, graph, run)
+	ctx := context.Background()
+	row := addRow(t, r, "web", state.StatusRunning, 1)
+	// Many more that ran at the reboot make a sweep take a while, which
+	// would give a sweep from a stale list time to overwrite a start.
+	for i := 0; i < 500; i++ {
+		addRow(t, r, fmt.Sprintf("other-%d", i), state.StatusRunning, 1)
+	}
+	r.Close()
+	for round := 0; round < 5; round++ {
+		if round > 0 {
+			db, err := state.Open(ctx, filepath.Join(graph, "pod", "state.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := db.List(ctx)
+			for _, c := range rows {
+				c.Status = state.StatusRunning
+				if err == nil {
+					err = db.Update(ctx, c)
+				}
+			}
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		recordOtherBoot(t, graph, run, fmt.Sprintf("boot-%d", round))
+		log := filepath.Join(dir, fmt.Sprintf("starts-%d", round))
+		const n = 6
+		cmds := make([]*exec.Cmd, n)
+		gates := make([]io.WriteCloser, n)
+		wantStarts := 0
+		var err error
+		for i := range cmds {
+			cmds[i] = exec.Command(os.Args[0], "-test.run=^TestFirstCommandHelper$")
+			// Some are like `pod ps`: they sweep and start nothing.
+			verb := "start"
+			if i%2 == 0 && i > 0 {
+				verb = "ps"
+			} else {
+				wantStarts++
+			}
+			cmds[i].Env = append(os.Environ(), firstCommandEnv+"="+strings.Join([]string{graph, run, row.ID, log, verb}, ":"))
+			cmds[i].Stderr = os.Stderr
+			gates[i], err = cmds[i].StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ready, err := cmds[i].StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmds[i].Start(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ready.Read(make([]byte, 6)); err != nil {
+				t.Fatalf("first command not ready: %v", err)
+			}
+		}
+		// One first command goes ahead; the others come while it sweeps.
+		gates[0].Close()
+		time.Sleep(20 * time.Millisecond)
+		for _, g := range gates[1:] {
+			g.Close()
+		}
+		for _, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("first command: %v", err)
+			}
+		}
+		b, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts := strings.Fields(string(b))
+		h := openTest(t, graph, run)
+		got, err := h.db.Get(ctx, row.ID)
+		h.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(starts) != wantStarts || got.Status != state.StatusRunning || strconv.Itoa(got.MonitorPID) != starts[len(starts)-1] {
+			t.Fatalf("round %d: container %s with monitor %d after the first commands; want running with monitor %s (the last of the starts %v)",
+				round, got.Status, got.MonitorPID, starts[len(starts)-1], starts)
+		}
 	}
 }
 

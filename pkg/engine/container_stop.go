@@ -62,7 +62,11 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 	}
 	if c.Status == state.StatusPaused {
 		// A frozen process gets no signal until it is thawed.
-		_ = rt.Resume(ctx, c.ID)
+		if err := rt.Resume(ctx, c.ID); err != nil {
+			if st, serr := rt.State(ctx, c.ID); serr != nil || st.Status == "paused" {
+				return r.killFrozenLocked(ctx, rt, c, mayRemove, err)
+			}
+		}
 	}
 	c.StoppedByUser = true
 	c.Status = state.StatusStopping
@@ -90,6 +94,42 @@ func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, ma
 		if _, err := r.waitExit(ctx, c, -1); err != nil {
 			return err
 		}
+	}
+	r.containerEvent(ctx, c.Container, "stop")
+	_, err = r.finishLocked(ctx, c, mayRemove)
+	return err
+}
+
+// frozenKillWait is how long a stop waits for a container it could not
+// thaw to die of SIGKILL.
+const frozenKillWait = 10
+
+// killFrozenLocked stops a paused container that could not be thawed
+// (thawErr): its stop signal would wait for a thaw that is not coming, so
+// it gets SIGKILL at once, the one signal a frozen process takes (in a
+// cgroup v2 freezer, and a v1 one since Linux 6.1), and the user is told
+// why. If it does not die of it either, it is recorded paused again and
+// the stop fails.
+func (r *Runtime) killFrozenLocked(ctx context.Context, rt *oci.Runtime, c *Container, mayRemove bool, thawErr error) error {
+	logrus.Warnf("could not unpause %s to stop it (%v): killing it", c.Name, thawErr)
+	c.StoppedByUser = true
+	c.Status = state.StatusStopping
+	if err := r.db.Update(ctx, c.Container); err != nil {
+		return err
+	}
+	if err := killAll(ctx, rt, c.ID); err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+		logrus.Debugf("kill frozen %s: %v", shortID(c.ID), err)
+	}
+	exited, err := r.waitExit(ctx, c, frozenKillWait)
+	if err != nil {
+		return err
+	}
+	if !exited {
+		c.Status = state.StatusPaused
+		if err := r.db.Update(context.WithoutCancel(ctx), c.Container); err != nil {
+			logrus.Warnf("container %s: %v", shortID(c.ID), err)
+		}
+		return fmt.Errorf("stop %s: it is paused, could not be unpaused (%w) and did not die of SIGKILL", c.Name, thawErr)
 	}
 	r.containerEvent(ctx, c.Container, "stop")
 	_, err = r.finishLocked(ctx, c, mayRemove)

@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/storage"
 )
 
@@ -38,8 +39,17 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 	if err != nil {
 		return "", err
 	}
-	c, err := r.Container(ctx, idOrName)
-	if err != nil {
+	var c *Container
+	if o.Pause {
+		// Pausing is a lifecycle change: under the container's lock, so
+		// that a pause, stop or unpause meanwhile neither fails on a
+		// container frozen behind its back nor is undone by the resume.
+		var l *lock.Lock
+		if c, l, err = r.getLocked(ctx, idOrName); err != nil {
+			return "", err
+		}
+		defer l.Release()
+	} else if c, err = r.Container(ctx, idOrName); err != nil {
 		return "", err
 	}
 	var names []string

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -289,69 +288,4 @@ func (r *Runtime) getLocked(ctx context.Context, idOrName string) (*Container, *
 // tryLockContainer takes the lock only if nobody holds it (ok false).
 func (r *Runtime) tryLockContainer(id string) (l *lock.Lock, ok bool, err error) {
 	return lock.TryAcquire(r.podRunDir("locks", id+".lock"))
-}
-
-// checkReboot compares the kernel's boot id with the one recorded in the
-// state DB (state.RecordBoot): on a new boot every container the DB says
-// is running, paused or stopping is marked exited, its processes, monitor
-// and mounts being gone. The DB is the authority, not the run root: a run
-// root is not always a tmpfs (/run is not on this host), and a command run
-// in another environment may use another one, so a run root without a
-// boot id proves nothing. One that holds another boot's id (it was not
-// emptied by the reboot) is a sign too, but then only the containers whose
-// monitor is not alive are marked: the DB may know better. The common
-// case, the same boot, costs one small query and one small file read.
-func (r *Runtime) checkReboot(ctx context.Context) error {
-	boot, err := state.BootID()
-	if err != nil {
-		return err
-	}
-	path := r.podRunDir("boot-id")
-	recorded, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	fileSame := err == nil && strings.TrimSpace(string(recorded)) == boot
-	dbBoot, dbOK, err := r.db.RecordedBoot(ctx)
-	if err != nil {
-		return err
-	}
-	if dbOK && dbBoot == boot && fileSame {
-		return nil
-	}
-	// Another boot, or the first command here: the rows that may be
-	// marked are read first, for the addresses they held.
-	rows, err := r.db.List(ctx)
-	if err != nil {
-		return err
-	}
-	rebooted, err := r.db.RecordBoot(ctx, boot, unknownExitCode, time.Now())
-	if err != nil {
-		return err
-	}
-	switch {
-	case rebooted:
-		for _, row := range rows {
-			if isActive(row.Status) {
-				r.releaseLeasesAfterReboot(ctx, row)
-			}
-		}
-	case len(recorded) > 0 && !fileSame:
-		if err := r.markExitedUnlessAlive(ctx, rows); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	// Write then rename, so a concurrent reader never sees half an id.
-	tmp := fmt.Sprintf("%s.%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, []byte(boot+"\n"), 0o600); err != nil {
-		return fmt.Errorf("record boot id: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("record boot id: %w", err)
-	}
-	return nil
 }

@@ -42,19 +42,22 @@ func (db *DB) RecordedBoot(ctx context.Context) (bootID string, ok bool, err err
 // RecordBoot records bootID (from BootID) as the boot the DB's run state
 // belongs to. When a different boot id was recorded before, the host has
 // rebooted since and no container process survived: in the same
-// transaction every container left running, paused or stopping is marked
-// exited with PID and MonitorPID 0, ExitCode exitCode and FinishedAt at,
-// and rebooted is true. Containers being removed are left for `rm` to
-// finish. The first record of a boot id is not a reboot.
+// transaction every container left running, paused, stopping or
+// initialized is marked exited with PID and MonitorPID 0, ExitCode
+// exitCode and FinishedAt at; rebooted is true and swept holds those
+// containers as now recorded. Containers being removed are left for `rm`
+// to finish. The first record of a boot id is not a reboot: nothing is
+// swept (a DB written by a pod that kept the boot id elsewhere has its
+// dead monitors found one by one instead).
 //
 // When the boot id is unchanged (every command but the first after a boot)
 // this costs one read. Processes racing through the first command after a
-// reboot mark the containers once: only one of them sees rebooted true.
-func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at time.Time) (rebooted bool, err error) {
-	if prev, ok, err := db.GetMeta(ctx, bootKey); err != nil {
-		return false, err
-	} else if ok && prev == bootID {
-		return false, nil
+// reboot mark the containers once: only one of them sees rebooted true, and
+// a container another process starts once RecordBoot returned there is
+// never swept, as the check and the sweep are one write transaction.
+func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at time.Time) (swept []*Container, rebooted bool, err error) {
+	if prev, ok, err := db.RecordedBoot(ctx); err != nil || (ok && prev == bootID) {
+		return nil, false, err
 	}
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		var prev string
@@ -69,11 +72,27 @@ func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at ti
 			return nil // another process recorded it meanwhile
 		}
 		if prev != "" {
-			_, err := tx.ExecContext(ctx, `UPDATE containers SET
+			active := []any{string(StatusRunning), string(StatusPaused), string(StatusStopping), string(StatusInitialized)}
+			rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM containers WHERE status IN (?, ?, ?, ?)`, active...)
+			if err != nil {
+				return fmt.Errorf("list containers running before the reboot: %w", err)
+			}
+			for rows.Next() {
+				c, err := scan(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("list containers running before the reboot: %w", err)
+				}
+				c.Status, c.PID, c.MonitorPID, c.ExitCode, c.FinishedAt = StatusExited, 0, 0, exitCode, at
+				swept = append(swept, c)
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("list containers running before the reboot: %w", err)
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE containers SET
 				status = ?, pid = 0, monitor_pid = 0, exit_code = ?, finished_at = ?
 				WHERE status IN (?, ?, ?, ?)`,
-				string(StatusExited), exitCode, toNanos(at),
-				string(StatusRunning), string(StatusPaused), string(StatusStopping), string(StatusInitialized))
+				append([]any{string(StatusExited), exitCode, toNanos(at)}, active...)...)
 			if err != nil {
 				return fmt.Errorf("mark containers exited after reboot: %w", err)
 			}
@@ -87,7 +106,11 @@ func (db *DB) RecordBoot(ctx context.Context, bootID string, exitCode int, at ti
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	return rebooted, nil
+	return swept, rebooted, nil
 }
+
+// BootKey is the meta key of the recorded boot id, for tests that simulate
+// a reboot by recording another one.
+const BootKey = bootKey

@@ -514,9 +514,7 @@ func TestRebootMarksExited(t *testing.T) {
 		img := pulled(t, e)
 		id := out(e.MustPod("run", "-d", img, "sleep", "1000"))
 		pid := monitorPID(t, id)
-		if err := os.WriteFile(filepath.Join(e.RunRoot, "pod", "boot-id"), []byte("00000000-0000-0000-0000-000000000000\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		recordAnotherBoot(t, e)
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 // TestSimulatedReboot leaves an Env as a reboot would: every process of it
@@ -95,6 +98,24 @@ func monitorOf(id string) int {
 	return 0
 }
 
+// recordAnotherBoot makes e's state DB say that its last command ran in
+// another boot, as it does after a reboot (pod records the kernel's boot
+// id there).
+func recordAnotherBoot(t *testing.T, e *Env) {
+	t.Helper()
+	ctx := context.Background()
+	// As root the DB's new -wal and -shm files are given its owner, so
+	// the rootless user can still open it.
+	db, err := state.Open(ctx, filepath.Join(e.Root, "pod", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SetMeta(ctx, state.BootKey, "00000000-0000-0000-0000-000000000000"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // simulateReboot kills every process of e at once, drops its mounts and
 // empties its run root and runtime directory, as a reboot leaves them.
 func simulateReboot(t *testing.T, e *Env) {
@@ -118,6 +139,7 @@ func simulateReboot(t *testing.T, e *Env) {
 			}
 		}
 	}
+	recordAnotherBoot(t, e)
 }
 
 // envProcesses lists the processes of e: its pause process, the monitors

@@ -99,9 +99,7 @@ func TestVolumePersistence(t *testing.T) {
 		// A "reboot": pod notices by the boot id and the volume still
 		// holds its data.
 		e.MustPod("run", "--rm", "-v", "keep:/data", img, "sh", "-c", "echo two >> /data/f")
-		if err := os.WriteFile(filepath.Join(e.RunRoot, "pod", "boot-id"), []byte("00000000-0000-0000-0000-000000000000\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		recordAnotherBoot(t, e)
 		if got := out(e.MustPod("run", "--rm", "-v", "keep:/data", img, "cat", "/data/f")); got != "one\ntwo" {
 			t.Fatalf("after the reboot: %q", got)
 		}
