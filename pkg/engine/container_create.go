@@ -122,6 +122,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		}
 		undoVolumes()
 	}
+	crashPoint(faultCreateRow)
 	if err := interruptPoint(ctx, faultCreateAdded); err != nil {
 		undoRow()
 		return nil, err

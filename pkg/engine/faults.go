@@ -21,6 +21,8 @@ import (
 //	                 monitor yet) and is about to spawn the monitor
 //	start-ran        the monitor reported the container running, before pod
 //	                 recorded its PID and monitor
+//	create-row       create added the row, before storage has the
+//	                 container's layer
 //
 // and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
 // fails as a step cut short by it would:
@@ -33,6 +35,7 @@ const (
 	faultStartRecorded = "start-recorded"
 	faultStartRan      = "start-ran"
 	faultCreateAdded   = "create-added"
+	faultCreateRow     = "create-row"
 )
 
 // crashPoint kills this process when POD_TEST_CRASH_AT names point.
