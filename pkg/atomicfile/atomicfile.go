@@ -13,6 +13,10 @@
 //   - The temporary file is in the same directory as the path (a rename is
 //     atomic only within one file system); its name starts with ".", so
 //     listings skip it, and Name returns it for writers that want a path.
+//   - A process killed before Commit or Close leaves its temporary file;
+//     the next Create of the same path removes it once that process is gone
+//     (the name carries its maker's PID and start time), never one a live
+//     process is writing.
 //   - Close is always safe to defer: after Commit it does nothing.
 package atomicfile
 
@@ -21,6 +25,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/pod-engine/pod/pkg/detach"
 )
 
 // File is a file being written; Commit puts it in place.
@@ -34,7 +41,13 @@ type File struct {
 // Create starts writing path with mode perm. The caller must Close the
 // File (Commit then Close, or Close alone to give up).
 func Create(path string, perm os.FileMode) (*File, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".tmp-"
+	sweep(dir, prefix)
+	tag, err := detach.Tag()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, prefix+tag+"-*")
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +120,20 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// sweep removes from dir the temporary files named prefix+TAG-… whose
+// maker is gone.
+func sweep(dir, prefix string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if owner, ok := strings.CutPrefix(e.Name(), prefix); ok && strings.Contains(owner, "@") && detach.TagGone(owner) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // syncDir makes a rename in dir durable.

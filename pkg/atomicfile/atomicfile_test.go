@@ -135,3 +135,36 @@ func TestWriteFile(t *testing.T) {
 		t.Errorf("left in the directory: %v", names)
 	}
 }
+
+// A temporary file a killed writer left is removed by the next Create of
+// the same path; one whose maker still runs (this process) stays.
+func TestCreateSweepsDeadWriters(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out")
+	dead := filepath.Join(dir, ".out.tmp-1999999999@1-123")
+	f, err := Create(path, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.WriteFile(dead, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, ".other.tmp-1999999999@1-123")
+	if err := os.WriteFile(other, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Create(path, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("a dead writer's temporary file survived: %v", err)
+	}
+	for _, p := range []string{f.Name(), other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was swept: %v", p, err)
+		}
+	}
+}

@@ -129,6 +129,42 @@ func StartTime(pid int) (uint64, error) {
 	return st.start, err
 }
 
+// Tag names this process for the whole boot, as "PID@STARTTIME": for the
+// names of temporary files that the next process may sweep once their
+// maker is gone (see TagGone).
+func Tag() (string, error) {
+	start, err := StartTime(os.Getpid())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d@%d", os.Getpid(), start), nil
+}
+
+// TagGone reports whether the process named by the tag at the start of s
+// ("PID@STARTTIME", then anything after a "-"; an older pod's bare "PID-…"
+// is judged by its PID alone) is gone. What does not parse as a tag is
+// never gone: it is not ours to remove.
+func TagGone(s string) bool {
+	tag, _, _ := strings.Cut(s, "-")
+	pidStr, startStr, withStart := strings.Cut(tag, "@")
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if !withStart {
+		return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+	}
+	want, err := strconv.ParseUint(startStr, 10, 64)
+	if err != nil {
+		return false
+	}
+	start, err := StartTime(pid)
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	return start != want
+}
+
 type procStat struct {
 	state byte
 	start uint64

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/containers/image/v5/directory"
 	dockerarchive "github.com/containers/image/v5/docker/archive"
@@ -21,6 +20,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
 
+	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
@@ -250,14 +250,9 @@ func (s *Store) saveDir(ctx context.Context, o SaveOptions, img *cstorage.Image,
 	return nil
 }
 
-// savePrefix starts the name of a temporary archive written beside its
-// destination; the owner's PID and start time follow (see tmpdir.go).
-const savePrefix = ".pod-save-"
-
 // moveInto renames tmp onto dst, or, on another file system, copies it to
-// a temporary file beside dst first, so that dst is only ever replaced
-// whole. That file is named for this process and swept by a later save
-// into the same directory if this one is killed before the rename.
+// an atomicfile beside dst first, so that dst is only ever replaced whole
+// (and a copy killed before its rename is swept by the next one).
 func moveInto(tmp, dst string) error {
 	err := os.Rename(tmp, dst)
 	if err == nil || !errors.Is(err, unix.EXDEV) {
@@ -266,32 +261,20 @@ func moveInto(tmp, dst string) error {
 		}
 		return nil
 	}
-	dir := filepath.Dir(dst)
-	sweepSiblings(dir, savePrefix)
-	owner, err := tempDirPrefix()
-	if err != nil {
-		return err
-	}
-	out, err := os.CreateTemp(dir, savePrefix+strings.TrimPrefix(owner, "op-")+"*.tar")
+	out, err := atomicfile.Create(dst, 0o644)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", dst, errors.Unwrap(err))
 	}
+	defer out.Close()
 	in, err := os.Open(tmp)
 	if err == nil {
 		_, err = io.Copy(out, in)
 		in.Close()
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
-		err = os.Chmod(out.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(out.Name(), dst)
+		err = out.Commit()
 	}
 	if err != nil {
-		os.Remove(out.Name())
 		return fmt.Errorf("write %s: %w", dst, err)
 	}
 	return nil

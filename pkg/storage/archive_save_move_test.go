@@ -25,8 +25,9 @@ func TestMoveIntoOtherFileSystem(t *testing.T) {
 	if syscall.Stat(src, &a) != nil || syscall.Stat(dstDir, &b) != nil || a.Dev == b.Dev {
 		t.Skip("/dev/shm is on the same file system as the test's temporary directory")
 	}
-	// What a save killed before its rename left there.
-	leftover := filepath.Join(dstDir, savePrefix+"1999999999@1-123.tar")
+	// What a save killed before its rename left there (atomicfile's name
+	// for a temporary out.tar of a process that is gone).
+	leftover := filepath.Join(dstDir, ".out.tar.tmp-1999999999@1-123")
 	if err := os.WriteFile(leftover, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func TestMoveIntoOtherFileSystem(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dstDir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), savePrefix) {
+		if strings.HasPrefix(e.Name(), ".") {
 			t.Errorf("temporary file left beside the destination: %s", e.Name())
 		}
 	}

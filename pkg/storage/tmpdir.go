@@ -1,15 +1,11 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/detach"
 )
@@ -33,11 +29,11 @@ import (
 // tempDirPrefix is the name of this process's temporary directory, up to
 // the random part.
 func tempDirPrefix() (string, error) {
-	start, err := detach.StartTime(os.Getpid())
+	tag, err := detach.Tag()
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("op-%d@%d-", os.Getpid(), start), nil
+	return "op-" + tag + "-", nil
 }
 
 // makeTempDir sweeps base of what dead processes left, then makes this
@@ -89,7 +85,7 @@ func sweepDeadTempDirs(base string) {
 	for _, e := range entries {
 		name := e.Name()
 		if owner, ok := strings.CutPrefix(name, "op-"); ok {
-			if tempOwnerGone(owner) {
+			if detach.TagGone(owner) {
 				_ = os.RemoveAll(filepath.Join(base, name))
 			}
 			continue
@@ -102,45 +98,6 @@ func sweepDeadTempDirs(base string) {
 				_ = os.RemoveAll(filepath.Join(base, name))
 			}
 			break
-		}
-	}
-}
-
-// tempOwnerGone reports whether the process a temporary name was made for
-// ("PID@STARTTIME-…", or an older pod's "PID-…") is gone.
-func tempOwnerGone(owner string) bool {
-	pidStr, _, _ := strings.Cut(owner, "-")
-	pidStr, startStr, withStart := strings.Cut(pidStr, "@")
-	pid, err := strconv.Atoi(pidStr)
-	if err != nil || pid <= 0 {
-		return false // not ours
-	}
-	if !withStart {
-		// An older pod's: by PID alone.
-		return errors.Is(unix.Kill(pid, 0), unix.ESRCH)
-	}
-	want, err := strconv.ParseUint(startStr, 10, 64)
-	if err != nil {
-		return false
-	}
-	start, err := detach.StartTime(pid)
-	if err != nil {
-		return errors.Is(err, os.ErrNotExist)
-	}
-	return start != want
-}
-
-// sweepSiblings removes from dir the files named prefix+"PID@STARTTIME-…"
-// whose process is gone: temporary files made beside a destination (to be
-// renamed onto it) by a pod killed before the rename.
-func sweepSiblings(dir, prefix string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if owner, ok := strings.CutPrefix(e.Name(), prefix); ok && strings.Contains(owner, "@") && tempOwnerGone(owner) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
