@@ -361,8 +361,9 @@ func (r *Runtime) reapStaleNetwork(ctx context.Context, id string) bool {
 	c, err := r.get(ctx, id)
 	switch {
 	case errors.Is(err, errdefs.ErrNotFound):
+		// Its lock file stays, as pkg/lock's contract asks of every lock
+		// file another process may be waiting on.
 		c = &Container{Container: &state.Container{ID: id}, Config: &ContainerConfig{}}
-		defer os.Remove(r.podRunDir("locks", id+".lock"))
 	case err != nil, isActive(c.Status):
 		return false
 	}
