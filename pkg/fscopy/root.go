@@ -239,7 +239,10 @@ func (s *statInfo) Mode() fs.FileMode {
 // sameFile reports whether two fstats describe one inode.
 func sameFile(a, b *unix.Stat_t) bool { return a.Dev == b.Dev && a.Ino == b.Ino }
 
+// errChangedKind is what errChanged wraps, for errors.Is.
+var errChangedKind = errors.New("changed while being copied")
+
 // errChanged says an entry was replaced while it was being copied.
 func errChanged(p string) error {
-	return fmt.Errorf("%s changed while being copied", p)
+	return fmt.Errorf("%s %w", p, errChangedKind)
 }
