@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/fscopy"
 )
 
 // Context is the build context: a directory on disk.
@@ -83,9 +84,9 @@ func unpackContext(r io.Reader, tmp string) (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Unpacked through a rootDir: a symlink the archive makes (evil ->
+	// Unpacked through an fscopy.Root: a symlink the archive makes (evil ->
 	// /etc, then evil/passwd) resolves inside dir, never on the host.
-	root, err := openRootDir(dir)
+	root, err := fscopy.OpenRoot(dir)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -121,14 +122,10 @@ func isArchive(head []byte) bool {
 // Dockerfile -> /etc/shadow names the context's own /etc/shadow, not the
 // host's, which a parse error would otherwise quote.
 func OpenInContext(dir, name string) (*os.File, error) {
-	root, err := openRootDir(dir)
+	root, err := fscopy.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	fd, err := root.open(name, unix.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), filepath.Join(dir, name)), nil
+	return root.Open(name, unix.O_RDONLY)
 }

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/fscopy"
 )
 
 // source is where COPY and ADD read from: the build context (with its
@@ -190,11 +191,11 @@ type copyOpts struct {
 // copyInto copies the matches to dest (absolute, inside rootfs) as COPY
 // does: a directory's contents, not the directory itself; into dest as a
 // directory when it ends in "/", names several sources or already is one.
-// Everything is written through a rootDir on rootfs, so that symlinks the
+// Everything is written through an fscopy.Root on rootfs, so that symlinks the
 // image already holds (a /app/conf -> /etc, say) resolve inside rootfs
 // and never reach the host.
 func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) error {
-	root, err := openRootDir(rootfs)
+	root, err := fscopy.OpenRoot(rootfs)
 	if err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) err
 	if dest, err = resolveDest(rootfs, dest); err != nil {
 		return err
 	}
-	destIsDir = destIsDir || root.isDir(dest)
+	destIsDir = destIsDir || root.IsDir(dest)
 	for _, m := range ms {
 		fi, err := os.Lstat(m.abs)
 		if err != nil {
@@ -239,7 +240,7 @@ func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) err
 
 // copyTree copies the contents of dir into target (inside root),
 // skipping ignored paths.
-func (s source) copyTree(root *rootDir, dir, target string, o copyOpts) error {
+func (s source) copyTree(root *fscopy.Root, dir, target string, o copyOpts) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -265,35 +266,35 @@ func (s source) copyTree(root *rootDir, dir, target string, o copyOpts) error {
 // to to (inside root), keeping its mode and modification time, owned by
 // o.uid:o.gid. A symlink in from's place is copied as a link, never
 // followed.
-func copyEntry(root *rootDir, from, to string, fi fs.FileInfo, o copyOpts) error {
-	m := meta{chown: true, uid: o.uid, gid: o.gid, mode: unixMode(fi.Mode()), mtime: fi.ModTime()}
+func copyEntry(root *fscopy.Root, from, to string, fi fs.FileInfo, o copyOpts) error {
+	m := fscopy.Meta{Chown: true, UID: o.uid, GID: o.gid, Mode: unixMode(fi.Mode()), ModTime: fi.ModTime()}
 	if o.mode != nil {
-		m.mode = unixMode(*o.mode)
+		m.Mode = unixMode(*o.mode)
 	}
 	switch {
 	case fi.IsDir():
-		return root.mkdir(to, m, nil)
+		return root.Mkdir(to, m)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		t, err := os.Readlink(from)
 		if err != nil {
 			return err
 		}
-		m.mtime = time.Time{}
-		return root.symlink(to, t, m, nil)
+		m.ModTime = time.Time{}
+		return root.Symlink(to, t, m)
 	case fi.Mode().IsRegular():
 		in, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 		if err != nil {
 			return err
 		}
 		defer in.Close()
-		return root.writeFile(to, in, m, nil)
+		return root.WriteFile(to, in, m)
 	}
 	return nil // devices, sockets and fifos are not copied
 }
 
 // writeContent writes a heredoc source (COPY <<EOF /file) to dest.
 func writeContent(rootfs, dest, name, data string, o copyOpts) error {
-	root, err := openRootDir(rootfs)
+	root, err := fscopy.OpenRoot(rootfs)
 	if err != nil {
 		return err
 	}
@@ -307,14 +308,14 @@ func writeContent(rootfs, dest, name, data string, o copyOpts) error {
 			return err
 		}
 		target = path.Join(target, name)
-	} else if root.isDir(target) {
+	} else if root.IsDir(target) {
 		target = path.Join(target, name)
 	}
-	m := meta{chown: true, uid: o.uid, gid: o.gid, mode: 0o644}
+	m := fscopy.Meta{Chown: true, UID: o.uid, GID: o.gid, Mode: 0o644}
 	if o.mode != nil {
-		m.mode = unixMode(*o.mode)
+		m.Mode = unixMode(*o.mode)
 	}
-	return root.writeFile(target, strings.NewReader(data), m, nil)
+	return root.WriteFile(target, strings.NewReader(data), m)
 }
 
 // resolveDest follows the symlinks of dest inside rootfs, as Docker
@@ -334,12 +335,24 @@ func resolveDest(rootfs, dest string) (string, error) {
 
 // mkdirOwned creates dir (and parents) inside root; a directory it
 // creates is owned as the copied files are.
-func mkdirOwned(root *rootDir, dir string, o copyOpts) error {
-	fd, err := root.mkdirAll(dir, &owner{o.uid, o.gid})
-	if err != nil {
-		return err
+func mkdirOwned(root *fscopy.Root, dir string, o copyOpts) error {
+	return root.MkdirAll(dir, &fscopy.Owner{UID: o.uid, GID: o.gid})
+}
+
+// unixMode turns a FileMode's permission, set-ID and sticky bits into
+// chmod's.
+func unixMode(m fs.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		u |= unix.S_ISUID
 	}
-	return unix.Close(fd)
+	if m&fs.ModeSetgid != 0 {
+		u |= unix.S_ISGID
+	}
+	if m&fs.ModeSticky != 0 {
+		u |= unix.S_ISVTX
+	}
+	return u
 }
 
 // isTarFile reports whether a file is a tar archive, possibly compressed:
@@ -361,7 +374,7 @@ func isTarFile(p string) bool {
 
 // untarFile unpacks the (possibly compressed) tar archive file into dir
 // inside root, with the archive's owners, as ADD does.
-func untarFile(file string, root *rootDir, dir string) error {
+func untarFile(file string, root *fscopy.Root, dir string) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err

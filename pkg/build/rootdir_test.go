@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pod-engine/pod/pkg/fscopy"
 )
 
 // hostileRoot makes a root filesystem whose /app/conf and /app/up lead,
@@ -124,7 +126,7 @@ func TestUntarStaysInRoot(t *testing.T) {
 				tw.Write([]byte(e.body))
 			}
 			tw.Close()
-			rd, err := openRootDir(root)
+			rd, err := fscopy.OpenRoot(root)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/fscopy"
 	"github.com/pod-engine/pod/pkg/spec"
 )
 
@@ -461,7 +462,7 @@ func (b *Builder) makeWorkdir(ctx context.Context, s *stageState, key string, c 
 		}
 		o.uid, o.gid = int(usr.UID), int(usr.GID)
 	}
-	rd, err := openRootDir(root)
+	rd, err := fscopy.OpenRoot(root)
 	if err != nil {
 		return false, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/fscopy"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,17 +21,14 @@ type untarOpts struct {
 }
 
 // untar unpacks the tar stream r under dir, a path inside root. Every
-// entry is made through root (rootDir), so that a symlink already there,
+// entry is made through root (fscopy.Root), so that a symlink already there,
 // or one the archive made itself (evil -> /etc, then evil/passwd),
 // resolves inside root and never on the host; a hard link names an entry
 // under dir and links it as it is (a link to a symlink links the symlink,
 // and nothing is chmodded through it). Entries climbing above dir
 // ("../x") are refused.
-func untar(r io.Reader, root *rootDir, dir string, o untarOpts) error {
-	base := "/" + inRoot(dir)
-	if base == "/." {
-		base = "/"
-	}
+func untar(r io.Reader, root *fscopy.Root, dir string, o untarOpts) error {
+	base := path.Clean("/" + dir)
 	under := func(name string) (string, error) {
 		if c := path.Clean(name); c == ".." || strings.HasPrefix(c, "../") {
 			return "", fmt.Errorf("archive entry %q leaves the directory it is unpacked into", name)
@@ -58,33 +56,33 @@ func untar(r io.Reader, root *rootDir, dir string, o untarOpts) error {
 		if p == base && hdr.Typeflag == tar.TypeDir {
 			continue // the directory unpacked into keeps its own metadata
 		}
-		m := meta{mode: uint32(hdr.Mode) & 0o7777, mtime: hdr.ModTime}
+		m := fscopy.Meta{Mode: uint32(hdr.Mode) & 0o7777, ModTime: hdr.ModTime}
 		if o.keepOwner {
-			m.chown, m.uid, m.gid = true, hdr.Uid, hdr.Gid
+			m.Chown, m.UID, m.GID = true, hdr.Uid, hdr.Gid
 		}
 		switch hdr.Typeflag {
 		case tar.TypeDir:
-			mt := m.mtime
-			m.mtime = time.Time{} // set last: entries made inside change it
-			err = root.mkdir(p, m, nil)
+			mt := m.ModTime
+			m.ModTime = time.Time{} // set last: entries made inside change it
+			err = root.Mkdir(p, m)
 			dirs = append(dirs, dirTime{p, mt})
 		case tar.TypeReg, tar.TypeRegA:
-			err = root.writeFile(p, tr, m, nil)
+			err = root.WriteFile(p, tr, m)
 		case tar.TypeSymlink:
-			err = root.symlink(p, hdr.Linkname, m, nil)
+			err = root.Symlink(p, hdr.Linkname, m)
 		case tar.TypeLink:
 			var old string
 			if old, err = under(hdr.Linkname); err == nil {
-				err = root.link(p, old, nil)
+				err = root.Link(p, old)
 			}
 		case tar.TypeFifo:
-			err = root.mknod(p, unix.S_IFIFO, 0, m, nil)
+			err = root.Mknod(p, unix.S_IFIFO, 0, m)
 		case tar.TypeChar, tar.TypeBlock:
 			mode := uint32(unix.S_IFCHR)
 			if hdr.Typeflag == tar.TypeBlock {
 				mode = unix.S_IFBLK
 			}
-			err = root.mknod(p, mode, int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))), m, nil)
+			err = root.Mknod(p, mode, int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))), m)
 		case tar.TypeXGlobalHeader:
 		default:
 			err = fmt.Errorf("unsupported entry type %q", hdr.Typeflag)
@@ -95,7 +93,7 @@ func untar(r io.Reader, root *rootDir, dir string, o untarOpts) error {
 	}
 	// Directory times last: making their entries changed them.
 	for i := len(dirs) - 1; i >= 0; i-- {
-		if err := root.chtimes(dirs[i].path, dirs[i].t); err != nil {
+		if err := root.Chtimes(dirs[i].path, dirs[i].t); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/containers/storage/pkg/archive"
+	"github.com/pod-engine/pod/pkg/fscopy"
 )
 
 // ContainerChange is one path a container changed in its root filesystem
@@ -76,11 +77,20 @@ func (r *Runtime) Diff(ctx context.Context, idOrName string) ([]ContainerChange,
 // Export writes the container's root filesystem to w as an uncompressed
 // tar stream. The container may be running or not: its storage is mounted
 // for the copy when needed. A running container may change its tree while
-// it is read; writeTreeTar reads it so that no symlink it plants or swaps
-// in makes the stream carry the host's files.
+// it is read; fscopy reads it through descriptors only, so that no
+// symlink it plants or swaps in makes the stream carry the host's files,
+// and skips what vanishes meanwhile. Sockets are skipped, hard links
+// kept, security.capability and user.* extended attributes stored as PAX
+// records, as containers/storage's archives do.
 func (r *Runtime) Export(ctx context.Context, idOrName string, w io.Writer) error {
 	return r.withRootfs(ctx, idOrName, func(c *Container, rootfs string) error {
-		if err := writeTreeTar(w, rootfs); err != nil {
+		root, err := fscopy.OpenRoot(rootfs)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", c.Name, err)
+		}
+		defer root.Close()
+		opts := fscopy.TarOptions{NoTop: true, HardLinks: true, Xattrs: true, Tolerant: true, WholeSeconds: true}
+		if err := root.WriteTarWith(w, "/", ".", opts); err != nil {
 			return fmt.Errorf("export %s: %w", c.Name, err)
 		}
 		return nil

@@ -485,6 +485,12 @@ func chownTree(root string, uid, gid int) error {
 	return nil
 }
 
+// gone reports whether err says an entry changed under the walk (removed,
+// or swapped for something of another type): it is skipped.
+func gone(err error) bool {
+	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ENXIO)
+}
+
 // chownDir chowns the entries under the directory fd, and closes it.
 func chownDir(fd, uid, gid int) error {
 	f := os.NewFile(uintptr(fd), "")

@@ -111,7 +111,7 @@ func (x *extraction) inside(name string) (string, error) {
 
 // entry creates one entry at rel, in the descriptor of its parent.
 func (x *extraction) entry(tr *tar.Reader, hdr *tar.Header, rel string) error {
-	parent, err := x.r.mkdirAll(path.Dir(rel))
+	parent, err := x.r.mkdirFollow(path.Dir(rel))
 	if err != nil {
 		return err
 	}

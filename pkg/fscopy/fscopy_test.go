@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -191,5 +192,41 @@ func TestExtractMapOwner(t *testing.T) {
 		if st.Uid != 300000 || st.Gid != 300000 {
 			t.Errorf("%s owned by %d:%d, want 300000:300000", p, st.Uid, st.Gid)
 		}
+	}
+}
+
+// TestWriteTarExportOptions: what `pod export` asks for: no entry for the
+// top, a second name of an inode as a hard link, user.* xattrs as PAX
+// records, whole-second times.
+func TestWriteTarExportOptions(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(root+"/d", 0o755)
+	os.WriteFile(root+"/d/a", []byte("data"), 0o644)
+	os.Link(root+"/d/a", root+"/b")
+	xattr := unix.Setxattr(root+"/d/a", "user.pod", []byte("v"), 0) == nil
+	var buf bytes.Buffer
+	o := TarOptions{NoTop: true, HardLinks: true, Xattrs: true, Tolerant: true, WholeSeconds: true}
+	if err := openRoot(t, root).WriteTarWith(&buf, "/", ".", o); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	var got []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, fmt.Sprintf("%s %c %s", h.Name, h.Typeflag, h.Linkname))
+		if h.ModTime.Nanosecond() != 0 {
+			t.Errorf("%s: mtime %v not in whole seconds", h.Name, h.ModTime)
+		}
+		if h.Name == "b" && xattr && h.PAXRecords["SCHILY.xattr.user.pod"] != "v" {
+			t.Errorf("b: xattr not recorded: %v", h.PAXRecords)
+		}
+	}
+	// "b" sorts first, so it is the inode's first name.
+	want := []string{"b 0 ", "d/ 5 ", "d/a 1 b"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("entries %q, want %q", got, want)
 	}
 }

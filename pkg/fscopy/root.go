@@ -1,5 +1,9 @@
-// Package fscopy moves files into and out of a root filesystem (a
-// container's) as tar streams without ever leaving it.
+// Package fscopy owns every operation pod makes on a file tree that
+// someone else controls (a container's or an image's root filesystem, a
+// build context): `pod cp` in and out and `pod export` as tar streams
+// (WriteTar, WriteTarWith, Extract), and a build's COPY, ADD, WORKDIR and
+// heredocs one entry at a time (MkdirAll, Mkdir, WriteFile, Symlink,
+// Link, Mknod, Chtimes). None of them ever leaves the tree.
 //
 // Contracts a caller may rely on:
 //   - Every operation on the tree goes through file descriptors: paths are
@@ -81,7 +85,7 @@ func (r *Root) openat2(p string, flags int, mode uint32, nofollow bool) (int, er
 			continue
 		}
 		if err != nil {
-			return -1, &fs.PathError{Op: "openat2", Path: clean(p), Err: err}
+			return -1, &fs.PathError{Op: "open", Path: clean(p), Err: err}
 		}
 		return fd, nil
 	}
@@ -97,9 +101,9 @@ func (r *Root) openDir(p string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), clean(p)), nil
 }
 
-// mkdirAll opens the directory p inside the root, creating what is
+// mkdirFollow opens the directory p inside the root, creating what is
 // missing of it (mode 0755, as os.MkdirAll would).
-func (r *Root) mkdirAll(p string) (*os.File, error) {
+func (r *Root) mkdirFollow(p string) (*os.File, error) {
 	p = clean(p)
 	d, err := r.openDir(p)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
@@ -239,7 +243,10 @@ func (s *statInfo) Mode() fs.FileMode {
 // sameFile reports whether two fstats describe one inode.
 func sameFile(a, b *unix.Stat_t) bool { return a.Dev == b.Dev && a.Ino == b.Ino }
 
+// errChangedKind is what errChanged wraps, for errors.Is.
+var errChangedKind = errors.New("changed while being copied")
+
 // errChanged says an entry was replaced while it was being copied.
 func errChanged(p string) error {
-	return fmt.Errorf("%s changed while being copied", p)
+	return fmt.Errorf("%s %w", p, errChangedKind)
 }

@@ -2,6 +2,7 @@ package fscopy
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -18,6 +20,30 @@ import (
 // opener opens one entry with the given open flags; it never follows a
 // symlink the entry has become unless the caller asked to follow it.
 type opener func(flags int) (int, error)
+
+// TarOptions tune WriteTarWith for what a whole-tree export needs and a
+// copy of one path does not.
+type TarOptions struct {
+	// Follow follows the last component of p (inside the root).
+	Follow bool
+	// NoTop leaves out the entry of p itself: the archive holds only what
+	// is under it (export: a root filesystem's contents, with no "./").
+	NoTop bool
+	// HardLinks stores a second name of an inode met earlier as a hard
+	// link (TypeLink) to its first name, as image layers do.
+	HardLinks bool
+	// Xattrs stores the security.capability and user.* extended
+	// attributes of files and directories as PAX records.
+	Xattrs bool
+	// Tolerant is for a tree its owner changes while it is read (export
+	// of a running container): an entry that vanishes or becomes another
+	// kind of entry meanwhile is skipped instead of failing the copy, and
+	// a file that shrinks is padded with zeros to the size its header
+	// promised.
+	Tolerant bool
+	// WholeSeconds truncates modification times to whole seconds.
+	WholeSeconds bool
+}
 
 // WriteTar writes p (inside the root) and, for a directory, everything
 // under it, as a tar stream whose entries are named under name ("." puts a
@@ -31,9 +57,14 @@ type opener func(flags int) (int, error)
 // that must be the same inode. An entry swapped for another while it is
 // copied is an error, never followed.
 func (r *Root) WriteTar(w io.Writer, p string, follow bool, name string) error {
+	return r.WriteTarWith(w, p, name, TarOptions{Follow: follow})
+}
+
+// WriteTarWith is WriteTar with the options o.
+func (r *Root) WriteTarWith(w io.Writer, p, name string, o TarOptions) error {
 	p = clean(p)
 	var open opener
-	if p == "/" || follow {
+	if p == "/" || o.Follow {
 		open = func(flags int) (int, error) { return r.openat2(p, flags, 0, false) }
 	} else {
 		parent, err := r.openDir(path.Dir(p))
@@ -43,11 +74,14 @@ func (r *Root) WriteTar(w io.Writer, p string, follow bool, name string) error {
 		defer parent.Close()
 		open = childOpener(int(parent.Fd()), path.Base(p))
 	}
-	tw := tar.NewWriter(w)
-	if err := writeNode(tw, open, name, p, true); err != nil {
+	t := &tarWalk{tw: tar.NewWriter(w), o: o}
+	if o.HardLinks {
+		t.links = map[[2]uint64]string{}
+	}
+	if err := t.node(open, name, p, true); err != nil {
 		return err
 	}
-	return tw.Close()
+	return t.tw.Close()
 }
 
 func childOpener(dirfd int, base string) opener {
@@ -65,14 +99,28 @@ func childOpener(dirfd int, base string) opener {
 	}
 }
 
-// writeNode writes the entry open opens, named name in the archive; shown
-// is its path in the root, for messages.
-func writeNode(tw *tar.Writer, open opener, name, shown string, top bool) error {
+// tarWalk is the state of one WriteTarWith.
+type tarWalk struct {
+	tw    *tar.Writer
+	o     TarOptions
+	links map[[2]uint64]string // dev, inode -> first name (HardLinks)
+}
+
+// vanished reports whether err says an entry changed under a Tolerant
+// walk (removed, or swapped for something of another type): it is skipped.
+func (t *tarWalk) vanished(err error) bool {
+	return t.o.Tolerant && (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) ||
+		errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ENXIO) || errors.Is(err, errChangedKind))
+}
+
+// node writes the entry open opens, named name in the archive; shown is
+// its path in the root, for messages.
+func (t *tarWalk) node(open opener, name, shown string, top bool) error {
 	// O_PATH first: it opens anything (a symlink itself, with O_NOFOLLOW)
 	// without the side effects of opening a FIFO or a device.
 	pfd, err := open(unix.O_PATH)
 	if err != nil {
-		if !top && errors.Is(err, fs.ErrNotExist) {
+		if !top && (errors.Is(err, fs.ErrNotExist) || t.vanished(err)) {
 			return nil // removed since its directory was read
 		}
 		return err
@@ -92,11 +140,38 @@ func writeNode(tw *tar.Writer, open opener, name, shown string, top bool) error 
 	case unix.S_IFSOCK:
 		return nil
 	case unix.S_IFDIR:
-		return writeDir(tw, open, &st, name, shown)
+		err = t.dir(open, handle, &st, name, shown, top)
 	case unix.S_IFREG:
-		return writeFile(tw, handle, &st, name, shown)
+		err = t.file(handle, &st, name, shown)
+	default:
+		// Symlinks are stored once per name, as export always did.
+		if st.Mode&unix.S_IFMT != unix.S_IFLNK && t.link(&st, name) {
+			return nil
+		}
+		return t.tw.WriteHeader(t.header(&st, name, link))
 	}
-	return tw.WriteHeader(header(&st, name, link))
+	if err != nil && !top && t.vanished(err) {
+		return nil
+	}
+	return err
+}
+
+// link writes a hard link entry when HardLinks is on and st's inode was
+// written already (else records name as its first name) and reports
+// whether it did.
+func (t *tarWalk) link(st *unix.Stat_t, name string) bool {
+	if t.links == nil || st.Nlink < 2 {
+		return false
+	}
+	key := [2]uint64{uint64(st.Dev), st.Ino}
+	if first, ok := t.links[key]; ok {
+		hdr := t.header(st, name, "")
+		hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
+		hdr.Devmajor, hdr.Devminor = 0, 0
+		return t.tw.WriteHeader(hdr) == nil
+	}
+	t.links[key] = name
+	return false
 }
 
 // reopen opens the directory entry again for reading (O_DIRECTORY: the
@@ -123,36 +198,54 @@ func reopen(open opener, flags int, first *unix.Stat_t, shown string) (*os.File,
 	return f, &st, nil
 }
 
-func writeDir(tw *tar.Writer, open opener, first *unix.Stat_t, name, shown string) error {
-	dir, st, err := reopen(open, unix.O_RDONLY|unix.O_DIRECTORY, first, shown)
-	if err != nil {
-		return err
+// dir writes the directory whose O_PATH handle was fstat'ed as first and
+// what is under it. A Tolerant walk lists the handle's own inode (opened
+// as "." through it); else the name is opened again and must still be
+// that inode.
+func (t *tarWalk) dir(open opener, handle *os.File, first *unix.Stat_t, name, shown string, top bool) error {
+	var dir *os.File
+	st := first
+	if t.o.Tolerant {
+		fd, err := unix.Openat(int(handle.Fd()), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", shown, err)
+		}
+		dir = os.NewFile(uintptr(fd), shown)
+	} else {
+		var err error
+		if dir, st, err = reopen(open, unix.O_RDONLY|unix.O_DIRECTORY, first, shown); err != nil {
+			return err
+		}
 	}
 	defer dir.Close()
-	if err := tw.WriteHeader(header(st, name, "")); err != nil {
-		return err
+	if !(top && t.o.NoTop) {
+		hdr := t.header(st, name, "")
+		t.xattrs(int(dir.Fd()), hdr)
+		if err := t.tw.WriteHeader(hdr); err != nil {
+			return err
+		}
 	}
 	names, err := dir.Readdirnames(-1)
 	if err != nil {
-		return fmt.Errorf("%s: %w", shown, err)
+		return fmt.Errorf("read directory %s: %w", shown, err)
 	}
 	sort.Strings(names)
 	dirfd := int(dir.Fd())
 	for _, n := range names {
-		if err := writeNode(tw, childOpener(dirfd, n), path.Join(name, n), path.Join(shown, n), false); err != nil {
+		if err := t.node(childOpener(dirfd, n), path.Join(name, n), path.Join(shown, n), false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeFile copies the regular file whose O_PATH handle was fstat'ed as
+// file copies the regular file whose O_PATH handle was fstat'ed as
 // first. It reads from that very inode, reopened through the handle
 // (securejoin.Reopen, by a hardened /proc/thread-self/fd): opening the
 // name again could open whatever was swapped in meanwhile — a FIFO, or a
 // device node whose open alone has effects on the host.
-func writeFile(tw *tar.Writer, handle *os.File, first *unix.Stat_t, name, shown string) error {
-	f, err := securejoin.Reopen(handle, unix.O_RDONLY)
+func (t *tarWalk) file(handle *os.File, first *unix.Stat_t, name, shown string) error {
+	f, err := securejoin.Reopen(handle, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY)
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
@@ -164,14 +257,66 @@ func writeFile(tw *tar.Writer, handle *os.File, first *unix.Stat_t, name, shown 
 	if !sameFile(first, &st) {
 		return errChanged(shown) // cannot happen: the same descriptor's inode
 	}
-	hdr := header(&st, name, "")
-	if err := tw.WriteHeader(hdr); err != nil {
+	if t.link(&st, name) {
+		return nil
+	}
+	hdr := t.header(&st, name, "")
+	t.xattrs(int(f.Fd()), hdr)
+	if err := t.tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	if _, err := io.CopyN(tw, f, hdr.Size); err != nil {
+	k, err := io.CopyN(t.tw, f, hdr.Size)
+	if t.o.Tolerant && k < hdr.Size && (err == nil || errors.Is(err, io.EOF)) {
+		// The file shrank while read: the header already promised its size.
+		_, err = io.CopyN(t.tw, zeros{}, hdr.Size-k)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
 	return nil
+}
+
+// xattrs records, with Xattrs, the extended attributes of the open fd
+// that images carry (security.capability, user.*) in hdr.
+func (t *tarWalk) xattrs(fd int, hdr *tar.Header) {
+	if !t.o.Xattrs {
+		return
+	}
+	buf := make([]byte, 64*1024)
+	k, err := unix.Flistxattr(fd, buf)
+	if err != nil || k <= 0 {
+		return
+	}
+	for _, name := range strings.Split(string(bytes.TrimRight(buf[:k], "\x00")), "\x00") {
+		if name != "security.capability" && !strings.HasPrefix(name, "user.") {
+			continue
+		}
+		val := make([]byte, 64*1024)
+		vk, err := unix.Fgetxattr(fd, name, val)
+		if err != nil {
+			continue
+		}
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = map[string]string{}
+		}
+		hdr.PAXRecords["SCHILY.xattr."+name] = string(val[:vk])
+	}
+}
+
+// header is header with WholeSeconds applied.
+func (t *tarWalk) header(st *unix.Stat_t, name, link string) *tar.Header {
+	h := header(st, name, link)
+	if t.o.WholeSeconds {
+		h.ModTime = h.ModTime.Truncate(time.Second)
+	}
+	return h
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 // header describes an fstat'ed entry. Owners travel as numbers: names
