@@ -26,6 +26,10 @@ func TestBadInputMessages(t *testing.T) {
 			{[]string{"run", "--ulimit", "nofile=abc", img, "true"}, `invalid --ulimit "nofile=abc": limit "abc" is not a number`},
 			{[]string{"run", "--ulimit", "nofile=-2", img, "true"}, `invalid --ulimit "nofile=-2": negative limit -2 (-1 is unlimited)`},
 			{[]string{"run", "--ulimit", "nofile=10:5", img, "true"}, `invalid --ulimit "nofile=10:5": ulimit soft limit must be less than or equal to hard limit: 10 > 5`},
+			// -p is parsed before --network none refuses it.
+			{[]string{"run", "--network", "none", "-p", "70000:80", img, "true"}, `invalid --publish "70000:80": invalid hostPort: 70000`},
+			{[]string{"run", "--network", "none", "-p", "80/icmp", img, "true"}, `invalid --publish "80/icmp": invalid proto: icmp`},
+			{[]string{"run", "--network", "none", "-p", "8000-8001:80", img, "true"}, `invalid --publish "8000-8001:80": host range 8000-8001 for one container port: give a container range of the same length`},
 			{[]string{"run", "--stop-signal", "FOO", img, "true"}, `invalid --stop-signal "FOO": not a signal name or number`},
 			{[]string{"run", "-w", "rel", img, "true"}, `invalid --workdir "rel": not an absolute path`},
 			{[]string{"run", "-e", "=x", img, "true"}, `invalid --env "=x": empty variable name`},
