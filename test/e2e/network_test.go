@@ -160,6 +160,11 @@ func TestNetworkPublishedPort(t *testing.T) {
 		if got := out(e.MustPod("port", "web", "80/tcp")); got != fmt.Sprintf("0.0.0.0:%d", port) {
 			t.Errorf("pod port web 80/tcp: %q", got)
 		}
+		// The protocol in any case, as Docker reads it.
+		if got := out(e.MustPod("port", "web", "80/TCP")); got != fmt.Sprintf("0.0.0.0:%d", port) {
+			t.Errorf("pod port web 80/TCP: %q", got)
+		}
+		e.Pod("port", "web", "70000").Fails(t, 125, `invalid port "70000"`)
 		if got := out(e.MustPod("ps", "--filter", "name=web", "--format", "{{.Ports}}")); got != fmt.Sprintf("0.0.0.0:%d->80/tcp", port) {
 			t.Errorf("ps PORTS: %q", got)
 		}
