@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/containers/storage/pkg/unshare"
 	stypes "github.com/containers/storage/types"
 	securejoin "github.com/cyphar/filepath-securejoin"
+	sysuser "github.com/moby/sys/user"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/pod-engine/pod/pkg/idmap"
@@ -186,24 +186,19 @@ func (r *Runtime) checkAutoRange() error {
 	return nil
 }
 
+// hasSubIDRange reports whether file (/etc/subuid format) has a range of
+// at least one ID for name; a missing file has none.
 func hasSubIDRange(file, name string) (bool, error) {
-	b, err := os.ReadFile(file)
+	ranges, err := sysuser.ParseSubIDFileFilter(file, func(s sysuser.SubID) bool {
+		return s.Name == name && s.Count > 0
+	})
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", file, err)
 	}
-	s := bufio.NewScanner(bytes.NewReader(b))
-	for s.Scan() {
-		f := strings.Split(strings.TrimSpace(s.Text()), ":")
-		if len(f) == 3 && f[0] == name {
-			if n, err := strconv.ParseUint(f[2], 10, 32); err == nil && n > 0 {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
+	return len(ranges) > 0, nil
 }
 
 // storageOptions are the options of the container's storage: its ID
@@ -254,15 +249,16 @@ func keepIDFiles(dir, rootfs string, ku *KeepIDUser) (map[string]string, error) 
 	for _, f := range []struct {
 		path, line string
 		id         uint32
+		has        func([]byte, uint32) bool
 	}{
-		{"/etc/passwd", fmt.Sprintf("%s:*:%d:%d:%s:%s:/bin/sh\n", ku.Name, ku.UID, ku.GID, ku.Name, ku.Home), ku.UID},
-		{"/etc/group", fmt.Sprintf("%s:x:%d:%s\n", ku.Group, ku.GID, ku.Name), ku.GID},
+		{"/etc/passwd", fmt.Sprintf("%s:*:%d:%d:%s:%s:/bin/sh\n", ku.Name, ku.UID, ku.GID, ku.Name, ku.Home), ku.UID, hasUID},
+		{"/etc/group", fmt.Sprintf("%s:x:%d:%s\n", ku.Group, ku.GID, ku.Name), ku.GID, hasGID},
 	} {
 		old, err := readInRoot(rootfs, f.path)
 		if err != nil {
 			return nil, err
 		}
-		if hasID(old, f.id) {
+		if f.has(old, f.id) {
 			continue
 		}
 		if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
@@ -300,16 +296,17 @@ func readInRoot(root, path string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// hasID reports whether a passwd or group file has an entry with ID id
-// (the third field).
-func hasID(file []byte, id uint32) bool {
-	want := strconv.FormatUint(uint64(id), 10)
-	for _, line := range strings.Split(string(file), "\n") {
-		if f := strings.Split(line, ":"); len(f) >= 3 && f[2] == want {
-			return true
-		}
-	}
-	return false
+// hasUID and hasGID report whether a passwd or group file has an entry
+// with the ID. The parser reads an ID that is not a number (or a comment
+// line) as 0; that only matters for ID 0, which every image has anyway.
+func hasUID(file []byte, id uint32) bool {
+	found, _ := sysuser.ParsePasswdFilter(bytes.NewReader(file), func(u sysuser.User) bool { return u.Uid == int(id) })
+	return len(found) > 0
+}
+
+func hasGID(file []byte, id uint32) bool {
+	found, _ := sysuser.ParseGroupFilter(bytes.NewReader(file), func(g sysuser.Group) bool { return g.Gid == int(id) })
+	return len(found) > 0
 }
 
 // makeTraversable gives every directory above path search permission for

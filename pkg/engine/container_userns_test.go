@@ -147,3 +147,28 @@ func TestStorageOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestHasUIDGID(t *testing.T) {
+	passwd := []byte("root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1001::/home/alice:/bin/sh\n\nbad:x:notanumber:5::/:/bin/sh\n")
+	group := []byte("root:x:0:\nstaff:x:50:alice,bob\n")
+	for _, tc := range []struct {
+		name string
+		has  func([]byte, uint32) bool
+		file []byte
+		id   uint32
+		want bool
+	}{
+		{"passwd uid", hasUID, passwd, 1000, true},
+		{"passwd gid is not a uid", hasUID, passwd, 1001, false},
+		{"passwd root", hasUID, passwd, 0, true},
+		{"passwd absent", hasUID, passwd, 2000, false},
+		{"empty passwd", hasUID, nil, 1000, false},
+		{"group gid", hasGID, group, 50, true},
+		{"group absent", hasGID, group, 1000, false},
+		{"empty group", hasGID, nil, 0, false},
+	} {
+		if got := tc.has(tc.file, tc.id); got != tc.want {
+			t.Errorf("%s: %d = %v, want %v", tc.name, tc.id, got, tc.want)
+		}
+	}
+}

@@ -10,14 +10,13 @@
 package idmap
 
 import (
-	"bufio"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/moby/sys/user"
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -256,37 +255,22 @@ func NoMapMap(highest uint32) []specs.LinuxIDMapping {
 
 // Read parses /proc/PID/uid_map or gid_map ("inside outside count" lines).
 func Read(path string) ([]specs.LinuxIDMapping, error) {
-	f, err := os.Open(path)
+	ms, err := user.ParseIDMapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var maps []specs.LinuxIDMapping
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) != 3 {
+	maps := make([]specs.LinuxIDMapping, 0, len(ms))
+	for _, m := range ms {
+		// The kernel writes 32-bit IDs; anything else is not an ID map line.
+		if !fits32(m.ID) || !fits32(m.ParentID) || !fits32(m.Count) {
 			continue
 		}
-		var v [3]uint32
-		ok := true
-		for i, field := range fields {
-			n, err := strconv.ParseUint(field, 10, 32)
-			if err != nil {
-				ok = false
-				break
-			}
-			v[i] = uint32(n)
-		}
-		if ok {
-			maps = append(maps, specs.LinuxIDMapping{ContainerID: v[0], HostID: v[1], Size: v[2]})
-		}
-	}
-	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		maps = append(maps, specs.LinuxIDMapping{ContainerID: uint32(m.ID), HostID: uint32(m.ParentID), Size: uint32(m.Count)})
 	}
 	return maps, nil
 }
+
+func fits32(n int64) bool { return n >= 0 && n <= math.MaxUint32 }
 
 // ToHost returns the ID of pod's namespace that container ID id is under
 // maps, and whether maps map it at all. Without maps every ID is itself.

@@ -1,6 +1,9 @@
 package idmap
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,5 +205,32 @@ func TestToHost(t *testing.T) {
 	}
 	if got, ok := ToHost(nil, 42); got != 42 || !ok {
 		t.Errorf("ToHost without maps = %d, %v", got, ok)
+	}
+}
+
+func TestRead(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		want          []specs.LinuxIDMapping
+	}{
+		{"initial namespace", "         0          0 4294967295\n", []specs.LinuxIDMapping{{ContainerID: 0, HostID: 0, Size: 4294967295}}},
+		{"rootless", "         0       1001          1\n         1     200000      65536\n",
+			[]specs.LinuxIDMapping{{ContainerID: 0, HostID: 1001, Size: 1}, {ContainerID: 1, HostID: 200000, Size: 65536}}},
+		{"empty", "", []specs.LinuxIDMapping{}},
+		{"out of 32-bit range skipped", "0 4294967296 1\n1 2 3\n", []specs.LinuxIDMapping{{ContainerID: 1, HostID: 2, Size: 3}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "uid_map")
+			if err := os.WriteFile(p, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Read(p)
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("Read = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := Read(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing file: %v, want os.ErrNotExist", err)
 	}
 }

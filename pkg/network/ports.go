@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/docker/go-connections/nat"
+
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
@@ -58,7 +60,7 @@ func ParsePorts(specs []string) ([]PortMapping, error) {
 	for _, s := range specs {
 		pm, err := parsePort(s)
 		if err != nil {
-			return nil, fmt.Errorf("invalid port %q: %w", s, err)
+			return nil, fmt.Errorf("invalid --publish %q: %w", s, err)
 		}
 		out = append(out, pm)
 	}
@@ -68,98 +70,41 @@ func ParsePorts(specs []string) ([]PortMapping, error) {
 	return out, nil
 }
 
+// parsePort parses one -p value with go-connections' nat.ParsePortSpec,
+// Docker's parser, which gives one mapping per container port; a range
+// is kept as one PortMapping.
 func parsePort(s string) (PortMapping, error) {
-	var pm PortMapping
-	rest, proto, hasProto := strings.Cut(s, "/")
-	pm.Protocol = "tcp"
-	if hasProto {
-		switch proto {
-		case "tcp", "udp", "sctp":
-			pm.Protocol = proto
-		default:
-			return pm, fmt.Errorf("protocol %q is not tcp, udp or sctp: %w", proto, errdefs.ErrInvalidArg)
-		}
+	ms, err := nat.ParsePortSpec(s)
+	if err != nil {
+		return PortMapping{}, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
 	}
-	// Split off an IP, which may be [v6].
-	var ip string
-	if strings.HasPrefix(rest, "[") {
-		end := strings.Index(rest, "]")
-		if end < 0 || end+1 >= len(rest) || rest[end+1] != ':' {
-			return pm, fmt.Errorf("bad IPv6 address: %w", errdefs.ErrInvalidArg)
-		}
-		ip, rest = rest[1:end], rest[end+2:]
-		if _, err := netip.ParseAddr(ip); err != nil {
-			return pm, fmt.Errorf("bad host IP %q: %w", ip, errdefs.ErrInvalidArg)
-		}
+	first := ms[0]
+	pm := PortMapping{Protocol: first.Port.Proto(), ContainerPort: uint16(first.Port.Int())}
+	if pm.ContainerPort == 0 {
+		return pm, fmt.Errorf("container port 0: %w", errdefs.ErrInvalidArg)
 	}
-	parts := strings.Split(rest, ":")
-	var host, ctr string
-	switch {
-	case len(parts) == 1:
-		ctr = parts[0]
-	case len(parts) == 2:
-		host, ctr = parts[0], parts[1]
-	case len(parts) == 3 && ip == "":
-		ip, host, ctr = parts[0], parts[1], parts[2]
-		if _, err := netip.ParseAddr(ip); err != nil {
-			return pm, fmt.Errorf("bad host IP %q: %w", ip, errdefs.ErrInvalidArg)
-		}
-	default:
-		return pm, fmt.Errorf("too many colons: %w", errdefs.ErrInvalidArg)
-	}
-	if ip != "" {
-		a, _ := netip.ParseAddr(ip)
-		if !a.IsUnspecified() {
+	if ip := first.Binding.HostIP; ip != "" {
+		// nat has checked it is an address; 0.0.0.0 and :: mean every one.
+		if a, err := netip.ParseAddr(ip); err == nil && !a.IsUnspecified() {
 			pm.HostIP = a.String()
 		}
 	}
-	cStart, cN, err := parseRange(ctr)
-	if err != nil {
-		return pm, fmt.Errorf("container port: %w", err)
-	}
-	pm.ContainerPort = cStart
-	if host != "" {
-		hStart, hN, err := parseRange(host)
+	if hp := first.Binding.HostPort; hp != "" {
+		// nat reads "8000-8010:80" as "any free port of 8000-8010" and
+		// keeps the range in HostPort; pod maps ports one to one.
+		n, err := strconv.ParseUint(hp, 10, 16)
 		if err != nil {
-			return pm, fmt.Errorf("host port: %w", err)
+			return pm, fmt.Errorf("host range %s for one container port: give a container range of the same length: %w", hp, errdefs.ErrInvalidArg)
 		}
-		if hN != cN {
-			return pm, fmt.Errorf("host range has %d ports, container range %d: %w", hN, cN, errdefs.ErrInvalidArg)
+		if n == 0 {
+			return pm, fmt.Errorf("host port 0 (leave it out for a free port): %w", errdefs.ErrInvalidArg)
 		}
-		pm.HostPort = hStart
+		pm.HostPort = uint16(n)
 	}
-	if cN > 1 {
-		pm.Range = uint16(cN)
+	if len(ms) > 1 {
+		pm.Range = uint16(len(ms))
 	}
 	return pm, nil
-}
-
-// parseRange parses "80" or "8000-8010".
-func parseRange(s string) (start uint16, n int, err error) {
-	lo, hi, isRange := strings.Cut(s, "-")
-	a, err := parsePortNumber(lo)
-	if err != nil {
-		return 0, 0, err
-	}
-	if !isRange {
-		return a, 1, nil
-	}
-	b, err := parsePortNumber(hi)
-	if err != nil {
-		return 0, 0, err
-	}
-	if b < a {
-		return 0, 0, fmt.Errorf("range %s ends before it starts: %w", s, errdefs.ErrInvalidArg)
-	}
-	return a, int(b-a) + 1, nil
-}
-
-func parsePortNumber(s string) (uint16, error) {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%q is not a port number (1-65535): %w", s, errdefs.ErrInvalidArg)
-	}
-	return uint16(n), nil
 }
 
 // checkOverlap refuses two mappings that publish the same host port and
@@ -192,12 +137,18 @@ func checkOverlap(pms []PortMapping) error {
 func ExpandExposed(exposed []string) ([]PortMapping, error) {
 	var out []PortMapping
 	for _, e := range exposed {
-		pm, err := parsePort(e)
-		if err != nil {
-			return nil, fmt.Errorf("invalid exposed port %q: %w", e, err)
+		ms, err := nat.ParsePortSpec(e)
+		if err == nil && (ms[0].Binding.HostPort != "" || ms[0].Binding.HostIP != "") {
+			err = errors.New("a host address or port is not an exposed port")
 		}
-		for i := 0; i < pm.Count(); i++ {
-			out = append(out, PortMapping{ContainerPort: pm.ContainerPort + uint16(i), Protocol: pm.Protocol})
+		if err != nil {
+			return nil, fmt.Errorf("invalid exposed port %q: %w: %w", e, err, errdefs.ErrInvalidArg)
+		}
+		for _, m := range ms {
+			if m.Port.Int() == 0 {
+				return nil, fmt.Errorf("invalid exposed port %q: port 0: %w", e, errdefs.ErrInvalidArg)
+			}
+			out = append(out, PortMapping{ContainerPort: uint16(m.Port.Int()), Protocol: m.Port.Proto()})
 		}
 	}
 	return out, nil

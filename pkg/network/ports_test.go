@@ -14,35 +14,48 @@ func TestParsePorts(t *testing.T) {
 	tests := []struct {
 		in   []string
 		want []PortMapping
-		err  error
+		err  string // the whole message, when an error is wanted
 	}{
 		{in: []string{"80"}, want: []PortMapping{{ContainerPort: 80, Protocol: "tcp"}}},
 		{in: []string{"8080:80"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}},
+		{in: []string{"8080:80/udp"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "udp"}}},
+		{in: []string{"8080:80/sctp"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "sctp"}}},
 		{in: []string{"127.0.0.1:8080:80/udp"}, want: []PortMapping{{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80, Protocol: "udp"}}},
 		{in: []string{"0.0.0.0:8080:80"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}},
+		{in: []string{"[::]:8080:80"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}},
 		{in: []string{"127.0.0.1::80"}, want: []PortMapping{{HostIP: "127.0.0.1", ContainerPort: 80, Protocol: "tcp"}}},
 		{in: []string{"[::1]:8080:80"}, want: []PortMapping{{HostIP: "::1", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}},
+		{in: []string{"[::1]::80"}, want: []PortMapping{{HostIP: "::1", ContainerPort: 80, Protocol: "tcp"}}},
 		{in: []string{"8000-8002:9000-9002"}, want: []PortMapping{{HostPort: 8000, ContainerPort: 9000, Protocol: "tcp", Range: 3}}},
+		{in: []string{"8000-8001:80-81/udp"}, want: []PortMapping{{HostPort: 8000, ContainerPort: 80, Protocol: "udp", Range: 2}}},
+		{in: []string{"80-81"}, want: []PortMapping{{ContainerPort: 80, Protocol: "tcp", Range: 2}}},
 		{in: []string{"8080:80", "8080:80/udp"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}, {HostPort: 8080, ContainerPort: 80, Protocol: "udp"}}},
 		{in: []string{"127.0.0.1:8080:80", "127.0.0.2:8080:81"}, want: []PortMapping{{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}, {HostIP: "127.0.0.2", HostPort: 8080, ContainerPort: 81, Protocol: "tcp"}}},
-		{in: []string{"0:80"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"70000:80"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"abc"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"80/icmp"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"8000-8001:80"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"9-8:8-9"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"300.1.1.1:80:80"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"1:2:3:4"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"8080:80", "8080:81"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"8000-8005:80-85", "8003:90"}, err: errdefs.ErrInvalidArg},
-		{in: []string{"127.0.0.1:8080:80", "8080:81"}, err: errdefs.ErrInvalidArg},
+		// nat's additions over pod's old parser, as Docker takes them.
+		{in: []string{"8080:80/UDP"}, want: []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "udp"}}},
+		{in: []string{"::1:8080:80"}, want: []PortMapping{{HostIP: "::1", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}},
+		{in: []string{"0:80"}, err: `invalid --publish "0:80": host port 0 (leave it out for a free port)`},
+		{in: []string{"8080:0"}, err: `invalid --publish "8080:0": container port 0`},
+		{in: []string{"70000:80"}, err: `invalid --publish "70000:80": invalid hostPort: 70000`},
+		{in: []string{"8080:70000"}, err: `invalid --publish "8080:70000": invalid containerPort: 70000`},
+		{in: []string{"abc"}, err: `invalid --publish "abc": invalid containerPort: abc`},
+		{in: []string{""}, err: `invalid --publish "": no port specified: <empty>`},
+		{in: []string{"80/icmp"}, err: `invalid --publish "80/icmp": invalid proto: icmp`},
+		{in: []string{"8000-8001:80"}, err: `invalid --publish "8000-8001:80": host range 8000-8001 for one container port: give a container range of the same length`},
+		{in: []string{"8000-8002:80-81"}, err: `invalid --publish "8000-8002:80-81": invalid ranges specified for container and host Ports: 80-81 and 8000-8002`},
+		{in: []string{"9-8:8-9"}, err: `invalid --publish "9-8:8-9": invalid hostPort: 9-8`},
+		{in: []string{"300.1.1.1:80:80"}, err: `invalid --publish "300.1.1.1:80:80": invalid IP address: 300.1.1.1`},
+		{in: []string{"1:2:3:4"}, err: `invalid --publish "1:2:3:4": invalid IP address: 1:2`},
+		{in: []string{"8080:80", "8080:81"}, err: "host port 8080/tcp is published twice"},
+		{in: []string{"8000-8005:80-85", "8003:90"}, err: "host port 8003/tcp is published twice"},
+		{in: []string{"127.0.0.1:8080:80", "8080:81"}, err: "host port 8080/tcp is published twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in[len(tt.in)-1], func(t *testing.T) {
 			got, err := ParsePorts(tt.in)
-			if tt.err != nil {
-				if !errors.Is(err, tt.err) {
-					t.Fatalf("ParsePorts(%q) error = %v, want %v", tt.in, err, tt.err)
+			if tt.err != "" {
+				if !errors.Is(err, errdefs.ErrInvalidArg) || err.Error() != tt.err+": "+errdefs.ErrInvalidArg.Error() {
+					t.Fatalf("ParsePorts(%q) = %+v, %v; want the invalid-argument error %q", tt.in, got, err, tt.err)
 				}
 				return
 			}
@@ -98,5 +111,10 @@ func TestExpandExposed(t *testing.T) {
 	want := []PortMapping{{ContainerPort: 80, Protocol: "tcp"}, {ContainerPort: 53, Protocol: "udp"}, {ContainerPort: 8000, Protocol: "tcp"}, {ContainerPort: 8001, Protocol: "tcp"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for _, bad := range []string{"http", "80/icmp", "0", "8080:80", "127.0.0.1::80", "90-80"} {
+		if got, err := ExpandExposed([]string{bad}); !errors.Is(err, errdefs.ErrInvalidArg) {
+			t.Errorf("ExpandExposed(%q) = %+v, %v; want an invalid-argument error", bad, got, err)
+		}
 	}
 }

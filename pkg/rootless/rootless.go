@@ -16,16 +16,15 @@
 package rootless
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
 	"strconv"
-	"strings"
 
 	"github.com/containers/storage/pkg/unshare"
+	sysuser "github.com/moby/sys/user"
 )
 
 // IsRootless reports whether pod acts for an unprivileged user, either
@@ -123,20 +122,18 @@ func markJoined() error {
 // hostIDOfRoot reads an ID map and returns the host ID that ID 0 maps to;
 // ok is false in the initial namespace (the whole ID range maps to itself).
 func hostIDOfRoot(path string) (id int, ok bool, err error) {
-	b, err := os.ReadFile(path)
+	maps, err := sysuser.ParseIDMapFile(path)
 	if err != nil {
 		return 0, false, fmt.Errorf("read %s: %w", path, err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 || f[0] != "0" {
+	for _, m := range maps {
+		if m.ID != 0 {
 			continue
 		}
-		if f[1] == "0" && f[2] == "4294967295" {
+		if m.ParentID == 0 && m.Count == 4294967295 {
 			return 0, false, nil
 		}
-		id, err := strconv.Atoi(f[1])
-		return id, err == nil, err
+		return int(m.ParentID), true, nil
 	}
 	return 0, false, nil
 }
@@ -161,25 +158,16 @@ func checkSubIDs(u *user.User) error {
 }
 
 // hasRange reports whether file (/etc/subuid format) names a range for the
-// user, by name or by numeric ID.
+// user, by name or by numeric ID. A range of size 0 is no range.
 func hasRange(file, name, id string) (bool, error) {
-	f, err := os.Open(file)
+	ranges, err := sysuser.ParseSubIDFileFilter(file, func(s sysuser.SubID) bool {
+		return (s.Name == name || s.Name == id) && s.Count > 0
+	})
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", file, err)
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Split(strings.TrimSpace(s.Text()), ":")
-		if len(fields) != 3 || (fields[0] != name && fields[0] != id) {
-			continue
-		}
-		if n, err := strconv.ParseUint(fields[2], 10, 32); err == nil && n > 0 {
-			return true, nil
-		}
-	}
-	return false, s.Err()
+	return len(ranges) > 0, nil
 }

@@ -46,15 +46,24 @@ func TestStackMappings(t *testing.T) {
 
 func TestHasRange(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "subuid")
-	if err := os.WriteFile(p, []byte("alice:100000:65536\n1002:300000:0\n"), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte("alice:100000:65536\n1002:300000:0\n\n  1004:400000:10  \ndave:500000\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name, id string
 		want     bool
-	}{{"alice", "1001", true}, {"bob", "1002", false}, {"carol", "1003", false}} {
+	}{
+		{"alice", "1001", true},  // by name
+		{"eve", "1004", true},    // by numeric ID, blanks around the line
+		{"bob", "1002", false},   // a range of size 0
+		{"carol", "1003", false}, // absent
+		{"dave", "1005", false},  // no count
+	} {
 		if got, err := hasRange(p, tc.name, tc.id); err != nil || got != tc.want {
 			t.Errorf("hasRange(%s) = %v %v, want %v", tc.name, got, err, tc.want)
 		}
+	}
+	if got, err := hasRange(filepath.Join(t.TempDir(), "missing"), "alice", "1001"); got || err != nil {
+		t.Errorf("missing file: %v, %v", got, err)
 	}
 }

@@ -1,12 +1,13 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/docker/go-units"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -46,60 +47,40 @@ var defaultLimits = []struct {
 	{"nproc", unix.RLIMIT_NPROC, 4194304},
 }
 
-// ParseUlimit parses Docker's --ulimit syntax: "nofile=1024:2048",
-// "nproc=512" (soft = hard), with -1 meaning unlimited. An error wraps
-// errdefs.ErrInvalidArg and says what is wrong without repeating s, which
-// the caller names.
+// ParseUlimit parses Docker's --ulimit syntax with go-units, as Docker
+// does: "nofile=1024:2048", "nproc=512" (soft = hard), with -1 meaning
+// unlimited. An error wraps errdefs.ErrInvalidArg and is the library's
+// wording; the caller names the flag and value.
 func ParseUlimit(s string) (Ulimit, error) {
-	invalid := func(format string, a ...any) (Ulimit, error) {
-		return Ulimit{}, fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArg)...)
+	u, err := units.ParseUlimit(s)
+	if ne := (*strconv.NumError)(nil); errors.As(err, &ne) {
+		// go-units passes strconv's error on bare ("strconv.ParseInt:
+		// parsing ..."); say which part is wrong instead.
+		return Ulimit{}, fmt.Errorf("limit %q is not a number: %w", ne.Num, errdefs.ErrInvalidArg)
 	}
-	const shape = "want TYPE=SOFT[:HARD], such as nofile=1024:2048"
-	name, limits, ok := strings.Cut(s, "=")
-	softS, hardS, both := strings.Cut(limits, ":")
-	if !ok || name == "" || softS == "" || (both && (hardS == "" || strings.Contains(hardS, ":"))) {
-		return invalid(shape)
+	if err != nil {
+		return Ulimit{}, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
 	}
-	if _, ok := rlimitNames[name]; !ok {
-		return invalid("unknown type %q (%s)", name, strings.Join(ulimitTypes(), ", "))
-	}
-	limit := func(v string) (uint64, error) {
-		n, err := strconv.ParseInt(v, 10, 64)
+	// go-units takes any negative number; only -1 (RLIM_INFINITY) means
+	// something to the kernel.
+	limit := func(v int64) (uint64, error) {
 		switch {
-		case err != nil:
-			return 0, fmt.Errorf("limit %q is not a number: %w", v, errdefs.ErrInvalidArg)
-		case n == -1:
+		case v == -1:
 			return Unlimited, nil
-		case n < 0:
-			return 0, fmt.Errorf("negative limit %d (-1 is unlimited): %w", n, errdefs.ErrInvalidArg)
+		case v < 0:
+			return 0, fmt.Errorf("negative limit %d (-1 is unlimited): %w", v, errdefs.ErrInvalidArg)
 		}
-		return uint64(n), nil
+		return uint64(v), nil
 	}
-	soft, err := limit(softS)
+	soft, err := limit(u.Soft)
 	if err != nil {
 		return Ulimit{}, err
 	}
-	hard := soft
-	if both {
-		if hard, err = limit(hardS); err != nil {
-			return Ulimit{}, err
-		}
+	hard, err := limit(u.Hard)
+	if err != nil {
+		return Ulimit{}, err
 	}
-	u := Ulimit{Name: name, Soft: soft, Hard: hard}
-	if soft > hard {
-		return invalid("soft limit %s above hard limit %s", softS, hardS)
-	}
-	return u, nil
-}
-
-// ulimitTypes lists the names --ulimit knows, sorted.
-func ulimitTypes() []string {
-	names := make([]string, 0, len(rlimitNames))
-	for n := range rlimitNames {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return Ulimit{Name: u.Name, Soft: soft, Hard: hard}, nil
 }
 
 // String formats u in --ulimit syntax.

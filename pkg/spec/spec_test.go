@@ -415,17 +415,25 @@ func TestParseUlimit(t *testing.T) {
 		{in: "nproc=512", want: Ulimit{Name: "nproc", Soft: 512, Hard: 512}},
 		{in: "core=-1", want: Ulimit{Name: "core", Soft: Unlimited, Hard: Unlimited}},
 		{in: "core=0:-1", want: Ulimit{Name: "core", Soft: 0, Hard: Unlimited}},
-		{in: "nofile", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
-		{in: "nofile=", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
-		{in: "=1", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
-		{in: "nofile=1:", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
-		{in: "files=1", err: `unknown type "files" (core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack): invalid argument`},
+		{in: "nofile=-1", want: Ulimit{Name: "nofile", Soft: Unlimited, Hard: Unlimited}},
+		{in: "stack=8192:-1", want: Ulimit{Name: "stack", Soft: 8192, Hard: Unlimited}},
+		{in: "nofile=0", want: Ulimit{Name: "nofile", Soft: 0, Hard: 0}},
+		// The wording is go-units' (Docker's and podman's), but for numbers.
+		{in: "nofile", err: "invalid ulimit argument: nofile: invalid argument"},
+		{in: "nofile=", err: `limit "" is not a number: invalid argument`},
+		{in: "=1", err: "invalid ulimit type: : invalid argument"},
+		{in: "nofile=1:", err: `limit "" is not a number: invalid argument`},
+		{in: "files=1", err: "invalid ulimit type: files: invalid argument"},
+		{in: "NOFILE=1", err: "invalid ulimit type: NOFILE: invalid argument"},
 		{in: "nofile=a", err: `limit "a" is not a number: invalid argument`},
 		{in: "nofile=1:b", err: `limit "b" is not a number: invalid argument`},
-		{in: "nofile=2:1", err: "soft limit 2 above hard limit 1: invalid argument"},
-		{in: "nofile=1:2:3", err: "want TYPE=SOFT[:HARD], such as nofile=1024:2048: invalid argument"},
-		{in: "nofile=-1:10", err: "soft limit -1 above hard limit 10: invalid argument"},
+		{in: "nofile=99999999999999999999", err: `limit "99999999999999999999" is not a number: invalid argument`},
+		{in: "nofile=2:1", err: "ulimit soft limit must be less than or equal to hard limit: 2 > 1: invalid argument"},
+		{in: "nofile=1:2:3", err: "too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`: invalid argument"},
+		{in: "nofile=-1:10", err: "ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 10: invalid argument"},
+		// go-units takes these; the kernel has no such limit.
 		{in: "nofile=-2", err: "negative limit -2 (-1 is unlimited): invalid argument"},
+		{in: "nofile=-5:-1", err: "negative limit -5 (-1 is unlimited): invalid argument"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

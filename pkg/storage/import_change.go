@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/docker/go-connections/nat"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -230,28 +230,20 @@ func setEnv(env []string, name, value string) []string {
 	return append(env, name+"="+value)
 }
 
-// exposedPorts reads "80", "80/udp" or a range "8000-8002/tcp".
+// exposedPorts reads "80", "80/udp" or a range "8000-8002/tcp" with
+// go-connections' nat.ParsePortSpec, as Docker's EXPOSE does, refusing a
+// host address or port, which EXPOSE cannot say, and port 0.
 func exposedPorts(spec string) ([]string, error) {
-	port, proto, ok := strings.Cut(spec, "/")
-	if !ok {
-		proto = "tcp"
-	}
-	proto = strings.ToLower(proto)
-	if proto != "tcp" && proto != "udp" && proto != "sctp" {
-		return nil, fmt.Errorf("invalid protocol %q in %q", proto, spec)
-	}
-	lo, hi, isRange := strings.Cut(port, "-")
-	if !isRange {
-		hi = lo
-	}
-	first, err1 := strconv.ParseUint(lo, 10, 16)
-	last, err2 := strconv.ParseUint(hi, 10, 16)
-	if err1 != nil || err2 != nil || first == 0 || last < first {
-		return nil, fmt.Errorf("invalid port %q", spec)
+	ms, err := nat.ParsePortSpec(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid port %q: %w", spec, err)
 	}
 	var out []string
-	for p := first; p <= last; p++ {
-		out = append(out, fmt.Sprintf("%d/%s", p, proto))
+	for _, m := range ms {
+		if m.Binding.HostIP != "" || m.Binding.HostPort != "" || m.Port.Int() == 0 {
+			return nil, fmt.Errorf("invalid port %q: want PORT[/PROTO] or a range, such as 80/tcp", spec)
+		}
+		out = append(out, string(m.Port))
 	}
 	return out, nil
 }

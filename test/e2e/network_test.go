@@ -160,6 +160,11 @@ func TestNetworkPublishedPort(t *testing.T) {
 		if got := out(e.MustPod("port", "web", "80/tcp")); got != fmt.Sprintf("0.0.0.0:%d", port) {
 			t.Errorf("pod port web 80/tcp: %q", got)
 		}
+		// The protocol in any case, as Docker reads it.
+		if got := out(e.MustPod("port", "web", "80/TCP")); got != fmt.Sprintf("0.0.0.0:%d", port) {
+			t.Errorf("pod port web 80/TCP: %q", got)
+		}
+		e.Pod("port", "web", "70000").Fails(t, 125, `invalid port "70000"`)
 		if got := out(e.MustPod("ps", "--filter", "name=web", "--format", "{{.Ports}}")); got != fmt.Sprintf("0.0.0.0:%d->80/tcp", port) {
 			t.Errorf("ps PORTS: %q", got)
 		}
@@ -185,7 +190,7 @@ func TestNetworkPublishedPort(t *testing.T) {
 		bound := l.Addr().(*net.TCPAddr).Port
 		e.Pod("run", "--rm", "-p", fmt.Sprintf("%d:80", bound), img, "true").Fails(t, 125, fmt.Sprintf("host port %d/tcp is already bound on the host", bound))
 		l.Close()
-		e.Pod("run", "--rm", "-p", "70000:80", img, "true").Fails(t, 125, "is not a port number")
+		e.Pod("run", "--rm", "-p", "70000:80", img, "true").Fails(t, 125, `invalid --publish "70000:80": invalid hostPort: 70000`)
 		e.Pod("run", "--rm", "-p", "80", "--network", "none", img, "true").Fails(t, 125, "cannot publish ports")
 
 		// kill, then rm: the port must be freed by the exit's cleanup.
@@ -408,6 +413,42 @@ func TestNetworkModesAndBadInput(t *testing.T) {
 		// Rootless, the default network's slirp4netns ends with each run.
 		if out, _ := exec.Command("pgrep", "-f", "slirp4netns .*"+e.RunRoot).Output(); len(out) > 0 {
 			t.Errorf("slirp4netns still runs: %s", out)
+		}
+	})
+}
+
+// TestPortPublishForms checks the -p forms pod takes, parsed by
+// go-connections' nat as Docker does: ranges, protocols in any case, IPv6
+// addresses with and without brackets. Create records them without binding
+// anything; inspect shows the container ports (the host side is a running
+// container's, and is covered by the unit tests and
+// TestNetworkPublishedPort). Ports are from this test's own range
+// (34300-34399).
+func TestPortPublishForms(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		for _, tc := range []struct {
+			publish []string
+			want    string // inspect's container ports, sorted
+		}{
+			{[]string{"34300:80/udp"}, "80/udp"},
+			{[]string{"34301-34302:80-81"}, "80/tcp 81/tcp"},
+			{[]string{"127.0.0.1:34303:80/UDP"}, "80/udp"},
+			{[]string{"0.0.0.0:34304:80"}, "80/tcp"},
+			{[]string{"[::1]:34305:80"}, "80/tcp"},
+			{[]string{"::1:34306:80/sctp"}, "80/sctp"},
+			{[]string{"127.0.0.1::80", "34307:80/udp"}, "80/tcp 80/udp"},
+		} {
+			args := []string{"create", "--name", "forms"}
+			for _, p := range tc.publish {
+				args = append(args, "-p", p)
+			}
+			e.MustPod(append(args, img, "true")...)
+			r := e.MustPod("inspect", "--format", "{{range $k, $v := .NetworkSettings.Ports}}{{$k}} {{end}}", "forms")
+			if got := strings.TrimSpace(r.Stdout); got != tc.want {
+				t.Errorf("-p %v: ports %q, want %q", tc.publish, got, tc.want)
+			}
+			e.MustPod("rm", "forms")
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker/go-connections/nat"
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -23,13 +24,9 @@ func newPortCommand(g *cli.Globals) *cobra.Command {
 			ctx := cmd.Context()
 			var want string
 			if len(args) == 2 {
-				want = args[1]
-				if !strings.Contains(want, "/") {
-					want += "/tcp"
-				}
-				p, _, _ := strings.Cut(want, "/")
-				if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-					return fmt.Errorf("invalid port %q: %w", args[1], errdefs.ErrInvalidArg)
+				var err error
+				if want, err = portArg(args[1]); err != nil {
+					return err
 				}
 			}
 			r, err := g.OpenContainers(ctx)
@@ -65,4 +62,15 @@ func newPortCommand(g *cli.Globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// portArg reads pod port's PORT[/PROTO] as Docker reads it (go-connections'
+// nat), tcp by default, into the "80/tcp" form the mappings print.
+func portArg(s string) (string, error) {
+	proto, port := nat.SplitProtoPort(s)
+	n, err := nat.ParsePort(port)
+	if err != nil || n == 0 {
+		return "", fmt.Errorf("invalid port %q: %w", s, errdefs.ErrInvalidArg)
+	}
+	return fmt.Sprintf("%d/%s", n, strings.ToLower(proto)), nil
 }
