@@ -77,7 +77,7 @@ func parsePort(s string) (PortMapping, error) {
 		case "tcp", "udp", "sctp":
 			pm.Protocol = proto
 		default:
-			return pm, fmt.Errorf("protocol %q is not tcp, udp or sctp: %w", proto, errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("protocol %q is not tcp, udp or sctp", proto)
 		}
 	}
 	// Split off an IP, which may be [v6].
@@ -85,11 +85,11 @@ func parsePort(s string) (PortMapping, error) {
 	if strings.HasPrefix(rest, "[") {
 		end := strings.Index(rest, "]")
 		if end < 0 || end+1 >= len(rest) || rest[end+1] != ':' {
-			return pm, fmt.Errorf("bad IPv6 address: %w", errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("bad IPv6 address")
 		}
 		ip, rest = rest[1:end], rest[end+2:]
 		if _, err := netip.ParseAddr(ip); err != nil {
-			return pm, fmt.Errorf("bad host IP %q: %w", ip, errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("bad host IP %q", ip)
 		}
 	}
 	parts := strings.Split(rest, ":")
@@ -102,10 +102,10 @@ func parsePort(s string) (PortMapping, error) {
 	case len(parts) == 3 && ip == "":
 		ip, host, ctr = parts[0], parts[1], parts[2]
 		if _, err := netip.ParseAddr(ip); err != nil {
-			return pm, fmt.Errorf("bad host IP %q: %w", ip, errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("bad host IP %q", ip)
 		}
 	default:
-		return pm, fmt.Errorf("too many colons: %w", errdefs.ErrInvalidArg)
+		return pm, errdefs.InvalidArgumentf("too many colons")
 	}
 	if ip != "" {
 		a, _ := netip.ParseAddr(ip)
@@ -124,7 +124,7 @@ func parsePort(s string) (PortMapping, error) {
 			return pm, fmt.Errorf("host port: %w", err)
 		}
 		if hN != cN {
-			return pm, fmt.Errorf("host range has %d ports, container range %d: %w", hN, cN, errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("host range has %d ports, container range %d", hN, cN)
 		}
 		pm.HostPort = hStart
 	}
@@ -149,7 +149,7 @@ func parseRange(s string) (start uint16, n int, err error) {
 		return 0, 0, err
 	}
 	if b < a {
-		return 0, 0, fmt.Errorf("range %s ends before it starts: %w", s, errdefs.ErrInvalidArg)
+		return 0, 0, errdefs.InvalidArgumentf("range %s ends before it starts", s)
 	}
 	return a, int(b-a) + 1, nil
 }
@@ -157,7 +157,7 @@ func parseRange(s string) (start uint16, n int, err error) {
 func parsePortNumber(s string) (uint16, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%q is not a port number (1-65535): %w", s, errdefs.ErrInvalidArg)
+		return 0, errdefs.InvalidArgumentf("%q is not a port number (1-65535)", s)
 	}
 	return uint16(n), nil
 }
@@ -178,7 +178,7 @@ func checkOverlap(pms []PortMapping) error {
 			k := key{pm.Protocol, int(pm.HostPort) + i}
 			for _, ip := range seen[k] {
 				if ip == "" || pm.HostIP == "" || ip == pm.HostIP {
-					return fmt.Errorf("host port %d/%s is published twice: %w", k.port, k.proto, errdefs.ErrInvalidArg)
+					return errdefs.InvalidArgumentf("host port %d/%s is published twice", k.port, k.proto)
 				}
 			}
 			seen[k] = append(seen[k], pm.HostIP)
@@ -212,7 +212,7 @@ func AssignHostPorts(pms []PortMapping) ([]PortMapping, error) {
 			continue
 		}
 		if out[i].Count() > 1 {
-			return nil, fmt.Errorf("a container port range needs a host port range: %w", errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("a container port range needs a host port range")
 		}
 		port, err := freePort(out[i].Protocol, out[i].HostIP)
 		if err != nil {
@@ -277,7 +277,7 @@ func CheckHostPorts(pms []PortMapping) error {
 				}
 			}
 			if errors.Is(err, syscall.EADDRINUSE) {
-				return fmt.Errorf("host port %d/%s is already bound on the host: %w", port, pm.Protocol, errdefs.ErrConflict)
+				return errdefs.Conflictf("host port %d/%s is already bound on the host", port, pm.Protocol)
 			}
 			if err != nil {
 				return fmt.Errorf("check host port %s/%s: %w", addr, pm.Protocol, err)

@@ -52,7 +52,7 @@ var defaultLimits = []struct {
 // the caller names.
 func ParseUlimit(s string) (Ulimit, error) {
 	invalid := func(format string, a ...any) (Ulimit, error) {
-		return Ulimit{}, fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArg)...)
+		return Ulimit{}, errdefs.InvalidArgumentf(format, a...)
 	}
 	const shape = "want TYPE=SOFT[:HARD], such as nofile=1024:2048"
 	name, limits, ok := strings.Cut(s, "=")
@@ -67,11 +67,11 @@ func ParseUlimit(s string) (Ulimit, error) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		switch {
 		case err != nil:
-			return 0, fmt.Errorf("limit %q is not a number: %w", v, errdefs.ErrInvalidArg)
+			return 0, errdefs.InvalidArgumentf("limit %q is not a number", v)
 		case n == -1:
 			return Unlimited, nil
 		case n < 0:
-			return 0, fmt.Errorf("negative limit %d (-1 is unlimited): %w", n, errdefs.ErrInvalidArg)
+			return 0, errdefs.InvalidArgumentf("negative limit %d (-1 is unlimited)", n)
 		}
 		return uint64(n), nil
 	}
@@ -121,10 +121,10 @@ func rlimits(explicit []Ulimit) ([]specs.POSIXRlimit, error) {
 	for _, u := range explicit {
 		name := strings.ToLower(strings.TrimPrefix(strings.ToUpper(u.Name), "RLIMIT_"))
 		if _, ok := rlimitNames[name]; !ok {
-			return nil, fmt.Errorf("invalid ulimit type: %s: %w", u.Name, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("invalid ulimit type: %s", u.Name)
 		}
 		if u.Soft > u.Hard {
-			return nil, fmt.Errorf("ulimit %s: soft limit %d above hard limit %d: %w", name, u.Soft, u.Hard, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("ulimit %s: soft limit %d above hard limit %d", name, u.Soft, u.Hard)
 		}
 		if set[name] {
 			// A later --ulimit for the same resource wins, as in Docker.

@@ -29,7 +29,7 @@ func newPortCommand(g *cli.Globals) *cobra.Command {
 				}
 				p, _, _ := strings.Cut(want, "/")
 				if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-					return fmt.Errorf("invalid port %q: %w", args[1], errdefs.ErrInvalidArg)
+					return errdefs.InvalidArgumentf("invalid port %q", args[1])
 				}
 			}
 			r, err := g.OpenContainers(ctx)
@@ -60,7 +60,7 @@ func newPortCommand(g *cli.Globals) *cobra.Command {
 				}
 			}
 			if want != "" && !found {
-				return fmt.Errorf("no public port %s published for %s: %w", want, args[0], errdefs.ErrNotFound)
+				return errdefs.NotFoundf("no public port %s published for %s", want, args[0])
 			}
 			return nil
 		},
