@@ -106,7 +106,7 @@ func New(st *storage.Store, be Backend, o Options) (*Builder, error) {
 	case "false":
 		o.Pull = "missing"
 	default:
-		return nil, fmt.Errorf("invalid --pull %q: use always, missing or never: %w", o.Pull, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("invalid --pull %q: use always, missing or never", o.Pull)
 	}
 	for _, t := range o.Tags {
 		if _, err := storage.NormalizeName(t); err != nil {
@@ -116,7 +116,7 @@ func New(st *storage.Store, be Backend, o Options) (*Builder, error) {
 	switch o.Format {
 	case "", storage.FormatOCI, storage.FormatDocker:
 	default:
-		return nil, fmt.Errorf("unknown format %q (use oci or docker): %w", o.Format, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("unknown format %q (use oci or docker)", o.Format)
 	}
 	esc := o.Dockerfile.Escape
 	if esc == 0 {
@@ -132,7 +132,7 @@ func (b *Builder) Build(ctx context.Context) (id string, err error) {
 	target := len(df.Stages) - 1
 	if b.o.Target != "" {
 		if target = df.stageIndex(b.o.Target); target < 0 {
-			return "", fmt.Errorf("target stage %q not found in %s: %w", b.o.Target, df.Name, errdefs.ErrNotFound)
+			return "", errdefs.NotFoundf("target stage %q not found in %s", b.o.Target, df.Name)
 		}
 	}
 	meta, err := b.metaArgs()

@@ -39,11 +39,11 @@ func (c *Context) Close() {
 // are unpacked into a private directory under tmp.
 func OpenContext(src string, stdin io.Reader, tmp string) (*Context, error) {
 	if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
-		return nil, fmt.Errorf("context %s: remote build contexts are not supported: %w", src, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("context %s: remote build contexts are not supported", src)
 	}
 	if src == "-" {
 		if stdin == nil {
-			return nil, fmt.Errorf("no standard input: %w", errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("no standard input")
 		}
 		br := bufio.NewReader(stdin)
 		head, _ := br.Peek(1024)
@@ -62,7 +62,7 @@ func OpenContext(src string, stdin io.Reader, tmp string) (*Context, error) {
 	}
 	fi, err := os.Stat(src)
 	if err != nil {
-		return nil, fmt.Errorf("context %s: %w: %w", src, errdefs.ErrNotFound, err)
+		return nil, errdefs.NotFoundf("context %s: %w", src, err)
 	}
 	if fi.IsDir() {
 		abs, err := filepath.Abs(src)
@@ -95,12 +95,12 @@ func unpackContext(r io.Reader, tmp string) (*Context, error) {
 	dr, err := archive.DecompressStream(r)
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
+		return nil, errdefs.InvalidArgumentf("unpack the build context: %w", err)
 	}
 	defer dr.Close()
 	if err := untar(dr, root, "/", untarOpts{}); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("unpack the build context: %w: %w", errdefs.ErrInvalidArg, err)
+		return nil, errdefs.InvalidArgumentf("unpack the build context: %w", err)
 	}
 	return &Context{Dir: dir, cleanup: func() { os.RemoveAll(dir) }}, nil
 }

@@ -45,7 +45,7 @@ func (s source) resolve(patterns []string) ([]match, error) {
 	for _, p := range patterns {
 		clean := path.Clean(filepath.ToSlash(p))
 		if clean == ".." || strings.HasPrefix(clean, "../") {
-			return nil, fmt.Errorf("%s: forbidden path outside the %s: %w", p, s.what, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("%s: forbidden path outside the %s", p, s.what)
 		}
 		clean = strings.TrimPrefix(path.Clean("/"+clean), "/")
 		if clean == "" {
@@ -55,7 +55,7 @@ func (s source) resolve(patterns []string) ([]match, error) {
 		if strings.ContainsAny(clean, "*?[") {
 			rels, err := globInRoot(s.root, clean)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w: %w", p, errdefs.ErrInvalidArg, err)
+				return nil, errdefs.InvalidArgumentf("%s: %w", p, err)
 			}
 			for _, rel := range rels {
 				dir, err := securejoin.SecureJoin(s.root, path.Dir(rel))
@@ -81,7 +81,7 @@ func (s source) resolve(patterns []string) ([]match, error) {
 			}
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("%s: no such file or directory in the %s: %w", p, s.what, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("%s: no such file or directory in the %s", p, s.what)
 		}
 	}
 	return out, nil

@@ -43,7 +43,7 @@ func ParseDockerfile(name string, r io.Reader) (*Dockerfile, error) {
 		return nil, syntaxError(name, err)
 	}
 	if len(stages) == 0 {
-		return nil, fmt.Errorf("%s: no FROM instruction: %w", name, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("%s: no FROM instruction", name)
 	}
 	return &Dockerfile{Name: name, Stages: stages, MetaArgs: meta, Escape: res.EscapeToken}, nil
 }
@@ -52,9 +52,9 @@ func ParseDockerfile(name string, r io.Reader) (*Dockerfile, error) {
 func syntaxError(name string, err error) error {
 	var le *parser.LocationError
 	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
-		return fmt.Errorf("%s:%d: %w: %w", name, le.Locations[0][0].Start.Line, errdefs.ErrInvalidArg, err)
+		return errdefs.InvalidArgumentf("%s:%d: %w", name, le.Locations[0][0].Start.Line, err)
 	}
-	return fmt.Errorf("%s: %w: %w", name, errdefs.ErrInvalidArg, err)
+	return errdefs.InvalidArgumentf("%s: %w", name, err)
 }
 
 // stageIndex finds a stage by name or number; -1 if none.

@@ -36,7 +36,7 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 		switch m.Type {
 		case instructions.MountTypeBind:
 			if !m.ReadOnly {
-				return nil, "", cleanup, fmt.Errorf("RUN --mount=type=bind,rw: writable bind mounts are not supported: %w", errdefs.ErrInvalidArg)
+				return nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=bind,rw: writable bind mounts are not supported")
 			}
 			root := b.o.Context.Dir
 			if m.From != "" {
@@ -89,7 +89,7 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 			file, ok := b.o.Secrets[id]
 			if !ok {
 				if m.Required {
-					return nil, "", cleanup, fmt.Errorf("RUN --mount=type=secret: secret %q not given with --secret: %w", id, errdefs.ErrNotFound)
+					return nil, "", cleanup, errdefs.NotFoundf("RUN --mount=type=secret: secret %q not given with --secret", id)
 				}
 				continue
 			}
@@ -98,7 +98,7 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 			}
 			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s,ro", file, target))
 		default:
-			return nil, "", cleanup, fmt.Errorf("RUN --mount=type=%s is not supported: %w", m.Type, errdefs.ErrInvalidArg)
+			return nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=%s is not supported", m.Type)
 		}
 	}
 	return mounts, strings.TrimSpace(extra), cleanup, nil

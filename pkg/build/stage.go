@@ -51,7 +51,7 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 	b.printf("%sSTEP 1/%d: %s\n", prefix, total, from)
 	base, err := b.expandMeta(st.BaseName, meta)
 	if err != nil {
-		return nil, fmt.Errorf("FROM %s: %w: %w", st.BaseName, errdefs.ErrInvalidArg, err)
+		return nil, errdefs.InvalidArgumentf("FROM %s: %w", st.BaseName, err)
 	}
 	if st.Platform != "" {
 		p, err := b.expandMeta(st.Platform, meta)
@@ -59,7 +59,7 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 			return nil, err
 		}
 		if p != "linux/"+emptyConfig().Architecture && p != "$BUILDPLATFORM" && p != "$TARGETPLATFORM" && p != "" {
-			return nil, fmt.Errorf("FROM --platform=%s: only the host's platform (linux/%s) can be built: %w", p, emptyConfig().Architecture, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("FROM --platform=%s: only the host's platform (linux/%s) can be built", p, emptyConfig().Architecture)
 		}
 	}
 	switch j := df.stageIndex(base); {

@@ -31,7 +31,7 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 			return w, err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w: %w", commandText(c), errdefs.ErrInvalidArg, err)
+			return errdefs.InvalidArgumentf("%s: %w", commandText(c), err)
 		}
 	}
 	// Heredoc contents with an unquoted delimiter expand too, quotes kept.
@@ -43,7 +43,7 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 			return w, err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w: %w", commandText(c), errdefs.ErrInvalidArg, err)
+			return errdefs.InvalidArgumentf("%s: %w", commandText(c), err)
 		}
 	}
 	switch c := c.(type) {
@@ -133,7 +133,7 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 	case *instructions.OnbuildCommand:
 		ic.OnBuild = append(ic.OnBuild, c.Expression)
 	default:
-		return fmt.Errorf("%s: unsupported instruction: %w", commandText(c), errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("%s: unsupported instruction", commandText(c))
 	}
 	if wd, ok := c.(*instructions.WorkdirCommand); ok && s.image != "" {
 		made, err := b.makeWorkdir(ctx, s, key, wd)
@@ -175,7 +175,7 @@ func (s *stageState) commandLine(c instructions.ShellDependantCmdLine) []string 
 // what it changed.
 func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCommand, idx int) error {
 	if s.image == "" {
-		return fmt.Errorf("%s: nothing to run in a stage FROM scratch without files: %w", commandText(c), errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("%s: nothing to run in a stage FROM scratch without files", commandText(c))
 	}
 	args := s.runArgs(c)
 	mounts, extra, cleanup, err := b.runMounts(ctx, s, c, idx)
@@ -314,7 +314,7 @@ func (b *Builder) copy(ctx context.Context, s *stageState, c instructions.Comman
 	}
 	for _, p := range sd.SourcePaths {
 		if add && (strings.Contains(p, "://") || strings.HasPrefix(p, "git@")) {
-			return fmt.Errorf("%s: ADD of a URL is not supported (no network fetches during builds); download the file into the context: %w", commandText(c), errdefs.ErrInvalidArg)
+			return errdefs.InvalidArgumentf("%s: ADD of a URL is not supported (no network fetches during builds); download the file into the context", commandText(c))
 		}
 	}
 	ms, err := src.resolve(sd.SourcePaths)
@@ -339,7 +339,7 @@ func (b *Builder) copy(ctx context.Context, s *stageState, c instructions.Comman
 	if chmod != "" {
 		m, err := strconv.ParseUint(chmod, 8, 32)
 		if err != nil || m > 0o7777 {
-			return fmt.Errorf("%s: invalid --chmod %q: %w", commandText(c), chmod, errdefs.ErrInvalidArg)
+			return errdefs.InvalidArgumentf("%s: invalid --chmod %q", commandText(c), chmod)
 		}
 		fm := fs.FileMode(m & 0o777)
 		mode = &fm
@@ -416,7 +416,7 @@ func (b *Builder) mountFrom(ctx context.Context, from string, idx int) (root, id
 	df := b.o.Dockerfile
 	if j := df.stageIndex(from); j >= 0 {
 		if j >= idx || b.stages[j] == nil {
-			return "", "", nil, fmt.Errorf("--from=%s: stage not built before this one: %w", from, errdefs.ErrInvalidArg)
+			return "", "", nil, errdefs.InvalidArgumentf("--from=%s: stage not built before this one", from)
 		}
 		id = b.stages[j].image
 	} else {

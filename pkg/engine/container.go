@@ -36,23 +36,13 @@ type Container struct {
 // return through a signal (128+N) and what the engine's own codes use.
 const unknownExitCode = 255
 
-// catError is an error whose text is shown as is while errors.Is finds its
-// category.
-type catError struct {
-	msg string
-	cat error
-}
-
-func (e *catError) Error() string { return e.msg }
-func (e *catError) Unwrap() error { return e.cat }
-
 // ErrNoSuchContainer is the category of "no container with name or ID"; it
 // is an errdefs.ErrNotFound.
-var ErrNoSuchContainer = &catError{msg: "no such container", cat: errdefs.ErrNotFound}
+var ErrNoSuchContainer = errdefs.NotFound(errors.New("no such container"))
 
 // ErrCtrStateInvalid is the category of "the container is in the wrong state
 // for this" (rm of a running container without force); an errdefs.ErrConflict.
-var ErrCtrStateInvalid = &catError{msg: "container state improper", cat: errdefs.ErrConflict}
+var ErrCtrStateInvalid = errdefs.Conflict(errors.New("container state improper"))
 
 func noSuchContainer(idOrName string) error {
 	return fmt.Errorf("no container with name or ID %q found: %w", idOrName, ErrNoSuchContainer)

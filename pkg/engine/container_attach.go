@@ -47,14 +47,14 @@ type AttachOptions struct {
 // (ErrDetached). Only output produced from now on is seen.
 func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOptions) (int, error) {
 	if _, err := conmon.ParseDetachKeys(opts.DetachKeys); err != nil {
-		return 0, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
+		return 0, errdefs.InvalidArgument(err)
 	}
 	c, err := r.Container(ctx, idOrName)
 	if err != nil {
 		return 0, err
 	}
 	if !isRunning(c) {
-		return 0, &catError{msg: fmt.Sprintf("you can only attach to running containers: %s is %s", c.Name, c.Status), cat: errdefs.ErrConflict}
+		return 0, errdefs.Conflictf("you can only attach to running containers: %s is %s", c.Name, c.Status)
 	}
 	socket, err := r.attachSocket(c.ID)
 	if err != nil {
@@ -63,7 +63,7 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 	conn, err := conmon.Dial(ctx, socket)
 	if err != nil {
 		// The container exited between the check and the dial.
-		return 0, &catError{msg: fmt.Sprintf("you can only attach to running containers: %s: %v", c.Name, err), cat: errdefs.ErrConflict}
+		return 0, errdefs.Conflictf("you can only attach to running containers: %s: %v", c.Name, err)
 	}
 	defer conn.Close()
 	r.containerEvent(ctx, c.Container, "attach")
@@ -84,7 +84,7 @@ func (r *Runtime) Attach(ctx context.Context, idOrName string, opts AttachOption
 func stream(ctx context.Context, conn *conmon.Conn, openStdin, tty bool, opts AttachOptions) (code int, ok bool, err error) {
 	keys, err := conmon.ParseDetachKeys(opts.DetachKeys)
 	if err != nil {
-		return 0, false, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
+		return 0, false, errdefs.InvalidArgument(err)
 	}
 	var stdin io.Reader
 	if openStdin && opts.Stdin != nil {

@@ -43,7 +43,7 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 		fi, err := root.Stat(srcPath, opts.FollowLink)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return &catError{msg: fmt.Sprintf("copying from container %s: %q could not be found in the container: no such file or directory", c.Name, srcPath), cat: errdefs.ErrNotFound}
+				return errdefs.NotFoundf("copying from container %s: %q could not be found in the container: no such file or directory", c.Name, srcPath)
 			}
 			return fmt.Errorf("copying from container %s: %w", c.Name, err)
 		}
@@ -102,7 +102,7 @@ func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader,
 		fi, err := os.Lstat(hostSrc)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return &catError{msg: fmt.Sprintf("copying to container %s: %q could not be found on the host: no such file or directory", c.Name, src), cat: errdefs.ErrNotFound}
+				return errdefs.NotFoundf("copying to container %s: %q could not be found on the host: no such file or directory", c.Name, src)
 			}
 			return fmt.Errorf("copying to container %s: %w", c.Name, err)
 		}
@@ -148,11 +148,11 @@ func copyTargetFor(src string, srcIsDir bool, dst string, stat func(string) (fs.
 	case !errors.Is(err, fs.ErrNotExist):
 		return copyTarget{}, fmt.Errorf("destination %s: %w", dst, err)
 	case strings.HasSuffix(dst, "/") && !srcIsDir:
-		return copyTarget{}, &catError{msg: fmt.Sprintf("destination directory %q must exist", dst), cat: errdefs.ErrNotFound}
+		return copyTarget{}, errdefs.NotFoundf("destination directory %q must exist", dst)
 	}
 	parent := filepath.Dir(filepath.Clean(dst))
 	if pfi, err := stat(parent); err != nil || !pfi.IsDir() {
-		return copyTarget{}, &catError{msg: fmt.Sprintf("destination %q: parent directory %q does not exist", dst, parent), cat: errdefs.ErrNotFound}
+		return copyTarget{}, errdefs.NotFoundf("destination %q: parent directory %q does not exist", dst, parent)
 	}
 	return copyTarget{dir: parent, name: filepath.Base(filepath.Clean(dst))}, nil
 }

@@ -178,10 +178,7 @@ func (r *Runtime) addRow(ctx context.Context, row *state.Container, randomName b
 		if c, gerr := r.db.Get(ctx, row.Name); gerr == nil {
 			other = c.ID
 		}
-		return &catError{
-			msg: fmt.Sprintf("creating container storage: the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: that name is already in use", row.Name, other),
-			cat: errdefs.ErrAlreadyExists,
-		}
+		return errdefs.AlreadyExistsf("creating container storage: the container name %q is already in use by %s. You have to remove that container to be able to reuse that name: that name is already in use", row.Name, other)
 	}
 }
 
@@ -429,7 +426,7 @@ func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, nam
 		case !errors.Is(lerr, errdefs.ErrNotFound):
 			return "", "", nil, lerr
 		case policy == "never":
-			return "", "", nil, fmt.Errorf("%s: image not known: %w", opts.Image, errdefs.ErrNotFound)
+			return "", "", nil, errdefs.NotFoundf("%s: image not known", opts.Image)
 		}
 	}
 	if id == "" {

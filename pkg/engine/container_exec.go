@@ -51,10 +51,7 @@ type ExecConfig struct {
 // errExecNotRunning is podman's wording for exec into a container whose
 // process does not run.
 func errExecNotRunning(name string, status state.Status) error {
-	return &catError{
-		msg: fmt.Sprintf("can only create exec sessions on running containers: container state improper (%s is %s)", name, status),
-		cat: errdefs.ErrConflict,
-	}
+	return errdefs.Conflictf("can only create exec sessions on running containers: container state improper (%s is %s)", name, status)
 }
 
 // Exec runs a process in a running container through the OCI runtime's
@@ -68,7 +65,7 @@ func (r *Runtime) Exec(ctx context.Context, idOrName string, opts ExecOptions) (
 		return "", 0, invalidf("exec: no command given")
 	}
 	if _, err := conmon.ParseDetachKeys(opts.Attach.DetachKeys); err != nil {
-		return "", 0, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
+		return "", 0, errdefs.InvalidArgument(err)
 	}
 	// As create does (and Docker): a later --env-file wins over an earlier
 	// one, and -e over them all.
@@ -267,8 +264,7 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 // create (exit codes 127 and 126 at the CLI).
 func execError(runtime string, ce *conmon.CreateError) error {
 	err := createError(runtime, ce)
-	var cat *catError
-	if errors.As(err, &cat) {
+	if errdefs.IsCommandNotFound(err) || errdefs.IsCannotInvoke(err) {
 		return err
 	}
 	return fmt.Errorf("exec: %w", err)

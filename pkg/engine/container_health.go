@@ -58,10 +58,10 @@ func (r *Runtime) HealthcheckRun(ctx context.Context, idOrName string) (string, 
 	}
 	hc := c.Config.Healthcheck
 	if hc == nil {
-		return "", &catError{msg: fmt.Sprintf("container %s has no defined healthcheck", c.Name), cat: ErrNoHealthcheck}
+		return "", errdefs.WithCategory(fmt.Errorf("container %s has no defined healthcheck", c.Name), ErrNoHealthcheck)
 	}
 	if c.Status != state.StatusRunning || !isRunning(c) {
-		return "", &catError{msg: fmt.Sprintf("container %s is not running", c.Name), cat: errdefs.ErrConflict}
+		return "", errdefs.Conflictf("container %s is not running", c.Name)
 	}
 	res := r.probe(ctx, c, hc)
 	inStartPeriod := time.Since(c.StartedAt) < hc.StartPeriod

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -25,7 +26,7 @@ func (r *Runtime) Init(ctx context.Context, idOrName string) error {
 	case c.Status == state.StatusInitialized:
 		return nil
 	case isActive(c.Status):
-		return &catError{msg: fmt.Sprintf("container %s has already been created in runtime: it is %s", c.Name, c.Status), cat: ErrCtrStateInvalid}
+		return errdefs.WithCategory(fmt.Errorf("container %s has already been created in runtime: it is %s", c.Name, c.Status), ErrCtrStateInvalid)
 	}
 	prev := c.Status
 	if _, err := r.initLocked(ctx, c, initHow{}); err != nil {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -176,7 +175,7 @@ func (f *ContainerFilter) resolve(all []*Container) error {
 		for _, c := range all {
 			if strings.HasPrefix(c.ID, ref) {
 				if hit != nil {
-					return time.Time{}, fmt.Errorf("container ID prefix %q is ambiguous: %w", ref, errdefs.ErrInvalidArg)
+					return time.Time{}, errdefs.InvalidArgumentf("container ID prefix %q is ambiguous", ref)
 				}
 				hit = c
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -23,7 +24,7 @@ func (r *Runtime) ContainerLogs(ctx context.Context, idOrName string, opts logs.
 		driver = logs.DriverK8sFile
 	}
 	if driver == logs.DriverNone {
-		return &catError{msg: "this container is using the 'none' log driver, cannot read logs", cat: errdefs.ErrInvalidArg}
+		return errdefs.InvalidArgument(errors.New("this container is using the 'none' log driver, cannot read logs"))
 	}
 	path, err := r.containerLogPath(c)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/containers/storage/pkg/archive"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/fscopy"
 )
 
@@ -196,7 +198,7 @@ func (r *Runtime) UnmountContainer(ctx context.Context, idOrName string, force b
 		return nil
 	}
 	if n == 1 && isActive(c.Status) {
-		return &catError{msg: fmt.Sprintf("cannot unmount storage for container %s as it is running or paused", c.Name), cat: ErrCtrStateInvalid}
+		return errdefs.WithCategory(fmt.Errorf("cannot unmount storage for container %s as it is running or paused", c.Name), ErrCtrStateInvalid)
 	}
 	if isActive(c.Status) {
 		// Never below the run's own mount, even with force.

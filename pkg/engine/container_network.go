@@ -110,7 +110,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 			return nil, err
 		}
 		if !isActive(other.Status) || other.PID == 0 {
-			return nil, &catError{msg: fmt.Sprintf("cannot join the network of container %s: it is not running", other.Name), cat: errdefs.ErrConflict}
+			return nil, errdefs.Conflictf("cannot join the network of container %s: it is not running", other.Name)
 		}
 		ns.nsPath = fmt.Sprintf("/proc/%d/ns/net", other.PID)
 		if nr, err := r.readNetRun(other.ID); err == nil && nr.NetNS != "" {
@@ -339,7 +339,7 @@ others:
 					if r.reapStaleNetwork(ctx, other) {
 						continue others
 					}
-					return &catError{msg: fmt.Sprintf("host port %d/%s is already published by container %s", max(p.HostPort, q.HostPort), p.Protocol, shortID(other)), cat: errdefs.ErrConflict}
+					return errdefs.Conflictf("host port %d/%s is already published by container %s", max(p.HostPort, q.HostPort), p.Protocol, shortID(other))
 				}
 			}
 		}

@@ -99,7 +99,7 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 			n, err := m.Inspect(ctx, name)
 			if err != nil {
 				if errors.Is(err, errdefs.ErrNotFound) {
-					return &catError{msg: fmt.Sprintf("unable to find network with name or ID %s: network not found", name), cat: errdefs.ErrNotFound}
+					return errdefs.NotFoundf("unable to find network with name or ID %s: network not found", name)
 				}
 				return err
 			}
@@ -154,7 +154,7 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 	}
 	ports, err := network.ParsePorts(o.Publish)
 	if err != nil {
-		return invalidf("%s", strings.TrimSuffix(err.Error(), ": "+errdefs.ErrInvalidArg.Error()))
+		return err
 	}
 	if o.PublishAll {
 		var keys []string

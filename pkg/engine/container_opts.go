@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 
 // invalidf makes an errdefs.ErrInvalidArg error with a message shown as is.
 func invalidf(format string, args ...any) error {
-	return &catError{msg: fmt.Sprintf(format, args...), cat: errdefs.ErrInvalidArg}
+	return errdefs.InvalidArgumentf(format, args...)
 }
 
 func unwrapPathError(err error) error {

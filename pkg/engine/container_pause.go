@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -52,7 +54,7 @@ func (r *Runtime) setFrozen(ctx context.Context, idOrName string, freeze bool) e
 		case !freeze:
 			msg = fmt.Sprintf("%q is not paused, can't unpause it", c.Name)
 		}
-		return &catError{msg: msg, cat: ErrCtrStateInvalid}
+		return errdefs.WithCategory(errors.New(msg), ErrCtrStateInvalid)
 	}
 	rt, err := r.OCI()
 	if err != nil {

@@ -52,10 +52,7 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 	}
 	if isActive(c.Status) {
 		if !opts.Force {
-			return &catError{
-				msg: fmt.Sprintf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %s", c.ID, c.Status, ErrCtrStateInvalid.msg),
-				cat: ErrCtrStateInvalid,
-			}
+			return fmt.Errorf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %w", c.ID, c.Status, ErrCtrStateInvalid)
 		}
 		if err := r.stopLocked(ctx, c, opts.Timeout, false); err != nil {
 			// On a full disk the exit of a container that did stop may

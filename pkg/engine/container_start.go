@@ -37,10 +37,11 @@ type StartOptions struct {
 }
 
 // ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
-// command could not be started (exit codes 127 and 126 at the CLI).
+// command could not be started (exit codes 127 and 126 at the CLI): they are
+// errdefs' categories under the engine's names.
 var (
-	ErrCommandNotFound  = errors.New("command not found")
-	ErrCommandCannotRun = errors.New("command cannot be invoked")
+	ErrCommandNotFound  = errdefs.ErrCommandNotFound
+	ErrCommandCannotRun = errdefs.ErrCannotInvoke
 )
 
 // Start starts a created or stopped container and returns once it runs.
@@ -94,7 +95,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 	}
 	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		l.Release()
-		return 0, &catError{msg: fmt.Sprintf("container %s is already running: use pod attach", c.Name), cat: errdefs.ErrConflict}
+		return 0, errdefs.Conflictf("container %s is already running: use pod attach", c.Name)
 	}
 	size := firstTermSize(c, opts.Resize)
 	// An attached --rm run removes the container itself once it exited;
@@ -423,10 +424,7 @@ func noRootfsError(c *Container) error {
 	if name == "" {
 		name = shortID(c.ID)
 	}
-	return &catError{
-		msg: fmt.Sprintf("container %s has no root filesystem (its creation was interrupted): remove it with pod rm %s", name, name),
-		cat: errdefs.ErrConflict,
-	}
+	return errdefs.Conflictf("container %s has no root filesystem (its creation was interrupted): remove it with pod rm %s", name, name)
 }
 
 // createError turns the runtime's create failure into one line, worded as
@@ -437,11 +435,11 @@ func createError(runtime string, ce *conmon.CreateError) error {
 		msg = ce.Message()
 	}
 	msg = runtime + ": " + msg
-	switch oci.ExitCodeFor(msg) {
-	case oci.ExitCommandNotFound:
-		return &catError{msg: msg + ": OCI runtime attempted to invoke a command that was not found", cat: ErrCommandNotFound}
-	case oci.ExitCannotInvoke:
-		return &catError{msg: msg + ": OCI permission denied", cat: ErrCommandCannotRun}
+	switch cat := oci.ExecFailure(msg); cat {
+	case errdefs.ErrCommandNotFound:
+		return errdefs.CommandNotFoundf("%s: OCI runtime attempted to invoke a command that was not found", msg)
+	case errdefs.ErrCannotInvoke:
+		return errdefs.CannotInvokef("%s: OCI permission denied", msg)
 	}
 	return fmt.Errorf("%s: OCI runtime error", msg)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -49,7 +50,7 @@ type ContainerStats struct {
 
 // ErrStatsUnsupported means this engine's containers have no cgroup of their
 // own to read (rootless on cgroup v1).
-var ErrStatsUnsupported = &catError{msg: "stats not supported", cat: errdefs.ErrInvalidArg}
+var ErrStatsUnsupported = errdefs.InvalidArgument(errors.New("stats not supported"))
 
 // statsSample is what the next report's CPU percentage is measured from.
 type statsSample struct {
@@ -63,7 +64,7 @@ type statsSample struct {
 // stops while streaming leaves the later reports.
 func (r *Runtime) Stats(ctx context.Context, opts StatsOptions, emit func([]ContainerStats) error) error {
 	if !r.cgroupsUsable() {
-		return &catError{msg: "stats is not supported for rootless containers on cgroup v1: they have no cgroup of their own (cgroup v2 with delegation has one)", cat: ErrStatsUnsupported}
+		return errdefs.WithCategory(errors.New("stats is not supported for rootless containers on cgroup v1: they have no cgroup of their own (cgroup v2 with delegation has one)"), ErrStatsUnsupported)
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = 5 * time.Second
@@ -127,7 +128,7 @@ func (r *Runtime) statsTargets(ctx context.Context, opts StatsOptions, first boo
 		}
 		if !opts.All && c.Status != state.StatusRunning && c.Status != state.StatusPaused {
 			if first {
-				return nil, &catError{msg: fmt.Sprintf("cannot get stats of container %s: it is not running", c.Name), cat: ErrCtrStateInvalid}
+				return nil, errdefs.WithCategory(fmt.Errorf("cannot get stats of container %s: it is not running", c.Name), ErrCtrStateInvalid)
 			}
 			continue
 		}
@@ -144,7 +145,7 @@ func containerStats(c *Container, reader cgroups.Reader, hostMem uint64, prev ma
 		return s, nil
 	}
 	notRunning := func(err error) error {
-		return &catError{msg: fmt.Sprintf("cannot get stats of container %s: it is not running (%v)", c.Name, err), cat: ErrCtrStateInvalid}
+		return errdefs.WithCategory(fmt.Errorf("cannot get stats of container %s: it is not running (%v)", c.Name, err), ErrCtrStateInvalid)
 	}
 	paths, err := cgroups.ProcessPaths(c.PID)
 	if err != nil {

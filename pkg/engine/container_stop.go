@@ -194,10 +194,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 	}
 	defer l.Release()
 	if !isActive(c.Status) {
-		return &catError{
-			msg: fmt.Sprintf("can only kill running containers. %s is in state %s: %s", c.ID, c.Status, ErrCtrStateInvalid.msg),
-			cat: ErrCtrStateInvalid,
-		}
+		return fmt.Errorf("can only kill running containers. %s is in state %s: %w", c.ID, c.Status, ErrCtrStateInvalid)
 	}
 	rt, err := r.OCI()
 	if err != nil {

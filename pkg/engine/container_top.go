@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/top"
 )
@@ -25,7 +26,7 @@ func (r *Runtime) Top(ctx context.Context, idOrName string, args []string) ([][]
 		return nil, err
 	}
 	if (c.Status != state.StatusRunning && c.Status != state.StatusPaused) || c.PID <= 0 {
-		return nil, &catError{msg: fmt.Sprintf("top can only be used on running containers: %s is %s", c.Name, c.Status), cat: ErrCtrStateInvalid}
+		return nil, errdefs.WithCategory(fmt.Errorf("top can only be used on running containers: %s is %s", c.Name, c.Status), ErrCtrStateInvalid)
 	}
 	names, ok := top.ParseDescriptors(args)
 	if !ok {

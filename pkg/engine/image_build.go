@@ -45,7 +45,7 @@ func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
 		return "", err
 	}
 	if o.ContextDir == "-" && o.Dockerfile == "-" {
-		return "", fmt.Errorf("the context and the Dockerfile cannot both be standard input: %w", errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("the context and the Dockerfile cannot both be standard input")
 	}
 	bctx, err := build.OpenContext(o.ContextDir, o.Stdin, st.SystemContext().BigFilesTemporaryDir)
 	if err != nil {
@@ -74,7 +74,7 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 	switch {
 	case name == "-":
 		if stdin == nil {
-			return nil, fmt.Errorf("no standard input: %w", errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("no standard input")
 		}
 		return build.ParseDockerfile("Dockerfile", stdin)
 	case name != "":
@@ -86,7 +86,7 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 		}
 		f, err := os.Open(p)
 		if err != nil {
-			return nil, fmt.Errorf("Dockerfile %s: %w: %w", name, errdefs.ErrNotFound, err)
+			return nil, errdefs.NotFoundf("Dockerfile %s: %w", name, err)
 		}
 		defer f.Close()
 		return build.ParseDockerfile(name, f)
@@ -104,7 +104,7 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 		defer f.Close()
 		return build.ParseDockerfile(n, f)
 	}
-	return nil, fmt.Errorf("no Containerfile or Dockerfile in %s: %w", bctx.Dir, errdefs.ErrNotFound)
+	return nil, errdefs.NotFoundf("no Containerfile or Dockerfile in %s", bctx.Dir)
 }
 
 // buildBackend runs a build's RUN steps as pod containers.
@@ -120,7 +120,7 @@ func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progr
 			return "", err
 		}
 		if policy == "never" {
-			return "", fmt.Errorf("%s: image not known and --pull=never: %w", name, errdefs.ErrNotFound)
+			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
 		}
 	}
 	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress})

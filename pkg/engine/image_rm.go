@@ -35,7 +35,7 @@ func (r *Runtime) RemoveImages(ctx context.Context, names []string, opts RemoveI
 	rep := &ImageRemoval{}
 	if opts.All {
 		if len(names) > 0 {
-			return rep, []error{fmt.Errorf("when using --all, no image names or IDs may be given: %w", errdefs.ErrInvalidArg)}
+			return rep, []error{errdefs.InvalidArgumentf("when using --all, no image names or IDs may be given")}
 		}
 		images, err := r.store.Images()
 		if err != nil {
@@ -92,7 +92,7 @@ func (r *Runtime) removeImage(ctx context.Context, id string, force bool, rep *I
 	}
 	if len(users) > 0 {
 		if !force {
-			return fmt.Errorf("image used by %s: image is in use by a container: %w", users[0], errdefs.ErrConflict)
+			return errdefs.Conflictf("image used by %s: image is in use by a container", users[0])
 		}
 		for _, c := range users {
 			if err := r.removeImageContainer(ctx, c); err != nil {
@@ -102,11 +102,11 @@ func (r *Runtime) removeImage(ctx context.Context, id string, force bool, rep *I
 	}
 	img, err := r.store.Image(id)
 	if err != nil {
-		return fmt.Errorf("image %s: %w", id, errdefs.ErrNotFound)
+		return errdefs.NotFoundf("image %s not found", id)
 	}
 	if _, err := r.store.DeleteImage(id, true); err != nil {
 		if errors.Is(err, cstorage.ErrImageUsedByContainer) {
-			return fmt.Errorf("image used by a container: image is in use by a container: %w", errdefs.ErrConflict)
+			return errdefs.Conflictf("image used by a container: image is in use by a container")
 		}
 		return fmt.Errorf("remove image %s: %w", shortID(id), err)
 	}

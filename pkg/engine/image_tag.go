@@ -28,7 +28,7 @@ func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string
 			return err
 		}
 		if _, digested := named.(reference.Digested); digested {
-			return fmt.Errorf("tag %s: a tag cannot carry a digest: %w", n, errdefs.ErrInvalidArg)
+			return errdefs.InvalidArgumentf("tag %s: a tag cannot carry a digest", n)
 		}
 		full = append(full, named.String())
 	}
@@ -90,7 +90,7 @@ func (r *Runtime) imageNameMatching(have []string, name string) (string, error) 
 			}
 		}
 	}
-	return "", fmt.Errorf("%s: tag not known: %w", name, errdefs.ErrNotFound)
+	return "", errdefs.NotFoundf("%s: tag not known", name)
 }
 
 // ImageExists reports whether a local image has this name or ID.
@@ -110,7 +110,7 @@ func (r *Runtime) ImageExists(ctx context.Context, nameOrID string) (bool, error
 func (r *Runtime) lookupImage(name string) (*cstorage.Image, error) {
 	img, err := r.store.LookupImage(name)
 	if err != nil && errors.Is(err, errdefs.ErrNotFound) {
-		return nil, fmt.Errorf("%s: image not known: %w", name, errdefs.ErrNotFound)
+		return nil, errdefs.NotFoundf("%s: image not known", name)
 	}
 	return img, err
 }

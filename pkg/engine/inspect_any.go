@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/network"
@@ -50,7 +49,7 @@ func ParseInspectKind(s string) (InspectKind, error) {
 	case InspectAll, InspectContainer, InspectImage, InspectVolume, InspectNetwork:
 		return k, nil
 	}
-	return "", fmt.Errorf("invalid type %q: must be container, image, volume, network or all: %w", s, errdefs.ErrInvalidArg)
+	return "", errdefs.InvalidArgumentf("invalid type %q: must be container, image, volume, network or all", s)
 }
 
 // Validate checks the options before any lookup: a bad kind, or a size
@@ -61,7 +60,7 @@ func (o InspectAnyOptions) Validate() error {
 		return err
 	}
 	if o.Size && kind != InspectAll && kind != InspectContainer {
-		return fmt.Errorf("size is not supported for type %q: %w", kind, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("size is not supported for type %q", kind)
 	}
 	return nil
 }
@@ -97,9 +96,9 @@ func (r *Runtime) InspectAny(ctx context.Context, name string, o InspectAnyOptio
 		}
 	}
 	if kind == InspectAll {
-		return nil, &catError{msg: fmt.Sprintf("no such object: %q", name), cat: errdefs.ErrNotFound}
+		return nil, errdefs.NotFoundf("no such object: %q", name)
 	}
-	return nil, &catError{msg: fmt.Sprintf("no such %s %s", kind, name), cat: errdefs.ErrNotFound}
+	return nil, errdefs.NotFoundf("no such %s %s", kind, name)
 }
 
 // inspectKind looks name up among the objects of one kind.
@@ -119,7 +118,7 @@ func (r *Runtime) inspectKind(ctx context.Context, k InspectKind, name string, s
 			found.Network = nets[0]
 		}
 	default:
-		return nil, fmt.Errorf("invalid type %q: %w", k, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("invalid type %q", k)
 	}
 	if err != nil {
 		return nil, err

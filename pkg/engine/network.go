@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -128,8 +127,7 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 	}
 	if len(users) > 0 {
 		if !force {
-			return nil, fmt.Errorf("network %s is in use by %d container(s) (%s): use -f to remove them too: %w",
-				n.Name, len(users), strings.Join(users, ", "), errdefs.ErrConflict)
+			return nil, errdefs.Conflictf("network %s is in use by %d container(s) (%s): use -f to remove them too", n.Name, len(users), strings.Join(users, ", "))
 		}
 		if err := r.removeNetworkUsers(ctx, users); err != nil {
 			return nil, err

@@ -64,7 +64,7 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 	}
 	for _, a := range c.Config.Networks {
 		if a.Network == n.Name {
-			return &catError{msg: fmt.Sprintf("container %s is already connected to network %s", c.Name, n.Name), cat: errdefs.ErrAlreadyExists}
+			return errdefs.AlreadyExistsf("container %s is already connected to network %s", c.Name, n.Name)
 		}
 	}
 	if o.IP != "" {
@@ -118,7 +118,7 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName strin
 		}
 	}
 	if idx < 0 {
-		return &catError{msg: fmt.Sprintf("container %s is not connected to network %s", c.Name, n.Name), cat: errdefs.ErrNotFound}
+		return errdefs.NotFoundf("container %s is not connected to network %s", c.Name, n.Name)
 	}
 	if isActive(c.Status) {
 		nr, err := r.readNetRun(c.ID)
@@ -201,7 +201,7 @@ func (r *Runtime) reloadOne(ctx context.Context, c *Container) error {
 		return err
 	}
 	if !isActive(c.Status) || c.Config.NetworkMode != netModeBridge {
-		return &catError{msg: fmt.Sprintf("container %s is not running on a bridge network", c.Name), cat: errdefs.ErrConflict}
+		return errdefs.Conflictf("container %s is not running on a bridge network", c.Name)
 	}
 	nr, err := r.readNetRun(c.ID)
 	if err != nil {

@@ -81,7 +81,7 @@ func keyValues(list []string, what string, bareKey bool) (map[string]string, err
 	for _, s := range list {
 		k, v, ok := strings.Cut(s, "=")
 		if k == "" || (!ok && !bareKey) {
-			return nil, fmt.Errorf("invalid %s %q: want KEY=VALUE: %w", what, s, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("invalid %s %q: want KEY=VALUE", what, s)
 		}
 		m[k] = v
 	}
@@ -175,10 +175,7 @@ func (r *Runtime) removeVolume(ctx context.Context, name string, opts RemoveVolu
 	}
 	if ids := users[v.Name]; len(ids) > 0 {
 		if !opts.Force {
-			return &volumeError{
-				msg: fmt.Sprintf("volume %s is being used by the following container(s): %s: volume is being used", v.Name, strings.Join(ids, ", ")),
-				cat: errdefs.ErrConflict,
-			}
+			return errdefs.Conflictf("volume %s is being used by the following container(s): %s: volume is being used", v.Name, strings.Join(ids, ", "))
 		}
 		if err := r.removeVolumeUsers(ctx, ids, opts.Timeout); err != nil {
 			return fmt.Errorf("remove volume %s: %w", v.Name, err)
@@ -236,19 +233,9 @@ func (r *Runtime) volumeInfo(v *volume.Volume, users []string) *VolumeInfo {
 	}
 }
 
-// volumeError is an error whose text is shown as is while errors.Is finds
-// its category.
-type volumeError struct {
-	msg string
-	cat error
-}
-
-func (e *volumeError) Error() string { return e.msg }
-func (e *volumeError) Unwrap() error { return e.cat }
-
 // ErrNoSuchVolume is the category of "no volume with that name"; it is an
 // errdefs.ErrNotFound.
-var ErrNoSuchVolume = &volumeError{msg: "no such volume", cat: errdefs.ErrNotFound}
+var ErrNoSuchVolume = errdefs.NotFound(errors.New("no such volume"))
 
 func noSuchVolume(name string, err error) error {
 	if errors.Is(err, errdefs.ErrNotFound) {

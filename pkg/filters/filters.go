@@ -35,11 +35,10 @@ func Parse(in []string, valid ...string) (Args, error) {
 	for _, f := range in {
 		key, value, ok := strings.Cut(f, "=")
 		if !ok || value == "" {
-			return args, fmt.Errorf("invalid filter %q: want KEY=VALUE: %w", f, errdefs.ErrInvalidArg)
+			return args, errdefs.InvalidArgumentf("invalid filter %q: want KEY=VALUE", f)
 		}
 		if !slices.Contains(valid, key) {
-			return args, fmt.Errorf("invalid filter %q: unknown key %q (valid filters: %s): %w",
-				f, key, strings.Join(valid, ", "), errdefs.ErrInvalidArg)
+			return args, errdefs.InvalidArgumentf("invalid filter %q: unknown key %q (valid filters: %s)", f, key, strings.Join(valid, ", "))
 		}
 		args.Add(key, value)
 	}
@@ -56,7 +55,7 @@ func Values(args Args, key string) []string {
 
 // Invalid is the error for a bad value of a known key.
 func Invalid(key, value string, format string, a ...any) error {
-	return fmt.Errorf("invalid filter %q: %s: %w", key+"="+value, fmt.Sprintf(format, a...), errdefs.ErrInvalidArg)
+	return errdefs.InvalidArgumentf("invalid filter %q: %s", key+"="+value, fmt.Sprintf(format, a...))
 }
 
 // MatchAny reports whether match holds for any value of key, or key is
@@ -146,8 +145,7 @@ func Bool(args Args, key string) (value, set bool, err error) {
 	}
 	value, err = args.GetBoolOrDefault(key, false)
 	if err != nil {
-		return false, false, fmt.Errorf("invalid filter %q: want %s=true or %s=false: %w",
-			key+"="+strings.Join(Values(args, key), ","), key, key, errdefs.ErrInvalidArg)
+		return false, false, errdefs.InvalidArgumentf("invalid filter %q: want %s=true or %s=false", key+"="+strings.Join(Values(args, key), ","), key, key)
 	}
 	return value, true, nil
 }
@@ -160,7 +158,7 @@ func Bool(args Args, key string) (value, set bool, err error) {
 // time zone (local time, for time.Now()) unless it names one.
 func ParseTime(value string, now time.Time) (time.Time, error) {
 	bad := func() (time.Time, error) {
-		return time.Time{}, fmt.Errorf("invalid time %q: use a duration (10m), a Unix time or an RFC 3339 timestamp: %w", value, errdefs.ErrInvalidArg)
+		return time.Time{}, errdefs.InvalidArgumentf("invalid time %q: use a duration (10m), a Unix time or an RFC 3339 timestamp", value)
 	}
 	if value == "" {
 		return bad()
@@ -201,7 +199,7 @@ func Created(args Args, now time.Time, created func(ref string) (time.Time, erro
 	for _, key := range []string{"before", "since"} {
 		for _, ref := range Values(args, key) {
 			if created == nil {
-				return w, fmt.Errorf("invalid filter %q: %w", key+"="+ref, errdefs.ErrInvalidArg)
+				return w, errdefs.InvalidArgumentf("invalid filter %q", key+"="+ref)
 			}
 			t, err := created(ref)
 			if err != nil {

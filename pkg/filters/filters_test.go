@@ -2,7 +2,6 @@ package filters
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -239,7 +238,7 @@ func TestCreated(t *testing.T) {
 		if t, ok := objects[ref]; ok {
 			return t, nil
 		}
-		return time.Time{}, fmt.Errorf("no such object %q: %w", ref, errdefs.ErrNotFound)
+		return time.Time{}, errdefs.NotFoundf("no such object %q", ref)
 	}
 	tests := []struct {
 		filters []string

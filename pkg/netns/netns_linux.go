@@ -33,7 +33,7 @@ func Create(path string) error {
 		return fmt.Errorf("create netns directory: %w", err)
 	}
 	if IsNamespace(path) {
-		return fmt.Errorf("network namespace %s: %w", path, errdefs.ErrAlreadyExists)
+		return errdefs.AlreadyExistsf("network namespace %s already exists", path)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {

@@ -30,7 +30,7 @@ func CreateWithUserNS(netPath, userPath string, uidMap, gidMap []specs.LinuxIDMa
 			return fmt.Errorf("create namespace directory: %w", err)
 		}
 		if IsNamespace(p) {
-			return fmt.Errorf("namespace %s: %w", p, errdefs.ErrAlreadyExists)
+			return errdefs.AlreadyExistsf("namespace %s already exists", p)
 		}
 	}
 	cat, err := exec.LookPath("cat")

@@ -259,5 +259,5 @@ func checkStaticIP(n *Network, ip string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("IP %s is not in a subnet of network %s: %w", ip, n.Name, errdefs.ErrInvalidArg)
+	return errdefs.InvalidArgumentf("IP %s is not in a subnet of network %s", ip, n.Name)
 }

@@ -17,7 +17,7 @@ var driverOptions = map[string][]string{
 }
 
 func invalidf(format string, a ...any) error {
-	return fmt.Errorf(format+": %w", append(a, errdefs.ErrInvalidArg)...)
+	return errdefs.InvalidArgumentf(format, a...)
 }
 
 // Create defines a new network. Nothing is set up on the host until a
@@ -59,7 +59,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 	}
 	for _, n := range existing {
 		if n.Name == o.Name {
-			return nil, fmt.Errorf("network name %s: %w", o.Name, errdefs.ErrAlreadyExists)
+			return nil, errdefs.AlreadyExistsf("network name %s already used: network already exists", o.Name)
 		}
 	}
 	n := &Network{
@@ -313,12 +313,12 @@ func hostPrefixes() []netip.Prefix {
 func checkFree(sub netip.Prefix, used, host []netip.Prefix) error {
 	for _, u := range used {
 		if u.Overlaps(sub) {
-			return fmt.Errorf("subnet %s overlaps subnet %s of another network: %w", sub, u, errdefs.ErrConflict)
+			return errdefs.Conflictf("subnet %s overlaps subnet %s of another network", sub, u)
 		}
 	}
 	for _, u := range host {
 		if u.Overlaps(sub) {
-			return fmt.Errorf("subnet %s overlaps %s, in use on a host interface: %w", sub, u, errdefs.ErrConflict)
+			return errdefs.Conflictf("subnet %s overlaps %s, in use on a host interface", sub, u)
 		}
 	}
 	return nil
@@ -332,7 +332,7 @@ func freeSubnet4(used, host []netip.Prefix) (netip.Prefix, error) {
 			return p, nil
 		}
 	}
-	return netip.Prefix{}, fmt.Errorf("no free subnet in 10.89.0.0/16: %w", errdefs.ErrConflict)
+	return netip.Prefix{}, errdefs.Conflictf("no free subnet in 10.89.0.0/16")
 }
 
 // freeSubnet6 picks a unique-local /64 derived from the network ID.
@@ -347,5 +347,5 @@ func freeSubnet6(id string, used, host []netip.Prefix) (netip.Prefix, error) {
 			return p, nil
 		}
 	}
-	return netip.Prefix{}, fmt.Errorf("no free IPv6 subnet: %w", errdefs.ErrConflict)
+	return netip.Prefix{}, errdefs.Conflictf("no free IPv6 subnet")
 }

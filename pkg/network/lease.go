@@ -130,7 +130,7 @@ func (l leases) take(a netip.Addr, owner string) (netip.Addr, error) {
 			if b, rerr := os.ReadFile(p); rerr == nil && strings.TrimSpace(string(b)) == owner {
 				return a, nil
 			}
-			return a, fmt.Errorf("requested IP address %s is already allocated: %w", a, errdefs.ErrConflict)
+			return a, errdefs.Conflictf("requested IP address %s is already allocated", a)
 		}
 		return a, fmt.Errorf("lease %s: %w", a, err)
 	}
@@ -181,7 +181,7 @@ func (l leases) next(r leaseRange, idx int, owner string) (netip.Addr, error) {
 			break
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("no free address in %s-%s of %s: %w", r.start, r.end, r.subnet, errdefs.ErrConflict)
+	return netip.Addr{}, errdefs.Conflictf("no free address in %s-%s of %s", r.start, r.end, r.subnet)
 }
 
 // release drops every lease of the container's interface.

@@ -99,7 +99,7 @@ func (m *Manager) load(name string) (*Network, error) {
 			if name == DefaultName {
 				return m.defaultNetwork(), nil
 			}
-			return nil, fmt.Errorf("network %s: %w", name, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("network %s not found", name)
 		}
 		return nil, fmt.Errorf("read network %s: %w", name, err)
 	}
@@ -152,13 +152,13 @@ func (m *Manager) Inspect(ctx context.Context, nameOrID string) (*Network, error
 	for _, n := range all {
 		if nameOrID != "" && strings.HasPrefix(n.ID, nameOrID) {
 			if found != nil {
-				return nil, fmt.Errorf("network ID prefix %s is ambiguous: %w", nameOrID, errdefs.ErrInvalidArg)
+				return nil, errdefs.InvalidArgumentf("network ID prefix %s is ambiguous", nameOrID)
 			}
 			found = n
 		}
 	}
 	if found == nil {
-		return nil, fmt.Errorf("unable to find network with name or ID %s: network %w", nameOrID, errdefs.ErrNotFound)
+		return nil, errdefs.NotFoundf("unable to find network with name or ID %s: network not found", nameOrID)
 	}
 	return found, nil
 }
@@ -181,7 +181,7 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 		return nil, err
 	}
 	if n.Name == DefaultName {
-		return nil, fmt.Errorf("default network %s cannot be removed: %w", n.Name, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("default network %s cannot be removed", n.Name)
 	}
 	l, err := m.lock(ctx)
 	if err != nil {
@@ -190,7 +190,7 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 	defer l.Release()
 	if err := os.Remove(m.confPath(n.Name)); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("network %s: %w", n.Name, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("network %s not found", n.Name)
 		}
 		return nil, fmt.Errorf("remove network %s: %w", n.Name, err)
 	}

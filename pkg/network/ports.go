@@ -76,12 +76,12 @@ func ParsePorts(specs []string) ([]PortMapping, error) {
 func parsePort(s string) (PortMapping, error) {
 	ms, err := nat.ParsePortSpec(s)
 	if err != nil {
-		return PortMapping{}, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
+		return PortMapping{}, errdefs.InvalidArgument(err)
 	}
 	first := ms[0]
 	pm := PortMapping{Protocol: first.Port.Proto(), ContainerPort: uint16(first.Port.Int())}
 	if pm.ContainerPort == 0 {
-		return pm, fmt.Errorf("container port 0: %w", errdefs.ErrInvalidArg)
+		return pm, errdefs.InvalidArgumentf("container port 0")
 	}
 	if ip := first.Binding.HostIP; ip != "" {
 		// nat has checked it is an address; 0.0.0.0 and :: mean every one.
@@ -94,10 +94,10 @@ func parsePort(s string) (PortMapping, error) {
 		// keeps the range in HostPort; pod maps ports one to one.
 		n, err := strconv.ParseUint(hp, 10, 16)
 		if err != nil {
-			return pm, fmt.Errorf("host range %s for one container port: give a container range of the same length: %w", hp, errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("host range %s for one container port: give a container range of the same length", hp)
 		}
 		if n == 0 {
-			return pm, fmt.Errorf("host port 0 (leave it out for a free port): %w", errdefs.ErrInvalidArg)
+			return pm, errdefs.InvalidArgumentf("host port 0 (leave it out for a free port)")
 		}
 		pm.HostPort = uint16(n)
 	}
@@ -123,7 +123,7 @@ func checkOverlap(pms []PortMapping) error {
 			k := key{pm.Protocol, int(pm.HostPort) + i}
 			for _, ip := range seen[k] {
 				if ip == "" || pm.HostIP == "" || ip == pm.HostIP {
-					return fmt.Errorf("host port %d/%s is published twice: %w", k.port, k.proto, errdefs.ErrInvalidArg)
+					return errdefs.InvalidArgumentf("host port %d/%s is published twice", k.port, k.proto)
 				}
 			}
 			seen[k] = append(seen[k], pm.HostIP)
@@ -142,11 +142,11 @@ func ExpandExposed(exposed []string) ([]PortMapping, error) {
 			err = errors.New("a host address or port is not an exposed port")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("invalid exposed port %q: %w: %w", e, err, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("invalid exposed port %q: %w", e, err)
 		}
 		for _, m := range ms {
 			if m.Port.Int() == 0 {
-				return nil, fmt.Errorf("invalid exposed port %q: port 0: %w", e, errdefs.ErrInvalidArg)
+				return nil, errdefs.InvalidArgumentf("invalid exposed port %q: port 0", e)
 			}
 			out = append(out, PortMapping{ContainerPort: uint16(m.Port.Int()), Protocol: m.Port.Proto()})
 		}
@@ -163,7 +163,7 @@ func AssignHostPorts(pms []PortMapping) ([]PortMapping, error) {
 			continue
 		}
 		if out[i].Count() > 1 {
-			return nil, fmt.Errorf("a container port range needs a host port range: %w", errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("a container port range needs a host port range")
 		}
 		port, err := freePort(out[i].Protocol, out[i].HostIP)
 		if err != nil {
@@ -228,7 +228,7 @@ func CheckHostPorts(pms []PortMapping) error {
 				}
 			}
 			if errors.Is(err, syscall.EADDRINUSE) {
-				return fmt.Errorf("host port %d/%s is already bound on the host: %w", port, pm.Protocol, errdefs.ErrConflict)
+				return errdefs.Conflictf("host port %d/%s is already bound on the host", port, pm.Protocol)
 			}
 			if err != nil {
 				return fmt.Errorf("check host port %s/%s: %w", addr, pm.Protocol, err)

@@ -87,7 +87,7 @@ func TestCheckHostPorts(t *testing.T) {
 	if !errors.Is(err, errdefs.ErrConflict) {
 		t.Fatalf("bound port: got %v, want ErrConflict", err)
 	}
-	want := "host port " + strconv.Itoa(int(port)) + "/tcp is already bound on the host: conflict"
+	want := "host port " + strconv.Itoa(int(port)) + "/tcp is already bound on the host"
 	if err.Error() != want {
 		t.Fatalf("message %q, want %q", err, want)
 	}

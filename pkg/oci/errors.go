@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // ErrorMessage extracts the runtime's own error message from what it wrote
@@ -61,41 +63,36 @@ func logrusTextMsg(line string) (string, bool) {
 	return rest, true
 }
 
-// Exit codes of Docker and podman for a container that could not run.
-const (
-	ExitEngine          = 125 // the engine or runtime failed
-	ExitCannotInvoke    = 126 // the command exists but cannot be executed
-	ExitCommandNotFound = 127 // the command does not exist
-)
-
-// ExitCodeFor classifies a runtime error message as Docker does: 127 when
-// the command was not found, 126 when it could not be executed (permission
-// denied, a directory, a bad binary format), 125 for anything else. Only
-// failures of the exec itself count: a missing bind-mount source is 125.
+// ExecFailure classifies a runtime error message as Docker does:
+// errdefs.ErrCommandNotFound when the command was not found,
+// errdefs.ErrCannotInvoke when it could not be executed (permission denied,
+// a directory, a bad binary format), nil for anything else. Only failures
+// of the exec itself count: a missing bind-mount source is nil. The CLI
+// maps the categories to exit codes 127 and 126.
 //
 // The wording is runc's (`exec: "x": executable file not found in $PATH`,
 // `exec: "/x": stat /x: no such file or directory`, `exec: "/etc":
 // permission denied`) and crun's ("executable file `x` not found in $PATH",
 // "exec container process `/x`: No such file or directory", "open
 // executable: Permission denied").
-func ExitCodeFor(msg string) int {
+func ExecFailure(msg string) error {
 	m := strings.ToLower(msg)
 	execFailed := strings.Contains(m, `exec: "`) ||
 		strings.Contains(m, "exec container process") ||
 		strings.Contains(m, "open executable") ||
 		strings.Contains(m, "executable file")
 	if !execFailed {
-		return ExitEngine
+		return nil
 	}
 	switch {
 	case strings.Contains(m, "executable file not found"),
 		strings.Contains(m, "executable file `") && strings.Contains(m, "not found"),
 		strings.Contains(m, "no such file or directory"):
-		return ExitCommandNotFound
+		return errdefs.ErrCommandNotFound
 	case strings.Contains(m, "permission denied"),
 		strings.Contains(m, "is a directory"),
 		strings.Contains(m, "exec format error"):
-		return ExitCannotInvoke
+		return errdefs.ErrCannotInvoke
 	}
-	return ExitEngine
+	return nil
 }

@@ -39,27 +39,27 @@ runc create failed: unable to start container process: exec: "nosuch": executabl
 	}
 }
 
-func TestExitCodeFor(t *testing.T) {
+func TestExecFailure(t *testing.T) {
 	tests := []struct {
 		msg  string
-		want int
+		want error
 	}{
-		{`runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH`, 127},
-		{`runc create failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory`, 127},
-		{"executable file `nosuch` not found in $PATH: No such file or directory", 127},
-		{"exec container process `/nosuch`: No such file or directory", 127},
-		{`runc create failed: unable to start container process: exec: "/etc/passwd": permission denied`, 126},
-		{`exec: "/etc": is a directory`, 126},
-		{"open executable: Permission denied", 126},
-		{"exec container process `/bin/x`: Exec format error", 126},
-		{`runc create failed: unable to start container init: error mounting "/nosuch" to rootfs at "/data": stat /nosuch: no such file or directory`, 125},
-		{"cgroups in hybrid mode not supported, drop all controllers from cgroupv2", 125},
-		{"", 125},
+		{`runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH`, errdefs.ErrCommandNotFound},
+		{`runc create failed: unable to start container process: exec: "/nosuch": stat /nosuch: no such file or directory`, errdefs.ErrCommandNotFound},
+		{"executable file `nosuch` not found in $PATH: No such file or directory", errdefs.ErrCommandNotFound},
+		{"exec container process `/nosuch`: No such file or directory", errdefs.ErrCommandNotFound},
+		{`runc create failed: unable to start container process: exec: "/etc/passwd": permission denied`, errdefs.ErrCannotInvoke},
+		{`exec: "/etc": is a directory`, errdefs.ErrCannotInvoke},
+		{"open executable: Permission denied", errdefs.ErrCannotInvoke},
+		{"exec container process `/bin/x`: Exec format error", errdefs.ErrCannotInvoke},
+		{`runc create failed: unable to start container init: error mounting "/nosuch" to rootfs at "/data": stat /nosuch: no such file or directory`, nil},
+		{"cgroups in hybrid mode not supported, drop all controllers from cgroupv2", nil},
+		{"", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.msg, func(t *testing.T) {
-			if got := ExitCodeFor(tc.msg); got != tc.want {
-				t.Errorf("got %d, want %d", got, tc.want)
+			if got := ExecFailure(tc.msg); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -4,8 +4,8 @@
 // state directory of pod's own.
 //
 // Failures carry the runtime's own message (ErrorMessage reads it from the
-// runtime's JSON log lines on stderr), categorised with pkg/errdefs, and
-// ExitCodeFor maps a failed exec to Docker's exit codes 127, 126 or 125.
+// runtime's JSON log lines on stderr), categorised with pkg/errdefs;
+// ExecFailure tells a command that was not found or could not be invoked.
 package oci
 
 import (

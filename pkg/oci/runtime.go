@@ -144,7 +144,7 @@ func (r *Runtime) run(ctx context.Context, args ...string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if kind := classify(msg); kind != nil {
-		return nil, fmt.Errorf("%s: %s: %w", what, msg, kind)
+		return nil, errdefs.WithCategory(fmt.Errorf("%s: %s", what, msg), kind)
 	}
 	return nil, fmt.Errorf("%s: %s", what, msg)
 }

@@ -174,18 +174,18 @@ func TestRuntimeLifecycle(t *testing.T) {
 }
 
 // TestRuntimeExecErrors checks that a command that cannot run yields the
-// runtime's own message and Docker's exit code.
+// runtime's own message and the category the CLI maps to Docker's exit code.
 func TestRuntimeExecErrors(t *testing.T) {
 	r := runcRuntime(t)
 	ctx := context.Background()
 	for i, tc := range []struct {
 		name, cmd, msg string
-		code           int
+		cat            error
 	}{
-		{"not in PATH", "nosuch", `exec: "nosuch": executable file not found in $PATH`, 127},
-		{"absent path", "/nosuch", "no such file or directory", 127},
-		{"not executable", "/etc/notexec", `exec: "/etc/notexec": permission denied`, 126},
-		{"a directory", "/etc", `exec: "/etc"`, 126},
+		{"not in PATH", "nosuch", `exec: "nosuch": executable file not found in $PATH`, errdefs.ErrCommandNotFound},
+		{"absent path", "/nosuch", "no such file or directory", errdefs.ErrCommandNotFound},
+		{"not executable", "/etc/notexec", `exec: "/etc/notexec": permission denied`, errdefs.ErrCannotInvoke},
+		{"a directory", "/etc", `exec: "/etc"`, errdefs.ErrCannotInvoke},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id := fmt.Sprintf("oci-err-%d-%d", os.Getpid(), i)
@@ -207,8 +207,8 @@ func TestRuntimeExecErrors(t *testing.T) {
 			if strings.Contains(msg, "exit status") {
 				t.Errorf("message %q is not the runtime's", msg)
 			}
-			if got := ExitCodeFor(msg); got != tc.code {
-				t.Errorf("ExitCodeFor(%q) = %d, want %d", msg, got, tc.code)
+			if got := ExecFailure(msg); got != tc.cat {
+				t.Errorf("ExecFailure(%q) = %v, want %v", msg, got, tc.cat)
 			}
 		})
 	}

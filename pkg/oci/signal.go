@@ -1,7 +1,6 @@
 package oci
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -20,7 +19,7 @@ func ParseSignal(s string) (unix.Signal, error) {
 	in := strings.ToUpper(strings.TrimSpace(s))
 	if n, err := strconv.Atoi(in); err == nil {
 		if n < 1 || n > maxSignal {
-			return 0, fmt.Errorf("invalid signal %q: %w", s, errdefs.ErrInvalidArg)
+			return 0, errdefs.InvalidArgumentf("invalid signal %q", s)
 		}
 		return unix.Signal(n), nil
 	}
@@ -54,5 +53,5 @@ func ParseSignal(s string) (unix.Signal, error) {
 			return unix.Signal(n), nil
 		}
 	}
-	return 0, fmt.Errorf("invalid signal %q: %w", s, errdefs.ErrInvalidArg)
+	return 0, errdefs.InvalidArgumentf("invalid signal %q", s)
 }

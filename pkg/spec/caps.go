@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -87,7 +86,7 @@ func normalizeCaps(in []string, known []string) ([]string, error) {
 			c = "CAP_" + c
 		}
 		if !slices.Contains(known, c) {
-			return nil, fmt.Errorf("unknown capability %q: %w", c, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("unknown capability %q", c)
 		}
 		out = append(out, c)
 	}
@@ -109,7 +108,7 @@ func capabilities(add, drop []string, privileged bool) ([]string, error) {
 	}
 	for _, c := range add {
 		if c != "ALL" && !slices.Contains(all, c) {
-			return nil, fmt.Errorf("capability not available in the current environment (pod itself lacks it): %q: %w", c, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("capability not available in the current environment (pod itself lacks it): %q", c)
 		}
 	}
 	var caps []string

@@ -56,10 +56,10 @@ func ParseUlimit(s string) (Ulimit, error) {
 	if ne := (*strconv.NumError)(nil); errors.As(err, &ne) {
 		// go-units passes strconv's error on bare ("strconv.ParseInt:
 		// parsing ..."); say which part is wrong instead.
-		return Ulimit{}, fmt.Errorf("limit %q is not a number: %w", ne.Num, errdefs.ErrInvalidArg)
+		return Ulimit{}, errdefs.InvalidArgumentf("limit %q is not a number", ne.Num)
 	}
 	if err != nil {
-		return Ulimit{}, fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArg)
+		return Ulimit{}, errdefs.InvalidArgument(err)
 	}
 	// go-units takes any negative number; only -1 (RLIM_INFINITY) means
 	// something to the kernel.
@@ -68,7 +68,7 @@ func ParseUlimit(s string) (Ulimit, error) {
 		case v == -1:
 			return Unlimited, nil
 		case v < 0:
-			return 0, fmt.Errorf("negative limit %d (-1 is unlimited): %w", v, errdefs.ErrInvalidArg)
+			return 0, errdefs.InvalidArgumentf("negative limit %d (-1 is unlimited)", v)
 		}
 		return uint64(v), nil
 	}
@@ -102,10 +102,10 @@ func rlimits(explicit []Ulimit) ([]specs.POSIXRlimit, error) {
 	for _, u := range explicit {
 		name := strings.ToLower(strings.TrimPrefix(strings.ToUpper(u.Name), "RLIMIT_"))
 		if _, ok := rlimitNames[name]; !ok {
-			return nil, fmt.Errorf("invalid ulimit type: %s: %w", u.Name, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("invalid ulimit type: %s", u.Name)
 		}
 		if u.Soft > u.Hard {
-			return nil, fmt.Errorf("ulimit %s: soft limit %d above hard limit %d: %w", name, u.Soft, u.Hard, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("ulimit %s: soft limit %d above hard limit %d", name, u.Soft, u.Hard)
 		}
 		if set[name] {
 			// A later --ulimit for the same resource wins, as in Docker.

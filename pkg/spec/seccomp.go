@@ -29,11 +29,11 @@ func seccompProfile(o Options, s *specs.Spec) (*specs.LinuxSeccomp, error) {
 	}
 	body, err := os.ReadFile(o.Seccomp)
 	if err != nil {
-		return nil, fmt.Errorf("read seccomp profile: %w: %w", err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("read seccomp profile: %w", err)
 	}
 	p, err := seccomp.LoadProfile(string(body), s)
 	if err != nil {
-		return nil, fmt.Errorf("seccomp profile %s: %w: %w", o.Seccomp, err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("seccomp profile %s: %w", o.Seccomp, err)
 	}
 	return p, nil
 }

@@ -11,7 +11,6 @@
 package spec
 
 import (
-	"fmt"
 	"os"
 	"slices"
 	"sort"
@@ -99,16 +98,16 @@ type Options struct {
 // errdefs.ErrInvalidArg.
 func Generate(o Options) (*specs.Spec, error) {
 	if o.Rootfs == "" {
-		return nil, fmt.Errorf("no root filesystem: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("no root filesystem")
 	}
 	if len(o.Args) == 0 {
-		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("no command specified")
 	}
 	if (len(o.UIDMappings) == 0) != (len(o.GIDMappings) == 0) {
-		return nil, fmt.Errorf("a user namespace needs both UID and GID mappings: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("a user namespace needs both UID and GID mappings")
 	}
 	if o.ShmSize < 0 {
-		return nil, fmt.Errorf("invalid shm size %d: %w", o.ShmSize, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("invalid shm size %d", o.ShmSize)
 	}
 	h := probeHost(o)
 

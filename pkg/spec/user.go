@@ -48,12 +48,12 @@ func ResolveUser(rootfs, spec string) (User, error) {
 	if err != nil {
 		if errors.Is(err, user.ErrNoPasswdEntries) || errors.Is(err, user.ErrNoGroupEntries) {
 			// Keep Docker's wording: the category must not show in it.
-			return User{}, categorized{err, errdefs.ErrNotFound}
+			return User{}, errdefs.NotFound(err)
 		}
-		return User{}, fmt.Errorf("user %q: %w: %w", spec, err, errdefs.ErrInvalidArg)
+		return User{}, errdefs.InvalidArgumentf("user %q: %w", spec, err)
 	}
 	if u.Uid < 0 || u.Uid > math.MaxUint32-1 || u.Gid < 0 || u.Gid > math.MaxUint32-1 {
-		return User{}, fmt.Errorf("user %q: ID out of range: %w", spec, errdefs.ErrInvalidArg)
+		return User{}, errdefs.InvalidArgumentf("user %q: ID out of range", spec)
 	}
 	out := User{UID: uint32(u.Uid), GID: uint32(u.Gid), Home: u.Home}
 	for _, g := range u.Sgids {
@@ -81,10 +81,3 @@ func openInRoot(root, path string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// categorized is err, also matching kind with errors.Is, and reading as
-// err alone.
-type categorized struct{ err, kind error }
-
-func (c categorized) Error() string   { return c.err.Error() }
-func (c categorized) Unwrap() []error { return []error{c.err, c.kind} }

@@ -128,7 +128,7 @@ func configBytes(b []byte) []byte {
 // errdefs.ErrInvalidArg.
 func (db *DB) Add(ctx context.Context, c *Container) error {
 	if !isID(c.ID) {
-		return errorf(errdefs.ErrInvalidArg, "invalid container ID %q: want 64 lowercase hex characters", c.ID)
+		return errdefs.InvalidArgumentf("invalid container ID %q: want 64 lowercase hex characters", c.ID)
 	}
 	if err := ValidateName(c.Name); err != nil {
 		return err
@@ -137,7 +137,7 @@ func (db *DB) Add(ctx context.Context, c *Container) error {
 		c.Status = StatusCreated
 	}
 	if !c.Status.Valid() {
-		return errorf(errdefs.ErrInvalidArg, "invalid container status %q", c.Status)
+		return errdefs.InvalidArgumentf("invalid container status %q", c.Status)
 	}
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = time.Now()
@@ -157,7 +157,7 @@ func (db *DB) Add(ctx context.Context, c *Container) error {
 			return fmt.Errorf("add container %s: %w", c.Name, err)
 		}
 		if n > 0 {
-			return errorf(errdefs.ErrAlreadyExists, "a container with ID %s already exists", c.ID)
+			return errdefs.AlreadyExistsf("a container with ID %s already exists", c.ID)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO containers (`+columns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -184,8 +184,7 @@ func nameHolder(ctx context.Context, tx *sql.Tx, name string) (string, error) {
 }
 
 func nameInUse(name, holder string) error {
-	return errorf(errdefs.ErrAlreadyExists,
-		"the container name %q is already in use by %s. You have to remove (or rename) that container to be able to reuse that name",
+	return errdefs.AlreadyExistsf("the container name %q is already in use by %s. You have to remove (or rename) that container to be able to reuse that name",
 		name, holder)
 }
 
@@ -196,7 +195,7 @@ func nameInUse(name, holder string) error {
 func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 	key := strings.TrimPrefix(idOrName, "/")
 	if key == "" {
-		return nil, errorf(errdefs.ErrInvalidArg, "empty container name or ID")
+		return nil, errdefs.InvalidArgumentf("empty container name or ID")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
@@ -241,11 +240,10 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 				key, key+"g").Scan(&n); err != nil {
 				return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
 			}
-			return nil, errorf(errdefs.ErrInvalidArg,
-				"%d containers have IDs starting with %q: give more characters of the ID, or the name", n, key)
+			return nil, errdefs.InvalidArgumentf("%d containers have IDs starting with %q: give more characters of the ID, or the name", n, key)
 		}
 	}
-	return nil, errorf(errdefs.ErrNotFound, "no container with name or ID %q found", idOrName)
+	return nil, errdefs.NotFoundf("no container with name or ID %q found", idOrName)
 }
 
 // List returns every container, newest first, in one query.
@@ -285,7 +283,7 @@ func (db *DB) List(ctx context.Context) ([]*Container, error) {
 // errdefs.ErrNotFound.
 func (db *DB) Update(ctx context.Context, c *Container) error {
 	if !c.Status.Valid() {
-		return errorf(errdefs.ErrInvalidArg, "invalid container status %q", c.Status)
+		return errdefs.InvalidArgumentf("invalid container status %q", c.Status)
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE containers SET
@@ -316,7 +314,7 @@ func (db *DB) Rename(ctx context.Context, id, newName string) error {
 			return err
 		}
 		if holder == id {
-			return errorf(errdefs.ErrInvalidArg, "container %s is already named %q", id, newName)
+			return errdefs.InvalidArgumentf("container %s is already named %q", id, newName)
 		}
 		if holder != "" {
 			return nameInUse(newName, holder)
@@ -347,7 +345,7 @@ func mustAffect(res sql.Result, id string) error {
 		return fmt.Errorf("container %s: %w", id, err)
 	}
 	if n == 0 {
-		return errorf(errdefs.ErrNotFound, "no container with ID %q found", id)
+		return errdefs.NotFoundf("no container with ID %q found", id)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ type openConfig struct {
 }
 
 // ErrNoDB is what Open returns, with WithoutCreate, when there is no DB.
-var ErrNoDB = errorf(errdefs.ErrNotFound, "no state DB")
+var ErrNoDB = errdefs.NotFoundf("no state DB")
 
 // WithoutCreate has Open fail with ErrNoDB, creating nothing, when there is
 // no DB file: for work that has nothing to do without one (the monitor's

@@ -57,7 +57,7 @@ func (db *DB) SetExecRunning(ctx context.Context, id string, pid, monitorPID int
 			return fmt.Errorf("update exec session %s: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errorf(errdefs.ErrNotFound, "no exec session with ID %q found", id)
+			return errdefs.NotFoundf("no exec session with ID %q found", id)
 		}
 		return nil
 	})

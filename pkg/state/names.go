@@ -26,7 +26,7 @@ func ValidateName(name string) error {
 		ok = alnum || i > 0 && (c == '_' || c == '.' || c == '-')
 	}
 	if !ok {
-		return errorf(errdefs.ErrInvalidArg, "invalid container name %q: names must match %s", name, NameRule)
+		return errdefs.InvalidArgumentf("invalid container name %q: names must match %s", name, NameRule)
 	}
 	return nil
 }

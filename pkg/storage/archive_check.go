@@ -45,18 +45,18 @@ func entryPath(name string) (string, bool) {
 func (c *layerChecker) check(h *tar.Header) error {
 	p, ok := entryPath(h.Name)
 	if !ok {
-		return fmt.Errorf("entry %q leaves the layer: %w", h.Name, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("entry %q leaves the layer", h.Name)
 	}
 	for dir := path.Dir(p); dir != "." && dir != "/"; dir = path.Dir(dir) {
 		if c.symlinks[dir] {
-			return fmt.Errorf("entry %q is written through the symlink %q: %w", h.Name, dir, errdefs.ErrInvalidArg)
+			return errdefs.InvalidArgumentf("entry %q is written through the symlink %q", h.Name, dir)
 		}
 	}
 	switch h.Typeflag {
 	case tar.TypeLink:
 		target, ok := entryPath(h.Linkname)
 		if !ok || !c.entries[target] {
-			return fmt.Errorf("hard link %q points outside the archive (to %q): %w", h.Name, h.Linkname, errdefs.ErrInvalidArg)
+			return errdefs.InvalidArgumentf("hard link %q points outside the archive (to %q)", h.Name, h.Linkname)
 		}
 		delete(c.symlinks, p)
 	case tar.TypeSymlink:

@@ -45,7 +45,7 @@ func (s *Store) Load(ctx context.Context, input string, progress io.Writer) ([]s
 	fi, err := os.Stat(input)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w", input, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("%s: no such file or directory", input)
 		}
 		return nil, err
 	}
@@ -137,11 +137,11 @@ func (s *Store) dirItems(ctx context.Context, dir string) ([]loadItem, error) {
 		}
 		id, diffIDs, err := s.imageIDOf(ctx, ref)
 		if err != nil {
-			return nil, fmt.Errorf("read image in %s: %w: %w", dir, errdefs.ErrInvalidArg, err)
+			return nil, errdefs.InvalidArgumentf("read image in %s: %w", dir, err)
 		}
 		return []loadItem{{src: ref, id: id, diffIDs: diffIDs}}, nil
 	}
-	return nil, fmt.Errorf("%s is neither an OCI layout (no oci-layout file) nor a docker-dir (no manifest.json): %w", dir, errdefs.ErrInvalidArg)
+	return nil, errdefs.InvalidArgumentf("%s is neither an OCI layout (no oci-layout file) nor a docker-dir (no manifest.json)", dir)
 }
 
 // layoutItems lists the images of an OCI layout, one per index entry,
@@ -151,14 +151,14 @@ func (s *Store) dirItems(ctx context.Context, dir string) ([]loadItem, error) {
 func (s *Store) layoutItems(ctx context.Context, dir string) ([]loadItem, error) {
 	b, err := os.ReadFile(filepath.Join(dir, v1.ImageIndexFile))
 	if err != nil {
-		return nil, fmt.Errorf("read OCI index: %w: %w", errdefs.ErrInvalidArg, err)
+		return nil, errdefs.InvalidArgumentf("read OCI index: %w", err)
 	}
 	var idx v1.Index
 	if err := json.Unmarshal(b, &idx); err != nil {
-		return nil, fmt.Errorf("parse OCI index.json: %w: %w", errdefs.ErrInvalidArg, err)
+		return nil, errdefs.InvalidArgumentf("parse OCI index.json: %w", err)
 	}
 	if len(idx.Manifests) == 0 {
-		return nil, fmt.Errorf("OCI index.json lists no images: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("OCI index.json lists no images")
 	}
 	var items []loadItem
 	for i, m := range idx.Manifests {
@@ -168,7 +168,7 @@ func (s *Store) layoutItems(ctx context.Context, dir string) ([]loadItem, error)
 		}
 		id, diffIDs, err := s.imageIDOf(ctx, ref)
 		if err != nil {
-			return nil, fmt.Errorf("read image %d of the OCI index: %w: %w", i, errdefs.ErrInvalidArg, err)
+			return nil, errdefs.InvalidArgumentf("read image %d of the OCI index: %w", i, err)
 		}
 		var names []string
 		if n := ociRefName(m.Annotations); n != "" {
@@ -225,19 +225,19 @@ func (s *Store) archiveItems(ctx context.Context, file string) (items []loadItem
 		// sniffArchive has refused links and names leaving the
 		// directory, so unpacking here cannot write outside dir.
 		if err := archive.Untar(f, dir, &archive.TarOptions{NoLchown: true}); err != nil {
-			return nil, done, fmt.Errorf("unpack oci-archive %s: %w: %w", file, errdefs.ErrInvalidArg, err)
+			return nil, done, errdefs.InvalidArgumentf("unpack oci-archive %s: %w", file, err)
 		}
 		items, err = s.layoutItems(ctx, dir)
 		return items, done, err
 	}
 	reader, err := dockerarchive.NewReader(s.sys, file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read docker-archive %s: %w: %w", file, errdefs.ErrInvalidArg, err)
+		return nil, nil, errdefs.InvalidArgumentf("read docker-archive %s: %w", file, err)
 	}
 	done = func() { _ = reader.Close() }
 	lists, err := reader.List()
 	if err != nil {
-		return nil, done, fmt.Errorf("read docker-archive %s: %w: %w", file, errdefs.ErrInvalidArg, err)
+		return nil, done, errdefs.InvalidArgumentf("read docker-archive %s: %w", file, err)
 	}
 	for i, refs := range lists {
 		if len(refs) == 0 {
@@ -245,7 +245,7 @@ func (s *Store) archiveItems(ctx context.Context, file string) (items []loadItem
 		}
 		id, diffIDs, err := s.imageIDOf(ctx, refs[0])
 		if err != nil {
-			return nil, done, fmt.Errorf("read image %d of docker-archive %s: %w: %w", i, file, errdefs.ErrInvalidArg, err)
+			return nil, done, errdefs.InvalidArgumentf("read image %d of docker-archive %s: %w", i, file, err)
 		}
 		it := loadItem{src: refs[0], id: id, diffIDs: diffIDs}
 		for _, r := range refs {
@@ -256,7 +256,7 @@ func (s *Store) archiveItems(ctx context.Context, file string) (items []loadItem
 		items = mergeItem(items, it)
 	}
 	if len(items) == 0 {
-		return nil, done, fmt.Errorf("docker-archive %s holds no images: %w", file, errdefs.ErrInvalidArg)
+		return nil, done, errdefs.InvalidArgumentf("docker-archive %s holds no images", file)
 	}
 	return items, done, nil
 }
@@ -284,7 +284,7 @@ func sniffArchive(file string) (archiveKind, error) {
 	defer f.Close()
 	r, err := archive.DecompressStream(f)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w: %w", file, errdefs.ErrInvalidArg, err)
+		return 0, errdefs.InvalidArgumentf("%s: %w", file, err)
 	}
 	defer r.Close()
 	tr := tar.NewReader(r)
@@ -319,16 +319,16 @@ func sniffArchive(file string) (archiveKind, error) {
 	}
 	switch {
 	case entries == 0:
-		return 0, fmt.Errorf("%s is not an image archive: it is empty: %w", file, errdefs.ErrInvalidArg)
+		return 0, errdefs.InvalidArgumentf("%s is not an image archive: it is empty", file)
 	case oci && !docker:
 		if unsafeEntry != "" {
-			return 0, fmt.Errorf("%s: oci-archive entry %q is a link or leaves the archive: %w", file, unsafeEntry, errdefs.ErrInvalidArg)
+			return 0, errdefs.InvalidArgumentf("%s: oci-archive entry %q is a link or leaves the archive", file, unsafeEntry)
 		}
 		return kindOCI, nil
 	case docker:
 		return kindDocker, nil
 	}
-	return 0, fmt.Errorf("%s is neither a docker-archive (no manifest.json) nor an oci-archive (no index.json): %w", file, errdefs.ErrInvalidArg)
+	return 0, errdefs.InvalidArgumentf("%s is neither a docker-archive (no manifest.json) nor an oci-archive (no index.json)", file)
 }
 
 // tarError turns archive/tar's errors into what a user can act on.
@@ -339,13 +339,13 @@ func tarError(err error, entries int) error {
 		// Spooling the archive failed: nothing is wrong with it.
 		return err
 	case entries == 0:
-		return fmt.Errorf("not a tar archive (%v): %w", err, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("not a tar archive (%v)", err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("archive is truncated (unexpected end of data): %w", errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("archive is truncated (unexpected end of data)")
 	case errors.Is(err, tar.ErrHeader):
-		return fmt.Errorf("not a tar archive (%v): %w", err, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("not a tar archive (%v)", err)
 	}
-	return fmt.Errorf("read archive: %w: %w", errdefs.ErrInvalidArg, err)
+	return errdefs.InvalidArgumentf("read archive: %w", err)
 }
 
 // LoadReader loads from a stream (stdin): it is spooled to a private file

@@ -51,19 +51,19 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 		o.Format = FormatDockerArchive
 	}
 	if len(o.Images) == 0 {
-		return fmt.Errorf("no image to save: %w", errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("no image to save")
 	}
 	switch o.Format {
 	case FormatDockerArchive, FormatOCIArchive, FormatOCIDir, FormatDockerDir:
 	default:
-		return fmt.Errorf("unsupported format %q: use docker-archive, oci-archive, oci-dir or docker-dir: %w", o.Format, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("unsupported format %q: use docker-archive, oci-archive, oci-dir or docker-dir", o.Format)
 	}
 	if len(o.Images) > 1 && o.Format != FormatDockerArchive {
-		return fmt.Errorf("unsupported format %q for saving multiple images (only docker-archive): %w", o.Format, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("unsupported format %q for saving multiple images (only docker-archive)", o.Format)
 	}
 	isDir := o.Format == FormatOCIDir || o.Format == FormatDockerDir
 	if isDir && o.Output == "" {
-		return fmt.Errorf("format %s writes a directory: name it with -o: %w", o.Format, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("format %s writes a directory: name it with -o", o.Format)
 	}
 	imgs := make([]*cstorage.Image, len(o.Images))
 	tags := make([]reference.NamedTagged, len(o.Images))
@@ -92,7 +92,7 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 		case err != nil:
 			return fmt.Errorf("write %s: %w", o.Output, err)
 		case fi.IsDir():
-			return fmt.Errorf("%s is a directory: %w", o.Output, errdefs.ErrInvalidArg)
+			return errdefs.InvalidArgumentf("%s is a directory", o.Output)
 		}
 	}
 	f, err := os.CreateTemp(s.TempDir(), "save-*.tar")
@@ -242,7 +242,7 @@ func (s *Store) saveDir(ctx context.Context, o SaveOptions, img *cstorage.Image,
 		dst, err = directory.NewReference(o.Output)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w: %w", o.Output, errdefs.ErrInvalidArg, err)
+		return errdefs.InvalidArgumentf("%s: %w", o.Output, err)
 	}
 	if _, err := s.copyLocal(ctx, dst, src, o.Progress, mime, nil); err != nil {
 		return fmt.Errorf("save image %s: %w", img.ID, err)

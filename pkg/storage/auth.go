@@ -2,7 +2,6 @@ package storage
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -52,7 +51,7 @@ func (s *Store) registryContext(opts RegistryOptions) (*types.SystemContext, err
 	if opts.Credentials != "" {
 		user, pass, _ := strings.Cut(opts.Credentials, ":")
 		if user == "" {
-			return nil, fmt.Errorf("credentials %q: user name must not be empty: %w", opts.Credentials, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("credentials %q: user name must not be empty", opts.Credentials)
 		}
 		sys.DockerAuthConfig = &types.DockerAuthConfig{Username: user, Password: pass}
 	}

@@ -72,7 +72,7 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 		format = FormatOCI
 	case FormatDocker:
 	default:
-		return "", fmt.Errorf("unknown image format %q (use oci or docker): %w", o.Format, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("unknown image format %q (use oci or docker)", o.Format)
 	}
 	cfg := o.Config
 	var parentTop string
@@ -80,7 +80,7 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 	if o.Parent != "" {
 		rec, err := s.Image(o.Parent)
 		if err != nil {
-			return "", fmt.Errorf("image %s: %w", o.Parent, errdefs.ErrNotFound)
+			return "", errdefs.NotFoundf("image %s not found", o.Parent)
 		}
 		parentTop, mappedTops = rec.TopLayer, rec.MappedTopLayers
 		pcfg, err := s.RawConfig(ctx, o.Parent)

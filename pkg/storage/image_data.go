@@ -31,7 +31,7 @@ func (s *Store) ImageData(ctx context.Context, id string) (*ImageData, error) {
 	img, err := ref.NewImage(ctx, s.sys)
 	if err != nil {
 		if errors.Is(err, cstorage.ErrImageUnknown) {
-			return nil, fmt.Errorf("image %s: %w", id, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("image %s not found", id)
 		}
 		return nil, fmt.Errorf("image %s: %w", id, err)
 	}

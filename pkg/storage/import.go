@@ -115,13 +115,13 @@ func openImportSource(ctx context.Context, src string, stdin io.Reader) (io.Read
 	switch {
 	case src == "-":
 		if stdin == nil {
-			return nil, fmt.Errorf("no standard input: %w", errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("no standard input")
 		}
 		return io.NopCloser(stdin), nil
 	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", src, errdefs.ErrInvalidArg, err)
+			return nil, errdefs.InvalidArgumentf("%s: %w", src, err)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -135,7 +135,7 @@ func openImportSource(ctx context.Context, src string, stdin io.Reader) (io.Read
 	}
 	f, err := os.Open(src)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", src, errdefs.ErrNotFound)
+		return nil, errdefs.NotFoundf("%s: no such file or directory", src)
 	}
 	return f, err
 }
@@ -146,7 +146,7 @@ func openImportSource(ctx context.Context, src string, stdin io.Reader) (io.Read
 func copyTar(out io.Writer, in io.Reader) error {
 	r, err := archive.DecompressStream(in)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errdefs.ErrInvalidArg, err)
+		return errdefs.InvalidArgument(err)
 	}
 	defer r.Close()
 	tee := io.TeeReader(r, out)
@@ -167,7 +167,7 @@ func copyTar(out io.Writer, in io.Reader) error {
 		}
 	}
 	if entries == 0 {
-		return fmt.Errorf("not a tar archive, or an empty one: %w", errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("not a tar archive, or an empty one")
 	}
 	// The end-of-archive blocks and any padding belong to the layer too.
 	if _, err := io.Copy(io.Discard, tee); err != nil {

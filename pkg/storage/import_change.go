@@ -33,7 +33,7 @@ func ParseChanges(changes []string) (v1.ImageConfig, error) {
 func ApplyChanges(cfg *v1.ImageConfig, changes []string) error {
 	for _, c := range changes {
 		if err := applyChange(cfg, c); err != nil {
-			return fmt.Errorf("invalid change %q: %w: %w", c, errdefs.ErrInvalidArg, err)
+			return errdefs.InvalidArgumentf("invalid change %q: %w", c, err)
 		}
 	}
 	return nil

@@ -31,10 +31,10 @@ func (s *Store) Login(ctx context.Context, registry string, opts LoginOptions) (
 		return "", err
 	}
 	if opts.Username == "" {
-		return "", fmt.Errorf("login to %s: a user name is required: %w", key, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("login to %s: a user name is required", key)
 	}
 	if opts.Password == "" {
-		return "", fmt.Errorf("login to %s: a password is required: %w", key, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("login to %s: a password is required", key)
 	}
 	opts.Credentials = "" // Login checks exactly the credentials given
 	sys, err := s.registryContext(opts.RegistryOptions)
@@ -45,7 +45,7 @@ func (s *Store) Login(ctx context.Context, registry string, opts LoginOptions) (
 	if err := docker.CheckAuth(ctx, sys, opts.Username, opts.Password, host); err != nil {
 		var unauthorized docker.ErrUnauthorizedForCredentials
 		if errors.As(err, &unauthorized) {
-			return "", fmt.Errorf("logging into %q: invalid username/password: %w", key, errdefs.ErrInvalidArg)
+			return "", errdefs.InvalidArgumentf("logging into %q: invalid username/password", key)
 		}
 		return "", fmt.Errorf("authenticating creds for %q: %w", key, err)
 	}
@@ -77,7 +77,7 @@ func (s *Store) Logout(ctx context.Context, registry string, all bool, opts Regi
 	}
 	if err := config.RemoveAuthentication(sys, key); err != nil {
 		if errors.Is(err, config.ErrNotLoggedIn) {
-			return "", fmt.Errorf("not logged into %s: %w", key, errdefs.ErrNotFound)
+			return "", errdefs.NotFoundf("not logged into %s", key)
 		}
 		return "", fmt.Errorf("remove credentials for %s: %w", key, err)
 	}
@@ -93,7 +93,7 @@ func (s *Store) registryKey(registry string) (string, error) {
 			return "", fmt.Errorf("registries configuration: %w", err)
 		}
 		if len(regs) == 0 {
-			return "", fmt.Errorf("no registry given and no unqualified-search registries configured: %w", errdefs.ErrInvalidArg)
+			return "", errdefs.InvalidArgumentf("no registry given and no unqualified-search registries configured")
 		}
 		return regs[0], nil
 	}
@@ -103,7 +103,7 @@ func (s *Store) registryKey(registry string) (string, error) {
 	}
 	key = strings.TrimSuffix(key, "/")
 	if key == "" || strings.ContainsAny(key, " \t@") || strings.HasPrefix(key, "/") {
-		return "", fmt.Errorf("registry %q: invalid registry name: %w", registry, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("registry %q: invalid registry name", registry)
 	}
 	return key, nil
 }

@@ -22,7 +22,7 @@ import (
 // network. The error wraps errdefs.ErrNotFound when nothing matches.
 func (s *Store) LookupImage(name string) (*cstorage.Image, error) {
 	if name == "" {
-		return nil, fmt.Errorf("empty image name: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("empty image name")
 	}
 	// A (possibly short) ID.
 	if img, err := s.Image(strings.TrimPrefix(name, "sha256:")); err == nil {
@@ -30,7 +30,7 @@ func (s *Store) LookupImage(name string) (*cstorage.Image, error) {
 	}
 	candidates, err := shortnames.ResolveLocally(s.sys, name)
 	if err != nil {
-		return nil, fmt.Errorf("image %q: %w: %w", name, errdefs.ErrInvalidArg, err)
+		return nil, errdefs.InvalidArgumentf("image %q: %w", name, err)
 	}
 	for _, c := range candidates {
 		if img, err := s.imageByName(c); err == nil {
@@ -38,7 +38,7 @@ func (s *Store) LookupImage(name string) (*cstorage.Image, error) {
 		}
 	}
 	// podman's words, which scripts match.
-	return nil, fmt.Errorf("%s: image not known: %w", name, errdefs.ErrNotFound)
+	return nil, errdefs.NotFoundf("%s: image not known", name)
 }
 
 // imageByName looks up a fully qualified name; a digested name matches an
@@ -80,7 +80,7 @@ func (s *Store) openImage(ctx context.Context, id string) (types.ImageCloser, er
 	img, err := ref.NewImage(ctx, s.sys)
 	if err != nil {
 		if errors.Is(err, cstorage.ErrImageUnknown) {
-			return nil, fmt.Errorf("image %s: %w", id, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("image %s not found", id)
 		}
 		return nil, fmt.Errorf("image %s: %w", id, err)
 	}

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/containers/image/v5/docker/reference"
@@ -16,7 +15,7 @@ import (
 func NormalizeName(name string) (reference.Named, error) {
 	name = strings.TrimPrefix(name, "docker://")
 	if name == "" {
-		return nil, fmt.Errorf("empty image name: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("empty image name")
 	}
 	first, _, hasSlash := strings.Cut(name, "/")
 	if !hasSlash || (!strings.ContainsAny(first, ".:") && first != "localhost") {
@@ -24,7 +23,7 @@ func NormalizeName(name string) (reference.Named, error) {
 	}
 	named, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
-		return nil, fmt.Errorf("normalizing name %q: %w: %w", strings.TrimPrefix(name, "localhost/"), err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("normalizing name %q: %w", strings.TrimPrefix(name, "localhost/"), err)
 	}
 	return reference.TagNameOnly(named), nil
 }

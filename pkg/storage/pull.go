@@ -50,7 +50,7 @@ func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]stri
 	}
 	name = strings.TrimPrefix(name, "docker://")
 	if name == "" {
-		return nil, fmt.Errorf("empty image name: %w", errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("empty image name")
 	}
 	if opts.AllTags {
 		return s.pullAllTags(ctx, sys, name, opts)
@@ -83,12 +83,12 @@ func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]stri
 // resolve turns a user's image name into the fully qualified names to try.
 func resolve(sys *types.SystemContext, name string) (*shortnames.Resolved, error) {
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
-		return nil, fmt.Errorf("parsing reference %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("parsing reference %q: %w", name, err)
 	}
 	resolved, err := shortnames.Resolve(sys, name)
 	if err != nil {
 		// Its words name the image and what is missing, as podman shows them.
-		return nil, errdefs.WithCategory(err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgument(err)
 	}
 	return resolved, nil
 }
@@ -105,7 +105,7 @@ func joinPullErrors(name string, errs []error) error {
 	err := fmt.Errorf("pulling %s: %d candidates failed: %s", name, len(errs), strings.Join(msgs, "; "))
 	for _, e := range errs {
 		if errors.Is(e, errdefs.ErrNotFound) {
-			return fmt.Errorf("%w: %w", err, errdefs.ErrNotFound)
+			return errdefs.NotFound(err)
 		}
 	}
 	return err
@@ -114,12 +114,12 @@ func joinPullErrors(name string, errs []error) error {
 func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name string, opts PullOptions) ([]string, error) {
 	parsed, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
-		return nil, fmt.Errorf("parsing reference %q: %w: %w", name, err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("parsing reference %q: %w", name, err)
 	}
 	_, tagged := parsed.(reference.Tagged)
 	_, digested := parsed.(reference.Digested)
 	if tagged || digested {
-		return nil, fmt.Errorf("%s: --all-tags takes a repository name without a tag or digest: %w", name, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("%s: --all-tags takes a repository name without a tag or digest", name)
 	}
 	resolved, err := resolve(sys, name)
 	if err != nil {
@@ -168,13 +168,13 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 		if _, tagged := named.(reference.Tagged); tagged {
 			var err error
 			if named, err = reference.WithDigest(reference.TrimNamed(named), d.Digest()); err != nil {
-				return "", fmt.Errorf("%s: %w: %w", named, err, errdefs.ErrInvalidArg)
+				return "", errdefs.InvalidArgumentf("%s: %w", named, err)
 			}
 		}
 	}
 	srcRef, err := docker.NewReference(named)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w: %w", named, err, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("%s: %w", named, err)
 	}
 	dstRef, err := istorage.Transport.NewStoreReference(s.Store, named, "")
 	if err != nil {
@@ -232,7 +232,7 @@ func categorizeRegistryError(err error) error {
 	msg := err.Error()
 	for _, s := range []string{"manifest unknown", "name unknown", "repository name not known", "not found"} {
 		if strings.Contains(msg, s) {
-			return fmt.Errorf("%w: %w", err, errdefs.ErrNotFound)
+			return errdefs.NotFound(err)
 		}
 	}
 	return err
@@ -246,7 +246,7 @@ func applyPlatform(sys *types.SystemContext, platform string) error {
 	}
 	parts := strings.Split(platform, "/")
 	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return fmt.Errorf("platform %q: want os/arch[/variant]: %w", platform, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("platform %q: want os/arch[/variant]", platform)
 	}
 	sys.OSChoice, sys.ArchitectureChoice = parts[0], parts[1]
 	if len(parts) == 3 {

@@ -40,7 +40,7 @@ func (s *Store) Push(ctx context.Context, src, dest string, opts PushOptions) (d
 	img, err := s.LookupImage(src)
 	if err != nil {
 		if errors.Is(err, errdefs.ErrNotFound) {
-			return "", fmt.Errorf("%s: image not known: %w", src, errdefs.ErrNotFound)
+			return "", errdefs.NotFoundf("%s: image not known", src)
 		}
 		return "", err
 	}
@@ -61,7 +61,7 @@ func (s *Store) Push(ctx context.Context, src, dest string, opts PushOptions) (d
 	case "v2s2", "docker":
 		mime = manifest.DockerV2Schema2MediaType
 	default:
-		return "", fmt.Errorf("manifest format %q: use oci or v2s2: %w", opts.Format, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("manifest format %q: use oci or v2s2", opts.Format)
 	}
 	sys, err := s.registryContext(opts.RegistryOptions)
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Store) ownName(img *cstorage.Image, src string) (string, error) {
 	if len(img.Names) == 1 {
 		return img.Names[0], nil
 	}
-	return "", fmt.Errorf("image %s has %d names: give a destination: %w", src, len(img.Names), errdefs.ErrInvalidArg)
+	return "", errdefs.InvalidArgumentf("image %s has %d names: give a destination", src, len(img.Names))
 }
 
 // parseDestination reads a push destination: a registry reference,
@@ -123,11 +123,11 @@ func parseDestination(dest string) (types.ImageReference, error) {
 	dest = strings.TrimPrefix(dest, "docker://")
 	named, err := reference.ParseNormalizedNamed(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination %q: %w: %w", dest, err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("destination %q: %w", dest, err)
 	}
 	ref, err := docker.NewReference(reference.TagNameOnly(named))
 	if err != nil {
-		return nil, fmt.Errorf("destination %q: %w: %w", dest, err, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("destination %q: %w", dest, err)
 	}
 	return ref, nil
 }

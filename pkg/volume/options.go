@@ -1,7 +1,6 @@
 package volume
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -52,12 +51,12 @@ func ParseOptions(opts map[string]string) (MountOptions, error) {
 		case "o":
 			m.Data = v
 		default:
-			return MountOptions{}, fmt.Errorf("invalid mount option %s for driver 'local' (use type, device and o): %w", k, errdefs.ErrInvalidArg)
+			return MountOptions{}, errdefs.InvalidArgumentf("invalid mount option %s for driver 'local' (use type, device and o)", k)
 		}
 	}
 	if m.Type == "" {
 		if m.Device != "" {
-			return MountOptions{}, fmt.Errorf("volume option device=%s needs a type= too: %w", m.Device, errdefs.ErrInvalidArg)
+			return MountOptions{}, errdefs.InvalidArgumentf("volume option device=%s needs a type= too", m.Device)
 		}
 		// Without a filesystem to mount, o only sets the owner.
 		for _, o := range splitData(m.Data) {
@@ -69,27 +68,27 @@ func ParseOptions(opts map[string]string) (MountOptions, error) {
 			case "gid":
 				dst = &m.GID
 			default:
-				return MountOptions{}, fmt.Errorf("volume option o=%s: without type= only uid= and gid= are allowed: %w", o, errdefs.ErrInvalidArg)
+				return MountOptions{}, errdefs.InvalidArgumentf("volume option o=%s: without type= only uid= and gid= are allowed", o)
 			}
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 0 {
-				return MountOptions{}, fmt.Errorf("volume option o=%s: %s must be a non-negative number: %w", o, key, errdefs.ErrInvalidArg)
+				return MountOptions{}, errdefs.InvalidArgumentf("volume option o=%s: %s must be a non-negative number", o, key)
 			}
 			*dst = n
 		}
 		return m, nil
 	}
 	if strings.ContainsAny(m.Type, " ,") {
-		return MountOptions{}, fmt.Errorf("invalid volume type %q: %w", m.Type, errdefs.ErrInvalidArg)
+		return MountOptions{}, errdefs.InvalidArgumentf("invalid volume type %q", m.Type)
 	}
 	if m.Device == "" {
 		if m.Type != "tmpfs" {
-			return MountOptions{}, fmt.Errorf("volume type %s needs a device= option: %w", m.Type, errdefs.ErrInvalidArg)
+			return MountOptions{}, errdefs.InvalidArgumentf("volume type %s needs a device= option", m.Type)
 		}
 		m.Device = "tmpfs"
 	}
 	if m.IsBind() && !strings.HasPrefix(m.Device, "/") {
-		return MountOptions{}, fmt.Errorf("bind volume device %q must be an absolute host path: %w", m.Device, errdefs.ErrInvalidArg)
+		return MountOptions{}, errdefs.InvalidArgumentf("bind volume device %q must be an absolute host path", m.Device)
 	}
 	return m, nil
 }

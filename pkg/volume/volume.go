@@ -103,7 +103,7 @@ func ValidateName(name string) error {
 		ok = alnum || i > 0 && (c == '_' || c == '.' || c == '-')
 	}
 	if !ok {
-		return fmt.Errorf("invalid volume name %q: names must match %s: %w", name, NameRule, errdefs.ErrInvalidArg)
+		return errdefs.InvalidArgumentf("invalid volume name %q: names must match %s", name, NameRule)
 	}
 	return nil
 }
@@ -134,7 +134,7 @@ func (s *Store) Create(ctx context.Context, o CreateOptions) (*Volume, error) {
 		driver = DriverLocal
 	}
 	if driver != DriverLocal {
-		return nil, fmt.Errorf("unsupported volume driver %q: pod only has the %q driver: %w", driver, DriverLocal, errdefs.ErrInvalidArg)
+		return nil, errdefs.InvalidArgumentf("unsupported volume driver %q: pod only has the %q driver", driver, DriverLocal)
 	}
 	mo, err := ParseOptions(o.Options)
 	if err != nil {
@@ -166,7 +166,7 @@ func (s *Store) Create(ctx context.Context, o CreateOptions) (*Volume, error) {
 		if o.IgnoreExisting {
 			return existing, nil
 		}
-		return nil, fmt.Errorf("volume with name %s already exists: volume %w", name, errdefs.ErrAlreadyExists)
+		return nil, errdefs.AlreadyExistsf("volume with name %s already exists: volume already exists", name)
 	} else if !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (s *Store) Create(ctx context.Context, o CreateOptions) (*Volume, error) {
 // Get returns the volume called name.
 func (s *Store) Get(name string) (*Volume, error) {
 	if ValidateName(name) != nil {
-		return nil, fmt.Errorf("no volume with name %q found: %w", name, errdefs.ErrNotFound)
+		return nil, errdefs.NotFoundf("no volume with name %q found", name)
 	}
 	return s.get(name)
 }
@@ -219,7 +219,7 @@ func (s *Store) get(name string) (*Volume, error) {
 	b, err := os.ReadFile(filepath.Join(dir, recordFile))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no volume with name %q found: %w", name, errdefs.ErrNotFound)
+			return nil, errdefs.NotFoundf("no volume with name %q found", name)
 		}
 		return nil, fmt.Errorf("read volume %s: %w", name, err)
 	}
@@ -281,7 +281,7 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 		return err
 	}
 	if len(users) > 0 {
-		return fmt.Errorf("volume %s is mounted for container(s) %v: %w", name, users, errdefs.ErrConflict)
+		return errdefs.Conflictf("volume %s is mounted for container(s) %v", name, users)
 	}
 	// A filesystem left mounted on _data (a crash between a container's
 	// exit and its cleanup) must not be deleted through.

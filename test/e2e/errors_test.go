@@ -39,6 +39,9 @@ func TestBadInputMessages(t *testing.T) {
 			{[]string{"volume", "create", "--driver", "nope", "bad"}, `unsupported volume driver "nope": pod only has the "local" driver`},
 			{[]string{"pull", "::bad"}, `parsing reference "::bad": invalid reference format`},
 			{[]string{"save", "-o", filepath.Join(t.TempDir(), "x.tar"), "nosuch"}, `nosuch: image not known`},
+			// Categories add no words: these once ended in ": invalid argument".
+			{[]string{"network", "reload"}, `give --all or container names, not both or neither`},
+			{[]string{"network", "create", "--opt", "=1", "bad"}, `--opt "=1": empty key`},
 		} {
 			r := e.Pod(tc.args...).Fails(t, 125, tc.want)
 			lines := strings.Split(strings.TrimRight(r.Stderr, "\n"), "\n")
@@ -46,8 +49,23 @@ func TestBadInputMessages(t *testing.T) {
 				t.Errorf("pod %s:\n got  %q\n want %q", strings.Join(tc.args, " "), got, "Error: "+tc.want)
 			}
 		}
+		// A taken network name says so in podman's words, not with a
+		// trailing category word (once "network name dup: already exists").
+		e.MustPod("network", "create", "--subnet", "10.239.77.0/24", "dup")
+		r := e.Pod("network", "create", "--subnet", "10.239.78.0/24", "dup").Fails(t, 125, "")
+		if got, want := strings.TrimSpace(r.Stderr), "Error: network name dup already used: network already exists"; got != want {
+			t.Errorf("pod network create dup again: %q, want %q", got, want)
+		}
+		e.MustPod("network", "rm", "dup")
+		// A port a container does not publish: once "...: not found".
+		e.MustPod("create", "--name", "noports", "--network", "none", img, "true")
+		r = e.Pod("port", "noports", "80").Fails(t, 125, "")
+		if got, want := strings.TrimSpace(r.Stderr), "Error: no public port 80/tcp published for noports"; got != want {
+			t.Errorf("pod port noports 80: %q, want %q", got, want)
+		}
+		e.MustPod("rm", "noports")
 		// An image the registry does not have: the registry's words last.
-		r := e.Pod("pull", "nosuchimg").Fails(t, 125, "nosuchimg")
+		r = e.Pod("pull", "nosuchimg").Fails(t, 125, "nosuchimg")
 		if !strings.HasSuffix(strings.TrimSpace(r.Stderr), ": manifest unknown") {
 			t.Errorf("pod pull nosuchimg: %q, want it to end in the registry's \"manifest unknown\"", r.Stderr)
 		}

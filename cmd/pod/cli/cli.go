@@ -106,51 +106,34 @@ func (e *ExitError) Unwrap() error { return e.Err }
 func Exit(code int) error { return &ExitError{Code: code} }
 
 // ExitCode picks the process exit code for an error returned by a command.
+// It is the one place that maps an error's category (pkg/errdefs) to a
+// code, as Docker and podman do: 127 for a container command that does not
+// exist, 126 for one that cannot be invoked, 125 for every other failure of
+// the engine. An ExitError's own code wins: it is a container's own exit
+// status (run, start -a, exec, wait) or a command's documented code.
 func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee):
 		return ee.Code
+	case errdefs.IsCommandNotFound(err):
+		return ExitNotFound
+	case errdefs.IsCannotInvoke(err):
+		return ExitCannotRun
 	}
 	return ExitEngine
 }
 
 // Message is the one line printed for err, or "" when nothing is printed.
-// Error categories (errdefs) are for callers to test, not for people to
-// read: a category's own words at the end of the message are left out.
+// Categories add no words to messages (pkg/errdefs), so err's own text is
+// what people read.
 func Message(err error) string {
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Err == nil {
 		return ""
 	}
-	msg := err.Error()
-	for _, r := range redundant {
-		if rest, ok := strings.CutSuffix(msg, ": "+r.cat.Error()); ok && errors.Is(err, r.cat) && containsAny(rest, r.sayers) {
-			msg = rest
-		}
-	}
-	return "Error: " + strings.ReplaceAll(msg, "\n", " ")
-}
-
-// redundant lists, per error category, the words that already say it: a
-// message that has them does not need the category's own words at its end
-// ("nosuch: image not known: not found").
-var redundant = []struct {
-	cat    error
-	sayers []string
-}{
-	{errdefs.ErrNotFound, []string{"not found", "not known", "unknown", "no such", "does not exist"}},
-	{errdefs.ErrAlreadyExists, []string{"already"}},
-	{errdefs.ErrInvalidArg, []string{"invalid", "unknown", "unsupported", "not a ", "want ", "must", "above", "negative"}},
-}
-
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+	return "Error: " + strings.ReplaceAll(err.Error(), "\n", " ")
 }

@@ -8,28 +8,44 @@ import (
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
-func TestMessage(t *testing.T) {
+// TestExitCodeMessage checks the one mapping from an error's category to
+// the exit code and the line printed: the code comes from the category, and
+// the line is the error's own words, never the category's.
+func TestExitCodeMessage(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		err  error
-		want string
+		code int
+		msg  string
 	}{
-		{"plain", errors.New("boom"), "Error: boom"},
-		{"category left out", fmt.Errorf("nosuch: image not known: %w", errdefs.ErrNotFound), "Error: nosuch: image not known"},
-		{"category that says something kept", fmt.Errorf("network name backend: %w", errdefs.ErrAlreadyExists), "Error: network name backend: already exists"},
-		{"redundant category left out", fmt.Errorf("name web is already in use: %w", errdefs.ErrAlreadyExists), "Error: name web is already in use"},
-		{"category in the middle kept", fmt.Errorf("%w: name %q", errdefs.ErrInvalidArg, "x"), `Error: invalid argument: name "x"`},
-		{"registry's not-found words kept alone", fmt.Errorf("reading manifest latest in r/x: manifest unknown: %w", errdefs.ErrNotFound), "Error: reading manifest latest in r/x: manifest unknown"},
-		{"invalid-argument category left out", fmt.Errorf("invalid signal %q: %w", "FOO", errdefs.ErrInvalidArg), `Error: invalid signal "FOO"`},
-		{"invalid-argument category kept when nothing else says it", fmt.Errorf("name %q: %w", "x", errdefs.ErrInvalidArg), `Error: name "x": invalid argument`},
-		{"EINVAL kept", fmt.Errorf("invalid mount: %w", errors.New("invalid argument")), "Error: invalid mount: invalid argument"},
-		{"one line", errors.New("first\nsecond"), "Error: first second"},
-		{"exit code only", Exit(3), ""},
-		{"exit code with error", &ExitError{Code: 127, Err: errors.New("not found")}, "Error: not found"},
+		{"nil", nil, 0, ""},
+		{"plain", errors.New("boom"), 125, "Error: boom"},
+		{"not found", errdefs.NotFoundf("nosuch: image not known"), 125, "Error: nosuch: image not known"},
+		{"not found with context", fmt.Errorf("inspect: %w", errdefs.NotFoundf("no such volume v")), 125, "Error: inspect: no such volume v"},
+		{"already exists", errdefs.AlreadyExistsf("network name backend"), 125, "Error: network name backend"},
+		{"invalid argument", errdefs.InvalidArgumentf("name %q", "x"), 125, `Error: name "x"`},
+		{"invalid argument of a library error", errdefs.InvalidArgument(errors.New("short-name did not resolve")), 125, "Error: short-name did not resolve"},
+		{"conflict", errdefs.Conflictf("container c is running"), 125, "Error: container c is running"},
+		{"not implemented", errdefs.NotImplementedf("no checkpoint"), 125, "Error: no checkpoint"},
+		{"unavailable", errdefs.Unavailablef("registry down"), 125, "Error: registry down"},
+		{"command not found", fmt.Errorf("start c: %w", errdefs.CommandNotFoundf("runc: exec: %q: executable file not found in $PATH", "x")), 127,
+			`Error: start c: runc: exec: "x": executable file not found in $PATH`},
+		{"cannot invoke", errdefs.CannotInvokef("runc: exec: %q: permission denied", "/etc"), 126, `Error: runc: exec: "/etc": permission denied`},
+		{"EINVAL's own words kept", fmt.Errorf("invalid mount: %w", errors.New("invalid argument")), 125, "Error: invalid mount: invalid argument"},
+		{"one line", errors.New("first\nsecond"), 125, "Error: first second"},
+		{"exit code only", Exit(3), 3, ""},
+		{"container's own status wins", &ExitError{Code: 127}, 127, ""},
+		{"exit code with error", &ExitError{Code: 2, Err: errdefs.Conflictf("in use")}, 2, "Error: in use"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Message(tc.err); got != tc.want {
-				t.Fatalf("Message = %q, want %q", got, tc.want)
+			if got := ExitCode(tc.err); got != tc.code {
+				t.Errorf("ExitCode = %d, want %d", got, tc.code)
+			}
+			if tc.err == nil {
+				return
+			}
+			if got := Message(tc.err); got != tc.msg {
+				t.Errorf("Message = %q, want %q", got, tc.msg)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -11,8 +10,8 @@ import (
 )
 
 func TestRemoveError(t *testing.T) {
-	missing := fmt.Errorf("x: image not known: %w", errdefs.ErrNotFound)
-	inUse := fmt.Errorf("y: image is in use: %w", errdefs.ErrConflict)
+	missing := errdefs.NotFoundf("x: image not known")
+	inUse := errdefs.Conflictf("y: image is in use")
 	other := errors.New("disk on fire")
 	for _, tc := range []struct {
 		name  string

@@ -59,7 +59,7 @@ func attachSession(g *cli.Globals, rt *engine.Runtime, ctr *engine.Container, wi
 	case errors.Is(err, engine.ErrDetached):
 		return nil
 	case err != nil:
-		return startError(err)
+		return err
 	case code != 0:
 		return cli.Exit(code)
 	}

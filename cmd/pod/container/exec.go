@@ -33,7 +33,7 @@ func newExecCommand(g *cli.Globals) *cobra.Command {
 			if o.Detach {
 				id, _, err := rt.Exec(ctx, args[0], o)
 				if err != nil {
-					return startError(err)
+					return err
 				}
 				fmt.Fprintln(g.Stdout, id)
 				return nil
@@ -50,7 +50,7 @@ func newExecCommand(g *cli.Globals) *cobra.Command {
 			case errors.Is(err, engine.ErrDetached):
 				return nil
 			case err != nil:
-				return startError(err)
+				return err
 			case code != 0:
 				return cli.Exit(code)
 			}

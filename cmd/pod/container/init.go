@@ -28,7 +28,7 @@ func newInitCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 			}
-			return each(g, args, func(err error) int { return cli.ExitCode(startError(err)) }, func(n string) error {
+			return each(g, args, cli.ExitCode, func(n string) error {
 				return rt.Init(ctx, n)
 			})
 		},

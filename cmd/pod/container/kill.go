@@ -27,7 +27,7 @@ func newKillCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 			}
-			return each(g, args, engineCode, func(name string) error {
+			return each(g, args, cli.ExitCode, func(name string) error {
 				return rt.Kill(ctx, name, signal)
 			})
 		},

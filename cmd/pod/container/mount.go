@@ -114,7 +114,7 @@ func newUnmountCommand(g *cli.Globals) *cobra.Command {
 					args = append(args, m.ID)
 				}
 			}
-			return each(g, args, engineCode, func(n string) error { return rt.UnmountContainer(ctx, n, force) })
+			return each(g, args, cli.ExitCode, func(n string) error { return rt.UnmountContainer(ctx, n, force) })
 		},
 	}
 	f := c.Flags()

@@ -45,7 +45,7 @@ func freezeCommand(g *cli.Globals, name, short, long string, from state.Status,
 					return err
 				}
 			}
-			return each(g, args, engineCode, func(n string) error { return fn(rt, ctx, n) })
+			return each(g, args, cli.ExitCode, func(n string) error { return fn(rt, ctx, n) })
 		},
 	}
 	c.Flags().BoolVarP(&all, "all", "a", false, name+" all "+map[state.Status]string{state.StatusRunning: "running", state.StatusPaused: "paused"}[from]+" containers")

@@ -57,7 +57,7 @@ func newPortCommand(g *cli.Globals) *cobra.Command {
 				}
 			}
 			if want != "" && !found {
-				return fmt.Errorf("no public port %s published for %s: %w", want, args[0], errdefs.ErrNotFound)
+				return errdefs.NotFoundf("no public port %s published for %s", want, args[0])
 			}
 			return nil
 		},
@@ -70,7 +70,7 @@ func portArg(s string) (string, error) {
 	proto, port := nat.SplitProtoPort(s)
 	n, err := nat.ParsePort(port)
 	if err != nil || n == 0 {
-		return "", fmt.Errorf("invalid port %q: %w", s, errdefs.ErrInvalidArg)
+		return "", errdefs.InvalidArgumentf("invalid port %q", s)
 	}
 	return fmt.Sprintf("%d/%s", n, strings.ToLower(proto)), nil
 }

@@ -30,7 +30,7 @@ func newRestartCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 			}
-			return each(g, args, startCode, func(name string) error {
+			return each(g, args, cli.ExitCode, func(name string) error {
 				return rt.Restart(ctx, name, t)
 			})
 		},

@@ -10,12 +10,6 @@ import (
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
-// Exit codes of rm, as podman documents them.
-const (
-	rmExitNotFound = 1 // a container did not exist
-	rmExitRunning  = 2 // a container runs and --force was not given
-)
-
 func newRemoveCommand(g *cli.Globals) *cobra.Command {
 	var all, ignore bool
 	var timeout int
@@ -63,9 +57,9 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 func rmCode(err error) int {
 	switch {
 	case errors.Is(err, engine.ErrNoSuchContainer):
-		return rmExitNotFound
+		return cli.ExitNoSuchObject
 	case errors.Is(err, engine.ErrCtrStateInvalid), errors.Is(err, errdefs.ErrConflict):
-		return rmExitRunning
+		return cli.ExitInUse
 	}
-	return cli.ExitEngine
+	return cli.ExitCode(err)
 }

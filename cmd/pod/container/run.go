@@ -39,7 +39,7 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 			}
 			if detach {
 				if err := rt.Start(ctx, ctr.ID, engine.StartOptions{}); err != nil {
-					return startError(err)
+					return err
 				}
 				fmt.Fprintln(g.Stdout, ctr.ID)
 				return nil

@@ -41,7 +41,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 					})
 				})
 			}
-			return each(g, args, startCode, func(name string) error {
+			return each(g, args, cli.ExitCode, func(name string) error {
 				return rt.Start(ctx, name, engine.StartOptions{})
 			})
 		},
@@ -52,6 +52,3 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 	addAttachFlags(f, &af)
 	return c
 }
-
-// startCode is startError's exit code.
-func startCode(err error) int { return cli.ExitCode(startError(err)) }

@@ -32,7 +32,7 @@ func newStopCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 			}
-			return each(g, args, engineCode, func(name string) error {
+			return each(g, args, cli.ExitCode, func(name string) error {
 				return rt.Stop(ctx, name, t)
 			})
 		},

@@ -3,7 +3,6 @@ package image
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -11,8 +10,8 @@ import (
 )
 
 func TestRmiError(t *testing.T) {
-	notFound := fmt.Errorf("x: image not known: %w", errdefs.ErrNotFound)
-	inUse := fmt.Errorf("image used by c: image is in use by a container: %w", errdefs.ErrConflict)
+	notFound := errdefs.NotFoundf("x: image not known")
+	inUse := errdefs.Conflictf("image used by c: image is in use by a container")
 	other := errors.New("disk on fire")
 	for _, tc := range []struct {
 		name  string

@@ -69,7 +69,7 @@ func keyValues(flag string, in []string) (map[string]string, error) {
 	for _, kv := range in {
 		k, v, _ := strings.Cut(kv, "=")
 		if k == "" {
-			return nil, fmt.Errorf("%s %q: empty key: %w", flag, kv, errdefs.ErrInvalidArg)
+			return nil, errdefs.InvalidArgumentf("%s %q: empty key", flag, kv)
 		}
 		out[k] = v
 	}

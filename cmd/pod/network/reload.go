@@ -19,7 +19,7 @@ func newReloadCommand(g *cli.Globals) *cobra.Command {
 			"(e.g. by a firewall restart). Prints the IDs of the containers reloaded.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) > 0) {
-				return fmt.Errorf("give --all or container names, not both or neither: %w", errdefs.ErrInvalidArg)
+				return errdefs.InvalidArgumentf("give --all or container names, not both or neither")
 			}
 			rt, err := g.OpenContainers(cmd.Context())
 			if err != nil {

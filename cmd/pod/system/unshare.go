@@ -2,7 +2,6 @@ package system
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/rootless"
 )
 
@@ -40,11 +40,11 @@ func newUnshareCommand(g *cli.Globals) *cobra.Command {
 			}
 			path, err := exec.LookPath(args[0])
 			if err != nil {
-				return &cli.ExitError{Code: cli.ExitNotFound, Err: fmt.Errorf("%s: command not found", args[0])}
+				return errdefs.CommandNotFoundf("%s: command not found", args[0])
 			}
 			env := append(os.Environ(), "CONTAINERS_GRAPHROOT="+graph, "CONTAINERS_RUNROOT="+run)
 			err = unix.Exec(path, args, env)
-			return &cli.ExitError{Code: cli.ExitCannotRun, Err: fmt.Errorf("exec %s: %w", path, err)}
+			return errdefs.CannotInvokef("exec %s: %w", path, err)
 		},
 	}
 	// Everything after the command name belongs to the command.
