@@ -54,7 +54,7 @@ func TestParsePorts(t *testing.T) {
 		t.Run(tt.in[len(tt.in)-1], func(t *testing.T) {
 			got, err := ParsePorts(tt.in)
 			if tt.err != "" {
-				if !errors.Is(err, errdefs.ErrInvalidArg) || err.Error() != tt.err+": "+errdefs.ErrInvalidArg.Error() {
+				if !errors.Is(err, errdefs.ErrInvalidArg) || err.Error() != tt.err {
 					t.Fatalf("ParsePorts(%q) = %+v, %v; want the invalid-argument error %q", tt.in, got, err, tt.err)
 				}
 				return
