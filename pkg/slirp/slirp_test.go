@@ -27,28 +27,37 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestStartPublishStop(t *testing.T) {
+// startPublishing starts the helpers for a new network namespace (removed
+// when t ends) with one published port on 127.0.0.1, or skips t without
+// root or slirp4netns.
+func startPublishing(t *testing.T) (ns, state string, ports []network.PortMapping) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a network namespace")
 	}
 	if _, err := lookSlirp(); err != nil {
 		t.Skip(err)
 	}
-	ctx := context.Background()
 	dir := t.TempDir()
-	ns := filepath.Join(dir, "ns")
+	ns = filepath.Join(dir, "ns")
 	if err := netns.Create(ns); err != nil {
 		t.Fatal(err)
 	}
-	defer netns.Remove(ns)
+	t.Cleanup(func() { netns.Remove(ns) })
 	ports, err := network.AssignHostPorts([]network.PortMapping{{HostIP: "127.0.0.1", ContainerPort: 80, Protocol: "tcp"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := filepath.Join(dir, "state")
-	if err := Start(ctx, state, Config{NetNS: ns, Ports: ports}); err != nil {
+	state = filepath.Join(dir, "state")
+	if err := Start(context.Background(), state, Config{NetNS: ns, Ports: ports}); err != nil {
 		t.Fatal(err)
 	}
+	return ns, state, ports
+}
+
+func TestStartPublishStop(t *testing.T) {
+	ctx := context.Background()
+	ns, state, ports := startPublishing(t)
 	// slirp4netns configured tap0 with the container address.
 	var addrs []string
 	netns.Do(ns, func() error {
@@ -93,6 +102,7 @@ func TestStartPublishStop(t *testing.T) {
 	}
 	// Publishing the same host port twice fails with a clear error, and
 	// leaves nothing running.
+	dir := t.TempDir()
 	ns2 := filepath.Join(dir, "ns2")
 	if err := netns.Create(ns2); err != nil {
 		t.Fatal(err)
@@ -179,27 +189,8 @@ func TestStartStopWithoutPorts(t *testing.T) {
 // it and recording it) is found by its command line and stopped, freeing
 // its host port.
 func TestStopUnrecordedHelper(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
-	if _, err := lookSlirp(); err != nil {
-		t.Skip(err)
-	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	ns := filepath.Join(dir, "ns")
-	if err := netns.Create(ns); err != nil {
-		t.Fatal(err)
-	}
-	defer netns.Remove(ns)
-	ports, err := network.AssignHostPorts([]network.PortMapping{{HostIP: "127.0.0.1", ContainerPort: 80, Protocol: "tcp"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(dir, "state")
-	if err := Start(ctx, state, Config{NetNS: ns, Ports: ports}); err != nil {
-		t.Fatal(err)
-	}
+	_, state, ports := startPublishing(t)
 	pid := running(state)
 	if pid == 0 {
 		t.Fatal("helper not running after Start")
