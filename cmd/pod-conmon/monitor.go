@@ -108,6 +108,7 @@ func (m *monitor) run() int {
 		pid int
 		err error
 	)
+	runtimeStart := time.Now()
 	withDefaultSignals(func() {
 		pid, err = syscall.ForkExec(cfg.RuntimeArgv[0], cfg.RuntimeArgv, &syscall.ProcAttr{
 			Env:   cfg.Env,
@@ -132,6 +133,7 @@ func (m *monitor) run() int {
 		m.closeAll()
 		return m.fail("wait for " + cfg.RuntimeArgv[0] + ": " + err.Error())
 	}
+	runtimeTime := time.Since(runtimeStart)
 	if !ws.Exited() || ws.ExitStatus() != 0 {
 		// The runtime killed what it had started, so the pipes reach EOF.
 		msg := &protocol.SyncMessage{CreateFailed: true, RuntimeStatus: exitCode(ws)}
@@ -160,7 +162,7 @@ func (m *monitor) run() int {
 	}
 	oom := watchOOM(ctr, m.buf)
 
-	if err := m.report(&protocol.SyncMessage{PID: ctr, MonitorPID: os.Getpid()}); err != nil {
+	if err := m.report(&protocol.SyncMessage{PID: ctr, MonitorPID: os.Getpid(), RuntimeNanos: int64(runtimeTime)}); err != nil {
 		// pod is gone before it could start the container: stop it, so
 		// the exit path below records it and runs pod's cleanup.
 		m.errorf("report to pod: " + err.Error() + "; killing the container")

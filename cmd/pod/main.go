@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/containers/storage/pkg/reexec"
 
@@ -26,10 +27,11 @@ func main() {
 	if reexec.Init() {
 		return
 	}
+	began := takeProcessStart(time.Now())
 	stopProfile := startProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	g := cli.NewGlobals()
-	root := newRootCommand(g)
+	root := newRootCommand(g, began)
 	err := root.ExecuteContext(ctx)
 	stop()
 	stopProfile()
@@ -39,6 +41,11 @@ func main() {
 		if msg := cli.Message(err); msg != "" {
 			fmt.Fprintln(os.Stderr, msg)
 		}
+	}
+	if g.Recorder != nil {
+		g.Recorder.Write(os.Stderr, time.Now())
+	}
+	if err != nil {
 		os.Exit(cli.ExitCode(err))
 	}
 }

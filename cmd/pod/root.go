@@ -17,7 +17,9 @@ import (
 // entering the rootless user namespace.
 const noEngine = "pod.no-engine"
 
-func newRootCommand(g *cli.Globals) *cobra.Command {
+// newRootCommand builds the command tree; began is when this process's
+// work started, for --timings.
+func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "pod [options] COMMAND",
 		Short:         "Manage containers and images without a daemon",
@@ -35,6 +37,9 @@ func newRootCommand(g *cli.Globals) *cobra.Command {
 			}
 			logrus.SetLevel(lvl)
 			logrus.SetOutput(os.Stderr)
+			if g.Timings || timingsFromEnv() {
+				startTimings(cmd, g, began)
+			}
 			if needsEngine(cmd) {
 				// Re-executes pod inside the user namespace when rootless;
 				// returns only in the process that should do the work.
@@ -59,6 +64,7 @@ func newRootCommand(g *cli.Globals) *cobra.Command {
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log messages at or above this level (trace, debug, info, warn, error, fatal, panic)")
 	pf.StringVar(&g.Runtime, "runtime", "", "OCI runtime binary or path (default: crun on cgroup v2, else runc)")
 	pf.StringVar(&g.CgroupManager, "cgroup-manager", "cgroupfs", "cgroup manager for containers: cgroupfs (systemd is refused)")
+	pf.BoolVar(&g.Timings, "timings", false, "print where the command's time went, as a table on stderr (also POD_TIMINGS=1)")
 
 	root.AddCommand(system.Commands(g)...)
 	addCommandGroups(root, g)

@@ -67,6 +67,9 @@ func MonitorLogPath(cfg *Config) string {
 type Started struct {
 	PID        int // the container's init process
 	MonitorPID int // the pod-conmon process
+	// RuntimeTime is how long the runtime's create or run took, as the
+	// monitor measured it (0 from a monitor that does not say).
+	RuntimeTime time.Duration
 }
 
 // CreateError is the runtime's create failing. Stderr is the runtime's own

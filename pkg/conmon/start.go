@@ -157,7 +157,7 @@ func start(ctx context.Context, monitorBinary string, cfg Config, client *os.Fil
 	case msg.PID <= 0:
 		return nil, errors.New("monitor reported no container PID")
 	}
-	return &Started{PID: msg.PID, MonitorPID: msg.MonitorPID}, nil
+	return &Started{PID: msg.PID, MonitorPID: msg.MonitorPID, RuntimeTime: time.Duration(msg.RuntimeNanos)}, nil
 }
 
 func resolveArgv0(argv []string) ([]string, error) {

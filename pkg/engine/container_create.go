@@ -19,6 +19,7 @@ import (
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // CreateOptions are what `pod create` and `pod run` were asked for, before
@@ -82,7 +83,9 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 	if _, err := r.storage(); err != nil {
 		return nil, err
 	}
+	endImage := timings.Start(ctx, "image resolve")
 	cfg, err := r.buildConfig(ctx, opts)
+	endImage()
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +109,10 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		CreatedAt: cfg.CreatedAt,
 		Status:    state.StatusCreated,
 	}
-	if err := r.addRow(ctx, row, opts.Name == ""); err != nil {
+	endDB := timings.Start(ctx, "DB")
+	err = r.addRow(ctx, row, opts.Name == "")
+	endDB()
+	if err != nil {
 		undoVolumes()
 		return nil, err
 	}
@@ -132,7 +138,9 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		undoRow()
 		return nil, err
 	}
+	endRootfs := timings.Start(ctx, "rootfs create")
 	sc, err := r.store.CreateContainer(row.ID, nil, cfg.ImageID, "", "", storeOpts)
+	endRootfs()
 	if err != nil {
 		undoRow()
 		return nil, diskspace.ExplainPath(fmt.Errorf("create container storage: %w", err), r.storeOpts.GraphRoot)

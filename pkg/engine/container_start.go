@@ -20,6 +20,7 @@ import (
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // StartOptions say whether Start attaches to the container's streams.
@@ -115,6 +116,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 	if size != nil {
 		conn.Resize(size.Rows, size.Cols)
 	}
+	endWait := timings.Start(ctx, "wait")
 	code, ok, err := stream(ctx, conn, c.Config.OpenStdin, c.Config.Tty, AttachOptions{
 		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
 		DetachKeys: opts.DetachKeys, Resize: opts.Resize,
@@ -123,12 +125,17 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	if !ok {
-		if code, err = r.waitExitFile(ctx, c); err != nil {
-			return 0, err
-		}
+		code, err = r.waitExitFile(ctx, c)
+	}
+	endWait()
+	if err != nil {
+		return 0, err
 	}
 	if c.Config.AutoRemove {
-		if err := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		endCleanup := timings.Start(ctx, "cleanup")
+		err := r.Remove(ctx, c.ID, RemoveOptions{Force: true})
+		endCleanup()
+		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return code, err
 		}
 		if cleans {
@@ -269,7 +276,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if err != nil {
 		return nil, err
 	}
+	endMount := timings.Start(ctx, "mount")
 	rootfs, err := st.Mount(c.ID, "")
+	endMount()
 	if err != nil {
 		if errors.Is(err, cstorage.ErrLayerUnknown) || errors.Is(err, cstorage.ErrContainerUnknown) {
 			if _, cerr := st.Container(c.ID); errors.Is(cerr, cstorage.ErrContainerUnknown) {
@@ -314,7 +323,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 			return nil, err
 		}
 	}
+	endNetwork := timings.Start(ctx, "network")
 	ns, err := r.setupNetwork(ctx, c)
+	endNetwork()
 	if err != nil {
 		return nil, err
 	}
@@ -325,15 +336,20 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 			}
 		}
 	}()
+	endSpec := timings.Start(ctx, "spec")
 	s, err := r.runtimeSpec(ctx, c, rootfs, ns)
 	if err != nil {
+		endSpec()
 		return nil, err
 	}
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
+		endSpec()
 		return nil, err
 	}
-	if err := spec.WriteBundle(userdata, s); err != nil {
+	err = spec.WriteBundle(userdata, s)
+	endSpec()
+	if err != nil {
 		return nil, err
 	}
 	runDir, err := st.ContainerRunDirectory(c.ID)
@@ -391,15 +407,20 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 	}
-	if err := r.recordStartIntent(ctx, c, how.start); err != nil {
+	endDB := timings.Start(ctx, "DB")
+	err = r.recordStartIntent(ctx, c, how.start)
+	endDB()
+	if err != nil {
 		return nil, err
 	}
+	monitorStart := time.Now()
 	if how.attach {
 		cfg.ClientCleans = how.cleans
 		started, conn, err = conmon.StartAttached(ctx, monitor, cfg)
 	} else {
 		started, err = conmon.Start(ctx, monitor, cfg)
 	}
+	recordMonitor(ctx, monitorStart, started)
 	crashPoint(faultStartRan)
 	if err != nil {
 		var ce *conmon.CreateError
@@ -413,6 +434,20 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
 	r.saveMonitorPID(c, runDir)
 	return conn, nil
+}
+
+// recordMonitor charges the monitor's start to the monitor and, within it,
+// the runtime's create and start as the monitor measured them.
+func recordMonitor(ctx context.Context, began time.Time, started *conmon.Started) {
+	rec := timings.From(ctx)
+	if rec == nil {
+		return
+	}
+	end := time.Now()
+	rec.Add("monitor", began, end)
+	if started != nil && started.RuntimeTime > 0 && started.RuntimeTime <= end.Sub(began) {
+		rec.Add("runtime create/start", end.Add(-started.RuntimeTime), end)
+	}
 }
 
 // noRootfsError is what starting a container whose row exists without its

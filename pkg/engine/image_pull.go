@@ -7,6 +7,7 @@ import (
 	"github.com/containers/image/v5/types"
 
 	"github.com/pod-engine/pod/pkg/storage"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // PullOptions say how Pull reaches the registry and what it reports.
@@ -41,6 +42,7 @@ func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 	if opts.Quiet {
 		progress = nil
 	}
+	endPull := timings.Start(ctx, "pull")
 	ids, err := r.store.Pull(ctx, name, storage.PullOptions{
 		RegistryOptions: storage.RegistryOptions{
 			TLSVerify:   opts.TLSVerify,
@@ -52,6 +54,7 @@ func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 		Platform: opts.Platform,
 		Progress: progress,
 	})
+	endPull()
 	for _, id := range ids {
 		r.imageEvent(ctx, "pull", id, name)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/pod-engine/pod/pkg/rootless"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/storage"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // Options configure Open. Zero values mean "as containers/storage and the
@@ -60,7 +61,10 @@ type Runtime struct {
 	db        *state.DB
 
 	// store is nil until opened: at Open, or with LazyStorage by storage().
-	store     *storage.Store
+	store *storage.Store
+	// timings records where the command that opened the runtime spends
+	// its time (pod --timings); nil records nothing.
+	timings   *timings.Recorder
 	storeOnce sync.Once
 	storeErr  error
 
@@ -78,12 +82,15 @@ const lockWaitNotice = time.Second
 // Open opens the state DB and (unless opts.LazyStorage) storage, and
 // notices a reboot since the last command. Close releases them.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
+	endConfig := timings.Start(ctx, "config")
 	so, err := resolveStoreOptions(opts)
+	endConfig()
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{opts: opts, storeOpts: so}
+	r := &Runtime{opts: opts, storeOpts: so, timings: timings.From(ctx)}
 	stateDir := filepath.Join(so.GraphRoot, "pod")
+	endDB := timings.Start(ctx, "DB")
 	r.db, err = state.Open(ctx, filepath.Join(stateDir, "state.db"),
 		state.WithLockWaitNotice(lockWaitNotice, func(path string, pid int) {
 			holder := "another process"
@@ -93,6 +100,7 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			logrus.Warnf("waiting for the state DB lock %s, held by %s", path, holder)
 		}),
 		state.WithRebuild(r.rebuildDB), state.WithoutCreateIf(opts.Existing))
+	endDB()
 	if err != nil {
 		r.closeStore()
 		return nil, err
@@ -115,7 +123,10 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			return nil, err
 		}
 	}
-	if err := r.checkReboot(ctx); err != nil {
+	endBoot := timings.Start(ctx, "DB")
+	err = r.checkReboot(ctx)
+	endBoot()
+	if err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -187,6 +198,7 @@ func (r *Runtime) pinRunRoot(ctx context.Context) error {
 // storage returns the image and container store, opening it on first use.
 func (r *Runtime) storage() (*storage.Store, error) {
 	r.storeOnce.Do(func() {
+		defer r.timings.Start("storage open")()
 		st, err := storage.OpenResolved(r.storeOpts)
 		if err != nil {
 			r.storeErr = fmt.Errorf("open storage: %w", err)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 // pod_runtime_dir must compute the same directory as rootless.RuntimeDir.
@@ -156,9 +157,11 @@ __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], buf[64];
 	int pid, userfd, mntfd;
+	struct timespec began, joined;
 
 	if (geteuid() == 0 || getenv("_POD_NO_JOIN") != NULL)
 		return;
+	clock_gettime(CLOCK_REALTIME, &began);
 	// The storage's pause process first: the runtime directory may be
 	// another than the one the running containers were started with (cron,
 	// su, ssh), and may even name another storage's pause process.
@@ -205,4 +208,10 @@ __attribute__((constructor)) static void pod_join_pause_namespaces(void)
 		free(cwd);
 	}
 	setenv("_CONTAINERS_USERNS_CONFIGURED", "done", 1);
+	// For pod --timings: when the join began and ended (Unix ns).
+	clock_gettime(CLOCK_REALTIME, &joined);
+	snprintf(buf, sizeof buf, "%lld,%lld",
+		 (long long)began.tv_sec * 1000000000LL + began.tv_nsec,
+		 (long long)joined.tv_sec * 1000000000LL + joined.tv_nsec);
+	setenv("_POD_JOIN_SPAN", buf, 1);
 }

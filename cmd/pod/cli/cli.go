@@ -12,6 +12,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // Exit codes shared with Docker and Podman.
@@ -30,6 +31,10 @@ type Globals struct {
 	LogLevel      string
 	Runtime       string
 	CgroupManager string
+	// Timings asks for the table of where the command's time went
+	// (--timings, or POD_TIMINGS=1); Recorder collects it once asked.
+	Timings  bool
+	Recorder *timings.Recorder
 
 	Stdout io.Writer
 	Stderr io.Writer

@@ -262,6 +262,9 @@ type SyncMessage struct {
 	CreateFailed  bool   `json:"createFailed,omitempty"`  // the runtime's create failed
 	Stderr        string `json:"stderr,omitempty"`        // the runtime's output then
 	RuntimeStatus int    `json:"runtimeStatus,omitempty"` // and its exit status
+	// RuntimeNanos is how long the runtime's create (or run --detach)
+	// took, from its fork to its exit, for pod --timings.
+	RuntimeNanos int64 `json:"runtimeNanos,omitempty"`
 }
 
 // AppendJSON encodes the message the way encoding/json would.
@@ -301,6 +304,11 @@ func (m *SyncMessage) AppendJSON(b []byte) []byte {
 		sep()
 		b = append(b, `"runtimeStatus":`...)
 		b = strconv.AppendInt(b, int64(m.RuntimeStatus), 10)
+	}
+	if m.RuntimeNanos != 0 {
+		sep()
+		b = append(b, `"runtimeNanos":`...)
+		b = strconv.AppendInt(b, m.RuntimeNanos, 10)
 	}
 	return append(b, '}')
 }

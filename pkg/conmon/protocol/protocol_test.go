@@ -87,6 +87,7 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 func TestSyncMessageJSON(t *testing.T) {
 	for _, m := range []SyncMessage{
 		{PID: 42, MonitorPID: 7},
+		{PID: 42, MonitorPID: 7, RuntimeNanos: 23456789},
 		{Error: `open "/x": no such file`},
 		{CreateFailed: true, Stderr: "time=\"t\" level=error msg=\"exec: \\\"foo\\\": not found\"\n", RuntimeStatus: 1},
 		{},
