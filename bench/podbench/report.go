@@ -64,6 +64,31 @@ func floorPlus(floor *series, ms float64) target {
 	}
 }
 
+// refRatio judges pod against a reference program's series (skopeo's
+// copy), as "at most max times what it takes".
+func refRatio(ref *series, what string, max float64) target {
+	return func(r *row) (string, string) {
+		desc := fmt.Sprintf("≤ %g× %s", max, what)
+		if !ref.ok() || !r.pod.ok() {
+			return desc, "not measured"
+		}
+		return desc + fmt.Sprintf(" (%s ms)", num(max*ref.median(), "ms")), verdict(r.pod.median() <= max*ref.median())
+	}
+}
+
+// notSlowerThan judges pod's row against pod's own time in another
+// scenario (create with 1000 containers against create with none), with
+// a tolerance for the noise of a shared machine.
+func notSlowerThan(base *series, what string, tolerance float64) target {
+	return func(r *row) (string, string) {
+		desc := fmt.Sprintf("≤ %g× pod's %s", 1+tolerance, what)
+		if !base.ok() || !r.pod.ok() {
+			return desc, "not measured"
+		}
+		return desc, verdict(r.pod.median() <= (1+tolerance)*base.median())
+	}
+}
+
 func parallelTarget(r *row) (string, string) {
 	desc := "0 failures, ≤ 0.5× podman"
 	q, ok := ratio(r.pod, r.podman)
