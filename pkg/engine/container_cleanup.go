@@ -12,6 +12,7 @@ import (
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // Cleanup is what the monitor runs (through `pod container cleanup`) once
@@ -191,20 +192,30 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 				}
 			}
 			if kill {
+				end := timings.Start(ctx, "runtime delete")
 				_ = killAll(ctx, rt, c.ID)
 				del()
+				end()
 			} else {
 				// The container's init is gone: the runtime's delete (a
 				// process of its own) overlaps the unmounts below.
 				done := make(chan struct{})
 				go func() { defer close(done); del() }()
-				defer func() { <-done }()
+				defer func() {
+					// Charged only for the wait beyond the overlap.
+					end := timings.Start(ctx, "runtime delete")
+					<-done
+					end()
+				}()
 			}
 		}
 	}
+	endNetwork := timings.Start(ctx, "network")
 	if err := r.teardownNetwork(ctx, c); err != nil {
 		logrus.Warnf("container %s: network teardown: %v", shortID(c.ID), err)
 	}
+	endNetwork()
+	defer timings.Start(ctx, "unmount")()
 	r.unmountVolumes(ctx, c)
 	st, err := r.storage()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/timings"
 )
 
 // RemoveOptions say how Remove treats a running container.
@@ -76,7 +77,10 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) error {
 	if c.Status != state.StatusRemoving {
 		c.Status = state.StatusRemoving
-		if err := r.db.Update(ctx, c.Container); err != nil {
+		endDB := timings.Start(ctx, "DB")
+		err := r.db.Update(ctx, c.Container)
+		endDB()
+		if err != nil {
 			if !isNoSpace(err) {
 				return err
 			}
@@ -108,7 +112,9 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if err != nil {
 		return err
 	}
+	endRootfs := timings.Start(ctx, "rootfs delete")
 	err = st.DeleteContainer(c.ID)
+	endRootfs()
 	if err != nil && diskspace.IsFull(err) && r.dropLog(c) {
 		// Storage rewrites its records before it deletes any data, which
 		// needs space; the log was taking it.
@@ -117,7 +123,10 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrNotAContainer) {
 		return fmt.Errorf("remove storage of container %s: %w", shortID(c.ID), err)
 	}
-	if err := r.db.Remove(ctx, c.ID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+	endDB := timings.Start(ctx, "DB")
+	err = r.db.Remove(ctx, c.ID)
+	endDB()
+	if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return err
 	}
 	r.containerEvent(ctx, c.Container, "remove")
