@@ -1,4 +1,4 @@
-package container
+package views
 
 import (
 	"encoding/json"
