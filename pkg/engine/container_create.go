@@ -18,6 +18,7 @@ import (
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/specgen"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/timings"
 )
@@ -219,13 +220,13 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		CreatedAt:   time.Now(),
 	}
 	var err error
-	if cfg.RestartPolicy, err = parseRestartPolicy(opts.Restart); err != nil {
+	if cfg.RestartPolicy, err = specgen.ParseRestartPolicy(opts.Restart); err != nil {
 		return nil, err
 	}
 	if opts.AutoRemove && cfg.RestartPolicy.Name != "no" {
 		return nil, invalidf(`the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"`)
 	}
-	if cfg.LogDriver, cfg.LogOpts, err = parseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
+	if cfg.LogDriver, cfg.LogOpts, err = specgen.ParseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
 		return nil, err
 	}
 	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
@@ -284,13 +285,13 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
 	for _, t := range opts.Tmpfs {
-		m, err := parseTmpfs(t)
+		m, err := specgen.ParseTmpfs(t)
 		if err != nil {
 			return nil, err
 		}
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
-	if err := checkMounts(cfg.Mounts); err != nil {
+	if err := specgen.CheckMounts(cfg.Mounts); err != nil {
 		return nil, err
 	}
 	from, err := r.volumesFrom(ctx, opts.VolumesFrom, cfg.Mounts)
@@ -316,7 +317,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	var settings []string
 	for _, f := range opts.EnvFiles {
-		lines, err := readEnvFile(f)
+		lines, err := specgen.ReadEnvFile(f)
 		if err != nil {
 			return nil, err
 		}
@@ -338,12 +339,12 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	var entrypoint []string
 	if opts.Entrypoint != nil {
-		if entrypoint, err = parseEntrypoint(*opts.Entrypoint); err != nil {
+		if entrypoint, err = specgen.ParseEntrypoint(*opts.Entrypoint); err != nil {
 			return nil, err
 		}
 	}
 
-	if _, err := healthConfig(opts.Health, nil); err != nil {
+	if _, err := specgen.Healthcheck(opts.Health, nil); err != nil {
 		return nil, err
 	}
 
@@ -384,7 +385,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if len(base) == 0 {
 		base = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	}
-	cfg.Env = mergeEnv(base, settings)
+	cfg.Env = specgen.MergeEnv(base, settings)
 	if cfg.WorkingDir == "" {
 		cfg.WorkingDir = ic.WorkingDir
 	}
@@ -462,22 +463,6 @@ func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, nam
 		}
 	}
 	return id, name, img, nil
-}
-
-// parseEntrypoint reads --entrypoint: a JSON array, or one command (Docker
-// takes the string as the program name, not a shell line).
-func parseEntrypoint(s string) ([]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	if strings.HasPrefix(strings.TrimSpace(s), "[") {
-		var argv []string
-		if err := json.Unmarshal([]byte(s), &argv); err != nil {
-			return nil, invalidf("invalid --entrypoint %q: %v", s, err)
-		}
-		return argv, nil
-	}
-	return []string{s}, nil
 }
 
 // findInit locates catatonit, the init --init runs as PID 1.

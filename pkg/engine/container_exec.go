@@ -15,6 +15,7 @@ import (
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/specgen"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -71,13 +72,13 @@ func (r *Runtime) Exec(ctx context.Context, idOrName string, opts ExecOptions) (
 	// one, and -e over them all.
 	var settings []string
 	for _, f := range opts.EnvFiles {
-		lines, err := readEnvFile(f)
+		lines, err := specgen.ReadEnvFile(f)
 		if err != nil {
 			return "", 0, err
 		}
 		settings = append(settings, lines...)
 	}
-	env := mergeEnv(nil, append(settings, opts.Env...))
+	env := specgen.MergeEnv(nil, append(settings, opts.Env...))
 
 	c, err := r.get(ctx, idOrName)
 	if err != nil {

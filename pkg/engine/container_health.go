@@ -133,7 +133,7 @@ func (r *Runtime) probe(ctx context.Context, c *Container, hc *HealthConfig) Hea
 	res := HealthResult{Start: time.Now()}
 	defer func() { res.End = time.Now() }()
 	out := &limitedBuffer{limit: healthOutputLimit}
-	started, conn, sess, err := r.startExec(ctx, c, ExecOptions{Cmd: hc.argv()}, nil)
+	started, conn, sess, err := r.startExec(ctx, c, ExecOptions{Cmd: hc.Argv()}, nil)
 	if err != nil {
 		res.ExitCode, res.Output = execFailureCode(err), err.Error()
 		res.End = time.Now()

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/pod-engine/pod/pkg/specgen"
+
 // InspectLimits are the cgroup fields of HostConfig, with Docker's names.
 type InspectLimits struct {
 	Memory            int64  `json:"Memory"`
@@ -54,9 +56,9 @@ func inspectLimits(cfg *ContainerConfig) InspectLimits {
 		if c.Quota != nil {
 			l.CpuQuota = *c.Quota
 		}
-		if c.Period != nil && c.Quota != nil && *c.Period == defaultCPUPeriod && *c.Quota > 0 {
+		if c.Period != nil && c.Quota != nil && *c.Period == specgen.DefaultCPUPeriod && *c.Quota > 0 {
 			// What --cpus set, as Docker reports it.
-			l.NanoCpus = *c.Quota * 1e9 / defaultCPUPeriod
+			l.NanoCpus = *c.Quota * 1e9 / specgen.DefaultCPUPeriod
 		}
 		l.CpusetCpus, l.CpusetMems = c.Cpus, c.Mems
 	}

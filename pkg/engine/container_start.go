@@ -19,6 +19,7 @@ import (
 	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/specgen"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/timings"
 )
@@ -590,7 +591,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		NetNSPath:       ns.nsPath,
 		Annotations:     cfg.Annotations,
 		Resources:       cfg.Resources,
-		CgroupsPath:     cgroupsPath(cfg, c.ID),
+		CgroupsPath:     specgen.CgroupsPath(cfg, c.ID),
 		UIDMappings:     cfg.UIDMap,
 		GIDMappings:     cfg.GIDMap,
 		UserNSPath:      ns.userNSPath,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/pod-engine/pod/pkg/specgen"
 )
 
 // Update changes a container's cgroup limits: in its stored configuration,
@@ -11,21 +13,21 @@ import (
 // given change. A container that cannot have limits (rootless on cgroup v1)
 // is refused rather than told a change happened.
 func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (*Container, error) {
-	if !o.limitsSet() {
+	if !o.LimitsSet() {
 		return nil, invalidf("nothing to update: give at least one limit flag")
 	}
 	if o.OOMKillDisable {
 		return nil, invalidf("--oom-kill-disable cannot be changed on an existing container")
 	}
 	if !r.cgroupsUsable() {
-		return nil, invalidf("cannot update resource limits: %s", rootlessV1Warning)
+		return nil, invalidf("cannot update resource limits: %s", specgen.RootlessV1Warning)
 	}
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Release()
-	res, err := buildResources(c.Config.Resources, o)
+	res, err := specgen.BuildResources(c.Config.Resources, o)
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func parseVolume(spec string) (MountConfig, error) {
 		}
 		m.Type, m.Source = mountVolume, src
 	}
-	if err := m.applyOptions(spec, splitOpts(opts)); err != nil {
+	if err := applyMountOptions(&m, spec, splitOpts(opts)); err != nil {
 		return MountConfig{}, err
 	}
 	return m, nil
@@ -95,9 +95,9 @@ func splitOpts(s string) []string {
 	return out
 }
 
-// applyOptions checks -v options and records them: ro or rw first in
+// applyMountOptions checks -v options and records them: ro or rw first in
 // Options, then the others.
-func (m *MountConfig) applyOptions(spec string, opts []string) error {
+func applyMountOptions(m *MountConfig, spec string, opts []string) error {
 	mode := ""
 	var rest []string
 	for _, o := range opts {

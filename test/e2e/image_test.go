@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -218,6 +219,14 @@ func TestImageInspectHistory(t *testing.T) {
 		r = e.MustPod("image", "inspect", "--format", "{{.Id}} {{.Config.WorkingDir}}", "multi")
 		if strings.TrimSpace(r.Stdout) != id+" /data" {
 			t.Errorf("inspect --format: %q", r.Stdout)
+		}
+		// Numbers print as the JSON has them, not as floats (3.19704e+06).
+		size := strconv.FormatInt(got.Size, 10)
+		for _, args := range [][]string{{"image", "inspect"}, {"inspect", "--type", "image"}, {"inspect"}} {
+			r = e.MustPod(append(args, "--format", "{{.Size}} {{len .RootFS.Layers}}", "multi")...)
+			if strings.TrimSpace(r.Stdout) != size+" 3" {
+				t.Errorf("%v --format '{{.Size}}': %q, want %s", args, r.Stdout, size)
+			}
 		}
 		e.Pod("image", "inspect", "nosuchimage").Fails(t, 125, "nosuchimage")
 

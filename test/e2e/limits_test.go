@@ -8,30 +8,105 @@ import (
 	"testing"
 )
 
-// Resource limits, proven from inside the container by what its cgroup
-// files say (cgroup v1 here) and by what happens when a limit is hit.
+// Resource limits, proven by what the container's cgroup files say and by
+// what happens when a limit is hit. The files differ between cgroup v1 (a
+// hierarchy per controller: memory.limit_in_bytes, cpu.cfs_quota_us) and
+// v2 (one unified hierarchy: memory.max, cpu.max); each test reads the
+// ones of the host it runs on (hostCgroupV2), never assuming either.
 
-// cgroupFile reads a cgroup v1 file of a running container from the host,
-// through the container's /proc/PID/cgroup.
-func cgroupFile(t *testing.T, e *Env, ctr, controller, file string) string {
+// containerCgroup is the directory on the host of the cgroup of a running
+// container that holds controller's files (v1), or its one cgroup (v2),
+// read from the container's /proc/PID/cgroup.
+func containerCgroup(t *testing.T, e *Env, ctr, controller string) string {
 	t.Helper()
 	pid := out(e.MustPod("inspect", "--format", "{{.State.Pid}}", ctr))
-	b, err := os.ReadFile("/proc/" + pid + "/cgroup")
+	return cgroupDir(t, "/proc/"+pid+"/cgroup", controller)
+}
+
+// cgroupDir reads a /proc/PID/cgroup file: the host directory of the
+// process's controller cgroup on v1, of its unified cgroup on v2.
+func cgroupDir(t *testing.T, procFile, controller string) string {
+	t.Helper()
+	b, err := os.ReadFile(procFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		parts := strings.SplitN(line, ":", 3)
-		if len(parts) == 3 && strings.Contains(","+parts[1]+",", ","+controller+",") {
-			v, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", parts[1], parts[2], file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return strings.TrimSpace(string(v))
+		if len(parts) != 3 {
+			continue
+		}
+		if hostCgroupV2() && parts[0] == "0" && parts[1] == "" {
+			return filepath.Join("/sys/fs/cgroup", parts[2])
+		}
+		if !hostCgroupV2() && strings.Contains(","+parts[1]+",", ","+controller+",") {
+			return filepath.Join("/sys/fs/cgroup", parts[1], parts[2])
 		}
 	}
-	t.Fatalf("container %s has no %s cgroup", ctr, controller)
+	t.Fatalf("%s names no %s cgroup", procFile, controller)
 	return ""
+}
+
+// cgroupFile reads one file of a running container's cgroup from the host:
+// controller is the v1 hierarchy it lives in (ignored on v2).
+func cgroupFile(t *testing.T, e *Env, ctr, controller, file string) string {
+	t.Helper()
+	v, err := os.ReadFile(filepath.Join(containerCgroup(t, e, ctr, controller), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(v))
+}
+
+// cgroupPath is this process's cgroup as /proc/self/cgroup names it: the
+// memory controller's on v1, the unified one on v2.
+func cgroupPath(t *testing.T, procFile string) string {
+	t.Helper()
+	return strings.TrimSuffix(strings.TrimPrefix(cgroupDir(t, procFile, "memory"), "/sys/fs/cgroup"+v1Dir("memory")), "/")
+}
+
+// v1Dir is the hierarchy directory a v1 controller's cgroups live under
+// (/memory); "" on v2.
+func v1Dir(controller string) string {
+	if hostCgroupV2() {
+		return ""
+	}
+	return "/" + controller
+}
+
+// limitCheck is one limit as a cgroup file holds it: the v1 controller
+// and file, the v2 file, and the value each holds.
+type limitCheck struct {
+	ctrl, v1File, v1Want string
+	v2File, v2Want       string // "" when v2 has no such file
+}
+
+// check compares a running container's cgroup files with the limits.
+func checkLimits(t *testing.T, e *Env, ctr string, checks []limitCheck) {
+	t.Helper()
+	for _, c := range checks {
+		file, want := c.v1File, c.v1Want
+		if hostCgroupV2() {
+			file, want = c.v2File, c.v2Want
+		}
+		if file == "" {
+			continue
+		}
+		if got := cgroupFile(t, e, ctr, c.ctrl, file); got != want {
+			t.Errorf("%s = %q, want %q", file, got, want)
+		}
+	}
+}
+
+// swapLimited reports whether a container's cgroup (dir) has a memory+swap
+// limit: only with swap accounting, which some kernels leave off.
+func swapLimited(dir string) bool {
+	f := "memory.memsw.limit_in_bytes"
+	if hostCgroupV2() {
+		f = "memory.swap.max"
+	}
+	_, err := os.Stat(filepath.Join(dir, f))
+	return err == nil
 }
 
 // hostLimits are the HostConfig fields inspect shows for limits.
@@ -52,20 +127,11 @@ func inspectLimits(t *testing.T, e *Env, ctr string) hostLimits {
 	return docs[0].HostConfig
 }
 
-// ownMemoryCgroup is the memory cgroup (v1) this test process is in.
+// ownMemoryCgroup is this test process's cgroup: its memory cgroup on v1,
+// its unified one on v2.
 func ownMemoryCgroup(t *testing.T) string {
 	t.Helper()
-	self, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(self), "\n") {
-		if p := strings.SplitN(line, ":", 3); len(p) == 3 && p[1] == "memory" {
-			return strings.TrimSuffix(p[2], "/")
-		}
-	}
-	t.Fatal("no memory cgroup in /proc/self/cgroup")
-	return ""
+	return cgroupPath(t, "/proc/self/cgroup")
 }
 
 // warnedOnce fails t unless stderr is podman's one line about limits a
@@ -95,47 +161,92 @@ func TestLimitsCgroupFiles(t *testing.T) {
 			}
 			return
 		}
-		r := e.MustPod("run", "--name", "lim", "--memory", "64m", "--memory-swap", "96m", "--memory-reservation", "32m",
-			"--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0", "--cpuset-mems", "0", "--pids-limit", "50",
-			"--oom-kill-disable", img, "sh", "-c", `cd /sys/fs/cgroup; for f in memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes \
-memory/memory.soft_limit_in_bytes cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares cpuset/cpuset.cpus cpuset/cpuset.mems pids/pids.max; do echo "$f=$(cat $f)"; done; \
-grep oom_kill_disable memory/memory.oom_control`)
-		want := []string{
-			"memory/memory.limit_in_bytes=67108864", "memory/memory.memsw.limit_in_bytes=100663296",
-			"memory/memory.soft_limit_in_bytes=33554432", "cpu/cpu.cfs_quota_us=50000", "cpu/cpu.cfs_period_us=100000",
-			"cpu/cpu.shares=512", "cpuset/cpuset.cpus=0", "cpuset/cpuset.mems=0", "pids/pids.max=50", "oom_kill_disable 1",
+		args := []string{"run", "-d", "--name", "lim", "--memory", "64m", "--memory-swap", "96m", "--memory-reservation", "32m",
+			"--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0", "--cpuset-mems", "0", "--pids-limit", "50"}
+		if !hostCgroupV2() {
+			// cgroup v2 has no switch for the OOM killer.
+			args = append(args, "--oom-kill-disable")
 		}
-		if got := r.Lines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("cgroup files inside the container:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		e.MustPod(append(args, img, "sleep", "1000")...)
+		checks := []limitCheck{
+			{"memory", "memory.limit_in_bytes", "67108864", "memory.max", "67108864"},
+			{"memory", "memory.soft_limit_in_bytes", "33554432", "memory.low", "33554432"},
+			{"cpu", "cpu.cfs_quota_us", "50000", "cpu.max", "50000 100000"},
+			{"cpu", "cpu.cfs_period_us", "100000", "", ""},
+			// v2's cpu.weight is converted from the shares by a formula
+			// that differs between runtime versions: checked below.
+			{"cpu", "cpu.shares", "512", "", ""},
+			{"pids", "pids.max", "50", "pids.max", "50"},
+		}
+		hasSwap := swapLimited(containerCgroup(t, e, "lim", "memory"))
+		if hasSwap {
+			// v1 holds memory+swap, v2 the swap alone.
+			checks = append(checks, limitCheck{"memory", "memory.memsw.limit_in_bytes", "100663296", "memory.swap.max", "33554432"})
+		}
+		if _, err := os.Stat(filepath.Join(containerCgroup(t, e, "lim", "cpuset"), "cpuset.cpus")); err == nil {
+			checks = append(checks, limitCheck{"cpuset", "cpuset.cpus", "0", "cpuset.cpus", "0"}, limitCheck{"cpuset", "cpuset.mems", "0", "cpuset.mems", "0"})
+		} else if !hostCgroupV2() {
+			t.Errorf("no cpuset.cpus in the container's cpuset cgroup: %v", err)
+		}
+		checkLimits(t, e, "lim", checks)
+		if hostCgroupV2() {
+			if w := cgroupFile(t, e, "lim", "cpu", "cpu.weight"); w == "100" {
+				t.Errorf("cpu.weight is the default 100 despite --cpu-shares 512")
+			}
+		} else if got := cgroupFile(t, e, "lim", "memory", "memory.oom_control"); !strings.Contains(got, "oom_kill_disable 1") {
+			t.Errorf("memory.oom_control %q, want oom_kill_disable 1", got)
+		}
+		// The process inside sees its own limit where its cgroup is mounted.
+		inside := "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+		if hostCgroupV2() {
+			inside = "/sys/fs/cgroup/memory.max"
+		}
+		if got := out(e.MustPod("exec", "lim", "cat", inside)); got != "67108864" {
+			t.Errorf("%s inside the container: %q", inside, got)
 		}
 		l := inspectLimits(t, e, "lim")
 		if l.Memory != 64<<20 || l.MemorySwap != 96<<20 || l.MemoryReservation != 32<<20 || l.NanoCpus != 5e8 || l.CpuShares != 512 ||
-			l.CpusetCpus != "0" || l.PidsLimit != 50 || !l.OomKillDisable || l.Cgroups != "enabled" || l.CgroupManager != "cgroupfs" {
+			l.CpusetCpus != "0" || l.PidsLimit != 50 || l.OomKillDisable == hostCgroupV2() || l.Cgroups != "enabled" || l.CgroupManager != "cgroupfs" {
 			t.Errorf("inspect HostConfig: %+v", l)
 		}
+		e.MustPod("rm", "-f", "-t", "0", "lim")
 		// Default swap: as much again as memory (Docker's rule).
-		if got := out(e.MustPod("run", "--rm", "-m", "32m", img, "cat", "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")); got != "67108864" {
-			t.Errorf("default memory+swap %s, want twice --memory", got)
+		swapFile, swapWant := "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", "67108864"
+		if hostCgroupV2() {
+			swapFile, swapWant = "/sys/fs/cgroup/memory.swap.max", "33554432"
+		}
+		if got := out(e.MustPod("run", "--rm", "-m", "32m", img, "sh", "-c", "cat "+swapFile+" 2>/dev/null || echo none")); hasSwap && got != swapWant {
+			t.Errorf("default swap %s = %s, want %s (twice --memory in all)", swapFile, got, swapWant)
 		}
 		// --cpu-quota and --cpu-period directly.
-		if got := out(e.MustPod("run", "--rm", "--cpu-period", "50000", "--cpu-quota", "25000", img, "cat", "/sys/fs/cgroup/cpu/cpu.cfs_period_us", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")); got != "50000\n25000" {
-			t.Errorf("period/quota: %q", got)
+		cpuCmd, cpuWant := "cat /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us", "50000\n25000"
+		if hostCgroupV2() {
+			cpuCmd, cpuWant = "cat /sys/fs/cgroup/cpu.max", "25000 50000"
 		}
-		// The container's cgroup sits under pod's own (here a memory
-		// cgroup of the session), or under --cgroup-parent.
+		if got := out(e.MustPod("run", "--rm", "--cpu-period", "50000", "--cpu-quota", "25000", img, "sh", "-c", cpuCmd)); got != cpuWant {
+			t.Errorf("period/quota: %q, want %q", got, cpuWant)
+		}
+		// The container's cgroup sits under pod's own (here the test's),
+		// or under --cgroup-parent. On v2 the container has a cgroup
+		// namespace of its own, so its cgroup is read from the host.
 		selfMem := ownMemoryCgroup(t)
-		r = e.MustPod("run", "--rm", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "grep", "memory", "/proc/self/cgroup")
-		if !strings.Contains(out(r), ":memory:/podtest-parent/pod-") {
-			t.Errorf("--cgroup-parent: %q", r.Stdout)
+		e.MustPod("run", "-d", "--name", "parented", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "sleep", "1000")
+		if got := strings.TrimPrefix(containerCgroup(t, e, "parented", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, "/podtest-parent/pod-") {
+			t.Errorf("--cgroup-parent: the container's cgroup is %s", got)
 		}
-		os.Remove("/sys/fs/cgroup/memory/podtest-parent")
-		for _, c := range []string{"pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer", "name=systemd"} {
-			os.Remove(filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(c, "name="), "podtest-parent"))
+		e.MustPod("rm", "-f", "-t", "0", "parented")
+		if hostCgroupV2() {
+			os.Remove("/sys/fs/cgroup/podtest-parent")
+		} else {
+			for _, c := range []string{"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer", "name=systemd"} {
+				os.Remove(filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(c, "name="), "podtest-parent"))
+			}
 		}
-		r = e.MustPod("run", "--rm", img, "grep", "memory", "/proc/self/cgroup")
-		if !strings.Contains(out(r), ":memory:"+selfMem+"/pod/pod-") {
-			t.Errorf("default cgroup %q, want under pod's own %s", r.Stdout, selfMem)
+		e.MustPod("run", "-d", "--name", "default", img, "sleep", "1000")
+		if got := strings.TrimPrefix(containerCgroup(t, e, "default", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, selfMem+"/pod/pod-") {
+			t.Errorf("default cgroup %s, want under pod's own %s", got, selfMem)
 		}
+		e.MustPod("rm", "-f", "-t", "0", "default")
 	})
 }
 
@@ -236,25 +347,20 @@ func TestUpdate(t *testing.T) {
 		if got := out(e.MustPod("update", "-m", "128m", "--memory-swap", "256m", "--pids-limit", "200", "--cpus", "1.5", "--cpu-shares", "256", id)); got != id {
 			t.Errorf("update printed %q, want the ID", got)
 		}
-		for _, c := range []struct{ ctrl, file, want string }{
-			{"memory", "memory.limit_in_bytes", "134217728"},
-			{"memory", "memory.memsw.limit_in_bytes", "268435456"},
-			{"pids", "pids.max", "200"},
-			{"cpu", "cpu.cfs_quota_us", "150000"},
-			{"cpu", "cpu.shares", "256"},
-		} {
-			if got := cgroupFile(t, e, id, c.ctrl, c.file); got != c.want {
-				t.Errorf("after update %s = %s, want %s", c.file, got, c.want)
-			}
+		memory := limitCheck{"memory", "memory.limit_in_bytes", "134217728", "memory.max", "134217728"}
+		checks := []limitCheck{
+			memory,
+			{"pids", "pids.max", "200", "pids.max", "200"},
+			{"cpu", "cpu.cfs_quota_us", "150000", "cpu.max", "150000 100000"},
+			{"cpu", "cpu.shares", "256", "", ""},
 		}
+		if swapLimited(containerCgroup(t, e, id, "memory")) {
+			checks = append(checks, limitCheck{"memory", "memory.memsw.limit_in_bytes", "268435456", "memory.swap.max", "134217728"})
+		}
+		checkLimits(t, e, id, checks)
 		// Only what was named changes; the new limits are kept.
 		e.MustPod("update", "--pids-limit", "-1", id)
-		if got := cgroupFile(t, e, id, "pids", "pids.max"); got != "max" {
-			t.Errorf("pids.max after --pids-limit -1: %s", got)
-		}
-		if got := cgroupFile(t, e, id, "memory", "memory.limit_in_bytes"); got != "134217728" {
-			t.Errorf("memory changed by an update of pids: %s", got)
-		}
+		checkLimits(t, e, id, []limitCheck{memory, {"pids", "pids.max", "max", "pids.max", "max"}})
 		if l := inspectLimits(t, e, id); l.Memory != 128<<20 || l.PidsLimit != -1 || l.NanoCpus != 15e8 {
 			t.Errorf("inspect after update: %+v", l)
 		}
@@ -264,9 +370,7 @@ func TestUpdate(t *testing.T) {
 		// A stopped container gets the new limits at its next start.
 		e.MustPod("update", "-m", "48m", id)
 		e.MustPod("start", id)
-		if got := cgroupFile(t, e, id, "memory", "memory.limit_in_bytes"); got != "50331648" {
-			t.Errorf("after update while stopped and start: %s", got)
-		}
+		checkLimits(t, e, id, []limitCheck{{"memory", "memory.limit_in_bytes", "50331648", "memory.max", "50331648"}})
 		os.WriteFile(filepath.Join(ctl, "stop"), nil, 0o644)
 		e.MustPod("wait", id)
 		e.Pod("update", id).Fails(t, 125, "nothing to update")

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"text/template"
 )
 
@@ -39,7 +37,9 @@ var templateFuncs = template.FuncMap{
 }
 
 // ParseTemplate parses a --format Go template with Docker's functions. A
-// leading "table " is removed; the caller prints headers for it.
+// leading "table " is removed; the caller prints headers for it. As in
+// Docker and podman, a key a map lacks prints "<no value>"; a field the
+// row's type lacks is an error.
 func ParseTemplate(format string) (tmpl *template.Template, table bool, err error) {
 	if strings.HasPrefix(format, "table") {
 		table = true
@@ -49,7 +49,7 @@ func ParseTemplate(format string) (tmpl *template.Template, table bool, err erro
 	if !strings.HasSuffix(format, "\n") {
 		format += "\n"
 	}
-	tmpl, err = template.New("format").Funcs(templateFuncs).Option("missingkey=error").Parse(format)
+	tmpl, err = template.New("format").Funcs(templateFuncs).Option("missingkey=default").Parse(format)
 	if err != nil {
 		return nil, false, fmt.Errorf("invalid --format template: %w", err)
 	}
@@ -67,31 +67,4 @@ func WriteJSON(w io.Writer, v any) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
-}
-
-// WriteTemplate executes tmpl once per item. With headers (a table), the
-// header row is the template executed on headers, and columns are aligned.
-func WriteTemplate[T any](w io.Writer, tmpl *template.Template, headers *T, items []T) error {
-	// One write for the whole output, not several per row: ps of a
-	// thousand containers would otherwise spend its time in write(2).
-	bw := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(bw, 0, 0, 3, ' ', 0)
-	out := io.Writer(bw)
-	if headers != nil {
-		out = tw
-		if err := tmpl.Execute(tw, headers); err != nil {
-			return fmt.Errorf("execute --format template: %w", err)
-		}
-	}
-	for i := range items {
-		if err := tmpl.Execute(out, items[i]); err != nil {
-			return fmt.Errorf("execute --format template: %w", err)
-		}
-	}
-	if headers != nil {
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
 }

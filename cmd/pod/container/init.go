@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newInitCommand(g *cli.Globals) *cobra.Command {
@@ -24,7 +24,7 @@ func newInitCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			if all {
-				if args, err = containerIDs(ctx, rt, state.StatusCreated, state.StatusExited); err != nil {
+				if args, err = containerIDs(ctx, rt, engine.StatusCreated, engine.StatusExited); err != nil {
 					return err
 				}
 			}

@@ -2,14 +2,12 @@ package container
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/cmd/pod/volume"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/views"
 )
 
 type inspectOptions struct {
@@ -67,10 +65,7 @@ func runInspect(cmd *cobra.Command, g *cli.Globals, o *inspectOptions, names []s
 		}
 		docs = append(docs, inspectDoc(found))
 	}
-	if docs == nil {
-		docs = []any{}
-	}
-	if err := printInspect(g, o.format, docs); err != nil {
+	if err := cli.Render(g.Stdout, o.format, docs, cli.View{Default: "json"}); err != nil {
 		return err
 	}
 	if len(errs) == 0 {
@@ -93,28 +88,7 @@ func inspectDoc(found *engine.Inspected) any {
 	case engine.InspectImage:
 		return found.Image
 	case engine.InspectVolume:
-		return volume.InspectDoc(found.Volume)
+		return views.VolumeOf(found.Volume)
 	}
 	return found.Network
-}
-
-// idField matches .Id in a template: Docker's JSON name of the ID field.
-var idField = regexp.MustCompile(`\.Id\b`)
-
-func printInspect(g *cli.Globals, format string, docs []any) error {
-	if format == "" || format == "json" {
-		return cli.WriteJSON(g.Stdout, docs)
-	}
-	tmpl, _, err := cli.ParseTemplate(idField.ReplaceAllString(format, ".ID"))
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		var b strings.Builder
-		if err := tmpl.Execute(&b, d); err != nil {
-			return fmt.Errorf("execute --format template: %w", err)
-		}
-		fmt.Fprint(g.Stdout, b.String())
-	}
-	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newKillCommand(g *cli.Globals) *cobra.Command {
@@ -23,7 +23,7 @@ func newKillCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			if all {
-				if args, err = containerIDs(ctx, rt, state.StatusRunning, state.StatusPaused); err != nil {
+				if args, err = containerIDs(ctx, rt, engine.StatusRunning, engine.StatusPaused); err != nil {
 					return err
 				}
 			}

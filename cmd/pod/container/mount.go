@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newMountCommand(g *cli.Globals) *cobra.Command {
@@ -108,7 +108,7 @@ func newUnmountCommand(g *cli.Globals) *cobra.Command {
 				args = nil
 				for _, m := range mounted {
 					c, err := rt.Container(ctx, m.ID)
-					if err != nil || c.Status == state.StatusRunning || c.Status == state.StatusPaused {
+					if err != nil || c.Status == engine.StatusRunning || c.Status == engine.StatusPaused {
 						continue // its mount is its run's
 					}
 					args = append(args, m.ID)

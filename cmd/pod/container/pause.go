@@ -7,25 +7,24 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/state"
 )
 
 func newPauseCommand(g *cli.Globals) *cobra.Command {
 	return freezeCommand(g, "pause", "Pause all the processes in one or more containers",
 		"Freeze every process of each running container (the cgroup freezer, through the OCI runtime).\n"+
 			"Prints the containers as given (with --all, their IDs).",
-		state.StatusRunning, (*engine.Runtime).Pause)
+		engine.StatusRunning, (*engine.Runtime).Pause)
 }
 
 func newUnpauseCommand(g *cli.Globals) *cobra.Command {
 	return freezeCommand(g, "unpause", "Unpause the processes in one or more containers",
 		"Thaw each paused container. Prints the containers as given (with --all, their IDs).",
-		state.StatusPaused, (*engine.Runtime).Unpause)
+		engine.StatusPaused, (*engine.Runtime).Unpause)
 }
 
 // freezeCommand is pause or unpause; --all acts on every container in
 // status from.
-func freezeCommand(g *cli.Globals, name, short, long string, from state.Status,
+func freezeCommand(g *cli.Globals, name, short, long string, from engine.Status,
 	fn func(*engine.Runtime, context.Context, string) error) *cobra.Command {
 	var all bool
 	c := &cobra.Command{
@@ -48,6 +47,6 @@ func freezeCommand(g *cli.Globals, name, short, long string, from state.Status,
 			return each(g, args, cli.ExitCode, func(n string) error { return fn(rt, ctx, n) })
 		},
 	}
-	c.Flags().BoolVarP(&all, "all", "a", false, name+" all "+map[state.Status]string{state.StatusRunning: "running", state.StatusPaused: "paused"}[from]+" containers")
+	c.Flags().BoolVarP(&all, "all", "a", false, name+" all "+map[engine.Status]string{engine.StatusRunning: "running", engine.StatusPaused: "paused"}[from]+" containers")
 	return c
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/state"
 )
 
 // namesOrAll accepts container names, or none with --all.
@@ -26,7 +25,7 @@ func namesOrAll(all *bool) cobra.PositionalArgs {
 
 // containerIDs lists the IDs of the containers in one of statuses, or of
 // all containers when none are given.
-func containerIDs(ctx context.Context, rt *engine.Runtime, statuses ...state.Status) ([]string, error) {
+func containerIDs(ctx context.Context, rt *engine.Runtime, statuses ...engine.Status) ([]string, error) {
 	ctrs, err := rt.Containers(ctx)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/state"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newStopCommand(g *cli.Globals) *cobra.Command {
@@ -28,7 +28,7 @@ func newStopCommand(g *cli.Globals) *cobra.Command {
 				t = &timeout
 			}
 			if all {
-				if args, err = containerIDs(ctx, rt, state.StatusRunning, state.StatusPaused); err != nil {
+				if args, err = containerIDs(ctx, rt, engine.StatusRunning, engine.StatusPaused); err != nil {
 					return err
 				}
 			}

@@ -7,23 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/views"
 )
-
-// historyRow is one line of `pod history`; its fields are what --format
-// templates can use.
-type historyRow struct {
-	ID           string
-	Created      string
-	CreatedSince string
-	CreatedAt    string
-	CreatedBy    string
-	Size         string
-	Comment      string
-	Tags         string
-}
-
-var historyHeaders = historyRow{ID: "IMAGE", Created: "CREATED", CreatedSince: "CREATED", CreatedAt: "CREATED AT",
-	CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT", Tags: "TAGS"}
 
 func newHistoryCommand(g *cli.Globals) *cobra.Command {
 	var (
@@ -49,45 +34,17 @@ func newHistoryCommand(g *cli.Globals) *cobra.Command {
 				for _, h := range hist {
 					id := h.ID
 					if id != "<missing>" {
-						id = displayID(id, noTrunc)
+						id = views.DisplayImageID(id, noTrunc)
 					}
 					fmt.Fprintln(g.Stdout, id)
 				}
 				return nil
 			}
+			view := cli.View{Default: "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", Headers: views.HistoryHeaders}
 			if format == "json" {
-				return cli.WriteJSON(g.Stdout, hist)
+				view.JSON = hist
 			}
-			if format == "" {
-				format = "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-			}
-			tmpl, table, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			rows := make([]historyRow, 0, len(hist))
-			for _, h := range hist {
-				r := historyRow{ID: h.ID, CreatedBy: h.CreatedBy, Comment: h.Comment,
-					CreatedAt: h.Created.Format(time.RFC3339), Size: humanSize(h.Size), Tags: fmt.Sprint(h.Tags)}
-				if r.ID != "<missing>" {
-					r.ID = displayID(r.ID, noTrunc)
-				}
-				r.CreatedSince = createdSince(h.Created, now)
-				r.Created = r.CreatedSince
-				if !human {
-					r.Created = r.CreatedAt
-				}
-				if !noTrunc {
-					r.CreatedBy = truncateText(r.CreatedBy, 45)
-				}
-				rows = append(rows, r)
-			}
-			var headers *historyRow
-			if table {
-				headers = &historyHeaders
-			}
-			return cli.WriteTemplate(g.Stdout, tmpl, headers, rows)
+			return cli.Render(g.Stdout, format, views.HistoryRows(hist, noTrunc, human, time.Now()), view)
 		},
 	}
 	f := c.Flags()

@@ -1,8 +1,6 @@
 package image
 
 import (
-	"encoding/json"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -34,51 +32,14 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 				}
 				out = append(out, ii)
 			}
-			if format == "" || format == "json" {
-				if out == nil {
-					out = []*engine.ImageInspect{}
-				}
-				if err := cli.WriteJSON(g.Stdout, out); err != nil {
-					return err
-				}
-			} else {
-				tmpl, _, err := cli.ParseTemplate(format)
-				if err != nil {
-					return err
-				}
-				items, err := templateItems(out)
-				if err != nil {
-					return err
-				}
-				if err := cli.WriteTemplate(g.Stdout, tmpl, nil, items); err != nil {
-					return err
-				}
+			if err := cli.Render(g.Stdout, format, out, cli.View{Default: "json"}); err != nil {
+				return err
 			}
 			return reportErrors(g, errs)
 		},
 	}
 	c.Flags().StringVarP(&format, "format", "f", "", "format output with a Go template or 'json'")
 	return c
-}
-
-// templateItems turns inspect results into maps keyed by their JSON names,
-// so --format takes the names the JSON shows ({{.Id}}, {{.Config.Env}}),
-// as Docker does; {{.ID}} works too, as in podman.
-func templateItems(out []*engine.ImageInspect) ([]map[string]any, error) {
-	items := make([]map[string]any, 0, len(out))
-	for _, ii := range out {
-		b, err := json.Marshal(ii)
-		if err != nil {
-			return nil, err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, err
-		}
-		m["ID"] = m["Id"]
-		items = append(items, m)
-	}
-	return items, nil
 }
 
 func reportErrors(g *cli.Globals, errs []error) error {

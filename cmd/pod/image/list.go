@@ -9,48 +9,8 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/views"
 )
-
-// imageRow is one line of `pod images`; its fields are what --format
-// templates can use.
-type imageRow struct {
-	ID           string
-	Repository   string
-	Tag          string
-	Digest       string
-	Created      string // same as CreatedSince, as podman
-	CreatedSince string
-	CreatedAt    string
-	Size         string
-	Containers   string
-	Dangling     string
-	Labels       map[string]string
-}
-
-var imageRowHeaders = imageRow{
-	ID: "IMAGE ID", Repository: "REPOSITORY", Tag: "TAG", Digest: "DIGEST",
-	Created: "CREATED", CreatedSince: "CREATED", CreatedAt: "CREATED AT", Size: "SIZE",
-	Containers: "CONTAINERS", Dangling: "DANGLING",
-}
-
-// imageJSON is one element of `pod images --format json`, shaped as
-// podman's.
-type imageJSON struct {
-	ID          string            `json:"Id"`
-	ParentID    string            `json:"ParentId"`
-	RepoTags    []string          `json:"RepoTags"`
-	RepoDigests []string          `json:"RepoDigests"`
-	Size        int64             `json:"Size"`
-	SharedSize  int64             `json:"SharedSize"`
-	VirtualSize int64             `json:"VirtualSize"`
-	Labels      map[string]string `json:"Labels"`
-	Containers  int               `json:"Containers"`
-	Names       []string          `json:"Names"`
-	Digest      string            `json:"Digest"`
-	Dangling    bool              `json:"Dangling"`
-	Created     int64             `json:"Created"`
-	CreatedAt   string            `json:"CreatedAt"`
-}
 
 type listOptions struct {
 	engine.ListImagesOptions
@@ -98,84 +58,22 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 		for _, s := range list {
 			if !seen[s.ID] {
 				seen[s.ID] = true
-				fmt.Fprintln(g.Stdout, displayID(s.ID, o.noTrunc))
+				fmt.Fprintln(g.Stdout, views.DisplayImageID(s.ID, o.noTrunc))
 			}
 		}
 		return nil
 	}
+	view := cli.View{Default: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}", Headers: views.ImageHeaders}
+	if o.digests {
+		view.Default = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+	}
+	if o.format == "json" || strings.Contains(o.format, ".Labels") {
+		if err := rt.WithLabels(cmd.Context(), list); err != nil {
+			return err
+		}
+	}
 	if o.format == "json" {
-		if err := rt.WithLabels(cmd.Context(), list); err != nil {
-			return err
-		}
-		out := make([]imageJSON, 0, len(list))
-		for _, s := range list {
-			out = append(out, imageJSON{
-				ID: s.ID, RepoTags: emptyIfNil(s.RepoTags), RepoDigests: emptyIfNil(s.RepoDigests),
-				Size: s.Size, VirtualSize: s.Size, Labels: s.Labels, Containers: s.Containers,
-				Names: emptyIfNil(s.RepoTags), Digest: s.Digest, Dangling: s.Dangling,
-				Created: s.Created.Unix(), CreatedAt: s.Created.Format(time.RFC3339Nano),
-			})
-		}
-		return cli.WriteJSON(g.Stdout, out)
+		view.JSON = views.ImageList(list)
 	}
-	format := o.format
-	if format == "" {
-		format = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-		if o.digests {
-			format = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-		}
-	}
-	if strings.Contains(format, ".Labels") {
-		if err := rt.WithLabels(cmd.Context(), list); err != nil {
-			return err
-		}
-	}
-	tmpl, table, err := cli.ParseTemplate(format)
-	if err != nil {
-		return err
-	}
-	rows := imageRows(list, o.noTrunc, time.Now())
-	var headers *imageRow
-	if table {
-		headers = &imageRowHeaders
-	}
-	return cli.WriteTemplate(g.Stdout, tmpl, headers, rows)
-}
-
-// imageRows makes one row per name of each image, or one <none> row for
-// an image without names.
-func imageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []imageRow {
-	var rows []imageRow
-	for _, s := range list {
-		base := imageRow{
-			ID:           displayID(s.ID, noTrunc),
-			Digest:       s.Digest,
-			CreatedSince: createdSince(s.Created, now),
-			CreatedAt:    s.Created.String(),
-			Size:         humanSize(s.Size),
-			Containers:   fmt.Sprint(s.Containers),
-			Dangling:     fmt.Sprint(s.Dangling),
-			Labels:       s.Labels,
-		}
-		base.Created = base.CreatedSince
-		if len(s.RepoTags) == 0 {
-			r := base
-			r.Repository, r.Tag = "<none>", "<none>"
-			rows = append(rows, r)
-			continue
-		}
-		for _, name := range s.RepoTags {
-			r := base
-			r.Repository, r.Tag = engine.SplitName(name)
-			rows = append(rows, r)
-		}
-	}
-	return rows
-}
-
-func emptyIfNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	return cli.Render(g.Stdout, o.format, views.ImageRows(list, o.noTrunc, time.Now()), view)
 }

@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/network"
 )
 
 func newInspectCommand(g *cli.Globals) *cobra.Command {
@@ -23,18 +22,7 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if format == "" || format == "json" {
-				return cli.WriteJSON(g.Stdout, nets)
-			}
-			tmpl, _, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
-			}
-			items := make([]network.Network, len(nets))
-			for i, n := range nets {
-				items[i] = *n
-			}
-			return cli.WriteTemplate(g.Stdout, tmpl, nil, items)
+			return cli.Render(g.Stdout, format, nets, cli.View{Default: "json"})
 		},
 	}
 	c.Flags().StringVarP(&format, "format", "f", "", "Go template applied to each network (fields as in the JSON: {{.Name}}, {{.Subnets}}, ...)")

@@ -2,49 +2,13 @@ package network
 
 import (
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/network"
+	"github.com/pod-engine/pod/pkg/views"
 )
-
-// listRow is what --format templates see for one network.
-type listRow struct {
-	ID               string
-	Name             string
-	Driver           string
-	NetworkInterface string
-	Created          string
-	Subnets          string
-	Labels           string
-	Internal         string
-	IPv6Enabled      string
-	DNSEnabled       string
-}
-
-func newRow(n *network.Network, noTrunc bool) listRow {
-	id := n.ID
-	if !noTrunc && len(id) > 12 {
-		id = id[:12]
-	}
-	var subs, labels []string
-	for _, s := range n.Subnets {
-		subs = append(subs, s.Subnet)
-	}
-	for k, v := range n.Labels {
-		labels = append(labels, k+"="+v)
-	}
-	return listRow{
-		ID: id, Name: n.Name, Driver: n.Driver, NetworkInterface: n.NetworkInterface,
-		Created: n.Created.Local().Format(time.RFC3339), Subnets: strings.Join(subs, ","),
-		Labels: strings.Join(labels, ","), Internal: fmt.Sprint(n.Internal),
-		IPv6Enabled: fmt.Sprint(n.IPv6Enabled), DNSEnabled: fmt.Sprint(n.DNSEnabled),
-	}
-}
 
 func newListCommand(g *cli.Globals) *cobra.Command {
 	var (
@@ -71,32 +35,17 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := make([]listRow, len(nets))
-			for i, n := range nets {
-				rows[i] = newRow(n, noTrunc)
-			}
-			switch {
-			case quiet:
-				for _, r := range rows {
-					fmt.Fprintln(g.Stdout, r.Name)
+			if quiet {
+				for _, n := range nets {
+					fmt.Fprintln(g.Stdout, n.Name)
 				}
 				return nil
-			case format == "json":
-				return cli.WriteJSON(g.Stdout, nets)
-			case format == "":
-				format = "table {{.ID}}\t{{.Name}}\t{{.Driver}}"
 			}
-			tmpl, table, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
+			view := cli.View{Default: "table {{.ID}}\t{{.Name}}\t{{.Driver}}", Headers: views.NetworkHeaders}
+			if format == "json" {
+				view.JSON = nets
 			}
-			var headers *listRow
-			if table {
-				headers = &listRow{ID: "NETWORK ID", Name: "NAME", Driver: "DRIVER", NetworkInterface: "NETWORK INTERFACE",
-					Created: "CREATED", Subnets: "SUBNETS", Labels: "LABELS", Internal: "INTERNAL",
-					IPv6Enabled: "IPV6", DNSEnabled: "DNS"}
-			}
-			return cli.WriteTemplate(g.Stdout, tmpl, headers, rows)
+			return cli.Render(g.Stdout, format, views.NetworkRows(nets, noTrunc), view)
 		},
 	}
 	f := c.Flags()

@@ -51,31 +51,15 @@ func newDFCommand(g *cli.Globals) *cobra.Command {
 				return writeDFVerbose(g.Stdout, du, time.Now())
 			}
 			rows := dfRows(du)
-			switch format {
-			case "":
+			if format == "" {
 				tw := tabwriter.NewWriter(g.Stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
 				for _, r := range rows {
 					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Type, r.Total, r.Active, r.Size, r.Reclaimable)
 				}
 				return tw.Flush()
-			case "json":
-				return cli.WriteJSON(g.Stdout, rows)
 			}
-			tmpl, table, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
-			}
-			// Maps, so that the header row can put words where numbers go.
-			items := make([]map[string]any, len(rows))
-			for i, r := range rows {
-				items[i] = map[string]any{"Type": r.Type, "Total": r.Total, "Active": r.Active, "Size": r.Size, "Reclaimable": r.Reclaimable, "RawSize": r.RawSize}
-			}
-			var headers *map[string]any
-			if table {
-				headers = &map[string]any{"Type": "TYPE", "Total": "TOTAL", "Active": "ACTIVE", "Size": "SIZE", "Reclaimable": "RECLAIMABLE", "RawSize": "RAW SIZE"}
-			}
-			return cli.WriteTemplate(g.Stdout, tmpl, headers, items)
+			return cli.Render(g.Stdout, format, rows, cli.View{})
 		},
 	}
 	f := cmd.Flags()

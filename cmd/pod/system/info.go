@@ -5,6 +5,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newInfoCommand(g *cli.Globals) *cobra.Command {
@@ -23,22 +24,15 @@ func newInfoCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch format {
-			case "":
+			if format == "" {
 				b, err := yaml.Marshal(info)
 				if err != nil {
 					return err
 				}
 				_, err = g.Stdout.Write(b)
 				return err
-			case "json":
-				return cli.WriteJSON(g.Stdout, info)
 			}
-			tmpl, _, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
-			}
-			return tmpl.Execute(g.Stdout, info)
+			return cli.Render(g.Stdout, format, []*engine.Info{info}, cli.View{JSON: info})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format the output with a Go template or 'json'")

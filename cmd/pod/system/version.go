@@ -45,18 +45,13 @@ func newVersionCommand(g *cli.Globals) *cobra.Command {
 				_, err := fmt.Fprintf(g.Stdout, "Version:      %s\nAPI Version:  %s\nGo Version:   %s\nGit Commit:   %s\nBuilt:        %s\nOS/Arch:      %s\n",
 					v.Version, v.APIVersion, v.GoVersion, v.GitCommit, v.Built, v.OsArch)
 				return err
-			case "json":
-				return cli.WriteJSON(g.Stdout, struct{ Client versionInfo }{v})
-			}
-			tmpl, _, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
 			}
 			// Docker's templates address .Client.Version; podman's also .Version.
-			return tmpl.Execute(g.Stdout, struct {
+			type view struct {
 				versionInfo
 				Client versionInfo
-			}{v, v})
+			}
+			return cli.Render(g.Stdout, format, []view{{v, v}}, cli.View{JSON: struct{ Client versionInfo }{v}})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "format the output with a Go template or 'json'")

@@ -1,12 +1,12 @@
 package volume
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/views"
 )
 
 func newInspectCommand(g *cli.Globals) *cobra.Command {
@@ -33,7 +33,7 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			out := []volumeJSON{}
+			out := []views.Volume{}
 			var errs []error
 			if all {
 				list, err := rt.ListVolumes(cmd.Context(), nil)
@@ -41,7 +41,7 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 				for _, v := range list {
-					out = append(out, toJSON(v))
+					out = append(out, views.VolumeOf(v))
 				}
 			}
 			for _, name := range args {
@@ -50,33 +50,9 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 					errs = append(errs, err)
 					continue
 				}
-				out = append(out, toJSON(v))
+				out = append(out, views.VolumeOf(v))
 			}
-			if format == "" || format == "json" {
-				if err := cli.WriteJSON(g.Stdout, out); err != nil {
-					return err
-				}
-				return reportErrors(g, errs)
-			}
-			tmpl, _, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
-			}
-			// A label or option a volume lacks prints "<no value>", as in
-			// podman, rather than failing the whole listing.
-			tmpl.Option("missingkey=default")
-			// Maps keyed by the JSON names, so that {{.Options.type}} and
-			// fields JSON leaves out ({{.UID}}) both work.
-			items := make([]map[string]any, 0, len(out))
-			for _, v := range out {
-				b, _ := json.Marshal(v)
-				m := map[string]any{"UID": 0, "GID": 0, "Anonymous": false, "NeedsCopyUp": false}
-				if err := json.Unmarshal(b, &m); err != nil {
-					return err
-				}
-				items = append(items, m)
-			}
-			if err := cli.WriteTemplate(g.Stdout, tmpl, nil, items); err != nil {
+			if err := cli.Render(g.Stdout, format, out, cli.View{Default: "json"}); err != nil {
 				return err
 			}
 			return reportErrors(g, errs)

@@ -6,47 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/views"
 )
-
-// volumeJSON is a volume as `volume inspect` and `volume ls --format json`
-// print it: podman's field names.
-type volumeJSON struct {
-	Name        string            `json:"Name"`
-	Driver      string            `json:"Driver"`
-	Mountpoint  string            `json:"Mountpoint"`
-	CreatedAt   string            `json:"CreatedAt"`
-	Labels      map[string]string `json:"Labels"`
-	Scope       string            `json:"Scope"`
-	Options     map[string]string `json:"Options"`
-	UID         int               `json:"UID,omitempty"`
-	GID         int               `json:"GID,omitempty"`
-	Anonymous   bool              `json:"Anonymous,omitempty"`
-	MountCount  int               `json:"MountCount"`
-	NeedsCopyUp bool              `json:"NeedsCopyUp,omitempty"`
-}
-
-func toJSON(v *engine.VolumeInfo) volumeJSON {
-	j := volumeJSON{
-		Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint,
-		CreatedAt: v.CreatedAt.Format("2006-01-02T15:04:05.999999999Z07:00"),
-		Labels:    v.Labels, Scope: v.Scope, Options: v.Options, Anonymous: v.Anonymous,
-		MountCount: v.MountCount, NeedsCopyUp: v.NeedsCopyUp,
-	}
-	if v.UID > 0 {
-		j.UID = v.UID
-	}
-	if v.GID > 0 {
-		j.GID = v.GID
-	}
-	return j
-}
-
-// InspectDoc is the document `volume inspect` prints for v, for the
-// top-level `pod inspect`.
-func InspectDoc(v *engine.VolumeInfo) any { return toJSON(v) }
-
-var headers = volumeJSON{Name: "VOLUME NAME", Driver: "DRIVER", Mountpoint: "MOUNTPOINT", CreatedAt: "CREATED AT", Scope: "SCOPE"}
 
 func newListCommand(g *cli.Globals) *cobra.Command {
 	var (
@@ -76,25 +37,9 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 				}
 				return nil
 			}
-			items := make([]volumeJSON, 0, len(list))
-			for _, v := range list {
-				items = append(items, toJSON(v))
-			}
-			if format == "json" {
-				return cli.WriteJSON(g.Stdout, items)
-			}
-			if format == "" {
-				format = "table {{.Driver}}\t{{.Name}}"
-			}
-			tmpl, table, err := cli.ParseTemplate(format)
-			if err != nil {
-				return err
-			}
-			var h *volumeJSON
-			if table && !noHeading {
-				h = &headers
-			}
-			return cli.WriteTemplate(g.Stdout, tmpl, h, items)
+			return cli.Render(g.Stdout, format, views.Volumes(list), cli.View{
+				Default: "table {{.Driver}}\t{{.Name}}", Headers: views.VolumeHeaders, NoHeading: noHeading,
+			})
 		},
 	}
 	f := c.Flags()

@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"strings"
@@ -62,9 +62,9 @@ func isAlnum(c rune) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// validateEtcOptions refuses a hostname, search domain, resolver option or
+// ValidateEtcOptions refuses a hostname, search domain, resolver option or
 // extra host name that is not one well-formed word (see above).
-func validateEtcOptions(hostname string, o NetOptions) error {
+func ValidateEtcOptions(hostname string, o NetOptions) error {
 	if hostname != "" && (len(hostname) > hostnameMax || !validHostname(hostname, false)) {
 		return invalidf("invalid --hostname %q: not a valid RFC 1123 host name (letters, digits, '-' and '.', at most %d characters)", hostname, hostnameMax)
 	}

@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"errors"
@@ -28,7 +28,7 @@ func TestValidateEtcOptions(t *testing.T) {
 		{"add-host name newline", "", NetOptions{AddHosts: []string{"a\n6.6.6.6 evil:1.2.3.4"}}, "--add-host"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := validateEtcOptions(tc.hostname, tc.o)
+			err := ValidateEtcOptions(tc.hostname, tc.o)
 			if tc.flag == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -1,21 +1,19 @@
-package engine
+package specgen
 
 import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/pod-engine/pod/pkg/storage"
 )
 
 func TestHealthConfig(t *testing.T) {
 	two := 2
 	zero := 0
-	image := &storage.Healthcheck{Test: []string{"CMD", "check"}, Interval: 5 * time.Second, Retries: 7}
+	image := &HealthConfig{Test: []string{"CMD", "check"}, Interval: 5 * time.Second, Retries: 7}
 	for _, tc := range []struct {
 		name  string
 		opts  HealthOptions
-		image *storage.Healthcheck
+		image *HealthConfig
 		want  *HealthConfig
 		bad   bool
 	}{
@@ -30,7 +28,7 @@ func TestHealthConfig(t *testing.T) {
 			want: &HealthConfig{Test: []string{"CMD", "check"}, Interval: 5 * time.Second, Timeout: 30 * time.Second, Retries: 7}},
 		{name: "flags over image", image: image, opts: HealthOptions{Interval: "1s"},
 			want: &HealthConfig{Test: []string{"CMD", "check"}, Interval: time.Second, Timeout: 30 * time.Second, Retries: 7}},
-		{name: "image NONE", image: &storage.Healthcheck{Test: []string{"NONE"}}},
+		{name: "image NONE", image: &HealthConfig{Test: []string{"NONE"}}},
 		{name: "no-healthcheck", image: image, opts: HealthOptions{None: true}},
 		{name: "cmd none", image: image, opts: HealthOptions{Cmd: "none"}},
 		{name: "bad duration", opts: HealthOptions{Cmd: "true", Interval: "soon"}, bad: true},
@@ -40,7 +38,7 @@ func TestHealthConfig(t *testing.T) {
 		{name: "conflict", opts: HealthOptions{Cmd: "true", None: true}, bad: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := healthConfig(tc.opts, tc.image)
+			got, err := Healthcheck(tc.opts, tc.image)
 			if tc.bad {
 				if err == nil {
 					t.Fatalf("got %+v, want an error", got)

@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"fmt"
@@ -40,28 +40,26 @@ type LimitOptions struct {
 // minMemory is the smallest --memory accepted (Docker's and podman's).
 const minMemory = 6 << 20
 
-// defaultCPUPeriod is the CFS period --cpus divides (100 ms, as Docker).
-const defaultCPUPeriod = 100000
+// DefaultCPUPeriod is the CFS period --cpus divides (100 ms, as Docker).
+const DefaultCPUPeriod = 100000
 
-// rootlessV1Warning is podman's wording for limits a rootless container
+// RootlessV1Warning is podman's wording for limits a rootless container
 // on cgroup v1 cannot get.
-const rootlessV1Warning = "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+const RootlessV1Warning = "Resource limits are not supported and ignored on cgroups V1 rootless systems"
 
-// limitsSet reports whether o asks for any cgroup limit.
-func (o LimitOptions) limitsSet() bool {
+// LimitsSet reports whether o asks for any cgroup limit.
+func (o LimitOptions) LimitsSet() bool {
 	return o.Memory != "" || o.MemorySwap != "" || o.MemoryReservation != "" || o.CPUs != 0 ||
 		o.CPUShares != 0 || o.CPUQuota != 0 || o.CPUPeriod != 0 || o.CpusetCpus != "" ||
 		o.CpusetMems != "" || o.PidsLimit != nil || o.BlkioWeight != 0 || o.OOMKillDisable
 }
 
-// cgroupsUsable reports whether this engine's containers can get cgroup
-// limits: not as a plain user on cgroup v1, where nobody delegates cgroups.
-func (r *Runtime) cgroupsUsable() bool {
-	return !r.Rootless() || cgroups.Detect() == cgroups.Unified
-}
-
-// applyLimits checks the cgroup flags and records them in cfg.
-func (r *Runtime) applyLimits(cfg *ContainerConfig, o LimitOptions) error {
+// ApplyLimits checks the cgroup flags and records them in cfg.
+// cgroupManager is the engine's (--cgroup-manager); cgroupsUsable says
+// whether its containers can get limits at all (not as a plain user on
+// cgroup v1, where nobody delegates cgroups): without, limits are dropped
+// with podman's warning.
+func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgroupsUsable bool) error {
 	switch o.Cgroups {
 	case "", "enabled", "no-conmon":
 		// pod's monitor always stays in pod's own cgroup, so no-conmon
@@ -72,7 +70,7 @@ func (r *Runtime) applyLimits(cfg *ContainerConfig, o LimitOptions) error {
 	default:
 		return invalidf("invalid --cgroups %q: use enabled, no-conmon or disabled", o.Cgroups)
 	}
-	if err := checkCgroupManager(r.opts.CgroupManager); err != nil {
+	if err := CheckCgroupManager(cgroupManager); err != nil {
 		return err
 	}
 	cfg.CgroupManager = "cgroupfs"
@@ -92,21 +90,21 @@ func (r *Runtime) applyLimits(cfg *ContainerConfig, o LimitOptions) error {
 		v := *o.OOMScoreAdj
 		cfg.OOMScoreAdj = &v
 	}
-	res, err := buildResources(nil, o)
+	res, err := BuildResources(nil, o)
 	if err != nil {
 		return err
 	}
-	if res != nil && !r.cgroupsUsable() {
-		logrus.Warn(rootlessV1Warning)
+	if res != nil && !cgroupsUsable {
+		logrus.Warn(RootlessV1Warning)
 		return nil
 	}
 	cfg.Resources = res
 	return nil
 }
 
-// checkCgroupManager accepts cgroupfs; systemd only where systemd runs,
+// CheckCgroupManager accepts cgroupfs; systemd only where systemd runs,
 // and pod does not drive systemd's manager.
-func checkCgroupManager(m string) error {
+func CheckCgroupManager(m string) error {
 	switch m {
 	case "", "cgroupfs":
 		return nil
@@ -119,9 +117,9 @@ func checkCgroupManager(m string) error {
 	return invalidf("invalid --cgroup-manager %q: use cgroupfs or systemd", m)
 }
 
-// buildResources applies o over base (nil: nothing set) and checks the
+// BuildResources applies o over base (nil: nothing set) and checks the
 // result as Docker and podman do. It returns nil when nothing is limited.
-func buildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxResources, error) {
+func BuildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxResources, error) {
 	res := &specs.LinuxResources{}
 	if base != nil {
 		res = cloneResources(base)
@@ -198,8 +196,8 @@ func buildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 		if o.CPUs < 0.01 || o.CPUs > n {
 			return nil, invalidf("invalid --cpus %g: the range of CPUs is from 0.01 to %.2f, as there are only %d CPUs available", o.CPUs, n, int(n))
 		}
-		period := uint64(defaultCPUPeriod)
-		quota := int64(math.Round(o.CPUs * defaultCPUPeriod))
+		period := uint64(DefaultCPUPeriod)
+		quota := int64(math.Round(o.CPUs * DefaultCPUPeriod))
 		cpu().Period, cpu().Quota = &period, &quota
 	}
 	if o.CPUPeriod != 0 {
@@ -321,52 +319,15 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// cgroupsPath is where the container's cgroup goes. With cgroupfs, a
+// CgroupsPath is where the container's cgroup goes. With cgroupfs, a
 // relative path is created by the runtime under the cgroup it runs in,
 // which is pod's own (the monitor and runtime inherit it): the container
 // stays inside whatever limits the user's session has, as the engine
 // itself does. --cgroup-parent overrides the parent.
-func cgroupsPath(cfg *ContainerConfig, id string) string {
+func CgroupsPath(cfg *ContainerConfig, id string) string {
 	parent := cfg.CgroupParent
 	if parent == "" {
 		parent = "pod"
 	}
 	return filepath.Join(parent, "pod-"+id)
-}
-
-// oomScoreAdj returns the oom_score_adj to ask the runtime for, or nil. The
-// kernel refuses a value below pod's own without CAP_SYS_RESOURCE in the
-// initial user namespace (root lacks it on some hosts; a rootless pod
-// always does): the runtime would then fail the start, so the value is
-// dropped with a warning instead.
-func (r *Runtime) oomScoreAdj(cfg *ContainerConfig) *int {
-	if cfg.OOMScoreAdj == nil {
-		return nil
-	}
-	want := *cfg.OOMScoreAdj
-	cur := 0
-	if b, err := os.ReadFile("/proc/self/oom_score_adj"); err == nil {
-		cur, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
-	if want < cur && (r.Rootless() || !hasCapSysResource()) {
-		logrus.Warnf("cannot set oom_score_adj to %d: lowering it needs CAP_SYS_RESOURCE, which pod lacks here; the container keeps %d", want, cur)
-		return nil
-	}
-	return &want
-}
-
-// hasCapSysResource reads CAP_SYS_RESOURCE (bit 24) of this process's
-// effective capabilities.
-func hasCapSysResource() bool {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && caps&(1<<24) != 0
-		}
-	}
-	return false
 }

@@ -1,12 +1,9 @@
-package engine
+package specgen
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"time"
-
-	"github.com/pod-engine/pod/pkg/storage"
 )
 
 // HealthConfig is a container's healthcheck, as Docker's HealthConfig says
@@ -43,17 +40,18 @@ type HealthOptions struct {
 	None bool
 }
 
-// argv is the command a healthcheck runs.
-func (h *HealthConfig) argv() []string {
+// Argv is the command a healthcheck runs.
+func (h *HealthConfig) Argv() []string {
 	if len(h.Test) > 1 && h.Test[0] == "CMD-SHELL" {
 		return []string{"/bin/sh", "-c", h.Test[1]}
 	}
 	return h.Test[1:]
 }
 
-// healthConfig merges the flags over the image's HEALTHCHECK (nil when it
-// has none); nil means no healthcheck.
-func healthConfig(o HealthOptions, image *storage.Healthcheck) (*HealthConfig, error) {
+// Healthcheck merges the flags over the image's HEALTHCHECK (nil when it
+// has none; its OnFailure is ignored, and a zero duration or retry count
+// means unset); nil means no healthcheck.
+func Healthcheck(o HealthOptions, image *HealthConfig) (*HealthConfig, error) {
 	if o.None {
 		if o.Cmd != "" && o.Cmd != "none" {
 			return nil, invalidf("--no-healthcheck conflicts with --health-cmd")
@@ -82,7 +80,7 @@ func healthConfig(o HealthOptions, image *storage.Healthcheck) (*HealthConfig, e
 		return nil, invalidf("invalid healthcheck test %q: want [\"CMD\", arg...] or [\"CMD-SHELL\", command]", h.Test)
 	}
 	if image == nil {
-		image = &storage.Healthcheck{}
+		image = &HealthConfig{}
 	}
 	var err error
 	if h.Interval, err = healthDuration("--health-interval", o.Interval, image.Interval, defaultHealthInterval); err != nil {
@@ -150,35 +148,4 @@ func healthDuration(flag, typed string, image, def time.Duration) (time.Duration
 		return image, nil
 	}
 	return def, nil
-}
-
-// containerHealthcheck is the healthcheck a container of image imgID gets.
-func (r *Runtime) containerHealthcheck(ctx context.Context, imgID string, o HealthOptions) (*HealthConfig, error) {
-	var image *storage.Healthcheck
-	if !o.None && o.Cmd == "" {
-		var err error
-		if image, err = r.store.ImageHealthcheck(ctx, imgID); err != nil {
-			return nil, err
-		}
-	}
-	return healthConfig(o, image)
-}
-
-// healthCommand is what c's monitor runs every interval: this pod's
-// `healthcheck run`, with the storage and runtime options of exitCmd (the
-// monitor's exit command, `... container cleanup ID`). nil without a
-// healthcheck.
-func healthCommand(exitCmd []string, c *Container) []string {
-	if c.Config.Healthcheck == nil || len(exitCmd) < 3 {
-		return nil
-	}
-	argv := append([]string(nil), exitCmd[:len(exitCmd)-3]...)
-	return append(argv, "healthcheck", "run", c.ID)
-}
-
-func healthInterval(c *Container) time.Duration {
-	if c.Config.Healthcheck == nil {
-		return 0
-	}
-	return c.Config.Healthcheck.Interval
 }

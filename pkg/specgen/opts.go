@@ -1,7 +1,8 @@
-package engine
+package specgen
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,8 +25,8 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// parseTmpfs turns one --tmpfs DST[:OPTS] into a tmpfs mount.
-func parseTmpfs(spec string) (MountConfig, error) {
+// ParseTmpfs turns one --tmpfs DST[:OPTS] into a tmpfs mount.
+func ParseTmpfs(spec string) (MountConfig, error) {
 	dst, opts, _ := strings.Cut(spec, ":")
 	if !filepath.IsAbs(dst) {
 		return MountConfig{}, invalidf("invalid --tmpfs %q: %q is not an absolute path", spec, dst)
@@ -49,8 +50,8 @@ func parseTmpfs(spec string) (MountConfig, error) {
 	return m, nil
 }
 
-// checkMounts refuses two mounts on one destination.
-func checkMounts(ms []MountConfig) error {
+// CheckMounts refuses two mounts on one destination.
+func CheckMounts(ms []MountConfig) error {
 	seen := map[string]bool{}
 	for _, m := range ms {
 		if seen[m.Destination] {
@@ -61,10 +62,10 @@ func checkMounts(ms []MountConfig) error {
 	return nil
 }
 
-// mergeEnv applies KEY=VALUE settings over base, keeping base's order and
+// MergeEnv applies KEY=VALUE settings over base, keeping base's order and
 // appending new keys. A bare KEY takes the value from pod's own environment
 // and is dropped when pod has none, as Docker does.
-func mergeEnv(base []string, settings []string) []string {
+func MergeEnv(base []string, settings []string) []string {
 	out := append([]string(nil), base...)
 	index := map[string]int{}
 	for i, kv := range out {
@@ -94,10 +95,10 @@ func mergeEnv(base []string, settings []string) []string {
 	return out
 }
 
-// readEnvFile reads an --env-file: KEY=VALUE or KEY lines; blank lines and
+// ReadEnvFile reads an --env-file: KEY=VALUE or KEY lines; blank lines and
 // lines starting with # are skipped. Values are taken literally (no quotes
 // removed), as Docker does.
-func readEnvFile(path string) ([]string, error) {
+func ReadEnvFile(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, invalidf("read env file: %v", err)
@@ -125,9 +126,9 @@ func readEnvFile(path string) ([]string, error) {
 	return out, nil
 }
 
-// parseRestartPolicy parses --restart: no, always, unless-stopped,
+// ParseRestartPolicy parses --restart: no, always, unless-stopped,
 // on-failure[:N].
-func parseRestartPolicy(s string) (RestartPolicy, error) {
+func ParseRestartPolicy(s string) (RestartPolicy, error) {
 	name, count, hasCount := strings.Cut(s, ":")
 	switch name {
 	case "", "no", "always", "unless-stopped":
@@ -152,8 +153,8 @@ func parseRestartPolicy(s string) (RestartPolicy, error) {
 	return RestartPolicy{}, invalidf("invalid restart policy %q: use no, always, unless-stopped or on-failure[:max-retries]", s)
 }
 
-// parseLogOpts checks --log-driver and --log-opt.
-func parseLogOpts(driver string, opts []string) (string, map[string]string, error) {
+// ParseLogOpts checks --log-driver and --log-opt.
+func ParseLogOpts(driver string, opts []string) (string, map[string]string, error) {
 	switch driver {
 	case "":
 		driver = "k8s-file"
@@ -183,4 +184,20 @@ func parseLogOpts(driver string, opts []string) (string, map[string]string, erro
 		m[k] = v
 	}
 	return driver, m, nil
+}
+
+// ParseEntrypoint reads --entrypoint: a JSON array, or one command (Docker
+// takes the string as the program name, not a shell line).
+func ParseEntrypoint(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(strings.TrimSpace(s), "[") {
+		var argv []string
+		if err := json.Unmarshal([]byte(s), &argv); err != nil {
+			return nil, invalidf("invalid --entrypoint %q: %v", s, err)
+		}
+		return argv, nil
+	}
+	return []string{s}, nil
 }

@@ -1,4 +1,4 @@
-package engine
+package specgen
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	"github.com/pod-engine/pod/pkg/network"
 )
 
-// Network modes stored in ContainerConfig.NetworkMode. "" is a private
+// NetworkMode values stored in ContainerConfig.NetworkMode. "" is a private
 // namespace with only loopback (what containers created before networks
 // existed got; --network private asks for it).
 const (
-	netModeNone     = "none"
-	netModeHost     = "host"
-	netModeBridge   = "bridge"      // attached to Config.Networks through CNI
-	netModeSlirp    = "slirp4netns" // rootless: slirp4netns and the port driver
-	netModeCtrPfx   = "container:"
-	netModeNSPrefix = "ns:"
+	NetModeNone            = "none"
+	NetModeHost            = "host"
+	NetModeBridge          = "bridge"      // attached to Config.Networks through CNI
+	NetModeSlirp           = "slirp4netns" // rootless: slirp4netns and the port driver
+	NetModeContainerPrefix = "container:"
+	NetModeNSPrefix        = "ns:"
 )
 
 // NetOptions are the networking flags of create and run.
@@ -40,33 +40,46 @@ type NetOptions struct {
 	PublishAll bool     // -P
 }
 
-// buildNetConfig validates the networking flags, and cfg.Hostname, into
+// NetResolver answers what the networking flags name: the engine's
+// containers and networks, and whether it runs rootless (which decides the
+// default network).
+type NetResolver interface {
+	Rootless() bool
+	// ContainerID is the full ID of the container named or ID-prefixed
+	// by nameOrID (--network container:NAME).
+	ContainerID(ctx context.Context, nameOrID string) (string, error)
+	// Network is the network named or ID-prefixed by nameOrID; an error
+	// in errdefs' not-found category when there is none.
+	Network(ctx context.Context, nameOrID string) (*network.Network, error)
+}
+
+// BuildNetwork validates the networking flags, and cfg.Hostname, into
 // cfg. exposed are the image's EXPOSEd ports, published on free host ports
 // by -P.
-func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o NetOptions, exposed map[string]struct{}) error {
-	if err := validateEtcOptions(cfg.Hostname, o); err != nil {
+func BuildNetwork(ctx context.Context, cfg *ContainerConfig, o NetOptions, exposed map[string]struct{}, res NetResolver) error {
+	if err := ValidateEtcOptions(cfg.Hostname, o); err != nil {
 		return err
 	}
 	cfg.Networks, cfg.AddHosts, cfg.Ports = nil, nil, nil
 	modes := o.Networks
 	if len(modes) == 0 {
-		if r.Rootless() {
-			modes = []string{netModeSlirp}
+		if res.Rootless() {
+			modes = []string{NetModeSlirp}
 		} else {
-			modes = []string{netModeBridge}
+			modes = []string{NetModeBridge}
 		}
 	}
 	special := ""
 	var names []string
 	for _, m := range modes {
 		switch {
-		case m == netModeNone, m == netModeHost, m == "private", m == netModeSlirp,
-			strings.HasPrefix(m, netModeCtrPfx), strings.HasPrefix(m, netModeNSPrefix):
+		case m == NetModeNone, m == NetModeHost, m == "private", m == NetModeSlirp,
+			strings.HasPrefix(m, NetModeContainerPrefix), strings.HasPrefix(m, NetModeNSPrefix):
 			if len(modes) > 1 {
 				return invalidf("--network %s cannot be combined with other networks", m)
 			}
 			special = m
-		case m == netModeBridge || m == "default":
+		case m == NetModeBridge || m == "default":
 			names = append(names, network.DefaultName)
 		case m == "":
 			return invalidf("--network: empty network name")
@@ -77,26 +90,25 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 	switch {
 	case special == "private":
 		cfg.NetworkMode = ""
-	case special == netModeNone, special == netModeHost, special == netModeSlirp:
+	case special == NetModeNone, special == NetModeHost, special == NetModeSlirp:
 		cfg.NetworkMode = special
-	case strings.HasPrefix(special, netModeCtrPfx):
-		other, err := r.get(ctx, strings.TrimPrefix(special, netModeCtrPfx))
+	case strings.HasPrefix(special, NetModeContainerPrefix):
+		id, err := res.ContainerID(ctx, strings.TrimPrefix(special, NetModeContainerPrefix))
 		if err != nil {
 			return err
 		}
-		cfg.NetworkMode = netModeCtrPfx + other.ID
-	case strings.HasPrefix(special, netModeNSPrefix):
-		p := strings.TrimPrefix(special, netModeNSPrefix)
+		cfg.NetworkMode = NetModeContainerPrefix + id
+	case strings.HasPrefix(special, NetModeNSPrefix):
+		p := strings.TrimPrefix(special, NetModeNSPrefix)
 		if _, err := os.Stat(p); err != nil {
 			return invalidf("--network ns:%s: %v", p, unwrapPathError(err))
 		}
 		cfg.NetworkMode = special
 	default:
-		cfg.NetworkMode = netModeBridge
-		m := r.networks()
+		cfg.NetworkMode = NetModeBridge
 		seen := map[string]bool{}
 		for _, name := range names {
-			n, err := m.Inspect(ctx, name)
+			n, err := res.Network(ctx, name)
 			if err != nil {
 				if errors.Is(err, errdefs.ErrNotFound) {
 					return errdefs.NotFoundf("unable to find network with name or ID %s: network not found", name)
@@ -114,7 +126,7 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 			cfg.Networks = append(cfg.Networks, a)
 		}
 	}
-	attached := cfg.NetworkMode == netModeBridge
+	attached := cfg.NetworkMode == NetModeBridge
 	if (o.IP != "" || o.MAC != "") && !attached {
 		return invalidf("--ip and --mac-address need a bridge network")
 	}
@@ -174,9 +186,9 @@ func (r *Runtime) buildNetConfig(ctx context.Context, cfg *ContainerConfig, o Ne
 	}
 	if len(ports) > 0 {
 		switch cfg.NetworkMode {
-		case netModeBridge, netModeSlirp:
+		case NetModeBridge, NetModeSlirp:
 			cfg.Ports = ports
-		case netModeHost:
+		case NetModeHost:
 			// Docker discards them: the container's ports are the host's.
 		default:
 			return invalidf("cannot publish ports with --network %s: the container has no network to forward to", special)

@@ -1,4 +1,4 @@
-package container
+package views
 
 import (
 	"fmt"
@@ -28,14 +28,19 @@ func formatPorts(ports []network.PortMapping) string {
 	return strings.Join(out, ", ")
 }
 
-// portsJSON is ps --format json's Ports, podman's shape.
-func portsJSON(ports []network.PortMapping) []any {
-	out := []any{}
+// PortJSON is one published port in ps --format json, podman's shape.
+type PortJSON struct {
+	HostIP        string `json:"host_ip"`
+	ContainerPort uint16 `json:"container_port"`
+	HostPort      uint16 `json:"host_port"`
+	Range         int    `json:"range"`
+	Protocol      string `json:"protocol"`
+}
+
+func portsJSON(ports []network.PortMapping) []PortJSON {
+	out := []PortJSON{}
 	for _, p := range ports {
-		out = append(out, map[string]any{
-			"host_ip": p.HostIP, "container_port": p.ContainerPort, "host_port": p.HostPort,
-			"range": p.Count(), "protocol": p.Protocol,
-		})
+		out = append(out, PortJSON{HostIP: p.HostIP, ContainerPort: p.ContainerPort, HostPort: p.HostPort, Range: p.Count(), Protocol: p.Protocol})
 	}
 	return out
 }

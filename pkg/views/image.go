@@ -1,0 +1,139 @@
+package views
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pod-engine/pod/pkg/engine"
+)
+
+// ImageRow is one line of `pod images` as --format templates see it: one
+// per name of each image, or one <none> row for an image without names.
+type ImageRow struct {
+	ID           string // 12 characters, or sha256:... not truncated
+	Repository   string
+	Tag          string
+	Digest       string
+	Created      string // as CreatedSince, as podman
+	CreatedSince string // "2 hours ago"
+	CreatedAt    time.Time
+	Size         string // "5.86 MB"
+	Containers   int
+	Dangling     bool
+	Labels       map[string]string
+}
+
+// ImageHeaders are images' column titles that are not the field's name.
+var ImageHeaders = map[string]string{"ID": "IMAGE ID", "Created": "CREATED", "CreatedSince": "CREATED"}
+
+// ImageRows makes the rows of list at time now.
+func ImageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []ImageRow {
+	var rows []ImageRow
+	for _, s := range list {
+		base := ImageRow{
+			ID:           displayID(s.ID, noTrunc),
+			Digest:       s.Digest,
+			CreatedSince: createdSince(s.Created, now),
+			CreatedAt:    s.Created,
+			Size:         humanSize(s.Size),
+			Containers:   s.Containers,
+			Dangling:     s.Dangling,
+			Labels:       s.Labels,
+		}
+		base.Created = base.CreatedSince
+		if len(s.RepoTags) == 0 {
+			r := base
+			r.Repository, r.Tag = "<none>", "<none>"
+			rows = append(rows, r)
+			continue
+		}
+		for _, name := range s.RepoTags {
+			r := base
+			r.Repository, r.Tag = engine.SplitName(name)
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// DisplayImageID prints an image ID as the image commands do: 12
+// characters, or with noTrunc the full "sha256:..." form.
+func DisplayImageID(id string, noTrunc bool) string { return displayID(id, noTrunc) }
+
+// ImageJSON is one element of `pod images --format json`, podman's shape.
+type ImageJSON struct {
+	ID          string            `json:"Id"`
+	ParentID    string            `json:"ParentId"`
+	RepoTags    []string          `json:"RepoTags"`
+	RepoDigests []string          `json:"RepoDigests"`
+	Size        int64             `json:"Size"`
+	SharedSize  int64             `json:"SharedSize"`
+	VirtualSize int64             `json:"VirtualSize"`
+	Labels      map[string]string `json:"Labels"`
+	Containers  int               `json:"Containers"`
+	Names       []string          `json:"Names"`
+	Digest      string            `json:"Digest"`
+	Dangling    bool              `json:"Dangling"`
+	Created     int64             `json:"Created"`
+	CreatedAt   string            `json:"CreatedAt"`
+}
+
+// ImageList is `pod images --format json`.
+func ImageList(list []engine.ImageSummary) []ImageJSON {
+	out := make([]ImageJSON, 0, len(list))
+	for _, s := range list {
+		out = append(out, ImageJSON{
+			ID: s.ID, RepoTags: emptyIfNil(s.RepoTags), RepoDigests: emptyIfNil(s.RepoDigests),
+			Size: s.Size, VirtualSize: s.Size, Labels: s.Labels, Containers: s.Containers,
+			Names: emptyIfNil(s.RepoTags), Digest: s.Digest, Dangling: s.Dangling,
+			Created: s.Created.Unix(), CreatedAt: s.Created.Format(time.RFC3339Nano),
+		})
+	}
+	return out
+}
+
+func emptyIfNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// HistoryRow is one line of `pod history` as --format templates see it.
+type HistoryRow struct {
+	ID           string
+	Created      string // CreatedSince, or CreatedAt without --human
+	CreatedSince string
+	CreatedAt    string // RFC 3339
+	CreatedBy    string
+	Size         string
+	Comment      string
+	Tags         string
+}
+
+// HistoryHeaders are history's column titles that are not the field's
+// name.
+var HistoryHeaders = map[string]string{"ID": "IMAGE", "Created": "CREATED", "CreatedSince": "CREATED"}
+
+// HistoryRows makes the rows of an image's history at time now: human
+// prints times as "2 hours ago", noTrunc keeps IDs and commands whole.
+func HistoryRows(hist []engine.HistoryEntry, noTrunc, human bool, now time.Time) []HistoryRow {
+	rows := make([]HistoryRow, 0, len(hist))
+	for _, h := range hist {
+		r := HistoryRow{ID: h.ID, CreatedBy: h.CreatedBy, Comment: h.Comment,
+			CreatedAt: h.Created.Format(time.RFC3339), Size: humanSize(h.Size), Tags: fmt.Sprint(h.Tags)}
+		if r.ID != "<missing>" {
+			r.ID = displayID(r.ID, noTrunc)
+		}
+		r.CreatedSince = createdSince(h.Created, now)
+		r.Created = r.CreatedSince
+		if !human {
+			r.Created = r.CreatedAt
+		}
+		if !noTrunc {
+			r.CreatedBy = truncateText(r.CreatedBy, 45)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
