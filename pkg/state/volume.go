@@ -16,7 +16,7 @@ import (
 //
 // The data directory's path is not stored: it is GRAPHROOT/volumes/NAME/_data,
 // derived from the graph root, so a graph root moved or copied elsewhere
-// keeps working. Options and labels are JSON objects ('' for none), as the
+// keeps working. Options and labels are JSON objects (” for none), as the
 // containers table keeps labels. uid and gid are the owner -o o=uid=N,gid=N
 // asked for, -1 unset.
 //

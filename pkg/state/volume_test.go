@@ -23,7 +23,7 @@ func TestVolumeRoundTrip(t *testing.T) {
 	db := openTest(t)
 	want := &Volume{
 		Name: "data", Driver: "local", Labels: map[string]string{"a": "1"},
-		Options: map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=1m"},
+		Options:   map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=1m"},
 		CreatedAt: time.Unix(0, 1700000000123456789), Anonymous: true, UID: 5, GID: 6, NeedsCopyUp: true,
 	}
 	if err := db.AddVolume(ctx, want); err != nil {
