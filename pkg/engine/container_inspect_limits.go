@@ -1,5 +1,7 @@
 package engine
 
+import "context"
+
 // InspectLimits are the cgroup fields of HostConfig, with Docker's names.
 type InspectLimits struct {
 	Memory            int64  `json:"Memory"`
@@ -71,7 +73,7 @@ func inspectLimits(cfg *ContainerConfig) InspectLimits {
 
 // inspectVolumeMounts shows a volume mount as Docker does: its name in
 // Name and the volume's data directory in Source.
-func (r *Runtime) inspectVolumeMounts(doc *ContainerInspect) {
+func (r *Runtime) inspectVolumeMounts(ctx context.Context, doc *ContainerInspect) {
 	vs := r.volumes()
 	for i := range doc.Mounts {
 		m := &doc.Mounts[i]
@@ -79,8 +81,8 @@ func (r *Runtime) inspectVolumeMounts(doc *ContainerInspect) {
 			continue
 		}
 		m.Name = m.Source
-		if v, err := vs.Get(m.Name); err == nil {
-			m.Source = v.Mountpoint
+		if _, err := r.db.Volume(ctx, m.Name); err == nil {
+			m.Source = vs.Path(m.Name)
 		}
 	}
 }
