@@ -82,12 +82,12 @@ func scanVolume(s scanner) (*Volume, error) {
 		return nil, err
 	}
 	for _, f := range []struct {
-		s   string
-		dst *map[string]string
-	}{{labels, &v.Labels}, {options, &v.Options}} {
+		col, s string
+		dst    *map[string]string
+	}{{"labels", labels, &v.Labels}, {"options", options, &v.Options}} {
 		if f.s != "" {
 			if err := json.Unmarshal([]byte(f.s), f.dst); err != nil {
-				return nil, fmt.Errorf("volume %s: %w", v.Name, err)
+				return nil, fmt.Errorf("read volume %s: %s: %w", v.Name, f.col, err)
 			}
 		}
 	}

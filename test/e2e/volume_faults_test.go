@@ -31,6 +31,35 @@ func volumeDirs(t *testing.T, e *Env) []string {
 	return names
 }
 
+// execStateDB runs SQL statements on the Env's state DB, as a damaged or
+// older store would have it; no pod may run meanwhile.
+func execStateDB(t *testing.T, e *Env, queries ...string) {
+	t.Helper()
+	path := filepath.Join(e.Root, "pod", "state.db")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Files SQLite made as root must stay the user's.
+	if e.Rootless() {
+		matches, _ := filepath.Glob(path + "*")
+		for _, p := range matches {
+			if err := os.Chown(p, e.uid, e.gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // TestVolumeRmRacesCreate runs `volume rm V` against `create -v V:/data`
 // 50 times. Afterwards either the container exists and so does its volume
 // (with its directory, and refused by a second `volume rm` as in use), or
@@ -155,6 +184,32 @@ func TestVolumeCrashWindows(t *testing.T) {
 	})
 }
 
+// TestVolumeSurvivesCorruptDB: a corrupt state DB is set aside and rebuilt;
+// the volumes come back from the records beside their data, and so do the
+// uses of the rebuilt containers.
+func TestVolumeSurvivesCorruptDB(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("create", "--name", "ev-user", "--network", "none", "-v", "ev-used:/d", img, "true"))
+		e.MustPod("volume", "create", "-l", "keep=1", "-o", "o=uid=7", "ev-spare")
+		e.MustPod("run", "--rm", "--network", "none", "-v", "ev-used:/d", img, "sh", "-c", "echo kept > /d/f")
+		spoilDB(t, e)
+		r := e.MustPod("volume", "ls", "-q")
+		if got := strings.Join(r.Lines(), " "); got != "ev-used ev-spare" {
+			t.Fatalf("volume ls after the rebuild: %q (stderr %q)", got, r.Stderr)
+		}
+		if v := inspectVolume(t, e, "ev-spare"); v.Labels["keep"] != "1" || v.Options["o"] != "uid=7" {
+			t.Errorf("rebuilt volume: %+v", v)
+		}
+		e.Pod("volume", "rm", "ev-used").Fails(t, 2, "volume ev-used is being used by the following container(s): "+id)
+		if got := out(e.MustPod("run", "--rm", "--network", "none", "-v", "ev-used:/d", img, "cat", "/d/f")); got != "kept" {
+			t.Errorf("data after the rebuild: %q", got)
+		}
+		e.MustPod("rm", "-v", "ev-user")
+		e.MustPod("volume", "rm", "ev-used", "ev-spare")
+	})
+}
+
 // TestVolumeMigrateFromFiles turns a store back into the layout before
 // volumes were rows (volume records only in GRAPHROOT/volumes/NAME/volume.json,
 // no volume rows, no uses, nothing imported; the schema step itself is tested
@@ -187,26 +242,7 @@ func TestVolumeMigrateFromFiles(t *testing.T) {
 			}
 		}
 
-		dbPath := filepath.Join(e.Root, "pod", "state.db")
-		db, err := sql.Open("sqlite3", "file:"+dbPath+"?_busy_timeout=10000")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, q := range []string{`DELETE FROM volume_users`, `DELETE FROM volumes`, `DELETE FROM meta WHERE key = 'volumes_imported'`} {
-			if _, err := db.Exec(q); err != nil {
-				db.Close()
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		db.Close()
-		if e.Rootless() {
-			matches, _ := filepath.Glob(dbPath + "*")
-			for _, p := range matches {
-				if err := os.Chown(p, e.uid, e.gid); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		execStateDB(t, e, `DELETE FROM volume_users`, `DELETE FROM volumes`, `DELETE FROM meta WHERE key = 'volumes_imported'`)
 
 		want := "ev-legacy ev-spare ev-used"
 		var wg sync.WaitGroup
