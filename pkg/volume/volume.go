@@ -21,8 +21,8 @@
 //     processes: directory first and row second on create, row first and
 //     directory second on remove. A directory without a row is a leftover
 //     of a crash between the two and may be swept.
-//   - Errors are categorised with pkg/errdefs: bad options ErrInvalidArg,
-//     a volume still mounted for a container ErrConflict.
+//   - Errors are categorised with pkg/errdefs: bad options and names are
+//     ErrInvalidArg, a volume whose directory is gone ErrNotFound (Mount).
 package volume
 
 import (
@@ -239,8 +239,10 @@ func (s *Store) fillStage(stage string, v *Volume) error {
 }
 
 // RemoveDir deletes the named volume's directory and data; a missing one
-// is no error. A volume whose filesystem is mounted for a running
-// container is ErrConflict. Callers delete the volume's row first.
+// is no error. Callers delete the volume's row first, in a transaction
+// that found no container using it: so a filesystem still mounted on the
+// data directory is a leftover (a crash between a container's exit and its
+// cleanup), unmounted first, never deleted through.
 func (s *Store) RemoveDir(name string) error {
 	if ValidateName(name) != nil {
 		return errdefs.InvalidArgumentf("invalid volume name %q", name)
@@ -250,20 +252,14 @@ func (s *Store) RemoveDir(name string) error {
 		os.Remove(s.usersFile(name))
 		return nil
 	}
-	users, err := s.readUsers(name)
-	if err != nil {
-		return err
-	}
-	if len(users) > 0 {
-		return errdefs.Conflictf("volume %s is mounted for container(s) %v", name, users)
-	}
-	// A filesystem left mounted on _data (a crash between a container's
-	// exit and its cleanup) must not be deleted through.
 	if mounted, err := isMountPoint(s.Path(name)); err != nil {
 		return err
 	} else if mounted {
 		if err := unmount(s.Path(name)); err != nil {
 			return fmt.Errorf("remove volume %s: %w", name, err)
+		}
+		if still, err := isMountPoint(s.Path(name)); err != nil || still {
+			return fmt.Errorf("remove volume %s: %s is still mounted", name, s.Path(name))
 		}
 	}
 	gone := filepath.Join(s.root, ".rm-"+name)

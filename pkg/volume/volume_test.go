@@ -187,9 +187,6 @@ func TestMountTmpfs(t *testing.T) {
 	if err := unix.Statfs(s.Path("t"), &fs); err != nil || fs.Type != unix.TMPFS_MAGIC {
 		t.Fatalf("statfs: %v type %x", err, fs.Type)
 	}
-	if err := s.RemoveDir("t"); !errors.Is(err, errdefs.ErrConflict) {
-		t.Fatalf("RemoveDir while mounted: %v, want conflict", err)
-	}
 	if err := s.Unmount(ctx, v, "c1"); err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +201,48 @@ func TestMountTmpfs(t *testing.T) {
 	}
 	if err := s.RemoveDir("t"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRemoveDirUnmountsFirst: a bind volume left mounted (its record says
+// no container uses it) is unmounted before its directory goes: the bound
+// host directory keeps its files.
+func TestRemoveDirUnmountsFirst(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	host := filepath.Join(dir, "host")
+	if err := os.MkdirAll(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(host, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := NewStore(filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
+	v, err := New(CreateOptions{Name: "b", Options: map[string]string{"type": "bind", "device": host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MakeDir(v); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Mount(ctx, v, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(p, "keep")); err != nil {
+		t.Fatalf("bind not mounted: %v", err)
+	}
+	if err := s.RemoveDir("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(host, "keep")); err != nil {
+		t.Fatalf("RemoveDir deleted through the bind mount: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Root(), "b")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("volume directory still there: %v", err)
 	}
 }
 
