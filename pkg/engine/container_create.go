@@ -90,31 +90,8 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 	if err != nil {
 		return nil, err
 	}
-	undoVolumes, err := r.createVolumes(ctx, cfg)
+	row, made, err := r.addContainer(ctx, cfg, opts.Name)
 	if err != nil {
-		return nil, err
-	}
-	cfgJSON, err := json.Marshal(cfg)
-	if err != nil {
-		undoVolumes()
-		return nil, err
-	}
-	row := &state.Container{
-		ID:        state.NewID(),
-		Name:      opts.Name,
-		ImageID:   cfg.ImageID,
-		ImageName: cfg.ImageName,
-		Command:   strings.Join(append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...), " "),
-		Labels:    cfg.Labels,
-		Config:    cfgJSON,
-		CreatedAt: cfg.CreatedAt,
-		Status:    state.StatusCreated,
-	}
-	endDB := timings.Start(ctx, "DB")
-	err = r.addRow(ctx, row, opts.Name == "")
-	endDB()
-	if err != nil {
-		undoVolumes()
 		return nil, err
 	}
 	// The row exists first: if pod dies from here on, `pod ps -a` shows the
@@ -127,7 +104,7 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		if rmErr := r.db.Remove(uctx, row.ID); rmErr != nil {
 			logrus.Warnf("undo create of %s: %v", shortID(row.ID), rmErr)
 		}
-		undoVolumes()
+		r.removeVolumesMade(uctx, made)
 	}
 	crashPoint(faultCreateRow)
 	if err := interruptPoint(ctx, faultCreateAdded); err != nil {
@@ -166,14 +143,63 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 	return wrap(row)
 }
 
-// addRow inserts the row, choosing a random name when none was given (and
-// another on the rare clash).
-func (r *Runtime) addRow(ctx context.Context, row *state.Container, randomName bool) error {
+// volumeRaceRounds bounds how often create tries again when a volume it
+// was to use was removed before its row was recorded (the removal won; the
+// next round makes the volume afresh, as a create of a missing volume does).
+const volumeRaceRounds = 3
+
+// addContainer records the container of cfg: its row, the volumes it makes
+// (anonymous ones, and named ones that do not exist yet) and its uses of
+// volumes, in one transaction. It returns the row and the volumes it made.
+func (r *Runtime) addContainer(ctx context.Context, cfg *ContainerConfig, name string) (*state.Container, []*state.Volume, error) {
+	anon := map[string]bool{}
+	for round := 1; ; round++ {
+		plan, err := r.planVolumes(ctx, cfg, anon)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfgJSON, err := json.Marshal(cfg)
+		if err != nil {
+			plan.release(false)
+			return nil, nil, err
+		}
+		row := &state.Container{
+			ID:        state.NewID(),
+			Name:      name,
+			ImageID:   cfg.ImageID,
+			ImageName: cfg.ImageName,
+			Command:   strings.Join(append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...), " "),
+			Labels:    cfg.Labels,
+			Config:    cfgJSON,
+			CreatedAt: cfg.CreatedAt,
+			Status:    state.StatusCreated,
+		}
+		endDB := timings.Start(ctx, "DB")
+		err = r.addRow(ctx, row, name == "", plan)
+		endDB()
+		plan.release(err == nil)
+		if err == nil {
+			for _, v := range plan.create {
+				r.volumeEvent(ctx, "create", v.Name)
+			}
+			return row, plan.create, nil
+		}
+		// Only a volume removed meanwhile is ErrNotFound here.
+		if !errors.Is(err, errdefs.ErrNotFound) || round == volumeRaceRounds {
+			return nil, nil, err
+		}
+		logrus.Debugf("create: %v; trying again", err)
+	}
+}
+
+// addRow inserts the row with the plan's volumes, choosing a random name
+// when none was given (and another on the rare clash).
+func (r *Runtime) addRow(ctx context.Context, row *state.Container, randomName bool, plan *volumePlan) error {
 	for attempt := 0; ; attempt++ {
 		if randomName {
 			row.Name = state.RandomName()
 		}
-		err := r.db.Add(ctx, row)
+		err := r.db.AddWithVolumes(ctx, row, plan.uses, plan.create)
 		if err == nil {
 			return nil
 		}

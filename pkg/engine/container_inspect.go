@@ -164,7 +164,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	doc.NetworkSettings = r.networkSettings(c)
 	doc.HostConfig.InspectLimits = inspectLimits(c.Config)
 	r.inspectInteractive(ctx, c, doc)
-	r.inspectVolumeMounts(doc)
+	r.inspectVolumeMounts(ctx, doc)
 	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
 		if p, err := r.containerLogPath(c); err == nil {
 			doc.LogPath = p

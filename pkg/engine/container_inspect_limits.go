@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/pod-engine/pod/pkg/specgen"
+import (
+	"context"
+
+	"github.com/pod-engine/pod/pkg/specgen"
+)
 
 // InspectLimits are the cgroup fields of HostConfig, with Docker's names.
 type InspectLimits struct {
@@ -73,7 +77,7 @@ func inspectLimits(cfg *ContainerConfig) InspectLimits {
 
 // inspectVolumeMounts shows a volume mount as Docker does: its name in
 // Name and the volume's data directory in Source.
-func (r *Runtime) inspectVolumeMounts(doc *ContainerInspect) {
+func (r *Runtime) inspectVolumeMounts(ctx context.Context, doc *ContainerInspect) {
 	vs := r.volumes()
 	for i := range doc.Mounts {
 		m := &doc.Mounts[i]
@@ -81,8 +85,8 @@ func (r *Runtime) inspectVolumeMounts(doc *ContainerInspect) {
 			continue
 		}
 		m.Name = m.Source
-		if v, err := vs.Get(m.Name); err == nil {
-			m.Source = v.Mountpoint
+		if _, err := r.db.Volume(ctx, m.Name); err == nil {
+			m.Source = vs.Path(m.Name)
 		}
 	}
 }

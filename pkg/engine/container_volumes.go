@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/volume"
 )
 
@@ -310,54 +311,101 @@ func imageVolumes(vols map[string]struct{}, have []MountConfig) []MountConfig {
 	return out
 }
 
-// createVolumes makes the named volumes that do not exist yet and the
-// anonymous ones (recording their names in cfg), as podman does at create.
-// It returns an undo that removes what it made.
-func (r *Runtime) createVolumes(ctx context.Context, cfg *ContainerConfig) (undo func(), err error) {
-	vs := r.volumes()
-	var made []string
-	undo = func() {
-		for _, n := range made {
-			if err := vs.Remove(context.WithoutCancel(ctx), n); err != nil {
-				logrus.Warnf("undo create of volume %s: %v", n, err)
-			}
-		}
-	}
+// volumePlan is what Create records about volumes with the container's
+// row, in the same transaction.
+type volumePlan struct {
+	uses   []string        // every volume the container mounts
+	create []*state.Volume // the ones to make: their directories exist, their rows not yet
+	// release removes the directories of create unless done is true, then
+	// releases the volume lock (held from the first directory made until
+	// the transaction ended, so that no other process sees or sweeps a
+	// directory without its row meanwhile).
+	release func(done bool)
+}
+
+// planVolumes names cfg's anonymous volumes (recording them in anon, so
+// that a second plan of the same config keeps them anonymous) and makes the
+// directories of the volumes that do not exist yet: anonymous ones, and
+// named ones made on first use as podman does.
+func (r *Runtime) planVolumes(ctx context.Context, cfg *ContainerConfig, anon map[string]bool) (*volumePlan, error) {
+	p := &volumePlan{release: func(bool) {}}
+	var missing []*volume.Volume
 	for i := range cfg.Mounts {
 		m := &cfg.Mounts[i]
 		if m.Type != mountVolume {
 			continue
 		}
 		if m.Source == "" {
-			v, err := vs.Create(ctx, volume.CreateOptions{Anonymous: true})
-			if err != nil {
-				undo()
+			m.Source = volume.NewName()
+			anon[m.Source] = true
+		}
+		if slices.Contains(p.uses, m.Source) {
+			continue
+		}
+		p.uses = append(p.uses, m.Source)
+		if !anon[m.Source] {
+			if _, err := r.db.Volume(ctx, m.Source); err == nil {
+				continue
+			} else if !errors.Is(err, errdefs.ErrNotFound) {
 				return nil, err
 			}
-			m.Source = v.Name
-			made = append(made, v.Name)
-			r.volumeEvent(ctx, "create", v.Name)
-			continue
 		}
-		if _, err := vs.Get(m.Source); err == nil {
-			continue
-		} else if !errors.Is(err, errdefs.ErrNotFound) {
-			undo()
+		v, err := volume.New(volume.CreateOptions{Name: m.Source, Anonymous: anon[m.Source]})
+		if err != nil {
 			return nil, err
 		}
-		// Another create may make the same volume meanwhile: either way it
-		// exists afterwards, and only one of us undoes it.
-		v, err := vs.Create(ctx, volume.CreateOptions{Name: m.Source})
-		switch {
-		case err == nil:
-			made = append(made, v.Name)
-			r.volumeEvent(ctx, "create", v.Name)
-		case !errors.Is(err, errdefs.ErrAlreadyExists):
-			undo()
+		missing = append(missing, v)
+	}
+	if len(missing) == 0 {
+		return p, nil
+	}
+	vs := r.volumes()
+	l, err := vs.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var made []string
+	p.release = func(done bool) {
+		if !done {
+			for _, n := range made {
+				if err := vs.RemoveDir(n); err != nil {
+					logrus.Warnf("undo create of volume %s: %v", n, err)
+				}
+			}
+		}
+		l.Release()
+	}
+	for _, v := range missing {
+		// Under the lock: another create may have made it meanwhile.
+		if !v.Anonymous {
+			if _, err := r.db.Volume(ctx, v.Name); err == nil {
+				continue
+			} else if !errors.Is(err, errdefs.ErrNotFound) {
+				p.release(false)
+				return nil, err
+			}
+		}
+		if err := vs.MakeDir(v); err != nil {
+			p.release(false)
 			return nil, err
+		}
+		made = append(made, v.Name)
+		p.create = append(p.create, volumeRow(v))
+	}
+	crashPoint(faultVolumeDir)
+	return p, nil
+}
+
+// removeVolumesMade removes, after a failed create, the volumes it made
+// that no container uses (another create may have started to use a named
+// one meanwhile: that one stays).
+func (r *Runtime) removeVolumesMade(ctx context.Context, made []*state.Volume) {
+	for _, v := range made {
+		err := r.deleteVolume(context.WithoutCancel(ctx), v.Name)
+		if err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+			logrus.Warnf("undo create of volume %s: %v", v.Name, err)
 		}
 	}
-	return undo, nil
 }
 
 // mountVolumes prepares c's volumes for a start: mounts the filesystems of
@@ -376,15 +424,18 @@ func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string,
 	for _, m := range c.Config.Mounts {
 		switch m.Type {
 		case mountVolume:
-			p, err := vs.Mount(ctx, m.Source, c.ID)
+			v, err := r.db.Volume(ctx, m.Source)
+			if err == nil {
+				paths[m.Source], err = vs.Mount(ctx, volumeRecord(v), c.ID)
+			}
 			if err != nil {
 				if errors.Is(err, errdefs.ErrNotFound) {
 					return nil, fmt.Errorf("container %s: volume %s was removed: %w", shortID(c.ID), m.Source, err)
 				}
 				return nil, err
 			}
-			paths[m.Source] = p
-			err = vs.FirstUse(ctx, m.Source, func(path string) error {
+			p := paths[m.Source]
+			err = r.firstUse(ctx, m.Source, func(path string) error {
 				if !m.NoCopy {
 					if err := copyUp(rootfs, m.Destination, path); err != nil {
 						return err
@@ -409,6 +460,31 @@ func (r *Runtime) mountVolumes(ctx context.Context, c *Container, rootfs string,
 		}
 	}
 	return paths, nil
+}
+
+// firstUse runs fill on the volume's data directory if the volume was never
+// used, then records that it was, so that later containers never copy image
+// content into it. Containers starting at once with one new volume fill it
+// once: fill runs under the volume lock. A failed fill leaves the volume
+// unused.
+func (r *Runtime) firstUse(ctx context.Context, name string, fill func(path string) error) error {
+	vs := r.volumes()
+	l, err := vs.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	v, err := r.db.Volume(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !v.NeedsCopyUp {
+		return nil
+	}
+	if err := fill(vs.Path(name)); err != nil {
+		return err
+	}
+	return r.db.MarkVolumeUsed(ctx, name)
 }
 
 // giveToUserNS gives a new volume's directory, when it belongs to an ID
@@ -532,41 +608,32 @@ func (r *Runtime) unmountVolumes(ctx context.Context, c *Container) {
 		if m.Type != mountVolume || m.Source == "" {
 			continue
 		}
-		if err := vs.Unmount(context.WithoutCancel(ctx), m.Source, c.ID); err != nil {
+		v, err := r.db.Volume(ctx, m.Source)
+		if err != nil {
+			continue // nothing of it is mounted any more
+		}
+		if err := vs.Unmount(context.WithoutCancel(ctx), volumeRecord(v), c.ID); err != nil {
 			logrus.Warnf("container %s: %v", shortID(c.ID), err)
 		}
 	}
 }
 
 // removeAnonymousVolumes removes c's anonymous volumes that no other
-// container uses (rm -v, --rm), after c itself is gone.
+// container uses (rm -v, --rm), after c's row is gone.
 func (r *Runtime) removeAnonymousVolumes(ctx context.Context, c *Container) {
-	var anon []string
-	vs := r.volumes()
 	for _, m := range c.Config.Mounts {
 		if m.Type != mountVolume || m.Source == "" {
 			continue
 		}
-		if v, err := vs.Get(m.Source); err == nil && v.Anonymous {
-			anon = append(anon, v.Name)
-		}
-	}
-	if len(anon) == 0 {
-		return
-	}
-	users, err := r.volumeUsers(ctx)
-	if err != nil {
-		logrus.Warnf("container %s: remove anonymous volumes: %v", shortID(c.ID), err)
-		return
-	}
-	for _, n := range anon {
-		if others := slices.DeleteFunc(slices.Clone(users[n]), func(id string) bool { return id == c.ID }); len(others) > 0 {
+		v, err := r.db.Volume(ctx, m.Source)
+		if err != nil || !v.Anonymous {
 			continue
 		}
-		if err := vs.Remove(context.WithoutCancel(ctx), n); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-			logrus.Warnf("container %s: remove anonymous volume %s: %v", shortID(c.ID), n, err)
-		} else if err == nil {
-			r.volumeEvent(ctx, "remove", n)
+		// Another container (--volumes-from) may use it: the transaction
+		// of deleteVolume refuses then, and the volume stays.
+		err = r.deleteVolume(context.WithoutCancel(ctx), v.Name)
+		if err != nil && !errors.Is(err, errdefs.ErrConflict) && !errors.Is(err, errdefs.ErrNotFound) {
+			logrus.Warnf("container %s: remove anonymous volume %s: %v", shortID(c.ID), v.Name, err)
 		}
 	}
 }

@@ -23,6 +23,10 @@ import (
 //	                 recorded its PID and monitor
 //	create-row       create added the row, before storage has the
 //	                 container's layer
+//	volume-dir       a volume's directory is made, its row not yet added
+//	                 (volume create, and create/run making a volume)
+//	volume-row       volume rm deleted the volume's row, its directory is
+//	                 still there
 //
 // and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
 // fails as a step cut short by it would:
@@ -36,6 +40,8 @@ const (
 	faultStartRan      = "start-ran"
 	faultCreateAdded   = "create-added"
 	faultCreateRow     = "create-row"
+	faultVolumeDir     = "volume-dir"
+	faultVolumeRow     = "volume-row"
 )
 
 // crashPoint kills this process when POD_TEST_CRASH_AT names point.

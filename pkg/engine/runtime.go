@@ -99,7 +99,8 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			}
 			logrus.Warnf("waiting for the state DB lock %s, held by %s", path, holder)
 		}),
-		state.WithRebuild(r.rebuildDB), state.WithoutCreateIf(opts.Existing))
+		state.WithRebuild(r.rebuildDB), state.WithVolumeImport(r.importVolumes),
+		state.WithoutCreateIf(opts.Existing))
 	endDB()
 	if err != nil {
 		r.closeStore()

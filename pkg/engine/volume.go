@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/volume"
 )
 
@@ -49,7 +52,18 @@ type RemoveVolumesOptions struct {
 	Timeout *int
 }
 
-// volumes is the volume store of this runtime's graph root.
+// volumes is the volume directory store of this runtime's graph root; the
+// volumes' records are rows of r.db.
+//
+// The order of the two: a volume's directory and its row change under the
+// volume lock (volume.Store.Lock), directory first on create and row first
+// on remove. So a row always has its directory; a crash between the two
+// leaves a directory without a row, which no command shows, the next create
+// of that name replaces and `volume prune` sweeps. A container row and its
+// uses of volumes are one transaction (state.AddWithVolumes), and "is it
+// used?" and the delete of a volume's row are another (state.RemoveVolume):
+// whichever commits first wins, and the foreign keys of volume_users refuse
+// anything else.
 func (r *Runtime) volumes() *volume.Store {
 	return volume.NewStore(r.storeOpts.GraphRoot, r.podRunDir())
 }
@@ -64,14 +78,65 @@ func (r *Runtime) CreateVolume(ctx context.Context, o VolumeCreateOptions) (*Vol
 	if err != nil {
 		return nil, err
 	}
-	v, err := r.volumes().Create(ctx, volume.CreateOptions{
-		Name: o.Name, Driver: o.Driver, Labels: labels, Options: opts, IgnoreExisting: o.IgnoreExisting,
-	})
+	v, err := volume.New(volume.CreateOptions{Name: o.Name, Driver: o.Driver, Labels: labels, Options: opts})
 	if err != nil {
 		return nil, err
 	}
-	r.volumeEvent(ctx, "create", v.Name)
-	return r.volumeInfo(v, nil), nil
+	row, made, err := r.makeVolume(ctx, v, o.IgnoreExisting)
+	if err != nil {
+		return nil, err
+	}
+	if made {
+		r.volumeEvent(ctx, "create", row.Name)
+	}
+	return r.volumeInfo(row, nil), nil
+}
+
+// makeVolume makes v's directory, then its row, under the volume lock (see
+// volumeOrder). A volume of that name already there is
+// errdefs.ErrAlreadyExists, or with ignoreExisting returned unchanged
+// (made false).
+func (r *Runtime) makeVolume(ctx context.Context, v *volume.Volume, ignoreExisting bool) (row *state.Volume, made bool, err error) {
+	vs := r.volumes()
+	l, err := vs.Lock(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer l.Release()
+	if existing, err := r.db.Volume(ctx, v.Name); err == nil {
+		if ignoreExisting {
+			return existing, false, nil
+		}
+		return nil, false, errdefs.AlreadyExistsf("volume with name %s already exists: volume already exists", v.Name)
+	} else if !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, false, err
+	}
+	if err := vs.MakeDir(v); err != nil {
+		return nil, false, err
+	}
+	crashPoint(faultVolumeDir)
+	row = volumeRow(v)
+	if err := r.db.AddVolume(ctx, row); err != nil {
+		if rmErr := vs.RemoveDir(v.Name); rmErr != nil {
+			logrus.Warnf("undo create of volume %s: %v", v.Name, rmErr)
+		}
+		return nil, false, err
+	}
+	return row, true, nil
+}
+
+func volumeRow(v *volume.Volume) *state.Volume {
+	return &state.Volume{
+		Name: v.Name, Driver: v.Driver, Labels: v.Labels, Options: v.Options, CreatedAt: v.CreatedAt,
+		Anonymous: v.Anonymous, UID: v.UID, GID: v.GID, NeedsCopyUp: v.NeedsCopyUp,
+	}
+}
+
+func volumeRecord(v *state.Volume) *volume.Volume {
+	return &volume.Volume{
+		Name: v.Name, Driver: v.Driver, Labels: v.Labels, Options: v.Options, CreatedAt: v.CreatedAt,
+		Anonymous: v.Anonymous, UID: v.UID, GID: v.GID, NeedsCopyUp: v.NeedsCopyUp,
+	}
 }
 
 // keyValues parses KEY=VALUE settings (a bare KEY, where allowed, has an
@@ -90,20 +155,20 @@ func keyValues(list []string, what string, bareKey bool) (map[string]string, err
 
 // Volume returns one volume.
 func (r *Runtime) Volume(ctx context.Context, name string) (*VolumeInfo, error) {
-	v, err := r.volumes().Get(name)
+	v, err := r.db.Volume(ctx, name)
 	if err != nil {
 		return nil, noSuchVolume(name, err)
 	}
-	users, err := r.volumeUsers(ctx)
+	users, err := r.db.VolumeUsersOf(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return r.volumeInfo(v, users[v.Name]), nil
+	return r.volumeInfo(v, users), nil
 }
 
 // VolumeExists reports whether a volume called name exists.
 func (r *Runtime) VolumeExists(ctx context.Context, name string) (bool, error) {
-	_, err := r.volumes().Get(name)
+	_, err := r.db.Volume(ctx, name)
 	if errors.Is(err, errdefs.ErrNotFound) {
 		return false, nil
 	}
@@ -116,15 +181,11 @@ func (r *Runtime) ListVolumes(ctx context.Context, filters []string) ([]*VolumeI
 	if err != nil {
 		return nil, err
 	}
-	return r.matchingVolumes(ctx, match)
-}
-
-func (r *Runtime) matchingVolumes(ctx context.Context, match volumeFilterFunc) ([]*VolumeInfo, error) {
-	vols, err := r.volumes().List()
+	vols, err := r.db.Volumes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	users, err := r.volumeUsers(ctx)
+	users, err := r.db.VolumeUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +201,12 @@ func (r *Runtime) matchingVolumes(ctx context.Context, match volumeFilterFunc) (
 
 // RemoveVolumes removes the named volumes (or all with opts.All). A volume
 // a container uses is refused (errdefs.ErrConflict) unless opts.Force,
-// which removes those containers first, as podman does. It returns the
-// names removed and one error per volume that was not.
+// which removes those containers first, as podman does; with opts.Force a
+// volume that does not exist is no error (Docker's and podman's --force).
+// It returns the names removed and one error per volume that was not.
 func (r *Runtime) RemoveVolumes(ctx context.Context, names []string, opts RemoveVolumesOptions) (removed []string, errs []error) {
 	if opts.All {
-		vols, err := r.volumes().List()
+		vols, err := r.db.Volumes(ctx)
 		if err != nil {
 			return nil, []error{err}
 		}
@@ -155,6 +217,9 @@ func (r *Runtime) RemoveVolumes(ctx context.Context, names []string, opts Remove
 	}
 	for _, name := range names {
 		if err := r.removeVolume(ctx, name, opts); err != nil {
+			if opts.Force && errors.Is(err, errdefs.ErrNotFound) {
+				continue
+			}
 			errs = append(errs, err)
 			continue
 		}
@@ -163,61 +228,94 @@ func (r *Runtime) RemoveVolumes(ctx context.Context, names []string, opts Remove
 	return removed, errs
 }
 
+// forceRounds bounds how often `volume rm -f` removes the volume's users
+// and tries again: containers created with the volume meanwhile are
+// removed too, unless they keep coming.
+const forceRounds = 5
+
 func (r *Runtime) removeVolume(ctx context.Context, name string, opts RemoveVolumesOptions) error {
-	vs := r.volumes()
-	v, err := vs.Get(name)
-	if err != nil {
-		return noSuchVolume(name, err)
+	for round := 1; ; round++ {
+		err := r.deleteVolume(ctx, name)
+		if err == nil || !opts.Force || !errors.Is(err, errdefs.ErrConflict) || round == forceRounds {
+			return err
+		}
+		ids, uerr := r.db.VolumeUsersOf(ctx, name)
+		if uerr != nil {
+			return uerr
+		}
+		if err := r.removeVolumeUsers(ctx, ids, opts.Timeout); err != nil {
+			return fmt.Errorf("remove volume %s: %w", name, err)
+		}
 	}
-	users, err := r.volumeUsers(ctx)
+}
+
+// deleteVolume deletes the volume's row if no container uses it (one
+// transaction), then its directory, under the volume lock.
+func (r *Runtime) deleteVolume(ctx context.Context, name string) error {
+	vs := r.volumes()
+	l, err := vs.Lock(ctx)
 	if err != nil {
 		return err
 	}
-	if ids := users[v.Name]; len(ids) > 0 {
-		if !opts.Force {
-			return errdefs.Conflictf("volume %s is being used by the following container(s): %s: volume is being used", v.Name, strings.Join(ids, ", "))
-		}
-		if err := r.removeVolumeUsers(ctx, ids, opts.Timeout); err != nil {
-			return fmt.Errorf("remove volume %s: %w", v.Name, err)
-		}
+	defer l.Release()
+	if _, err := r.db.RemoveVolume(ctx, name); err != nil {
+		return noSuchVolume(name, err)
 	}
-	if err := vs.Remove(ctx, v.Name); err != nil {
-		return fmt.Errorf("remove volume %s: %w", v.Name, err)
+	crashPoint(faultVolumeRow)
+	if err := vs.RemoveDir(name); err != nil {
+		// The row is gone: what is left is a directory no command shows,
+		// which prune sweeps.
+		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
-	r.volumeEvent(ctx, "remove", v.Name)
+	r.volumeEvent(ctx, "remove", name)
 	return nil
 }
 
 // PruneVolumes removes every volume no container uses that matches the
-// filters (label=, label!=, until=) and returns their names.
+// filters (label=, label!=, until=) and returns their names: their rows in
+// one transaction, then their directories, under the volume lock. It also
+// sweeps directories that have no row (left by a crash).
 func (r *Runtime) PruneVolumes(ctx context.Context, filters []string) ([]string, error) {
 	match, err := compileVolumeFilters(filters, volumePruneFilterKeys)
 	if err != nil {
 		return nil, err
 	}
-	vols, err := r.matchingVolumes(ctx, match)
+	vs := r.volumes()
+	l, err := vs.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	pruned, err := r.db.PruneVolumes(ctx, func(v *state.Volume) bool { return match(r.volumeInfo(v, nil)) })
 	if err != nil {
 		return nil, err
 	}
 	var removed []string
 	var errs []error
-	for _, v := range vols {
-		if len(v.Containers) > 0 {
-			continue
-		}
-		if err := r.volumes().Remove(ctx, v.Name); err != nil {
-			if !errors.Is(err, errdefs.ErrNotFound) {
-				errs = append(errs, err)
-			}
-			continue
+	for _, v := range pruned {
+		if err := vs.RemoveDir(v.Name); err != nil {
+			errs = append(errs, err)
 		}
 		r.volumeEvent(ctx, "remove", v.Name)
 		removed = append(removed, v.Name)
 	}
+	rows, err := r.db.Volumes(ctx)
+	if err != nil {
+		return removed, errors.Join(append(errs, err)...)
+	}
+	have := map[string]bool{}
+	for _, v := range rows {
+		have[v.Name] = true
+	}
+	if swept, err := vs.Sweep(func(name string) bool { return have[name] }); err != nil {
+		errs = append(errs, err)
+	} else if len(swept) > 0 {
+		logrus.Debugf("swept volume directories without a record: %v", swept)
+	}
 	return removed, errors.Join(errs...)
 }
 
-func (r *Runtime) volumeInfo(v *volume.Volume, users []string) *VolumeInfo {
+func (r *Runtime) volumeInfo(v *state.Volume, users []string) *VolumeInfo {
 	labels, options := v.Labels, v.Options
 	if labels == nil {
 		labels = map[string]string{}
@@ -225,10 +323,11 @@ func (r *Runtime) volumeInfo(v *volume.Volume, users []string) *VolumeInfo {
 	if options == nil {
 		options = map[string]string{}
 	}
+	vs := r.volumes()
 	return &VolumeInfo{
-		Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, CreatedAt: v.CreatedAt,
+		Name: v.Name, Driver: v.Driver, Mountpoint: vs.Path(v.Name), CreatedAt: v.CreatedAt,
 		Labels: labels, Scope: "local", Options: options, UID: v.UID, GID: v.GID,
-		Anonymous: v.Anonymous, MountCount: r.volumes().MountCount(v.Name),
+		Anonymous: v.Anonymous, MountCount: vs.MountCount(v.Name),
 		NeedsCopyUp: v.NeedsCopyUp, Containers: users,
 	}
 }

@@ -127,6 +127,15 @@ func configBytes(b []byte) []byte {
 // naming the container that holds it; a bad name or ID is
 // errdefs.ErrInvalidArg.
 func (db *DB) Add(ctx context.Context, c *Container) error {
+	return db.AddWithVolumes(ctx, c, nil, nil)
+}
+
+// AddWithVolumes records a new container as Add does and, in the same
+// transaction, first the volumes in create (new ones: a taken name is
+// errdefs.ErrAlreadyExists), then that the container uses each volume in
+// uses. A volume in uses that does not exist (any more: a `volume rm`
+// committed first) is errdefs.ErrNotFound, and nothing is recorded.
+func (db *DB) AddWithVolumes(ctx context.Context, c *Container, uses []string, create []*Volume) error {
 	if !isID(c.ID) {
 		return errdefs.InvalidArgumentf("invalid container ID %q: want 64 lowercase hex characters", c.ID)
 	}
@@ -147,6 +156,11 @@ func (db *DB) Add(ctx context.Context, c *Container) error {
 		return err
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
+		for _, v := range create {
+			if err := insertVolume(ctx, tx, v); err != nil {
+				return err
+			}
+		}
 		if holder, err := nameHolder(ctx, tx, c.Name); err != nil {
 			return err
 		} else if holder != "" {
@@ -167,7 +181,7 @@ func (db *DB) Add(ctx context.Context, c *Container) error {
 		if err != nil {
 			return fmt.Errorf("add container %s: %w", c.Name, err)
 		}
-		return nil
+		return insertUses(ctx, tx, c.ID, uses)
 	})
 }
 
@@ -251,7 +265,13 @@ func (db *DB) List(ctx context.Context) ([]*Container, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	rows, err := db.conn().QueryContext(readCtx(ctx), `SELECT `+columns+` FROM containers
+	return listContainers(ctx, db.conn())
+}
+
+// listContainers lists every container, newest first, through q (the DB or
+// a transaction).
+func listContainers(ctx context.Context, q rowsQuerier) ([]*Container, error) {
+	rows, err := q.QueryContext(readCtx(ctx), `SELECT `+columns+` FROM containers
 		ORDER BY created_at DESC, rowid DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
@@ -327,8 +347,9 @@ func (db *DB) Rename(ctx context.Context, id, newName string) error {
 	})
 }
 
-// Remove deletes the row of the container with ID id. A missing container
-// is errdefs.ErrNotFound.
+// Remove deletes the row of the container with ID id, and with it (ON
+// DELETE CASCADE) its uses of volumes. A missing container is
+// errdefs.ErrNotFound.
 func (db *DB) Remove(ctx context.Context, id string) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM containers WHERE id = ?`, id)

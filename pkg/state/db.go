@@ -54,6 +54,8 @@ type openConfig struct {
 	waitAfter  time.Duration
 	waitNotice func(lockPath string, holderPID int)
 	rebuild    func(ctx context.Context, db *DB, f Fresh) error
+
+	importVolumes func(ctx context.Context, containers []*Container) (VolumeImport, error)
 }
 
 // ErrNoDB is what Open returns, with WithoutCreate, when there is no DB.
@@ -163,6 +165,12 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 			db.Close()
 			removeDBFiles(path)
 			return nil, fmt.Errorf("rebuild state DB %s: %w", path, err)
+		}
+	}
+	if cfg.importVolumes != nil {
+		if err := db.importVolumes(ctx, cfg.importVolumes); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open state DB %s: %w", path, err)
 		}
 	}
 	db.keepReserve()

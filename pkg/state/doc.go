@@ -1,6 +1,7 @@
 // Package state is pod's state DB: one SQLite file (github.com/mattn/go-sqlite3)
-// holding every container's identity, configuration and run state, shared by
-// all the pod processes that run at once.
+// holding every container's identity, configuration and run state, and every
+// volume with the containers that use it, shared by all the pod processes
+// that run at once.
 //
 // Contracts a caller may rely on:
 //
@@ -17,6 +18,11 @@
 //   - Errors are categorised with pkg/errdefs (ErrNotFound, ErrAlreadyExists,
 //     ErrInvalidArg) and carry a message fit to show a user as is.
 //   - The package stores Container.Config as opaque bytes: it never parses it.
+//   - A container's uses of volumes are rows (volume_users) written in the
+//     container's own transaction (AddWithVolumes) and deleted with its row;
+//     a volume is deleted only in a transaction that finds no use of it
+//     (RemoveVolume, PruneVolumes), and the foreign keys refuse any other
+//     delete of a used volume.
 //   - A corrupt DB is never used nor silently replaced: Open renames it
 //     aside (PATH.corrupt-TIMESTAMP) and starts a new one, which the caller's
 //     WithRebuild function fills, under the open lock, from what survives

@@ -13,88 +13,88 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
-// Mount makes the volume's data ready for container user (an ID) and
-// returns its host path. A plain volume needs nothing; one with a mount
-// type has its filesystem mounted on the data directory by its first
-// user, as podman does, and stays mounted until its last user calls
-// Unmount. Calling Mount twice for one user is harmless.
-func (s *Store) Mount(ctx context.Context, name, user string) (string, error) {
-	v, err := s.Get(name)
-	if err != nil {
-		return "", err
+// Mount makes v's data ready for container user (an ID) and returns its
+// host path. A plain volume needs nothing; one with a mount type has its
+// filesystem mounted on the data directory by its first user, as podman
+// does, and stays mounted until its last user calls Unmount. Calling Mount
+// twice for one user is harmless. A volume whose directory is gone is
+// errdefs.ErrNotFound.
+func (s *Store) Mount(ctx context.Context, v *Volume, user string) (string, error) {
+	path := s.Path(v.Name)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", errdefs.NotFoundf("volume %s has no data directory %s", v.Name, path)
 	}
 	mo, err := ParseOptions(v.Options)
 	if err != nil {
 		return "", err
 	}
 	if !mo.Mounted() {
-		return v.Mountpoint, nil
+		return path, nil
 	}
-	l, err := s.lock(ctx)
+	l, err := s.Lock(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer l.Release()
-	users, err := s.readUsers(name)
+	users, err := s.readUsers(v.Name)
 	if err != nil {
 		return "", err
 	}
-	mounted, err := isMountPoint(v.Mountpoint)
+	mounted, err := isMountPoint(path)
 	if err != nil {
 		return "", err
 	}
 	if !mounted {
-		args := mo.mountArgs(v.Mountpoint)
+		args := mo.mountArgs(path)
 		out, err := exec.CommandContext(ctx, "mount", args...).CombinedOutput()
 		if err != nil {
-			return "", fmt.Errorf("mount volume %s (mount %s): %s: %w", name, strings.Join(args, " "), strings.TrimSpace(string(out)), err)
+			return "", fmt.Errorf("mount volume %s (mount %s): %s: %w", v.Name, strings.Join(args, " "), strings.TrimSpace(string(out)), err)
 		}
 	}
 	if !slices.Contains(users, user) {
 		users = append(users, user)
 	}
-	if err := s.writeUsers(name, users); err != nil {
+	if err := s.writeUsers(v.Name, users); err != nil {
 		return "", err
 	}
-	return v.Mountpoint, nil
+	return path, nil
 }
 
-// Unmount releases user's use of the volume; the last user unmounts its
-// filesystem. Releasing a volume that is not mounted, or that is gone, is
-// not an error: cleanup may run twice.
-func (s *Store) Unmount(ctx context.Context, name, user string) error {
-	v, err := s.Get(name)
-	if err != nil {
-		return nil
-	}
+// Unmount releases user's use of v; the last user unmounts its
+// filesystem. Releasing a volume that is not mounted is not an error:
+// cleanup may run twice.
+func (s *Store) Unmount(ctx context.Context, v *Volume, user string) error {
 	mo, err := ParseOptions(v.Options)
 	if err != nil || !mo.Mounted() {
 		return nil
 	}
-	l, err := s.lock(ctx)
+	l, err := s.Lock(ctx)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	users, err := s.readUsers(name)
+	users, err := s.readUsers(v.Name)
 	if err != nil {
 		return err
 	}
 	users = slices.DeleteFunc(users, func(u string) bool { return u == user })
 	if len(users) == 0 {
-		mounted, err := isMountPoint(v.Mountpoint)
+		path := s.Path(v.Name)
+		mounted, err := isMountPoint(path)
 		if err != nil {
 			return err
 		}
 		if mounted {
-			if err := unmount(v.Mountpoint); err != nil {
-				return fmt.Errorf("unmount volume %s: %w", name, err)
+			if err := unmount(path); err != nil {
+				return fmt.Errorf("unmount volume %s: %w", v.Name, err)
 			}
 		}
 	}
-	return s.writeUsers(name, users)
+	return s.writeUsers(v.Name, users)
 }
 
 // MountCount is how many containers have the volume's filesystem mounted.

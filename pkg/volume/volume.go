@@ -1,19 +1,28 @@
-// Package volume keeps named volumes: directories under GRAPHROOT/volumes
-// that outlive containers, as podman lays them out (NAME/_data holds the
-// data). Each volume's record is NAME/volume.json beside its data, so the
-// graph root alone carries volumes across pod versions, restarts and
-// reboots; what only lasts while containers run (which containers have a
-// volume with mount options mounted) lives in the run root.
+// Package volume keeps the directories of named volumes under
+// GRAPHROOT/volumes, as podman lays them out (NAME/_data holds the data),
+// and mounts the filesystems of volumes created with mount options. The
+// volumes' records (which exist, their options, which containers use them)
+// are rows of the state DB (pkg/state); this package holds what is on disk.
+//
+// Each volume directory also holds NAME/volume.json, the volume as it was
+// created, written once and synced before the directory appears: it is
+// what rebuilds the volume's row when the DB is lost, and it is where pods
+// before the DB kept their volume records (ReadRecords reads both).
 //
 // Contracts a caller may rely on:
 //
-//   - A volume appears and disappears atomically: it is built in a staging
-//     directory and renamed into place, and removed by renaming it away
-//     first, so List never sees half a volume and two creators of one name
-//     cannot both succeed.
-//   - Errors are categorised with pkg/errdefs: an unknown volume is
-//     ErrNotFound, a taken name ErrAlreadyExists, bad options
-//     ErrInvalidArg, a volume still mounted ErrConflict.
+//   - MakeDir and RemoveDir change the directory set atomically: a volume
+//     directory is built in a staging directory, synced and renamed into
+//     place, and removed by renaming it away first, so a crash leaves a
+//     whole directory or none, plus at most a dot-named leftover that
+//     Sweep removes.
+//   - Callers hold Lock around a directory change and the DB change that
+//     goes with it, so that "a row has its directory" holds between
+//     processes: directory first and row second on create, row first and
+//     directory second on remove. A directory without a row is a leftover
+//     of a crash between the two and may be swept.
+//   - Errors are categorised with pkg/errdefs: bad options and names are
+//     ErrInvalidArg, a volume whose directory is gone ErrNotFound (Mount).
 package volume
 
 import (
@@ -25,7 +34,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -44,7 +53,7 @@ const (
 	recordFile = "volume.json"
 )
 
-// Volume is one volume's record.
+// Volume is one volume as created: what volume.json holds.
 type Volume struct {
 	Name      string            `json:"name"`
 	Driver    string            `json:"driver"`
@@ -59,11 +68,9 @@ type Volume struct {
 	GID int `json:"gid"`
 	// NeedsCopyUp is true until the first container mounts the volume:
 	// that mount copies the image's content at the destination into it
-	// when it is still empty (Docker's copy-up).
+	// when it is still empty (Docker's copy-up). volume.json keeps the
+	// value at creation (pods before the DB updated it there).
 	NeedsCopyUp bool `json:"needsCopyUp"`
-
-	// Mountpoint is the host path of the data; not stored.
-	Mountpoint string `json:"-"`
 }
 
 // CreateOptions say what volume to make.
@@ -73,62 +80,10 @@ type CreateOptions struct {
 	Labels    map[string]string
 	Options   map[string]string
 	Anonymous bool
-	// IgnoreExisting returns the existing volume of that name instead of
-	// ErrAlreadyExists (podman's --ignore).
-	IgnoreExisting bool
 }
 
-// Store is the volume directory of one graph root. Its methods are safe
-// for concurrent use by many processes.
-type Store struct {
-	root    string // GRAPHROOT/volumes
-	runRoot string // RUNROOT/pod/volumes: mount users and locks
-}
-
-// NewStore returns the store under graphRoot, with its run-time state under
-// runDir. Nothing is created until a volume is.
-func NewStore(graphRoot, runDir string) *Store {
-	return &Store{root: filepath.Join(graphRoot, "volumes"), runRoot: runDir}
-}
-
-// Root is the directory that holds the volumes.
-func (s *Store) Root() string { return s.root }
-
-// ValidateName checks name against NameRule.
-func ValidateName(name string) error {
-	ok := name != ""
-	for i := 0; ok && i < len(name); i++ {
-		c := name[i]
-		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		ok = alnum || i > 0 && (c == '_' || c == '.' || c == '-')
-	}
-	if !ok {
-		return errdefs.InvalidArgumentf("invalid volume name %q: names must match %s", name, NameRule)
-	}
-	return nil
-}
-
-// NewName returns a random 64-hex-character name, as anonymous and unnamed
-// volumes get.
-func NewName() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		// getrandom does not fail on Linux; if it does nothing else works.
-		panic("crypto/rand: " + err.Error())
-	}
-	return hex.EncodeToString(b)
-}
-
-// lock serialises changes to the volume set (create, remove, mount state)
-// across processes. One lock for all volumes keeps the rules simple;
-// every holder works for milliseconds (mounts excepted).
-func (s *Store) lock(ctx context.Context) (*lock.Lock, error) {
-	return lock.Acquire(ctx, filepath.Join(s.runRoot, "volumes.lock"))
-}
-
-// Create makes a volume. With a mount type in its options the filesystem is
-// only mounted when a container uses the volume (Mount).
-func (s *Store) Create(ctx context.Context, o CreateOptions) (*Volume, error) {
+// New checks o and returns the volume it describes, not yet made.
+func New(o CreateOptions) (*Volume, error) {
 	driver := o.Driver
 	if driver == "" {
 		driver = DriverLocal
@@ -157,191 +112,249 @@ func (s *Store) Create(ctx context.Context, o CreateOptions) (*Volume, error) {
 	if len(v.Options) == 0 {
 		v.Options = nil
 	}
-	l, err := s.lock(ctx)
-	if err != nil {
-		return nil, err
+	return v, nil
+}
+
+// Store is the volume directory of one graph root. Its methods are safe
+// for concurrent use by many processes.
+type Store struct {
+	root    string // GRAPHROOT/volumes
+	runRoot string // RUNROOT/pod/volumes: mount users and locks
+}
+
+// NewStore returns the store under graphRoot, with its run-time state under
+// runDir. Nothing is created until a volume is.
+func NewStore(graphRoot, runDir string) *Store {
+	return &Store{root: filepath.Join(graphRoot, "volumes"), runRoot: runDir}
+}
+
+// Root is the directory that holds the volumes.
+func (s *Store) Root() string { return s.root }
+
+// Path is the host path of the named volume's data.
+func (s *Store) Path(name string) string { return filepath.Join(s.root, name, dataDir) }
+
+// ValidateName checks name against NameRule.
+func ValidateName(name string) error {
+	ok := name != ""
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		ok = alnum || i > 0 && (c == '_' || c == '.' || c == '-')
 	}
-	defer l.Release()
-	if existing, err := s.get(name); err == nil {
-		if o.IgnoreExisting {
-			return existing, nil
-		}
-		return nil, errdefs.AlreadyExistsf("volume with name %s already exists: volume already exists", name)
-	} else if !errors.Is(err, errdefs.ErrNotFound) {
-		return nil, err
+	if !ok {
+		return errdefs.InvalidArgumentf("invalid volume name %q: names must match %s", name, NameRule)
+	}
+	return nil
+}
+
+// NewName returns a random 64-hex-character name, as anonymous and unnamed
+// volumes get.
+func NewName() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		// getrandom does not fail on Linux; if it does nothing else works.
+		panic("crypto/rand: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// Lock serialises changes to the volume set (directories, the rows that go
+// with them, mount state) across processes. One lock for all volumes keeps
+// the rules simple; every holder works for milliseconds (mounts and a
+// first use's copy-up excepted).
+func (s *Store) Lock(ctx context.Context) (*lock.Lock, error) {
+	return lock.Acquire(ctx, filepath.Join(s.runRoot, "volumes.lock"))
+}
+
+// MakeDir makes v's directory: NAME/_data (mode 0755, owned as v asks)
+// and NAME/volume.json, synced, then renamed into place and the rename
+// synced. A directory of that name already there belongs to no volume (the
+// caller, under Lock, found no row for v.Name) and is removed first.
+func (s *Store) MakeDir(v *Volume) error {
+	if err := ValidateName(v.Name); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(s.root, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", s.root, err)
+		return fmt.Errorf("create %s: %w", s.root, err)
+	}
+	if err := s.RemoveDir(v.Name); err != nil {
+		return err
 	}
 	// Build in a staging directory (its dot name is no valid volume name)
 	// and rename into place: a crash leaves only a stray ".tmp-" directory.
 	stage, err := os.MkdirTemp(s.root, ".tmp-")
 	if err != nil {
-		return nil, fmt.Errorf("create volume %s: %w", name, err)
+		return fmt.Errorf("create volume %s: %w", v.Name, err)
 	}
 	defer os.RemoveAll(stage)
+	if err := s.fillStage(stage, v); err != nil {
+		return fmt.Errorf("create volume %s: %w", v.Name, err)
+	}
+	if err := os.Rename(stage, filepath.Join(s.root, v.Name)); err != nil {
+		return fmt.Errorf("create volume %s: %w", v.Name, err)
+	}
+	if err := syncDir(s.root); err != nil {
+		return fmt.Errorf("create volume %s: %w", v.Name, err)
+	}
+	return nil
+}
+
+func (s *Store) fillStage(stage string, v *Volume) error {
 	if err := os.Chmod(stage, 0o700); err != nil {
-		return nil, fmt.Errorf("create volume %s: %w", name, err)
+		return err
 	}
 	data := filepath.Join(stage, dataDir)
 	// 0755 as podman: the container's users must be able to reach it.
 	if err := os.Mkdir(data, 0o755); err != nil {
-		return nil, fmt.Errorf("create volume %s: %w", name, err)
+		return err
 	}
 	if err := os.Chmod(data, 0o755); err != nil {
-		return nil, fmt.Errorf("create volume %s: %w", name, err)
+		return err
 	}
 	if v.UID >= 0 || v.GID >= 0 {
 		if err := os.Lchown(data, v.UID, v.GID); err != nil {
-			return nil, fmt.Errorf("create volume %s: set owner: %w", name, err)
+			return fmt.Errorf("set owner: %w", err)
 		}
 	}
-	if err := writeRecord(stage, v); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(stage, filepath.Join(s.root, name)); err != nil {
-		return nil, fmt.Errorf("create volume %s: %w", name, err)
-	}
-	v.Mountpoint = filepath.Join(s.root, name, dataDir)
-	return v, nil
-}
-
-// Get returns the volume called name.
-func (s *Store) Get(name string) (*Volume, error) {
-	if ValidateName(name) != nil {
-		return nil, errdefs.NotFoundf("no volume with name %q found", name)
-	}
-	return s.get(name)
-}
-
-func (s *Store) get(name string) (*Volume, error) {
-	dir := filepath.Join(s.root, name)
-	b, err := os.ReadFile(filepath.Join(dir, recordFile))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, errdefs.NotFoundf("no volume with name %q found", name)
-		}
-		return nil, fmt.Errorf("read volume %s: %w", name, err)
-	}
-	v := &Volume{}
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("read volume %s: %w", name, err)
-	}
-	v.Mountpoint = filepath.Join(dir, dataDir)
-	return v, nil
-}
-
-// List returns every volume, oldest first (then by name).
-func (s *Store) List() ([]*Volume, error) {
-	entries, err := os.ReadDir(s.root)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("list volumes: %w", err)
-	}
-	var out []*Volume
-	for _, e := range entries {
-		if !e.IsDir() || ValidateName(e.Name()) != nil {
-			continue
-		}
-		v, err := s.get(e.Name())
-		if err != nil {
-			if errors.Is(err, errdefs.ErrNotFound) {
-				continue // removed meanwhile, or not a volume
-			}
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out, nil
-}
-
-// Remove deletes the volume and its data. A volume whose filesystem is
-// mounted for a running container is ErrConflict; deciding whether a
-// stopped container still refers to it is the caller's job.
-func (s *Store) Remove(ctx context.Context, name string) error {
-	l, err := s.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	v, err := s.Get(name)
-	if err != nil {
-		return err
-	}
-	users, err := s.readUsers(name)
-	if err != nil {
-		return err
-	}
-	if len(users) > 0 {
-		return errdefs.Conflictf("volume %s is mounted for container(s) %v", name, users)
-	}
-	// A filesystem left mounted on _data (a crash between a container's
-	// exit and its cleanup) must not be deleted through.
-	if mounted, err := isMountPoint(v.Mountpoint); err != nil {
-		return err
-	} else if mounted {
-		if err := unmount(v.Mountpoint); err != nil {
-			return fmt.Errorf("remove volume %s: %w", name, err)
-		}
-	}
-	gone := filepath.Join(s.root, ".rm-"+name)
-	if err := os.Rename(filepath.Join(s.root, name), gone); err != nil {
-		return fmt.Errorf("remove volume %s: %w", name, err)
-	}
-	if err := os.RemoveAll(gone); err != nil {
-		return fmt.Errorf("remove volume %s: %w", name, err)
-	}
-	os.Remove(s.usersFile(name))
-	return nil
-}
-
-// FirstUse runs fill on the volume's data directory if the volume was never
-// used, then records that it was, so that later containers never copy image
-// content into it. Containers starting at once with one new volume fill it
-// once: fill runs under the store's lock. A failed fill leaves the volume
-// unused.
-func (s *Store) FirstUse(ctx context.Context, name string, fill func(path string) error) error {
-	l, err := s.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	v, err := s.Get(name)
-	if err != nil {
-		return err
-	}
-	if !v.NeedsCopyUp {
-		return nil
-	}
-	if err := fill(v.Mountpoint); err != nil {
-		return err
-	}
-	v.NeedsCopyUp = false
-	return writeRecord(filepath.Join(s.root, name), v)
-}
-
-// writeRecord writes dir/volume.json atomically.
-func writeRecord(dir string, v *Volume) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, recordFile)
-	tmp := fmt.Sprintf("%s.%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write volume record: %w", err)
+	f, err := os.OpenFile(filepath.Join(stage, recordFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write volume record: %w", err)
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", recordFile, err)
+	}
+	return syncDir(stage)
+}
+
+// RemoveDir deletes the named volume's directory and data; a missing one
+// is no error. Callers delete the volume's row first, in a transaction
+// that found no container using it: so a filesystem still mounted on the
+// data directory is a leftover (a crash between a container's exit and its
+// cleanup), unmounted first, never deleted through.
+func (s *Store) RemoveDir(name string) error {
+	if ValidateName(name) != nil {
+		return errdefs.InvalidArgumentf("invalid volume name %q", name)
+	}
+	dir := filepath.Join(s.root, name)
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		os.Remove(s.usersFile(name))
+		return nil
+	}
+	if mounted, err := isMountPoint(s.Path(name)); err != nil {
+		return err
+	} else if mounted {
+		if err := unmount(s.Path(name)); err != nil {
+			return fmt.Errorf("remove volume %s: %w", name, err)
+		}
+		if still, err := isMountPoint(s.Path(name)); err != nil || still {
+			return fmt.Errorf("remove volume %s: %s is still mounted", name, s.Path(name))
+		}
+	}
+	gone := filepath.Join(s.root, ".rm-"+name)
+	if err := os.RemoveAll(gone); err != nil {
+		return fmt.Errorf("remove volume %s: %w", name, err)
+	}
+	if err := os.Rename(dir, gone); err != nil {
+		return fmt.Errorf("remove volume %s: %w", name, err)
+	}
+	os.Remove(s.usersFile(name))
+	if err := os.RemoveAll(gone); err != nil {
+		return fmt.Errorf("remove volume %s: %w", name, err)
+	}
+	return nil
+}
+
+// ReadRecords returns the volume.json of every volume directory, with
+// NeedsCopyUp false where the data directory is not empty (a copy-up
+// never fills a volume that has data). Directories without a readable
+// record are skipped and named in skipped.
+func (s *Store) ReadRecords() (vols []*Volume, skipped []string, err error) {
+	entries, err := os.ReadDir(s.root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("list volumes: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || ValidateName(e.Name()) != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(s.root, e.Name(), recordFile))
+		v := &Volume{UID: -1, GID: -1}
+		if err == nil {
+			err = json.Unmarshal(b, v)
+		}
+		if err != nil || v.Name != e.Name() {
+			skipped = append(skipped, e.Name())
+			continue
+		}
+		if v.Driver == "" {
+			v.Driver = DriverLocal
+		}
+		if v.NeedsCopyUp {
+			if empty, err := IsEmpty(s.Path(v.Name)); err == nil && !empty {
+				v.NeedsCopyUp = false
+			}
+		}
+		vols = append(vols, v)
+	}
+	return vols, skipped, nil
+}
+
+// Sweep removes, under Lock, every volume directory whose name keep
+// rejects (leftovers of a crash between a directory and its row) and the
+// staging and removal leftovers of killed processes. It returns the names
+// of the volume directories it removed.
+func (s *Store) Sweep(keep func(name string) bool) ([]string, error) {
+	entries, err := os.ReadDir(s.root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list volumes: %w", err)
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".rm-"):
+			if err := os.RemoveAll(filepath.Join(s.root, n)); err != nil {
+				errs = append(errs, err)
+			}
+		case e.IsDir() && ValidateName(n) == nil && !keep(n):
+			if err := s.RemoveDir(n); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			removed = append(removed, n)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// syncDir makes the entries of dir (a rename into it) durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -79,96 +78,86 @@ func TestValidateName(t *testing.T) {
 	}
 }
 
-func TestStoreLifecycle(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	s := NewStore(filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
-	if l, err := s.List(); err != nil || len(l) != 0 {
-		t.Fatalf("List on a fresh store = %v, %v", l, err)
-	}
-	v, err := s.Create(ctx, CreateOptions{Name: "data", Labels: map[string]string{"a": "b"}})
+func TestNew(t *testing.T) {
+	v, err := New(CreateOptions{Name: "data", Labels: map[string]string{"a": "b"}, Options: map[string]string{"o": "uid=5"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Mountpoint != filepath.Join(dir, "graph", "volumes", "data", "_data") || !v.NeedsCopyUp || v.Driver != "local" {
-		t.Fatalf("created %+v", v)
+	if v.Name != "data" || v.Driver != DriverLocal || !v.NeedsCopyUp || v.UID != 5 || v.GID != -1 || v.CreatedAt.IsZero() {
+		t.Errorf("New = %+v", v)
 	}
-	if st, err := os.Stat(v.Mountpoint); err != nil || st.Mode().Perm() != 0o755 {
-		t.Fatalf("data dir: %v %v", st, err)
+	if anon, err := New(CreateOptions{Anonymous: true}); err != nil || len(anon.Name) != 64 || !anon.Anonymous {
+		t.Errorf("anonymous: %+v %v", anon, err)
 	}
-	if _, err := s.Create(ctx, CreateOptions{Name: "data"}); !errors.Is(err, errdefs.ErrAlreadyExists) {
-		t.Fatalf("second create: %v, want already exists", err)
-	}
-	if again, err := s.Create(ctx, CreateOptions{Name: "data", IgnoreExisting: true}); err != nil || again.Labels["a"] != "b" {
-		t.Fatalf("create --ignore: %+v %v", again, err)
-	}
-	anon, err := s.Create(ctx, CreateOptions{Anonymous: true})
-	if err != nil || len(anon.Name) != 64 || !anon.Anonymous {
-		t.Fatalf("anonymous: %+v %v", anon, err)
-	}
-	if _, err := s.Create(ctx, CreateOptions{Name: "x", Driver: "nfs"}); !errors.Is(err, errdefs.ErrInvalidArg) {
-		t.Fatalf("driver nfs: %v", err)
-	}
-	calls := 0
-	for i := 0; i < 2; i++ {
-		if err := s.FirstUse(ctx, "data", func(string) error { calls++; return nil }); err != nil {
-			t.Fatal(err)
+	for _, o := range []CreateOptions{{Name: "x", Driver: "nfs"}, {Name: "_x"}, {Name: "x", Options: map[string]string{"size": "1"}}} {
+		if _, err := New(o); !errors.Is(err, errdefs.ErrInvalidArg) {
+			t.Errorf("New(%+v) = %v, want invalid argument", o, err)
 		}
-	}
-	if calls != 1 {
-		t.Fatalf("FirstUse filled %d times, want once", calls)
-	}
-	got, err := s.Get("data")
-	if err != nil || got.NeedsCopyUp {
-		t.Fatalf("after ClearCopyUp: %+v %v", got, err)
-	}
-	list, err := s.List()
-	if err != nil || len(list) != 2 || list[0].Name != "data" {
-		t.Fatalf("List = %v, %v", list, err)
-	}
-	if err := os.WriteFile(filepath.Join(got.Mountpoint, "f"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Remove(ctx, "data"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get("data"); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Fatalf("Get after Remove: %v", err)
-	}
-	if err := s.Remove(ctx, "data"); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Fatalf("second Remove: %v", err)
-	}
-	entries, _ := os.ReadDir(s.Root())
-	if len(entries) != 1 {
-		t.Fatalf("volumes dir holds %v, want only the anonymous volume", entries)
 	}
 }
 
-func TestCreateRace(t *testing.T) {
-	ctx := context.Background()
+// TestDirLifecycle: MakeDir leaves a whole volume directory with its
+// record; RemoveDir removes it; ReadRecords reads what MakeDir wrote and
+// what a pod before the DB wrote.
+func TestDirLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	s := NewStore(filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = s.Create(ctx, CreateOptions{Name: "same"})
-		}()
+	v, _ := New(CreateOptions{Name: "data", Labels: map[string]string{"a": "b"}})
+	if err := s.MakeDir(v); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, errdefs.ErrAlreadyExists):
-			t.Fatal(err)
-		}
+	if st, err := os.Stat(s.Path("data")); err != nil || st.Mode().Perm() != 0o755 {
+		t.Fatalf("data dir: %v %v", st, err)
 	}
-	if ok != 1 {
-		t.Fatalf("%d creates of one name succeeded, want 1", ok)
+	// A directory without a row (a crash between the two) is replaced.
+	if err := os.WriteFile(filepath.Join(s.Path("data"), "stale"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MakeDir(v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Path("data"), "stale")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("MakeDir kept the content of the directory it replaced: %v", err)
+	}
+	// An old pod's volume: its record says it was used.
+	old := filepath.Join(s.Root(), "old")
+	if err := os.MkdirAll(filepath.Join(old, "_data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"name":"old","driver":"local","labels":{"x":"y"},"createdAt":"2024-01-02T03:04:05Z","uid":-1,"gid":-1,"needsCopyUp":false}`
+	if err := os.WriteFile(filepath.Join(old, "volume.json"), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.Root(), "norecord", "_data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vols, skipped, err := s.ReadRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vols) != 2 || vols[0].Name != "data" || vols[0].Labels["a"] != "b" || !vols[0].NeedsCopyUp ||
+		vols[1].Name != "old" || vols[1].NeedsCopyUp || vols[1].Labels["x"] != "y" {
+		t.Errorf("ReadRecords = %+v, %+v", vols[0], vols[1])
+	}
+	if !reflect.DeepEqual(skipped, []string{"norecord"}) {
+		t.Errorf("skipped %v, want norecord", skipped)
+	}
+	if err := s.RemoveDir("data"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveDir("data"); err != nil {
+		t.Fatalf("second RemoveDir: %v", err)
+	}
+	if err := os.Mkdir(filepath.Join(s.Root(), ".tmp-123"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := s.Sweep(func(n string) bool { return n == "old" })
+	if err != nil || !reflect.DeepEqual(removed, []string{"norecord"}) {
+		t.Fatalf("Sweep = %v, %v", removed, err)
+	}
+	entries, _ := os.ReadDir(s.Root())
+	if len(entries) != 1 || entries[0].Name() != "old" {
+		t.Fatalf("volumes dir holds %v, want only old", entries)
 	}
 }
 
@@ -179,39 +168,81 @@ func TestMountTmpfs(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := NewStore(filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
-	v, err := s.Create(ctx, CreateOptions{Name: "t", Options: map[string]string{"type": "tmpfs", "o": "size=1m"}})
+	v, err := New(CreateOptions{Name: "t", Options: map[string]string{"type": "tmpfs", "o": "size=1m"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.MakeDir(v); err != nil {
+		t.Fatal(err)
+	}
 	for _, user := range []string{"c1", "c2", "c1"} {
-		if _, err := s.Mount(ctx, "t", user); err != nil {
+		if _, err := s.Mount(ctx, v, user); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if m, _ := isMountPoint(v.Mountpoint); !m || s.MountCount("t") != 2 {
+	if m, _ := isMountPoint(s.Path("t")); !m || s.MountCount("t") != 2 {
 		t.Fatalf("mounted %v, count %d; want mounted by 2", m, s.MountCount("t"))
 	}
 	var fs unix.Statfs_t
-	if err := unix.Statfs(v.Mountpoint, &fs); err != nil || fs.Type != unix.TMPFS_MAGIC {
+	if err := unix.Statfs(s.Path("t"), &fs); err != nil || fs.Type != unix.TMPFS_MAGIC {
 		t.Fatalf("statfs: %v type %x", err, fs.Type)
 	}
-	if err := s.Remove(ctx, "t"); !errors.Is(err, errdefs.ErrConflict) {
-		t.Fatalf("Remove while mounted: %v, want conflict", err)
-	}
-	if err := s.Unmount(ctx, "t", "c1"); err != nil {
+	if err := s.Unmount(ctx, v, "c1"); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := isMountPoint(v.Mountpoint); !m {
+	if m, _ := isMountPoint(s.Path("t")); !m {
 		t.Fatal("unmounted while c2 still uses it")
 	}
-	if err := s.Unmount(ctx, "t", "c2"); err != nil {
+	if err := s.Unmount(ctx, v, "c2"); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := isMountPoint(v.Mountpoint); m {
+	if m, _ := isMountPoint(s.Path("t")); m {
 		t.Fatal("still mounted after the last user")
 	}
-	if err := s.Remove(ctx, "t"); err != nil {
+	if err := s.RemoveDir("t"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRemoveDirUnmountsFirst: a bind volume left mounted (its record says
+// no container uses it) is unmounted before its directory goes: the bound
+// host directory keeps its files.
+func TestRemoveDirUnmountsFirst(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	host := filepath.Join(dir, "host")
+	if err := os.MkdirAll(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(host, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := NewStore(filepath.Join(dir, "graph"), filepath.Join(dir, "run"))
+	v, err := New(CreateOptions{Name: "b", Options: map[string]string{"type": "bind", "device": host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MakeDir(v); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Mount(ctx, v, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(p, "keep")); err != nil {
+		t.Fatalf("bind not mounted: %v", err)
+	}
+	if err := s.RemoveDir("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(host, "keep")); err != nil {
+		t.Fatalf("RemoveDir deleted through the bind mount: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Root(), "b")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("volume directory still there: %v", err)
 	}
 }
 

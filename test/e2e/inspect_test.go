@@ -188,9 +188,8 @@ func TestInspectAnyErrors(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(e.Root, "networks", "broken.conflist"), []byte("garbage"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(e.Root, "volumes", "corrupt", "volume.json"), []byte("garbage"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		// A volume's record is a row of the state DB.
+		execStateDB(t, e, `UPDATE volumes SET labels = 'garbage' WHERE name = 'corrupt'`)
 		for _, name := range []string{"broken", "corrupt"} {
 			r := e.Pod("inspect", name)
 			r.Fails(t, 125, "inspecting object: ")
