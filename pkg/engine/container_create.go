@@ -106,6 +106,10 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		CreatedAt: cfg.CreatedAt,
 		Status:    state.StatusCreated,
 	}
+	// Attachment rows in the row's transaction: a network removed since
+	// buildConfig found it fails the create, as a network in use is never
+	// removed.
+	row.Networks = stateAttachments(row.ID, cfg.Networks)
 	if err := r.addRow(ctx, row, opts.Name == ""); err != nil {
 		undoVolumes()
 		return nil, err

@@ -33,6 +33,16 @@ func freeIfName(atts []network.Attachment) string {
 	}
 }
 
+// saveNetworks writes c's attachment rows and its config: the attachments
+// first, so that a network removed meanwhile fails the connect before the
+// config names it.
+func (r *Runtime) saveNetworks(ctx context.Context, c *Container) error {
+	if err := r.db.SetAttachments(ctx, c.ID, stateAttachments(c.ID, c.Config.Networks)); err != nil {
+		return err
+	}
+	return r.saveConfig(ctx, c)
+}
+
 // saveConfig writes c.Config back into its DB row.
 func (r *Runtime) saveConfig(ctx context.Context, c *Container) error {
 	b, err := json.Marshal(c.Config)
@@ -96,7 +106,7 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 	}
 	c.Config.Networks = append(c.Config.Networks, a)
 	r.networkConnectEvent(ctx, "connect", c.Container, n.Name)
-	return r.saveConfig(ctx, c)
+	return r.saveNetworks(ctx, c)
 }
 
 // NetworkDisconnect detaches a container from a network; a running
@@ -151,7 +161,7 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName strin
 	}
 	c.Config.Networks = append(c.Config.Networks[:idx:idx], c.Config.Networks[idx+1:]...)
 	r.networkConnectEvent(ctx, "disconnect", c.Container, n.Name)
-	return r.saveConfig(ctx, c)
+	return r.saveNetworks(ctx, c)
 }
 
 // NetworkReload re-applies the network set-up of running containers (all

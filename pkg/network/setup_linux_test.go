@@ -67,7 +67,8 @@ func newSandbox(t *testing.T) *sandbox {
 		}
 		netns.Remove(s.host)
 	})
-	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDir: filepath.Join(dir, "ipam")})
+	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"),
+		IPAMDB: filepath.Join(dir, "ipam.db"), IPAMDir: filepath.Join(dir, "ipam")}, testDB(t, dir))
 	return s
 }
 
