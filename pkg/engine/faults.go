@@ -23,6 +23,8 @@ import (
 //	                 recorded its PID and monitor
 //	create-row       create added the row, before storage has the
 //	                 container's layer
+//	network-leased   start leased the container's addresses on a network,
+//	                 before attaching it
 //
 // and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
 // fails as a step cut short by it would:
@@ -36,6 +38,7 @@ const (
 	faultStartRan      = "start-ran"
 	faultCreateAdded   = "create-added"
 	faultCreateRow     = "create-row"
+	faultNetworkLeased = "network-leased"
 )
 
 // crashPoint kills this process when POD_TEST_CRASH_AT names point.

@@ -29,7 +29,8 @@ func (r *Runtime) networks() *network.Manager {
 		p.HostNetNS = r.rootlessNetNS()
 		p.DNSUpstreams = []string{net.JoinHostPort(slirp.DNS, "53")}
 	}
-	return network.NewManager(p, r.db, network.WithLegacyAttachments(r.legacyAttachments))
+	return network.NewManager(p, r.db, network.WithLegacyAttachments(r.legacyAttachments),
+		network.WithLeasedHook(func() { crashPoint(faultNetworkLeased) }))
 }
 
 // legacyAttachments reads, for the one-time import of networks into the

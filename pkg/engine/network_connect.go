@@ -86,6 +86,7 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 	if n.DNSEnabled {
 		a.Aliases = o.Aliases
 	}
+	var addrs map[string][]string
 	if isActive(c.Status) {
 		nr, err := r.readNetRun(c.ID)
 		if err != nil {
@@ -103,10 +104,20 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 		if err := r.writeNetRun(c.ID, nr); err != nil {
 			return errors.Join(err, r.networks().Teardown(context.WithoutCancel(ctx), netContainer(c), nr.NetNS, []network.Attachment{a}, nil))
 		}
+		if err := r.editHosts(c, ifaceAddrs(st[n.Name]), nil); err != nil {
+			return err
+		}
+		addrs = statusAddrs(st)
 	}
 	c.Config.Networks = append(c.Config.Networks, a)
 	r.networkConnectEvent(ctx, "connect", c.Container, n.Name)
-	return r.saveNetworks(ctx, c)
+	if err := r.saveNetworks(ctx, c); err != nil {
+		return err
+	}
+	if addrs != nil {
+		return r.db.SetAttachmentAddresses(ctx, c.ID, addrs)
+	}
+	return nil
 }
 
 // NetworkDisconnect detaches a container from a network; a running
@@ -145,6 +156,9 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName strin
 					ports = nr.Ports // published through the first network
 				}
 				if err := r.networks().Teardown(ctx, netContainer(c), nr.NetNS, []network.Attachment{a}, ports); err != nil {
+					return err
+				}
+				if err := r.editHosts(c, nil, ifaceAddrs(nr.Status[n.Name])); err != nil {
 					return err
 				}
 				nr.Attachments = append(nr.Attachments[:i:i], nr.Attachments[i+1:]...)

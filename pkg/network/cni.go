@@ -158,6 +158,9 @@ func (m *Manager) attachOne(ctx context.Context, ip *ipam, n *Network, c Contain
 	if err != nil {
 		return Interface{}, err
 	}
+	if m.leased != nil {
+		m.leased()
+	}
 	if driverOf(n) == driverInProcess {
 		return m.attach(ctx, n, c, netnsPath, a, name, ports, addrs)
 	}

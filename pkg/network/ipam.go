@@ -396,3 +396,20 @@ func (m *Manager) LeaseHolders(ctx context.Context) ([]string, error) {
 	defer ip.Close()
 	return ip.holders(ctx)
 }
+
+// ReleaseContainer gives back every address the container holds, on every
+// network.
+func (m *Manager) ReleaseContainer(ctx context.Context, id string) error {
+	if _, err := os.Stat(m.paths.IPAMDB); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	ip, err := m.openIPAM(ctx)
+	if err != nil {
+		return err
+	}
+	defer ip.Close()
+	return ip.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE owner = ? AND container_id = ?`, ip.owner, id)
+		return err
+	})
+}

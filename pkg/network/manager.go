@@ -54,6 +54,9 @@ type Manager struct {
 	// legacyAttachments, for the one-time import, lists which container
 	// used which network before attachments were rows.
 	legacyAttachments func() ([]state.Attachment, error)
+	// leased, when set, runs once a container's addresses are leased and
+	// before it is attached: the engine's fault-injection point.
+	leased func()
 	// now is the clock for Created; tests do not replace it.
 	now func() time.Time
 }
@@ -65,6 +68,12 @@ type Option func(*Manager)
 // ImportLegacy) the containers' attachments of that store.
 func WithLegacyAttachments(fn func() ([]state.Attachment, error)) Option {
 	return func(m *Manager) { m.legacyAttachments = fn }
+}
+
+// WithLeasedHook has the Manager call fn between leasing a container's
+// addresses and attaching it: for fault-injection tests only.
+func WithLeasedHook(fn func()) Option {
+	return func(m *Manager) { m.leased = fn }
 }
 
 // NewManager returns a Manager over paths, keeping its networks in db.
