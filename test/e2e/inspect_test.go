@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -195,8 +196,15 @@ func TestInspectAnyErrors(t *testing.T) {
 				t.Errorf("inspect %s: a corrupt object reported as missing: %s", name, r.Stderr)
 			}
 		}
-		e.Pod("inspect", "broken").Fails(t, 125, "is not a pod network")
-		e.Pod("inspect", "--type", "network", "broken").Fails(t, 125, "is not a pod network")
+		// A network whose record in the state DB is garbage.
+		if _, err := exec.LookPath("sqlite3"); err == nil {
+			db := filepath.Join(e.Root, "pod", "state.db")
+			if b, err := exec.Command("sqlite3", db, "UPDATE networks SET config = 'garbage' WHERE name = 'broken'").CombinedOutput(); err != nil {
+				t.Fatalf("corrupt network broken: %v: %s", err, b)
+			}
+			e.Pod("inspect", "broken").Fails(t, 125, "network broken: decode its definition")
+			e.Pod("inspect", "--type", "network", "broken").Fails(t, 125, "network broken: decode its definition")
+		}
 		e.Pod("inspect", "corrupt").Fails(t, 125, "read volume corrupt")
 
 		// Still: a name nothing has.
