@@ -247,7 +247,7 @@ func (m *Manager) ensureDefault(ctx context.Context) (*Network, error) {
 	return fromRow(row)
 }
 
-// recorded returns the networks of the DB, sorted by name.
+// recorded returns the networks of the DB that can be read, sorted by name.
 func (m *Manager) recorded(ctx context.Context) ([]*Network, error) {
 	rows, err := m.db.Networks(ctx)
 	if err != nil {
@@ -257,7 +257,9 @@ func (m *Manager) recorded(ctx context.Context) ([]*Network, error) {
 	for _, r := range rows {
 		n, err := fromRow(r)
 		if err != nil {
-			return nil, err
+			// Damaged: listing shows the others; looking it up by
+			// name says what is wrong with it.
+			continue
 		}
 		out = append(out, n)
 	}
