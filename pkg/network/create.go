@@ -81,7 +81,9 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 		DNSEnabled:  o.Driver == DriverBridge && !o.DisableDNS,
 		Labels:      o.Labels,
 		Options:     o.Options,
-		IPAMOptions: map[string]string{"driver": "pod"},
+		// podman's name for the IPAM its backend does itself; scripts
+		// read it. pod's own lease DB does it here (ipam.go).
+		IPAMOptions: map[string]string{"driver": "host-local"},
 	}
 	if _, err := mtuOf(n); err != nil {
 		return nil, err

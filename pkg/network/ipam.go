@@ -118,6 +118,16 @@ func (ip *ipam) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The common case, a current DB of this boot, is two reads and takes
+	// no write lock.
+	var v int
+	var last string
+	if err := ip.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v == 1 && ip.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'boot_id'`).Scan(&last) == nil && last == boot {
+		return nil
+	}
 	return ip.tx(ctx, func(tx *sql.Tx) error {
 		var v int
 		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {

@@ -195,7 +195,7 @@ func (m *Manager) defaultNetwork(subnet netip.Prefix) *Network {
 		NetworkInterface: DefaultBridge,
 		Created:          m.now().UTC(),
 		Subnets:          []Subnet{{Subnet: subnet.String(), Gateway: subnet.Addr().Next().String()}},
-		IPAMOptions:      map[string]string{"driver": "pod"},
+		IPAMOptions:      map[string]string{"driver": "host-local"},
 	}
 }
 
