@@ -66,7 +66,7 @@ func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
 	}
 	var ranges [][]map[string]any
 	var routes []map[string]any
-	var static []map[string]any
+	static := []map[string]any{} // [] not null: the static plugin parses it on DEL too
 	for i, s := range n.Subnets {
 		if i < len(c.addrs) {
 			pfx, _ := netip.ParsePrefix(s.Subnet)
@@ -113,12 +113,12 @@ func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
 		// network: the name server listens there. Only ipMasq and the
 		// default route make a network reach outside.
 		br := map[string]any{
-			"type":         "bridge",
-			"bridge":       n.NetworkInterface,
-			"isGateway":    true,
-			"ipMasq":       c.standalone && !n.Internal,
-			"hairpinMode":  true,
-			"ipam":         ipam,
+			"type":        "bridge",
+			"bridge":      n.NetworkInterface,
+			"isGateway":   true,
+			"ipMasq":      c.standalone && !n.Internal,
+			"hairpinMode": true,
+			"ipam":        ipam,
 		}
 		if c.standalone {
 			br["capabilities"] = map[string]bool{"ips": true}
