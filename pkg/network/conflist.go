@@ -36,10 +36,10 @@ type chain struct {
 	addrs []netip.Addr
 }
 
-// conflistBytes renders n as the CNI configuration list pods before the
-// state DB stored (GRAPHROOT/networks/NAME.conflist), complete for any CNI
-// tool, with host-local IPAM: the upgrade tests attach containers with it,
-// as those pods did.
+// conflistBytes renders n as the CNI configuration list kept in
+// ConfigDir: complete for any CNI tool, with host-local IPAM, as pods before
+// the state DB stored it (the upgrade tests attach containers with it, as
+// those pods did); pod itself reads only its "pod" key, when importing.
 func conflistBytes(n *Network, p Paths) ([]byte, error) {
 	return renderConflist(n, p, chain{standalone: true, ports: true, mac: true})
 }

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -153,6 +154,9 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 	}
 	if err := m.db.AddNetwork(ctx, row); err != nil {
 		return nil, err
+	}
+	if err := m.keepCopy(n); err != nil {
+		return nil, errors.Join(err, m.db.RemoveNetwork(context.WithoutCancel(ctx), n.Name))
 	}
 	return n, nil
 }

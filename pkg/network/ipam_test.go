@@ -216,3 +216,40 @@ func TestImportLegacyConflists(t *testing.T) {
 		t.Fatalf("removed network exists: %v", err)
 	}
 }
+
+// A DB started anew (lost, or set aside as corrupt) gets the networks back
+// from the copies kept beside it, with the attachments the containers'
+// configurations name; a removed network's copy is gone with it.
+func TestNetworksSurviveNewDB(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDB: filepath.Join(dir, "ipam.db")}
+	m := NewManager(p, testDB(t, filepath.Join(dir, "first")))
+	if _, err := m.Create(ctx, CreateOptions{Name: "enkept", Subnets: []string{"10.131.40.0/24"}, Labels: map[string]string{"k": "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Create(ctx, CreateOptions{Name: "engone", Subnets: []string{"10.131.41.0/24"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.db.RemoveNetwork(ctx, "engone"); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(m.confPath("engone")) // as Remove does, without touching the host's links
+
+	m2 := NewManager(p, testDB(t, filepath.Join(dir, "second")))
+	all, err := m2.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range all {
+		names = append(names, n.Name)
+	}
+	if strings.Join(names, " ") != "enkept "+DefaultName {
+		t.Fatalf("networks in the new DB: %v", names)
+	}
+	n, err := m2.Inspect(ctx, "enkept")
+	if err != nil || n.Subnets[0].Subnet != "10.131.40.0/24" || n.Labels["k"] != "v" {
+		t.Fatalf("enkept in the new DB: %+v, %v", n, err)
+	}
+}

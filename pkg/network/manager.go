@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/netns"
@@ -24,8 +25,9 @@ import (
 // Paths say where a Manager keeps things. See the package documentation.
 type Paths struct {
 	// ConfigDir held the network definitions (NAME.conflist) before they
-	// were rows of the state DB: read once, by the import; its lock
-	// serialises the choice of free subnets and bridge names.
+	// were rows of the state DB, and keeps a copy of each since: read by
+	// the import into a new DB; its lock serialises the choice of free
+	// subnets and bridge names.
 	ConfigDir  string
 	RunDir     string   // libcni cache, name servers, firewall records
 	IPAMDB     string   // the address lease DB; "" for DefaultIPAMDB
@@ -126,6 +128,25 @@ func fromRow(r *state.Network) (*Network, error) {
 		return nil, fmt.Errorf("network %s: decode its definition: %w", r.Name, err)
 	}
 	return &n, nil
+}
+
+// keepCopy writes n's definition as the CNI configuration list older pods
+// kept as the record (ConfigDir/NAME.conflist, complete for any CNI tool,
+// pod's view under the key "pod"). The DB is the record; the copy is what
+// ImportLegacy reads when a DB was lost or set aside as corrupt and started
+// anew, as containers are rebuilt from their pod-record.json.
+func (m *Manager) keepCopy(n *Network) error {
+	b, err := conflistBytes(n, m.paths)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.paths.ConfigDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", m.paths.ConfigDir, err)
+	}
+	if err := atomicfile.WriteFile(m.confPath(n.Name), b, 0o644); err != nil {
+		return fmt.Errorf("keep a copy of network %s: %w", n.Name, err)
+	}
+	return nil
 }
 
 // ImportLegacy records, once per state DB, the networks an older pod kept as
@@ -244,7 +265,11 @@ func (m *Manager) ensureDefault(ctx context.Context) (*Network, error) {
 	if row, err = m.db.EnsureNetwork(ctx, row); err != nil {
 		return nil, err
 	}
-	return fromRow(row)
+	n, err := fromRow(row)
+	if err != nil {
+		return nil, err
+	}
+	return n, m.keepCopy(n)
 }
 
 // recorded returns the networks of the DB that can be read, sorted by name.
@@ -340,8 +365,7 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 	if err := m.db.RemoveNetwork(ctx, n.Name); err != nil {
 		return nil, err
 	}
-	// An older pod's file would be imported again by nothing, but would
-	// mislead a reader of the directory.
+	// Its copy goes too, or a rebuilt DB would bring it back.
 	if err := os.Remove(m.confPath(n.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return n, fmt.Errorf("remove network %s: %w", n.Name, err)
 	}

@@ -215,3 +215,21 @@ func TestNetworkFreeSubnets(t *testing.T) {
 		e.MustPod("network", "rm", "enfree")
 	})
 }
+
+// A state DB that had to be started anew (corrupt) gets its networks back
+// from their copies, with the attachments of the rebuilt containers: the
+// network is still in use.
+func TestNetworkSurvivesCorruptDB(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("network", "create", "--subnet", "10.121.14.0/24", "--label", "k=v", "enkeep")
+		t.Cleanup(func() { e.Pod("network", "rm", "-f", "enkeep") })
+		e.MustPod("create", "--name", "enuser", "--network", "enkeep", img, "true")
+		spoilDB(t, e)
+		if got := out(e.MustPod("network", "inspect", "-f", "{{(index .Subnets 0).Subnet}} {{.Labels.k}}", "enkeep")); got != "10.121.14.0/24 v" {
+			t.Errorf("network after the rebuild: %q", got)
+		}
+		e.Pod("network", "rm", "enkeep").Fails(t, 125, "network enkeep is in use by 1 container(s) (enuser)")
+		e.MustPod("network", "rm", "-f", "enkeep")
+	})
+}
