@@ -174,6 +174,10 @@ func (r *Runtime) addContainer(ctx context.Context, cfg *ContainerConfig, name s
 			CreatedAt: cfg.CreatedAt,
 			Status:    state.StatusCreated,
 		}
+		// Attachment rows in the row's transaction: a network removed since
+		// buildConfig found it fails the create, as a network in use is never
+		// removed.
+		row.Networks = stateAttachments(row.ID, cfg.Networks)
 		endDB := timings.Start(ctx, "DB")
 		err = r.addRow(ctx, row, name == "", plan)
 		endDB()

@@ -123,6 +123,9 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 	if err := r.teardownNetwork(ctx, c); err != nil {
 		return nil, fmt.Errorf("clean up the previous run's network: %w", err)
 	}
+	if mode == netModeBridge {
+		r.reapStaleLeases(ctx, c.ID)
+	}
 	ports, err := network.AssignHostPorts(cfg.Ports)
 	if err != nil {
 		return nil, err
@@ -193,6 +196,9 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 		if err := r.writeNetRun(c.ID, nr); err != nil {
 			return nil, err
 		}
+		if err := r.db.SetAttachmentAddresses(ctx, c.ID, statusAddrs(st)); err != nil {
+			return nil, err
+		}
 		if r.Rootless() && len(ports) > 0 {
 			ip := ""
 			if iface, ok := st[nr.Attachments[0].Network]; ok && len(iface.IPs) > 0 {
@@ -218,11 +224,11 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 				ns.search = append([]string{strings.TrimSuffix(nameserver.Domain, ".")}, hostSearch()...)
 			}
 		}
-		if len(nr.Attachments) > 0 {
-			if iface, ok := st[nr.Attachments[0].Network]; ok && len(iface.IPs) > 0 {
-				if p, err := netip.ParsePrefix(iface.IPs[0]); err == nil {
-					ns.hosts = append(ns.hosts, spec.HostEntry{IP: p.Addr().String(), Names: hostNames(c)})
-				}
+		// The container's address on each network names it, as podman
+		// writes them (and as connect and disconnect keep them).
+		for _, a := range nr.Attachments {
+			for _, ip := range ifaceAddrs(st[a.Network]) {
+				ns.hosts = append(ns.hosts, spec.HostEntry{IP: ip, Names: hostNames(c)})
 			}
 		}
 	default:
@@ -297,6 +303,11 @@ func (r *Runtime) teardownNetwork(ctx context.Context, c *Container) error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	if nr.Mode == netModeBridge {
+		if err := r.db.SetAttachmentAddresses(ctx, c.ID, nil); err != nil {
+			return err
+		}
 	}
 	if err := os.Remove(r.netRunPath(c.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -393,4 +404,38 @@ func (r *Runtime) ContainerPorts(ctx context.Context, idOrName string) ([]networ
 		return nil, err
 	}
 	return nr.Ports, nil
+}
+
+// statusAddrs are the addresses of a run's interfaces, per network, for the
+// attachment rows.
+func statusAddrs(st network.Status) map[string][]string {
+	out := make(map[string][]string, len(st))
+	for name, iface := range st {
+		out[name] = append([]string{}, iface.IPs...)
+	}
+	return out
+}
+
+// reapStaleLeases gives back the addresses held by containers of this
+// installation that no longer run or exist: what a pod killed between
+// leasing them and recording the run left (see reapStaleNetwork), found by
+// the next start of a container on a bridge network. self is the container
+// being started, whose own earlier run its caller tore down.
+func (r *Runtime) reapStaleLeases(ctx context.Context, self string) {
+	m := r.networks()
+	ids, err := m.LeaseHolders(ctx)
+	if err != nil {
+		logrus.Warnf("list the holders of network addresses: %v", err)
+		return
+	}
+	for _, id := range ids {
+		if id == self || !r.reapStaleNetwork(ctx, id) {
+			continue
+		}
+		// Its run's record may be gone with the run directory while the
+		// lease stayed.
+		if err := m.ReleaseContainer(ctx, id); err != nil {
+			logrus.Warnf("container %s: give back its network addresses: %v", shortID(id), err)
+		}
+	}
 }

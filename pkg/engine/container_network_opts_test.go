@@ -11,6 +11,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/network"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 func TestBuildNetConfig(t *testing.T) {
@@ -20,6 +21,12 @@ func TestBuildNetConfig(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	r := &Runtime{storeOpts: stypes.StoreOptions{GraphRoot: dir + "/graph", RunRoot: dir + "/run"}}
+	db, err := state.Open(ctx, dir+"/graph/pod/state.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r.db = db
 	if _, err := r.networks().Create(ctx, network.CreateOptions{Name: "user", Subnets: []string{"10.94.1.0/24"}}); err != nil {
 		t.Fatal(err)
 	}

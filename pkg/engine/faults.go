@@ -27,6 +27,8 @@ import (
 //	                 (volume create, and create/run making a volume)
 //	volume-row       volume rm deleted the volume's row, its directory is
 //	                 still there
+//	network-leased   start leased the container's addresses on a network,
+//	                 before attaching it
 //
 // and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
 // fails as a step cut short by it would:
@@ -42,6 +44,7 @@ const (
 	faultCreateRow     = "create-row"
 	faultVolumeDir     = "volume-dir"
 	faultVolumeRow     = "volume-row"
+	faultNetworkLeased = "network-leased"
 )
 
 // crashPoint kills this process when POD_TEST_CRASH_AT names point.

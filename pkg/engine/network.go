@@ -2,32 +2,63 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/filters"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/slirp"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
-// networks is the network manager of this installation: definitions in
-// GRAPHROOT/networks, run-time state in RUNROOT/networks. Rootless, IPAM
-// leases are kept in the run root too (the plugins' machine-wide default
-// is not writable).
+// networks is the network manager of this installation: definitions and
+// attachments in the state DB, run-time state in RUNROOT/networks, address
+// leases in the machine-wide lease DB (as root) or in the run root
+// (rootless: the user's networks are the user's own).
 func (r *Runtime) networks() *network.Manager {
 	p := network.Paths{
 		ConfigDir: filepath.Join(r.storeOpts.GraphRoot, "networks"),
 		RunDir:    filepath.Join(r.storeOpts.RunRoot, "networks"),
 	}
 	if r.Rootless() {
+		p.IPAMDB = filepath.Join(p.RunDir, "ipam.db")
 		p.IPAMDir = filepath.Join(p.RunDir, "ipam")
 		p.HostNetNS = r.rootlessNetNS()
 		p.DNSUpstreams = []string{net.JoinHostPort(slirp.DNS, "53")}
 	}
-	return network.NewManager(p)
+	return network.NewManager(p, r.db, network.WithLegacyAttachments(r.legacyAttachments),
+		network.WithLeasedHook(func() { crashPoint(faultNetworkLeased) }))
+}
+
+// legacyAttachments reads, for the one-time import of networks into the
+// state DB, which container uses which network from the containers'
+// configurations (where a pod before that import kept it alone).
+func (r *Runtime) legacyAttachments() ([]state.Attachment, error) {
+	rows, err := r.db.List(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	var out []state.Attachment
+	for _, row := range rows {
+		c, err := wrap(row)
+		if err != nil {
+			continue
+		}
+		out = append(out, stateAttachments(c.ID, c.Config.Networks)...)
+	}
+	return out, nil
+}
+
+// stateAttachments are the attachment rows of a container's networks.
+func stateAttachments(id string, atts []network.Attachment) []state.Attachment {
+	out := make([]state.Attachment, len(atts))
+	for i, a := range atts {
+		out[i] = state.Attachment{ContainerID: id, Network: a.Network, Interface: a.InterfaceName}
+	}
+	return out
 }
 
 // NetworkCreate defines a network (`pod network create`).
@@ -121,18 +152,17 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 	if err != nil {
 		return nil, err
 	}
-	users, err := r.networkUsers(ctx, n.Name)
-	if err != nil {
-		return nil, err
-	}
-	if len(users) > 0 {
-		if !force {
-			return nil, errdefs.Conflictf("network %s is in use by %d container(s) (%s): use -f to remove them too", n.Name, len(users), strings.Join(users, ", "))
+	if force {
+		users, err := r.db.NetworkUsers(ctx, n.Name)
+		if err != nil {
+			return nil, err
 		}
 		if err := r.removeNetworkUsers(ctx, users); err != nil {
 			return nil, err
 		}
 	}
+	// Refused (ErrConflict naming the users) when a container uses the
+	// network: checked in the transaction that deletes it.
 	removed, err := m.Remove(ctx, n.Name)
 	if err == nil {
 		r.networkEvent(ctx, "remove", n.ID, n.Name)
@@ -152,14 +182,10 @@ func (r *Runtime) NetworkPrune(ctx context.Context, filter *NetworkFilter) ([]st
 		if n.Name == network.DefaultName {
 			continue
 		}
-		users, err := r.networkUsers(ctx, n.Name)
-		if err != nil {
-			return removed, err
-		}
-		if len(users) > 0 {
-			continue
-		}
 		if _, err := r.networks().Remove(ctx, n.Name); err != nil {
+			if errors.Is(err, errdefs.ErrConflict) {
+				continue // in use
+			}
 			return removed, err
 		}
 		r.networkEvent(ctx, "remove", n.ID, n.Name)

@@ -33,6 +33,16 @@ func freeIfName(atts []network.Attachment) string {
 	}
 }
 
+// saveNetworks writes c's attachment rows and its config: the attachments
+// first, so that a network removed meanwhile fails the connect before the
+// config names it.
+func (r *Runtime) saveNetworks(ctx context.Context, c *Container) error {
+	if err := r.db.SetAttachments(ctx, c.ID, stateAttachments(c.ID, c.Config.Networks)); err != nil {
+		return err
+	}
+	return r.saveConfig(ctx, c)
+}
+
 // saveConfig writes c.Config back into its DB row.
 func (r *Runtime) saveConfig(ctx context.Context, c *Container) error {
 	b, err := json.Marshal(c.Config)
@@ -76,6 +86,7 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 	if n.DNSEnabled {
 		a.Aliases = o.Aliases
 	}
+	var addrs map[string][]string
 	if isActive(c.Status) {
 		nr, err := r.readNetRun(c.ID)
 		if err != nil {
@@ -93,10 +104,20 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 		if err := r.writeNetRun(c.ID, nr); err != nil {
 			return errors.Join(err, r.networks().Teardown(context.WithoutCancel(ctx), netContainer(c), nr.NetNS, []network.Attachment{a}, nil))
 		}
+		if err := r.editHosts(c, ifaceAddrs(st[n.Name]), nil); err != nil {
+			return err
+		}
+		addrs = statusAddrs(st)
 	}
 	c.Config.Networks = append(c.Config.Networks, a)
 	r.networkConnectEvent(ctx, "connect", c.Container, n.Name)
-	return r.saveConfig(ctx, c)
+	if err := r.saveNetworks(ctx, c); err != nil {
+		return err
+	}
+	if addrs != nil {
+		return r.db.SetAttachmentAddresses(ctx, c.ID, addrs)
+	}
+	return nil
 }
 
 // NetworkDisconnect detaches a container from a network; a running
@@ -137,6 +158,9 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName strin
 				if err := r.networks().Teardown(ctx, netContainer(c), nr.NetNS, []network.Attachment{a}, ports); err != nil {
 					return err
 				}
+				if err := r.editHosts(c, nil, ifaceAddrs(nr.Status[n.Name])); err != nil {
+					return err
+				}
 				nr.Attachments = append(nr.Attachments[:i:i], nr.Attachments[i+1:]...)
 				if i == 0 {
 					nr.Ports = nil
@@ -151,7 +175,7 @@ func (r *Runtime) NetworkDisconnect(ctx context.Context, netName, idOrName strin
 	}
 	c.Config.Networks = append(c.Config.Networks[:idx:idx], c.Config.Networks[idx+1:]...)
 	r.networkConnectEvent(ctx, "disconnect", c.Container, n.Name)
-	return r.saveConfig(ctx, c)
+	return r.saveNetworks(ctx, c)
 }
 
 // NetworkReload re-applies the network set-up of running containers (all

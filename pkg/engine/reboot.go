@@ -72,12 +72,13 @@ func (r *Runtime) sweepAfterReboot(ctx context.Context, boot string) error {
 }
 
 // releaseLeasesAfterReboot gives back the addresses a container running at
-// the reboot held. As root they are machine-wide (host-local's
-// /var/lib/cni/networks) and outlive the boot, while the record of the
-// run (in the run root) did not: left alone, the container's next start is
-// refused its own address. The namespace and the host side died with the
-// boot; a CNI DEL without a namespace releases the lease by container ID.
-// Rootless leases live in the run root and went with it. Best effort: a
+// the reboot held, and undoes what of its run outlived the boot: pod's lease
+// DB forgets its leases by itself at a new boot, but an older pod's
+// host-local lease files (/var/lib/cni/networks) outlive it, while the
+// record of the run (in the run root) did not: left alone, the container's
+// next start is refused its own address. The namespace and the host side
+// died with the boot; a teardown without a namespace releases by container
+// ID. Rootless leases live in the run root and went with it. Best effort: a
 // failure is a warning, the start that follows reports what still fails.
 func (r *Runtime) releaseLeasesAfterReboot(ctx context.Context, row *state.Container) {
 	if r.Rootless() {

@@ -21,19 +21,12 @@ import (
 )
 
 // pod attaches a container to a bridge network itself, over netlink, as
-// the bridge plugin with host-local IPAM would (and compatible with it:
-// same bridge, same lease files): a veth pair whose container end is made
-// directly in the container's namespace, an address leased per subnet, the
-// gateway's routes. Two plugin processes for ADD and two for DEL are what a
-// container start and removal spent most of their network time on. Only
-// published ports still go through a plugin (portmap, via libcni, with this
-// attachment as its previous result). A network with a VLAN option keeps
-// the plugin chain (the bridge plugin's VLAN filtering is not repeated here).
-
-// inProcess reports whether pod attaches containers to n itself.
-func inProcess(n *Network) bool {
-	return n.Driver == DriverBridge && n.Options["vlan"] == ""
-}
+// the bridge plugin would: a veth pair whose container end is made
+// directly in the container's namespace, the addresses pod leased (see
+// ipam.go), the gateway's routes. Two plugin processes for ADD and two for
+// DEL are what a container start and removal spent most of their network
+// time on. Only published ports still go through a plugin (portmap, via
+// libcni, with this attachment as its previous result).
 
 func mtuOf(n *Network) (int, error) {
 	v, ok := n.Options["mtu"]
@@ -47,9 +40,11 @@ func mtuOf(n *Network) (int, error) {
 	return mtu, nil
 }
 
-// attach connects the namespace at nsPath to bridge network n as ifName.
-// On error nothing of it is left. The caller is in the networks' namespace.
-func (m *Manager) attach(ctx context.Context, n *Network, c Container, nsPath string, a Attachment, ifName string, ports []PortMapping) (iface Interface, err error) {
+// attach connects the namespace at nsPath to bridge network n as ifName,
+// with addrs (one per subnet of n). On error nothing of it is left but the
+// leases, which the caller gives back. The caller is in the networks'
+// namespace.
+func (m *Manager) attach(ctx context.Context, n *Network, c Container, nsPath string, a Attachment, ifName string, ports []PortMapping, addrs []netip.Addr) (iface Interface, err error) {
 	mtu, err := mtuOf(n)
 	if err != nil {
 		return iface, err
@@ -59,20 +54,6 @@ func (m *Manager) attach(ctx context.Context, n *Network, c Container, nsPath st
 		if mac, err = net.ParseMAC(a.MAC); err != nil {
 			return iface, invalidf("invalid MAC address %q", a.MAC)
 		}
-	}
-	var want netip.Addr
-	if a.IP != "" {
-		want, _ = netip.ParseAddr(a.IP)
-	}
-	ls := m.leases(n.Name)
-	unlock, err := ls.lock()
-	if err != nil {
-		return iface, err
-	}
-	addrs, err := ls.acquire(n.Subnets, c.ID, ifName, want)
-	unlock()
-	if err != nil {
-		return iface, fmt.Errorf("network %s: %w", n.Name, err)
 	}
 	defer func() {
 		if err != nil {
@@ -190,9 +171,9 @@ func (m *Manager) attach(ctx context.Context, n *Network, c Container, nsPath st
 	return iface, nil
 }
 
-// detach undoes attach: the published ports, the veth pair (deleting the
-// container's end deletes both; with the namespace gone both are gone
-// already), the leases. Idempotent.
+// detach undoes attach but for the leases: the published ports, the veth
+// pair (deleting the container's end deletes both; with the namespace gone
+// both are gone already). Idempotent.
 func (m *Manager) detach(ctx context.Context, network string, c Container, nsPath, ifName string, ports []PortMapping) error {
 	var errs []error
 	errs = append(errs, m.unpublish(ctx, network, c, nsPath, ifName, ports))
@@ -207,16 +188,6 @@ func (m *Manager) detach(ctx context.Context, network string, c Container, nsPat
 			}
 			return nil
 		}))
-	}
-	ls := m.leases(network)
-	if _, err := os.Stat(ls.dir); err == nil {
-		unlock, err := ls.lock()
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			errs = append(errs, ls.release(c.ID, ifName))
-			unlock()
-		}
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 
 	"github.com/containernetworking/cni/libcni"
@@ -46,6 +47,28 @@ func runtimeConf(c Container, netnsPath string, a Attachment, i int, ports []Por
 	}
 }
 
+// How pod attaches a container to a network: its own bridge driver, in
+// process (attach_linux.go), or the real CNI plugins for what that driver
+// does not do. Either way pod leases the addresses (ipam.go); the plugins get
+// them through the static IPAM plugin.
+type driver int
+
+const (
+	driverInProcess driver = iota // pod's bridge driver
+	driverPlugins                 // a CNI plugin chain through libcni
+)
+
+// driverOf is the one place that decides how containers are attached to n:
+// a bridge network in process, unless it tags a VLAN (pod does not repeat
+// the bridge plugin's VLAN filtering); macvlan and ipvlan through their
+// plugins.
+func driverOf(n *Network) driver {
+	if n.Driver == DriverBridge && n.Options["vlan"] == "" {
+		return driverInProcess
+	}
+	return driverPlugins
+}
+
 // Setup attaches the network namespace at netnsPath to each network of
 // atts (in order: eth0, eth1, ...) and publishes ports on the first one.
 // It validates everything it can before touching the host, and on error
@@ -54,23 +77,9 @@ func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts
 	if m.paths.HostNetNS != "" && !netns.IsNamespace(m.paths.HostNetNS) {
 		return nil, fmt.Errorf("network namespace %s of the networks does not exist", m.paths.HostNetNS)
 	}
-	err = m.inHost(func() error {
-		st, err = m.setup(ctx, c, netnsPath, atts, ports)
-		return err
-	})
-	return st, err
-}
-
-func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) (Status, error) {
-	lists := make([]*libcni.NetworkConfigList, len(atts))
 	nets := make([]*Network, len(atts))
 	for i, a := range atts {
-		if a.Network == DefaultName {
-			if err := m.ensureDefault(ctx); err != nil {
-				return nil, err
-			}
-		}
-		n, err := m.load(a.Network)
+		n, err := m.load(ctx, a.Network)
 		if err != nil {
 			return nil, err
 		}
@@ -82,64 +91,53 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 				return nil, invalidf("invalid MAC address %q", a.MAC)
 			}
 		}
+		if _, err := mtuOf(n); err != nil {
+			return nil, err
+		}
 		nets[i] = n
-		if inProcess(n) {
-			if _, err := mtuOf(n); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		b, err := attachConflist(n, m.paths, i == 0 && len(ports) > 0, a.MAC != "")
-		if err != nil {
-			return nil, fmt.Errorf("network %s: %w", a.Network, err)
-		}
-		if lists[i], err = libcni.ConfListFromBytes(b); err != nil {
-			return nil, fmt.Errorf("network %s: %w", a.Network, err)
-		}
 	}
 	if err := CheckHostPorts(ports); err != nil {
 		return nil, err
 	}
-	cni := m.cni()
+	ip, err := m.openIPAM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer ip.Close()
+	err = m.inHost(func() error {
+		st, err = m.setup(ctx, ip, c, netnsPath, atts, nets, ports)
+		return err
+	})
+	return st, err
+}
+
+func (m *Manager) setup(ctx context.Context, ip *ipam, c Container, netnsPath string, atts []Attachment, nets []*Network, ports []PortMapping) (Status, error) {
 	st := Status{}
 	for i, a := range atts {
 		var p []PortMapping
 		if i == 0 {
 			p = ports
 		}
-		var iface Interface
-		var err error
-		if inProcess(nets[i]) {
-			// attach undoes its own part on error.
-			if iface, err = m.attach(ctx, nets[i], c, netnsPath, a, ifName(a, i), p); err != nil {
-				err = fmt.Errorf("set up network %s: %w", a.Network, err)
-				return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i], ports))
-			}
-		} else {
-			rt := runtimeConf(c, netnsPath, a, i, p)
-			var res cnitypes.Result
-			if res, err = cni.AddNetworkList(ctx, lists[i], rt); err != nil {
-				err = fmt.Errorf("set up network %s: %w", a.Network, err)
-				// DEL the failed one too: a plugin may have done part of its ADD.
-				return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
-			}
-			iface, err = statusOf(res, rt.IfName)
+		n := nets[i]
+		iface, err := m.attachOne(ctx, ip, n, c, netnsPath, a, i, p)
+		if err == nil && n.Driver == DriverBridge {
+			// After the attachment: the bridge it made is part of what
+			// the rules' record identifies.
+			err = m.ensureRules(ctx, n)
 		}
-		if err == nil && nets[i].Driver == DriverBridge {
-			// After the ADD: the bridge it made is part of what the
-			// rules' record identifies.
-			err = m.ensureRules(ctx, nets[i])
-		}
-		if err == nil && nets[i].DNSEnabled {
-			err = m.addNames(ctx, nets[i], c, a, iface)
+		if err == nil && n.DNSEnabled {
+			err = m.addNames(ctx, n, c, a, iface)
 		}
 		if err != nil {
-			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), c, netnsPath, atts[:i+1], ports))
+			err = fmt.Errorf("set up network %s: %w", a.Network, err)
+			// Undo the failed one too: a plugin may have done part of
+			// its ADD, and its addresses are leased.
+			return nil, errors.Join(err, m.teardown(context.WithoutCancel(ctx), ip, c, netnsPath, atts[:i+1], ports))
 		}
-		if nets[i].Driver == DriverBridge {
+		if n.Driver == DriverBridge {
 			for _, ip := range iface.IPs {
 				if addr, _, err := net.ParseCIDR(ip); err == nil {
-					forgetNeighbor(nets[i].NetworkInterface, addr)
+					forgetNeighbor(n.NetworkInterface, addr)
 				}
 			}
 		}
@@ -148,20 +146,59 @@ func (m *Manager) setup(ctx context.Context, c Container, netnsPath string, atts
 	return st, nil
 }
 
-// Teardown detaches the container from every network of atts, as Setup
-// attached them. It is idempotent and tolerates a namespace that is gone or
-// networks that were removed (the libcni cache keeps their configuration),
-// so it is also the repair after a crash in the middle of Setup. It tries
-// every network and returns all errors.
-func (m *Manager) Teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
-	return m.inHost(func() error { return m.teardown(ctx, c, netnsPath, atts, ports) })
+// attachOne leases the container's addresses on n and attaches it the way
+// driverOf says.
+func (m *Manager) attachOne(ctx context.Context, ip *ipam, n *Network, c Container, netnsPath string, a Attachment, i int, ports []PortMapping) (Interface, error) {
+	var want netip.Addr
+	if a.IP != "" {
+		want, _ = netip.ParseAddr(a.IP)
+	}
+	name := ifName(a, i)
+	addrs, err := ip.acquire(ctx, n, c.ID, name, want)
+	if err != nil {
+		return Interface{}, err
+	}
+	if m.leased != nil {
+		m.leased()
+	}
+	if driverOf(n) == driverInProcess {
+		return m.attach(ctx, n, c, netnsPath, a, name, ports, addrs)
+	}
+	b, err := attachConflist(n, m.paths, len(ports) > 0, a.MAC != "", addrs)
+	if err != nil {
+		return Interface{}, err
+	}
+	list, err := libcni.ConfListFromBytes(b)
+	if err != nil {
+		return Interface{}, err
+	}
+	rt := runtimeConf(c, netnsPath, a, i, ports)
+	res, err := m.cni().AddNetworkList(ctx, list, rt)
+	if err != nil {
+		return Interface{}, err
+	}
+	return statusOf(res, rt.IfName)
 }
 
-func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
+// Teardown detaches the container from every network of atts, as Setup
+// attached them. It is idempotent and tolerates a namespace that is gone or
+// networks that were removed (the libcni cache keeps the plugins'
+// configuration), so it is also the repair after a crash in the middle of
+// Setup. It tries every network and returns all errors.
+func (m *Manager) Teardown(ctx context.Context, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
+	ip, err := m.openIPAM(ctx)
+	if err != nil {
+		return err
+	}
+	defer ip.Close()
+	return m.inHost(func() error { return m.teardown(ctx, ip, c, netnsPath, atts, ports) })
+}
+
+func (m *Manager) teardown(ctx context.Context, ip *ipam, c Container, netnsPath string, atts []Attachment, ports []PortMapping) error {
 	cni := m.cni()
 	if !netns.IsNamespace(netnsPath) {
-		// Gone (or a bare file after a reboot): the plugins clean up the
-		// host side, and release the address, without a namespace.
+		// Gone (or a bare file after a reboot): the host side is undone,
+		// and the addresses released, without a namespace.
 		netnsPath = ""
 	}
 	var errs []error
@@ -171,43 +208,39 @@ func (m *Manager) teardown(ctx context.Context, c Container, netnsPath string, a
 			p = ports
 		}
 		rt := runtimeConf(c, netnsPath, a, i, p)
-		n, err := m.load(a.Network)
-		if err != nil {
-			n = nil
+		var n *Network
+		if row, err := m.db.GetNetwork(ctx, a.Network); err == nil {
+			n, _ = fromRow(row)
 		}
-		// DEL runs what ADD ran, as libcni cached it: the chain depends on
-		// the container (ports, MAC) and on the pod version that attached
-		// it (older ones chained per-container NAT and the firewall plugin).
+		// A plugin chain is undone as libcni cached it: it depends on the
+		// container (ports, MAC) and on the pod version that attached it
+		// (older ones chained per-container NAT, the firewall plugin and
+		// host-local IPAM even for bridges pod now attaches itself).
 		var list *libcni.NetworkConfigList
+		var err error
 		cached, _, cerr := cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: a.Network}, rt)
 		switch {
 		case cerr == nil && cached != nil:
 			list, err = libcni.ConfListFromBytes(cached)
-		case n == nil || inProcess(n):
-			// Attached by pod itself (or never attached).
-			if err := m.detach(ctx, a.Network, c, netnsPath, ifName(a, i), p); err != nil {
-				errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
-			}
-			if n != nil && n.DNSEnabled {
-				if err := m.removeNames(ctx, n, c); err != nil {
-					errs = append(errs, err)
-				}
-			}
-			continue
-		case n != nil:
+		case n != nil && driverOf(n) == driverPlugins:
 			// Not cached: an ADD that failed half-way, or a crash before
 			// libcni wrote its cache. Undo what that ADD would have run.
 			var b []byte
-			if b, err = attachConflist(n, m.paths, len(p) > 0, a.MAC != ""); err == nil {
+			if b, err = attachConflist(n, m.paths, len(p) > 0, a.MAC != "", nil); err == nil {
 				list, err = libcni.ConfListFromBytes(b)
 			}
+		default:
+			// Attached by pod itself (or never attached).
+			err = m.detach(ctx, a.Network, c, netnsPath, ifName(a, i), p)
+		}
+		if err == nil && list != nil {
+			err = cni.DelNetworkList(ctx, list, rt)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
-			continue
 		}
-		if err := cni.DelNetworkList(ctx, list, rt); err != nil {
-			errs = append(errs, fmt.Errorf("tear down network %s: %w", a.Network, err))
+		if err := ip.release(ctx, a.Network, c.ID); err != nil {
+			errs = append(errs, err)
 		}
 		if n != nil && n.DNSEnabled {
 			if err := m.removeNames(ctx, n, c); err != nil {

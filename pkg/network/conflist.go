@@ -31,33 +31,51 @@ type chain struct {
 	// plugin only when the container needs what it does (every plugin is
 	// a process, and portmap's DEL runs iptables even with no ports).
 	ports, mac bool
+	// addrs are the addresses pod leased for the container, one per
+	// subnet, handed to the plugins through the static IPAM plugin.
+	addrs []netip.Addr
 }
 
-// conflistBytes renders n as the CNI configuration list pod stores.
+// conflistBytes renders n as the CNI configuration list kept in
+// ConfigDir: complete for any CNI tool, with host-local IPAM, as pods before
+// the state DB stored it (the upgrade tests attach containers with it, as
+// those pods did); pod itself reads only its "pod" key, when importing.
 func conflistBytes(n *Network, p Paths) ([]byte, error) {
 	return renderConflist(n, p, chain{standalone: true, ports: true, mac: true})
 }
 
-// attachConflist renders the list pod runs to attach one container to n.
-// A bridge network's NAT and forwarding rules are per network, not per
-// container (see firewall_linux.go), so neither ipMasq nor the firewall
-// plugin is chained.
-func attachConflist(n *Network, p Paths, ports, mac bool) ([]byte, error) {
-	return renderConflist(n, p, chain{ports: ports, mac: mac})
+// attachConflist renders the list pod runs to attach one container to n
+// with the addresses it leased. A bridge network's NAT and forwarding rules
+// are per network, not per container (see firewall_linux.go), so neither
+// ipMasq nor the firewall plugin is chained.
+func attachConflist(n *Network, p Paths, ports, mac bool, addrs []netip.Addr) ([]byte, error) {
+	return renderConflist(n, p, chain{ports: ports, mac: mac, addrs: addrs})
 }
 
 // renderConflist renders n's CNI configuration list with the plugins of
-// c. p.IPAMDir, when set, is host-local's data directory; tuning keeps the
-// MACs it must restore under p.RunDir (its default, /run/cni, is not
-// writable rootless).
+// c. For the standalone list p.IPAMDir, when set, is host-local's data
+// directory; tuning keeps the MACs it must restore under p.RunDir (its
+// default, /run/cni, is not writable rootless).
 func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
-	ipam := map[string]any{"type": "host-local"}
-	if p.IPAMDir != "" {
-		ipam["dataDir"] = p.IPAMDir
+	ipam := map[string]any{"type": "static"}
+	if c.standalone {
+		ipam["type"] = "host-local"
+		if p.IPAMDir != "" {
+			ipam["dataDir"] = p.IPAMDir
+		}
 	}
 	var ranges [][]map[string]any
 	var routes []map[string]any
-	for _, s := range n.Subnets {
+	static := []map[string]any{} // [] not null: the static plugin parses it on DEL too
+	for i, s := range n.Subnets {
+		if i < len(c.addrs) {
+			pfx, _ := netip.ParsePrefix(s.Subnet)
+			a := map[string]any{"address": netip.PrefixFrom(c.addrs[i], pfx.Bits()).String()}
+			if s.Gateway != "" {
+				a["gateway"] = s.Gateway
+			}
+			static = append(static, a)
+		}
 		r := map[string]any{"subnet": s.Subnet}
 		if s.Gateway != "" {
 			r["gateway"] = s.Gateway
@@ -80,7 +98,11 @@ func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
 			routes = append(routes, map[string]any{"dst": dst})
 		}
 	}
-	ipam["ranges"] = ranges
+	if c.standalone {
+		ipam["ranges"] = ranges
+	} else {
+		ipam["addresses"] = static
+	}
 	if len(routes) > 0 {
 		ipam["routes"] = routes
 	}
@@ -91,13 +113,15 @@ func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
 		// network: the name server listens there. Only ipMasq and the
 		// default route make a network reach outside.
 		br := map[string]any{
-			"type":         "bridge",
-			"bridge":       n.NetworkInterface,
-			"isGateway":    true,
-			"ipMasq":       c.standalone && !n.Internal,
-			"hairpinMode":  true,
-			"ipam":         ipam,
-			"capabilities": map[string]bool{"ips": true},
+			"type":        "bridge",
+			"bridge":      n.NetworkInterface,
+			"isGateway":   true,
+			"ipMasq":      c.standalone && !n.Internal,
+			"hairpinMode": true,
+			"ipam":        ipam,
+		}
+		if c.standalone {
+			br["capabilities"] = map[string]bool{"ips": true}
 		}
 		if err := intOption(n.Options, "mtu", br, "mtu"); err != nil {
 			return nil, err
@@ -112,12 +136,14 @@ func renderConflist(n *Network, p Paths, c chain) ([]byte, error) {
 		if c.standalone {
 			plugins = append(plugins, map[string]any{"type": "firewall", "backend": "iptables"})
 		}
-	case DriverMacvlan:
+	case DriverMacvlan, DriverIPvlan:
 		mv := map[string]any{
-			"type":         "macvlan",
-			"master":       n.NetworkInterface,
-			"ipam":         ipam,
-			"capabilities": map[string]bool{"ips": true},
+			"type":   n.Driver,
+			"master": n.NetworkInterface,
+			"ipam":   ipam,
+		}
+		if c.standalone {
+			mv["capabilities"] = map[string]bool{"ips": true}
 		}
 		if m := n.Options["mode"]; m != "" {
 			mv["mode"] = m

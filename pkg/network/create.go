@@ -2,10 +2,13 @@ package network
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strings"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
@@ -14,6 +17,7 @@ import (
 var driverOptions = map[string][]string{
 	DriverBridge:  {"mtu", "vlan"},
 	DriverMacvlan: {"parent", "mode", "mtu"},
+	DriverIPvlan:  {"parent", "mode", "mtu"},
 }
 
 func invalidf(format string, a ...any) error {
@@ -31,7 +35,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 	}
 	allowed, ok := driverOptions[o.Driver]
 	if !ok {
-		return nil, invalidf("unsupported network driver %q (use bridge or macvlan)", o.Driver)
+		return nil, invalidf("unsupported network driver %q (use bridge, macvlan or ipvlan)", o.Driver)
 	}
 	for k := range o.Options {
 		if !contains(allowed, k) {
@@ -41,13 +45,19 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 	if len(o.Gateways) > len(o.Subnets) || len(o.IPRanges) > len(o.Subnets) {
 		return nil, invalidf("every --gateway and --ip-range needs a --subnet")
 	}
+	// The default network is recorded first (before the lock, which
+	// recording it takes): its subnet is one a new network must not use,
+	// and its name is taken.
+	if _, err := m.load(ctx, DefaultName); err != nil {
+		return nil, err
+	}
 	l, err := m.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Release()
 
-	existing, err := m.List(ctx)
+	existing, err := m.recorded(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +82,15 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 		DNSEnabled:  o.Driver == DriverBridge && !o.DisableDNS,
 		Labels:      o.Labels,
 		Options:     o.Options,
+		// podman's name for the IPAM its backend does itself; scripts
+		// read it. pod's own lease DB does it here (ipam.go).
 		IPAMOptions: map[string]string{"driver": "host-local"},
+	}
+	if _, err := mtuOf(n); err != nil {
+		return nil, err
+	}
+	if err := intOption(o.Options, "vlan", map[string]any{}, "vlan"); err != nil {
+		return nil, err
 	}
 	used := usedPrefixes(existing)
 	hostUsed := hostPrefixes()
@@ -121,17 +139,24 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (*Network, error)
 	switch o.Driver {
 	case DriverBridge:
 		n.NetworkInterface = freeBridge(existing)
-	case DriverMacvlan:
+	case DriverMacvlan, DriverIPvlan:
 		n.NetworkInterface = o.Options["parent"]
 		if n.NetworkInterface == "" {
-			return nil, invalidf("a macvlan network needs -o parent=HOST_INTERFACE")
+			return nil, invalidf("a %s network needs -o parent=HOST_INTERFACE", o.Driver)
 		}
 		if _, err := net.InterfaceByName(n.NetworkInterface); err != nil {
-			return nil, invalidf("macvlan parent interface %s does not exist", n.NetworkInterface)
+			return nil, invalidf("%s parent interface %s does not exist", o.Driver, n.NetworkInterface)
 		}
 	}
-	if err := m.write(n); err != nil {
+	row, err := toRow(n)
+	if err != nil {
 		return nil, err
+	}
+	if err := m.db.AddNetwork(ctx, row); err != nil {
+		return nil, err
+	}
+	if err := m.keepCopy(n); err != nil {
+		return nil, errors.Join(err, m.db.RemoveNetwork(context.WithoutCancel(ctx), n.Name))
 	}
 	return n, nil
 }
@@ -286,57 +311,109 @@ func usedPrefixes(nets []*Network) []netip.Prefix {
 	return out
 }
 
-// hostPrefixes are the networks of the host's interface addresses, so a new
-// network does not shadow a network the host is on.
-func hostPrefixes() []netip.Prefix {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil
+// hostPrefix is a network the host is on: an interface's address or a
+// route's destination, and the link it is on.
+type hostPrefix struct {
+	prefix netip.Prefix
+	link   string
+}
+
+// hostPrefixes are the networks of the host's interface addresses and
+// routes (the default route aside), so that a new network shadows nothing
+// the host reaches: another engine's bridge (podman's 10.88.0.0/16), a VPN,
+// a LAN. Reads the calling thread's network namespace.
+func hostPrefixes() []hostPrefix {
+	var out []hostPrefix
+	names := map[int]string{}
+	if links, err := netlink.LinkList(); err == nil {
+		for _, l := range links {
+			names[l.Attrs().Index] = l.Attrs().Name
+		}
 	}
-	var out []netip.Prefix
-	for _, a := range addrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok {
-			continue
+	if addrs, err := netlink.AddrList(nil, netlink.FAMILY_ALL); err == nil {
+		for _, a := range addrs {
+			ip, ok := netip.AddrFromSlice(a.IP)
+			if !ok || a.IPNet == nil {
+				continue
+			}
+			ip = ip.Unmap()
+			if ip.IsLoopback() || ip.IsLinkLocalUnicast() {
+				continue
+			}
+			ones, _ := a.Mask.Size()
+			out = append(out, hostPrefix{netip.PrefixFrom(ip, ones).Masked(), names[a.LinkIndex]})
 		}
-		ip, _ := netip.AddrFromSlice(ipn.IP)
-		ones, _ := ipn.Mask.Size()
-		ip = ip.Unmap()
-		if ip.IsLoopback() || ip.IsLinkLocalUnicast() {
-			continue
+	}
+	if routes, err := netlink.RouteList(nil, netlink.FAMILY_ALL); err == nil {
+		for _, r := range routes {
+			if r.Dst == nil {
+				continue // the default route
+			}
+			ip, ok := netip.AddrFromSlice(r.Dst.IP)
+			if !ok {
+				continue
+			}
+			ip = ip.Unmap()
+			ones, _ := r.Dst.Mask.Size()
+			p := netip.PrefixFrom(ip, ones).Masked()
+			if ones == 0 || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() {
+				continue
+			}
+			out = append(out, hostPrefix{p, names[r.LinkIndex]})
 		}
-		out = append(out, netip.PrefixFrom(ip, ones).Masked())
 	}
 	return out
 }
 
-func checkFree(sub netip.Prefix, used, host []netip.Prefix) error {
+func checkFree(sub netip.Prefix, used []netip.Prefix, host []hostPrefix) error {
 	for _, u := range used {
 		if u.Overlaps(sub) {
 			return errdefs.Conflictf("subnet %s overlaps subnet %s of another network", sub, u)
 		}
 	}
 	for _, u := range host {
-		if u.Overlaps(sub) {
-			return errdefs.Conflictf("subnet %s overlaps %s, in use on a host interface", sub, u)
+		if u.prefix.Overlaps(sub) {
+			return errdefs.Conflictf("subnet %s overlaps %s, in use on the host (%s)", sub, u.prefix, u.link)
 		}
 	}
 	return nil
 }
 
-// freeSubnet4 picks the first free 10.89.N.0/24, as podman does.
-func freeSubnet4(used, host []netip.Prefix) (netip.Prefix, error) {
-	for i := 0; i < 256; i++ {
-		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 89, byte(i), 0}), 24)
+// freeSubnet4 picks the first /24 from 10.89.0.0 up to 10.255.255.0 that
+// no network of this installation, host address or route uses: podman's
+// default subnet pools (10.89.0.0/16, 10.90.0.0/15, 10.92.0.0/14,
+// 10.96.0.0/11, 10.128.0.0/9), in its order.
+func freeSubnet4(used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
+	for i := 89 << 8; i < 256<<8; i++ {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)
 		if checkFree(p, used, host) == nil {
 			return p, nil
 		}
 	}
-	return netip.Prefix{}, errdefs.Conflictf("no free subnet in 10.89.0.0/16")
+	return netip.Prefix{}, errdefs.Conflictf("no free subnet in 10.89.0.0-10.255.255.255")
+}
+
+// chooseDefaultSubnet picks the default network's subnet when an
+// installation first uses it. The default bridge pod0 is shared by every
+// pod installation on the host (as is the lease DB): when it exists, its
+// subnet is the one. Else 10.88.0.0/16, podman's default, unless something
+// on the host (podman's own bridge, typically) or another network of this
+// installation uses it: then the first free /24 as for `network create`.
+func chooseDefaultSubnet(used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
+	for _, h := range host {
+		if h.link == DefaultBridge && h.prefix.Addr().Is4() {
+			return h.prefix, nil
+		}
+	}
+	def := netip.MustParsePrefix(DefaultSubnet)
+	if checkFree(def, used, host) == nil {
+		return def, nil
+	}
+	return freeSubnet4(used, host)
 }
 
 // freeSubnet6 picks a unique-local /64 derived from the network ID.
-func freeSubnet6(id string, used, host []netip.Prefix) (netip.Prefix, error) {
+func freeSubnet6(id string, used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
 	var b [16]byte
 	b[0] = 0xfd
 	for i := 0; i < 200; i++ {

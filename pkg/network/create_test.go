@@ -4,18 +4,30 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/containernetworking/cni/libcni"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/state"
 )
+
+func testDB(t *testing.T, dir string) *state.DB {
+	t.Helper()
+	db, err := state.Open(context.Background(), filepath.Join(dir, "pod.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 func newTestManager(t *testing.T) *Manager {
 	dir := t.TempDir()
-	return NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run")})
+	return NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDB: filepath.Join(dir, "ipam.db")}, testDB(t, dir))
 }
 
 func TestCreateValidation(t *testing.T) {
@@ -52,8 +64,8 @@ func TestCreateValidation(t *testing.T) {
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("got %v, want %v", err, tt.err)
 			}
-			if _, err := os.Stat(m.confPath("a")); !os.IsNotExist(err) {
-				t.Fatal("a failed create left a file")
+			if _, err := m.db.GetNetwork(ctx, "a"); !errors.Is(err, errdefs.ErrNotFound) {
+				t.Fatalf("a failed create left a record: %v", err)
 			}
 		})
 	}
@@ -83,8 +95,13 @@ func TestCreateDefaults(t *testing.T) {
 	if c.Subnets[0].Gateway != "10.93.0.254" || c.Subnets[0].LeaseRange.StartIP != "10.93.0.129" || c.Subnets[0].LeaseRange.EndIP != "10.93.0.254" {
 		t.Errorf("subnet %+v %+v", c.Subnets[0], c.Subnets[0].LeaseRange)
 	}
-	// The stored file is a CNI configuration list libcni loads.
-	list, err := libcni.ConfListFromFile(m.confPath("b"))
+	// The plugin chain pod would run for b: the addresses pod leased,
+	// handed over by the static IPAM plugin; no per-container NAT.
+	conf, err := attachConflist(b, m.paths, true, true, []netip.Addr{netip.MustParseAddr("10.89.1.7")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := libcni.ConfListFromBytes(conf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +109,7 @@ func TestCreateDefaults(t *testing.T) {
 	for _, p := range list.Plugins {
 		types = append(types, p.Network.Type)
 	}
-	if got := types; len(got) != 4 || got[0] != "bridge" || got[1] != "portmap" || got[2] != "firewall" || got[3] != "tuning" {
+	if got := types; len(got) != 3 || got[0] != "bridge" || got[1] != "portmap" || got[2] != "tuning" {
 		t.Errorf("plugins %v", got)
 	}
 	var br map[string]any
@@ -100,8 +117,12 @@ func TestCreateDefaults(t *testing.T) {
 	if br["ipMasq"] != false || br["mtu"] != float64(1400) {
 		t.Errorf("internal network's bridge config %v", br)
 	}
-	if _, ok := br["ipam"].(map[string]any)["routes"]; ok {
+	ipam := br["ipam"].(map[string]any)
+	if _, ok := ipam["routes"]; ok {
 		t.Error("internal network has a default route")
+	}
+	if ipam["type"] != "static" || !strings.Contains(string(conf), "10.89.1.7/") {
+		t.Errorf("IPAM %v", ipam)
 	}
 	all, err := m.List(ctx)
 	if err != nil {

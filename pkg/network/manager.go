@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,16 +15,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/netns"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 // Paths say where a Manager keeps things. See the package documentation.
 type Paths struct {
-	ConfigDir  string   // network definitions (NAME.conflist)
-	RunDir     string   // libcni cache, name servers, locks
-	IPAMDir    string   // host-local data directory; "" for the plugin's default
+	// ConfigDir held the network definitions (NAME.conflist) before they
+	// were rows of the state DB, and keeps a copy of each since: read by
+	// the import into a new DB; its lock serialises the choice of free
+	// subnets and bridge names.
+	ConfigDir  string
+	RunDir     string   // libcni cache, name servers, firewall records
+	IPAMDB     string   // the address lease DB; "" for DefaultIPAMDB
+	IPAMDir    string   // host-local's data directory older pods leased in; "" for its default
 	PluginDirs []string // CNI plugin binaries; nil for /usr/lib/cni and /opt/cni/bin
 	// HostNetNS is the network namespace the bridges, firewall rules and
 	// name servers live in: "" for the caller's own (root). Rootless, it is
@@ -44,16 +52,45 @@ var DefaultPluginDirs = []string{"/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/b
 // resources: creating one is free.
 type Manager struct {
 	paths Paths
+	db    *state.DB
+	// legacyAttachments, for the one-time import, lists which container
+	// used which network before attachments were rows.
+	legacyAttachments func() ([]state.Attachment, error)
+	// leased, when set, runs once a container's addresses are leased and
+	// before it is attached: the engine's fault-injection point.
+	leased func()
 	// now is the clock for Created; tests do not replace it.
 	now func() time.Time
 }
 
-// NewManager returns a Manager over paths.
-func NewManager(p Paths) *Manager {
+// Option tunes a Manager.
+type Option func(*Manager)
+
+// WithLegacyAttachments gives the one-time import of an older store (see
+// ImportLegacy) the containers' attachments of that store.
+func WithLegacyAttachments(fn func() ([]state.Attachment, error)) Option {
+	return func(m *Manager) { m.legacyAttachments = fn }
+}
+
+// WithLeasedHook has the Manager call fn between leasing a container's
+// addresses and attaching it: for fault-injection tests only.
+func WithLeasedHook(fn func()) Option {
+	return func(m *Manager) { m.leased = fn }
+}
+
+// NewManager returns a Manager over paths, keeping its networks in db.
+func NewManager(p Paths, db *state.DB, opts ...Option) *Manager {
 	if p.PluginDirs == nil {
 		p.PluginDirs = DefaultPluginDirs
 	}
-	return &Manager{paths: p, now: time.Now}
+	if p.IPAMDB == "" {
+		p.IPAMDB = DefaultIPAMDB
+	}
+	m := &Manager{paths: p, db: db, now: time.Now}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
 
 var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -69,69 +106,210 @@ func (m *Manager) confPath(name string) string {
 	return filepath.Join(m.paths.ConfigDir, name+".conflist")
 }
 
-// lock serialises changes to the set of networks (create, remove) and the
-// choice of free subnets and bridge names.
+// lock serialises the choice of free subnets and bridge names.
 func (m *Manager) lock(ctx context.Context) (*lock.Lock, error) {
+	if err := os.MkdirAll(m.paths.ConfigDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", m.paths.ConfigDir, err)
+	}
 	return lock.Acquire(ctx, filepath.Join(m.paths.ConfigDir, ".lock"))
 }
 
-// defaultNetwork is the in-memory default network, before it is written.
-func (m *Manager) defaultNetwork() *Network {
+func toRow(n *Network) (*state.Network, error) {
+	b, err := json.Marshal(n)
+	if err != nil {
+		return nil, fmt.Errorf("encode network %s: %w", n.Name, err)
+	}
+	return &state.Network{Name: n.Name, ID: n.ID, Driver: n.Driver, CreatedAt: n.Created, Config: b}, nil
+}
+
+func fromRow(r *state.Network) (*Network, error) {
+	var n Network
+	if err := json.Unmarshal(r.Config, &n); err != nil {
+		return nil, fmt.Errorf("network %s: decode its definition: %w", r.Name, err)
+	}
+	return &n, nil
+}
+
+// keepCopy writes n's definition as the CNI configuration list older pods
+// kept as the record (ConfigDir/NAME.conflist, complete for any CNI tool,
+// pod's view under the key "pod"). The DB is the record; the copy is what
+// ImportLegacy reads when a DB was lost or set aside as corrupt and started
+// anew, as containers are rebuilt from their pod-record.json.
+func (m *Manager) keepCopy(n *Network) error {
+	b, err := conflistBytes(n, m.paths)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.paths.ConfigDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", m.paths.ConfigDir, err)
+	}
+	if err := atomicfile.WriteFile(m.confPath(n.Name), b, 0o644); err != nil {
+		return fmt.Errorf("keep a copy of network %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// ImportLegacy records, once per state DB, the networks an older pod kept as
+// CNI configuration lists in ConfigDir and the attachments of the store's
+// containers. Concurrent first commands import once (see
+// state.DB.ImportNetworks). Every public method calls it first; its cost
+// once done is one read.
+func (m *Manager) ImportLegacy(ctx context.Context) error {
+	return m.db.ImportNetworks(ctx, func() ([]*state.Network, []state.Attachment, error) {
+		var atts []state.Attachment
+		if m.legacyAttachments != nil {
+			var err error
+			if atts, err = m.legacyAttachments(); err != nil {
+				return nil, nil, err
+			}
+		}
+		entries, err := os.ReadDir(m.paths.ConfigDir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, nil, err
+		}
+		var rows []*state.Network
+		haveDefault := false
+		for _, e := range entries {
+			name, ok := strings.CutSuffix(e.Name(), ".conflist")
+			if !ok || e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(m.confPath(name))
+			if err != nil {
+				return nil, nil, err
+			}
+			var c conflist
+			if err := json.Unmarshal(b, &c); err != nil || c.Pod == nil || c.Pod.Name != name {
+				continue // not pod's: left alone, as List always did
+			}
+			row, err := toRow(c.Pod)
+			if err != nil {
+				return nil, nil, err
+			}
+			haveDefault = haveDefault || name == DefaultName
+			rows = append(rows, row)
+		}
+		if !haveDefault {
+			// Containers of an older pod on the default network used the
+			// default it had, 10.88.0.0/16 on pod0.
+			for _, a := range atts {
+				if a.Network == DefaultName {
+					row, err := toRow(m.defaultNetwork(netip.MustParsePrefix(DefaultSubnet)))
+					if err != nil {
+						return nil, nil, err
+					}
+					rows = append(rows, row)
+					break
+				}
+			}
+		}
+		return rows, atts, nil
+	})
+}
+
+// defaultNetwork is the default network on subnet.
+func (m *Manager) defaultNetwork(subnet netip.Prefix) *Network {
 	return &Network{
 		Name:             DefaultName,
 		ID:               ID(DefaultName),
 		Driver:           DriverBridge,
 		NetworkInterface: DefaultBridge,
 		Created:          m.now().UTC(),
-		Subnets:          []Subnet{{Subnet: DefaultSubnet, Gateway: DefaultGateway}},
+		Subnets:          []Subnet{{Subnet: subnet.String(), Gateway: subnet.Addr().Next().String()}},
 		IPAMOptions:      map[string]string{"driver": "host-local"},
 	}
 }
 
-// load reads one network's file. Only pod's description of the network
-// (the "pod" key) is used: the plugins are rendered from it with this
-// installation's paths when a container attaches, so networks defined by an
-// older pod get what this one runs.
-func (m *Manager) load(name string) (*Network, error) {
-	b, err := os.ReadFile(m.confPath(name))
+// load finds one network by exact name. The default network is recorded on
+// first use, with a subnet chosen then (see chooseDefaultSubnet) and kept
+// even if the host changes.
+func (m *Manager) load(ctx context.Context, name string) (*Network, error) {
+	if err := m.ImportLegacy(ctx); err != nil {
+		return nil, err
+	}
+	row, err := m.db.GetNetwork(ctx, name)
+	if errors.Is(err, errdefs.ErrNotFound) && name == DefaultName {
+		return m.ensureDefault(ctx)
+	}
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			if name == DefaultName {
-				return m.defaultNetwork(), nil
-			}
-			return nil, errdefs.NotFoundf("network %s not found", name)
+		return nil, err
+	}
+	return fromRow(row)
+}
+
+// ensureDefault records the default network unless another process did.
+func (m *Manager) ensureDefault(ctx context.Context) (*Network, error) {
+	l, err := m.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	if row, err := m.db.GetNetwork(ctx, DefaultName); err == nil {
+		return fromRow(row)
+	}
+	existing, err := m.recorded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The host's routes and addresses, seen from pod's own namespace: as
+	// root the networks' namespace; rootless the host's, which is at least
+	// as crowded as the user's namespace of networks.
+	sub, err := chooseDefaultSubnet(usedPrefixes(existing), hostPrefixes())
+	if err != nil {
+		return nil, err
+	}
+	row, err := toRow(m.defaultNetwork(sub))
+	if err != nil {
+		return nil, err
+	}
+	if row, err = m.db.EnsureNetwork(ctx, row); err != nil {
+		return nil, err
+	}
+	n, err := fromRow(row)
+	if err != nil {
+		return nil, err
+	}
+	return n, m.keepCopy(n)
+}
+
+// recorded returns the networks of the DB that can be read, sorted by name.
+func (m *Manager) recorded(ctx context.Context) ([]*Network, error) {
+	rows, err := m.db.Networks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Network, 0, len(rows)+1)
+	for _, r := range rows {
+		n, err := fromRow(r)
+		if err != nil {
+			// Damaged: listing shows the others; looking it up by
+			// name says what is wrong with it.
+			continue
 		}
-		return nil, fmt.Errorf("read network %s: %w", name, err)
+		out = append(out, n)
 	}
-	var c conflist
-	if err := json.Unmarshal(b, &c); err != nil || c.Pod == nil {
-		return nil, fmt.Errorf("network file %s is not a pod network: %v", m.confPath(name), err)
-	}
-	return c.Pod, nil
+	return out, nil
 }
 
 // List returns every network, sorted by name, the default one included.
 func (m *Manager) List(ctx context.Context) ([]*Network, error) {
-	entries, err := os.ReadDir(m.paths.ConfigDir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("list networks: %w", err)
+	if err := m.ImportLegacy(ctx); err != nil {
+		return nil, err
 	}
-	var out []*Network
+	out, err := m.recorded(ctx)
+	if err != nil {
+		return nil, err
+	}
 	haveDefault := false
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".conflist")
-		if !ok || e.IsDir() {
-			continue
-		}
-		n, err := m.load(name)
-		if err != nil {
-			continue // not ours, or removed meanwhile
-		}
+	for _, n := range out {
 		haveDefault = haveDefault || n.Name == DefaultName
-		out = append(out, n)
 	}
 	if !haveDefault {
-		out = append(out, m.defaultNetwork())
+		n, err := m.ensureDefault(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -139,7 +317,7 @@ func (m *Manager) List(ctx context.Context) ([]*Network, error) {
 
 // Inspect finds a network by name, full ID or unique ID prefix.
 func (m *Manager) Inspect(ctx context.Context, nameOrID string) (*Network, error) {
-	if n, err := m.load(nameOrID); err == nil {
+	if n, err := m.load(ctx, nameOrID); err == nil {
 		return n, nil
 	} else if !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err
@@ -172,9 +350,10 @@ func (m *Manager) Exists(ctx context.Context, nameOrID string) (bool, error) {
 	return err == nil, err
 }
 
-// Remove deletes a network's definition. The caller has disconnected its
-// containers (the manager does not know them). The default network cannot
-// be removed.
+// Remove deletes a network's definition, and its bridge and rules from the
+// host. A network that containers are attached to is ErrConflict naming
+// them (the check and the delete are one transaction); the caller removes
+// or disconnects them first. The default network cannot be removed.
 func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error) {
 	n, err := m.Inspect(ctx, nameOrID)
 	if err != nil {
@@ -183,16 +362,12 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 	if n.Name == DefaultName {
 		return nil, errdefs.InvalidArgumentf("default network %s cannot be removed", n.Name)
 	}
-	l, err := m.lock(ctx)
-	if err != nil {
+	if err := m.db.RemoveNetwork(ctx, n.Name); err != nil {
 		return nil, err
 	}
-	defer l.Release()
-	if err := os.Remove(m.confPath(n.Name)); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, errdefs.NotFoundf("network %s not found", n.Name)
-		}
-		return nil, fmt.Errorf("remove network %s: %w", n.Name, err)
+	// Its copy goes too, or a rebuilt DB would bring it back.
+	if err := os.Remove(m.confPath(n.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return n, fmt.Errorf("remove network %s: %w", n.Name, err)
 	}
 	if n.Driver == DriverBridge {
 		err := m.inHost(func() error {
@@ -203,43 +378,6 @@ func (m *Manager) Remove(ctx context.Context, nameOrID string) (*Network, error)
 		}
 	}
 	return n, nil
-}
-
-// write stores n, creating the configuration directory.
-func (m *Manager) write(n *Network) error {
-	b, err := conflistBytes(n, m.paths)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(m.paths.ConfigDir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", m.paths.ConfigDir, err)
-	}
-	tmp := m.confPath(n.Name) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("write network %s: %w", n.Name, err)
-	}
-	if err := os.Rename(tmp, m.confPath(n.Name)); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write network %s: %w", n.Name, err)
-	}
-	return nil
-}
-
-// ensureDefault writes the default network's file on first use, so that
-// it stays as it was first used even if pod's defaults change.
-func (m *Manager) ensureDefault(ctx context.Context) error {
-	if _, err := os.Stat(m.confPath(DefaultName)); err == nil {
-		return nil
-	}
-	l, err := m.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	if _, err := os.Stat(m.confPath(DefaultName)); err == nil {
-		return nil
-	}
-	return m.write(m.defaultNetwork())
 }
 
 // inHost runs fn in the namespace the networks live in. Rootless, when that
@@ -261,9 +399,13 @@ func (m *Manager) inHost(fn func() error) error {
 func (m *Manager) ReloadRules(names ...string) error {
 	var errs []error
 	for _, name := range names {
-		n, err := m.load(name)
+		row, err := m.db.GetNetwork(context.Background(), name)
 		if err != nil {
 			continue // removed meanwhile: no rules to write
+		}
+		n, err := fromRow(row)
+		if err != nil {
+			continue
 		}
 		if n.Driver == DriverBridge {
 			errs = append(errs, m.forgetRules(n))

@@ -67,7 +67,8 @@ func newSandbox(t *testing.T) *sandbox {
 		}
 		netns.Remove(s.host)
 	})
-	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"), IPAMDir: filepath.Join(dir, "ipam")})
+	s.m = NewManager(Paths{ConfigDir: filepath.Join(dir, "networks"), RunDir: filepath.Join(dir, "run"),
+		IPAMDB: filepath.Join(dir, "ipam.db"), IPAMDir: filepath.Join(dir, "ipam")}, testDB(t, dir))
 	return s
 }
 
@@ -533,5 +534,77 @@ func TestSetupTeardownVLANChain(t *testing.T) {
 	}
 	if leases, _ := filepath.Glob(filepath.Join(s.dir, "ipam", "vl", "10.*")); len(leases) != 0 {
 		t.Errorf("IPAM leases left: %v", leases)
+	}
+}
+
+// macvlan and ipvlan networks run their CNI plugins, with the addresses
+// pod leased handed over by the static IPAM plugin; teardown gives them
+// back.
+func TestSetupTeardownPluginDrivers(t *testing.T) {
+	for _, driver := range []string{DriverMacvlan, DriverIPvlan} {
+		t.Run(driver, func(t *testing.T) {
+			s := newSandbox(t)
+			ctx := context.Background()
+			if _, err := exec.LookPath("/usr/lib/cni/" + driver); err != nil {
+				t.Skipf("needs the %s plugin", driver)
+			}
+			// The parent: one end of a veth pair in the sandbox's host.
+			s.in(func() error {
+				return exec.Command("ip", "link", "add", "enparent0", "type", "veth", "peer", "name", "enparent1").Run()
+			})
+			s.in(func() error { return exec.Command("ip", "link", "set", "enparent0", "up").Run() })
+			var n *Network
+			s.in(func() (err error) {
+				n, err = s.m.Create(ctx, CreateOptions{Name: "en" + driver, Driver: driver, Subnets: []string{"10.131.20.0/24"},
+					Options: map[string]string{"parent": "enparent0"}})
+				return err
+			})
+			if driverOf(n) != driverPlugins {
+				t.Fatalf("%s network not attached by plugins", driver)
+			}
+			c := Container{ID: strings.Repeat("f", 64)}
+			ns := s.newNetns("f")
+			att := []Attachment{{Network: n.Name, IP: "10.131.20.7"}}
+			var st Status
+			var err error
+			s.in(func() error { st, err = s.m.Setup(ctx, c, ns, att, nil); return nil })
+			if err != nil && strings.Contains(err.Error(), "operation not supported") {
+				// This kernel lacks the driver; the failed set-up gave
+				// its lease back.
+				if holders, herr := s.m.LeaseHolders(ctx); herr != nil || len(holders) != 0 {
+					t.Errorf("leases after a failed set-up: %v, %v", holders, herr)
+				}
+				t.Skipf("this kernel cannot make %s links: %v", driver, err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st[n.Name]; len(got.IPs) != 1 || got.IPs[0] != "10.131.20.7/24" {
+				t.Fatalf("status %+v", got)
+			}
+			var addrs string
+			netns.Do(ns, func() error {
+				b, _ := exec.Command("ip", "-o", "-4", "addr", "show", "eth0").Output()
+				addrs = string(b)
+				return nil
+			})
+			if !strings.Contains(addrs, "10.131.20.7/24") {
+				t.Errorf("eth0 in the container: %q", addrs)
+			}
+			holders, err := s.m.LeaseHolders(ctx)
+			if err != nil || len(holders) != 1 || holders[0] != c.ID {
+				t.Fatalf("lease holders %v, %v", holders, err)
+			}
+			s.in(func() error { return s.m.Teardown(ctx, c, ns, att, nil) })
+			netns.Do(ns, func() error {
+				if _, err := net.InterfaceByName("eth0"); err == nil {
+					t.Error("eth0 left in the container after teardown")
+				}
+				return nil
+			})
+			if holders, err := s.m.LeaseHolders(ctx); err != nil || len(holders) != 0 {
+				t.Errorf("leases left: %v, %v", holders, err)
+			}
+		})
 	}
 }

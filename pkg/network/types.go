@@ -15,6 +15,7 @@ const (
 const (
 	DriverBridge  = "bridge"
 	DriverMacvlan = "macvlan"
+	DriverIPvlan  = "ipvlan"
 )
 
 // Network is a network as `pod network inspect` shows it (podman 4's
@@ -53,7 +54,7 @@ type LeaseRange struct {
 // address, and no subnet at all means a free one is chosen.
 type CreateOptions struct {
 	Name       string
-	Driver     string // bridge (default) or macvlan
+	Driver     string // bridge (default), macvlan or ipvlan
 	Subnets    []string
 	Gateways   []string
 	IPRanges   []string
@@ -61,7 +62,7 @@ type CreateOptions struct {
 	IPv6       bool
 	DisableDNS bool
 	Labels     map[string]string
-	Options    map[string]string // bridge: mtu, vlan, com.docker.network.bridge.name; macvlan: parent, mode, mtu
+	Options    map[string]string // bridge: mtu, vlan; macvlan and ipvlan: parent, mode, mtu
 }
 
 // Attachment is one network a container is connected to.

@@ -53,6 +53,10 @@ type Container struct {
 	FinishedAt         time.Time // zero = never
 	RestartCount       int
 	StoppedByUser      bool // for restart policies (a stop/kill by the user is not a failure to restart)
+	// Networks, given to Add, are recorded as the container's attachment
+	// rows in the same transaction (see SetAttachments); Get and List do
+	// not fill it in.
+	Networks []Attachment
 }
 
 // columns is the containers table in the order scan reads it.
@@ -181,7 +185,13 @@ func (db *DB) AddWithVolumes(ctx context.Context, c *Container, uses []string, c
 		if err != nil {
 			return fmt.Errorf("add container %s: %w", c.Name, err)
 		}
-		return insertUses(ctx, tx, c.ID, uses)
+		if err := insertUses(ctx, tx, c.ID, uses); err != nil {
+			return err
+		}
+		if len(c.Networks) > 0 {
+			return setAttachments(ctx, tx, c.ID, c.Networks)
+		}
+		return nil
 	})
 }
 

@@ -24,6 +24,7 @@ func migrations() []migration {
 		{"exec_sessions", schemaExecSessions},
 		{"health", schemaHealth},
 		{"volumes", schemaVolumes},
+		{"networks", schemaNetworks},
 	}
 }
 

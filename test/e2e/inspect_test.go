@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,12 +183,10 @@ func TestInspectAnyErrors(t *testing.T) {
 		e.Pod("inspect", "--type", "volume", "-s", "data").Fails(t, 125, `size is not supported for type "volume"`)
 		e.Pod("inspect", "--type", "pod", "data").Fails(t, 125, `invalid type "pod"`)
 
-		// Objects whose files are garbage: their read errors come out.
-		if err := os.WriteFile(filepath.Join(e.Root, "networks", "broken.conflist"), []byte("garbage"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		// A volume's record is a row of the state DB.
-		execStateDB(t, e, `UPDATE volumes SET labels = 'garbage' WHERE name = 'corrupt'`)
+		// Objects whose records are garbage: their read errors come out.
+		// Their records are rows of the state DB.
+		execStateDB(t, e, `UPDATE volumes SET labels = 'garbage' WHERE name = 'corrupt'`,
+			`UPDATE networks SET config = 'garbage' WHERE name = 'broken'`)
 		for _, name := range []string{"broken", "corrupt"} {
 			r := e.Pod("inspect", name)
 			r.Fails(t, 125, "inspecting object: ")
@@ -197,8 +194,8 @@ func TestInspectAnyErrors(t *testing.T) {
 				t.Errorf("inspect %s: a corrupt object reported as missing: %s", name, r.Stderr)
 			}
 		}
-		e.Pod("inspect", "broken").Fails(t, 125, "is not a pod network")
-		e.Pod("inspect", "--type", "network", "broken").Fails(t, 125, "is not a pod network")
+		e.Pod("inspect", "broken").Fails(t, 125, "network broken: decode its definition")
+		e.Pod("inspect", "--type", "network", "broken").Fails(t, 125, "network broken: decode its definition")
 		e.Pod("inspect", "corrupt").Fails(t, 125, "read volume corrupt")
 
 		// Still: a name nothing has.

@@ -48,7 +48,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&opts.Driver, "driver", "d", network.DriverBridge, "network driver: bridge or macvlan")
+	f.StringVarP(&opts.Driver, "driver", "d", network.DriverBridge, "network driver: bridge, macvlan or ipvlan")
 	f.StringArrayVar(&opts.Subnets, "subnet", nil, "subnet in CIDR notation (repeatable: one IPv4 and one IPv6)")
 	f.StringArrayVar(&opts.Gateways, "gateway", nil, "gateway of the subnet given at the same position (default: its first address)")
 	f.StringArrayVar(&opts.IPRanges, "ip-range", nil, "addresses to hand out, CIDR or START-END, inside the subnet at the same position")
@@ -56,7 +56,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&opts.IPv6, "ipv6", false, "add an IPv6 subnet (chosen if no --subnet is IPv6)")
 	f.BoolVar(&opts.DisableDNS, "disable-dns", false, "no name resolution of containers on this network")
 	f.StringArrayVar(&labels, "label", nil, "set a label KEY=VALUE on the network")
-	f.StringArrayVarP(&optKV, "opt", "o", nil, "driver option KEY=VALUE (bridge: mtu, vlan; macvlan: parent, mode, mtu)")
+	f.StringArrayVarP(&optKV, "opt", "o", nil, "driver option KEY=VALUE (bridge: mtu, vlan; macvlan, ipvlan: parent, mode, mtu)")
 	return c
 }
 
