@@ -53,12 +53,15 @@ type Container struct {
 	FinishedAt         time.Time // zero = never
 	RestartCount       int
 	StoppedByUser      bool // for restart policies (a stop/kill by the user is not a failure to restart)
+	// PodID is the pod the container belongs to, "" for none. It is set
+	// by Add (or AddPod, for the infra container) and never changes.
+	PodID string
 }
 
 // columns is the containers table in the order scan reads it.
 const columns = `id, name, image_id, image_name, command, labels, config, created_at,
 	status, pid, monitor_pid, exit_code, oom_killed, started_at, finished_at,
-	restart_count, stopped_by_user`
+	restart_count, stopped_by_user, pod_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -72,7 +75,7 @@ func scan(s scanner) (*Container, error) {
 	)
 	err := s.Scan(&c.ID, &c.Name, &c.ImageID, &c.ImageName, &c.Command, &labels, &c.Config,
 		&created, &status, &c.PID, &c.MonitorPID, &c.ExitCode, &oom, &started, &finished,
-		&c.RestartCount, &stopped)
+		&c.RestartCount, &stopped, &c.PodID)
 	if err != nil {
 		return nil, err
 	}
@@ -147,28 +150,38 @@ func (db *DB) Add(ctx context.Context, c *Container) error {
 		return err
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		if holder, err := nameHolder(ctx, tx, c.Name); err != nil {
-			return err
-		} else if holder != "" {
-			return nameInUse(c.Name, holder)
+		if c.PodID != "" {
+			if err := podJoinable(ctx, tx, c.PodID); err != nil {
+				return err
+			}
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM containers WHERE id = ?`, c.ID).Scan(&n); err != nil {
-			return fmt.Errorf("add container %s: %w", c.Name, err)
-		}
-		if n > 0 {
-			return errdefs.AlreadyExistsf("a container with ID %s already exists", c.ID)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO containers (`+columns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Name, c.ImageID, c.ImageName, c.Command, labels, configBytes(c.Config),
-			toNanos(c.CreatedAt), string(c.Status), c.PID, c.MonitorPID, c.ExitCode, c.OOMKilled,
-			toNanos(c.StartedAt), toNanos(c.FinishedAt), c.RestartCount, c.StoppedByUser)
-		if err != nil {
-			return fmt.Errorf("add container %s: %w", c.Name, err)
-		}
-		return nil
+		return insertContainer(ctx, tx, c, labels)
 	})
+}
+
+// insertContainer adds c's row inside tx, refusing a taken name or ID.
+func insertContainer(ctx context.Context, tx *sql.Tx, c *Container, labels string) error {
+	if holder, err := nameHolder(ctx, tx, c.Name); err != nil {
+		return err
+	} else if holder != "" {
+		return nameInUse(c.Name, holder)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM containers WHERE id = ?`, c.ID).Scan(&n); err != nil {
+		return fmt.Errorf("add container %s: %w", c.Name, err)
+	}
+	if n > 0 {
+		return errdefs.AlreadyExistsf("a container with ID %s already exists", c.ID)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO containers (`+columns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.ImageID, c.ImageName, c.Command, labels, configBytes(c.Config),
+		toNanos(c.CreatedAt), string(c.Status), c.PID, c.MonitorPID, c.ExitCode, c.OOMKilled,
+		toNanos(c.StartedAt), toNanos(c.FinishedAt), c.RestartCount, c.StoppedByUser, c.PodID)
+	if err != nil {
+		return fmt.Errorf("add container %s: %w", c.Name, err)
+	}
+	return nil
 }
 
 func nameHolder(ctx context.Context, tx *sql.Tx, name string) (string, error) {

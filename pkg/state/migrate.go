@@ -23,6 +23,7 @@ func migrations() []migration {
 		{"events", schemaEvents},
 		{"exec_sessions", schemaExecSessions},
 		{"health", schemaHealth},
+		{"pods", schemaPods},
 	}
 }
 
