@@ -23,6 +23,8 @@ import (
 //	                 recorded its PID and monitor
 //	create-row       create added the row, before storage has the
 //	                 container's layer
+//	pod-create-row   pod create added the pod and infra rows, before
+//	                 storage has the infra container (pod_create.go)
 //
 // and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
 // fails as a step cut short by it would:

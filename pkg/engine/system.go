@@ -104,6 +104,7 @@ type ResetReport struct {
 func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 	rep := &ResetReport{GraphRoot: r.storeOpts.GraphRoot, RunRoot: r.storeOpts.RunRoot}
 	var errs []error
+	errs = append(errs, r.removeAllPods(ctx)...)
 	cs, err := r.Containers(ctx)
 	if err != nil {
 		errs = append(errs, err)

@@ -19,10 +19,10 @@ import (
 )
 
 type psOptions struct {
-	all, latest, quiet, noTrunc, size, noHeading bool
-	last                                         int
-	filters                                      []string
-	format                                       string
+	all, latest, quiet, noTrunc, size, noHeading, pod bool
+	last                                              int
+	filters                                           []string
+	format                                            string
 }
 
 func newPsCommand(g *cli.Globals) *cobra.Command {
@@ -45,6 +45,7 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "do not truncate IDs and commands")
 	f.BoolVarP(&o.size, "size", "s", false, "show the containers' disk usage")
 	f.BoolVar(&o.noHeading, "noheading", false, "do not print the header row")
+	f.BoolVarP(&o.pod, "pod", "p", false, "show the pod ID and name of each container")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: id=, name=, label=, label!=, status=, exited=, ancestor=, before=, since=, until=")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
 	return cmd
@@ -102,6 +103,9 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) (err error) {
 		if o.size {
 			format += "\t{{.Size}}"
 		}
+		if o.pod {
+			format += "\t{{.Pod}}\t{{.PodName}}"
+		}
 	}
 	tmpl, table, err := cli.ParseTemplate(format)
 	if err != nil {
@@ -157,6 +161,8 @@ func (psHeader) Labels() string       { return "LABELS" }
 func (psHeader) Label(string) string  { return "LABEL" }
 func (psHeader) Mounts() string       { return "MOUNTS" }
 func (psHeader) Size() string         { return "SIZE" }
+func (psHeader) Pod() string          { return "POD ID" }
+func (psHeader) PodName() string      { return "PODNAME" }
 
 // psRow is what a ps --format template sees: podman's and Docker's field
 // names, as methods so each is computed only when printed.
@@ -200,8 +206,17 @@ func (p psRow) State() string        { return string(p.c.Status) }
 func (p psRow) Status() string {
 	return psStatus(p.c.Container.Container, p.now) + healthSuffix(p.c.Health)
 }
-func (p psRow) Ports() string     { return formatPorts(p.c.Ports) }
-func (p psRow) Names() string     { return p.c.Name }
+func (p psRow) Ports() string   { return formatPorts(p.c.Ports) }
+func (p psRow) Names() string   { return p.c.Name }
+func (p psRow) PodName() string { return p.c.PodName }
+
+// Pod is the ID of the container's pod, short unless --no-trunc.
+func (p psRow) Pod() string {
+	if p.noTrunc || len(p.c.PodID) < 12 {
+		return p.c.PodID
+	}
+	return p.c.PodID[:12]
+}
 func (p psRow) Networks() string  { return strings.Join(p.c.Networks, ",") }
 func (p psRow) Pid() int          { return p.c.PID }
 func (p psRow) ExitCode() int     { return p.c.ExitCode }
@@ -300,6 +315,8 @@ type psJSON struct {
 	Names      []string
 	Networks   []string
 	Pid        int
+	Pod        string
+	PodName    string
 	Ports      []any
 	Restarts   int
 	Size       *psSize `json:",omitempty"`
@@ -333,6 +350,8 @@ func writePsJSON(w io.Writer, rows []psRow) error {
 			Names:      []string{c.Name},
 			Networks:   append([]string{}, c.Networks...),
 			Pid:        c.PID,
+			Pod:        c.PodID,
+			PodName:    c.PodName,
 			Ports:      portsJSON(c.Ports),
 			Restarts:   c.RestartCount,
 			StartedAt:  c.StartedAt.Unix(),
