@@ -6,6 +6,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/image"
+	"github.com/pod-engine/pod/cmd/pod/kube"
 	"github.com/pod-engine/pod/cmd/pod/network"
 	"github.com/pod-engine/pod/cmd/pod/pod"
 	"github.com/pod-engine/pod/cmd/pod/system"
@@ -21,4 +22,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(volume.Commands(g)...)
 	root.AddCommand(system.Group(g)...)
 	root.AddCommand(pod.Commands(g)...)
+	root.AddCommand(kube.Commands(g)...)
 }
