@@ -246,3 +246,64 @@ func (r *Runtime) fillPodNames(ctx context.Context, list []*ListedContainer) {
 		lc.PodName = names[lc.PodID]
 	}
 }
+
+// PodMembers returns the pod and its containers other than the infra
+// container, oldest first.
+func (r *Runtime) PodMembers(ctx context.Context, idOrName string) (*Pod, []*Container, error) {
+	p, err := r.Pod(ctx, idOrName)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctrs, err := r.podContainers(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*Container
+	for i := len(ctrs) - 1; i >= 0; i-- {
+		if ctrs[i].ID != p.InfraID {
+			out = append(out, ctrs[i])
+		}
+	}
+	return p, out, nil
+}
+
+// PodTop lists the processes of the pod's running containers, as Top does
+// for one: the header row, then one row per process. A pod sharing its
+// PID namespace is listed once, from its infra container.
+func (r *Runtime) PodTop(ctx context.Context, idOrName string, args []string) ([][]string, error) {
+	p, members, err := r.PodMembers(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{}
+	if p.InfraID != "" {
+		ids = append(ids, p.InfraID)
+	}
+	if !p.Shares("pid") || p.InfraID == "" {
+		for _, c := range members {
+			ids = append(ids, c.ID)
+		}
+	}
+	var out [][]string
+	for _, id := range ids {
+		c, err := r.Container(ctx, id)
+		if err != nil || !runningLike(c.Status) {
+			continue
+		}
+		rows, err := r.Top(ctx, id, args)
+		if err != nil {
+			return nil, fmt.Errorf("top %s: %w", c.Name, err)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		if out == nil {
+			out = append(out, rows[0])
+		}
+		out = append(out, rows[1:]...)
+	}
+	if out == nil {
+		return nil, errdefs.Conflictf("pod %s has no running containers", p.Name)
+	}
+	return out, nil
+}

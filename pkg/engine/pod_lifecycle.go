@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
@@ -290,4 +292,33 @@ func (r *Runtime) removeAllPods(ctx context.Context) []error {
 		}
 	}
 	return errs
+}
+
+// applyPodExitPolicy stops the infra container of c's pod when c was its
+// last running container and the pod's exit policy is "stop". The caller
+// holds c's lock (container locks are taken member, then infra).
+func (r *Runtime) applyPodExitPolicy(ctx context.Context, c *Container) {
+	if c.PodID == "" {
+		return
+	}
+	row, err := r.db.GetPod(ctx, c.PodID)
+	if err != nil || row.InfraID == "" || row.InfraID == c.ID {
+		return
+	}
+	p, err := wrapPod(row)
+	if err != nil || p.Config.ExitPolicy != "stop" {
+		return
+	}
+	ctrs, err := r.podContainers(ctx, p)
+	if err != nil {
+		return
+	}
+	for _, o := range ctrs {
+		if o.ID != p.InfraID && o.ID != c.ID && isActive(o.Status) {
+			return
+		}
+	}
+	if err := r.Stop(ctx, p.InfraID, nil); err != nil {
+		logrus.Warnf("exit policy of pod %s: stop its infra container: %v", p.Name, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strings"
 	"testing"
 )
@@ -198,4 +199,93 @@ func TestPodCreateKilled(t *testing.T) {
 			t.Fatalf("pod ps after create and start: %q", got)
 		}
 	})
+}
+
+func TestPodVerbs(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		podCleanup(t, e)
+		idFile := e.Path("pp-v.id")
+		e.MustPod("pod", "create", "--name", "pp-v", "--share", "+pid", "--label", "tier=web", "--pod-id-file", idFile)
+		b, err := os.ReadFile(idFile)
+		if err != nil || len(strings.TrimSpace(string(b))) != 64 {
+			t.Fatalf("--pod-id-file: %q %v", b, err)
+		}
+		podID := strings.TrimSpace(string(b))
+		e.MustPod("run", "-d", "--pod", "pp-v", "--name", "pp-a", img, "sh", "-c", "echo from-a; exec sleep 1000")
+		e.MustPod("run", "-d", "--pod", "pp-v", "--name", "pp-b", img, "sh", "-c", "echo from-b; exec sleep 1001")
+
+		// --share +pid: one PID namespace, the infra's catatonit among them.
+		if got := e.MustPod("exec", "pp-a", "ps").Stdout; !strings.Contains(got, "catatonit -P") || !strings.Contains(got, "sleep 1001") {
+			t.Errorf("ps in a pod sharing its PID namespace:\n%s", got)
+		}
+		if got := e.MustPod("pod", "top", "pp-v").Stdout; !strings.Contains(got, "sleep 1000") || !strings.Contains(got, "sleep 1001") || !strings.Contains(got, "COMMAND") {
+			t.Errorf("pod top:\n%s", got)
+		}
+		waitFor(t, func() bool {
+			got := e.MustPod("pod", "logs", "--names", "pp-v").Stdout
+			return strings.Contains(got, "pp-a from-a\n") && strings.Contains(got, "pp-b from-b\n")
+		})
+		if got := out(e.MustPod("pod", "logs", "-c", "pp-b", "pp-v")); got != podShort(t, e, "pp-b")+" from-b" {
+			t.Errorf("pod logs -c pp-b: %q", got)
+		}
+
+		// ls filters and columns.
+		if got := out(e.MustPod("pod", "ls", "-q", "--no-trunc", "--filter", "label=tier=web", "--filter", "ctr-names=pp-b")); got != podID {
+			t.Errorf("pod ls --filter label= ctr-names=: %q", got)
+		}
+		if got := out(e.MustPod("pod", "ls", "-q", "--filter", "status=exited")); got != "" {
+			t.Errorf("pod ls --filter status=exited: %q", got)
+		}
+		e.Pod("pod", "ls", "--filter", "color=red").Fails(t, 125, `invalid filter "color=red"`)
+		if got := e.MustPod("pod", "ls", "--ctr-status", "--ctr-names").Stdout; !strings.Contains(got, "NAMES") || !strings.Contains(got, "running,running,running") {
+			t.Errorf("pod ls --ctr-status --ctr-names:\n%s", got)
+		}
+
+		// pause only where the containers have a freezer of their own.
+		if r := e.Pod("pod", "pause", "pp-v"); r.Code == 0 {
+			if got := out(e.MustPod("pod", "ps", "--format", "{{.Status}}")); got != "Paused" {
+				t.Errorf("pod status after pause: %q", got)
+			}
+			e.MustPod("pod", "unpause", "pp-v")
+		} else if !strings.Contains(r.Stderr, "not supported for rootless containers on cgroup v1") {
+			t.Fatalf("pod pause: %s", r.Stderr)
+		}
+
+		e.MustPod("pod", "kill", "pp-v")
+		waitFor(t, func() bool {
+			return out(e.MustPod("pod", "ps", "--format", "{{.Status}}")) == "Exited"
+		})
+		e.Pod("pod", "kill", "pp-v").Fails(t, 125, "no running containers")
+
+		// --exit-policy stop: the pod stops with its last container.
+		e.MustPod("pod", "create", "--name", "pp-e", "--exit-policy", "stop")
+		e.MustPod("run", "-d", "--pod", "pp-e", img, "sleep", "1")
+		waitFor(t, func() bool {
+			return out(e.MustPod("pod", "ps", "--filter", "name=pp-e", "--format", "{{.Status}}")) == "Exited"
+		})
+
+		// --replace makes the pod anew.
+		e.MustPod("pod", "create", "--name", "pp-r")
+		e.MustPod("pod", "create", "--name", "pp-r", "--replace")
+		if n := len(e.MustPod("pod", "ls", "-q", "--filter", "name=pp-r").Lines()); n != 1 {
+			t.Errorf("%d pods named pp-r after --replace", n)
+		}
+		e.MustPod("pod", "start", "pp-r")
+
+		// prune removes the stopped pods, and only those.
+		pruned := e.MustPod("pod", "prune", "-f").Lines()
+		if len(pruned) != 2 {
+			t.Errorf("pod prune removed %v, want pp-v and pp-e", pruned)
+		}
+		if got := out(e.MustPod("pod", "ls", "--format", "{{.Name}}")); got != "pp-r" {
+			t.Errorf("pods after prune: %q", got)
+		}
+	})
+}
+
+// podShort is a container's short ID.
+func podShort(t *testing.T, e *Env, name string) string {
+	t.Helper()
+	return out(e.MustPod("ps", "-a", "--filter", "name=^"+name+"$", "--format", "{{.ID}}"))
 }

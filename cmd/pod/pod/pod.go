@@ -32,6 +32,8 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newRemoveCommand(g),
 		newPruneCommand(g),
 		newExistsCommand(g),
+		newTopCommand(g),
+		newLogsCommand(g),
 	)
 	return []*cobra.Command{group}
 }
