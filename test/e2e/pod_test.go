@@ -252,6 +252,14 @@ func TestPodVerbs(t *testing.T) {
 			t.Fatalf("pod pause: %s", r.Stderr)
 		}
 
+		// stats: one row per running container, where cgroups can be read.
+		if r := e.Pod("pod", "stats", "--no-stream", "--format", "{{.Pod}} {{.Name}}", "pp-v"); r.Code == 0 {
+			if got := r.Lines(); len(got) != 3 || !strings.Contains(r.Stdout, podID[:12]+" pp-a") {
+				t.Errorf("pod stats: %q", r.Stdout)
+			}
+		} else if !e.Rootless() {
+			t.Fatalf("pod stats: %s", r.Stderr)
+		}
 		e.MustPod("pod", "kill", "pp-v")
 		waitFor(t, func() bool {
 			return out(e.MustPod("pod", "ps", "--format", "{{.Status}}")) == "Exited"

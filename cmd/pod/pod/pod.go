@@ -34,6 +34,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newExistsCommand(g),
 		newTopCommand(g),
 		newLogsCommand(g),
+		newStatsCommand(g),
 	)
 	return []*cobra.Command{group}
 }
