@@ -198,6 +198,15 @@ func TestPodCreateKilled(t *testing.T) {
 		if got := out(e.MustPod("pod", "ps", "--format", "{{.Name}} {{.Status}}")); got != "pp-half Running" {
 			t.Fatalf("pod ps after create and start: %q", got)
 		}
+		// system prune removes a pod with nothing running, with its infra container.
+		id := out(e.MustPod("pod", "ps", "-q", "--no-trunc"))
+		e.MustPod("pod", "stop", "pp-half")
+		if r := e.MustPod("system", "prune", "-f"); !strings.Contains(r.Stdout, "Deleted Pods\n"+id+"\n") {
+			t.Errorf("system prune:\n%s", r.Stdout)
+		}
+		if got := out(e.MustPod("ps", "-a", "-q")); got != "" {
+			t.Errorf("containers after system prune: %q", got)
+		}
 	})
 }
 
