@@ -6,7 +6,9 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/image"
+	"github.com/pod-engine/pod/cmd/pod/kube"
 	"github.com/pod-engine/pod/cmd/pod/network"
+	"github.com/pod-engine/pod/cmd/pod/pod"
 	"github.com/pod-engine/pod/cmd/pod/system"
 	"github.com/pod-engine/pod/cmd/pod/volume"
 )
@@ -19,4 +21,6 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(network.Commands(g)...)
 	root.AddCommand(volume.Commands(g)...)
 	root.AddCommand(system.Group(g)...)
+	root.AddCommand(pod.Commands(g)...)
+	root.AddCommand(kube.Commands(g)...)
 }

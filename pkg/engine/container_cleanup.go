@@ -45,6 +45,11 @@ func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 		if c.Config.AutoRemove && (c.Status == state.StatusExited || c.Status == state.StatusRemoving) {
 			return r.removeLocked(ctx, c, 0)
 		}
+		// Another command may have recorded the exit first: the pod's
+		// exit policy still applies.
+		if c.Status == state.StatusExited {
+			r.applyPodExitPolicy(ctx, c)
+		}
 		return nil
 	}
 	if !r.hasExited(c) {
@@ -53,9 +58,13 @@ func (r *Runtime) Cleanup(ctx context.Context, id string) error {
 	}
 	removed, err := r.finishLocked(ctx, c, true)
 	if err != nil || removed {
+		if err == nil {
+			r.applyPodExitPolicy(ctx, c)
+		}
 		return err
 	}
 	if !shouldRestart(c) {
+		r.applyPodExitPolicy(ctx, c)
 		return nil
 	}
 	// Docker's back-off: 100 ms doubling with each restart, at most a

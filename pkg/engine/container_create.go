@@ -74,23 +74,36 @@ type CreateOptions struct {
 	Limits LimitOptions
 
 	Health HealthOptions // --health-*, --no-healthcheck
+
+	// Pod is --pod: the pod to join, by name or ID, or "new:NAME" for a
+	// pod made for the container (and removed again if its create fails).
+	Pod string
 }
 
 // Create makes a container: the image (pulled if missing and the policy
 // allows), its configuration merged with the options as Docker merges
 // them, a DB row and a storage container. On any failure nothing is left.
-func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, error) {
+func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (_ *Container, err error) {
 	// Image lookup and pull below use r.store.
 	if _, err := r.storage(); err != nil {
 		return nil, err
 	}
+	podID, undoPod, err := r.joinPod(ctx, &opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			undoPod()
+		}
+	}()
 	endImage := timings.Start(ctx, "image resolve")
 	cfg, err := r.buildConfig(ctx, opts)
 	endImage()
 	if err != nil {
 		return nil, err
 	}
-	row, made, err := r.addContainer(ctx, cfg, opts.Name)
+	row, made, err := r.addContainer(ctx, cfg, opts.Name, podID)
 	if err != nil {
 		return nil, err
 	}
@@ -111,17 +124,28 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 		undoRow()
 		return nil, err
 	}
-	storeOpts, err := storageOptions(cfg)
-	if err != nil {
+	if err := r.createStorage(ctx, row, cfg); err != nil {
 		undoRow()
 		return nil, err
+	}
+	r.saveRecord(row)
+	r.containerEvent(ctx, row, "create")
+	return wrap(row)
+}
+
+// createStorage makes the storage container of a container whose row
+// exists. A user namespace storage chose is recorded in cfg and the row. On
+// error the storage container is gone again; the row is the caller's.
+func (r *Runtime) createStorage(ctx context.Context, row *state.Container, cfg *ContainerConfig) error {
+	storeOpts, err := storageOptions(cfg)
+	if err != nil {
+		return err
 	}
 	endRootfs := timings.Start(ctx, "rootfs create")
 	sc, err := r.store.CreateContainer(row.ID, nil, cfg.ImageID, "", "", storeOpts)
 	endRootfs()
 	if err != nil {
-		undoRow()
-		return nil, diskspace.ExplainPath(fmt.Errorf("create container storage: %w", err), r.storeOpts.GraphRoot)
+		return diskspace.ExplainPath(fmt.Errorf("create container storage: %w", err), r.storeOpts.GraphRoot)
 	}
 	if storeOpts.AutoUserNs {
 		// Storage chose the range and keeps it, as taken, for as long as
@@ -134,13 +158,10 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (*Container, e
 			if derr := r.store.DeleteContainer(row.ID); derr != nil {
 				logrus.Warnf("undo create of %s: %v", shortID(row.ID), derr)
 			}
-			undoRow()
-			return nil, fmt.Errorf("record the user namespace of %s: %w", shortID(row.ID), err)
+			return fmt.Errorf("record the user namespace of %s: %w", shortID(row.ID), err)
 		}
 	}
-	r.saveRecord(row)
-	r.containerEvent(ctx, row, "create")
-	return wrap(row)
+	return nil
 }
 
 // volumeRaceRounds bounds how often create tries again when a volume it
@@ -150,8 +171,9 @@ const volumeRaceRounds = 3
 
 // addContainer records the container of cfg: its row, the volumes it makes
 // (anonymous ones, and named ones that do not exist yet) and its uses of
-// volumes, in one transaction. It returns the row and the volumes it made.
-func (r *Runtime) addContainer(ctx context.Context, cfg *ContainerConfig, name string) (*state.Container, []*state.Volume, error) {
+// volumes, in one transaction; a podID not "" joins that pod in it too. It
+// returns the row and the volumes it made.
+func (r *Runtime) addContainer(ctx context.Context, cfg *ContainerConfig, name, podID string) (*state.Container, []*state.Volume, error) {
 	anon := map[string]bool{}
 	for round := 1; ; round++ {
 		plan, err := r.planVolumes(ctx, cfg, anon)
@@ -173,6 +195,7 @@ func (r *Runtime) addContainer(ctx context.Context, cfg *ContainerConfig, name s
 			Config:    cfgJSON,
 			CreatedAt: cfg.CreatedAt,
 			Status:    state.StatusCreated,
+			PodID:     podID,
 		}
 		// Attachment rows in the row's transaction: a network removed since
 		// buildConfig found it fails the create, as a network in use is never

@@ -34,6 +34,8 @@ type ListedContainer struct {
 	// networks it is configured for (see fillNetworks).
 	Ports    []network.PortMapping
 	Networks []string
+	// PodName is the name of the pod the container belongs to (PodID).
+	PodName string
 }
 
 // ListContainers lists containers newest first: one DB query, a liveness
@@ -69,6 +71,7 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]*List
 	}
 	r.fillHealth(ctx, out)
 	r.fillNetworks(out)
+	r.fillPodNames(ctx, out)
 	if opts.Size {
 		for _, lc := range out {
 			lc.SizeRw, lc.SizeRootFs = r.containerSizes(lc.ID, lc.ImageID)

@@ -63,7 +63,8 @@ func (r *Runtime) PruneContainers(ctx context.Context, filter *PruneFilter) ([]P
 		if c.Status != state.StatusExited && c.Status != state.StatusCreated {
 			continue
 		}
-		if !filter.match(c) {
+		if !filter.match(c) || r.refuseInfraRemoval(ctx, c) != nil {
+			// A pod's infra container goes with its pod (pod pod prune).
 			continue
 		}
 		rep := PruneReport{ID: c.ID}

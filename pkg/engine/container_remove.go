@@ -39,6 +39,9 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 	if err != nil {
 		return err
 	}
+	if err := r.refuseInfraRemoval(ctx, c); err != nil {
+		return err
+	}
 	l, err := r.lockContainer(ctx, c.ID)
 	if err != nil {
 		return err

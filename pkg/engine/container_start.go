@@ -258,6 +258,10 @@ type initHow struct {
 // made before the runtime ran. The caller holds c's lock. On failure
 // everything done is undone.
 func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (conn *conmon.Conn, err error) {
+	// A pod member joins the namespaces its pod's infra container holds.
+	if err := r.startPodInfra(ctx, c); err != nil {
+		return nil, err
+	}
 	rt, err := r.OCI()
 	if err != nil {
 		return nil, err
@@ -488,6 +492,10 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		return nil, err
 	}
 	hostNet := cfg.NetworkMode == "host"
+	podNS, err := r.podNamespaces(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	hostname := cfg.Hostname
 	if hostname == "" {
 		hostname = shortID(c.ID)
@@ -576,7 +584,8 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		Terminal:        cfg.Tty,
 		Cwd:             cfg.WorkingDir,
 		User:            user,
-		Hostname:        hostname,
+		Hostname:        specHostname(hostname, podNS),
+		JoinNamespaces:  podNS,
 		ReadOnlyRootfs:  cfg.ReadOnly,
 		Mounts:          mounts,
 		EtcFiles:        etcFiles,

@@ -29,6 +29,8 @@ import (
 //	                 still there
 //	network-leased   start leased the container's addresses on a network,
 //	                 before attaching it
+//	pod-create-row   pod create added the pod and infra rows, before
+//	                 storage has the infra container (pod_create.go)
 //
 // and one where pod interrupts itself instead (SIGINT, as Ctrl-C does), then
 // fails as a step cut short by it would:

@@ -31,6 +31,7 @@ type SystemPruneOptions struct {
 
 // SystemPruneReport is what SystemPrune removed.
 type SystemPruneReport struct {
+	Pods       []string // IDs of pods with nothing running, removed first
 	Containers []PruneReport
 	Networks   []string
 	Volumes    []string
@@ -40,7 +41,7 @@ type SystemPruneReport struct {
 	Reclaimed int64
 }
 
-// SystemPrune removes stopped containers, then unused networks, (with
+// SystemPrune removes pods with nothing running, stopped containers, then unused networks, (with
 // Volumes) unused volumes and dangling images (with All, every unused
 // image), in that order so that what the containers held is free when its
 // turn comes. It goes on after a failure and returns every error.
@@ -51,6 +52,9 @@ func (r *Runtime) SystemPrune(ctx context.Context, o SystemPruneOptions) (*Syste
 		return nil, err
 	}
 	var errs []error
+	var perrs []error
+	rep.Pods, perrs = r.PrunePods(ctx)
+	errs = append(errs, perrs...)
 	if rep.Containers, err = r.PruneContainers(ctx, nil); err != nil {
 		errs = append(errs, err)
 	}
@@ -104,6 +108,7 @@ type ResetReport struct {
 func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 	rep := &ResetReport{GraphRoot: r.storeOpts.GraphRoot, RunRoot: r.storeOpts.RunRoot}
 	var errs []error
+	errs = append(errs, r.removeAllPods(ctx)...)
 	cs, err := r.Containers(ctx)
 	if err != nil {
 		errs = append(errs, err)

@@ -227,6 +227,11 @@ func CheckHostPorts(pms []PortMapping) error {
 					l.Close()
 				}
 			}
+			if errors.Is(err, syscall.EADDRINUSE) && pm.Protocol != "udp" && onlyTimeWait(family, addr) {
+				// Connections the last run served linger in TIME_WAIT;
+				// the forwarder (SO_REUSEADDR, as Go listens) binds anyway.
+				err = nil
+			}
 			if errors.Is(err, syscall.EADDRINUSE) {
 				return errdefs.Conflictf("host port %d/%s is already bound on the host", port, pm.Protocol)
 			}
@@ -263,4 +268,17 @@ func cniPortMappings(pms []PortMapping) []map[string]any {
 		}
 	}
 	return out
+}
+
+// onlyTimeWait reports whether a TCP port that a bind without SO_REUSEADDR
+// found in use is held only by connections in TIME_WAIT: a listener with
+// SO_REUSEADDR (Go's default) binds it, which Linux refuses while any
+// socket listens on the port.
+func onlyTimeWait(family, addr string) bool {
+	l, err := net.Listen("tcp"+family, addr)
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }

@@ -74,8 +74,11 @@ type Options struct {
 	// read-only at InitPathInContainer and prepended to Args.
 	InitPath string
 
-	NetNSPath   string // "" = a new network namespace; a path = join it
-	HostNetwork bool   // share the host's network namespace
+	NetNSPath string // "" = a new network namespace; a path = join it
+	// JoinNamespaces are namespaces (IPC, UTS, PID) to join by path
+	// instead of making new ones: a pod's, held by its infra container.
+	JoinNamespaces map[specs.LinuxNamespaceType]string
+	HostNetwork    bool // share the host's network namespace
 
 	CgroupsPath string // "" = let the runtime decide
 	// Resources are the cgroup limits. They cannot be honoured by a
@@ -283,6 +286,11 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 	}
 	if len(o.UIDMappings) > 0 {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace, Path: o.UserNSPath})
+	}
+	for i := range ns {
+		if p, ok := o.JoinNamespaces[ns[i].Type]; ok {
+			ns[i].Path = p
+		}
 	}
 	return ns
 }

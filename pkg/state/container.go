@@ -57,12 +57,15 @@ type Container struct {
 	// rows in the same transaction (see SetAttachments); Get and List do
 	// not fill it in.
 	Networks []Attachment
+	// PodID is the pod the container belongs to, "" for none. It is set
+	// by Add (or AddPod, for the infra container) and never changes.
+	PodID string
 }
 
 // columns is the containers table in the order scan reads it.
 const columns = `id, name, image_id, image_name, command, labels, config, created_at,
 	status, pid, monitor_pid, exit_code, oom_killed, started_at, finished_at,
-	restart_count, stopped_by_user`
+	restart_count, stopped_by_user, pod_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -76,7 +79,7 @@ func scan(s scanner) (*Container, error) {
 	)
 	err := s.Scan(&c.ID, &c.Name, &c.ImageID, &c.ImageName, &c.Command, &labels, &c.Config,
 		&created, &status, &c.PID, &c.MonitorPID, &c.ExitCode, &oom, &started, &finished,
-		&c.RestartCount, &stopped)
+		&c.RestartCount, &stopped, &c.PodID)
 	if err != nil {
 		return nil, err
 	}
@@ -165,34 +168,44 @@ func (db *DB) AddWithVolumes(ctx context.Context, c *Container, uses []string, c
 				return err
 			}
 		}
-		if holder, err := nameHolder(ctx, tx, c.Name); err != nil {
-			return err
-		} else if holder != "" {
-			return nameInUse(c.Name, holder)
+		if c.PodID != "" {
+			if err := podJoinable(ctx, tx, c.PodID); err != nil {
+				return err
+			}
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM containers WHERE id = ?`, c.ID).Scan(&n); err != nil {
-			return fmt.Errorf("add container %s: %w", c.Name, err)
-		}
-		if n > 0 {
-			return errdefs.AlreadyExistsf("a container with ID %s already exists", c.ID)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO containers (`+columns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Name, c.ImageID, c.ImageName, c.Command, labels, configBytes(c.Config),
-			toNanos(c.CreatedAt), string(c.Status), c.PID, c.MonitorPID, c.ExitCode, c.OOMKilled,
-			toNanos(c.StartedAt), toNanos(c.FinishedAt), c.RestartCount, c.StoppedByUser)
-		if err != nil {
-			return fmt.Errorf("add container %s: %w", c.Name, err)
-		}
-		if err := insertUses(ctx, tx, c.ID, uses); err != nil {
+		if err := insertContainer(ctx, tx, c, labels); err != nil {
 			return err
 		}
-		if len(c.Networks) > 0 {
-			return setAttachments(ctx, tx, c.ID, c.Networks)
-		}
-		return nil
+		return insertUses(ctx, tx, c.ID, uses)
 	})
+}
+
+// insertContainer adds c's row inside tx, refusing a taken name or ID.
+func insertContainer(ctx context.Context, tx *sql.Tx, c *Container, labels string) error {
+	if holder, err := nameHolder(ctx, tx, c.Name); err != nil {
+		return err
+	} else if holder != "" {
+		return nameInUse(c.Name, holder)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM containers WHERE id = ?`, c.ID).Scan(&n); err != nil {
+		return fmt.Errorf("add container %s: %w", c.Name, err)
+	}
+	if n > 0 {
+		return errdefs.AlreadyExistsf("a container with ID %s already exists", c.ID)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO containers (`+columns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.ImageID, c.ImageName, c.Command, labels, configBytes(c.Config),
+		toNanos(c.CreatedAt), string(c.Status), c.PID, c.MonitorPID, c.ExitCode, c.OOMKilled,
+		toNanos(c.StartedAt), toNanos(c.FinishedAt), c.RestartCount, c.StoppedByUser, c.PodID)
+	if err != nil {
+		return fmt.Errorf("add container %s: %w", c.Name, err)
+	}
+	if len(c.Networks) > 0 {
+		return setAttachments(ctx, tx, c.ID, c.Networks)
+	}
+	return nil
 }
 
 func nameHolder(ctx context.Context, tx *sql.Tx, name string) (string, error) {

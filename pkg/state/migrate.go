@@ -25,6 +25,7 @@ func migrations() []migration {
 		{"health", schemaHealth},
 		{"volumes", schemaVolumes},
 		{"networks", schemaNetworks},
+		{"pods", schemaPods},
 	}
 }
 

@@ -37,6 +37,8 @@ type ContainerRow struct {
 	Labels       Labels
 	Mounts       string // the mounts' destinations, comma-separated
 	Size         string // "RW (virtual ROOTFS)", when sizes were computed
+	Pod          string // the pod's ID, 12 characters unless not truncated; "" for none
+	PodName      string
 
 	hasSize bool
 }
@@ -46,6 +48,8 @@ var ContainerHeaders = map[string]string{
 	"ID":           "CONTAINER ID",
 	"CreatedHuman": "CREATED",
 	"RunningFor":   "CREATED",
+	"Pod":          "POD ID",
+	"PodName":      "PODNAME",
 }
 
 // Label is the value of one label: {{.Label "app"}}.
@@ -96,11 +100,13 @@ func containerRow(c *engine.ListedContainer, now time.Time, noTrunc bool) Contai
 		Restarts:   c.RestartCount,
 		Labels:     Labels(c.Labels),
 		Mounts:     strings.Join(mountDestinations(c), ","),
+		Pod:        c.PodID,
+		PodName:    c.PodName,
 	}
 	r.CreatedHuman = units.HumanDuration(now.Sub(c.CreatedAt)) + " ago"
 	r.RunningFor = r.CreatedHuman
 	if !noTrunc {
-		r.ID, r.ImageID = truncID(r.ID), truncID(r.ImageID)
+		r.ID, r.ImageID, r.Pod = truncID(r.ID), truncID(r.ImageID), truncID(r.Pod)
 		if len(r.Command) > 17 {
 			r.Command = r.Command[:17] + "..."
 		}
@@ -183,6 +189,8 @@ type ContainerJSON struct {
 	Names      []string
 	Networks   []string
 	Pid        int
+	Pod        string
+	PodName    string
 	Ports      []PortJSON
 	Restarts   int
 	Size       *ContainerSize `json:",omitempty"`
@@ -218,6 +226,8 @@ func ContainerList(list []*engine.ListedContainer, now time.Time) []ContainerJSO
 			Names:      []string{c.Name},
 			Networks:   append([]string{}, c.Networks...),
 			Pid:        c.PID,
+			Pod:        c.PodID,
+			PodName:    c.PodName,
 			Ports:      portsJSON(c.Ports),
 			Restarts:   c.RestartCount,
 			StartedAt:  c.StartedAt.Unix(),

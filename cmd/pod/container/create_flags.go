@@ -55,6 +55,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
 	addNetworkFlags(fs, &o.NetOptions)
+	fs.StringVar(&o.Pod, "pod", "", "join a pod: NAME, ID, or new:NAME to make one for the container")
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)

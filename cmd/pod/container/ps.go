@@ -13,10 +13,10 @@ import (
 )
 
 type psOptions struct {
-	all, latest, quiet, noTrunc, size, noHeading bool
-	last                                         int
-	filters                                      []string
-	format                                       string
+	all, latest, quiet, noTrunc, size, noHeading, pod bool
+	last                                              int
+	filters                                           []string
+	format                                            string
 }
 
 func newPsCommand(g *cli.Globals) *cobra.Command {
@@ -39,6 +39,7 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "do not truncate IDs and commands")
 	f.BoolVarP(&o.size, "size", "s", false, "show the containers' disk usage")
 	f.BoolVar(&o.noHeading, "noheading", false, "do not print the header row")
+	f.BoolVarP(&o.pod, "pod", "p", false, "show the pod ID and name of each container")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: id=, name=, label=, label!=, status=, exited=, ancestor=, before=, since=, until=")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
 	return cmd
@@ -82,6 +83,9 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	}
 	if o.size {
 		view.Default += "\t{{.Size}}"
+	}
+	if o.pod {
+		view.Default += "\t{{.Pod}}\t{{.PodName}}"
 	}
 	if o.format == "json" {
 		view.JSON = views.ContainerList(list, now)

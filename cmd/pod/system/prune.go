@@ -48,7 +48,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 }
 
 func pruneQuestion(o engine.SystemPruneOptions) string {
-	q := "WARNING! This command removes:\n\t- all stopped containers\n\t- all networks not used by at least one container\n"
+	q := "WARNING! This command removes:\n\t- all pods with no running containers\n\t- all stopped containers\n\t- all networks not used by at least one container\n"
 	if o.Volumes {
 		q += "\t- all volumes not used by at least one container\n"
 	}
@@ -71,6 +71,7 @@ func printPruneReport(w io.Writer, rep *engine.SystemPruneReport) {
 		title string
 		items []string
 	}{
+		{"Deleted Pods", rep.Pods},
 		{"Deleted Containers", ctrs},
 		{"Deleted Networks", rep.Networks},
 		{"Deleted Volumes", rep.Volumes},

@@ -1,0 +1,401 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	appsv1 "k8s.io/api/apps/v1"
+	v1 "k8s.io/api/core/v1"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/kube"
+)
+
+// kubeLabel marks what kube play made for a pod (emptyDir volumes), so
+// that kube down removes it; its value is the pod's name.
+const kubeLabel = "io.pod.kube.pod"
+
+// KubePlayOptions are `pod kube play`'s flags.
+type KubePlayOptions struct {
+	Input io.Reader
+	// ConfigMaps are more YAML files whose ConfigMaps the pods may use
+	// (--configmap).
+	ConfigMaps []io.Reader
+	Replace    bool     // remove pods of the same names first
+	NoStart    bool     // --start=false: create only
+	Networks   []string // --network for every pod
+	// Warn receives one line per document skipped or setting ignored.
+	Warn io.Writer
+}
+
+// KubePlayPod is one pod kube play made.
+type KubePlayPod struct {
+	ID, Name   string
+	Containers []string // IDs
+}
+
+// KubePlayReport is what kube play made.
+type KubePlayReport struct {
+	Pods    []KubePlayPod
+	Volumes []string
+}
+
+// kubeWorkload is a Pod or a Deployment's pod template, ready to run.
+type kubeWorkload struct {
+	name   string
+	labels map[string]string
+	spec   *v1.PodSpec
+	always bool // a Deployment: restart always
+}
+
+func workloads(objs *kube.Objects, warn io.Writer) []kubeWorkload {
+	var out []kubeWorkload
+	for _, p := range objs.Pods {
+		out = append(out, kubeWorkload{name: p.Name, labels: p.Labels, spec: &p.Spec})
+	}
+	for _, d := range objs.Deployments {
+		if d.Spec.Replicas != nil && *d.Spec.Replicas > 1 {
+			fmt.Fprintf(warn, "Deployment %s: %d replicas asked for, pod runs 1\n", d.Name, *d.Spec.Replicas)
+		}
+		out = append(out, kubeWorkload{name: deploymentPodName(d), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true})
+	}
+	return out
+}
+
+// deploymentPodName is the pod a Deployment runs as, named as podman
+// names it.
+func deploymentPodName(d *appsv1.Deployment) string { return d.Name + "-pod" }
+
+// PlayKube runs the pods, deployments, volumes and services of a kube
+// YAML. A document pod cannot read is an error naming it before anything
+// is made; a failure later undoes what this play made.
+func (r *Runtime) PlayKube(ctx context.Context, o KubePlayOptions) (rep *KubePlayReport, err error) {
+	if o.Warn == nil {
+		o.Warn = io.Discard
+	}
+	objs, err := kube.Decode(o.Input)
+	if err != nil {
+		return nil, err
+	}
+	for i, in := range o.ConfigMaps {
+		more, err := kube.Decode(in)
+		if err != nil {
+			return nil, fmt.Errorf("--configmap %d: %w", i+1, err)
+		}
+		objs.ConfigMaps = append(objs.ConfigMaps, more.ConfigMaps...)
+	}
+	for _, s := range objs.Skipped {
+		fmt.Fprintf(o.Warn, "YAML document %d: kind %s (%s) is not supported: skipped\n", s.Index, s.Kind, s.Name)
+	}
+	work := workloads(objs, o.Warn)
+	if err := r.checkPlayNames(ctx, work, o.Replace); err != nil {
+		return nil, err
+	}
+	rep = &KubePlayReport{}
+	var made []string    // pods
+	var newVols []string // volumes this play created
+	defer func() {
+		if err == nil {
+			return
+		}
+		uctx := context.WithoutCancel(ctx)
+		for _, id := range made {
+			if rerr := r.RemovePod(uctx, id, PodRemoveOptions{Force: true}); rerr != nil {
+				logrus.Warnf("undo kube play: %v", rerr)
+			}
+		}
+		if len(newVols) > 0 {
+			r.RemoveVolumes(uctx, newVols, RemoveVolumesOptions{Force: true})
+		}
+		for _, w := range work {
+			os.RemoveAll(r.kubeFilesDir(w.name))
+		}
+	}()
+	for _, c := range objs.Claims {
+		created, err := r.ensureVolume(ctx, c.Name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("PersistentVolumeClaim %s: %w", c.Name, err)
+		}
+		if created {
+			newVols = append(newVols, c.Name)
+		}
+		rep.Volumes = append(rep.Volumes, c.Name)
+	}
+	for _, w := range work {
+		if o.Replace {
+			if err := r.RemovePod(ctx, w.name, PodRemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+				return nil, err
+			}
+		}
+		kp, vols, err := r.playWorkload(ctx, w, objs, o, &made)
+		newVols = append(newVols, vols...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", w.name, err)
+		}
+		rep.Pods = append(rep.Pods, *kp)
+	}
+	return rep, nil
+}
+
+// checkPlayNames refuses, before anything is made, pods that exist.
+func (r *Runtime) checkPlayNames(ctx context.Context, work []kubeWorkload, replace bool) error {
+	seen := map[string]bool{}
+	for _, w := range work {
+		if seen[w.name] {
+			return invalidf("two workloads run as pod %s", w.name)
+		}
+		seen[w.name] = true
+		if replace {
+			continue
+		}
+		if ok, err := r.PodExists(ctx, w.name); err != nil {
+			return err
+		} else if ok {
+			return errdefs.AlreadyExistsf("pod %s already exists: use --replace, or pod kube down first", w.name)
+		}
+	}
+	return nil
+}
+
+// playWorkload makes one pod and its containers, and starts it unless
+// o.NoStart. It appends the pod's ID to made as soon as the pod exists
+// and returns the volumes it created.
+func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.Objects, o KubePlayOptions, made *[]string) (*KubePlayPod, []string, error) {
+	spec := w.spec
+	po := PodCreateOptions{Name: w.name, Hostname: spec.Hostname}
+	for k, v := range w.labels {
+		po.Labels = append(po.Labels, k+"="+v)
+	}
+	po.Networks = o.Networks
+	if spec.HostNetwork {
+		po.Networks = []string{netModeHost}
+	}
+	if spec.ShareProcessNamespace != nil && *spec.ShareProcessNamespace {
+		share := "+pid"
+		po.Share = &share
+	}
+	if d := spec.DNSConfig; d != nil {
+		po.DNS, po.DNSSearch = d.Nameservers, d.Searches
+		for _, opt := range d.Options {
+			v := opt.Name
+			if opt.Value != nil {
+				v += ":" + *opt.Value
+			}
+			po.DNSOptions = append(po.DNSOptions, v)
+		}
+	}
+	for _, h := range spec.HostAliases {
+		for _, n := range h.Hostnames {
+			po.AddHosts = append(po.AddHosts, n+":"+h.IP)
+		}
+	}
+	ports, err := kubePublish(spec, w.labels, objs.Services)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !spec.HostNetwork {
+		po.Publish = ports
+	}
+	p, err := r.CreatePod(ctx, po)
+	if err != nil {
+		return nil, nil, err
+	}
+	*made = append(*made, p.ID)
+	kp := &KubePlayPod{ID: p.ID, Name: p.Name}
+	var newVols []string
+	restart := "always"
+	if !w.always {
+		switch spec.RestartPolicy {
+		case v1.RestartPolicyOnFailure:
+			restart = "on-failure"
+		case v1.RestartPolicyNever:
+			restart = "no"
+		}
+	}
+	env := kubeEnv{pod: w.name, objs: objs}
+	build := func(c *v1.Container, restart string) (CreateOptions, error) {
+		co, vols, err := r.kubeContainer(ctx, w, p, c, env)
+		newVols = append(newVols, vols...)
+		co.Restart = restart
+		return co, err
+	}
+	for i := range spec.InitContainers {
+		co, err := build(&spec.InitContainers[i], "no")
+		if err != nil {
+			return kp, newVols, err
+		}
+		if o.NoStart {
+			continue
+		}
+		c, err := r.Create(ctx, co)
+		if err != nil {
+			return kp, newVols, err
+		}
+		code, err := r.StartAndWait(ctx, c.ID, StartOptions{Attach: true, Stdout: io.Discard, Stderr: io.Discard})
+		if err == nil && code != 0 {
+			err = fmt.Errorf("init container %s exited with %d", spec.InitContainers[i].Name, code)
+		}
+		if rerr := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); rerr != nil {
+			logrus.Warnf("remove init container %s: %v", c.Name, rerr)
+		}
+		if err != nil {
+			return kp, newVols, err
+		}
+	}
+	for i := range spec.Containers {
+		co, err := build(&spec.Containers[i], restart)
+		if err != nil {
+			return kp, newVols, fmt.Errorf("container %s: %w", spec.Containers[i].Name, err)
+		}
+		c, err := r.Create(ctx, co)
+		if err != nil {
+			return kp, newVols, fmt.Errorf("container %s: %w", spec.Containers[i].Name, err)
+		}
+		kp.Containers = append(kp.Containers, c.ID)
+	}
+	if !o.NoStart {
+		if _, err := r.StartPod(ctx, p.ID); err != nil {
+			return kp, newVols, err
+		}
+	}
+	return kp, newVols, nil
+}
+
+// kubeFilesDir holds the files of a pod's configMap and secret volumes.
+func (r *Runtime) kubeFilesDir(pod string) string {
+	return filepath.Join(r.storeOpts.GraphRoot, "pod", "kube", pod)
+}
+
+// ensureVolume creates the named volume unless it exists, and reports
+// whether it did.
+func (r *Runtime) ensureVolume(ctx context.Context, name string, labels []string) (bool, error) {
+	if ok, err := r.VolumeExists(ctx, name); err != nil {
+		return false, err
+	} else if ok {
+		return false, nil
+	}
+	_, err := r.CreateVolume(ctx, VolumeCreateOptions{Name: name, Labels: labels, IgnoreExisting: true})
+	return err == nil, err
+}
+
+// kubeDownReport is what kube down removed.
+type KubeDownReport struct {
+	Pods    []string // IDs
+	Volumes []string
+}
+
+// DownKube removes the pods a kube YAML made, with their emptyDir volumes
+// and configMap files; PersistentVolumeClaims' volumes stay, as podman
+// keeps them.
+func (r *Runtime) DownKube(ctx context.Context, in io.Reader) (*KubeDownReport, error) {
+	objs, err := kube.Decode(in)
+	if err != nil {
+		return nil, err
+	}
+	rep := &KubeDownReport{}
+	var errs []error
+	for _, w := range workloads(objs, io.Discard) {
+		p, err := r.Pod(ctx, w.name)
+		if err == nil {
+			err = r.RemovePod(ctx, p.ID, PodRemoveOptions{Force: true})
+		}
+		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			errs = append(errs, err)
+			continue
+		}
+		if err == nil {
+			rep.Pods = append(rep.Pods, p.ID)
+		}
+		vols, err := r.ListVolumes(ctx, []string{"label=" + kubeLabel + "=" + w.name})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var names []string
+		for _, v := range vols {
+			names = append(names, v.Name)
+		}
+		removed, verrs := r.RemoveVolumes(ctx, names, RemoveVolumesOptions{Force: true})
+		rep.Volumes = append(rep.Volumes, removed...)
+		errs = append(errs, verrs...)
+		if err := os.RemoveAll(r.kubeFilesDir(w.name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// kubePublish is the pod's -p list: the containers' hostPorts, and the
+// nodePorts of the Services that select the pod (published on the host at
+// the nodePort, forwarded to the targetPort, else the port).
+func kubePublish(spec *v1.PodSpec, labels map[string]string, services []*v1.Service) ([]string, error) {
+	var out []string
+	for _, c := range spec.Containers {
+		for _, p := range c.Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			s := fmt.Sprintf("%d:%d/%s", p.HostPort, p.ContainerPort, kubeProto(p.Protocol))
+			if p.HostIP != "" {
+				s = p.HostIP + ":" + s
+			}
+			out = append(out, s)
+		}
+	}
+	for _, svc := range services {
+		if len(svc.Spec.Selector) == 0 || !selects(svc.Spec.Selector, labels) {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			if sp.NodePort == 0 {
+				continue
+			}
+			target := sp.Port
+			switch {
+			case sp.TargetPort.IntValue() > 0:
+				target = int32(sp.TargetPort.IntValue())
+			case sp.TargetPort.StrVal != "":
+				n, ok := namedPort(spec, sp.TargetPort.StrVal)
+				if !ok {
+					return nil, invalidf("Service %s: targetPort %q names no container port", svc.Name, sp.TargetPort.StrVal)
+				}
+				target = n
+			}
+			out = append(out, fmt.Sprintf("%d:%d/%s", sp.NodePort, target, kubeProto(sp.Protocol)))
+		}
+	}
+	return out, nil
+}
+
+func kubeProto(p v1.Protocol) string {
+	if p == "" {
+		return "tcp"
+	}
+	return strings.ToLower(string(p))
+}
+
+func selects(selector, labels map[string]string) bool {
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func namedPort(spec *v1.PodSpec, name string) (int32, bool) {
+	for _, c := range spec.Containers {
+		for _, p := range c.Ports {
+			if p.Name == name {
+				return p.ContainerPort, true
+			}
+		}
+	}
+	return 0, false
+}

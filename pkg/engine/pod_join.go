@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
+)
+
+// joinPod applies --pod to opts: the pod's namespaces, cgroup parent,
+// volumes and security options. It returns the pod's ID ("" without
+// --pod) and an undo that removes a pod made by "new:NAME".
+func (r *Runtime) joinPod(ctx context.Context, opts *CreateOptions) (string, func(), error) {
+	noop := func() {}
+	if opts.Pod == "" {
+		return "", noop, nil
+	}
+	undo := noop
+	var p *Pod
+	var err error
+	if name, ok := strings.CutPrefix(opts.Pod, "new:"); ok {
+		// The container's own flags are checked before a pod is made for it.
+		if err := checkPodMemberOptions(opts, defaultShare, name); err != nil {
+			return "", noop, err
+		}
+		if p, err = r.CreatePod(ctx, PodCreateOptions{Name: name}); err != nil {
+			return "", noop, err
+		}
+		undo = func() {
+			if err := r.RemovePod(context.WithoutCancel(ctx), p.ID, PodRemoveOptions{Force: true}); err != nil {
+				logrus.Warnf("undo create of pod %s: %v", p.Name, err)
+			}
+		}
+	} else if p, err = r.Pod(ctx, opts.Pod); err != nil {
+		return "", noop, err
+	}
+	if err := checkPodMemberOptions(opts, p.Config.Share, p.Name); err != nil {
+		undo()
+		return "", noop, err
+	}
+	if p.InfraID != "" {
+		if p.Shares("net") {
+			opts.Networks = []string{netModeCtrPfx + p.InfraID}
+		}
+		if p.Shares("uts") {
+			opts.Hostname = p.Config.Hostname
+		}
+		if len(p.Config.Volumes) > 0 {
+			opts.VolumesFrom = append([]string{p.InfraID}, opts.VolumesFrom...)
+		}
+	}
+	if opts.Limits.CgroupParent == "" {
+		opts.Limits.CgroupParent = p.Config.CgroupParent
+	}
+	opts.SecurityOpt = append(append([]string(nil), p.Config.SecurityOpt...), opts.SecurityOpt...)
+	return p.ID, undo, nil
+}
+
+// checkPodMemberOptions refuses what a container cannot set for itself in
+// a pod that holds the namespace, as podman does.
+func checkPodMemberOptions(o *CreateOptions, share []string, pod string) error {
+	has := func(ns string) bool {
+		for _, s := range share {
+			if s == ns {
+				return true
+			}
+		}
+		return false
+	}
+	n := o.NetOptions
+	if has("net") {
+		switch {
+		case len(n.Publish) > 0 || n.PublishAll:
+			return invalidf("published ports must be set when the pod is created (pod pod create -p): the network of pod %s is shared by its containers", pod)
+		case len(n.Networks) > 0 || n.IP != "" || n.MAC != "" || len(n.Aliases) > 0:
+			return invalidf("networks must be set when the pod is created (pod pod create --network): the network of pod %s is shared by its containers", pod)
+		case len(n.DNS)+len(n.DNSSearch)+len(n.DNSOptions)+len(n.AddHosts) > 0:
+			return invalidf("--dns and --add-host must be set when the pod is created: the network of pod %s is shared by its containers", pod)
+		}
+	}
+	if has("uts") && o.Hostname != "" {
+		return invalidf("cannot set --hostname for a container that shares the UTS namespace of pod %s", pod)
+	}
+	if o.UserNS != "" || len(o.UIDMap)+len(o.GIDMap) > 0 {
+		return errdefs.NotImplementedf("--userns, --uidmap and --gidmap are not supported for a container in a pod")
+	}
+	return nil
+}
+
+// startPodInfra starts the infra container of c's pod when it does not
+// run, before c starts: c joins its namespaces.
+func (r *Runtime) startPodInfra(ctx context.Context, c *Container) error {
+	if c.PodID == "" {
+		return nil
+	}
+	p, err := r.db.GetPod(ctx, c.PodID)
+	if err != nil {
+		return fmt.Errorf("pod of %s: %w", c.Name, err)
+	}
+	if p.InfraID == "" || p.InfraID == c.ID {
+		return nil
+	}
+	infra, l, err := r.getLocked(ctx, p.InfraID)
+	if err != nil {
+		return fmt.Errorf("infra container of pod %s: %w", p.Name, err)
+	}
+	defer l.Release()
+	if isActive(infra.Status) {
+		return nil
+	}
+	if _, err := r.startLocked(ctx, infra, startHow{}); err != nil {
+		return fmt.Errorf("start the infra container of pod %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// podNamespaces are the namespaces besides the network (which NetworkMode
+// joins) that c joins from its pod's running infra container.
+func (r *Runtime) podNamespaces(ctx context.Context, c *Container) (map[specs.LinuxNamespaceType]string, error) {
+	if c.PodID == "" {
+		return nil, nil
+	}
+	row, err := r.db.GetPod(ctx, c.PodID)
+	if err != nil {
+		return nil, fmt.Errorf("pod of %s: %w", c.Name, err)
+	}
+	if row.InfraID == "" || row.InfraID == c.ID {
+		return nil, nil
+	}
+	p, err := wrapPod(row)
+	if err != nil {
+		return nil, err
+	}
+	infra, err := r.get(ctx, p.InfraID)
+	if err != nil {
+		return nil, fmt.Errorf("infra container of pod %s: %w", p.Name, err)
+	}
+	if !isActive(infra.Status) || infra.PID == 0 {
+		return nil, errdefs.Conflictf("cannot join pod %s: its infra container is not running", p.Name)
+	}
+	out := map[specs.LinuxNamespaceType]string{}
+	for ns, typ := range map[string]specs.LinuxNamespaceType{"ipc": specs.IPCNamespace, "uts": specs.UTSNamespace, "pid": specs.PIDNamespace} {
+		if p.Shares(ns) {
+			out[typ] = fmt.Sprintf("/proc/%d/ns/%s", infra.PID, ns)
+		}
+	}
+	return out, nil
+}
+
+// refuseInfraRemoval is the error for removing a pod's infra container
+// alone; nil for any other container.
+func (r *Runtime) refuseInfraRemoval(ctx context.Context, c *Container) error {
+	if c.PodID == "" {
+		return nil
+	}
+	p, err := r.db.GetPod(ctx, c.PodID)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.InfraID == c.ID {
+		return errdefs.Conflictf("container %s is the infra container of pod %s and cannot be removed without removing the pod", c.ID, p.ID)
+	}
+	return nil
+}
+
+// specHostname is the hostname the runtime sets: none for a container
+// that joins its pod's UTS namespace, whose hostname the infra set.
+func specHostname(hostname string, join map[specs.LinuxNamespaceType]string) string {
+	if _, ok := join[specs.UTSNamespace]; ok {
+		return ""
+	}
+	return hostname
+}
