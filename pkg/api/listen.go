@@ -111,4 +111,3 @@ func IsUnix(uri string) bool {
 	u, err := url.Parse(uri)
 	return err == nil && u.Scheme == "unix"
 }
-

@@ -69,32 +69,32 @@ func (s *Server) info(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	out := system.Info{
-		ID:                in.Host.Hostname,
-		Images:            in.Store.ImageCount,
-		Driver:            in.Store.GraphDriver,
-		KernelVersion:     in.Host.Kernel,
-		OperatingSystem:   osName(),
-		OSType:            in.Host.OS,
-		Architecture:      in.Host.Arch,
-		NCPU:              in.Host.CPUs,
-		MemTotal:          memTotal(),
-		DockerRootDir:     in.Store.GraphRoot,
-		Name:              in.Host.Hostname,
-		ServerVersion:     version.Version,
-		LoggingDriver:     "k8s-file",
-		CgroupDriver:      "cgroupfs",
-		CgroupVersion:     strings.TrimPrefix(in.Host.CgroupVersion, "v"),
-		DefaultRuntime:    in.Host.OCIRuntime.Name,
-		Runtimes:          map[string]system.RuntimeWithStatus{in.Host.OCIRuntime.Name: {Runtime: system.Runtime{Path: in.Host.OCIRuntime.Path}}},
-		SystemTime:        time.Now().Format(time.RFC3339Nano),
-		NGoroutines:       runtime.NumGoroutine(),
-		NFd:               countFDs(),
+		ID:                 in.Host.Hostname,
+		Images:             in.Store.ImageCount,
+		Driver:             in.Store.GraphDriver,
+		KernelVersion:      in.Host.Kernel,
+		OperatingSystem:    osName(),
+		OSType:             in.Host.OS,
+		Architecture:       in.Host.Arch,
+		NCPU:               in.Host.CPUs,
+		MemTotal:           memTotal(),
+		DockerRootDir:      in.Store.GraphRoot,
+		Name:               in.Host.Hostname,
+		ServerVersion:      version.Version,
+		LoggingDriver:      "k8s-file",
+		CgroupDriver:       "cgroupfs",
+		CgroupVersion:      strings.TrimPrefix(in.Host.CgroupVersion, "v"),
+		DefaultRuntime:     in.Host.OCIRuntime.Name,
+		Runtimes:           map[string]system.RuntimeWithStatus{in.Host.OCIRuntime.Name: {Runtime: system.Runtime{Path: in.Host.OCIRuntime.Path}}},
+		SystemTime:         time.Now().Format(time.RFC3339Nano),
+		NGoroutines:        runtime.NumGoroutine(),
+		NFd:                countFDs(),
 		IndexServerAddress: "https://index.docker.io/v1/",
-		MemoryLimit:       true,
-		PidsLimit:         true,
-		CPUShares:         true,
-		CPUSet:            true,
-		SecurityOptions:   []string{"name=seccomp,profile=default"},
+		MemoryLimit:        true,
+		PidsLimit:          true,
+		CPUShares:          true,
+		CPUSet:             true,
+		SecurityOptions:    []string{"name=seccomp,profile=default"},
 	}
 	if in.Host.Rootless {
 		out.SecurityOptions = append(out.SecurityOptions, "name=rootless")
@@ -219,4 +219,3 @@ func flush(w http.ResponseWriter) {
 		f.Flush()
 	}
 }
-
