@@ -168,6 +168,13 @@ func (s *Server) events(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
+	for i, f := range fs {
+		for pod, docker := range dockerActions {
+			if f == "event="+docker {
+				fs[i] = "event=" + pod
+			}
+		}
+	}
 	o := engine.EventsOptions{Filters: fs, Stream: true}
 	now := time.Now()
 	q := req.URL.Query()
@@ -190,7 +197,7 @@ func (s *Server) events(w http.ResponseWriter, req *http.Request) {
 	err = s.rt.Events(ctx, o, func(e *engine.Event) error {
 		m := events.Message{
 			Type:   events.Type(e.Type),
-			Action: events.Action(e.Status),
+			Action: events.Action(dockerAction(e.Type, e.Status)),
 			Actor:  events.Actor{ID: e.ID, Attributes: e.Attributes},
 			Scope:  "local",
 			Time:   e.Time.Unix(), TimeNano: e.TimeNano,
@@ -212,6 +219,17 @@ func (s *Server) events(w http.ResponseWriter, req *http.Request) {
 		// as Docker's client reads it.
 		enc.Encode(map[string]string{"message": err.Error()})
 	}
+}
+
+// dockerActions are pod's container event actions that Docker names
+// otherwise (podman's names are pod's).
+var dockerActions = map[string]string{"died": "die", "remove": "destroy"}
+
+func dockerAction(typ, action string) string {
+	if d, ok := dockerActions[action]; ok && typ == engine.EventTypeContainer {
+		return d
+	}
+	return action
 }
 
 func flush(w http.ResponseWriter) {

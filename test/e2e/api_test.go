@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAPIDockerBasics drives the service with the real docker CLI:
@@ -66,6 +70,150 @@ func TestAPIDockerBasics(t *testing.T) {
 		s.mustDocker(t, "rm", "talker")
 		if r := s.docker(t, "inspect", "talker"); r.Code == 0 || !strings.Contains(r.Stderr, "talker") {
 			t.Errorf("inspect after rm: code %d stderr %q", r.Code, r.Stderr)
+		}
+	})
+}
+
+// TestAPIDockerWorkflow covers exec, cp both ways, images, pull and push
+// against the loopback registry, volumes, networks, events, stats and
+// system df through the docker CLI.
+func TestAPIDockerWorkflow(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		s := startService(t, e)
+		img := suite.images.Busybox
+		start := time.Now().Add(-time.Second).Unix()
+
+		pull := s.mustDocker(t, "pull", img)
+		if !strings.Contains(pull.Stdout, "Downloaded newer image for "+img) {
+			t.Errorf("docker pull: %q", pull.Stdout)
+		}
+		images := s.mustDocker(t, "images", "--format", "{{.Repository}}:{{.Tag}}")
+		if !strings.Contains(images.Stdout, img) {
+			t.Errorf("docker images: %q", images.Stdout)
+		}
+
+		s.mustDocker(t, "run", "-d", "--name", "box", img, "sleep", "300")
+		ex := s.mustDocker(t, "exec", "box", "sh", "-c", "echo in $(hostname); exit 0")
+		if !strings.HasPrefix(ex.Stdout, "in ") {
+			t.Errorf("docker exec: %q", ex.Stdout)
+		}
+		if r := s.docker(t, "exec", "box", "sh", "-c", "exit 7"); r.Code != 7 {
+			t.Errorf("docker exec exit 7: code %d stderr %q", r.Code, r.Stderr)
+		}
+		in := s.dockerStdin(t, strings.NewReader("piped\n"), "exec", "-i", "box", "cat")
+		if in.Stdout != "piped\n" {
+			t.Errorf("docker exec -i: %q %q", in.Stdout, in.Stderr)
+		}
+
+		// cp both ways.
+		host := filepath.Join(e.Dir, "cpdir")
+		os.MkdirAll(host, 0o755)
+		if err := os.WriteFile(filepath.Join(host, "in.txt"), []byte("from the host\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if e.rootless && os.Geteuid() == 0 {
+			os.Chown(host, e.uid, e.gid)
+			os.Chown(filepath.Join(host, "in.txt"), e.uid, e.gid)
+		}
+		s.mustDocker(t, "cp", filepath.Join(host, "in.txt"), "box:/tmp/in.txt")
+		if got := s.mustDocker(t, "exec", "box", "cat", "/tmp/in.txt").Stdout; got != "from the host\n" {
+			t.Errorf("cp into the container: %q", got)
+		}
+		s.mustDocker(t, "exec", "box", "sh", "-c", "echo from the container > /tmp/out.txt")
+		s.mustDocker(t, "cp", "box:/tmp/out.txt", filepath.Join(host, "out.txt"))
+		if data, err := os.ReadFile(filepath.Join(host, "out.txt")); err != nil || string(data) != "from the container\n" {
+			t.Errorf("cp out of the container: %q %v", data, err)
+		}
+		if r := s.docker(t, "cp", "box:/no/such/file", host); r.Code == 0 || !strings.Contains(r.Stderr, "/no/such/file") {
+			t.Errorf("cp of a missing path: code %d stderr %q", r.Code, r.Stderr)
+		}
+
+		stats := s.docker(t, "stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "box")
+		switch f := strings.Fields(stats.Stdout); {
+		case stats.Code != 0 && e.rootless && strings.Contains(stats.Stderr, "not supported for rootless containers on cgroup v1"):
+			// A host without cgroup v2 delegation: the engine's own refusal,
+			// carried to the client as Docker's error.
+			t.Logf("stats: %s", stats.Stderr)
+		case stats.Code != 0 || len(f) != 2 || f[0] != "box" || f[1] == "0":
+			t.Errorf("docker stats --no-stream: code %d %q %q", stats.Code, stats.Stdout, stats.Stderr)
+		}
+
+		// Volumes.
+		s.mustDocker(t, "volume", "create", "--label", "k=v", "data")
+		if ls := s.mustDocker(t, "volume", "ls", "--format", "{{.Name}} {{.Driver}}").Stdout; !strings.Contains(ls, "data local") {
+			t.Errorf("docker volume ls: %q", ls)
+		}
+		r := s.mustDocker(t, "run", "--rm", "-v", "data:/data", img, "sh", "-c", "echo kept > /data/f; cat /data/f")
+		if r.Stdout != "kept\n" {
+			t.Errorf("run with a named volume: %q", r.Stdout)
+		}
+		if got := strings.TrimSpace(e.MustPod("volume", "inspect", "-f", "{{.Labels.k}}", "data").Stdout); got != "v" {
+			t.Errorf("pod sees the volume's label as %q", got)
+		}
+		s.mustDocker(t, "volume", "rm", "data")
+		if ls := e.MustPod("volume", "ls", "-q").Stdout; ls != "" {
+			t.Errorf("volume rm left %q", ls)
+		}
+
+		// Networks: containers on a user network resolve each other.
+		s.mustDocker(t, "network", "create", "--subnet", "10.124.7.0/24", "apinet")
+		s.mustDocker(t, "run", "-d", "--name", "peer", "--network", "apinet", img, "sleep", "300")
+		byName := s.docker(t, "run", "--rm", "--network", "apinet", img, "ping", "-c", "1", "-W", "5", "peer")
+		if byName.Code != 0 || !strings.Contains(byName.Stdout, "10.124.7.") {
+			t.Errorf("ping peer by name on the user network: code %d %q %q", byName.Code, byName.Stdout, byName.Stderr)
+		}
+		peerIP := strings.TrimSpace(s.mustDocker(t, "inspect", "-f", "{{.NetworkSettings.Networks.apinet.IPAddress}}", "peer").Stdout)
+		if !strings.HasPrefix(peerIP, "10.124.7.") {
+			t.Fatalf("peer's address on apinet: %q", peerIP)
+		}
+		// A container on another user network, connected to this one.
+		s.mustDocker(t, "network", "create", "--subnet", "10.124.8.0/24", "apinet2")
+		s.mustDocker(t, "run", "-d", "--name", "joiner", "--network", "apinet2", img, "sleep", "300")
+		if ping := s.docker(t, "exec", "joiner", "ping", "-c", "1", "-W", "2", peerIP); ping.Code == 0 {
+			t.Errorf("peer reachable before the connect")
+		}
+		s.mustDocker(t, "network", "connect", "apinet", "joiner")
+		if ping := s.docker(t, "exec", "joiner", "ping", "-c", "1", "-W", "5", peerIP); ping.Code != 0 {
+			t.Errorf("ping peer from a connected container: code %d %q %q", ping.Code, ping.Stdout, ping.Stderr)
+		}
+		s.mustDocker(t, "network", "disconnect", "apinet", "joiner")
+		s.mustDocker(t, "rm", "-f", "joiner")
+		s.mustDocker(t, "network", "rm", "apinet2")
+		nin := s.mustDocker(t, "network", "inspect", "-f", "{{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}", "apinet")
+		if strings.TrimSpace(nin.Stdout) != "apinet 10.124.7.0/24" {
+			t.Errorf("docker network inspect: %q", nin.Stdout)
+		}
+
+		df := s.mustDocker(t, "system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}")
+		if !strings.Contains(df.Stdout, "Images 1 1") || !strings.Contains(df.Stdout, "Containers 2 2") {
+			t.Errorf("docker system df: %q", df.Stdout)
+		}
+
+		s.mustDocker(t, "rm", "-f", "box", "peer")
+		s.mustDocker(t, "network", "rm", "apinet")
+
+		// Push to the registry under a new name, remove, pull it back.
+		pushed := strings.Replace(img, "/busybox:", "/api-"+e.Name+":", 1)
+		s.mustDocker(t, "tag", img, pushed)
+		push := s.mustDocker(t, "push", pushed)
+		if !strings.Contains(push.Stdout, "digest: sha256:") {
+			t.Errorf("docker push: %q", push.Stdout)
+		}
+		s.mustDocker(t, "rmi", pushed)
+		s.mustDocker(t, "pull", pushed)
+		if hist := s.mustDocker(t, "history", "-q", pushed).Stdout; hist == "" {
+			t.Errorf("docker history printed nothing")
+		}
+
+		ev := s.mustDocker(t, "events", "--since", strconv.FormatInt(start, 10), "--until", strconv.FormatInt(time.Now().Unix()+1, 10),
+			"--filter", "container=box", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}")
+		for _, want := range []string{"container create box", "container start box", "container destroy box"} {
+			if !strings.Contains(ev.Stdout, want) {
+				t.Errorf("docker events: no %q in %q", want, ev.Stdout)
+			}
+		}
+		if ps := e.MustPod("ps", "-aq").Stdout; ps != "" {
+			t.Errorf("left containers %q", ps)
 		}
 	})
 }
