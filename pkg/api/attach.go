@@ -138,6 +138,7 @@ func (s *Server) containerAttach(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	defer st.Close()
+	st.hangup = cancel
 	stdout, stderr := st.outputs(tty)
 	if !boolValue(req, "stdout") {
 		stdout = io.Discard

@@ -154,6 +154,7 @@ func (s *Server) execStart(w http.ResponseWriter, req *http.Request) {
 	defer st.Close()
 	sctx, cancel := context.WithCancel(context.WithoutCancel(req.Context()))
 	defer cancel()
+	st.hangup = cancel
 	stdin := s.clientInput(st, ex.req.AttachStdin)
 	stdout, stderr := st.outputs(ex.req.Tty)
 	if !ex.req.AttachStdout {

@@ -22,6 +22,8 @@ type stream struct {
 	wmu  sync.Mutex    // stdout and stderr frames are written whole
 	once sync.Once
 	s    *Server
+	// hangup, when set, is called when a write to the client fails.
+	hangup func()
 }
 
 // hijack answers the request with Docker's upgrade response for a raw
@@ -56,11 +58,17 @@ func (s *Server) hijack(w http.ResponseWriter, req *http.Request, tty bool) (*st
 	return st, nil
 }
 
-// Write writes whole frames (or raw bytes) under the stream's lock.
+// Write writes whole frames (or raw bytes) under the stream's lock. A
+// failed write means the client is gone: the session's hangup runs, so
+// that the engine stops streaming to nobody.
 func (st *stream) Write(p []byte) (int, error) {
 	st.wmu.Lock()
 	defer st.wmu.Unlock()
-	return st.conn.Write(p)
+	n, err := st.conn.Write(p)
+	if err != nil && st.hangup != nil {
+		st.hangup()
+	}
+	return n, err
 }
 
 // Close closes the connection once.

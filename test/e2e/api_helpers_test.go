@@ -77,6 +77,9 @@ func (s *apiService) stop() {
 // client is an HTTP client on the service's socket.
 func (s *apiService) client() *http.Client {
 	return &http.Client{Transport: &http.Transport{
+		// One connection per request: nothing idle stays open to blur the
+		// service's descriptor count.
+		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", s.sock)
