@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -215,5 +216,54 @@ func TestAPIDockerWorkflow(t *testing.T) {
 		if ps := e.MustPod("ps", "-aq").Stdout; ps != "" {
 			t.Errorf("left containers %q", ps)
 		}
+	})
+}
+
+// TestAPIDockerTerminal runs `docker run -it` and `docker exec -it` on a
+// real pseudo-terminal: typed input reaches the shell, the terminal's
+// size and a resize reach the container, exit codes come back.
+func TestAPIDockerTerminal(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		s := startService(t, e)
+		img := suite.images.Busybox
+		s.mustDocker(t, "pull", "-q", img)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		p := startPtyCmd(t, s.dockerCmd(ctx, "run", "-it", "--name", "tty", img, "sh"), cancel)
+		at := p.Expect(0, "# ")
+		p.Type("stty size; echo typed-$((6*7))\r")
+		at = p.Expect(at, "24 80")
+		at = p.Expect(at, "typed-42")
+		p.Resize(30, 100)
+		// The resize travels client → service → monitor asynchronously.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			p.Type("stty size\r")
+			next := p.Expect(at, "# ")
+			if strings.Contains(p.Output()[at:next], "30 100") {
+				at = next
+				break
+			}
+			at = next
+			if time.Now().After(deadline) {
+				t.Fatalf("resize did not reach the container: %q", p.Output())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 3*time.Minute)
+		x := startPtyCmd(t, s.dockerCmd(ctx2, "exec", "-it", "tty", "sh"), cancel2)
+		xat := x.Expect(0, "# ")
+		x.Type("tty; exit 5\r")
+		x.Expect(xat, "/dev/pts/")
+		if code := x.Wait(); code != 5 {
+			t.Errorf("docker exec -it: exit %d, want 5; terminal: %q", code, x.Output())
+		}
+
+		p.Type("exit 3\r")
+		if code := p.Wait(); code != 3 {
+			t.Errorf("docker run -it: exit %d, want 3; terminal: %q", code, p.Output())
+		}
+		s.mustDocker(t, "rm", "tty")
 	})
 }
