@@ -12,9 +12,11 @@ import (
 
 	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 
 	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	podnet "github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -152,6 +154,21 @@ func (s *Server) containerInspect(w http.ResponseWriter, req *http.Request) {
 	}
 	if out.Image != "" && !strings.HasPrefix(out.Image, "sha256:") {
 		out.Image = "sha256:" + out.Image
+	}
+	if out.NetworkSettings == nil {
+		out.NetworkSettings = &container.NetworkSettings{}
+	}
+	if out.NetworkSettings.Networks == nil {
+		// A container that does not run has no addresses, but Docker's
+		// clients (compose) still read which networks it is on.
+		out.NetworkSettings.Networks = map[string]*network.EndpointSettings{}
+		if c, err := s.rt.Container(req.Context(), ci.ID); err == nil {
+			for _, a := range c.Config.Networks {
+				out.NetworkSettings.Networks[a.Network] = &network.EndpointSettings{
+					NetworkID: podnet.ID(a.Network), Aliases: append([]string{}, a.Aliases...),
+				}
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/moby/moby/api/types/common"
 	"github.com/sirupsen/logrus"
@@ -54,9 +55,9 @@ func decodeJSON(req *http.Request, v any, optional bool) error {
 }
 
 // boolValue reads a boolean query parameter as Docker does: "", "0", "no",
-// "false" and "none" are false, anything else true.
+// "false" and "none" (any case: docker-py sends "False") are false, anything else true.
 func boolValue(req *http.Request, key string) bool {
-	switch req.URL.Query().Get(key) {
+	switch strings.ToLower(strings.TrimSpace(req.URL.Query().Get(key))) {
 	case "", "0", "no", "false", "none":
 		return false
 	}
