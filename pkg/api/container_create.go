@@ -235,7 +235,7 @@ func netOptions(o *engine.CreateOptions, cfg *container.Config, hc *container.Ho
 				if b.HostIP.IsValid() && !b.HostIP.IsUnspecified() {
 					spec = b.HostIP.String() + ":" + spec
 				}
-				if b.HostPort == "" {
+				if b.HostPort == "" || b.HostPort == "0" { // Docker's "any free port"
 					spec = p.Port() + "/" + string(p.Proto())
 					if b.HostIP.IsValid() && !b.HostIP.IsUnspecified() {
 						spec = b.HostIP.String() + "::" + spec
