@@ -527,3 +527,22 @@ func (s *Server) waitEvent(ctx context.Context, c *engine.Container, since time.
 	}
 	return code, nil
 }
+
+// containerUpdate changes a container's resource limits, as `pod update`
+// does. A restart policy cannot be changed on an existing container.
+func (s *Server) containerUpdate(w http.ResponseWriter, req *http.Request) {
+	var uc container.UpdateConfig
+	if err := decodeJSON(req, &uc, false); err != nil {
+		writeError(w, err)
+		return
+	}
+	if uc.RestartPolicy.Name != "" {
+		writeError(w, errdefs.NotImplementedf("changing the restart policy of an existing container is not supported"))
+		return
+	}
+	if _, err := s.rt.Update(req.Context(), req.PathValue("id"), limitOptions(uc.Resources)); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, container.UpdateResponse{Warnings: []string{}})
+}

@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /containers/{id}/pause", s.containerPause)
 	m.HandleFunc("POST /containers/{id}/unpause", s.containerUnpause)
 	m.HandleFunc("POST /containers/{id}/rename", s.containerRename)
+	m.HandleFunc("POST /containers/{id}/update", s.containerUpdate)
 	m.HandleFunc("POST /containers/{id}/wait", s.containerWait)
 	m.HandleFunc("DELETE /containers/{id}", s.containerDelete)
 	m.HandleFunc("POST /containers/{id}/attach", s.containerAttach)

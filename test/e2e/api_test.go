@@ -139,6 +139,18 @@ func TestAPIDockerWorkflow(t *testing.T) {
 			t.Errorf("docker stats --no-stream: code %d %q %q", stats.Code, stats.Stdout, stats.Stderr)
 		}
 
+		up := s.docker(t, "update", "--memory", "64m", "box")
+		switch {
+		case up.Code != 0 && e.rootless && strings.Contains(up.Stderr, "cannot update resource limits"):
+			t.Logf("update: %s", up.Stderr) // no cgroup of its own here
+		case up.Code != 0:
+			t.Errorf("docker update: code %d %q", up.Code, up.Stderr)
+		default:
+			if got := strings.TrimSpace(e.MustPod("inspect", "-f", "{{.HostConfig.Memory}}", "box").Stdout); got != "67108864" {
+				t.Errorf("memory after docker update: %q", got)
+			}
+		}
+
 		// Volumes.
 		s.mustDocker(t, "volume", "create", "--label", "k=v", "data")
 		if ls := s.mustDocker(t, "volume", "ls", "--format", "{{.Name}} {{.Driver}}").Stdout; !strings.Contains(ls, "data local") {
