@@ -15,6 +15,7 @@ require (
 	github.com/miekg/dns v1.1.58
 	github.com/moby/buildkit v0.23.2
 	github.com/moby/docker-image-spec v1.3.1
+	github.com/moby/moby/api v1.57.0
 	github.com/moby/patternmatcher v0.6.1
 	github.com/moby/profiles/seccomp v0.2.4
 	github.com/moby/sys/capability v0.4.0

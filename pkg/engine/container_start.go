@@ -36,6 +36,10 @@ type StartOptions struct {
 	// DetachKeys and Resize: see AttachOptions.
 	DetachKeys string
 	Resize     <-chan TermSize
+	// Started, when set, is called by StartAndWait once the container
+	// runs, before the streams are copied (the API service answers the
+	// start request then, while the attached client keeps streaming).
+	Started func()
 }
 
 // ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
@@ -114,6 +118,9 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 		return 0, err
 	}
 	defer conn.Close()
+	if opts.Started != nil {
+		opts.Started()
+	}
 	if size != nil {
 		conn.Resize(size.Rows, size.Cols)
 	}

@@ -37,7 +37,14 @@ type ptySession struct {
 func startPty(t *testing.T, e *Env, args ...string) *ptySession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	cmd := e.Command(ctx, args...)
+	return startPtyCmd(t, e.Command(ctx, args...), cancel)
+}
+
+// startPtyCmd runs cmd (made with a context that cancel ends) on a new
+// 24x80 terminal.
+func startPtyCmd(t *testing.T, cmd *exec.Cmd, cancel context.CancelFunc) *ptySession {
+	t.Helper()
+	args := cmd.Args
 	master, tty, err := pty.Open()
 	if err != nil {
 		cancel()
