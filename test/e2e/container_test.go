@@ -733,3 +733,36 @@ func TestRunDetachedRemove(t *testing.T) {
 		}
 	})
 }
+
+// TestKillStoppingContainer kills a container while a stop waits for it
+// (PID 1 ignores SIGTERM, so the stop waits its whole timeout): the kill
+// goes through at once and succeeds, the stop returns, as podman does.
+func TestKillStoppingContainer(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "-d", "--name", "fl-slow", img, "sleep", "1000")
+		stop := e.Command(t.Context(), "stop", "-t", "60", "fl-slow")
+		var stopErr strings.Builder
+		stop.Stderr = &stopErr
+		if err := stop.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool {
+			return out(e.MustPod("inspect", "--format", "{{.State.Status}}", "fl-slow")) == "stopping"
+		})
+		start := time.Now()
+		if got := out(e.MustPod("kill", "fl-slow")); got != "fl-slow" {
+			t.Fatalf("kill printed %q", got)
+		}
+		if err := stop.Wait(); err != nil {
+			t.Fatalf("stop: %v: %s", err, stopErr.String())
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Fatalf("kill and stop took %v: the kill waited for the stop's timeout", d)
+		}
+		if got := out(e.MustPod("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "fl-slow")); got != "exited 137" {
+			t.Fatalf("after kill: %q, want exited 137", got)
+		}
+		e.Pod("kill", "fl-slow").Fails(t, 125, "can only kill running containers")
+	})
+}
