@@ -26,6 +26,12 @@ type RemoveOptions struct {
 	// Volumes removes the container's anonymous volumes that no other
 	// container uses; a --rm container always does.
 	Volumes bool
+	// Depend removes the containers that join the container's namespaces
+	// (--network container:ID) first; Force does too. Without either such
+	// a container is refused.
+	Depend bool
+	// Removed, if set, is told the ID of each dependent container removed.
+	Removed func(id string)
 }
 
 // Remove deletes a container: its runtime record, mount, storage and DB
@@ -37,6 +43,13 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 	c, err := r.get(ctx, idOrName)
 	if err != nil {
 		return err
+	}
+	// A running container without --force is refused below, dependents
+	// or not.
+	if opts.Force || !isActive(c.Status) {
+		if err := r.removeDependents(ctx, c, opts); err != nil {
+			return err
+		}
 	}
 	l, err := r.lockContainer(ctx, c.ID)
 	if err != nil {

@@ -766,3 +766,84 @@ func TestKillStoppingContainer(t *testing.T) {
 		e.Pod("kill", "fl-slow").Fails(t, 125, "can only kill running containers")
 	})
 }
+
+// TestRmDependents removes a container another one joins through
+// --network container:X: refused without -f, naming the dependent (the
+// dependent would be left unstartable), and with -f or --depend the
+// dependent goes first, as podman does.
+func TestRmDependents(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-net", img, "sleep", "1000")
+		depID := out(e.MustPod("create", "--name", "fl-dep", "--network", "container:fl-net", img, "sleep", "1000"))
+		e.Pod("rm", "fl-net").Fails(t, 2, "container fl-net has dependent containers which must be removed before it: fl-dep")
+		if got := e.MustPod("ps", "-a", "--format", "{{.Names}}").Lines(); len(got) != 2 {
+			t.Fatalf("a refused rm removed something: %q", got)
+		}
+		e.MustPod("start", "fl-net")
+		e.MustPod("start", "fl-dep")
+		r := e.MustPod("rm", "-f", "-t", "0", "fl-net")
+		if got := r.Lines(); strings.Join(got, ",") != depID+",fl-net" {
+			t.Fatalf("rm -f printed %q, want the dependent's ID then fl-net", got)
+		}
+		if got := e.MustPod("ps", "-a", "-q").Stdout; got != "" {
+			t.Fatalf("containers left after rm -f: %q", got)
+		}
+		e.MustPod("create", "--name", "fl-net", img, "true")
+		e.MustPod("create", "--name", "fl-dep", "--network", "container:fl-net", img, "true")
+		e.MustPod("rm", "--depend", "fl-net")
+		if got := e.MustPod("ps", "-a", "-q").Stdout; got != "" {
+			t.Fatalf("containers left after rm --depend: %q", got)
+		}
+		// rm -a removes dependents and what they depend on, in any order.
+		e.MustPod("create", "--name", "fl-net", img, "true")
+		e.MustPod("create", "--name", "fl-dep", "--network", "container:fl-net", img, "true")
+		if got := len(e.MustPod("rm", "-a").Lines()); got != 2 {
+			t.Fatalf("rm -a removed %d containers, want 2", got)
+		}
+	})
+}
+
+// TestRemoveMissingIgnored: removing or stopping what does not exist is no
+// error with --force (rm, rmi) or --ignore (rm, rmi, stop), as podman's
+// and docker's; without them it still is. --cidfile names the container by
+// the file run --cidfile wrote.
+func TestRemoveMissingIgnored(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		for _, args := range [][]string{
+			{"rm", "-f", "fl-missing"},
+			{"rm", "--ignore", "fl-missing"},
+			{"rm", "-fi", "--cidfile", e.Path("no-such-cidfile")},
+			{"rmi", "-f", "localhost/fl-missing:latest"},
+			{"rmi", "-i", "localhost/fl-missing:latest"},
+			{"stop", "-i", "fl-missing"},
+			{"stop", "--ignore", "--cidfile", e.Path("no-such-cidfile")},
+		} {
+			if r := e.MustPod(args...); r.Stdout != "" || r.Stderr != "" {
+				t.Fatalf("pod %v: stdout %q stderr %q, want nothing", args, r.Stdout, r.Stderr)
+			}
+		}
+		e.Pod("rm", "fl-missing").Fails(t, 1, `no container with name or ID "fl-missing" found`)
+		e.Pod("rmi", "localhost/fl-missing:latest").Fails(t, 1, "localhost/fl-missing:latest: image not known")
+		e.Pod("stop", "fl-missing").Fails(t, 125, `no container with name or ID "fl-missing" found`)
+		e.Pod("stop", "--cidfile", e.Path("no-such-cidfile")).Fails(t, 125, "no such file or directory")
+
+		cid := e.Path("fl.cid")
+		id := out(e.MustPod("run", "-d", "--cidfile", cid, img, "sleep", "1000"))
+		if b, err := os.ReadFile(cid); err != nil || string(b) != id {
+			t.Fatalf("--cidfile holds %q (%v), want %s", b, err, id)
+		}
+		e.Pod("create", "--cidfile", cid, img, "true").Fails(t, 125, "container id file exists")
+		if got := e.MustPod("ps", "-a", "-q").Lines(); len(got) != 1 {
+			t.Fatalf("a create refused for its --cidfile left a container: %q", got)
+		}
+		if got := out(e.MustPod("stop", "-t", "0", "--cidfile", cid)); got != id {
+			t.Fatalf("stop --cidfile printed %q", got)
+		}
+		if got := out(e.MustPod("rm", "--cidfile", cid)); got != id {
+			t.Fatalf("rm --cidfile printed %q", got)
+		}
+		e.MustPod("rm", "-f", "--cidfile", cid)
+	})
+}

@@ -16,6 +16,8 @@ type createFlags struct {
 	limits      limitFlags
 	// healthRetries is --health-retries; see healthOptions.
 	healthRetries int
+	cidfile       string // --cidfile: where to write the new container's ID
+	replace       bool   // --replace: remove a container of the same name first
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -27,6 +29,8 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.Bool("help", false, "help for "+c.Name())
 	o := &f.opts
 	fs.StringVar(&o.Name, "name", "", "assign a name to the container")
+	fs.StringVar(&f.cidfile, "cidfile", "", "write the container's ID to FILE, which must not exist")
+	fs.BoolVar(&f.replace, "replace", false, "remove a container of the same --name first (stopping it if it runs)")
 	fs.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to pass pod's own)")
 	fs.StringArrayVar(&o.EnvFiles, "env-file", nil, "read environment variables from a file")
 	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory inside the container")

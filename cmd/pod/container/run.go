@@ -33,7 +33,7 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			ctr, err := rt.Create(ctx, f.options(g, cmd, args))
+			ctr, err := createContainer(ctx, rt, f.options(g, cmd, args), f.cidfile, f.replace)
 			if err != nil {
 				return err
 			}
