@@ -110,7 +110,7 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 		out := make([]imageJSON, 0, len(list))
 		for _, s := range list {
 			out = append(out, imageJSON{
-				ID: s.ID, RepoTags: emptyIfNil(s.RepoTags), RepoDigests: emptyIfNil(s.RepoDigests),
+				ID: s.ID, RepoTags: emptyIfNil(taggedOnly(s.RepoTags)), RepoDigests: emptyIfNil(s.RepoDigests),
 				Size: s.Size, VirtualSize: s.Size, Labels: s.Labels, Containers: s.Containers,
 				Names: emptyIfNil(s.RepoTags), Digest: s.Digest, Dangling: s.Dangling,
 				Created: s.Created.Unix(), CreatedAt: s.Created.Format(time.RFC3339Nano),
@@ -164,13 +164,41 @@ func imageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []imageR
 			rows = append(rows, r)
 			continue
 		}
+		// A name by digest (a pull by digest) is a <none> row only for a
+		// repository the image has no tag in, once, as podman lists it.
+		tagged := map[string]bool{}
+		var digested []string
 		for _, name := range s.RepoTags {
 			r := base
 			r.Repository, r.Tag = engine.SplitName(name)
+			if engine.IsDigestedName(name) {
+				digested = append(digested, r.Repository)
+				continue
+			}
+			tagged[r.Repository] = true
 			rows = append(rows, r)
+		}
+		for _, repo := range digested {
+			if !tagged[repo] {
+				tagged[repo] = true
+				r := base
+				r.Repository, r.Tag = repo, "<none>"
+				rows = append(rows, r)
+			}
 		}
 	}
 	return rows
+}
+
+// taggedOnly drops the names by digest, which Docker's RepoTags never hold.
+func taggedOnly(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !engine.IsDigestedName(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func emptyIfNil(s []string) []string {
