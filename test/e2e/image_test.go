@@ -738,3 +738,31 @@ func TestPullConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestShortNameOtherRegistry names a local image from a registry that is
+// not a search registry by its short name, as podman resolves it against
+// local storage: run, inspect, exists and rmi find it.
+func TestShortNameOtherRegistry(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("image", "inspect", "--format", "{{.Id}}", img))
+		e.MustPod("tag", img, "quay.io/fl-team/fl-tool:1")
+		for _, short := range []string{"fl-tool:1", "fl-team/fl-tool:1"} {
+			if got := out(e.MustPod("image", "inspect", "--format", "{{.Id}}", short)); got != id {
+				t.Fatalf("image inspect %s = %q, want %s", short, got, id)
+			}
+			e.MustPod("image", "exists", short)
+		}
+		if got := out(e.MustPod("run", "--rm", "--pull", "never", "fl-tool:1", "echo", "ran")); got != "ran" {
+			t.Fatalf("run fl-tool:1: %q", got)
+		}
+		for _, other := range []string{"fl-tool:2", "ool:1"} {
+			if r := e.Pod("image", "exists", other); r.Code != 1 {
+				t.Fatalf("image exists %s: exit %d, want 1", other, r.Code)
+			}
+		}
+		if got := out(e.MustPod("rmi", "fl-tool:1")); got != "Untagged: quay.io/fl-team/fl-tool:1" {
+			t.Fatalf("rmi fl-tool:1 printed %q", got)
+		}
+	})
+}
