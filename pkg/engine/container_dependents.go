@@ -11,9 +11,9 @@ import (
 )
 
 // dependsOn reports whether cfg joins a namespace of the container id
-// (--network container:ID): that container cannot go while cfg's does.
+// (--network, --ipc, --pid or --uts container:ID): that container cannot go while cfg's does.
 func dependsOn(cfg *ContainerConfig, id string) bool {
-	return cfg.NetworkMode == netModeCtrPfx+id
+	return cfg.NetworkMode == netModeCtrPfx+id || dependsOnNamespaces(cfg, id)
 }
 
 // dependents lists the containers, running or not, that join a namespace

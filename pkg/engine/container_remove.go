@@ -138,6 +138,18 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	if c.Config.AutoRemove {
 		r.removeAnonymousVolumes(ctx, c)
 	}
+	// --rmi: the image goes too, unless another container uses it.
+	if c.Config.RemoveImage {
+		// By the name it was run as: an image of several names only
+		// loses that one, as rmi NAME does.
+		img := c.Config.ImageName
+		if img == "" {
+			img = c.Config.ImageID
+		}
+		if _, errs := r.RemoveImages(ctx, []string{img}, RemoveImagesOptions{}); len(errs) > 0 {
+			logrus.Debugf("--rmi of %s: %v", shortID(c.ID), errors.Join(errs...))
+		}
+	}
 	// The lock file stays (pkg/lock: lock files are never removed): a
 	// process waiting on it gets it and finds the row gone, while another
 	// opening the path anew would lock a new file and hold the lock at the

@@ -471,6 +471,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		"/etc/hostname":    []byte(hostname + "\n"),
 		"/etc/hosts":       hosts,
 		"/etc/resolv.conf": spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
+		"/run/.containerenv": containerEnvFile(c, r.Rootless()),
 	}
 	etcFiles := map[string]string{}
 	for dst, data := range etc {
@@ -559,8 +560,12 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		UIDMappings:     cfg.UIDMap,
 		GIDMappings:     cfg.GIDMap,
 		UserNSPath:      ns.userNSPath,
+		ShmSize:         cfg.ShmSize,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := r.applyNamespaceSpec(ctx, s, c, rootfs, userdata); err != nil {
 		return nil, err
 	}
 	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)

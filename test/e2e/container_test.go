@@ -847,3 +847,112 @@ func TestRemoveMissingIgnored(t *testing.T) {
 		e.MustPod("rm", "-f", "--cidfile", cid)
 	})
 }
+
+// TestRunNamespaceAndProcessFlags drives the run flags scripts type for
+// namespaces and the process: --ipc/--pid/--uts host and container:NAME,
+// --group-add, --sysctl, --shm-size, --tz, --expose with -P,
+// --read-only-tmpfs, --device, and what every container gets:
+// /run/.containerenv (podman's keys when --privileged), container=pod and
+// TERM=xterm with -t.
+func TestRunNamespaceAndProcessFlags(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		run := func(args ...string) string {
+			t.Helper()
+			return out(e.MustPod(append([]string{"run", "--rm"}, args...)...))
+		}
+		// The namespaces pod itself runs in (rootless: its user namespace's).
+		hostNS := func(ns string) string {
+			t.Helper()
+			if e.Rootless() {
+				return out(e.MustPod("unshare", "readlink", "/proc/self/ns/"+ns))
+			}
+			l, err := os.Readlink("/proc/self/ns/" + ns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+		for _, ns := range []string{"ipc", "pid", "uts"} {
+			if got, want := run("--"+ns, "host", img, "readlink", "/proc/self/ns/"+ns), hostNS(ns); got != want {
+				t.Errorf("--%s host: %s, want the host's %s", ns, got, want)
+			}
+			if got := run(img, "readlink", "/proc/self/ns/"+ns); got == hostNS(ns) {
+				t.Errorf("without --%s the container shares the host's %s namespace", ns, ns)
+			}
+		}
+		host, _ := os.Hostname()
+		if got := run("--uts", "host", img, "hostname"); got != host {
+			t.Errorf("--uts host: hostname %q, want %q", got, host)
+		}
+		e.MustPod("run", "-d", "--name", "fl-ns", img, "sleep", "1000")
+		nsOf := "readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc"
+		want := out(e.MustPod("exec", "fl-ns", "sh", "-c", nsOf))
+		if got := run("--pid", "container:fl-ns", "--ipc", "container:fl-ns", img, "sh", "-c", nsOf); got != want {
+			t.Errorf("--pid/--ipc container:fl-ns: %q, want %q", got, want)
+		}
+		if got := run("--pid", "container:fl-ns", img, "sh", "-c", "ps -o args | grep -c '^sleep 1000'"); got != "1" {
+			t.Errorf("--pid container:fl-ns does not see its sleep: %q", got)
+		}
+		e.Pod("run", "--rm", "--ipc", "bogus", img, "true").Fails(t, 125, `invalid --ipc "bogus"`)
+		e.Pod("run", "--rm", "--uts", "host", "-h", "x", img, "true").Fails(t, 125, "--hostname cannot be set with --uts host")
+
+		if got := run("--group-add", "1234", "--group-add", "nogroup", img, "id", "-G"); !strings.Contains(" "+got+" ", " 1234 ") || !strings.Contains(" "+got+" ", " 65534 ") {
+			t.Errorf("--group-add 1234 --group-add nogroup: id -G %q", got)
+		}
+		e.Pod("run", "--rm", "--group-add", "no-such-group", img, "true").Fails(t, 125, "no such group")
+		if got := run("--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmni=1000", img, "cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/shmmni"); got != "1\n1000" {
+			t.Errorf("--sysctl: %q", got)
+		}
+		e.Pod("run", "--rm", "--sysctl", "kernel.panic=1", img, "true").Fails(t, 125, "not a namespaced sysctl")
+		if got := run("--shm-size", "1m", img, "grep", " /dev/shm ", "/proc/mounts"); !strings.Contains(got, "size=1024k") {
+			t.Errorf("--shm-size 1m: %q", got)
+		}
+		e.Pod("run", "--rm", "--shm-size", "lots", img, "true").Fails(t, 125, `invalid --shm-size "lots"`)
+		if got := run("--tz", "Asia/Tokyo", img, "date", "+%Z"); got != "JST" {
+			t.Errorf("--tz Asia/Tokyo: date says %q", got)
+		}
+		e.Pod("run", "--rm", "--tz", "Mars/Olympus", img, "true").Fails(t, 125, `invalid --tz "Mars/Olympus"`)
+		e.MustPod("run", "-d", "--name", "fl-exp", "--expose", "7000", "-P", img, "sleep", "1000")
+		if got := out(e.MustPod("port", "fl-exp")); !strings.HasPrefix(got, "7000/tcp -> 0.0.0.0:") {
+			t.Errorf("--expose 7000 -P: pod port says %q", got)
+		}
+		e.MustPod("rm", "-f", "-t", "0", "fl-exp")
+		run("--read-only", img, "sh", "-c", "touch /tmp/x /var/tmp/x /run/x")
+		if r := e.Pod("run", "--rm", "--read-only", "--read-only-tmpfs=false", img, "touch", "/tmp/x"); r.Code == 0 {
+			t.Errorf("--read-only-tmpfs=false: /tmp is writable")
+		}
+		if got := run("--device", "/dev/null:/dev/fl-null", img, "sh", "-c", "test -c /dev/fl-null && echo x > /dev/fl-null && echo ok"); got != "ok" {
+			t.Errorf("--device /dev/null:/dev/fl-null: %q", got)
+		}
+		e.Pod("run", "--rm", "--device", "/etc/passwd", img, "true").Fails(t, 125, "is not a character or block device")
+
+		if got := run(img, "sh", "-c", `test -f /run/.containerenv && wc -c < /run/.containerenv; echo "$container"`); got != "0\npod" {
+			t.Errorf(".containerenv and $container: %q", got)
+		}
+		env := run("--privileged", "--name", "fl-priv", img, "cat", "/run/.containerenv")
+		rootless := "0"
+		if e.Rootless() {
+			rootless = "1"
+		}
+		for _, kv := range []string{`engine="pod-`, `name="fl-priv"`, `image="` + img + `"`, "rootless=" + rootless} {
+			if !strings.Contains(env, kv) {
+				t.Errorf("--privileged .containerenv lacks %s: %q", kv, env)
+			}
+		}
+		e.MustPod("run", "-d", "-t", "--name", "fl-tty", img, "sleep", "1000")
+		if got := out(e.MustPod("exec", "fl-tty", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep -E '^(TERM|container)='")); got != "TERM=xterm\ncontainer=pod" {
+			t.Errorf("-t environment: %q", got)
+		}
+
+		// --rmi removes the name it ran, and the image once it has no other.
+		e.MustPod("tag", img, "localhost/fl-rmi:1")
+		if got := run("--rmi", "localhost/fl-rmi:1", "echo", "ran"); got != "ran" {
+			t.Fatalf("run --rmi: %q", got)
+		}
+		if e.Pod("image", "exists", "localhost/fl-rmi:1").Code == 0 {
+			t.Errorf("--rmi left localhost/fl-rmi:1")
+		}
+		e.MustPod("image", "exists", img)
+	})
+}

@@ -18,6 +18,7 @@ type createFlags struct {
 	healthRetries int
 	cidfile       string // --cidfile: where to write the new container's ID
 	replace       bool   // --replace: remove a container of the same name first
+	readOnlyTmpfs bool   // --read-only-tmpfs; see options
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -44,6 +45,17 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringArrayVar(&o.VolumesFrom, "volumes-from", nil, "mount the volumes and binds of another container: CTR[:ro|rw]")
 	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: DST[:OPTIONS]")
 	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
+	fs.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount tmpfs on /tmp, /var/tmp and /run")
+	fs.StringVar(&o.IPC, "ipc", "", "IPC namespace: private (default), shareable, host or container:NAME")
+	fs.StringVar(&o.PID, "pid", "", "PID namespace: private (default), host or container:NAME")
+	fs.StringVar(&o.UTS, "uts", "", "UTS namespace (hostname): private (default), host or container:NAME")
+	fs.StringArrayVar(&o.GroupAdd, "group-add", nil, "add a supplementary group: a name of the image's /etc/group or a GID")
+	fs.StringArrayVar(&o.Sysctls, "sysctl", nil, "set a namespaced kernel parameter: KEY=VALUE (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)")
+	fs.StringVar(&o.ShmSize, "shm-size", "", "size of /dev/shm (e.g. 64m; default 64m)")
+	fs.StringVar(&o.TZ, "tz", "", "time zone: an Area/City of the host's zoneinfo, or local for the host's")
+	fs.StringArrayVar(&o.Expose, "expose", nil, "expose a port or range (PORT[/PROTO]) that -P publishes, as the image's EXPOSE does")
+	fs.StringArrayVar(&o.Devices, "device", nil, "add a host device: HOST[:CONTAINER][:PERMISSIONS] (bound from the host when rootless)")
+	fs.BoolVar(&o.RemoveImage, "rmi", false, "remove the image once the container is removed, unless another container uses it (implies --rm)")
 	fs.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (or ALL)")
 	fs.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a Linux capability (or ALL)")
 	fs.BoolVar(&o.Privileged, "privileged", false, "give the container all capabilities, devices and no seccomp or masked paths")
@@ -85,6 +97,13 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	if c.Flags().Changed("stop-timeout") {
 		t := f.stopTimeout
 		o.StopTimeout = &t
+	}
+	if c.Flags().Changed("read-only-tmpfs") {
+		v := f.readOnlyTmpfs
+		o.ReadOnlyTmpfs = &v
+	}
+	if o.RemoveImage {
+		o.AutoRemove = true
 	}
 	o.PullProgress = g.Stderr
 	o.Limits = f.limits.options(c, o.Limits)
