@@ -468,9 +468,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	}
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	etc := map[string][]byte{
-		"/etc/hostname":    []byte(hostname + "\n"),
-		"/etc/hosts":       hosts,
-		"/etc/resolv.conf": spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
+		"/etc/hostname":      []byte(hostname + "\n"),
+		"/etc/hosts":         hosts,
+		"/etc/resolv.conf":   spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
 		"/run/.containerenv": containerEnvFile(c, r.Rootless()),
 	}
 	etcFiles := map[string]string{}
