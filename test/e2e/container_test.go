@@ -956,3 +956,55 @@ func TestRunNamespaceAndProcessFlags(t *testing.T) {
 		e.MustPod("image", "exists", img)
 	})
 }
+
+// TestStartAllWaitCondition: start --all starts every container that does
+// not run, --filter only those it selects; wait --condition returns when
+// the container reaches that state (-1: it has no exit code then), as
+// podman's.
+func TestStartAllWaitCondition(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-s1", "-l", "fl=yes", img, "sleep", "1000")
+		e.MustPod("create", "--name", "fl-s2", img, "sleep", "1000")
+		if got := out(e.MustPod("start", "--filter", "label=fl=yes")); len(got) != 64 {
+			t.Fatalf("start --filter label=fl=yes printed %q, want one ID", got)
+		}
+		if got := strings.Join(e.MustPod("ps", "--format", "{{.Names}}").Lines(), ","); got != "fl-s1" {
+			t.Fatalf("after start --filter: running %q", got)
+		}
+		if got := len(e.MustPod("start", "--all").Lines()); got != 1 {
+			t.Fatalf("start --all started %d containers, want the 1 not running", got)
+		}
+		if got := out(e.MustPod("wait", "--condition", "running", "fl-s2")); got != "-1" {
+			t.Fatalf("wait --condition running: %q", got)
+		}
+		done := make(chan *Result, 1)
+		go func() { done <- e.Pod("wait", "--condition", "stopped", "--interval", "50ms", "fl-s2") }()
+		e.MustPod("stop", "-t", "0", "fl-s2")
+		if r := <-done; r.Code != 0 || out(r) != "137" {
+			t.Fatalf("wait --condition stopped: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		e.Pod("wait", "--condition", "asleep", "fl-s1").Fails(t, 125, `invalid --condition "asleep"`)
+		e.Pod("start", "--all", "fl-s1").Fails(t, 125, "--all and container names")
+	})
+}
+
+// TestRunAttachStreams: run -a names the streams pod attaches; the others
+// are not copied (they are still logged).
+func TestRunAttachStreams(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		script := "echo out; echo err >&2"
+		if r := e.MustPod("run", "--rm", "-a", "stdout", img, "sh", "-c", script); r.Stdout != "out\n" || r.Stderr != "" {
+			t.Errorf("-a stdout: stdout %q stderr %q", r.Stdout, r.Stderr)
+		}
+		if r := e.MustPod("run", "--name", "fl-att", "-a", "STDERR", img, "sh", "-c", script); r.Stdout != "" || r.Stderr != "err\n" {
+			t.Errorf("-a STDERR: stdout %q stderr %q", r.Stdout, r.Stderr)
+		}
+		if got := e.MustPod("logs", "fl-att").Stdout; got != "out\n" {
+			t.Errorf("the stream not attached was not logged: %q", got)
+		}
+		e.Pod("run", "-d", "-a", "stdout", img, "true").Fails(t, 125, "cannot be used together")
+		e.Pod("run", "-a", "stdpipe", img, "true").Fails(t, 125, `invalid --attach "stdpipe"`)
+	})
+}

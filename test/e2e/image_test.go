@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -764,5 +765,24 @@ func TestShortNameOtherRegistry(t *testing.T) {
 		if got := out(e.MustPod("rmi", "fl-tool:1")); got != "Untagged: quay.io/fl-team/fl-tool:1" {
 			t.Fatalf("rmi fl-tool:1 printed %q", got)
 		}
+	})
+}
+
+// TestImagesSortNoheading: images --sort orders the rows, --noheading drops
+// the header.
+func TestImagesSortNoheading(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("tag", img, "localhost/fl-zz:1")
+		e.MustPod("tag", img, "localhost/fl-aa:1")
+		rows := e.MustPod("images", "--sort", "repository", "--format", "{{.Repository}}").Lines()
+		if len(rows) != 3 || !sort.StringsAreSorted(rows) {
+			t.Errorf("images --sort repository: %q", rows)
+		}
+		r := e.MustPod("images", "--noheading")
+		if l := r.Lines(); len(l) != 3 || strings.HasPrefix(l[0], "REPOSITORY") {
+			t.Errorf("images --noheading: %q", r.Stdout)
+		}
+		e.Pod("images", "--sort", "colour").Fails(t, 125, `invalid --sort "colour"`)
 	})
 }

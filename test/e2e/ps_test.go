@@ -182,3 +182,40 @@ func TestPs(t *testing.T) {
 		check([]string{"container", "list", "-q"})
 	})
 }
+
+// TestPsSortExternal: ps --sort orders by what it names, --noheading drops
+// the header, and --external shows a container of storage that pod does
+// not know (made here as buildah would) with the status Storage.
+func TestPsSortExternal(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-b", img, "true")
+		e.MustPod("create", "--name", "fl-c", img, "true")
+		e.MustPod("create", "--name", "fl-a", img, "true")
+		if got := strings.Join(e.MustPod("ps", "-a", "--sort", "names", "--format", "{{.Names}}").Lines(), ","); got != "fl-a,fl-b,fl-c" {
+			t.Errorf("ps --sort names: %s", got)
+		}
+		if got := strings.Join(e.MustPod("ps", "-a", "--format", "{{.Names}}").Lines(), ","); got != "fl-a,fl-c,fl-b" {
+			t.Errorf("ps (newest first): %s", got)
+		}
+		if got := e.MustPod("ps", "-a", "--noheading").Lines(); len(got) != 3 || strings.HasPrefix(got[0], "CONTAINER ID") {
+			t.Errorf("ps --noheading: %q", got)
+		}
+		e.Pod("ps", "--sort", "colour").Fails(t, 125, `invalid --sort "colour"`)
+		if got := len(e.MustPod("ps", "-a", "--external", "-q").Lines()); got != 3 {
+			t.Errorf("ps --external without external containers: %d rows, want 3", got)
+		}
+		if e.Rootless() {
+			return // the test process cannot write rootless storage
+		}
+		imgID := out(e.MustPod("image", "inspect", "--format", "{{.Id}}", img))
+		ext := storageContainer(t, e, imgID)
+		r := e.MustPod("ps", "-a", "--external", "--format", "{{.ID}} {{.Status}}")
+		if !strings.Contains(r.Stdout, ext[:12]+" Storage\n") {
+			t.Errorf("ps --external does not show storage container %s: %q", ext[:12], r.Stdout)
+		}
+		if strings.Contains(e.MustPod("ps", "-a", "-q").Stdout, ext[:12]) {
+			t.Errorf("ps without --external shows the storage container")
+		}
+	})
+}

@@ -57,3 +57,15 @@ func TestBadGlobalInput(t *testing.T) {
 	e.Pod("no-such-command").Fails(t, 125, "unknown command")
 	e.Pod("info", "--bogus").Fails(t, 125, "unknown flag")
 }
+
+// TestGlobalVersionFlag: pod --version and -v print podman's one line.
+func TestGlobalVersionFlag(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		want := out(e.MustPod("version", "--format", "{{.Version}}"))
+		for _, f := range []string{"--version", "-v"} {
+			if got := out(e.MustPod(f)); got != "pod version "+want {
+				t.Errorf("pod %s: %q, want %q", f, got, "pod version "+want)
+			}
+		}
+	})
+}

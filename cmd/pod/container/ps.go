@@ -15,14 +15,16 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
 type psOptions struct {
 	all, latest, quiet, noTrunc, size, noHeading bool
+	external                                     bool
 	last                                         int
 	filters                                      []string
-	format                                       string
+	format, sort                                 string
 }
 
 func newPsCommand(g *cli.Globals) *cobra.Command {
@@ -47,6 +49,8 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.noHeading, "noheading", false, "do not print the header row")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: id=, name=, label=, label!=, status=, exited=, ancestor=, before=, since=, until=")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
+	f.BoolVar(&o.external, "external", false, "show the containers of storage that pod does not know too (status Storage)")
+	f.StringVar(&o.sort, "sort", "created", "sort by command, created (newest first), id, image, names, runningfor, size or status")
 	return cmd
 }
 
@@ -70,9 +74,13 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) (err error) {
 	defer r.Close()
 	list, err := r.ListContainers(ctx, engine.ListOptions{
 		All: o.all, Latest: o.latest, Last: o.last, Filter: filter,
-		Size: o.size || strings.Contains(o.format, ".Size"),
+		Size:     o.size || o.sort == "size" || strings.Contains(o.format, ".Size"),
+		External: o.external,
 	})
 	if err != nil {
+		return err
+	}
+	if err := sortContainers(list, o.sort); err != nil {
 		return err
 	}
 	rows := make([]psRow, len(list))
@@ -353,4 +361,31 @@ func writePsJSON(w io.Writer, rows []psRow) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", b)
 	return err
+}
+
+// sortContainers orders ps's rows as podman's --sort: created and
+// runningfor newest first (the engine's order), size largest first, the
+// others ascending.
+func sortContainers(list []*engine.ListedContainer, by string) error {
+	var less func(a, b *engine.ListedContainer) bool
+	switch by {
+	case "", "created", "runningfor":
+		return nil
+	case "command":
+		less = func(a, b *engine.ListedContainer) bool { return a.Command < b.Command }
+	case "id":
+		less = func(a, b *engine.ListedContainer) bool { return a.ID < b.ID }
+	case "image":
+		less = func(a, b *engine.ListedContainer) bool { return a.ImageName < b.ImageName }
+	case "names":
+		less = func(a, b *engine.ListedContainer) bool { return a.Name < b.Name }
+	case "size":
+		less = func(a, b *engine.ListedContainer) bool { return a.SizeRw > b.SizeRw }
+	case "status":
+		less = func(a, b *engine.ListedContainer) bool { return a.Status < b.Status }
+	default:
+		return errdefs.InvalidArgumentf("invalid --sort %q: use command, created, id, image, names, runningfor, size or status", by)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
+	return nil
 }
