@@ -219,3 +219,36 @@ func TestPsSortExternal(t *testing.T) {
 		}
 	})
 }
+
+// TestPsNamespaces: ps --ns shows a running container's namespaces by
+// inode, as podman's; those it shares with another (--ipc container:) are
+// the same number.
+func TestPsNamespaces(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "-d", "--name", "fl-ns1", img, "sleep", "1000")
+		e.MustPod("run", "-d", "--name", "fl-ns2", "--ipc", "container:fl-ns1", img, "sleep", "1000")
+		r := e.MustPod("ps", "--ns")
+		lines := r.Lines()
+		if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "CONTAINER ID NAMES PID CGROUPNS IPC MNT NET PIDNS USERNS UTS" {
+			t.Fatalf("ps --ns:\n%s", r.Stdout)
+		}
+		ns := map[string][]string{}
+		for _, n := range []string{"fl-ns1", "fl-ns2"} {
+			f := strings.Fields(out(e.MustPod("ps", "--ns", "--noheading", "--filter", "name=^"+n+"$")))
+			// ID NAMES PID then the namespaces; the cgroup one may be shared
+			// with the host (cgroup v1): at least six numbers.
+			if len(f) < 9 {
+				t.Fatalf("ps --ns row of %s: %q", n, f)
+			}
+			ns[n] = f[len(f)-6:]
+		}
+		ipc1, ipc2 := ns["fl-ns1"][0], ns["fl-ns2"][0]
+		if ipc1 != ipc2 || ns["fl-ns1"][4] != ns["fl-ns2"][4] {
+			t.Errorf("fl-ns2 joined fl-ns1's IPC namespace: %v vs %v", ns["fl-ns1"], ns["fl-ns2"])
+		}
+		if ns["fl-ns1"][1] == ns["fl-ns2"][1] {
+			t.Errorf("two containers share a mount namespace: %v vs %v", ns["fl-ns1"], ns["fl-ns2"])
+		}
+	})
+}

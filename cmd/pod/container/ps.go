@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -21,7 +22,7 @@ import (
 
 type psOptions struct {
 	all, latest, quiet, noTrunc, size, noHeading bool
-	external                                     bool
+	external, ns                                 bool
 	last                                         int
 	filters                                      []string
 	format, sort                                 string
@@ -49,6 +50,7 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.noHeading, "noheading", false, "do not print the header row")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: id=, name=, label=, label!=, status=, exited=, ancestor=, before=, since=, until=")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
+	f.BoolVar(&o.ns, "ns", false, "show the namespaces of running containers (podman's columns: PID, CGROUPNS, IPC, MNT, NET, PIDNS, USERNS, UTS)")
 	f.BoolVar(&o.external, "external", false, "show the containers of storage that pod does not know too (status Storage)")
 	f.StringVar(&o.sort, "sort", "created", "sort by command, created (newest first), id, image, names, runningfor, size or status")
 	return cmd
@@ -110,6 +112,9 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) (err error) {
 		if o.size {
 			format += "\t{{.Size}}"
 		}
+		if o.ns {
+			format = "table {{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Namespaces.Cgroup}}\t{{.Namespaces.IPC}}\t{{.Namespaces.MNT}}\t{{.Namespaces.NET}}\t{{.Namespaces.PIDNS}}\t{{.Namespaces.User}}\t{{.Namespaces.UTS}}"
+		}
 	}
 	tmpl, table, err := cli.ParseTemplate(format)
 	if err != nil {
@@ -142,7 +147,10 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) (err error) {
 // field of psRow, each giving its column title.
 type psHeader struct{}
 
-func (psHeader) ID() string           { return "CONTAINER ID" }
+func (psHeader) ID() string { return "CONTAINER ID" }
+func (psHeader) Namespaces() psNamespaces {
+	return psNamespaces{Cgroup: "CGROUPNS", IPC: "IPC", MNT: "MNT", NET: "NET", PIDNS: "PIDNS", User: "USERNS", UTS: "UTS"}
+}
 func (psHeader) Image() string        { return "IMAGE" }
 func (psHeader) ImageID() string      { return "IMAGE ID" }
 func (psHeader) Command() string      { return "COMMAND" }
@@ -388,4 +396,27 @@ func sortContainers(list []*engine.ListedContainer, by string) error {
 	}
 	sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
 	return nil
+}
+
+// psNamespaces are a running container's namespaces, by inode number as
+// podman's ps --ns prints them; empty for one that does not run.
+type psNamespaces struct {
+	Cgroup, IPC, MNT, NET, PIDNS, User, UTS string
+}
+
+// Namespaces reads the namespaces of the container's init process.
+func (p psRow) Namespaces() psNamespaces {
+	if p.c.PID <= 0 || p.c.Status != state.StatusRunning && p.c.Status != state.StatusPaused {
+		return psNamespaces{}
+	}
+	read := func(ns string) string {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", p.c.PID, ns))
+		if err != nil {
+			return ""
+		}
+		// "ipc:[4026531839]"
+		_, v, _ := strings.Cut(l, "[")
+		return strings.TrimSuffix(v, "]")
+	}
+	return psNamespaces{Cgroup: read("cgroup"), IPC: read("ipc"), MNT: read("mnt"), NET: read("net"), PIDNS: read("pid"), User: read("user"), UTS: read("uts")}
 }
