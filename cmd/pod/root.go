@@ -67,8 +67,11 @@ func newRootCommand(g *cli.Globals) *cobra.Command {
 
 	root.AddCommand(system.Commands(g)...)
 	addCommandGroups(root, g)
+	addCompletions(root, g)
 
-	markNoEngine(root, "help")
+	// The completion command writes a script: no storage, no namespace.
+	root.InitDefaultCompletionCmd()
+	markNoEngine(root, "help", "completion")
 	for _, c := range root.Commands() {
 		if c.Name() == "version" {
 			c.Annotations = map[string]string{noEngine: "true"}
