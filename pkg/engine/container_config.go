@@ -100,6 +100,7 @@ type ContainerConfig struct {
 	ReadOnlyTmpfs bool              `json:"readOnlyTmpfs,omitempty"`
 	Devices       []DeviceConfig    `json:"devices,omitempty"`
 	RemoveImage   bool              `json:"removeImage,omitempty"`
+	Timeout       uint              `json:"timeout,omitempty"` // --timeout: seconds the container may run
 
 	CreatedAt time.Time `json:"createdAt"`
 }

@@ -36,6 +36,7 @@ type NamespaceOptions struct {
 	ReadOnlyTmpfs *bool
 	Devices       []string // --device HOST[:CONTAINER][:PERMS]
 	RemoveImage   bool     // --rmi
+	Timeout       uint     // --timeout: seconds before the monitor kills the container; 0 none
 }
 
 // DeviceConfig is one --device.
@@ -110,6 +111,7 @@ func (r *Runtime) applyNamespaceOptions(ctx context.Context, cfg *ContainerConfi
 		cfg.Devices = append(cfg.Devices, dc)
 	}
 	cfg.RemoveImage = o.RemoveImage
+	cfg.Timeout = o.Timeout
 	return nil
 }
 

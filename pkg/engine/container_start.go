@@ -390,6 +390,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
+		Timeout:        time.Duration(c.Config.Timeout) * time.Second,
 	}
 	if err := r.recordStartIntent(ctx, c, how.start); err != nil {
 		return nil, err

@@ -1008,3 +1008,27 @@ func TestRunAttachStreams(t *testing.T) {
 		e.Pod("run", "-a", "stdpipe", img, "true").Fails(t, 125, `invalid --attach "stdpipe"`)
 	})
 }
+
+// TestRunTimeout: --timeout N has the monitor kill the container N seconds
+// after it started (podman's conmon --timeout): exit 137.
+func TestRunTimeout(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		start := time.Now()
+		r := e.Pod("run", "--rm", "--timeout", "1", img, "sleep", "100")
+		if r.Code != 137 {
+			t.Fatalf("run --timeout 1 sleep 100: exit %d stderr %q, want 137", r.Code, r.Stderr)
+		}
+		if d := time.Since(start); d > 30*time.Second {
+			t.Fatalf("--timeout 1 took %v", d)
+		}
+		e.MustPod("run", "-d", "--name", "fl-to", "--timeout", "2", img, "sleep", "100")
+		if got := out(e.MustPod("wait", "fl-to")); got != "137" {
+			t.Fatalf("run -d --timeout 2: wait says %q", got)
+		}
+		// Without --timeout nothing is killed.
+		if got := out(e.MustPod("run", "--rm", img, "sh", "-c", "sleep 2; echo done")); got != "done" {
+			t.Fatalf("run without --timeout: %q", got)
+		}
+	})
+}

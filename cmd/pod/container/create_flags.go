@@ -55,6 +55,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.TZ, "tz", "", "time zone: an Area/City of the host's zoneinfo, or local for the host's")
 	fs.StringArrayVar(&o.Expose, "expose", nil, "expose a port or range (PORT[/PROTO]) that -P publishes, as the image's EXPOSE does")
 	fs.StringArrayVar(&o.Devices, "device", nil, "add a host device: HOST[:CONTAINER][:PERMISSIONS] (bound from the host when rootless)")
+	fs.UintVar(&o.Timeout, "timeout", 0, "seconds the container may run before its monitor kills it (SIGKILL); 0: no limit")
 	fs.BoolVar(&o.RemoveImage, "rmi", false, "remove the image once the container is removed, unless another container uses it (implies --rm)")
 	fs.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (or ALL)")
 	fs.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a Linux capability (or ALL)")
