@@ -34,9 +34,25 @@ func (m *monitor) loop(ctr int) int {
 	var events [16]unix.EpollEvent
 	code := -1
 	var deadline time.Time
+	var killAt time.Time
+	if m.cfg.Timeout > 0 {
+		killAt = time.Now().Add(m.cfg.Timeout)
+	}
 	for {
 		exited := false
 		timeout := m.healthTimeout()
+		if !killAt.IsZero() && m.pidfd >= 0 {
+			left := int(time.Until(killAt)/time.Millisecond) + 1
+			if left <= 0 {
+				// --timeout: the container's time is up.
+				if err := unix.PidfdSendSignal(m.pidfd, unix.SIGKILL, nil, 0); err != nil {
+					m.errorf("--timeout: kill the container: " + err.Error())
+				}
+				killAt = time.Time{}
+			} else if timeout < 0 || left < timeout {
+				timeout = left
+			}
+		}
 		if m.pidfd < 0 {
 			if m.out < 0 && m.errp < 0 && m.term < 0 {
 				break

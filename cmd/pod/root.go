@@ -11,6 +11,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/system"
 	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/rootless"
+	"github.com/pod-engine/pod/pkg/version"
 )
 
 // noEngine marks commands that never touch storage, so they run without
@@ -51,6 +52,10 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 			return nil
 		},
 	}
+	// --version/-v, as podman's: "pod version X" without touching storage.
+	root.Version = version.Version
+	root.SetVersionTemplate("{{.Name}} version {{.Version}}\n")
+	root.Flags().BoolP("version", "v", false, "print pod's version and exit")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return cli.FlagError(cmd.CommandPath(), err)
@@ -68,8 +73,11 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 
 	root.AddCommand(system.Commands(g)...)
 	addCommandGroups(root, g)
+	addCompletions(root, g)
 
-	markNoEngine(root, "help")
+	// The completion command writes a script: no storage, no namespace.
+	root.InitDefaultCompletionCmd()
+	markNoEngine(root, "help", "completion")
 	for _, c := range root.Commands() {
 		if c.Name() == "version" {
 			c.Annotations = map[string]string{noEngine: "true"}

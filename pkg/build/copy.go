@@ -186,7 +186,14 @@ type copyOpts struct {
 	uid, gid int
 	mode     *fs.FileMode // --chmod
 	extract  bool         // ADD: unpack local tar archives
+	// links maps the inode of each regular file with several links that
+	// this COPY copied to where it went, so that its other names become
+	// hard links to it again, as Docker's and podman's COPY keep them.
+	links map[fileID]string
 }
+
+// fileID is an inode on the host.
+type fileID struct{ dev, ino uint64 }
 
 // copyInto copies the matches to dest (absolute, inside rootfs) as COPY
 // does: a directory's contents, not the directory itself; into dest as a
@@ -205,6 +212,7 @@ func (s source) copyInto(rootfs string, ms []match, dest string, o copyOpts) err
 		return err
 	}
 	destIsDir = destIsDir || root.IsDir(dest)
+	o.links = map[fileID]string{}
 	for _, m := range ms {
 		fi, err := os.Lstat(m.abs)
 		if err != nil {
@@ -282,12 +290,25 @@ func copyEntry(root *fscopy.Root, from, to string, fi fs.FileInfo, o copyOpts) e
 		m.ModTime = time.Time{}
 		return root.Symlink(to, t, m)
 	case fi.Mode().IsRegular():
+		st, multi := fi.Sys().(*syscall.Stat_t)
+		multi = multi && st.Nlink > 1 && o.links != nil
+		if multi {
+			if first, ok := o.links[fileID{uint64(st.Dev), st.Ino}]; ok {
+				return root.Link(to, first)
+			}
+		}
 		in, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 		if err != nil {
 			return err
 		}
 		defer in.Close()
-		return root.WriteFile(to, in, m)
+		if err := root.WriteFile(to, in, m); err != nil {
+			return err
+		}
+		if multi {
+			o.links[fileID{uint64(st.Dev), st.Ino}] = to
+		}
+		return nil
 	}
 	return nil // devices, sockets and fifos are not copied
 }

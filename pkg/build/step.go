@@ -20,6 +20,7 @@ import (
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/fscopy"
 	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/storage"
 )
 
 // step runs one instruction of stage s (index idx).
@@ -126,11 +127,14 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 			ic.Cmd = nil // Docker drops an inherited CMD when ENTRYPOINT changes
 		}
 	case *instructions.HealthCheckCommand:
+		b.warnNotOCI("HEALTHCHECK")
 		ic.Healthcheck = c.Health
 	case *instructions.ShellCommand:
+		b.warnNotOCI("SHELL")
 		s.shell = c.Shell
 		ic.Shell = c.Shell
 	case *instructions.OnbuildCommand:
+		b.warnNotOCI("ONBUILD")
 		ic.OnBuild = append(ic.OnBuild, c.Expression)
 	default:
 		return errdefs.InvalidArgumentf("%s: unsupported instruction", commandText(c))
@@ -481,4 +485,15 @@ func (b *Builder) makeWorkdir(ctx context.Context, s *stageState, key string, c 
 		return false, err
 	}
 	return true, nil
+}
+
+// warnNotOCI warns, as podman's build does, that an instruction sets a
+// field of Docker's image configuration that the OCI format lacks. podman
+// drops the field; pod keeps it (pod and docker honour it), so the warning
+// says who will not see it.
+func (b *Builder) warnNotOCI(instruction string) {
+	if b.o.Format == storage.FormatDocker {
+		return
+	}
+	logrus.Warnf("%s is not supported for OCI image format: pod keeps it in the image configuration, which pod and docker read but podman and buildah ignore. Use --format docker for an image every tool reads", instruction)
 }

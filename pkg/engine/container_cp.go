@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containers/image/v5/pkg/compression"
+
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/fscopy"
 	"github.com/pod-engine/pod/pkg/state"
@@ -39,8 +41,9 @@ type copyTarget struct {
 // resolved inside its root filesystem: neither "..", nor a symlink, nor an
 // absolute link leads out of it.
 func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst string, w io.Writer, opts CopyOptions) error {
-	return r.withCopyRoot(ctx, idOrName, func(c *Container, root *fscopy.Root) error {
-		fi, err := root.Stat(srcPath, opts.FollowLink)
+	return r.withCopyRoot(ctx, idOrName, srcPath, func(c *Container, root *fscopy.Root, inRoot string) error {
+		srcPath := ctrAbs(c, srcPath)
+		fi, err := root.Stat(inRoot, opts.FollowLink)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return errdefs.NotFoundf("copying from container %s: %q could not be found in the container: no such file or directory", c.Name, srcPath)
@@ -52,7 +55,7 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 			if fi.IsDir() && strings.HasSuffix(srcPath, "/.") {
 				name = "." // the directory's contents, as Docker does
 			}
-			if err := root.WriteTar(w, srcPath, opts.FollowLink, name); err != nil {
+			if err := root.WriteTar(w, inRoot, opts.FollowLink, name); err != nil {
 				return fmt.Errorf("copying from container %s: %w", c.Name, err)
 			}
 			return nil
@@ -70,7 +73,7 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 			return err
 		}
 		defer host.Close()
-		return pipeCopy(root, srcPath, opts.FollowLink, t.name, host, t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive})
+		return pipeCopy(root, inRoot, opts.FollowLink, t.name, host, t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive})
 	})
 }
 
@@ -79,15 +82,20 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 // extracts the tar stream r into the container directory dstPath. Every
 // entry lands inside the container's root filesystem.
 func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader, idOrName, dstPath string, opts CopyOptions) error {
-	return r.withCopyRoot(ctx, idOrName, func(c *Container, root *fscopy.Root) error {
+	return r.withCopyRoot(ctx, idOrName, dstPath, func(c *Container, root *fscopy.Root, inRoot string) error {
 		inCtr := func(p string) (fs.FileInfo, error) { return root.Stat(p, true) }
 		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config)}
 		if src == "-" {
-			fi, err := inCtr(dstPath)
+			fi, err := inCtr(inRoot)
 			if err != nil || !fi.IsDir() {
 				return invalidf("copying to container %s: destination %q must be an existing directory to extract a tar stream into", c.Name, dstPath)
 			}
-			if err := root.Extract(rd, dstPath, xopts); err != nil {
+			tr, err := decompressed(rd)
+			if err != nil {
+				return fmt.Errorf("copying to container %s: %w", c.Name, err)
+			}
+			defer tr.Close()
+			if err := root.Extract(tr, inRoot, xopts); err != nil {
 				return fmt.Errorf("copying to container %s: %w", c.Name, err)
 			}
 			return nil
@@ -106,7 +114,7 @@ func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader,
 			}
 			return fmt.Errorf("copying to container %s: %w", c.Name, err)
 		}
-		t, err := copyTargetFor(src, fi.IsDir(), dstPath, inCtr)
+		t, err := copyTargetFor(src, fi.IsDir(), inRoot, inCtr)
 		if err != nil {
 			return err
 		}
@@ -157,25 +165,54 @@ func copyTargetFor(src string, srcIsDir bool, dst string, stat func(string) (fs.
 	return copyTarget{dir: parent, name: filepath.Base(filepath.Clean(dst))}, nil
 }
 
-// withCopyRoot runs fn with the root a copy resolves container paths in,
-// open as a descriptor, under the container's lock. For a running (or
-// paused) container that is the directory its init's /proc/PID/root
-// leads to: the container's own view, with its volumes, bind mounts and
-// tmpfs mounts in place. For one that does not run, its root filesystem,
-// mounted for fn: its volumes and other mounts are then not part of it.
-// Either way fn works only through the descriptor (fscopy), so a process
-// in the container cannot redirect it to the host.
-func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *Container, root *fscopy.Root) error) error {
+// withCopyRoot runs fn with the root a copy resolves the container path
+// ctrPath in, open as a descriptor, under the container's lock, and the
+// path inside that root. A relative ctrPath is relative to the container's
+// working directory, as podman's cp takes it. For a running (or paused)
+// container the root is the directory its init's /proc/PID/root leads to:
+// the container's own view, with its volumes, bind mounts and tmpfs mounts
+// in place. For one that does not run, its root filesystem, mounted for
+// fn, or, for a path in one of its volumes or bind mounts, that volume's
+// or bind's host directory, as podman's cp does (see mountRootFor). Either
+// way fn works only through the descriptor (fscopy), so a process in the
+// container cannot redirect it to the host.
+func (r *Runtime) withCopyRoot(ctx context.Context, idOrName, ctrPath string, fn func(c *Container, root *fscopy.Root, inRoot string) error) error {
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
+	ctrPath = ctrAbs(c, ctrPath)
 	if (c.Status == state.StatusRunning || c.Status == state.StatusPaused) && c.PID > 0 {
 		if root, err := fscopy.OpenRoot(fmt.Sprintf("/proc/%d/root", c.PID)); err == nil {
 			defer root.Close()
-			return fn(c, root)
+			return fn(c, root, ctrPath)
 		}
+	}
+	if m, rel, ok := mountFor(c.Config.Mounts, ctrPath); ok {
+		if m.Type == mountTmpfs {
+			return errdefs.Conflictf("copying %s of container %s: %s is a tmpfs mount, which exists only while the container runs", ctrPath, c.Name, m.Destination)
+		}
+		dir := m.Source
+		if m.Type == mountVolume {
+			vs := r.volumes()
+			user := "cp-" + c.ID
+			v, err := r.db.Volume(ctx, m.Source)
+			if err != nil {
+				return fmt.Errorf("container %s: volume %s: %w", c.Name, m.Source, err)
+			}
+			rec := volumeRecord(v)
+			if dir, err = vs.Mount(ctx, rec, user); err != nil {
+				return fmt.Errorf("container %s: %w", c.Name, err)
+			}
+			defer func() { _ = vs.Unmount(context.WithoutCancel(ctx), rec, user) }()
+		}
+		root, err := fscopy.OpenRoot(dir)
+		if err != nil {
+			return fmt.Errorf("container %s: mount %s: %w", c.Name, m.Destination, err)
+		}
+		defer root.Close()
+		return fn(c, root, rel)
 	}
 	st, err := r.storage()
 	if err != nil {
@@ -191,7 +228,57 @@ func (r *Runtime) withCopyRoot(ctx context.Context, idOrName string, fn func(c *
 		return fmt.Errorf("container %s: %w", c.Name, err)
 	}
 	defer root.Close()
-	return fn(c, root)
+	return fn(c, root, ctrPath)
+}
+
+// ctrAbs makes a container path absolute against the container's working
+// directory (its --workdir, else the image's, else /), keeping a trailing
+// "/" or "/." that says what a copy means.
+func ctrAbs(c *Container, p string) string {
+	if strings.HasPrefix(p, "/") {
+		return p
+	}
+	wd := c.Config.WorkingDir
+	if wd == "" {
+		wd = "/"
+	}
+	return strings.TrimSuffix(wd, "/") + "/" + p
+}
+
+// mountFor finds the mount of mounts (the deepest) whose destination holds
+// the container path p, lexically as podman's cp resolves it, and p's path
+// inside that mount, keeping a trailing "/" or "/.".
+func mountFor(mounts []MountConfig, p string) (MountConfig, string, bool) {
+	clean := path.Clean(p)
+	best := -1
+	for i, m := range mounts {
+		d := path.Clean(m.Destination)
+		if (clean == d || strings.HasPrefix(clean, d+"/")) && (best < 0 || len(d) > len(path.Clean(mounts[best].Destination))) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return MountConfig{}, "", false
+	}
+	d := path.Clean(mounts[best].Destination)
+	rel := "/" + strings.TrimPrefix(strings.TrimPrefix(clean, d), "/")
+	switch {
+	case strings.HasSuffix(p, "/."):
+		rel = strings.TrimSuffix(rel, "/") + "/."
+	case strings.HasSuffix(p, "/") && rel != "/":
+		rel += "/"
+	}
+	return mounts[best], rel, true
+}
+
+// decompressed reads a tar stream that may be compressed (gzip, bzip2, xz,
+// zstd), as podman's cp - accepts it.
+func decompressed(r io.Reader) (io.ReadCloser, error) {
+	dr, _, err := compression.AutoDecompress(r)
+	if err != nil {
+		return nil, fmt.Errorf("read the tar stream: %w", err)
+	}
+	return dr, nil
 }
 
 // absKeepSlash makes a host path absolute, keeping a trailing "/" (which

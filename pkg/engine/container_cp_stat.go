@@ -17,9 +17,9 @@ import (
 // copies.
 func (r *Runtime) StatContainerPath(ctx context.Context, idOrName, p string) (fs.FileInfo, error) {
 	var fi fs.FileInfo
-	err := r.withCopyRoot(ctx, idOrName, func(c *Container, root *fscopy.Root) error {
+	err := r.withCopyRoot(ctx, idOrName, p, func(c *Container, root *fscopy.Root, inRoot string) error {
 		var err error
-		fi, err = root.Stat(p, false)
+		fi, err = root.Stat(inRoot, false)
 		if errors.Is(err, fs.ErrNotExist) {
 			return errdefs.NotFoundf("%q could not be found in container %s: no such file or directory", p, c.Name)
 		}

@@ -53,3 +53,37 @@ func TestCopyTargetFor(t *testing.T) {
 func osMkdir(p string) error               { return os.Mkdir(p, 0o755) }
 func osWrite(p string) error               { return os.WriteFile(p, []byte("x"), 0o644) }
 func osStat(p string) (fs.FileInfo, error) { return os.Stat(p) }
+
+func TestMountFor(t *testing.T) {
+	mounts := []MountConfig{{Type: mountVolume, Source: "v", Destination: "/data"}, {Type: mountBind, Source: "/h", Destination: "/data/sub/"}, {Type: mountTmpfs, Destination: "/tmp"}}
+	for _, tc := range []struct {
+		p, dest, rel string
+		ok           bool
+	}{
+		{"/data", "/data", "/", true},
+		{"/data/", "/data", "/", true},
+		{"/data/x/", "/data", "/x/", true},
+		{"/data/.", "/data", "/.", true},
+		{"/data/sub/f", "/data/sub/", "/f", true},
+		{"/database", "", "", false},
+		{"/tmp/../etc", "", "", false},
+		{"/tmp/a", "/tmp", "/a", true},
+	} {
+		m, rel, ok := mountFor(mounts, tc.p)
+		if ok != tc.ok || m.Destination != tc.dest || rel != tc.rel {
+			t.Errorf("mountFor(%q) = %q %q %v, want %q %q %v", tc.p, m.Destination, rel, ok, tc.dest, tc.rel, tc.ok)
+		}
+	}
+}
+
+func TestCtrAbs(t *testing.T) {
+	c := &Container{Config: &ContainerConfig{WorkingDir: "/app/"}}
+	for p, want := range map[string]string{"f": "/app/f", "/f": "/f", "d/.": "/app/d/.", "../x": "/app/../x"} {
+		if got := ctrAbs(c, p); got != want {
+			t.Errorf("ctrAbs(%q) = %q, want %q", p, got, want)
+		}
+	}
+	if got := ctrAbs(&Container{Config: &ContainerConfig{}}, "f"); got != "/f" {
+		t.Errorf("without a working directory: %q", got)
+	}
+}

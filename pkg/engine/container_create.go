@@ -16,6 +16,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/specgen"
@@ -78,6 +79,8 @@ type CreateOptions struct {
 	// Pod is --pod: the pod to join, by name or ID, or "new:NAME" for a
 	// pod made for the container (and removed again if its create fails).
 	Pod string
+
+	NamespaceOptions // --ipc, --pid, --uts, --group-add, --sysctl, --shm-size, --tz, --expose, --device, ...
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -288,6 +291,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if err := r.buildUserNS(cfg, opts.UserNSOptions); err != nil {
 		return nil, err
 	}
+	if err := r.applyNamespaceOptions(ctx, cfg, opts.NamespaceOptions); err != nil {
+		return nil, err
+	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {
 		return nil, invalidf("cannot set the hostname when sharing the host's network and UTS namespaces (--network host)")
 	}
@@ -411,6 +417,19 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	ic := img.Config
 	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
 		return nil, err
+	}
+	if len(opts.Expose) > 0 {
+		exposed := map[string]struct{}{}
+		for k := range ic.ExposedPorts {
+			exposed[k] = struct{}{}
+		}
+		for _, e := range opts.Expose {
+			if _, err := network.ExpandExposed([]string{e}); err != nil {
+				return nil, invalidf("invalid --expose %q: %v", e, err)
+			}
+			exposed[e] = struct{}{}
+		}
+		ic.ExposedPorts = exposed
 	}
 	if opts.PublishAll && len(ic.ExposedPorts) > 0 {
 		if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, ic.ExposedPorts); err != nil {

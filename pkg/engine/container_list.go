@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +22,10 @@ type ListOptions struct {
 	Last   int  // only the Last most recently created, in any state; <= 0 means no limit
 	Filter *ContainerFilter
 	Size   bool // compute SizeRw and SizeRootFs (reads the container layer)
+	// External adds the containers of storage that pod does not know
+	// (buildah's, another engine's), with the status "storage", as
+	// podman's ps --external.
+	External bool
 }
 
 // ListedContainer is one row of `pod ps`.
@@ -69,6 +74,17 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]*List
 	case opts.Last > 0 && len(out) > opts.Last:
 		out = out[:opts.Last]
 	}
+	if opts.External {
+		ext, err := r.externalContainers(all)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range ext {
+			if f.Match(c) {
+				out = append(out, &ListedContainer{Container: c})
+			}
+		}
+	}
 	r.fillHealth(ctx, out)
 	r.fillNetworks(out)
 	r.fillPodNames(ctx, out)
@@ -76,6 +92,39 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]*List
 		for _, lc := range out {
 			lc.SizeRw, lc.SizeRootFs = r.containerSizes(lc.ID, lc.ImageID)
 		}
+	}
+	return out, nil
+}
+
+// StatusExternal is the status ps --external shows for a container of
+// storage that pod does not know.
+const StatusExternal state.Status = "storage"
+
+// externalContainers lists the storage containers that are none of known.
+func (r *Runtime) externalContainers(known []*Container) ([]*Container, error) {
+	st, err := r.storage()
+	if err != nil {
+		return nil, err
+	}
+	scs, err := st.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list storage containers: %w", err)
+	}
+	ids := map[string]bool{}
+	for _, c := range known {
+		ids[c.ID] = true
+	}
+	var out []*Container
+	for _, sc := range scs {
+		if ids[sc.ID] {
+			continue
+		}
+		name := shortID(sc.ID)
+		if len(sc.Names) > 0 {
+			name = sc.Names[0]
+		}
+		row := &state.Container{ID: sc.ID, Name: name, ImageID: sc.ImageID, CreatedAt: sc.Created, Status: StatusExternal}
+		out = append(out, &Container{Container: row, Config: &ContainerConfig{ImageID: sc.ImageID}})
 	}
 	return out, nil
 }

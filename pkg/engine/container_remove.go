@@ -27,6 +27,12 @@ type RemoveOptions struct {
 	// Volumes removes the container's anonymous volumes that no other
 	// container uses; a --rm container always does.
 	Volumes bool
+	// Depend removes the containers that join the container's namespaces
+	// (--network container:ID) first; Force does too. Without either such
+	// a container is refused.
+	Depend bool
+	// Removed, if set, is told the ID of each dependent container removed.
+	Removed func(id string)
 }
 
 // Remove deletes a container: its runtime record, mount, storage and DB
@@ -41,6 +47,13 @@ func (r *Runtime) Remove(ctx context.Context, idOrName string, opts RemoveOption
 	}
 	if err := r.refuseInfraRemoval(ctx, c); err != nil {
 		return err
+	}
+	// A running container without --force is refused below, dependents
+	// or not.
+	if opts.Force || !isActive(c.Status) {
+		if err := r.removeDependents(ctx, c, opts); err != nil {
+			return err
+		}
 	}
 	l, err := r.lockContainer(ctx, c.ID)
 	if err != nil {
@@ -136,6 +149,18 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 	// Docker removes a --rm container's anonymous volumes with it.
 	if c.Config.AutoRemove {
 		r.removeAnonymousVolumes(ctx, c)
+	}
+	// --rmi: the image goes too, unless another container uses it.
+	if c.Config.RemoveImage {
+		// By the name it was run as: an image of several names only
+		// loses that one, as rmi NAME does.
+		img := c.Config.ImageName
+		if img == "" {
+			img = c.Config.ImageID
+		}
+		if _, errs := r.RemoveImages(ctx, []string{img}, RemoveImagesOptions{}); len(errs) > 0 {
+			logrus.Debugf("--rmi of %s: %v", shortID(c.ID), errors.Join(errs...))
+		}
 	}
 	// The lock file stays (pkg/lock: lock files are never removed): a
 	// process waiting on it gets it and finds the row gone, while another

@@ -25,6 +25,7 @@ import (
 type (
 	ContainerConfig = specgen.ContainerConfig
 	MountConfig     = specgen.MountConfig
+	DeviceConfig    = specgen.DeviceConfig
 	Ulimit          = specgen.Ulimit
 	RestartPolicy   = specgen.RestartPolicy
 	HealthConfig    = specgen.HealthConfig

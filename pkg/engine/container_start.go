@@ -418,6 +418,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
+		Timeout:        time.Duration(c.Config.Timeout) * time.Second,
 	}
 	endDB := timings.Start(ctx, "DB")
 	err = r.recordStartIntent(ctx, c, how.start)
@@ -519,9 +520,10 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	}
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	etc := map[string][]byte{
-		"/etc/hostname":    []byte(hostname + "\n"),
-		"/etc/hosts":       hosts,
-		"/etc/resolv.conf": spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
+		"/etc/hostname":      []byte(hostname + "\n"),
+		"/etc/hosts":         hosts,
+		"/etc/resolv.conf":   spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
+		"/run/.containerenv": containerEnvFile(c, r.Rootless()),
 	}
 	etcFiles := map[string]string{}
 	for dst, data := range etc {
@@ -611,8 +613,12 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		UIDMappings:     cfg.UIDMap,
 		GIDMappings:     cfg.GIDMap,
 		UserNSPath:      ns.userNSPath,
+		ShmSize:         cfg.ShmSize,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := r.applyNamespaceSpec(ctx, s, c, rootfs, userdata); err != nil {
 		return nil, err
 	}
 	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)

@@ -188,6 +188,13 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 		}
 		sig = s
 	}
+	if c, err := r.get(ctx, idOrName); err == nil && c.Status == state.StatusStopping {
+		if l, ok, err := r.tryLockContainer(c.ID); err == nil && !ok {
+			return r.killStopping(ctx, c, sig)
+		} else if ok {
+			l.Release()
+		}
+	}
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return err
@@ -207,6 +214,27 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 		}
 	}
 	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
+		return fmt.Errorf("kill %s: %w", c.Name, err)
+	}
+	r.containerEvent(ctx, c.Container, "kill", "signal", unix.SignalName(sig))
+	return nil
+}
+
+// killStopping signals a container a stop is stopping right now. That stop
+// holds the lifecycle lock while it waits for the exit (up to its timeout),
+// so the signal goes without it, as podman's kill of a stopping container:
+// it hurries the stop, which records the exit. A container that exited
+// meanwhile was stopped, which is what the kill asked for.
+func (r *Runtime) killStopping(ctx context.Context, c *Container, sig unix.Signal) error {
+	rt, err := r.OCI()
+	if err != nil {
+		return err
+	}
+	if err := rt.Kill(ctx, c.ID, sig, false); err != nil {
+		if errors.Is(err, errdefs.ErrConflict) || errors.Is(err, errdefs.ErrNotFound) {
+			logrus.Infof("container %s stopped before the kill reached it", c.Name)
+			return nil
+		}
 		return fmt.Errorf("kill %s: %w", c.Name, err)
 	}
 	r.containerEvent(ctx, c.Container, "kill", "signal", unix.SignalName(sig))

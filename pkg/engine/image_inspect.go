@@ -69,7 +69,7 @@ func (r *Runtime) InspectImage(ctx context.Context, nameOrID string) (*ImageInsp
 	out := &ImageInspect{
 		ID:           img.ID,
 		Digest:       img.Digest.String(),
-		RepoTags:     nonNil(img.Names),
+		RepoTags:     nonNil(taggedNames(img.Names)),
 		RepoDigests:  nonNil(repoDigests(img)),
 		Created:      cfg.Created,
 		Config:       &cfg.Config,

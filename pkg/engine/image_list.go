@@ -179,6 +179,31 @@ func repoDigests(img *cstorage.Image) []string {
 	return out
 }
 
+// IsDigestedName reports whether a stored image name is repository@digest,
+// the name storage records for an image pulled by digest: a tag-less name
+// that lists show as <none> only when the image has no tag in that
+// repository, and that RepoTags never hold (RepoDigests do).
+func IsDigestedName(name string) bool {
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return false
+	}
+	_, tagged := named.(reference.Tagged)
+	_, digested := named.(reference.Digested)
+	return digested && !tagged
+}
+
+// taggedNames is names without the digested ones (IsDigestedName).
+func taggedNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !IsDigestedName(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // SplitName splits a stored name into repository and tag ("<none>" for
 // what is missing), as the REPOSITORY and TAG columns show it.
 func SplitName(name string) (repo, tag string) {

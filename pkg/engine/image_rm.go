@@ -18,6 +18,9 @@ type RemoveImagesOptions struct {
 	Force bool
 	// All removes every image; names must then be empty.
 	All bool
+	// Ignore passes over names that match no image, as Force does too
+	// (podman's rmi --ignore and --force).
+	Ignore bool
 }
 
 // ImageRemoval is what removing images did, in the order it happened.
@@ -53,7 +56,9 @@ func (r *Runtime) RemoveImages(ctx context.Context, names []string, opts RemoveI
 	for _, name := range names {
 		img, err := r.lookupImage(name)
 		if err != nil {
-			errs = append(errs, err)
+			if !((opts.Ignore || opts.Force) && errors.Is(err, errdefs.ErrNotFound)) {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		if len(img.Names) > 1 && !byID(img, name) {

@@ -90,6 +90,14 @@ func (r *Runtime) imageNameMatching(have []string, name string) (string, error) 
 			}
 		}
 	}
+	// A short name from another registry, as LookupImage finds it.
+	if storage.IsShortName(name) {
+		for _, h := range have {
+			if storage.MatchesShortName(name, h) {
+				return h, nil
+			}
+		}
+	}
 	return "", errdefs.NotFoundf("%s: tag not known", name)
 }
 

@@ -212,18 +212,22 @@ func CheckHostPorts(pms []PortMapping) error {
 			}
 			addr := net.JoinHostPort(ip, strconv.Itoa(port))
 			var err error
-			// Bound to the address family the mapping forwards, and without
-			// Go's SO_REUSEADDR, so a listener on one of the host's addresses
-			// is seen from the wildcard address too.
-			lc := net.ListenConfig{Control: noReuseAddr}
+			// Bound to the address family the mapping forwards. UDP without
+			// SO_REUSEADDR, so a socket on one of the host's addresses is seen
+			// from the wildcard address too. TCP with it, as Go's listeners
+			// and the port forwarders bind: a listener on any overlapping
+			// address still conflicts (Linux never shares a port with a
+			// listening socket), but the TIME_WAIT connections a stopped
+			// container's forwarder leaves for a minute do not.
 			if pm.Protocol == "udp" {
+				lc := net.ListenConfig{Control: noReuseAddr}
 				var c net.PacketConn
 				if c, err = lc.ListenPacket(context.Background(), "udp"+family, addr); err == nil {
 					c.Close()
 				}
 			} else {
 				var l net.Listener
-				if l, err = lc.Listen(context.Background(), "tcp"+family, addr); err == nil {
+				if l, err = net.Listen("tcp"+family, addr); err == nil {
 					l.Close()
 				}
 			}

@@ -118,3 +118,44 @@ func TestExpandExposed(t *testing.T) {
 		}
 	}
 }
+
+// A host port whose last connections are in TIME_WAIT (the server side
+// closed first, as a stopped container's port forwarder does) is free: the
+// next run may publish it at once. A listener on the loopback address still
+// conflicts with the wildcard address.
+func TestCheckHostPortsTimeWait(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(l.Addr().(*net.TCPAddr).Port)
+	wildcard := []PortMapping{{HostPort: port, ContainerPort: 80, Protocol: "tcp"}}
+	if err := CheckHostPorts(wildcard); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("wildcard over a loopback listener: got %v, want ErrConflict", err)
+	}
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			err = c.Close()
+		}
+		accepted <- err
+	}()
+	c, err := net.Dial("tcp4", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-accepted; err != nil {
+		t.Fatal(err)
+	}
+	// Read the server's FIN before closing: the server side is the one
+	// left in TIME_WAIT.
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read after the server closed returned data")
+	}
+	c.Close()
+	l.Close()
+	if err := CheckHostPorts(wildcard); err != nil {
+		t.Fatalf("port in TIME_WAIT: %v", err)
+	}
+}

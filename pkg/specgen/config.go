@@ -87,7 +87,30 @@ type ContainerConfig struct {
 	LogOpts   map[string]string `json:"logOpts,omitempty"`
 	LogPath   string            `json:"logPath,omitempty"`
 
+	// Namespaces and process extras (--ipc, --pid, --uts: "" private,
+	// "host", "container:ID"; --group-add, --sysctl, --shm-size, --tz,
+	// --read-only-tmpfs, --device, --rmi): see the engine's
+	// container_extras.go.
+	IpcMode       string            `json:"ipcMode,omitempty"`
+	PidMode       string            `json:"pidMode,omitempty"`
+	UtsMode       string            `json:"utsMode,omitempty"`
+	GroupAdd      []string          `json:"groupAdd,omitempty"`
+	Sysctls       map[string]string `json:"sysctls,omitempty"`
+	ShmSize       int64             `json:"shmSize,omitempty"` // bytes; 0: the default
+	Timezone      string            `json:"timezone,omitempty"`
+	ReadOnlyTmpfs bool              `json:"readOnlyTmpfs,omitempty"`
+	Devices       []DeviceConfig    `json:"devices,omitempty"`
+	RemoveImage   bool              `json:"removeImage,omitempty"`
+	Timeout       uint              `json:"timeout,omitempty"` // --timeout: seconds the container may run
+
 	CreatedAt time.Time `json:"createdAt"`
+}
+
+// DeviceConfig is one --device.
+type DeviceConfig struct {
+	Host        string `json:"host"`
+	Container   string `json:"container"`
+	Permissions string `json:"permissions"`
 }
 
 // MountConfig is one mount the user asked for.

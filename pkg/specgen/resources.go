@@ -12,6 +12,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/cgroups"
 )
@@ -30,8 +31,12 @@ type LimitOptions struct {
 	CpusetMems        string
 	PidsLimit         *int64 // <= 0: unlimited
 	BlkioWeight       uint16
-	OOMScoreAdj       *int
-	OOMKillDisable    bool
+	// DeviceReadBps and the others are --device-read-bps DEVICE:RATE and
+	// its kin: a block device's I/O throttled (bytes with a unit, or I/O
+	// operations, per second).
+	DeviceReadBps, DeviceWriteBps, DeviceReadIOPS, DeviceWriteIOPS []string
+	OOMScoreAdj                                                    *int
+	OOMKillDisable                                                 bool
 
 	CgroupParent string // --cgroup-parent
 	Cgroups      string // --cgroups: enabled (default), no-conmon, disabled
@@ -51,7 +56,8 @@ const RootlessV1Warning = "Resource limits are not supported and ignored on cgro
 func (o LimitOptions) LimitsSet() bool {
 	return o.Memory != "" || o.MemorySwap != "" || o.MemoryReservation != "" || o.CPUs != 0 ||
 		o.CPUShares != 0 || o.CPUQuota != 0 || o.CPUPeriod != 0 || o.CpusetCpus != "" ||
-		o.CpusetMems != "" || o.PidsLimit != nil || o.BlkioWeight != 0 || o.OOMKillDisable
+		o.CpusetMems != "" || o.PidsLimit != nil || o.BlkioWeight != 0 || o.OOMKillDisable ||
+		len(o.DeviceReadBps)+len(o.DeviceWriteBps)+len(o.DeviceReadIOPS)+len(o.DeviceWriteIOPS) > 0
 }
 
 // ApplyLimits checks the cgroup flags and records them in cfg.
@@ -251,10 +257,65 @@ func BuildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 			res.BlockIO = &specs.LinuxBlockIO{Weight: &w}
 		}
 	}
+	for _, t := range []struct {
+		flag  string
+		specs []string
+		dst   func(*specs.LinuxBlockIO) *[]specs.LinuxThrottleDevice
+		bytes bool
+	}{
+		{"--device-read-bps", o.DeviceReadBps, func(b *specs.LinuxBlockIO) *[]specs.LinuxThrottleDevice { return &b.ThrottleReadBpsDevice }, true},
+		{"--device-write-bps", o.DeviceWriteBps, func(b *specs.LinuxBlockIO) *[]specs.LinuxThrottleDevice { return &b.ThrottleWriteBpsDevice }, true},
+		{"--device-read-iops", o.DeviceReadIOPS, func(b *specs.LinuxBlockIO) *[]specs.LinuxThrottleDevice { return &b.ThrottleReadIOPSDevice }, false},
+		{"--device-write-iops", o.DeviceWriteIOPS, func(b *specs.LinuxBlockIO) *[]specs.LinuxThrottleDevice { return &b.ThrottleWriteIOPSDevice }, false},
+	} {
+		for _, v := range t.specs {
+			d, err := throttleDevice(t.flag, v, t.bytes)
+			if err != nil {
+				return nil, err
+			}
+			if res.BlockIO == nil {
+				res.BlockIO = &specs.LinuxBlockIO{}
+			}
+			*t.dst(res.BlockIO) = append(*t.dst(res.BlockIO), d)
+		}
+	}
 	if res.Memory == nil && res.CPU == nil && res.Pids == nil && res.BlockIO == nil {
 		return nil, nil
 	}
 	return res, nil
+}
+
+// throttleDevice reads DEVICE:RATE of --device-read-bps and its kin: a
+// block device's path and a rate, bytes with a unit (bytes) or a count.
+func throttleDevice(flag, v string, bytes bool) (specs.LinuxThrottleDevice, error) {
+	path, rate, ok := strings.Cut(v, ":")
+	if !ok || path == "" || rate == "" {
+		return specs.LinuxThrottleDevice{}, invalidf("invalid %s %q: use DEVICE:RATE", flag, v)
+	}
+	var n uint64
+	if bytes {
+		b, err := units.RAMInBytes(rate)
+		if err != nil || b < 0 {
+			return specs.LinuxThrottleDevice{}, invalidf("invalid %s %q: the rate must be a size such as 1mb", flag, v)
+		}
+		n = uint64(b)
+	} else {
+		c, err := strconv.ParseUint(rate, 10, 64)
+		if err != nil {
+			return specs.LinuxThrottleDevice{}, invalidf("invalid %s %q: the rate must be a number of operations", flag, v)
+		}
+		n = c
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return specs.LinuxThrottleDevice{}, invalidf("invalid %s %q: %v", flag, v, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFBLK {
+		return specs.LinuxThrottleDevice{}, invalidf("invalid %s %q: %s is not a block device", flag, v, path)
+	}
+	d := specs.LinuxThrottleDevice{Rate: n}
+	d.Major, d.Minor = int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
+	return d, nil
 }
 
 // cloneResources copies the parts of r that pod sets.

@@ -37,8 +37,71 @@ func (s *Store) LookupImage(name string) (*cstorage.Image, error) {
 			return img, nil
 		}
 	}
+	if img := s.imageByShortName(name); img != nil {
+		return img, nil
+	}
 	// podman's words, which scripts match.
 	return nil, errdefs.NotFoundf("%s: image not known", name)
+}
+
+// imageByShortName finds a local image from any registry by a short name,
+// the last step of podman's lookup in local storage: "tool:1" or
+// "team/tool" (tag latest) names quay.io/team/tool:1 when no candidate of
+// the search registries is local. With several matches the newest image
+// wins.
+func (s *Store) imageByShortName(name string) *cstorage.Image {
+	if !IsShortName(name) {
+		return nil
+	}
+	images, err := s.Images()
+	if err != nil {
+		return nil
+	}
+	var best *cstorage.Image
+	for i := range images {
+		for _, n := range images[i].Names {
+			if MatchesShortName(name, n) && (best == nil || images[i].Created.After(best.Created)) {
+				best = &images[i]
+			}
+		}
+	}
+	return best
+}
+
+// IsShortName reports whether name is a short image name: no registry
+// (its first component has no "." or ":" and is not "localhost") and no
+// digest.
+func IsShortName(name string) bool {
+	if name == "" || strings.Contains(name, "@") {
+		return false
+	}
+	first, _, hasSlash := strings.Cut(name, "/")
+	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return false
+	}
+	_, err := reference.ParseNormalizedNamed(name)
+	return err == nil
+}
+
+// MatchesShortName reports whether the stored, fully qualified image name
+// full is the short name short in some registry: its repository path ends
+// in short's path at a "/" boundary and the tags agree (latest when short
+// has none).
+func MatchesShortName(short, full string) bool {
+	path, tag := short, "latest"
+	if i := strings.LastIndex(short, ":"); i > strings.LastIndex(short, "/") {
+		path, tag = short[:i], short[i+1:]
+	}
+	named, err := reference.ParseNormalizedNamed(full)
+	if err != nil {
+		return false
+	}
+	tagged, ok := named.(reference.NamedTagged)
+	if !ok || tagged.Tag() != tag {
+		return false
+	}
+	repo := reference.Domain(named) + "/" + reference.Path(named)
+	return strings.HasSuffix(repo, "/"+path)
 }
 
 // imageByName looks up a fully qualified name; a digested name matches an

@@ -3,6 +3,7 @@ package views
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -50,6 +51,40 @@ var ContainerHeaders = map[string]string{
 	"RunningFor":   "CREATED",
 	"Pod":          "POD ID",
 	"PodName":      "PODNAME",
+	"Pid":          "PID",
+	// ps --ns
+	"Namespaces.Cgroup": "CGROUPNS",
+	"Namespaces.IPC":    "IPC",
+	"Namespaces.MNT":    "MNT",
+	"Namespaces.NET":    "NET",
+	"Namespaces.PIDNS":  "PIDNS",
+	"Namespaces.User":   "USERNS",
+	"Namespaces.UTS":    "UTS",
+}
+
+// Namespaces are a running container's namespaces by inode number, as
+// podman's ps --ns prints them; empty for one that does not run.
+type Namespaces struct {
+	Cgroup, IPC, MNT, NET, PIDNS, User, UTS string
+}
+
+// Namespaces reads the namespaces of the container's init process, only
+// when a template asks for them.
+func (r ContainerRow) Namespaces() Namespaces {
+	if r.Pid <= 0 || (r.State != string(engine.StatusRunning) && r.State != string(engine.StatusPaused)) {
+		return Namespaces{}
+	}
+	read := func(ns string) string {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", r.Pid, ns))
+		if err != nil {
+			return ""
+		}
+		// "ipc:[4026531839]"
+		_, v, _ := strings.Cut(l, "[")
+		return strings.TrimSuffix(v, "]")
+	}
+	return Namespaces{Cgroup: read("cgroup"), IPC: read("ipc"), MNT: read("mnt"), NET: read("net"),
+		PIDNS: read("pid"), User: read("user"), UTS: read("uts")}
 }
 
 // Label is the value of one label: {{.Label "app"}}.

@@ -47,10 +47,27 @@ func ImageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []ImageR
 			rows = append(rows, r)
 			continue
 		}
+		// A name by digest (a pull by digest) is a <none> row only for a
+		// repository the image has no tag in, once, as podman lists it.
+		tagged := map[string]bool{}
+		var digested []string
 		for _, name := range s.RepoTags {
 			r := base
 			r.Repository, r.Tag = engine.SplitName(name)
+			if engine.IsDigestedName(name) {
+				digested = append(digested, r.Repository)
+				continue
+			}
+			tagged[r.Repository] = true
 			rows = append(rows, r)
+		}
+		for _, repo := range digested {
+			if !tagged[repo] {
+				tagged[repo] = true
+				r := base
+				r.Repository, r.Tag = repo, "<none>"
+				rows = append(rows, r)
+			}
 		}
 	}
 	return rows
@@ -83,11 +100,22 @@ func ImageList(list []engine.ImageSummary) []ImageJSON {
 	out := make([]ImageJSON, 0, len(list))
 	for _, s := range list {
 		out = append(out, ImageJSON{
-			ID: s.ID, RepoTags: emptyIfNil(s.RepoTags), RepoDigests: emptyIfNil(s.RepoDigests),
+			ID: s.ID, RepoTags: emptyIfNil(taggedOnly(s.RepoTags)), RepoDigests: emptyIfNil(s.RepoDigests),
 			Size: s.Size, VirtualSize: s.Size, Labels: s.Labels, Containers: s.Containers,
 			Names: emptyIfNil(s.RepoTags), Digest: s.Digest, Dangling: s.Dangling,
 			Created: s.Created.Unix(), CreatedAt: s.Created.Format(time.RFC3339Nano),
 		})
+	}
+	return out
+}
+
+// taggedOnly drops the names by digest, which Docker's RepoTags never hold.
+func taggedOnly(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !engine.IsDigestedName(n) {
+			out = append(out, n)
+		}
 	}
 	return out
 }

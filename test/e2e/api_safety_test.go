@@ -91,6 +91,12 @@ func TestAPIBadInput(t *testing.T) {
 			{"bad filters", "GET", "/containers/json?filters=%7Bnot", "", 400, "filters"},
 		} {
 			code, body := s.raw(t, tc.method, tc.path, tc.body)
+			// The service may answer a huge body and close before the
+			// client has written it all: the client then sees the
+			// connection dropped, which the issue allows too.
+			if code == 0 && tc.name == "huge body" && (strings.Contains(body, "broken pipe") || strings.Contains(body, "connection reset")) {
+				continue
+			}
 			if code != tc.code {
 				t.Errorf("%s: status %d, want %d (%.200s)", tc.name, code, tc.code, body)
 				continue

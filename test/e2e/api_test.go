@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -246,13 +247,17 @@ func TestAPIDockerTerminal(t *testing.T) {
 		p.Type("stty size; echo typed-$((6*7))\r")
 		at = p.Expect(at, "24 80")
 		at = p.Expect(at, "typed-42")
-		p.Resize(30, 100)
-		// The resize travels client → service → monitor asynchronously.
-		deadline := time.Now().Add(10 * time.Second)
+		// The resize travels client → service → monitor asynchronously,
+		// and the docker CLI watches SIGWINCH only once its start returned:
+		// a resize made before that is lost, so each round makes a new one
+		// (the kernel signals only a change).
+		rows := 30
+		p.Resize(uint16(rows), 100)
+		deadline := time.Now().Add(20 * time.Second)
 		for {
 			p.Type("stty size\r")
 			next := p.Expect(at, "# ")
-			if strings.Contains(p.Output()[at:next], "30 100") {
+			if strings.Contains(p.Output()[at:next], fmt.Sprintf("%d 100", rows)) {
 				at = next
 				break
 			}
@@ -261,6 +266,8 @@ func TestAPIDockerTerminal(t *testing.T) {
 				t.Fatalf("resize did not reach the container: %q", p.Output())
 			}
 			time.Sleep(200 * time.Millisecond)
+			rows++
+			p.Resize(uint16(rows), 100)
 		}
 
 		ctx2, cancel2 := context.WithTimeout(context.Background(), 3*time.Minute)

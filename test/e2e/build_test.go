@@ -378,3 +378,36 @@ WORKDIR /work/dir
 		}
 	})
 }
+
+// TestBuildHardLinksAndHealthcheck: COPY keeps the hard links of the
+// context (one inode, two names), and a HEALTHCHECK in an OCI-format build
+// draws podman's warning.
+func TestBuildHardLinksAndHealthcheck(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		ctx := writeContext(t, e, "ctx", map[string]string{
+			"Dockerfile": "FROM " + img + "\nCOPY . /h/\nHEALTHCHECK --interval=5s CMD true\n",
+			"a":          "linked\n",
+		})
+		if err := os.Link(filepath.Join(ctx, "a"), filepath.Join(ctx, "b")); err != nil {
+			t.Fatal(err)
+		}
+		r := e.MustPod("build", "-t", "fl-links", ctx)
+		if !strings.Contains(r.Stderr, "HEALTHCHECK is not supported for OCI image format") {
+			t.Errorf("build --format oci with HEALTHCHECK: no warning on stderr: %q", r.Stderr)
+		}
+		got := e.MustPod("run", "--rm", "fl-links", "stat", "-c", "%i %h", "/h/a", "/h/b").Lines()
+		if len(got) != 2 || got[0] != got[1] || !strings.HasSuffix(got[0], " 2") {
+			t.Fatalf("COPY of two hard links: stat says %q, want one inode with two links", got)
+		}
+		// pod keeps it in the OCI image, as the warning says.
+		e.MustPod("create", "--name", "fl-hc", "fl-links", "sleep", "1")
+		if got := out(e.MustPod("inspect", "-f", "{{.Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}}", "fl-hc")); got != "[CMD-SHELL true] 5s" {
+			t.Errorf("the OCI image's HEALTHCHECK reached the container as %q", got)
+		}
+		r = e.MustPod("build", "--format", "docker", "-t", "fl-links-docker", ctx)
+		if strings.Contains(r.Stderr, "HEALTHCHECK") {
+			t.Errorf("build --format docker warned: %q", r.Stderr)
+		}
+	})
+}

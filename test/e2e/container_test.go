@@ -733,3 +733,302 @@ func TestRunDetachedRemove(t *testing.T) {
 		}
 	})
 }
+
+// TestKillStoppingContainer kills a container while a stop waits for it
+// (PID 1 ignores SIGTERM, so the stop waits its whole timeout): the kill
+// goes through at once and succeeds, the stop returns, as podman does.
+func TestKillStoppingContainer(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "-d", "--name", "fl-slow", img, "sleep", "1000")
+		stop := e.Command(t.Context(), "stop", "-t", "60", "fl-slow")
+		var stopErr strings.Builder
+		stop.Stderr = &stopErr
+		if err := stop.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool {
+			return out(e.MustPod("inspect", "--format", "{{.State.Status}}", "fl-slow")) == "stopping"
+		})
+		start := time.Now()
+		if got := out(e.MustPod("kill", "fl-slow")); got != "fl-slow" {
+			t.Fatalf("kill printed %q", got)
+		}
+		if err := stop.Wait(); err != nil {
+			t.Fatalf("stop: %v: %s", err, stopErr.String())
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Fatalf("kill and stop took %v: the kill waited for the stop's timeout", d)
+		}
+		if got := out(e.MustPod("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "fl-slow")); got != "exited 137" {
+			t.Fatalf("after kill: %q, want exited 137", got)
+		}
+		e.Pod("kill", "fl-slow").Fails(t, 125, "can only kill running containers")
+	})
+}
+
+// TestRmDependents removes a container another one joins through
+// --network container:X: refused without -f, naming the dependent (the
+// dependent would be left unstartable), and with -f or --depend the
+// dependent goes first, as podman does.
+func TestRmDependents(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-net", img, "sleep", "1000")
+		depID := out(e.MustPod("create", "--name", "fl-dep", "--network", "container:fl-net", img, "sleep", "1000"))
+		e.Pod("rm", "fl-net").Fails(t, 2, "container fl-net has dependent containers which must be removed before it: fl-dep")
+		if got := e.MustPod("ps", "-a", "--format", "{{.Names}}").Lines(); len(got) != 2 {
+			t.Fatalf("a refused rm removed something: %q", got)
+		}
+		e.MustPod("start", "fl-net")
+		e.MustPod("start", "fl-dep")
+		r := e.MustPod("rm", "-f", "-t", "0", "fl-net")
+		if got := r.Lines(); strings.Join(got, ",") != depID+",fl-net" {
+			t.Fatalf("rm -f printed %q, want the dependent's ID then fl-net", got)
+		}
+		if got := e.MustPod("ps", "-a", "-q").Stdout; got != "" {
+			t.Fatalf("containers left after rm -f: %q", got)
+		}
+		e.MustPod("create", "--name", "fl-net", img, "true")
+		e.MustPod("create", "--name", "fl-dep", "--network", "container:fl-net", img, "true")
+		e.MustPod("rm", "--depend", "fl-net")
+		if got := e.MustPod("ps", "-a", "-q").Stdout; got != "" {
+			t.Fatalf("containers left after rm --depend: %q", got)
+		}
+		// rm -a removes dependents and what they depend on, in any order.
+		e.MustPod("create", "--name", "fl-net", img, "true")
+		e.MustPod("create", "--name", "fl-dep", "--network", "container:fl-net", img, "true")
+		if got := len(e.MustPod("rm", "-a").Lines()); got != 2 {
+			t.Fatalf("rm -a removed %d containers, want 2", got)
+		}
+	})
+}
+
+// TestRemoveMissingIgnored: removing or stopping what does not exist is no
+// error with --force (rm, rmi) or --ignore (rm, rmi, stop), as podman's
+// and docker's; without them it still is. --cidfile names the container by
+// the file run --cidfile wrote.
+func TestRemoveMissingIgnored(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		for _, args := range [][]string{
+			{"rm", "-f", "fl-missing"},
+			{"rm", "--ignore", "fl-missing"},
+			{"rm", "-fi", "--cidfile", e.Path("no-such-cidfile")},
+			{"rmi", "-f", "localhost/fl-missing:latest"},
+			{"rmi", "-i", "localhost/fl-missing:latest"},
+			{"stop", "-i", "fl-missing"},
+			{"stop", "--ignore", "--cidfile", e.Path("no-such-cidfile")},
+		} {
+			if r := e.MustPod(args...); r.Stdout != "" || r.Stderr != "" {
+				t.Fatalf("pod %v: stdout %q stderr %q, want nothing", args, r.Stdout, r.Stderr)
+			}
+		}
+		e.Pod("rm", "fl-missing").Fails(t, 1, `no container with name or ID "fl-missing" found`)
+		e.Pod("rmi", "localhost/fl-missing:latest").Fails(t, 1, "localhost/fl-missing:latest: image not known")
+		e.Pod("stop", "fl-missing").Fails(t, 125, `no container with name or ID "fl-missing" found`)
+		e.Pod("stop", "--cidfile", e.Path("no-such-cidfile")).Fails(t, 125, "no such file or directory")
+
+		cid := e.Path("fl.cid")
+		id := out(e.MustPod("run", "-d", "--cidfile", cid, img, "sleep", "1000"))
+		if b, err := os.ReadFile(cid); err != nil || string(b) != id {
+			t.Fatalf("--cidfile holds %q (%v), want %s", b, err, id)
+		}
+		e.Pod("create", "--cidfile", cid, img, "true").Fails(t, 125, "container id file exists")
+		if got := e.MustPod("ps", "-a", "-q").Lines(); len(got) != 1 {
+			t.Fatalf("a create refused for its --cidfile left a container: %q", got)
+		}
+		if got := out(e.MustPod("stop", "-t", "0", "--cidfile", cid)); got != id {
+			t.Fatalf("stop --cidfile printed %q", got)
+		}
+		if got := out(e.MustPod("rm", "--cidfile", cid)); got != id {
+			t.Fatalf("rm --cidfile printed %q", got)
+		}
+		e.MustPod("rm", "-f", "--cidfile", cid)
+	})
+}
+
+// TestRunNamespaceAndProcessFlags drives the run flags scripts type for
+// namespaces and the process: --ipc/--pid/--uts host and container:NAME,
+// --group-add, --sysctl, --shm-size, --tz, --expose with -P,
+// --read-only-tmpfs, --device, and what every container gets:
+// /run/.containerenv (podman's keys when --privileged), container=pod and
+// TERM=xterm with -t.
+func TestRunNamespaceAndProcessFlags(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		run := func(args ...string) string {
+			t.Helper()
+			return out(e.MustPod(append([]string{"run", "--rm"}, args...)...))
+		}
+		// The namespaces pod itself runs in (rootless: its user namespace's).
+		hostNS := func(ns string) string {
+			t.Helper()
+			if e.Rootless() {
+				return out(e.MustPod("unshare", "readlink", "/proc/self/ns/"+ns))
+			}
+			l, err := os.Readlink("/proc/self/ns/" + ns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+		for _, ns := range []string{"ipc", "pid", "uts"} {
+			if got, want := run("--"+ns, "host", img, "readlink", "/proc/self/ns/"+ns), hostNS(ns); got != want {
+				t.Errorf("--%s host: %s, want the host's %s", ns, got, want)
+			}
+			if got := run(img, "readlink", "/proc/self/ns/"+ns); got == hostNS(ns) {
+				t.Errorf("without --%s the container shares the host's %s namespace", ns, ns)
+			}
+		}
+		host, _ := os.Hostname()
+		if got := run("--uts", "host", img, "hostname"); got != host {
+			t.Errorf("--uts host: hostname %q, want %q", got, host)
+		}
+		e.MustPod("run", "-d", "--name", "fl-ns", img, "sleep", "1000")
+		nsOf := "readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc"
+		want := out(e.MustPod("exec", "fl-ns", "sh", "-c", nsOf))
+		if got := run("--pid", "container:fl-ns", "--ipc", "container:fl-ns", img, "sh", "-c", nsOf); got != want {
+			t.Errorf("--pid/--ipc container:fl-ns: %q, want %q", got, want)
+		}
+		if got := run("--pid", "container:fl-ns", img, "sh", "-c", "ps -o args | grep -c '^sleep 1000'"); got != "1" {
+			t.Errorf("--pid container:fl-ns does not see its sleep: %q", got)
+		}
+		e.Pod("run", "--rm", "--ipc", "bogus", img, "true").Fails(t, 125, `invalid --ipc "bogus"`)
+		e.Pod("run", "--rm", "--uts", "host", "-h", "x", img, "true").Fails(t, 125, "--hostname cannot be set with --uts host")
+
+		if got := run("--group-add", "1234", "--group-add", "nogroup", img, "id", "-G"); !strings.Contains(" "+got+" ", " 1234 ") || !strings.Contains(" "+got+" ", " 65534 ") {
+			t.Errorf("--group-add 1234 --group-add nogroup: id -G %q", got)
+		}
+		e.Pod("run", "--rm", "--group-add", "no-such-group", img, "true").Fails(t, 125, "no such group")
+		if got := run("--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmni=1000", img, "cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/shmmni"); got != "1\n1000" {
+			t.Errorf("--sysctl: %q", got)
+		}
+		e.Pod("run", "--rm", "--sysctl", "kernel.panic=1", img, "true").Fails(t, 125, "not a namespaced sysctl")
+		if got := run("--shm-size", "1m", img, "grep", " /dev/shm ", "/proc/mounts"); !strings.Contains(got, "size=1024k") {
+			t.Errorf("--shm-size 1m: %q", got)
+		}
+		e.Pod("run", "--rm", "--shm-size", "lots", img, "true").Fails(t, 125, `invalid --shm-size "lots"`)
+		if got := run("--tz", "Asia/Tokyo", img, "date", "+%Z"); got != "JST" {
+			t.Errorf("--tz Asia/Tokyo: date says %q", got)
+		}
+		e.Pod("run", "--rm", "--tz", "Mars/Olympus", img, "true").Fails(t, 125, `invalid --tz "Mars/Olympus"`)
+		e.MustPod("run", "-d", "--name", "fl-exp", "--expose", "7000", "-P", img, "sleep", "1000")
+		if got := out(e.MustPod("port", "fl-exp")); !strings.HasPrefix(got, "7000/tcp -> 0.0.0.0:") {
+			t.Errorf("--expose 7000 -P: pod port says %q", got)
+		}
+		e.MustPod("rm", "-f", "-t", "0", "fl-exp")
+		run("--read-only", img, "sh", "-c", "touch /tmp/x /var/tmp/x /run/x")
+		if r := e.Pod("run", "--rm", "--read-only", "--read-only-tmpfs=false", img, "touch", "/tmp/x"); r.Code == 0 {
+			t.Errorf("--read-only-tmpfs=false: /tmp is writable")
+		}
+		if got := run("--device", "/dev/null:/dev/fl-null", img, "sh", "-c", "test -c /dev/fl-null && echo x > /dev/fl-null && echo ok"); got != "ok" {
+			t.Errorf("--device /dev/null:/dev/fl-null: %q", got)
+		}
+		e.Pod("run", "--rm", "--device", "/etc/passwd", img, "true").Fails(t, 125, "is not a character or block device")
+
+		if got := run(img, "sh", "-c", `test -f /run/.containerenv && wc -c < /run/.containerenv; echo "$container"`); got != "0\npod" {
+			t.Errorf(".containerenv and $container: %q", got)
+		}
+		env := run("--privileged", "--name", "fl-priv", img, "cat", "/run/.containerenv")
+		rootless := "0"
+		if e.Rootless() {
+			rootless = "1"
+		}
+		for _, kv := range []string{`engine="pod-`, `name="fl-priv"`, `image="` + img + `"`, "rootless=" + rootless} {
+			if !strings.Contains(env, kv) {
+				t.Errorf("--privileged .containerenv lacks %s: %q", kv, env)
+			}
+		}
+		e.MustPod("run", "-d", "-t", "--name", "fl-tty", img, "sleep", "1000")
+		if got := out(e.MustPod("exec", "fl-tty", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep -E '^(TERM|container)='")); got != "TERM=xterm\ncontainer=pod" {
+			t.Errorf("-t environment: %q", got)
+		}
+
+		// --rmi removes the name it ran, and the image once it has no other.
+		e.MustPod("tag", img, "localhost/fl-rmi:1")
+		if got := run("--rmi", "localhost/fl-rmi:1", "echo", "ran"); got != "ran" {
+			t.Fatalf("run --rmi: %q", got)
+		}
+		if e.Pod("image", "exists", "localhost/fl-rmi:1").Code == 0 {
+			t.Errorf("--rmi left localhost/fl-rmi:1")
+		}
+		e.MustPod("image", "exists", img)
+	})
+}
+
+// TestStartAllWaitCondition: start --all starts every container that does
+// not run, --filter only those it selects; wait --condition returns when
+// the container reaches that state (-1: it has no exit code then), as
+// podman's.
+func TestStartAllWaitCondition(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-s1", "-l", "fl=yes", img, "sleep", "1000")
+		e.MustPod("create", "--name", "fl-s2", img, "sleep", "1000")
+		if got := out(e.MustPod("start", "--filter", "label=fl=yes")); len(got) != 64 {
+			t.Fatalf("start --filter label=fl=yes printed %q, want one ID", got)
+		}
+		if got := strings.Join(e.MustPod("ps", "--format", "{{.Names}}").Lines(), ","); got != "fl-s1" {
+			t.Fatalf("after start --filter: running %q", got)
+		}
+		if got := len(e.MustPod("start", "--all").Lines()); got != 1 {
+			t.Fatalf("start --all started %d containers, want the 1 not running", got)
+		}
+		if got := out(e.MustPod("wait", "--condition", "running", "fl-s2")); got != "-1" {
+			t.Fatalf("wait --condition running: %q", got)
+		}
+		done := make(chan *Result, 1)
+		go func() { done <- e.Pod("wait", "--condition", "stopped", "--interval", "50ms", "fl-s2") }()
+		e.MustPod("stop", "-t", "0", "fl-s2")
+		if r := <-done; r.Code != 0 || out(r) != "137" {
+			t.Fatalf("wait --condition stopped: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
+		}
+		e.Pod("wait", "--condition", "asleep", "fl-s1").Fails(t, 125, `invalid --condition "asleep"`)
+		e.Pod("start", "--all", "fl-s1").Fails(t, 125, "--all and container names")
+	})
+}
+
+// TestRunAttachStreams: run -a names the streams pod attaches; the others
+// are not copied (they are still logged).
+func TestRunAttachStreams(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		script := "echo out; echo err >&2"
+		if r := e.MustPod("run", "--rm", "-a", "stdout", img, "sh", "-c", script); r.Stdout != "out\n" || r.Stderr != "" {
+			t.Errorf("-a stdout: stdout %q stderr %q", r.Stdout, r.Stderr)
+		}
+		if r := e.MustPod("run", "--name", "fl-att", "-a", "STDERR", img, "sh", "-c", script); r.Stdout != "" || r.Stderr != "err\n" {
+			t.Errorf("-a STDERR: stdout %q stderr %q", r.Stdout, r.Stderr)
+		}
+		if got := e.MustPod("logs", "fl-att").Stdout; got != "out\n" {
+			t.Errorf("the stream not attached was not logged: %q", got)
+		}
+		e.Pod("run", "-d", "-a", "stdout", img, "true").Fails(t, 125, "cannot be used together")
+		e.Pod("run", "-a", "stdpipe", img, "true").Fails(t, 125, `invalid --attach "stdpipe"`)
+	})
+}
+
+// TestRunTimeout: --timeout N has the monitor kill the container N seconds
+// after it started (podman's conmon --timeout): exit 137.
+func TestRunTimeout(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		start := time.Now()
+		r := e.Pod("run", "--rm", "--timeout", "1", img, "sleep", "100")
+		if r.Code != 137 {
+			t.Fatalf("run --timeout 1 sleep 100: exit %d stderr %q, want 137", r.Code, r.Stderr)
+		}
+		if d := time.Since(start); d > 30*time.Second {
+			t.Fatalf("--timeout 1 took %v", d)
+		}
+		e.MustPod("run", "-d", "--name", "fl-to", "--timeout", "2", img, "sleep", "100")
+		if got := out(e.MustPod("wait", "fl-to")); got != "137" {
+			t.Fatalf("run -d --timeout 2: wait says %q", got)
+		}
+		// Without --timeout nothing is killed.
+		if got := out(e.MustPod("run", "--rm", img, "sh", "-c", "sleep 2; echo done")); got != "done" {
+			t.Fatalf("run without --timeout: %q", got)
+		}
+	})
+}

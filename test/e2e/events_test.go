@@ -262,3 +262,20 @@ func TestEventsVolumesNetworksAndMore(t *testing.T) {
 		e.MustPod("rm", "netc")
 	})
 }
+
+// TestEventsNoTrunc: events print full IDs by default, as podman does;
+// --no-trunc=false shortens them to 12 characters.
+func TestEventsNoTrunc(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("create", "--name", "fl-ev", img, "true"))
+		full := e.MustPod("events", "--stream=false", "--filter", "container=fl-ev").Stdout
+		short := e.MustPod("events", "--stream=false", "--no-trunc=false", "--filter", "container=fl-ev").Stdout
+		if !strings.Contains(full, " "+id+" ") {
+			t.Errorf("events: no full ID %s in %q", id, full)
+		}
+		if strings.Contains(short, id) || !strings.Contains(short, " "+id[:12]+" ") {
+			t.Errorf("events --no-trunc=false: %q, want the ID as %s", short, id[:12])
+		}
+	})
+}

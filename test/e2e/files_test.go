@@ -3,6 +3,7 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -326,6 +327,52 @@ func TestCpRunningMounts(t *testing.T) {
 		// The volume holds it for the next container too.
 		if got := out(e.MustPod("run", "--rm", "-v", "cpvol:/data", img, "cat", "/data/v.txt")); got != "to volume" {
 			t.Fatalf("volume file reads %q in another container", got)
+		}
+	})
+}
+
+// TestCpCreatedMountsAndRelative copies into a container that was created
+// but never ran: a path in one of its volumes lands in the volume and one in
+// a bind mount in the bind's host directory (podman's cp), a tmpfs path is
+// refused (it exists only while the container runs), relative container
+// paths are taken from the working directory, and cp - takes a gzip'ed tar.
+func TestCpCreatedMountsAndRelative(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		bind := e.Mkdir("bind")
+		e.MustPod("create", "--name", "fl-cp", "-w", "/tmp", "-v", "fl-cpvol:/data", "-v", bind+":/bind", "--tmpfs", "/scratch",
+			img, "sh", "-c", "cat /tmp/rel.txt /data/v.txt /bind/b.txt /data/gz.txt")
+		e.MustPod("cp", e.WriteFile("v.txt", []byte("in volume\n")), "fl-cp:/data/")
+		e.MustPod("cp", e.WriteFile("b.txt", []byte("in bind\n")), "fl-cp:/bind")
+		if b, err := os.ReadFile(filepath.Join(bind, "b.txt")); err != nil || string(b) != "in bind\n" {
+			t.Fatalf("cp into the bind mount of a created container: host file %q, %v", b, err)
+		}
+		e.Pod("cp", e.WriteFile("s.txt", []byte("x")), "fl-cp:/scratch/").Fails(t, 125, "/scratch is a tmpfs mount, which exists only while the container runs")
+		e.MustPod("cp", e.WriteFile("rel.txt", []byte("relative\n")), "fl-cp:rel.txt")
+
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		tw.WriteHeader(&tar.Header{Name: "gz.txt", Mode: 0o644, Size: 8, Typeflag: tar.TypeReg})
+		tw.Write([]byte("gzipped\n"))
+		tw.Close()
+		zw.Close()
+		e.PodStdin(bytes.NewReader(buf.Bytes()), "cp", "-", "fl-cp:/data").Success(t)
+
+		r := e.MustPod("start", "-a", "fl-cp")
+		if r.Stdout != "relative\nin volume\nin bind\ngzipped\n" {
+			t.Fatalf("the container read %q", r.Stdout)
+		}
+		// Out again, relative to the working directory, and from the volume
+		// of the now stopped container.
+		back := e.Path("back.txt")
+		e.MustPod("cp", "fl-cp:rel.txt", back)
+		if b, _ := os.ReadFile(back); string(b) != "relative\n" {
+			t.Fatalf("cp fl-cp:rel.txt: %q", b)
+		}
+		e.MustPod("cp", "fl-cp:/data/v.txt", back)
+		if b, _ := os.ReadFile(back); string(b) != "in volume\n" {
+			t.Fatalf("cp out of the volume of a stopped container: %q", b)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -745,5 +746,52 @@ func TestPullConcurrent(t *testing.T) {
 		if l := e.MustPod("images", "-q").Lines(); len(l) != 1 {
 			t.Errorf("images after concurrent pulls: %q", l)
 		}
+	})
+}
+
+// TestShortNameOtherRegistry names a local image from a registry that is
+// not a search registry by its short name, as podman resolves it against
+// local storage: run, inspect, exists and rmi find it.
+func TestShortNameOtherRegistry(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		id := out(e.MustPod("image", "inspect", "--format", "{{.Id}}", img))
+		e.MustPod("tag", img, "quay.io/fl-team/fl-tool:1")
+		for _, short := range []string{"fl-tool:1", "fl-team/fl-tool:1"} {
+			if got := out(e.MustPod("image", "inspect", "--format", "{{.Id}}", short)); got != id {
+				t.Fatalf("image inspect %s = %q, want %s", short, got, id)
+			}
+			e.MustPod("image", "exists", short)
+		}
+		if got := out(e.MustPod("run", "--rm", "--pull", "never", "fl-tool:1", "echo", "ran")); got != "ran" {
+			t.Fatalf("run fl-tool:1: %q", got)
+		}
+		for _, other := range []string{"fl-tool:2", "ool:1"} {
+			if r := e.Pod("image", "exists", other); r.Code != 1 {
+				t.Fatalf("image exists %s: exit %d, want 1", other, r.Code)
+			}
+		}
+		if got := out(e.MustPod("rmi", "fl-tool:1")); got != "Untagged: quay.io/fl-team/fl-tool:1" {
+			t.Fatalf("rmi fl-tool:1 printed %q", got)
+		}
+	})
+}
+
+// TestImagesSortNoheading: images --sort orders the rows, --noheading drops
+// the header.
+func TestImagesSortNoheading(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("tag", img, "localhost/fl-zz:1")
+		e.MustPod("tag", img, "localhost/fl-aa:1")
+		rows := e.MustPod("images", "--sort", "repository", "--format", "{{.Repository}}").Lines()
+		if len(rows) != 3 || !sort.StringsAreSorted(rows) {
+			t.Errorf("images --sort repository: %q", rows)
+		}
+		r := e.MustPod("images", "--noheading")
+		if l := r.Lines(); len(l) != 3 || strings.HasPrefix(l[0], "REPOSITORY") {
+			t.Errorf("images --noheading: %q", r.Stdout)
+		}
+		e.Pod("images", "--sort", "colour").Fails(t, 125, `invalid --sort "colour"`)
 	})
 }

@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Resource limits, proven by what the container's cgroup files say and by
@@ -403,5 +407,39 @@ func TestLimitsRootless(t *testing.T) {
 		}
 		id := out(e.MustPod("create", img, "true"))
 		e.Pod("update", "-m", "64m", id).Fails(t, 125, "Resource limits are not supported")
+	})
+}
+
+// TestLimitsDeviceThrottle: --device-read-bps and its kin write the block
+// device's throttle into the container's blkio cgroup; rootless on cgroup
+// v1 they warn once and are ignored, as the other limits.
+func TestLimitsDeviceThrottle(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		var st syscall.Stat_t
+		if err := syscall.Stat("/dev/loop0", &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFBLK {
+			t.Skip("no block device /dev/loop0 on this host")
+		}
+		dev := fmt.Sprintf("%d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev))
+		flags := []string{"--device-read-bps", "/dev/loop0:1mb", "--device-write-bps", "/dev/loop0:2mb",
+			"--device-read-iops", "/dev/loop0:100", "--device-write-iops", "/dev/loop0:200"}
+		if noRootlessCgroups(e) {
+			r := e.MustPod(append(append([]string{"run", "--rm"}, flags...), img, "true")...)
+			warnedOnce(t, r)
+			return
+		}
+		e.MustPod(append(append([]string{"run", "-d", "--name", "fl-io"}, flags...), img, "sleep", "1000")...)
+		for file, want := range map[string]string{
+			"blkio.throttle.read_bps_device":   dev + " 1048576",
+			"blkio.throttle.write_bps_device":  dev + " 2097152",
+			"blkio.throttle.read_iops_device":  dev + " 100",
+			"blkio.throttle.write_iops_device": dev + " 200",
+		} {
+			if got := cgroupFile(t, e, "fl-io", "blkio", file); got != want {
+				t.Errorf("%s = %q, want %q", file, got, want)
+			}
+		}
+		e.Pod("run", "--rm", "--device-read-bps", "/dev/null:1mb", img, "true").Fails(t, 125, "/dev/null is not a block device")
+		e.Pod("run", "--rm", "--device-read-iops", "/dev/loop0:lots", img, "true").Fails(t, 125, "the rate must be a number")
 	})
 }

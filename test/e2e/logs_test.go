@@ -121,3 +121,27 @@ func TestLogs(t *testing.T) {
 		e.Pod("logs", "--tail", "x", "late").Fails(t, 125, "tail")
 	})
 }
+
+// TestLogsSeveral prints the logs of two containers, each line prefixed
+// with its container's short ID (or name with --names), as podman does.
+func TestLogsSeveral(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		a := out(e.MustPod("run", "--name", "fl-la", img, "sh", "-c", "echo one; echo two"))
+		_ = a
+		e.MustPod("run", "--name", "fl-lb", img, "echo", "three")
+		idA := out(e.MustPod("inspect", "--format", "{{.Id}}", "fl-la"))[:12]
+		idB := out(e.MustPod("inspect", "--format", "{{.Id}}", "fl-lb"))[:12]
+		if got := e.MustPod("logs", "fl-la", "fl-lb").Stdout; got != idA+" one\n"+idA+" two\n"+idB+" three\n" {
+			t.Errorf("logs fl-la fl-lb: %q", got)
+		}
+		if got := e.MustPod("logs", "--names", "--tail", "1", "fl-la", "fl-lb").Stdout; got != "fl-la two\nfl-lb three\n" {
+			t.Errorf("logs --names --tail 1: %q", got)
+		}
+		// One container: no prefix, as before.
+		if got := e.MustPod("logs", "fl-lb").Stdout; got != "three\n" {
+			t.Errorf("logs fl-lb: %q", got)
+		}
+		e.Pod("logs", "fl-la", "fl-missing").Fails(t, 125, "fl-missing")
+	})
+}

@@ -451,3 +451,35 @@ func TestPortPublishForms(t *testing.T) {
 		}
 	})
 }
+
+// TestNetworkPublishedPortRerun re-runs a container on the host port of one
+// just stopped or removed, after connections through it: the forwarder's
+// connections linger in TIME_WAIT for a minute and must not count as the
+// port being bound (podman re-runs at once).
+func TestNetworkPublishedPortRerun(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		port := 20701
+		if e.Rootless() {
+			port = 20702
+		}
+		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+		serve := func(name string) {
+			t.Helper()
+			e.MustPod("run", "-d", "--name", name, "-p", fmt.Sprintf("%d:80", port), img,
+				"sh", "-c", "mkdir /www && echo "+name+" > /www/index.html && exec httpd -f -p 80 -h /www")
+			for i := 0; i < 3; i++ {
+				if body, err := httpGet(t, url); err != nil || body != name+"\n" {
+					t.Fatalf("GET %s from %s: %q, %v", url, name, body, err)
+				}
+			}
+		}
+		serve("fl-web1")
+		e.MustPod("stop", "-t", "0", "fl-web1")
+		e.MustPod("rm", "fl-web1")
+		serve("fl-web2")
+		e.MustPod("rm", "-f", "-t", "0", "fl-web2")
+		serve("fl-web3")
+		e.MustPod("rm", "-f", "-t", "0", "fl-web3")
+	})
+}

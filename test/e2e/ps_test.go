@@ -182,3 +182,73 @@ func TestPs(t *testing.T) {
 		check([]string{"container", "list", "-q"})
 	})
 }
+
+// TestPsSortExternal: ps --sort orders by what it names, --noheading drops
+// the header, and --external shows a container of storage that pod does
+// not know (made here as buildah would) with the status Storage.
+func TestPsSortExternal(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-b", img, "true")
+		e.MustPod("create", "--name", "fl-c", img, "true")
+		e.MustPod("create", "--name", "fl-a", img, "true")
+		if got := strings.Join(e.MustPod("ps", "-a", "--sort", "names", "--format", "{{.Names}}").Lines(), ","); got != "fl-a,fl-b,fl-c" {
+			t.Errorf("ps --sort names: %s", got)
+		}
+		if got := strings.Join(e.MustPod("ps", "-a", "--format", "{{.Names}}").Lines(), ","); got != "fl-a,fl-c,fl-b" {
+			t.Errorf("ps (newest first): %s", got)
+		}
+		if got := e.MustPod("ps", "-a", "--noheading").Lines(); len(got) != 3 || strings.HasPrefix(got[0], "CONTAINER ID") {
+			t.Errorf("ps --noheading: %q", got)
+		}
+		e.Pod("ps", "--sort", "colour").Fails(t, 125, `invalid --sort "colour"`)
+		if got := len(e.MustPod("ps", "-a", "--external", "-q").Lines()); got != 3 {
+			t.Errorf("ps --external without external containers: %d rows, want 3", got)
+		}
+		if e.Rootless() {
+			return // the test process cannot write rootless storage
+		}
+		imgID := out(e.MustPod("image", "inspect", "--format", "{{.Id}}", img))
+		ext := storageContainer(t, e, imgID)
+		r := e.MustPod("ps", "-a", "--external", "--format", "{{.ID}} {{.Status}}")
+		if !strings.Contains(r.Stdout, ext[:12]+" Storage\n") {
+			t.Errorf("ps --external does not show storage container %s: %q", ext[:12], r.Stdout)
+		}
+		if strings.Contains(e.MustPod("ps", "-a", "-q").Stdout, ext[:12]) {
+			t.Errorf("ps without --external shows the storage container")
+		}
+	})
+}
+
+// TestPsNamespaces: ps --ns shows a running container's namespaces by
+// inode, as podman's; those it shares with another (--ipc container:) are
+// the same number.
+func TestPsNamespaces(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("run", "-d", "--name", "fl-ns1", img, "sleep", "1000")
+		e.MustPod("run", "-d", "--name", "fl-ns2", "--ipc", "container:fl-ns1", img, "sleep", "1000")
+		r := e.MustPod("ps", "--ns")
+		lines := r.Lines()
+		if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "CONTAINER ID NAMES PID CGROUPNS IPC MNT NET PIDNS USERNS UTS" {
+			t.Fatalf("ps --ns:\n%s", r.Stdout)
+		}
+		ns := map[string][]string{}
+		for _, n := range []string{"fl-ns1", "fl-ns2"} {
+			f := strings.Fields(out(e.MustPod("ps", "--ns", "--noheading", "--filter", "name=^"+n+"$")))
+			// ID NAMES PID then the namespaces; the cgroup one may be shared
+			// with the host (cgroup v1): at least six numbers.
+			if len(f) < 9 {
+				t.Fatalf("ps --ns row of %s: %q", n, f)
+			}
+			ns[n] = f[len(f)-6:]
+		}
+		ipc1, ipc2 := ns["fl-ns1"][0], ns["fl-ns2"][0]
+		if ipc1 != ipc2 || ns["fl-ns1"][4] != ns["fl-ns2"][4] {
+			t.Errorf("fl-ns2 joined fl-ns1's IPC namespace: %v vs %v", ns["fl-ns1"], ns["fl-ns2"])
+		}
+		if ns["fl-ns1"][1] == ns["fl-ns2"][1] {
+			t.Errorf("two containers share a mount namespace: %v vs %v", ns["fl-ns1"], ns["fl-ns2"])
+		}
+	})
+}

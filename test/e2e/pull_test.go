@@ -267,3 +267,28 @@ func lieAboutLastDiffID(t *testing.T) func(dir string) {
 		}
 	}
 }
+
+// TestPullByDigestOneRow pulls an image by tag and then by digest: images
+// lists it once, under its tag (podman shows no second <none> row for the
+// digest), and a digest-only pull lists it as <none> once.
+func TestPullByDigestOneRow(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		dg := out(e.MustPod("image", "inspect", "--format", "{{.Digest}}", img))
+		repo := strings.TrimSuffix(img, ":latest")
+		e.MustPod("pull", "-q", repo+"@"+dg)
+		rows := e.MustPod("images", "--format", "{{.Repository}}:{{.Tag}}").Lines()
+		if strings.Join(rows, ",") != img {
+			t.Fatalf("images after pulling by tag and by digest: %q, want one row %s", rows, img)
+		}
+		f := NewEnv(t, e.Rootless())
+		f.MustPod("pull", "-q", repo+"@"+dg)
+		rows = f.MustPod("images", "--format", "{{.Repository}}:{{.Tag}}").Lines()
+		if strings.Join(rows, ",") != repo+":<none>" {
+			t.Fatalf("images after pulling by digest only: %q, want one row %s:<none>", rows, repo)
+		}
+		if got := out(f.MustPod("images", "--digests", "--format", "{{.Digest}}")); got != dg {
+			t.Fatalf("images --digests: %q, want %s", got, dg)
+		}
+	})
+}

@@ -57,3 +57,69 @@ func TestBadGlobalInput(t *testing.T) {
 	e.Pod("no-such-command").Fails(t, 125, "unknown command")
 	e.Pod("info", "--bogus").Fails(t, 125, "unknown flag")
 }
+
+// TestGlobalVersionFlag: pod --version and -v print podman's one line.
+func TestGlobalVersionFlag(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		want := out(e.MustPod("version", "--format", "{{.Version}}"))
+		for _, f := range []string{"--version", "-v"} {
+			if got := out(e.MustPod(f)); got != "pod version "+want {
+				t.Errorf("pod %s: %q, want %q", f, got, "pod version "+want)
+			}
+		}
+	})
+}
+
+// TestCompletion: `completion bash|zsh|fish` print cobra's scripts, and the
+// completion they call lists the names of containers, images, networks and
+// volumes of the storage the command line names.
+func TestCompletion(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		for shell, mark := range map[string]string{"bash": "__start_pod", "zsh": "#compdef pod", "fish": "complete -c pod"} {
+			if r := e.MustPod("completion", shell); !strings.Contains(r.Stdout, mark) {
+				t.Errorf("completion %s lacks %q", shell, mark)
+			}
+		}
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "fl-comp1", img, "true")
+		e.MustPod("create", "--name", "fl-other", img, "true")
+		e.MustPod("volume", "create", "fl-vol")
+		complete := func(args ...string) []string {
+			t.Helper()
+			var names []string
+			for _, l := range e.MustPod(append([]string{"__complete"}, args...)...).Lines() {
+				if !strings.HasPrefix(l, ":") && !strings.HasPrefix(l, "Completion ended") {
+					names = append(names, l)
+				}
+			}
+			return names
+		}
+		if got := strings.Join(complete("rm", "fl-c"), ","); got != "fl-comp1" {
+			t.Errorf("complete rm fl-c: %q", got)
+		}
+		if got := strings.Join(complete("container", "stop", "fl-comp1", ""), ","); got != "fl-comp1,fl-other" {
+			t.Errorf("complete container stop fl-comp1 '': %q", got)
+		}
+		if got := strings.Join(complete("rmi", ""), ","); got != img {
+			t.Errorf("complete rmi: %q, want %s", got, img)
+		}
+		if got := strings.Join(complete("volume", "rm", "fl-"), ","); got != "fl-vol" {
+			t.Errorf("complete volume rm fl-: %q", got)
+		}
+		if got := complete("network", "inspect", ""); len(got) == 0 || !slicesContains(got, "podman") {
+			t.Errorf("complete network inspect: %q, want the default network", got)
+		}
+		if got := complete("run", img, ""); len(got) != 0 {
+			t.Errorf("complete run IMAGE '': %q, want nothing after the image", got)
+		}
+	})
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -94,7 +94,9 @@ func headerRow(tmpl *template.Template, titles map[string]string) string {
 			b.Write(n.Text)
 		case *parse.ActionNode:
 			if f := firstField(n.Pipe); f != "" {
-				if t, ok := titles[f]; ok {
+				if t, ok := titles[fieldPath(n.Pipe)]; ok {
+					b.WriteString(t)
+				} else if t, ok := titles[f]; ok {
 					b.WriteString(t)
 				} else {
 					b.WriteString(Title(f))
@@ -103,6 +105,18 @@ func headerRow(tmpl *template.Template, titles map[string]string) string {
 		}
 	}
 	return b.String()
+}
+
+// fieldPath is the whole first field chain a pipeline reads:
+// "Namespaces.NET" in {{.Namespaces.NET}}.
+func fieldPath(p *parse.PipeNode) string {
+	if p == nil || len(p.Cmds) == 0 || len(p.Cmds[0].Args) == 0 {
+		return ""
+	}
+	if f, ok := p.Cmds[0].Args[0].(*parse.FieldNode); ok {
+		return strings.Join(f.Ident, ".")
+	}
+	return ""
 }
 
 // firstField is the first field a pipeline reads: Names in {{.Names}},

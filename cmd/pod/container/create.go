@@ -1,11 +1,16 @@
 package container
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 func newCreateCommand(g *cli.Globals) *cobra.Command {
@@ -23,7 +28,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			ctr, err := rt.Create(cmd.Context(), f.options(g, cmd, args))
+			ctr, err := createContainer(cmd.Context(), rt, f.options(g, cmd, args), f.cidfile, f.replace)
 			if err != nil {
 				return err
 			}
@@ -33,4 +38,46 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	}
 	addCreateFlags(c, &f)
 	return c
+}
+
+// createContainer creates the container of create and run, with what
+// happens around it: --replace removes a container of the same name first,
+// --cidfile records the new ID in a file that must not exist yet (podman's
+// rule: it names one container, and a systemd unit's ExecStop reads it).
+func createContainer(ctx context.Context, rt *engine.Runtime, opts engine.CreateOptions, cidfile string, replace bool) (*engine.Container, error) {
+	var cid *os.File
+	if cidfile != "" {
+		f, err := os.OpenFile(cidfile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			return nil, errdefs.AlreadyExistsf("container id file exists. Ensure another container is not using it or delete it: %s", cidfile)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--cidfile: %w", err)
+		}
+		cid = f
+		defer cid.Close()
+	}
+	if replace && opts.Name != "" {
+		zero := 0
+		if err := rt.Remove(ctx, opts.Name, engine.RemoveOptions{Force: true, Timeout: &zero}); err != nil && !errors.Is(err, engine.ErrNoSuchContainer) {
+			return nil, fmt.Errorf("--replace: %w", err)
+		}
+	}
+	ctr, err := rt.Create(ctx, opts)
+	if err == nil && cid != nil {
+		if _, err = cid.WriteString(ctr.ID); err == nil {
+			err = cid.Close()
+		}
+		if err != nil {
+			_ = rt.Remove(context.WithoutCancel(ctx), ctr.ID, engine.RemoveOptions{Force: true})
+			err = fmt.Errorf("write --cidfile: %w", err)
+		}
+	}
+	if err != nil {
+		if cid != nil {
+			_ = os.Remove(cidfile)
+		}
+		return nil, err
+	}
+	return ctr, nil
 }

@@ -16,6 +16,9 @@ type createFlags struct {
 	limits      limitFlags
 	// healthRetries is --health-retries; see healthOptions.
 	healthRetries int
+	cidfile       string // --cidfile: where to write the new container's ID
+	replace       bool   // --replace: remove a container of the same name first
+	readOnlyTmpfs bool   // --read-only-tmpfs; see options
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -27,6 +30,8 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.Bool("help", false, "help for "+c.Name())
 	o := &f.opts
 	fs.StringVar(&o.Name, "name", "", "assign a name to the container")
+	fs.StringVar(&f.cidfile, "cidfile", "", "write the container's ID to FILE, which must not exist")
+	fs.BoolVar(&f.replace, "replace", false, "remove a container of the same --name first (stopping it if it runs)")
 	fs.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to pass pod's own)")
 	fs.StringArrayVar(&o.EnvFiles, "env-file", nil, "read environment variables from a file")
 	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory inside the container")
@@ -40,6 +45,18 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringArrayVar(&o.VolumesFrom, "volumes-from", nil, "mount the volumes and binds of another container: CTR[:ro|rw]")
 	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: DST[:OPTIONS]")
 	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
+	fs.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount tmpfs on /tmp, /var/tmp and /run")
+	fs.StringVar(&o.IPC, "ipc", "", "IPC namespace: private (default), shareable, host or container:NAME")
+	fs.StringVar(&o.PID, "pid", "", "PID namespace: private (default), host or container:NAME")
+	fs.StringVar(&o.UTS, "uts", "", "UTS namespace (hostname): private (default), host or container:NAME")
+	fs.StringArrayVar(&o.GroupAdd, "group-add", nil, "add a supplementary group: a name of the image's /etc/group or a GID")
+	fs.StringArrayVar(&o.Sysctls, "sysctl", nil, "set a namespaced kernel parameter: KEY=VALUE (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)")
+	fs.StringVar(&o.ShmSize, "shm-size", "", "size of /dev/shm (e.g. 64m; default 64m)")
+	fs.StringVar(&o.TZ, "tz", "", "time zone: an Area/City of the host's zoneinfo, or local for the host's")
+	fs.StringArrayVar(&o.Expose, "expose", nil, "expose a port or range (PORT[/PROTO]) that -P publishes, as the image's EXPOSE does")
+	fs.StringArrayVar(&o.Devices, "device", nil, "add a host device: HOST[:CONTAINER][:PERMISSIONS] (bound from the host when rootless)")
+	fs.UintVar(&o.Timeout, "timeout", 0, "seconds the container may run before its monitor kills it (SIGKILL); 0: no limit")
+	fs.BoolVar(&o.RemoveImage, "rmi", false, "remove the image once the container is removed, unless another container uses it (implies --rm)")
 	fs.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a Linux capability (or ALL)")
 	fs.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a Linux capability (or ALL)")
 	fs.BoolVar(&o.Privileged, "privileged", false, "give the container all capabilities, devices and no seccomp or masked paths")
@@ -59,6 +76,10 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)
+	fs.StringArrayVar(&f.limits.o.DeviceReadBps, "device-read-bps", nil, "limit reads from a block device: DEVICE:RATE (e.g. /dev/sda:1mb)")
+	fs.StringArrayVar(&f.limits.o.DeviceWriteBps, "device-write-bps", nil, "limit writes to a block device: DEVICE:RATE (e.g. /dev/sda:1mb)")
+	fs.StringArrayVar(&f.limits.o.DeviceReadIOPS, "device-read-iops", nil, "limit read operations on a block device: DEVICE:COUNT per second")
+	fs.StringArrayVar(&f.limits.o.DeviceWriteIOPS, "device-write-iops", nil, "limit write operations on a block device: DEVICE:COUNT per second")
 	addInteractiveFlags(fs, f)
 	fs.StringVar(&o.Limits.CgroupParent, "cgroup-parent", "", "parent cgroup of the container's cgroup (default: pod/ under pod's own cgroup)")
 	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled or no-conmon (disabled is refused: runc always creates a cgroup)")
@@ -82,6 +103,13 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	if c.Flags().Changed("stop-timeout") {
 		t := f.stopTimeout
 		o.StopTimeout = &t
+	}
+	if c.Flags().Changed("read-only-tmpfs") {
+		v := f.readOnlyTmpfs
+		o.ReadOnlyTmpfs = &v
+	}
+	if o.RemoveImage {
+		o.AutoRemove = true
 	}
 	o.PullProgress = g.Stderr
 	o.Limits = f.limits.options(c, o.Limits)

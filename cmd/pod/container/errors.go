@@ -1,10 +1,15 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 )
+
+// errSkipped, returned by each's fn, means the name was passed over
+// without an error (rm --ignore of a missing container): nothing is printed.
+var errSkipped = errors.New("skipped")
 
 // each runs fn on every name, printing the name on success as podman does.
 // Every failure but the last is printed at once; the last is returned, with
@@ -13,6 +18,9 @@ func each(g *cli.Globals, names []string, code func(error) int, fn func(name str
 	var last error
 	for _, n := range names {
 		err := fn(n)
+		if errors.Is(err, errSkipped) {
+			continue
+		}
 		if err == nil {
 			fmt.Fprintln(g.Stdout, n)
 			continue

@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -9,14 +10,16 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/views"
 )
 
 type psOptions struct {
 	all, latest, quiet, noTrunc, size, noHeading, pod bool
+	external, ns                                      bool
 	last                                              int
 	filters                                           []string
-	format                                            string
+	format, sort                                      string
 }
 
 func newPsCommand(g *cli.Globals) *cobra.Command {
@@ -42,6 +45,9 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&o.pod, "pod", "p", false, "show the pod ID and name of each container")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: id=, name=, label=, label!=, status=, exited=, ancestor=, before=, since=, until=")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
+	f.BoolVar(&o.ns, "ns", false, "show the namespaces of running containers (podman's columns: PID, CGROUPNS, IPC, MNT, NET, PIDNS, USERNS, UTS)")
+	f.BoolVar(&o.external, "external", false, "show the containers of storage that pod does not know too (status Storage)")
+	f.StringVar(&o.sort, "sort", "created", "sort by command, created (newest first), id, image, names, runningfor, size or status")
 	return cmd
 }
 
@@ -65,9 +71,13 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	defer r.Close()
 	list, err := r.ListContainers(ctx, engine.ListOptions{
 		All: o.all, Latest: o.latest, Last: o.last, Filter: filter,
-		Size: o.size || strings.Contains(o.format, ".Size"),
+		Size:     o.size || o.sort == "size" || strings.Contains(o.format, ".Size"),
+		External: o.external,
 	})
 	if err != nil {
+		return err
+	}
+	if err := sortContainers(list, o.sort); err != nil {
 		return err
 	}
 	if o.quiet && o.format == "" {
@@ -87,8 +97,38 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	if o.pod {
 		view.Default += "\t{{.Pod}}\t{{.PodName}}"
 	}
+	if o.ns {
+		view.Default = "table {{.ID}}\t{{.Names}}\t{{.Pid}}\t{{.Namespaces.Cgroup}}\t{{.Namespaces.IPC}}\t{{.Namespaces.MNT}}\t{{.Namespaces.NET}}\t{{.Namespaces.PIDNS}}\t{{.Namespaces.User}}\t{{.Namespaces.UTS}}"
+	}
 	if o.format == "json" {
 		view.JSON = views.ContainerList(list, now)
 	}
 	return cli.Render(g.Stdout, o.format, views.ContainerRows(list, now, o.noTrunc), view)
+}
+
+// sortContainers orders ps's rows as podman's --sort: created and
+// runningfor newest first (the engine's order), size largest first, the
+// others ascending.
+func sortContainers(list []*engine.ListedContainer, by string) error {
+	var less func(a, b *engine.ListedContainer) bool
+	switch by {
+	case "", "created", "runningfor":
+		return nil
+	case "command":
+		less = func(a, b *engine.ListedContainer) bool { return a.Command < b.Command }
+	case "id":
+		less = func(a, b *engine.ListedContainer) bool { return a.ID < b.ID }
+	case "image":
+		less = func(a, b *engine.ListedContainer) bool { return a.ImageName < b.ImageName }
+	case "names":
+		less = func(a, b *engine.ListedContainer) bool { return a.Name < b.Name }
+	case "size":
+		less = func(a, b *engine.ListedContainer) bool { return a.SizeRw > b.SizeRw }
+	case "status":
+		less = func(a, b *engine.ListedContainer) bool { return a.Status < b.Status }
+	default:
+		return errdefs.InvalidArgumentf("invalid --sort %q: use command, created, id, image, names, runningfor, size or status", by)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
+	return nil
 }

@@ -2,10 +2,13 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -18,6 +21,7 @@ import (
 func newRunCommand(g *cli.Globals) *cobra.Command {
 	var f createFlags
 	var detach bool
+	var attach []string
 	var af attachFlags
 	c := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
@@ -28,12 +32,16 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			streams, err := attachStreams(attach, detach)
+			if err != nil {
+				return err
+			}
 			rt, err := g.Open(ctx)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctr, err := rt.Create(ctx, f.options(g, cmd, args))
+			ctr, err := createContainer(ctx, rt, f.options(g, cmd, args), f.cidfile, f.replace)
 			if err != nil {
 				return err
 			}
@@ -45,6 +53,19 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 				return nil
 			}
 			return attachSession(g, rt, ctr, f.opts.Interactive, af, func(o engine.AttachOptions) (int, error) {
+				if streams != nil {
+					// -a: only the streams named; the others' output is
+					// still logged, and stdin stays closed.
+					if !streams["stdout"] {
+						o.Stdout = io.Discard
+					}
+					if !streams["stderr"] {
+						o.Stderr = io.Discard
+					}
+					if !streams["stdin"] {
+						o.Stdin = nil
+					}
+				}
 				// Signals go to the container, not to this copy: pod keeps
 				// streaming until the container exits.
 				return rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, engine.StartOptions{
@@ -56,8 +77,28 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 	}
 	addCreateFlags(c, &f)
 	c.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container ID")
+	c.Flags().StringArrayVarP(&attach, "attach", "a", nil, "attach only to this stream: stdin, stdout or stderr (repeatable; default all)")
 	addAttachFlags(c.Flags(), &af)
 	return c
+}
+
+// attachStreams reads run -a: nil for all streams, else the set named.
+func attachStreams(names []string, detach bool) (map[string]bool, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	if detach {
+		return nil, errors.New("-a/--attach and -d/--detach cannot be used together")
+	}
+	set := map[string]bool{}
+	for _, n := range names {
+		n = strings.ToLower(n)
+		if n != "stdin" && n != "stdout" && n != "stderr" {
+			return nil, fmt.Errorf("invalid --attach %q: use stdin, stdout or stderr", n)
+		}
+		set[n] = true
+	}
+	return set, nil
 }
 
 // proxySignals forwards the signals a user sends pod (Ctrl-C, kill) to the

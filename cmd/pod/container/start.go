@@ -3,24 +3,35 @@ package container
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/state"
 )
 
 func newStartCommand(g *cli.Globals) *cobra.Command {
-	var attach, interactive bool
+	var attach, interactive, all bool
+	var filters []string
 	var af attachFlags
 	c := &cobra.Command{
 		Use:   "start [options] CONTAINER [CONTAINER...]",
 		Short: "Start one or more containers",
 		Long: "Start created or stopped containers and print their names as given. With -a, stream the\n" +
 			"container's output and exit with its exit code.",
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(filters) > 0 {
+				all = true
+			}
+			return namesOrAll(&all)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if all && (attach || interactive) {
+				return errors.New("--all and --filter cannot be used with --attach or --interactive")
+			}
 			if (attach || interactive) && len(args) > 1 {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
@@ -41,6 +52,23 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 					})
 				})
 			}
+			if all {
+				// podman's start --all: every container that does not run,
+				// or those --filter selects.
+				filter, err := engine.ParseContainerFilter(filters, time.Now())
+				if err != nil {
+					return err
+				}
+				list, err := rt.ListContainers(ctx, engine.ListOptions{All: true, Filter: filter})
+				if err != nil {
+					return err
+				}
+				for _, c := range list {
+					if c.Status != state.StatusRunning && c.Status != state.StatusPaused {
+						args = append(args, c.ID)
+					}
+				}
+			}
 			return each(g, args, cli.ExitCode, func(name string) error {
 				return rt.Start(ctx, name, engine.StartOptions{})
 			})
@@ -49,6 +77,8 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "attach to the container's output and exit with its exit code")
 	f.BoolVarP(&interactive, "interactive", "i", false, "attach the container's stdin (with -a)")
+	f.BoolVar(&all, "all", false, "start every container that is not running")
+	f.StringArrayVarP(&filters, "filter", "f", nil, "start the containers that match, as ps --filter selects them (implies --all)")
 	addAttachFlags(f, &af)
 	return c
 }

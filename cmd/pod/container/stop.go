@@ -1,6 +1,8 @@
 package container
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -8,14 +10,15 @@ import (
 )
 
 func newStopCommand(g *cli.Globals) *cobra.Command {
-	var all bool
+	var all, ignore bool
 	var timeout int
+	var cidfiles []string
 	c := &cobra.Command{
 		Use:   "stop [options] CONTAINER [CONTAINER...]",
 		Short: "Stop one or more running containers",
 		Long: "Send each container its stop signal (--stop-signal, else the image's, else SIGTERM), wait up to\n" +
 			"the timeout, then send SIGKILL. Prints the containers as given (with --all, their IDs).",
-		Args: namesOrAll(&all),
+		Args: namesAllOrCidfile(&all, &cidfiles),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.OpenContainers(ctx)
@@ -32,13 +35,23 @@ func newStopCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 			}
-			return each(g, args, cli.ExitCode, func(name string) error {
-				return rt.Stop(ctx, name, t)
+			ids, err := cidfileIDs(cidfiles, ignore)
+			if err != nil {
+				return err
+			}
+			return each(g, append(args, ids...), cli.ExitCode, func(name string) error {
+				err := rt.Stop(ctx, name, t)
+				if ignore && errors.Is(err, engine.ErrNoSuchContainer) {
+					return errSkipped
+				}
+				return err
 			})
 		},
 	}
 	f := c.Flags()
 	f.BoolVarP(&all, "all", "a", false, "stop all running containers")
+	f.StringArrayVar(&cidfiles, "cidfile", nil, "stop the container whose ID run --cidfile wrote to FILE (repeatable)")
+	f.BoolVarP(&ignore, "ignore", "i", false, "ignore containers (and --cidfile files) that do not exist")
 	f.IntVarP(&timeout, "time", "t", 10, "seconds to wait before killing the container (default: the container's --stop-timeout)")
 	return c
 }

@@ -2,6 +2,8 @@ package container
 
 import (
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -9,6 +11,8 @@ import (
 )
 
 func newWaitCommand(g *cli.Globals) *cobra.Command {
+	var conditions []string
+	var interval string
 	c := &cobra.Command{
 		Use:   "wait CONTAINER [CONTAINER...]",
 		Short: "Wait for containers to stop and print their exit codes",
@@ -21,9 +25,24 @@ func newWaitCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
+			iv, err := time.ParseDuration(interval)
+			if err != nil {
+				// podman's --interval takes milliseconds as a bare number.
+				ms, nerr := strconv.Atoi(interval)
+				if nerr != nil || ms <= 0 {
+					return fmt.Errorf("invalid --interval %q: a duration such as 250ms", interval)
+				}
+				iv = time.Duration(ms) * time.Millisecond
+			}
 			var last error
 			for _, name := range args {
-				code, err := rt.Wait(ctx, name)
+				var code int
+				var err error
+				if len(conditions) > 0 {
+					code, err = rt.WaitForCondition(ctx, name, conditions, iv)
+				} else {
+					code, err = rt.Wait(ctx, name)
+				}
 				if err != nil {
 					if last != nil {
 						fmt.Fprintln(g.Stderr, cli.Message(last))
@@ -36,5 +55,8 @@ func newWaitCommand(g *cli.Globals) *cobra.Command {
 			return last
 		},
 	}
+	f := c.Flags()
+	f.StringArrayVar(&conditions, "condition", nil, "wait until the container is in this state (repeatable; any of them): configured, created, exited, healthy, initialized, paused, removing, running, stopped, stopping, unhealthy (default: stopped)")
+	f.StringVarP(&interval, "interval", "i", "250ms", "how often to check a --condition (a duration, or milliseconds)")
 	return c
 }

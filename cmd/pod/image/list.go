@@ -2,6 +2,7 @@ package image
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -9,13 +10,15 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/views"
 )
 
 type listOptions struct {
 	engine.ListImagesOptions
 	quiet, noTrunc, digests bool
-	format                  string
+	noHeading               bool
+	format, sort            string
 }
 
 func newListCommand(g *cli.Globals) *cobra.Command {
@@ -49,10 +52,15 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.digests, "digests", false, "show digests")
 	f.StringArrayVarP(&o.Filters, "filter", "f", nil, "filter output (dangling=, label=, reference=, before=, since=, id=, until=)")
 	f.StringVar(&o.format, "format", "", "format output with a Go template, 'table TEMPLATE' or 'json'")
+	f.BoolVarP(&o.noHeading, "noheading", "n", false, "do not print the header row")
+	f.StringVar(&o.sort, "sort", "created", "sort by created (newest first), id, repository, size or tag")
 	return c
 }
 
 func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []engine.ImageSummary, o *listOptions) error {
+	if err := sortImages(list, o.sort); err != nil {
+		return err
+	}
 	if o.quiet {
 		seen := map[string]bool{}
 		for _, s := range list {
@@ -63,7 +71,7 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 		}
 		return nil
 	}
-	view := cli.View{Default: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}", Headers: views.ImageHeaders}
+	view := cli.View{Default: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}", Headers: views.ImageHeaders, NoHeading: o.noHeading}
 	if o.digests {
 		view.Default = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 	}
@@ -75,5 +83,30 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 	if o.format == "json" {
 		view.JSON = views.ImageList(list)
 	}
-	return cli.Render(g.Stdout, o.format, views.ImageRows(list, o.noTrunc, time.Now()), view)
+	rows := views.ImageRows(list, o.noTrunc, time.Now())
+	// Repository and tag order the rows (one per name); the others the
+	// images, in sortImages.
+	switch o.sort {
+	case "repository":
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Repository < rows[j].Repository })
+	case "tag":
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Tag < rows[j].Tag })
+	}
+	return cli.Render(g.Stdout, o.format, rows, view)
+}
+
+// sortImages orders the list as podman's images --sort: created newest
+// first (the engine's order), size largest first, id ascending; repository
+// and tag order the rows (one per name), in printImages.
+func sortImages(list []engine.ImageSummary, by string) error {
+	switch by {
+	case "", "created", "repository", "tag":
+	case "id":
+		sort.SliceStable(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	case "size":
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Size > list[j].Size })
+	default:
+		return errdefs.InvalidArgumentf("invalid --sort %q: use created, id, repository, size or tag", by)
+	}
+	return nil
 }

@@ -41,7 +41,8 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.BoolVarP(&opts.Force, "force", "f", false, "remove the containers using the images too")
+	f.BoolVarP(&opts.Force, "force", "f", false, "remove the containers using the images too; a missing image is no error")
+	f.BoolVarP(&opts.Ignore, "ignore", "i", false, "ignore images that do not exist")
 	f.BoolVarP(&opts.All, "all", "a", false, "remove all images")
 	return c
 }

@@ -22,6 +22,7 @@ func newEventsCommand(g *cli.Globals) *cobra.Command {
 		opts         engine.EventsOptions
 		since, until string
 		format       string
+		noTrunc      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "events [options]",
@@ -48,6 +49,16 @@ func newEventsCommand(g *cli.Globals) *cobra.Command {
 				opts.Stream = until == ""
 			}
 			write, err := eventWriter(g.Stdout, format)
+			if err == nil && !noTrunc {
+				full := write
+				write = func(e *engine.Event) error {
+					short := *e
+					if len(short.ID) == 64 {
+						short.ID = short.ID[:12]
+					}
+					return full(&short)
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -69,6 +80,7 @@ func newEventsCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&until, "until", "", "show events until TIME (RFC 3339, Unix time, or a duration: that long from now)")
 	f.StringArrayVarP(&opts.Filters, "filter", "f", nil, "show only events matching KEY=VALUE: container, event (status), image, label, network, type, volume (repeatable)")
 	f.StringVar(&format, "format", "", "format each event with a Go template or 'json'")
+	f.BoolVar(&noTrunc, "no-trunc", true, "print full IDs (--no-trunc=false: 12 characters), as podman's default")
 	// The default depends on --until, so it is set in RunE, not here.
 	f.BoolVar(&opts.Stream, "stream", false, "follow new events until interrupted (default: true unless --until is given)")
 	return cmd

@@ -83,6 +83,10 @@ type Config struct {
 	// the container runs (pod's `healthcheck run ID`), never two at once.
 	HealthCommand  []string
 	HealthInterval time.Duration
+
+	// Timeout, when positive, is how long the container may run: then the
+	// monitor sends its init SIGKILL (podman's run --timeout).
+	Timeout time.Duration
 }
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
@@ -139,6 +143,9 @@ func (c *Config) Encode() []byte {
 	}
 	if c.HealthInterval > 0 {
 		put("healthInterval", strconv.FormatInt(int64(c.HealthInterval), 10))
+	}
+	if c.Timeout > 0 {
+		put("timeout", strconv.FormatInt(int64(c.Timeout), 10))
 	}
 	return b
 }
@@ -235,6 +242,10 @@ func Decode(b []byte) (*Config, error) {
 			var n int64
 			n, err = strconv.ParseInt(val, 10, 64)
 			c.HealthInterval = time.Duration(n)
+		case "timeout":
+			var n int64
+			n, err = strconv.ParseInt(val, 10, 64)
+			c.Timeout = time.Duration(n)
 		default:
 			return nil, errors.New("config: unknown key " + k)
 		}

@@ -32,7 +32,7 @@ func TestConfigRoundTrip(t *testing.T) {
 			PidFile: "p", ExitFile: "e", Terminal: true, ConsoleSocket: "/r/console"}},
 		{"exec with healthcheck", Config{ID: "x", RuntimeArgv: []string{"runc", "exec", "--detach", "x"},
 			PidFile: "p", ExitFile: "e", Client: true, ClientCleans: true,
-			HealthCommand: []string{"/usr/bin/pod", "healthcheck", "run", "x"}, HealthInterval: 1500 * time.Millisecond}},
+			HealthCommand: []string{"/usr/bin/pod", "healthcheck", "run", "x"}, HealthInterval: 1500 * time.Millisecond, Timeout: 90 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Decode(tc.cfg.Encode())
