@@ -329,6 +329,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if err != nil {
 		return nil, err
 	}
+	s.Version = rt.SpecVersion(ctx)
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
 		return nil, err

@@ -215,6 +215,12 @@ func (e *Env) cleanup() {
 	// process with --root in its arguments) in the background; removing
 	// the directory under it would race its writes.
 	waitNoProcessUsing(e.Root, 10*time.Second)
+	// Run as the plain user itself (not as root's child), the suite cannot
+	// remove files owned by the user's subordinate ids: pod's user
+	// namespace can.
+	if e.rootless && os.Geteuid() != 0 {
+		_ = e.Pod("unshare", "rm", "-rf", e.Root)
+	}
 	// A rootless Env has its own pause process (its own XDG_RUNTIME_DIR);
 	// its end releases the user and mount namespaces and their mounts.
 	if pid := e.PausePID(); pid > 0 {

@@ -16,7 +16,6 @@ say "tests start after $(cut -d' ' -f1 /proc/uptime)s of uptime"
 	echo "cgroup fs: $(stat -fc %T /sys/fs/cgroup)"
 	echo "controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 	echo "runtimes: $(runc --version | head -1); $(crun --version | head -1)"
-	echo "boot: $(systemd-analyze time 2>/dev/null | head -1)"
 	echo "uptime at test start: $(cut -d' ' -f1 /proc/uptime)s"
 } >"$res/guest-info" 2>&1
 

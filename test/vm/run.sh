@@ -99,6 +99,8 @@ if [ -z "$accel" ]; then
 			accel=kvm
 		fi
 		log "KVM probe: $([ $accel = kvm ] && echo "reached user space in $(($(now) - t))s" || echo "no user space within 30s, using TCG")"
+	else
+		log "no usable /dev/kvm: using TCG"
 	fi
 fi
 
