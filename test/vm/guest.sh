@@ -28,8 +28,10 @@ args=(-test.run "$run_re" -test.v -test.count=1 -test.timeout 40m)
 # Root: the root half of every test. The rootless half runs below, in the
 # user's own session, not as root's setuid child.
 say "as root: e2e.test -test.run '$run_re'"
-(cd /opt/pod && POD_BINARY=/opt/pod/bin/pod POD_TEST_USER=- /opt/pod/bin/e2e.test "${args[@]}") >"$res/root.log" 2>&1
-root_rc=$?
+# progress copies go test's top-level verdicts to the console as they come.
+progress() { tee "$1" | grep --line-buffered -E '^(--- |ok|FAIL|PASS|panic)' >/dev/console; }
+(cd /opt/pod && POD_BINARY=/opt/pod/bin/pod POD_TEST_USER=- /opt/pod/bin/e2e.test "${args[@]}") 2>&1 | progress "$res/root.log"
+root_rc=${PIPESTATUS[0]}
 say "as root: exit $root_rc"
 
 # The plain user as a distribution gives it: lingering, so systemd --user
@@ -45,8 +47,8 @@ for _ in $(seq 60); do [ -S /run/user/$uid/bus ] && break; sleep 1; done
 say "as $user (systemd user session): e2e.test -test.run '$run_re'"
 systemd-run --machine=$user@.host --user --quiet --wait --pipe --collect \
 	-p WorkingDirectory=/opt/pod -E POD_BINARY=/opt/pod/bin/pod \
-	/opt/pod/bin/e2e.test "${args[@]}" </dev/null >"$res/user.log" 2>&1
-user_rc=$?
+	/opt/pod/bin/e2e.test "${args[@]}" </dev/null 2>&1 | progress "$res/user.log"
+user_rc=${PIPESTATUS[0]}
 say "as $user: exit $user_rc"
 
 # The summary: go test's own top-level verdicts, counted.

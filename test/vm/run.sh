@@ -45,6 +45,7 @@ cleanup() {
 	if [ -n "${POD_VM_KEEP:-}" ]; then log "work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 # The share: the binaries under test, the guest's script, the test list, and
 # results/ where the guest writes its logs.
