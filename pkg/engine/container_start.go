@@ -534,6 +534,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
+	cgPath, resources := r.containerCgroup(cfg, c.ID)
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
@@ -555,8 +556,8 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		HostNetwork:     hostNet,
 		NetNSPath:       ns.nsPath,
 		Annotations:     cfg.Annotations,
-		Resources:       cfg.Resources,
-		CgroupsPath:     cgroupsPath(cfg, c.ID),
+		Resources:       resources,
+		CgroupsPath:     cgPath,
 		UIDMappings:     cfg.UIDMap,
 		GIDMappings:     cfg.GIDMap,
 		UserNSPath:      ns.userNSPath,
