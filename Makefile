@@ -16,7 +16,7 @@ DEB_TEST := docker-registry busybox-static util-linux procps curl docker-compose
 # What `make bench` compares pod with, and measures it by.
 DEB_BENCH := podman conmon runc skopeo docker-registry busybox-static
 
-.PHONY: all build deps test unit e2e bench install clean fmt vet
+.PHONY: all build deps test unit e2e vm-test bench install clean fmt vet
 
 all: build
 
@@ -42,6 +42,15 @@ unit:
 # run as root) as the unprivileged user POD_TEST_USER.
 e2e: build
 	POD_BINARY=$(CURDIR)/bin/pod $(GO) test -tags "$(TAGS)" -count=1 -timeout 30m ./test/e2e/... $(E2E_ARGS)
+
+# vm-test runs the e2e tests named in test/vm/tests.txt in a Debian 12 guest
+# with systemd and pure cgroup v2, as root and as a plain user in a systemd
+# user session (test/vm/README.md). VM_ARGS="-run REGEX" picks other tests.
+DEB_VM := qemu-system-x86 debootstrap e2fsprogs
+vm-test: build
+	./hack/install-deps.sh $(DEB_VM)
+	$(GO) test -c -tags "$(TAGS)" -o bin/e2e.test ./test/e2e
+	./test/vm/run.sh $(VM_ARGS)
 
 # bench measures pod against podman (bench/README.md); never part of test.
 bench:

@@ -39,7 +39,6 @@ type NamespaceOptions struct {
 	Timeout       uint     // --timeout: seconds before the monitor kills the container; 0 none
 }
 
-
 // applyNamespaceOptions checks o and records it in cfg. Joining another
 // container needs it to exist now; it must run when this one starts.
 func (r *Runtime) applyNamespaceOptions(ctx context.Context, cfg *ContainerConfig, o NamespaceOptions) error {

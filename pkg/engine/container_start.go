@@ -19,7 +19,6 @@ import (
 	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
-	"github.com/pod-engine/pod/pkg/specgen"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/timings"
 )
@@ -354,6 +353,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		endSpec()
 		return nil, err
 	}
+	s.Version = rt.SpecVersion(ctx)
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
 		endSpec()
@@ -586,6 +586,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
+	cgPath, resources := r.containerCgroup(cfg, c.ID)
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
@@ -608,8 +609,8 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		HostNetwork:     hostNet,
 		NetNSPath:       ns.nsPath,
 		Annotations:     cfg.Annotations,
-		Resources:       cfg.Resources,
-		CgroupsPath:     specgen.CgroupsPath(cfg, c.ID),
+		Resources:       resources,
+		CgroupsPath:     cgPath,
 		UIDMappings:     cfg.UIDMap,
 		GIDMappings:     cfg.GIDMap,
 		UserNSPath:      ns.userNSPath,

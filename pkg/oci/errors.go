@@ -74,7 +74,8 @@ func logrusTextMsg(line string) (string, bool) {
 // `exec: "/x": stat /x: no such file or directory`, `exec: "/etc":
 // permission denied`) and crun's ("executable file `x` not found in $PATH",
 // "exec container process `/x`: No such file or directory", "open
-// executable: Permission denied").
+// executable: Permission denied", or "Operation not permitted" from crun
+// 1.8 on a directory).
 func ExecFailure(msg string) error {
 	m := strings.ToLower(msg)
 	execFailed := strings.Contains(m, `exec: "`) ||
@@ -90,6 +91,7 @@ func ExecFailure(msg string) error {
 		strings.Contains(m, "no such file or directory"):
 		return errdefs.ErrCommandNotFound
 	case strings.Contains(m, "permission denied"),
+		strings.Contains(m, "operation not permitted"),
 		strings.Contains(m, "is a directory"),
 		strings.Contains(m, "exec format error"):
 		return errdefs.ErrCannotInvoke

@@ -51,6 +51,8 @@ func TestExecFailure(t *testing.T) {
 		{`runc create failed: unable to start container process: exec: "/etc/passwd": permission denied`, errdefs.ErrCannotInvoke},
 		{`exec: "/etc": is a directory`, errdefs.ErrCannotInvoke},
 		{"open executable: Permission denied", errdefs.ErrCannotInvoke},
+		// crun 1.8.1 (Debian 12) on a directory as the command.
+		{"open executable: Operation not permitted", errdefs.ErrCannotInvoke},
 		{"exec container process `/bin/x`: Exec format error", errdefs.ErrCannotInvoke},
 		{`runc create failed: unable to start container init: error mounting "/nosuch" to rootfs at "/data": stat /nosuch: no such file or directory`, nil},
 		{"cgroups in hybrid mode not supported, drop all controllers from cgroupv2", nil},

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -25,6 +26,9 @@ type Runtime struct {
 	// those of other users of the same runtime, and lives under the run
 	// root so a reboot empties it.
 	StateDir string
+
+	specOnce    sync.Once
+	specVersion string
 }
 
 // New returns a driver for the runtime binary at path.

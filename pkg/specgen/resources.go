@@ -187,7 +187,11 @@ func BuildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 	if m := res.Memory; m != nil && m.Limit != nil && m.Reservation != nil && *m.Limit > 0 && *m.Reservation > *m.Limit {
 		return nil, invalidf("--memory-reservation must not be larger than --memory")
 	}
-	if o.OOMKillDisable {
+	if o.OOMKillDisable && cgroups.Detect() == cgroups.Unified {
+		// cgroup v2 has no switch for the OOM killer (crun refuses the
+		// setting, runc ignores it): discarded with Docker's warning.
+		logrus.Warn("Your kernel does not support OomKillDisable. OomKillDisable discarded.")
+	} else if o.OOMKillDisable {
 		t := true
 		mem().DisableOOMKiller = &t
 		if res.Memory.Limit == nil {

@@ -196,6 +196,23 @@ func (r *Result) Fails(t *testing.T, code int, want string) *Result {
 	return r
 }
 
+// FailsRuntime is Fails for a message the OCI runtime writes: runc and
+// crun word the same failure differently ("executable file not found" /
+// "executable file `x` not found", "no such file" / "No such file"), so
+// each of words must be on the Error line, in any case.
+func (r *Result) FailsRuntime(t *testing.T, code int, words ...string) *Result {
+	t.Helper()
+	r.Fails(t, code, "")
+	lines := strings.Split(strings.TrimRight(r.Stderr, "\n"), "\n")
+	last := strings.ToLower(lines[len(lines)-1])
+	for _, w := range words {
+		if !strings.Contains(last, strings.ToLower(w)) {
+			t.Fatalf("pod %s: stderr %q, want an Error line containing %q", strings.Join(r.Args, " "), r.Stderr, w)
+		}
+	}
+	return r
+}
+
 // Lines returns stdout split into non-empty lines.
 func (r *Result) Lines() []string {
 	var out []string
@@ -215,6 +232,12 @@ func (e *Env) cleanup() {
 	// process with --root in its arguments) in the background; removing
 	// the directory under it would race its writes.
 	waitNoProcessUsing(e.Root, 10*time.Second)
+	// Run as the plain user itself (not as root's child), the suite cannot
+	// remove files owned by the user's subordinate ids: pod's user
+	// namespace can.
+	if e.rootless && os.Geteuid() != 0 {
+		_ = e.Pod("unshare", "rm", "-rf", e.Root)
+	}
 	// A rootless Env has its own pause process (its own XDG_RUNTIME_DIR);
 	// its end releases the user and mount namespaces and their mounts.
 	if pid := e.PausePID(); pid > 0 {

@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/cgroups"
+	"github.com/pod-engine/pod/pkg/specgen"
+)
+
+// containerCgroup returns the cgroups path and the limits to ask the
+// runtime for. Rootless on cgroup v2 the container's cgroup goes in the
+// subtree systemd delegates to the user (user@UID.service/pod/pod-ID): a
+// relative path would be taken from the hierarchy's root, where a plain
+// user may create nothing, and the cgroup pod itself runs in holds
+// processes, so no controller can be enabled below it. Limits whose
+// controller the user is not given are dropped with one warning.
+func (r *Runtime) containerCgroup(cfg *ContainerConfig, id string) (string, *specs.LinuxResources) {
+	p := specgen.CgroupsPath(cfg, id)
+	if !r.Rootless() || cgroups.Detect() != cgroups.Unified || path.IsAbs(p) {
+		return p, cfg.Resources
+	}
+	root, ok := cgroups.DelegatedRoot()
+	if !ok {
+		return p, cfg.Resources
+	}
+	res, dropped := dropUndelegated(cfg.Resources, cgroups.Controllers(root))
+	if len(dropped) > 0 {
+		logrus.Warnf("Resource limits for %s are ignored: the cgroup controllers are not delegated to this user (Delegate= of user@.service)", strings.Join(dropped, ", "))
+	}
+	return path.Join(root, p), res
+}
+
+// dropUndelegated returns res without the limits whose controller is not
+// in have, and the names of those controllers.
+func dropUndelegated(res *specs.LinuxResources, have map[string]bool) (*specs.LinuxResources, []string) {
+	if res == nil {
+		return nil, nil
+	}
+	out := *res
+	var dropped []string
+	drop := func(ctl string) {
+		if !have[ctl] {
+			dropped = append(dropped, ctl)
+		}
+	}
+	if out.Memory != nil && !have["memory"] {
+		drop("memory")
+		out.Memory = nil
+	}
+	if out.Pids != nil && !have["pids"] {
+		drop("pids")
+		out.Pids = nil
+	}
+	if out.BlockIO != nil && !have["io"] {
+		drop("io")
+		out.BlockIO = nil
+	}
+	if c := out.CPU; c != nil {
+		cpu := *c
+		if (cpu.Cpus != "" || cpu.Mems != "") && !have["cpuset"] {
+			drop("cpuset")
+			cpu.Cpus, cpu.Mems = "", ""
+		}
+		if (cpu.Quota != nil || cpu.Period != nil || cpu.Shares != nil) && !have["cpu"] {
+			drop("cpu")
+			cpu.Quota, cpu.Period, cpu.Shares = nil, nil, nil
+		}
+		out.CPU = &cpu
+	}
+	sort.Strings(dropped)
+	return &out, dropped
+}
