@@ -5,6 +5,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
+	"github.com/pod-engine/pod/cmd/pod/generate"
 	"github.com/pod-engine/pod/cmd/pod/image"
 	"github.com/pod-engine/pod/cmd/pod/network"
 	"github.com/pod-engine/pod/cmd/pod/system"
@@ -19,4 +20,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(network.Commands(g)...)
 	root.AddCommand(volume.Commands(g)...)
 	root.AddCommand(system.Group(g)...)
+	root.AddCommand(generate.Commands(g)...)
 }

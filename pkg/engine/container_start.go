@@ -408,6 +408,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 	}
+	cfg.Env, cfg.NotifySocket, cfg.NotifyReady = notifyEnv(c.Config)
 	endDB := timings.Start(ctx, "DB")
 	err = r.recordStartIntent(ctx, c, how.start)
 	endDB()
@@ -565,6 +566,15 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 			return nil, fmt.Errorf("mount %s: unknown type %q", m.Destination, m.Type)
 		}
 	}
+	env := cfg.Env
+	if sock := os.Getenv(notifySocketEnv); sock != "" && cfg.SdNotifyMode == "container" {
+		m, err := notifyMount(sock)
+		if err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, m)
+		env = append(append([]string(nil), env...), notifySocketEnv+"="+specgen.NotifySocketInContainer)
+	}
 	var ulimits []spec.Ulimit
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
@@ -572,7 +582,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
-		Env:             cfg.Env,
+		Env:             env,
 		Terminal:        cfg.Tty,
 		Cwd:             cfg.WorkingDir,
 		User:            user,

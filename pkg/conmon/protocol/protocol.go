@@ -83,6 +83,15 @@ type Config struct {
 	// the container runs (pod's `healthcheck run ID`), never two at once.
 	HealthCommand  []string
 	HealthInterval time.Duration
+
+	// NotifySocket, when set, is the sd_notify socket (systemd's
+	// NOTIFY_SOCKET) the monitor tells, once the container runs, that it is
+	// the service's main process (MAINPID); with NotifyReady also that the
+	// service is ready (READY=1): pod's --sdnotify=conmon. Without
+	// NotifyReady the container's own process sends READY=1
+	// (--sdnotify=container).
+	NotifySocket string
+	NotifyReady  bool
 }
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
@@ -139,6 +148,10 @@ func (c *Config) Encode() []byte {
 	}
 	if c.HealthInterval > 0 {
 		put("healthInterval", strconv.FormatInt(int64(c.HealthInterval), 10))
+	}
+	if c.NotifySocket != "" {
+		put("notifySocket", c.NotifySocket)
+		put("notifyReady", strconv.FormatBool(c.NotifyReady))
 	}
 	return b
 }
@@ -235,6 +248,10 @@ func Decode(b []byte) (*Config, error) {
 			var n int64
 			n, err = strconv.ParseInt(val, 10, 64)
 			c.HealthInterval = time.Duration(n)
+		case "notifySocket":
+			c.NotifySocket = val
+		case "notifyReady":
+			c.NotifyReady, err = strconv.ParseBool(val)
 		default:
 			return nil, errors.New("config: unknown key " + k)
 		}
