@@ -54,11 +54,34 @@ func (u unitFile) one(t *testing.T, key string) string {
 }
 
 // splitExec splits an Exec*= value as systemd does (quotes, C escapes,
-// %% and $$), without the leading '-' or '@' prefixes, which the
-// generated units do not use.
-func splitExec(t *testing.T, s string) []string {
+// %% and $$, and the specifiers %N and %n of the unit named unit), without
+// the '-' prefix, which only says that a failure is ignored.
+func splitExec(t *testing.T, s string, unit ...string) []string {
 	t.Helper()
-	s = strings.NewReplacer("%%", "%", "$$", "$").Replace(s)
+	s = strings.TrimPrefix(s, "-")
+	var x strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '%' && i+1 < len(s):
+			i++
+			switch {
+			case s[i] == '%':
+				x.WriteByte('%')
+			case s[i] == 'N' && len(unit) == 1:
+				x.WriteString(unit[0])
+			case s[i] == 'n' && len(unit) == 1:
+				x.WriteString(unit[0] + ".service")
+			default:
+				t.Fatalf("specifier %%%c in %q", s[i], s)
+			}
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '$':
+			i++
+			x.WriteByte('$')
+		default:
+			x.WriteByte(s[i])
+		}
+	}
+	s = x.String()
 	var args []string
 	var cur strings.Builder
 	in, quoted := false, false
@@ -98,7 +121,18 @@ func splitExec(t *testing.T, s string) []string {
 // Env's environment plus extra: what systemd's ExecStart= would do.
 func runExec(t *testing.T, e *Env, line string, extra ...string) string {
 	t.Helper()
-	argv := splitExec(t, line)
+	return runExecUnit(t, e, "", line, extra...)
+}
+
+// runExecUnit is runExec for a unit whose name specifiers are expanded.
+func runExecUnit(t *testing.T, e *Env, unit, line string, extra ...string) string {
+	t.Helper()
+	var argv []string
+	if unit == "" {
+		argv = splitExec(t, line)
+	} else {
+		argv = splitExec(t, line, unit)
+	}
 	if argv[0] != suite.pod {
 		t.Fatalf("unit runs %q, want the pod binary %q", argv[0], suite.pod)
 	}
