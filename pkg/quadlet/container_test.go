@@ -110,7 +110,9 @@ func TestGenerate(t *testing.T) {
 	write(b, "web.container", "[Container]\nImage=second\n")
 	write(a, "broken.container", "[Container]\nImage=img\nBogus=1\n")
 	write(b, "db.container", "[Container]\nImage=db\n")
-	write(b, "data.volume", "[Volume]\n")
+	write(b, "data.volume", "[Volume]\nLabel=a=b\n")
+	write(b, "app.container", "[Container]\nImage=app\nVolume=data.volume:/data:ro\nVolume=gone.volume:/x\n")
+	write(b, "net.network", "[Network]\n")
 	write(b, "notes.txt", "not a unit")
 	units, errs := Generate([]string{a, "/nonexistent/sd-quadlet", b}, Options{Pod: "pod"})
 	var names []string
@@ -120,11 +122,12 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("web.service from the wrong file or without targets: %v\n%s", u.WantedBy, u.Text)
 		}
 	}
-	if got := strings.Join(names, " "); got != "web.service db.service" {
+	if got := strings.Join(names, " "); got != "web.service data-volume.service db.service" {
 		t.Errorf("units %q", got)
 	}
-	if len(errs) != 2 || !strings.Contains(errs[0].Error(), `converting "broken.container": unsupported key 'Bogus'`) ||
-		!strings.Contains(errs[1].Error(), `converting "data.volume": .volume files are not supported`) {
+	if len(errs) != 3 || !strings.Contains(errs[0].Error(), `converting "broken.container": unsupported key 'Bogus'`) ||
+		!strings.Contains(errs[1].Error(), `converting "app.container": volume unit gone.volume is not found (in the search path) for key 'Volume'`) ||
+		!strings.Contains(errs[2].Error(), `converting "net.network": .network files are not supported`) {
 		t.Errorf("errors %v", errs)
 	}
 }
@@ -140,5 +143,51 @@ func TestUnitDirs(t *testing.T) {
 	t.Setenv(UnitDirsEnv, "/a::/b")
 	if got := strings.Join(UnitDirs(true, 1000, "/h"), " "); got != "/a /b" {
 		t.Errorf("%s: %s", UnitDirsEnv, got)
+	}
+}
+
+func TestConvertVolume(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, start, err string
+	}{
+		{name: "default name", file: "[Volume]\n", start: "/bin/pod volume create --ignore systemd-data"},
+		{name: "everything", file: "[Volume]\nVolumeName=sd-vol\nLabel=a=1 \"b=x y\"\nDriver=local\nType=tmpfs\nDevice=tmpfs\nOptions=size=1m\nGlobalArgs=--root /r\n",
+			start: `/bin/pod --root /r volume create --ignore --label a=1 --label "b=x y" --driver local --opt type=tmpfs --opt device=tmpfs --opt o=size=1m sd-vol`},
+		{name: "refused", file: "[Volume]\nCopy=true\n", err: "not supported by pod for key 'Copy' in group 'Volume'"},
+		{name: "unknown", file: "[Volume]\nFoo=1\n", err: "unsupported key 'Foo' in group 'Volume'"},
+		{name: "no group", file: "[Unit]\n", err: "missing [Volume] group"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := ConvertVolume("/q/data.volume", strings.NewReader(tc.file), Options{Pod: "/bin/pod"})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Name != "data-volume.service" || !strings.Contains(u.Text, "Type=oneshot\nRemainAfterExit=yes\n") {
+				t.Errorf("unit %s:\n%s", u.Name, u.Text)
+			}
+			if got := execStart(t, u.Text); got != tc.start {
+				t.Errorf("ExecStart=%s\nwant       %s", got, tc.start)
+			}
+		})
+	}
+}
+
+// A container's Volume=NAME.volume names the volume the file makes and
+// requires its service.
+func TestContainerVolumeUnit(t *testing.T) {
+	u, err := ConvertContainer("/q/app.container", strings.NewReader("[Container]\nImage=img\nVolume=data.volume:/data:ro\n"),
+		Options{Pod: "/bin/pod", Volumes: map[string]string{"data.volume": "sd-data"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(execStart(t, u.Text), " --volume sd-data:/data:ro img") ||
+		!strings.Contains(u.Text, "Requires=data-volume.service\nAfter=data-volume.service\n") {
+		t.Errorf("unit:\n%s", u.Text)
 	}
 }

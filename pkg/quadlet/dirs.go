@@ -39,13 +39,14 @@ func UnitDirs(user bool, uid int, configHome string) []string {
 
 // unsupportedKinds are Quadlet file types pod does not convert yet.
 var unsupportedKinds = map[string]bool{
-	".volume": true, ".network": true, ".pod": true, ".kube": true, ".image": true, ".build": true,
+	".network": true, ".pod": true, ".kube": true, ".image": true, ".build": true,
 }
 
 // Generate converts every Quadlet file in dirs. A file that fails is
 // reported in errs and never stops the others.
 func Generate(dirs []string, o Options) (units []*Unit, errs []error) {
 	seen := map[string]bool{}
+	var paths []string
 	for _, dir := range dirs {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
@@ -58,34 +59,62 @@ func Generate(dirs []string, o Options) (units []*Unit, errs []error) {
 		for _, e := range entries {
 			name := e.Name()
 			ext := filepath.Ext(name)
-			if ext != ".container" && !unsupportedKinds[ext] {
+			if ext != ".container" && ext != ".volume" && !unsupportedKinds[ext] {
 				continue
 			}
 			if seen[name] {
 				continue // an earlier directory's file of that name wins
 			}
 			seen[name] = true
-			path := filepath.Join(dir, name)
-			if unsupportedKinds[ext] {
-				errs = append(errs, fmt.Errorf("converting %q: %s files are not supported by pod yet in %s", name, ext, path))
-				continue
+			paths = append(paths, filepath.Join(dir, name))
+		}
+	}
+	// The volumes first: a container names them by their file.
+	o.Volumes = map[string]string{}
+	for _, path := range paths {
+		if filepath.Ext(path) == ".volume" {
+			if err := withFile(path, func(f *os.File) (err error) {
+				o.Volumes[filepath.Base(path)], err = VolumeName(path, f)
+				return err
+			}); err != nil {
+				errs = append(errs, fmt.Errorf("converting %q: %w", filepath.Base(path), err))
 			}
-			u, err := convertFile(path, o)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("converting %q: %w", name, err))
-				continue
+		}
+	}
+	for _, path := range paths {
+		name, ext := filepath.Base(path), filepath.Ext(path)
+		if unsupportedKinds[ext] {
+			errs = append(errs, fmt.Errorf("converting %q: %s files are not supported by pod yet in %s", name, ext, path))
+			continue
+		}
+		var u *Unit
+		err := withFile(path, func(f *os.File) (err error) {
+			if ext == ".volume" {
+				if _, ok := o.Volumes[name]; !ok {
+					return nil // reported above
+				}
+				u, err = ConvertVolume(path, f, o)
+			} else {
+				u, err = ConvertContainer(path, f, o)
 			}
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("converting %q: %w", name, err))
+			continue
+		}
+		if u != nil {
 			units = append(units, u)
 		}
 	}
 	return units, errs
 }
 
-func convertFile(path string, o Options) (*Unit, error) {
+func withFile(path string, fn func(*os.File) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	return ConvertContainer(path, f, o)
+	return fn(f)
 }

@@ -92,7 +92,8 @@ ContainerName=sd-q-%N
 GlobalArgs=--root `+e.Root+` --runroot `+e.RunRoot+`
 Environment=GREETING=from\ quadlet "OTHER=a b"
 Label=sd.test=yes
-Exec=sh -c "echo $GREETING/$OTHER; exec sleep 1000"
+Volume=sd-data.volume:/data
+Exec=sh -c "echo $GREETING/$OTHER > /data/greeting; cat /data/greeting; exec sleep 1000"
 StopTimeout=2
 
 [Service]
@@ -101,6 +102,7 @@ Restart=always
 [Install]
 WantedBy=default.target
 `))
+		e.WriteFile("quadlet/sd-data.volume", []byte("[Volume]\nVolumeName=sd-vol-data\nLabel=sd.test=vol\nGlobalArgs=--root "+e.Root+" --runroot "+e.RunRoot+"\n"))
 		e.WriteFile("quadlet/sd-broken.container", []byte("[Container]\nImage="+img+"\nBogusKey=1\n"))
 		e.WriteFile("quadlet/sd-noimage.container", []byte("[Container]\nExec=true\n"))
 		args := []string{"--dryrun"}
@@ -121,13 +123,27 @@ WantedBy=default.target
 		}
 		units := dryrunUnits(stdout)
 		text, ok := units["sd-web.service"]
-		if !ok || len(units) != 1 {
-			t.Fatalf("dryrun printed units %v:\n%s", len(units), stdout)
+		volText, volOK := units["sd-data-volume.service"]
+		if !ok || !volOK || len(units) != 2 {
+			t.Fatalf("dryrun printed %d units:\n%s", len(units), stdout)
+		}
+		volPath := e.WriteFile("sd-data-volume.service", []byte(volText))
+		verifyUnit(t, volPath)
+		vu := readUnit(t, volPath)
+		if vu.one(t, "Type") != "oneshot" {
+			t.Errorf("volume unit:\n%s", volText)
+		}
+		// Run twice: the second start finds the volume and leaves it.
+		runExecUnit(t, e, "sd-data-volume", vu.one(t, "ExecStart"))
+		runExecUnit(t, e, "sd-data-volume", vu.one(t, "ExecStart"))
+		if got := e.MustPod("volume", "inspect", "-f", `{{index .Labels "sd.test"}}`, "sd-vol-data").Stdout; strings.TrimSpace(got) != "vol" {
+			t.Errorf("volume label %q", got)
 		}
 		path := e.WriteFile("sd-web.service", []byte(text))
 		verifyUnit(t, path)
 		u := readUnit(t, path)
-		if u.one(t, "Type") != "notify" || u.one(t, "Restart") != "always" || u.one(t, "Description") != "sd web" {
+		if u.one(t, "Type") != "notify" || u.one(t, "Restart") != "always" || u.one(t, "Description") != "sd web" ||
+			u.one(t, "Requires") != "sd-data-volume.service" {
 			t.Errorf("unit:\n%s", text)
 		}
 
@@ -142,6 +158,11 @@ WantedBy=default.target
 		waitLog(t, e, "sd-q-sd-web", "from quadlet/a b")
 		if got := e.MustPod("inspect", "-f", `{{index .Config.Labels "sd.test"}}`, "sd-q-sd-web").Stdout; strings.TrimSpace(got) != "yes" {
 			t.Errorf("label sd.test=%q", got)
+		}
+		if got := e.MustPod("volume", "inspect", "-f", "{{.Mountpoint}}", "sd-vol-data").Stdout; got == "" {
+			t.Error("no volume mountpoint")
+		} else if b, err := os.ReadFile(filepath.Join(strings.TrimSpace(got), "greeting")); err != nil || string(b) != "from quadlet/a b\n" {
+			t.Errorf("the container's write to the volume: %q (%v)", b, err)
 		}
 		runExecUnit(t, e, "sd-web", u.one(t, "ExecStop"))
 		runExecUnit(t, e, "sd-web", u.one(t, "ExecStopPost"))
