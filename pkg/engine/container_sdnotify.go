@@ -2,39 +2,35 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/pod-engine/pod/pkg/specgen"
 )
 
-// notifySocketEnv names the sd_notify socket of the service manager that
-// started pod (a systemd unit with Type=notify).
+// notifySocketEnv names the sd_notify socket in a container's environment
+// (--sdnotify=container).
 const notifySocketEnv = "NOTIFY_SOCKET"
 
-// notifyEnv is the environment of the monitor's runtime and exit command,
-// and what the monitor tells the service manager. NOTIFY_SOCKET never
-// reaches the runtime: runc would answer the manager itself. With
-// --sdnotify=conmon (the default) the monitor sends MAINPID and READY=1;
-// with container it sends MAINPID and the container's process READY=1;
-// with ignore nothing is sent.
-func notifyEnv(cfg *ContainerConfig) (env []string, socket string, ready bool) {
-	for _, e := range os.Environ() {
-		if k, v, _ := strings.Cut(e, "="); k == notifySocketEnv {
-			socket = v
-			continue
-		}
-		env = append(env, e)
-	}
+// notifyMode is what the monitor tells the service manager that started
+// pod (Options.NotifySocket): with --sdnotify=conmon (the default) MAINPID
+// and READY=1; with container MAINPID only (the container's process sends
+// READY=1); with ignore nothing.
+func (r *Runtime) notifyMode(cfg *ContainerConfig) (socket string, ready bool) {
+	socket = r.opts.NotifySocket
 	switch cfg.SdNotifyMode {
 	case "ignore":
-		return env, "", false
+		return "", false
 	case "container":
-		return env, socket, false
+		return socket, false
 	}
-	return env, socket, socket != ""
+	return socket, socket != ""
 }
 
 // notifyMount binds the manager's notify socket where the container's
@@ -56,4 +52,28 @@ func sdNotifyMode(stored string) string {
 		return "conmon"
 	}
 	return stored
+}
+
+// notifyStarted sends, for a container the runtime has just started whose
+// monitor started earlier, what that monitor would have sent: MAINPID (the
+// monitor) and, with --sdnotify=conmon, READY=1 (the sd_notify protocol:
+// one datagram of KEY=VALUE lines to NOTIFY_SOCKET).
+func (r *Runtime) notifyStarted(c *Container) {
+	socket, ready := r.notifyMode(c.Config)
+	if socket == "" || c.MonitorPID <= 0 {
+		return
+	}
+	msg := "MAINPID=" + strconv.Itoa(c.MonitorPID) + "\n"
+	if ready {
+		msg += "READY=1\n"
+	}
+	addr := &net.UnixAddr{Name: socket, Net: "unixgram"}
+	conn, err := net.DialUnix("unixgram", nil, addr)
+	if err == nil {
+		_, err = conn.Write([]byte(msg))
+		conn.Close()
+	}
+	if err != nil {
+		logrus.Warnf("container %s: sd_notify %s: %v", shortID(c.ID), socket, err)
+	}
 }

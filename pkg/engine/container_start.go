@@ -228,6 +228,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 		if err := rt.Start(ctx, c.ID); err != nil {
 			return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
 		}
+		// The monitor of an initialized container started before the
+		// container ran (pod init): pod tells the service manager.
+		r.notifyStarted(c)
 	}
 	if how.attach {
 		r.containerEvent(ctx, c.Container, "attach")
@@ -408,7 +411,11 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 	}
-	cfg.Env, cfg.NotifySocket, cfg.NotifyReady = notifyEnv(c.Config)
+	cfg.NotifySocket, cfg.NotifyReady = r.notifyMode(c.Config)
+	if !how.start {
+		// pod init: the container does not run yet, so it is not ready.
+		cfg.NotifySocket, cfg.NotifyReady = "", false
+	}
 	endDB := timings.Start(ctx, "DB")
 	err = r.recordStartIntent(ctx, c, how.start)
 	endDB()
@@ -567,7 +574,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		}
 	}
 	env := cfg.Env
-	if sock := os.Getenv(notifySocketEnv); sock != "" && cfg.SdNotifyMode == "container" {
+	if sock := r.opts.NotifySocket; sock != "" && cfg.SdNotifyMode == "container" {
 		m, err := notifyMount(sock)
 		if err != nil {
 			return nil, err

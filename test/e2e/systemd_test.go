@@ -428,6 +428,16 @@ func TestSdNotify(t *testing.T) {
 		if env := e.MustPod("exec", "sd-ctr", "sh", "-c", "echo $NOTIFY_SOCKET").Stdout; strings.TrimSpace(env) != "/run/notify/notify.sock" {
 			t.Errorf("container's NOTIFY_SOCKET %q", env)
 		}
-		e.MustPod("rm", "-f", "-t", "0", "sd-conmon", "sd-ignore", "sd-ctr")
+		// pod init starts the monitor but not the container: ready only
+		// once pod start has run it.
+		e.MustPod("create", "--name", "sd-init", img, "sleep", "1000")
+		e.MustPod("init", "sd-init")
+		notify.none(t)
+		e.MustPod("start", "sd-init")
+		msg = notify.next(t)
+		if s := sdState(t, e, "sd-init"); !s.Running || msg["READY"] != "1" || msg["MAINPID"] != itoa(s.ConmonPid) {
+			t.Errorf("init then start: sd_notify %v, state %+v", msg, s)
+		}
+		e.MustPod("rm", "-f", "-t", "0", "sd-conmon", "sd-ignore", "sd-ctr", "sd-init")
 	})
 }
