@@ -1,6 +1,11 @@
 # pod — build, test, install.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+# systemd looks for generators of the system and user managers here (also
+# under /usr/lib and /etc).
+SYSTEMDGENERATORDIR ?= $(PREFIX)/lib/systemd/system-generators
+USERGENERATORDIR ?= $(PREFIX)/lib/systemd/user-generators
 GO ?= go
 TAGS := containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -12,7 +17,7 @@ GOFLAGS_BUILD := -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
 DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit \
 	iproute2 ca-certificates
 DEB_BUILD := gcc libc6-dev pkg-config git make
-DEB_TEST := docker-registry busybox-static util-linux procps curl docker-compose
+DEB_TEST := docker-registry busybox-static util-linux procps curl docker-compose systemd
 # What `make bench` compares pod with, and measures it by.
 DEB_BENCH := podman conmon runc skopeo docker-registry busybox-static
 
@@ -20,7 +25,7 @@ DEB_BENCH := podman conmon runc skopeo docker-registry busybox-static
 
 all: build
 
-build: bin/pod bin/pod-conmon
+build: bin/pod bin/pod-conmon bin/pod-systemd-generator
 
 bin/pod: $(shell find cmd pkg -name '*.go' -o -name '*.c' 2>/dev/null) go.mod go.sum
 	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/pod
@@ -28,6 +33,10 @@ bin/pod: $(shell find cmd pkg -name '*.go' -o -name '*.c' 2>/dev/null) go.mod go
 # pod-conmon runs once per container: static, stripped, no cgo, to stay small.
 bin/pod-conmon: $(shell find cmd/pod-conmon pkg/conmon -name '*.go' 2>/dev/null) go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $@ ./cmd/pod-conmon
+
+# The Quadlet generator runs at every boot and daemon-reload: static, no cgo.
+bin/pod-systemd-generator: $(shell find cmd/pod-systemd-generator pkg/quadlet -name '*.go' 2>/dev/null) go.mod go.sum
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.podPath=$(BINDIR)/pod" -o $@ ./cmd/pod-systemd-generator
 
 # deps installs everything a fresh Debian machine lacks to build, run and test pod.
 deps:
@@ -65,6 +74,10 @@ install: build
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 bin/pod $(DESTDIR)$(BINDIR)/pod
 	install -m 0755 bin/pod-conmon $(DESTDIR)$(BINDIR)/pod-conmon
+	install -d $(DESTDIR)$(LIBEXECDIR)/pod $(DESTDIR)$(SYSTEMDGENERATORDIR) $(DESTDIR)$(USERGENERATORDIR)
+	install -m 0755 bin/pod-systemd-generator $(DESTDIR)$(LIBEXECDIR)/pod/pod-systemd-generator
+	ln -sf $(LIBEXECDIR)/pod/pod-systemd-generator $(DESTDIR)$(SYSTEMDGENERATORDIR)/pod-system-generator
+	ln -sf $(LIBEXECDIR)/pod/pod-systemd-generator $(DESTDIR)$(USERGENERATORDIR)/pod-user-generator
 
 vet:
 	$(GO) vet -tags "$(TAGS)" ./...

@@ -167,6 +167,10 @@ func (m *monitor) run() int {
 		// the exit path below records it and runs pod's cleanup.
 		m.errorf("report to pod: " + err.Error() + "; killing the container")
 		unix.Kill(ctr, unix.SIGKILL)
+	} else if cfg.NotifySocket != "" {
+		if err := sdNotify(cfg.NotifySocket, cfg.NotifyReady); err != nil {
+			m.errorf("sd_notify " + cfg.NotifySocket + ": " + err.Error())
+		}
 	}
 
 	dropStartupText(m.buf)

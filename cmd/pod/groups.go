@@ -5,6 +5,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
+	"github.com/pod-engine/pod/cmd/pod/generate"
 	"github.com/pod-engine/pod/cmd/pod/image"
 	"github.com/pod-engine/pod/cmd/pod/kube"
 	"github.com/pod-engine/pod/cmd/pod/network"
@@ -23,4 +24,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(system.Group(g)...)
 	root.AddCommand(pod.Commands(g)...)
 	root.AddCommand(kube.Commands(g)...)
+	root.AddCommand(generate.Commands(g)...)
 }

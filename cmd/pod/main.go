@@ -31,6 +31,11 @@ func main() {
 	stopProfile := startProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	g := cli.NewGlobals()
+	// The service manager's socket is the engine's to use (--sdnotify),
+	// never something the runtime, the monitor's cleanup or a healthcheck
+	// inherits: runc answers NOTIFY_SOCKET itself.
+	g.NotifySocket = os.Getenv("NOTIFY_SOCKET")
+	os.Unsetenv("NOTIFY_SOCKET")
 	root := newRootCommand(g, began)
 	err := root.ExecuteContext(ctx)
 	stop()

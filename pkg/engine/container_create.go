@@ -63,6 +63,11 @@ type CreateOptions struct {
 	StopTimeout *int
 	Restart     string
 	AutoRemove  bool
+	// SdNotify is --sdnotify: conmon (or ""), container or ignore.
+	SdNotify string
+	// CreateCommand is the command line that asks for the container, kept
+	// for `generate systemd --new`; nil for callers that have none.
+	CreateCommand []string
 
 	LogDriver string
 	LogOpts   []string
@@ -276,6 +281,10 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		CreatedAt:   time.Now(),
 	}
 	var err error
+	if cfg.SdNotifyMode, err = specgen.ParseSdNotify(opts.SdNotify); err != nil {
+		return nil, err
+	}
+	cfg.CreateCommand = opts.CreateCommand
 	if cfg.RestartPolicy, err = specgen.ParseRestartPolicy(opts.Restart); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ type ContainerInspect struct {
 	HostnamePath    string                 `json:"HostnamePath"`
 	HostsPath       string                 `json:"HostsPath"`
 	LogPath         string                 `json:"LogPath"`
+	ConmonPidFile   string                 `json:"ConmonPidFile"` // podman's name: the monitor's PID, while it runs
 	Name            string                 `json:"Name"`
 	RestartCount    int                    `json:"RestartCount"`
 	Driver          string                 `json:"Driver"`
@@ -151,6 +152,8 @@ type InspectConfig struct {
 	Annotations                map[string]string   `json:"Annotations,omitempty"`
 	StopSignal                 string              `json:"StopSignal"`
 	StopTimeout                int                 `json:"StopTimeout"`
+	CreateCommand              []string            `json:"CreateCommand,omitempty"`
+	SdNotifyMode               string              `json:"SdNotifyMode,omitempty"`
 }
 
 // InspectContainer builds the inspect document of one container. With
@@ -173,6 +176,9 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	st, err := r.storage()
 	if err != nil {
 		return nil, err
+	}
+	if dir, err := st.ContainerRunDirectory(c.ID); err == nil {
+		doc.ConmonPidFile = filepath.Join(dir, monitorPIDFile)
 	}
 	doc.Driver = st.GraphDriverName()
 	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
@@ -293,6 +299,9 @@ func inspectDocument(c *Container) *ContainerInspect {
 			Annotations:  cfg.Annotations,
 			StopSignal:   stopSignal,
 			StopTimeout:  stopTimeout,
+
+			CreateCommand: cfg.CreateCommand,
+			SdNotifyMode:  sdNotifyMode(cfg.SdNotifyMode),
 		},
 		NetworkSettings: InspectNetworkSettings{Ports: map[string]any{}},
 	}

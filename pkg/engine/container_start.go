@@ -19,6 +19,7 @@ import (
 	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
+	"github.com/pod-engine/pod/pkg/specgen"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/timings"
 )
@@ -234,6 +235,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 		if err := rt.Start(ctx, c.ID); err != nil {
 			return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
 		}
+		// The monitor of an initialized container started before the
+		// container ran (pod init): pod tells the service manager.
+		r.notifyStarted(c)
 	}
 	if how.attach {
 		r.containerEvent(ctx, c.Container, "attach")
@@ -420,6 +424,11 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthInterval: healthInterval(c),
 		Timeout:        time.Duration(c.Config.Timeout) * time.Second,
 	}
+	cfg.NotifySocket, cfg.NotifyReady = r.notifyMode(c.Config)
+	if !how.start {
+		// pod init: the container does not run yet, so it is not ready.
+		cfg.NotifySocket, cfg.NotifyReady = "", false
+	}
 	endDB := timings.Start(ctx, "DB")
 	err = r.recordStartIntent(ctx, c, how.start)
 	endDB()
@@ -582,6 +591,15 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 			return nil, fmt.Errorf("mount %s: unknown type %q", m.Destination, m.Type)
 		}
 	}
+	env := cfg.Env
+	if sock := r.opts.NotifySocket; sock != "" && cfg.SdNotifyMode == "container" {
+		m, err := notifyMount(sock)
+		if err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, m)
+		env = append(append([]string(nil), env...), notifySocketEnv+"="+specgen.NotifySocketInContainer)
+	}
 	var ulimits []spec.Ulimit
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
@@ -590,7 +608,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),
-		Env:             cfg.Env,
+		Env:             env,
 		Terminal:        cfg.Tty,
 		Cwd:             cfg.WorkingDir,
 		User:            user,

@@ -34,6 +34,9 @@ type Options struct {
 	OCIRuntime    string
 	CgroupManager string // "" or cgroupfs; systemd is refused
 	LogLevel      string // passed on to the cleanup command the monitor runs
+	// NotifySocket is the sd_notify socket of the service manager that
+	// started pod (NOTIFY_SOCKET), for --sdnotify; "" for none.
+	NotifySocket string
 
 	// LazyStorage defers opening image and container storage until a
 	// container operation needs it. Opening storage reads every image,

@@ -81,6 +81,12 @@ type ContainerConfig struct {
 	RestartPolicy RestartPolicy `json:"restartPolicy,omitempty"`
 	AutoRemove    bool          `json:"autoRemove,omitempty"`  // --rm
 	Healthcheck   *HealthConfig `json:"healthcheck,omitempty"` // nil: none
+	// SdNotifyMode is --sdnotify: "" (conmon), "container" or "ignore".
+	// It applies when pod starts the container with NOTIFY_SOCKET set.
+	SdNotifyMode string `json:"sdNotifyMode,omitempty"`
+	// CreateCommand is the command line that created the container, as
+	// typed: `generate systemd --new` re-creates the container from it.
+	CreateCommand []string `json:"createCommand,omitempty"`
 
 	// Logging.
 	LogDriver string            `json:"logDriver,omitempty"` // k8s-file (default), json-file, none

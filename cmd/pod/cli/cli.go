@@ -31,6 +31,9 @@ type Globals struct {
 	LogLevel      string
 	Runtime       string
 	CgroupManager string
+	// NotifySocket is NOTIFY_SOCKET, which main takes out of the
+	// environment: a systemd unit's sd_notify socket.
+	NotifySocket string
 	// Timings asks for the table of where the command's time went
 	// (--timings, or POD_TIMINGS=1); Recorder collects it once asked.
 	Timings  bool
@@ -56,6 +59,7 @@ func (g *Globals) EngineOptions() engine.Options {
 		OCIRuntime:    g.Runtime,
 		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
+		NotifySocket:  g.NotifySocket,
 	}
 }
 

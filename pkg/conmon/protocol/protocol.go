@@ -87,6 +87,14 @@ type Config struct {
 	// Timeout, when positive, is how long the container may run: then the
 	// monitor sends its init SIGKILL (podman's run --timeout).
 	Timeout time.Duration
+	// NotifySocket, when set, is the sd_notify socket (systemd's
+	// NOTIFY_SOCKET) the monitor tells, once the container runs, that it is
+	// the service's main process (MAINPID); with NotifyReady also that the
+	// service is ready (READY=1): pod's --sdnotify=conmon. Without
+	// NotifyReady the container's own process sends READY=1
+	// (--sdnotify=container).
+	NotifySocket string
+	NotifyReady  bool
 }
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
@@ -146,6 +154,10 @@ func (c *Config) Encode() []byte {
 	}
 	if c.Timeout > 0 {
 		put("timeout", strconv.FormatInt(int64(c.Timeout), 10))
+	}
+	if c.NotifySocket != "" {
+		put("notifySocket", c.NotifySocket)
+		put("notifyReady", strconv.FormatBool(c.NotifyReady))
 	}
 	return b
 }
@@ -246,6 +258,10 @@ func Decode(b []byte) (*Config, error) {
 			var n int64
 			n, err = strconv.ParseInt(val, 10, 64)
 			c.Timeout = time.Duration(n)
+		case "notifySocket":
+			c.NotifySocket = val
+		case "notifyReady":
+			c.NotifyReady, err = strconv.ParseBool(val)
 		default:
 			return nil, errors.New("config: unknown key " + k)
 		}

@@ -33,6 +33,10 @@ func TestConfigRoundTrip(t *testing.T) {
 		{"exec with healthcheck", Config{ID: "x", RuntimeArgv: []string{"runc", "exec", "--detach", "x"},
 			PidFile: "p", ExitFile: "e", Client: true, ClientCleans: true,
 			HealthCommand: []string{"/usr/bin/pod", "healthcheck", "run", "x"}, HealthInterval: 1500 * time.Millisecond, Timeout: 90 * time.Second}},
+		{"sd_notify conmon", Config{ID: "n", RuntimeArgv: []string{"runc", "run", "--detach", "n"},
+			PidFile: "p", ExitFile: "e", NotifySocket: "/run/systemd/notify", NotifyReady: true}},
+		{"sd_notify container, abstract socket", Config{ID: "n", RuntimeArgv: []string{"runc", "run", "--detach", "n"},
+			PidFile: "p", ExitFile: "e", NotifySocket: "@/org/freedesktop/systemd1/notify/123"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Decode(tc.cfg.Encode())
