@@ -9,7 +9,6 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/state"
 )
 
 func newStartCommand(g *cli.Globals) *cobra.Command {
@@ -64,7 +63,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 				for _, c := range list {
-					if c.Status != state.StatusRunning && c.Status != state.StatusPaused {
+					if c.Status != engine.StatusRunning && c.Status != engine.StatusPaused {
 						args = append(args, c.ID)
 					}
 				}
