@@ -25,7 +25,8 @@ type ContainerChange struct {
 // changes, so diff leaves them out as podman does.
 func runtimeMountPoint(p string) bool {
 	switch p {
-	case "/dev", "/proc", "/sys", "/run", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf":
+	case "/dev", "/proc", "/sys", "/run", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+		"/run/.containerenv", "/run/notify", "/run/notify/notify.sock":
 		return true
 	}
 	return false

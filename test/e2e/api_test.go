@@ -251,13 +251,15 @@ func TestAPIDockerTerminal(t *testing.T) {
 		// and the docker CLI watches SIGWINCH only once its start returned:
 		// a resize made before that is lost, so each round makes a new one
 		// (the kernel signals only a change).
-		rows := 30
+		rows, from := 30, at
 		p.Resize(uint16(rows), 100)
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			p.Type("stty size\r")
 			next := p.Expect(at, "# ")
-			if strings.Contains(p.Output()[at:next], fmt.Sprintf("%d 100", rows)) {
+			// The prompt may come before the answer: look at all output
+			// since the first resize, for any size set so far.
+			if resized(p.Output()[from:], rows) {
 				at = next
 				break
 			}
@@ -285,4 +287,15 @@ func TestAPIDockerTerminal(t *testing.T) {
 		}
 		s.mustDocker(t, "rm", "tty")
 	})
+}
+
+// resized reports whether out has a `stty size` answer of 30..last rows
+// and 100 columns.
+func resized(out string, last int) bool {
+	for r := 30; r <= last; r++ {
+		if strings.Contains(out, fmt.Sprintf("%d 100\r\n", r)) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
+	"github.com/pod-engine/pod/cmd/pod/kube"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/systemdgen"
 	"github.com/pod-engine/pod/pkg/version"
@@ -22,11 +23,11 @@ import (
 func Commands(g *cli.Globals) []*cobra.Command {
 	group := &cobra.Command{
 		Use:   "generate",
-		Short: "Generate structured data from containers",
+		Short: "Generate systemd units and Kubernetes YAML from containers and pods",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	group.AddCommand(newSystemdCommand(g))
+	group.AddCommand(newSystemdCommand(g), kube.GenerateCommand(g))
 	return []*cobra.Command{group}
 }
 

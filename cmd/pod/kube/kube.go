@@ -16,8 +16,9 @@ import (
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
-// Commands returns the `kube` group and the `play` and `generate` groups
-// that hold the same commands under podman's older names.
+// Commands returns the `kube` group and the `play` group that holds `play
+// kube` under podman's older name; `generate kube` is GenerateCommand, in
+// the `generate` group.
 func Commands(g *cli.Globals) []*cobra.Command {
 	group := &cobra.Command{
 		Use:   "kube",
@@ -34,14 +35,13 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	play.AddCommand(newPlayCommand(g, "kube"))
-	gen := &cobra.Command{
-		Use:   "generate",
-		Short: "Generate Kubernetes YAML (same as kube generate)",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	gen.AddCommand(newGenerateCommand(g, "kube"))
-	return []*cobra.Command{group, play, gen}
+	return []*cobra.Command{group, play}
+}
+
+// GenerateCommand is `generate kube`, podman's older name of `kube
+// generate`.
+func GenerateCommand(g *cli.Globals) *cobra.Command {
+	return newGenerateCommand(g, "kube")
 }
 
 // openInput opens FILE, an http(s) URL, or - for stdin.
