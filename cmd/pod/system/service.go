@@ -45,11 +45,11 @@ func newServiceCommand(g *cli.Globals) *cobra.Command {
 				} else {
 					uri = "unix://" + api.DefaultSocket(rootless.IsRootless(), os.Getenv("XDG_RUNTIME_DIR"))
 				}
-				if !api.IsUnix(uri) {
-					logrus.Warn("Using the pod API service with TCP sockets is not recommended, please see `pod system service` manpage for details")
-				}
 				if l, err = api.Listen(uri); err != nil {
 					return err
+				}
+				if !api.IsUnix(uri) {
+					logrus.Warn("Using the pod API service with TCP sockets is not recommended, please see `pod system service` manpage for details")
 				}
 				if ul, ok := l.(*net.UnixListener); ok {
 					// Removed on exit; a later service makes it anew.
