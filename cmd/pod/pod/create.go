@@ -78,6 +78,11 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&o.UserNS, "userns", "", "user namespace of the pod (not supported: refused)")
 	f.StringVarP(&o.Memory, "memory", "m", "", "memory limit of the pod (not supported: refused)")
 	f.Float64Var(&o.CPUs, "cpus", 0, "CPU limit of the pod (not supported: refused)")
+	// Accepted so that podman's command lines get one clear refusal, but
+	// not offered in --help until they work.
+	for _, name := range []string{"userns", "memory", "cpus"} {
+		_ = f.MarkHidden(name)
+	}
 	f.StringVar(&podIDFile, "pod-id-file", "", "write the pod ID to this file")
 	f.BoolVar(&o.Replace, "replace", false, "replace a pod of the same name")
 	f.StringArrayVar(&o.Networks, "network", nil, "connect the pod to a network: bridge, NAME, host, none, private, slirp4netns (repeatable)")
