@@ -133,9 +133,8 @@ func start(ctx context.Context, monitorBinary string, cfg Config, client *os.Fil
 		return nil, fmt.Errorf("start monitor %s: %w", monitorBinary, err)
 	}
 	// The monitor is this process's child (one exec, no double fork):
-	// collect it whenever it exits, so that it leaves no zombie behind
-	// while this process goes on.
-	go cmd.Wait()
+	// the reaper collects it whenever it exits.
+	children.adopt(cmd.Process)
 	_, werr := cfgW.Write(data)
 	cfgW.Close()
 	if werr != nil {
