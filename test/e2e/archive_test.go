@@ -536,7 +536,7 @@ func TestImportURL(t *testing.T) {
 		}
 		http.ServeFile(w, r, suite.images.RootfsTar)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after both halves, which run in parallel
 	forEachUser(t, func(t *testing.T, e *Env) {
 		r := e.MustPod("import", "-q", srv.URL+"/rootfs.tar", "fromurl")
 		id := strings.TrimPrefix(strings.TrimSpace(r.Stdout), "sha256:")

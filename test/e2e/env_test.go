@@ -33,6 +33,9 @@ type Env struct {
 	uid, gid int // credentials to run pod with; 0 for root
 	rootless bool
 	ExtraEnv []string
+	// Binary, when set, is the pod run instead of the suite's (an older
+	// release, for upgrade tests).
+	Binary string
 }
 
 // Result is what one pod invocation did.
@@ -44,14 +47,28 @@ type Result struct {
 }
 
 // forEachUser runs fn as root and as the rootless test user, each in a
-// fresh Env, as subtests named "root" and "rootless".
+// fresh Env, as subtests named "root" and "rootless". The two run at the
+// same time: each Env is isolated (its own storage, names, pushed image
+// names and ports), and most of a test's time is spent waiting on
+// containers, so the suite takes about half as long. fn must not change
+// anything outside its Env. POD_E2E_SERIAL=1 runs them one after the
+// other, to tell a race between the halves from a bug.
 func forEachUser(t *testing.T, fn func(t *testing.T, e *Env)) {
 	t.Helper()
+	parallel := os.Getenv("POD_E2E_SERIAL") == "" && suite.rootful && suite.rootless != ""
+	half := func(rootless bool) func(t *testing.T) {
+		return func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			fn(t, NewEnv(t, rootless))
+		}
+	}
 	if suite.rootful {
-		t.Run("root", func(t *testing.T) { fn(t, NewEnv(t, false)) })
+		t.Run("root", half(false))
 	}
 	if suite.rootless != "" {
-		t.Run("rootless", func(t *testing.T) { fn(t, NewEnv(t, true)) })
+		t.Run("rootless", half(true))
 	}
 }
 
@@ -129,7 +146,11 @@ func (e *Env) Command(ctx context.Context, args ...string) *exec.Cmd {
 		full = append(full, "--runroot", e.RunRoot)
 	}
 	full = append(full, args...)
-	cmd := exec.CommandContext(ctx, suite.pod, full...)
+	bin := suite.pod
+	if e.Binary != "" {
+		bin = e.Binary
+	}
+	cmd := exec.CommandContext(ctx, bin, full...)
 	cmd.Env = e.environ()
 	cmd.Dir = e.Dir
 	if e.rootless && os.Geteuid() == 0 {

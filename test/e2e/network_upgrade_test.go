@@ -27,10 +27,9 @@ func oldPod(t *testing.T) string {
 }
 
 // withBinary runs fn with e's commands running bin.
-func withBinary(bin string, fn func()) {
-	saved := suite.pod
-	suite.pod = bin
-	defer func() { suite.pod = saved }()
+func withBinary(e *Env, bin string, fn func()) {
+	e.Binary = bin
+	defer func() { e.Binary = "" }()
 	fn()
 }
 
@@ -43,7 +42,7 @@ func TestNetworkUpgradeFromFiles(t *testing.T) {
 	old := oldPod(t)
 	forEachUser(t, func(t *testing.T, e *Env) {
 		var img, oldIP string
-		withBinary(old, func() {
+		withBinary(e, old, func() {
 			img = pulled(t, e)
 			e.MustPod("network", "create", "--subnet", "10.131.5.0/24", "enup")
 			e.MustPod("run", "-d", "--name", "enold", "--network", "enup", img, "sleep", "300")
