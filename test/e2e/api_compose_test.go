@@ -21,7 +21,7 @@ func TestAPICompose(t *testing.T) {
 	if _, err := exec.LookPath("docker-compose"); err != nil {
 		t.Skip("docker-compose is not installed (Debian's docker-compose package)")
 	}
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		s := startService(t, e)
 		img := suite.images.Busybox
 		s.mustDocker(t, "pull", "-q", img)

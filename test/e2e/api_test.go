@@ -80,7 +80,7 @@ func TestAPIDockerBasics(t *testing.T) {
 // against the loopback registry, volumes, networks, events, stats and
 // system df through the docker CLI.
 func TestAPIDockerWorkflow(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		s := startService(t, e)
 		img := suite.images.Busybox
 		start := time.Now().Add(-time.Second).Unix()

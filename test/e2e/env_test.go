@@ -55,7 +55,21 @@ type Result struct {
 // other, to tell a race between the halves from a bug.
 func forEachUser(t *testing.T, fn func(t *testing.T, e *Env)) {
 	t.Helper()
-	parallel := os.Getenv("POD_E2E_SERIAL") == "" && suite.rootful && suite.rootless != ""
+	eachUser(t, os.Getenv("POD_E2E_SERIAL") == "", fn)
+}
+
+// forEachUserInTurn is forEachUser with the halves one after the other,
+// for tests that use a host-wide resource by a fixed name: a network
+// with a given subnet, which pod refuses to create while the other
+// half's bridge uses it on the host.
+func forEachUserInTurn(t *testing.T, fn func(t *testing.T, e *Env)) {
+	t.Helper()
+	eachUser(t, false, fn)
+}
+
+func eachUser(t *testing.T, parallel bool, fn func(t *testing.T, e *Env)) {
+	t.Helper()
+	parallel = parallel && suite.rootful && suite.rootless != ""
 	half := func(rootless bool) func(t *testing.T) {
 		return func(t *testing.T) {
 			if parallel {

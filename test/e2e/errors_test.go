@@ -11,7 +11,7 @@ import (
 // ": not found") and no Go function names (strconv.ParseFloat), and that
 // nothing is left made.
 func TestBadInputMessages(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
 		e.MustPod("pull", "-q", img)
 		for _, tc := range []struct {

@@ -167,7 +167,7 @@ func TestInspect(t *testing.T) {
 // name; an object that exists but cannot be read is reported as what it
 // is, not swallowed into "no such object".
 func TestInspectAnyErrors(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		e.MustPod("volume", "create", "--label", "k=v", "data")
 		e.MustPod("network", "create", "--subnet", "10.238.77.0/24", "broken")
 		e.MustPod("volume", "create", "corrupt")

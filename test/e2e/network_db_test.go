@@ -44,7 +44,7 @@ func leasesOf(t *testing.T, e *Env, id string) int {
 // Containers started at once on one network each get an address of their
 // own: leasing is one transaction of the lease DB.
 func TestNetworkParallelRunDistinctAddresses(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("network", "create", "--subnet", "10.121.10.0/24", "enpar")
 		t.Cleanup(func() { e.Pod("network", "rm", "-f", "enpar") })
@@ -99,7 +99,7 @@ func TestNetworkParallelRunDistinctAddresses(t *testing.T) {
 // connect adds the container's address on the new network to its
 // /etc/hosts, disconnect removes it again, as podman does.
 func TestNetworkConnectDisconnectHosts(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("network", "create", "--subnet", "10.121.11.0/24", "enh1")
 		e.MustPod("network", "create", "--subnet", "10.121.12.0/24", "enh2")
@@ -140,7 +140,7 @@ func TestNetworkConnectDisconnectHosts(t *testing.T) {
 // leaves a lease; the next start on that network gives it back, so the
 // address is free again, and the killed container starts normally.
 func TestNetworkLeaseAfterCrash(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("network", "create", "--subnet", "10.121.13.0/24", "encrash")
 		t.Cleanup(func() { e.Pod("network", "rm", "-f", "encrash") })
@@ -220,7 +220,7 @@ func TestNetworkFreeSubnets(t *testing.T) {
 // from their copies, with the attachments of the rebuilt containers: the
 // network is still in use.
 func TestNetworkSurvivesCorruptDB(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("network", "create", "--subnet", "10.121.14.0/24", "--label", "k=v", "enkeep")
 		t.Cleanup(func() { e.Pod("network", "rm", "-f", "enkeep") })

@@ -12,7 +12,7 @@ import (
 // Containers on one network reach each other; a container on another
 // network does not reach them.
 func TestNetworkIsolation(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("network", "create", "--subnet", "10.95.21.0/24", "isoa")
 		e.MustPod("network", "create", "--subnet", "10.95.22.0/24", "isob")

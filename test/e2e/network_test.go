@@ -17,7 +17,7 @@ import (
 )
 
 func TestNetworkDefine(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		// The default network is listed before its first use.
 		if got := e.MustPod("network", "ls", "-q").Lines(); len(got) != 1 || got[0] != "podman" {
 			t.Fatalf("network ls -q on a fresh install: %q", got)
@@ -137,7 +137,7 @@ func httpGet(t *testing.T, url string) (string, error) {
 }
 
 func TestNetworkPublishedPort(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		port := freePort(t)
 		e.MustPod("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), img,
@@ -233,7 +233,7 @@ func hostState(t *testing.T, marks ...string) (links map[string]bool, rules []st
 }
 
 func TestNetworkNameResolution(t *testing.T) {
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		e.MustPod("network", "create", "--subnet", "10.95.7.0/24", "e2enet")
 		e.MustPod("network", "create", "--subnet", "10.95.8.0/24", "e2eother")

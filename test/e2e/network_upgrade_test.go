@@ -40,7 +40,7 @@ func withBinary(e *Env, bin string, fn func()) {
 // attachment is torn down at its stop, lease file included.
 func TestNetworkUpgradeFromFiles(t *testing.T) {
 	old := oldPod(t)
-	forEachUser(t, func(t *testing.T, e *Env) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		var img, oldIP string
 		withBinary(e, old, func() {
 			img = pulled(t, e)
