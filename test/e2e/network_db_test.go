@@ -32,9 +32,9 @@ func leaseDB(e *Env) string {
 func leasesOf(t *testing.T, e *Env, id string) int {
 	t.Helper()
 	if _, err := exec.LookPath("sqlite3"); err != nil {
-		t.Skip("needs the sqlite3 shell")
+		t.Fatal("needs the sqlite3 shell (make deps installs it)")
 	}
-	b, err := exec.Command("sqlite3", "-readonly", leaseDB(e), "SELECT count(*) FROM leases WHERE container_id = '"+id+"'").CombinedOutput()
+	b, err := exec.Command("sqlite3", "-readonly", "-cmd", ".timeout 10000", leaseDB(e), "SELECT count(*) FROM leases WHERE container_id = '"+id+"'").CombinedOutput()
 	if err != nil {
 		t.Fatalf("read the lease DB: %v: %s", err, b)
 	}
