@@ -39,6 +39,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 	out = append(out, addViewCommands(g, group)...)
 	out = append(out, newHealthcheckGroup(g))
 	out = append(out, addInspectorCommands(g, group)...)
+	addLatest(g, append(group.Commands(), out...))
 	return out
 }
 
