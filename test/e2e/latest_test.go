@@ -33,3 +33,20 @@ func TestLatest(t *testing.T) {
 		}
 	})
 }
+
+// TestPodLatest: `pod pod VERB -l` acts on the pod created last.
+func TestPodLatest(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		e.Pod("pod", "stop", "-l").Fails(t, 125, "--latest: there are no pods")
+		e.MustPod("pod", "create", "--name", "older-pod")
+		e.MustPod("pod", "create", "--name", "newest-pod")
+		if got := out(e.MustPod("pod", "inspect", "-l", "-f", "{{.Name}}")); got != "newest-pod" {
+			t.Fatalf("pod inspect -l: %q, want newest-pod", got)
+		}
+		e.MustPod("pod", "rm", "-f", "-l")
+		if got := out(e.MustPod("pod", "ps", "--format", "{{.Name}}")); got != "older-pod" {
+			t.Errorf("after pod rm -l: %q, want only older-pod", got)
+		}
+		e.MustPod("pod", "rm", "-f", "older-pod")
+	})
+}

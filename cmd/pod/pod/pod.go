@@ -36,6 +36,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newLogsCommand(g),
 		newStatsCommand(g),
 	)
+	addLatest(g, group.Commands())
 	return []*cobra.Command{group}
 }
 
