@@ -16,6 +16,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
@@ -520,7 +521,7 @@ func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, nam
 		}
 	}
 	if id == "" {
-		ids, perr := r.Pull(ctx, opts.Image, PullOptions{Progress: opts.PullProgress})
+		ids, perr := r.images.Pull(ctx, opts.Image, images.PullOptions{Progress: opts.PullProgress})
 		if perr != nil {
 			return "", "", nil, perr
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/build"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // BuildOptions are what `pod build` was asked for.
@@ -123,7 +124,7 @@ func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progr
 			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
 		}
 	}
-	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress})
+	ids, err := b.r.images.Pull(ctx, name, images.PullOptions{Progress: progress})
 	if err != nil {
 		return "", err
 	}

@@ -18,7 +18,7 @@ func newTagCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			return rt.TagImage(cmd.Context(), args[0], args[1:]...)
+			return rt.Images().TagImage(cmd.Context(), args[0], args[1:]...)
 		},
 	}
 }
@@ -35,7 +35,7 @@ func newUntagCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			_, err = rt.UntagImage(cmd.Context(), args[0], args[1:]...)
+			_, err = rt.Images().UntagImage(cmd.Context(), args[0], args[1:]...)
 			return err
 		},
 	}
@@ -53,7 +53,7 @@ func newExistsCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			ok, err := rt.ImageExists(cmd.Context(), args[0])
+			ok, err := rt.Images().ImageExists(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -37,7 +37,7 @@ type PullOptions struct {
 // image already present is checked against the registry again. Errors wrap
 // errdefs.ErrInvalidArg for a malformed name and errdefs.ErrNotFound when
 // the registry has no such image.
-func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]string, error) {
+func (r *Service) Pull(ctx context.Context, name string, opts PullOptions) ([]string, error) {
 	progress := opts.Progress
 	if opts.Quiet {
 		progress = nil
