@@ -1,9 +1,12 @@
 package image
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newTagCommand(g *cli.Globals) *cobra.Command {
@@ -42,25 +45,7 @@ func newUntagCommand(g *cli.Globals) *cobra.Command {
 }
 
 func newExistsCommand(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists IMAGE",
-		Short: "Tell whether a local image exists",
-		Long:  "Exit 0 when a local image has this name or ID, 1 when none has.",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			ok, err := rt.Images().ImageExists(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cli.Exit(1)
-			}
-			return nil
-		},
-	}
+	return cli.NewExistsCommand(g, "IMAGE", "a local image", g.Open, func(ctx context.Context, rt *engine.Runtime, name string) (bool, error) {
+		return rt.Images().ImageExists(ctx, name)
+	})
 }
