@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -119,26 +118,7 @@ type buildBackend struct {
 }
 
 func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
-	if policy != "always" {
-		img, err := b.r.store.LookupImage(name)
-		if err == nil {
-			return img.ID, nil
-		}
-		if !errors.Is(err, errdefs.ErrNotFound) {
-			return "", err
-		}
-		if policy == "never" {
-			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
-		}
-	}
-	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress})
-	if err != nil {
-		return "", err
-	}
-	if len(ids) == 0 {
-		return "", fmt.Errorf("pull %s: no image pulled", name)
-	}
-	return ids[0], nil
+	return b.r.Resolve(ctx, name, policy, progress)
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
