@@ -1,19 +1,22 @@
 // Package images is pod's local images as its commands see them: pull,
 // push, login, list, inspect, history, tag and untag, remove, prune, save,
-// load and import, over the image store of pkg/storage. Every change is
+// load, import, build and their share of the disk, over the image store
+// of pkg/storage. Every change is
 // recorded as an image event through the function the caller gives New.
 //
 // Contracts a caller may rely on:
 //   - Names resolve as podman resolves them: short names through
-//     registries.conf, "sha256:ID" and ID prefixes of at least three
-//     characters; a name that matches nothing is an errdefs.ErrNotFound
-//     reading "NAME: image not known".
-//   - An image a storage container uses is never removed without Force
-//     (errdefs.ErrConflict); with Force its storage containers go first.
-//     The engine's containers are not this package's: the engine removes
-//     a container's record before its storage.
-//   - Nothing here knows about containers' lifecycle, flags or exit codes;
-//     creating a container resolves its image through this package.
+//     registries.conf, full names, IDs and ID prefixes; a name that
+//     matches nothing is an errdefs.ErrNotFound reading
+//     "NAME: image not known".
+//   - An image a storage container uses is not removed without Force
+//     (errdefs.ErrConflict). With Force its storage containers are
+//     deleted first; their rows in the state DB are the engine's (its
+//     rm removes a row whose storage is gone).
+//   - Nothing here knows about container lifecycles, flags or exit codes:
+//     what needs a container (build's RUN steps) comes in through an
+//     interface (StepRunner), and creating a container resolves its image
+//     through Resolve.
 package images
 
 import (
