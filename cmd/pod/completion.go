@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // What a command's arguments name, for shell completion.
@@ -129,10 +129,10 @@ func names(ctx context.Context, g *cli.Globals, kind argKind, prefix string) []c
 		}
 	}
 	if kind == argImage || kind == argContainerOrImage {
-		if is, err := rt.ListImages(ctx, engine.ListImagesOptions{}); err == nil {
+		if is, err := rt.Images().ListImages(ctx, images.ListImagesOptions{}); err == nil {
 			for _, i := range is {
 				for _, n := range i.RepoTags {
-					if !engine.IsDigestedName(n) {
+					if !images.IsDigestedName(n) {
 						out = append(out, n)
 					}
 				}

@@ -17,8 +17,8 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/registry"
 
-	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/storage"
 )
 
@@ -146,7 +146,7 @@ func (s *Server) imageCreate(w http.ResponseWriter, req *http.Request) {
 	ps := newProgressStream(w)
 	ps.send(jsonstream.Message{Status: "Pulling from " + name, ID: tagOf(name)})
 	lw, closeLines := ps.lines()
-	ids, err := s.rt.Pull(req.Context(), name, engine.PullOptions{
+	ids, err := s.rt.Images().Pull(req.Context(), name, images.PullOptions{
 		Progress: lw, Credentials: creds, Platform: q.Get("platform"), TLSVerify: tlsFor(name),
 	})
 	closeLines()
@@ -155,7 +155,7 @@ func (s *Server) imageCreate(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if len(ids) > 0 {
-		if in, err := s.rt.InspectImage(req.Context(), ids[0]); err == nil && in.Digest != "" {
+		if in, err := s.rt.Images().InspectImage(req.Context(), ids[0]); err == nil && in.Digest != "" {
 			ps.status("Digest: %s", in.Digest)
 		}
 	}
@@ -175,12 +175,12 @@ func (s *Server) imageList(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	list, err := s.rt.ListImages(req.Context(), engine.ListImagesOptions{All: boolValue(req, "all"), Filters: fs})
+	list, err := s.rt.Images().ListImages(req.Context(), images.ListImagesOptions{All: boolValue(req, "all"), Filters: fs})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if err := s.rt.WithLabels(req.Context(), list); err != nil {
+	if err := s.rt.Images().WithLabels(req.Context(), list); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -191,7 +191,7 @@ func (s *Server) imageList(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func imageSummary(im engine.ImageSummary) image.Summary {
+func imageSummary(im images.ImageSummary) image.Summary {
 	sm := image.Summary{
 		ID: "sha256:" + im.ID, Created: im.Created.Unix(), Size: im.Size,
 		RepoTags: im.RepoTags, RepoDigests: im.RepoDigests, Labels: im.Labels,
@@ -247,7 +247,7 @@ func (s *Server) imagePost(w http.ResponseWriter, req *http.Request) {
 }
 
 func (s *Server) imageInspect(w http.ResponseWriter, req *http.Request, name string) {
-	in, err := s.rt.InspectImage(req.Context(), name)
+	in, err := s.rt.Images().InspectImage(req.Context(), name)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -270,7 +270,7 @@ func (s *Server) imageInspect(w http.ResponseWriter, req *http.Request, name str
 }
 
 func (s *Server) imageHistory(w http.ResponseWriter, req *http.Request, name string) {
-	hs, err := s.rt.ImageHistory(req.Context(), name)
+	hs, err := s.rt.Images().ImageHistory(req.Context(), name)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -301,7 +301,7 @@ func (s *Server) imageTag(w http.ResponseWriter, req *http.Request, name string)
 	if tag == "" {
 		tag = "latest"
 	}
-	if err := s.rt.TagImage(req.Context(), name, repo+":"+tag); err != nil {
+	if err := s.rt.Images().TagImage(req.Context(), name, repo+":"+tag); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -317,14 +317,14 @@ func (s *Server) imagePush(w http.ResponseWriter, req *http.Request, name string
 		writeError(w, err)
 		return
 	}
-	if _, err := s.rt.InspectImage(req.Context(), name); err != nil {
+	if _, err := s.rt.Images().InspectImage(req.Context(), name); err != nil {
 		writeError(w, err)
 		return
 	}
 	ps := newProgressStream(w)
 	ps.send(jsonstream.Message{Status: "The push refers to repository [" + name + "]"})
 	lw, closeLines := ps.lines()
-	dg, err := s.rt.Push(req.Context(), name, name, engine.PushOptions{
+	dg, err := s.rt.Images().Push(req.Context(), name, name, images.PushOptions{
 		Progress: lw, Credentials: creds, TLSVerify: tlsFor(name),
 	})
 	closeLines()
@@ -337,7 +337,7 @@ func (s *Server) imagePush(w http.ResponseWriter, req *http.Request, name string
 
 func (s *Server) imageDelete(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("rest")
-	rm, errs := s.rt.RemoveImages(req.Context(), []string{name}, engine.RemoveImagesOptions{Force: boolValue(req, "force")})
+	rm, errs := s.rt.Images().RemoveImages(req.Context(), []string{name}, images.RemoveImagesOptions{Force: boolValue(req, "force")})
 	if len(errs) > 0 {
 		writeError(w, errs[0])
 		return
@@ -360,7 +360,7 @@ func (s *Server) imagePrune(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	o := engine.PruneImagesOptions{}
+	o := images.PruneImagesOptions{}
 	for _, f := range fs {
 		switch f {
 		case "dangling=false", "dangling=0":
@@ -370,7 +370,7 @@ func (s *Server) imagePrune(w http.ResponseWriter, req *http.Request) {
 			o.Filters = append(o.Filters, f)
 		}
 	}
-	ids, err := s.rt.PruneImages(req.Context(), o)
+	ids, err := s.rt.Images().PruneImages(req.Context(), o)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -392,20 +392,20 @@ func (s *Server) imageSave(w http.ResponseWriter, req *http.Request, names []str
 		return
 	}
 	for _, n := range names {
-		if _, err := s.rt.InspectImage(req.Context(), n); err != nil {
+		if _, err := s.rt.Images().InspectImage(req.Context(), n); err != nil {
 			writeError(w, err)
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
-	err := s.rt.SaveImages(req.Context(), storage.SaveOptions{Images: names, Stdout: w})
+	err := s.rt.Images().SaveImages(req.Context(), storage.SaveOptions{Images: names, Stdout: w})
 	if err != nil {
 		panic(http.ErrAbortHandler) // the client sees a truncated archive
 	}
 }
 
 func (s *Server) imageLoad(w http.ResponseWriter, req *http.Request) {
-	ids, err := s.rt.LoadImages(req.Context(), engine.LoadOptions{Stdin: req.Body})
+	ids, err := s.rt.Images().LoadImages(req.Context(), images.LoadOptions{Stdin: req.Body})
 	if err != nil {
 		writeError(w, err)
 		return

@@ -36,18 +36,21 @@ func dockerNetwork(n *podnet.Network) network.Inspect {
 	return out
 }
 
-func (s *Server) networkList(w http.ResponseWriter, req *http.Request) {
+// networkFilter is the request's filters= as the engine's network filter,
+// nil when there are none.
+func networkFilter(req *http.Request) (*engine.NetworkFilter, error) {
 	fs, err := filterArgs(req)
+	if err != nil || len(fs) == 0 {
+		return nil, err
+	}
+	return engine.ParseNetworkFilters(fs)
+}
+
+func (s *Server) networkList(w http.ResponseWriter, req *http.Request) {
+	f, err := networkFilter(req)
 	if err != nil {
 		writeError(w, err)
 		return
-	}
-	var f *engine.NetworkFilter
-	if len(fs) > 0 {
-		if f, err = engine.ParseNetworkFilters(fs); err != nil {
-			writeError(w, err)
-			return
-		}
 	}
 	ns, err := s.rt.NetworkList(req.Context(), f)
 	if err != nil {
@@ -130,17 +133,10 @@ func (s *Server) networkDelete(w http.ResponseWriter, req *http.Request) {
 }
 
 func (s *Server) networkPrune(w http.ResponseWriter, req *http.Request) {
-	fs, err := filterArgs(req)
+	f, err := networkFilter(req)
 	if err != nil {
 		writeError(w, err)
 		return
-	}
-	var f *engine.NetworkFilter
-	if len(fs) > 0 {
-		if f, err = engine.ParseNetworkFilters(fs); err != nil {
-			writeError(w, err)
-			return
-		}
 	}
 	names, err := s.rt.NetworkPrune(req.Context(), f)
 	if err != nil {

@@ -500,34 +500,8 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 
 // resolveImage finds the image locally or pulls it, as the pull policy says.
 func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, name string, img *v1.Image, err error) {
-	policy := opts.Pull
-	switch policy {
-	case "", "missing":
-		policy = "missing"
-	case "always", "never":
-	default:
-		return "", "", nil, invalidf("invalid --pull %q: use missing, always or never", opts.Pull)
-	}
-	if policy != "always" {
-		local, lerr := r.store.LookupImage(opts.Image)
-		switch {
-		case lerr == nil:
-			id = local.ID
-		case !errors.Is(lerr, errdefs.ErrNotFound):
-			return "", "", nil, lerr
-		case policy == "never":
-			return "", "", nil, errdefs.NotFoundf("%s: image not known", opts.Image)
-		}
-	}
-	if id == "" {
-		ids, perr := r.Pull(ctx, opts.Image, PullOptions{Progress: opts.PullProgress})
-		if perr != nil {
-			return "", "", nil, perr
-		}
-		if len(ids) == 0 {
-			return "", "", nil, fmt.Errorf("pull %s: no image pulled", opts.Image)
-		}
-		id = ids[0]
+	if id, err = r.images.Resolve(ctx, opts.Image, opts.Pull, opts.PullProgress); err != nil {
+		return "", "", nil, err
 	}
 	img, err = r.store.ImageConfig(ctx, id)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/state"
 	"github.com/pod-engine/pod/pkg/timings"
 )
@@ -158,7 +159,7 @@ func (r *Runtime) removeLocked(ctx context.Context, c *Container, monitor int) e
 		if img == "" {
 			img = c.Config.ImageID
 		}
-		if _, errs := r.RemoveImages(ctx, []string{img}, RemoveImagesOptions{}); len(errs) > 0 {
+		if _, errs := r.Images().RemoveImages(ctx, []string{img}, images.RemoveImagesOptions{}); len(errs) > 0 {
 			logrus.Debugf("--rmi of %s: %v", shortID(c.ID), errors.Join(errs...))
 		}
 	}

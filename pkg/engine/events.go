@@ -82,37 +82,6 @@ func (r *Runtime) imageEvent(ctx context.Context, action, id, name string) {
 	r.recordEvent(ctx, &state.Event{Type: EventTypeImage, Action: action, ActorID: id, Name: name})
 }
 
-// imageEvents records action on image id once for each of names.
-func (r *Runtime) imageEvents(ctx context.Context, action, id string, names []string) {
-	for _, n := range names {
-		r.imageEvent(ctx, action, id, n)
-	}
-}
-
-// imageEventsByName records action on each local image of names, looked
-// up by name; the event is named as, or, when given, as name.
-func (r *Runtime) imageEventsByName(ctx context.Context, action string, names []string, as string) {
-	for _, n := range names {
-		img, err := r.lookupImage(n)
-		if err != nil {
-			logrus.Debugf("record %s event of %s: %v", action, n, err)
-			continue
-		}
-		if as != "" {
-			n = as
-		}
-		r.imageEvent(ctx, action, img.ID, n)
-	}
-}
-
-// firstName is an image's first name, "" when it has none.
-func firstName(names []string) string {
-	if len(names) == 0 {
-		return ""
-	}
-	return names[0]
-}
-
 // volumeEvent records action on the volume name.
 func (r *Runtime) volumeEvent(ctx context.Context, action, name string) {
 	r.recordEvent(ctx, &state.Event{Type: EventTypeVolume, Action: action, ActorID: name, Name: name})

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/network"
 )
 
@@ -35,7 +36,7 @@ type InspectAnyOptions struct {
 type Inspected struct {
 	Kind      InspectKind
 	Container *ContainerInspect
-	Image     *ImageInspect
+	Image     *images.ImageInspect
 	Volume    *VolumeInfo
 	Network   *network.Network
 }
@@ -109,7 +110,7 @@ func (r *Runtime) inspectKind(ctx context.Context, k InspectKind, name string, s
 	case InspectContainer:
 		found.Container, err = r.InspectContainer(ctx, name, size)
 	case InspectImage:
-		found.Image, err = r.InspectImage(ctx, name)
+		found.Image, err = r.Images().InspectImage(ctx, name)
 	case InspectVolume:
 		found.Volume, err = r.Volume(ctx, name)
 	case InspectNetwork:

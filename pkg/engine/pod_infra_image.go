@@ -40,7 +40,7 @@ func (r *Runtime) ensureInfraImage(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("make the pod infra image: %w", err)
 	}
-	_, err = r.ImportImage(ctx, storage.ImportOptions{
+	_, err = r.images.ImportImage(ctx, storage.ImportOptions{
 		Source:    "-",
 		Stdin:     bytes.NewReader(layer),
 		Reference: InfraImage,

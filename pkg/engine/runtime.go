@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	stypes "github.com/containers/storage/types"
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/rootless"
@@ -41,8 +43,7 @@ type Options struct {
 	// LazyStorage defers opening image and container storage until a
 	// container operation needs it. Opening storage reads every image,
 	// container and layer record, which `pod ps` and the like do not need.
-	// Only container operations (the container*.go API) may be used on a
-	// lazily opened Runtime; image operations need storage opened by Open.
+	// Images and the container operations open it when they need it.
 	LazyStorage bool
 
 	// Existing opens only an existing installation: without a state DB,
@@ -65,6 +66,8 @@ type Runtime struct {
 
 	// store is nil until opened: at Open, or with LazyStorage by storage().
 	store *storage.Store
+	// images are the store's images, set when the store opens.
+	images *images.Service
 	// timings records where the command that opened the runtime spends
 	// its time (pod --timings); nil records nothing.
 	timings   *timings.Recorder
@@ -209,6 +212,7 @@ func (r *Runtime) storage() (*storage.Store, error) {
 			return
 		}
 		r.store = st
+		r.images = images.New(st, r.imageEvent)
 	})
 	return r.store, r.storeErr
 }
@@ -235,6 +239,15 @@ func (r *Runtime) Close() error {
 func (r *Runtime) Store() *storage.Store {
 	st, _ := r.storage()
 	return st
+}
+
+// Images are the local images: pull, push, list, inspect, tag, remove and
+// the rest of the image commands. Storage opens on first use with
+// LazyStorage; nil when it cannot be opened (Open without LazyStorage has
+// already said why).
+func (r *Runtime) Images() *images.Service {
+	r.storage()
+	return r.images
 }
 
 // DB is the state DB.
@@ -304,4 +317,13 @@ func (r *Runtime) getLocked(ctx context.Context, idOrName string) (*Container, *
 // tryLockContainer takes the lock only if nobody holds it (ok false).
 func (r *Runtime) tryLockContainer(id string) (l *lock.Lock, ok bool, err error) {
 	return lock.TryAcquire(r.podRunDir("locks", id+".lock"))
+}
+
+// shortID is the 12-character form of an ID.
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

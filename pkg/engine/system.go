@@ -18,6 +18,7 @@ import (
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/rootless"
 )
@@ -73,7 +74,7 @@ func (r *Runtime) SystemPrune(ctx context.Context, o SystemPruneOptions) (*Syste
 			errs = append(errs, err)
 		}
 	}
-	if rep.Images, err = r.PruneImages(ctx, PruneImagesOptions{All: o.All}); err != nil {
+	if rep.Images, err = r.Images().PruneImages(ctx, images.PruneImagesOptions{All: o.All}); err != nil {
 		errs = append(errs, err)
 	}
 	if after, err := r.DiskUsage(ctx); err == nil {
@@ -139,14 +140,14 @@ func (r *Runtime) Reset(ctx context.Context) (*ResetReport, error) {
 				errs = append(errs, err)
 			}
 		}
-		if _, ierrs := r.RemoveImages(ctx, nil, RemoveImagesOptions{All: true, Force: true}); len(ierrs) > 0 {
+		if _, ierrs := r.images.RemoveImages(ctx, nil, images.RemoveImagesOptions{All: true, Force: true}); len(ierrs) > 0 {
 			errs = append(errs, ierrs...)
 		}
 		// Unmount whatever is left before the files go.
 		if _, err := st.Shutdown(true); err != nil {
 			logrus.Warnf("shut down storage: %v", err)
 		}
-		r.store = nil
+		r.store, r.images = nil, nil
 	}
 	if len(errs) > 0 && allFull(errs) {
 		// The disk is full, and storage cannot rewrite its own records

@@ -2,20 +2,18 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 	"time"
 
-	cstorage "github.com/containers/storage"
-
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
 // DiskUsage is what `system df` shows: the space images, containers and
 // volumes take, and how much of it removing unused ones would free.
 type DiskUsage struct {
-	Images     []ImageUsage
+	Images     []images.ImageUsage
 	Containers []ContainerUsage
 	Volumes    []VolumeUsage
 	// ImagesSize counts every image layer once, however many images share
@@ -35,17 +33,6 @@ type UsageTotal struct {
 	Active      int
 	Size        int64
 	Reclaimable int64
-}
-
-// ImageUsage is one image's share of the disk.
-type ImageUsage struct {
-	ID         string
-	RepoTags   []string
-	Created    time.Time
-	Size       int64 // all its layers
-	SharedSize int64 // its layers that other images use too
-	UniqueSize int64 // its layers no other image uses
-	Containers int
 }
 
 // ContainerUsage is one container's writable layer.
@@ -72,78 +59,11 @@ func (r *Runtime) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 	if err != nil {
 		return nil, err
 	}
-	du := &DiskUsage{}
-	images, err := st.Images()
+	iu, err := r.images.DiskUsage(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list images: %w", err)
+		return nil, err
 	}
-	layers, err := st.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("list layers: %w", err)
-	}
-	byID := make(map[string]*cstorage.Layer, len(layers))
-	for i := range layers {
-		byID[layers[i].ID] = &layers[i]
-	}
-	scs, err := st.Containers()
-	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
-	}
-	users := map[string]int{}
-	for _, c := range scs {
-		users[c.ImageID]++
-	}
-	// Which images use each layer, and which layers an image in use needs.
-	chains := make([][]string, len(images))
-	layerUsers := map[string]int{}
-	needed := map[string]bool{}
-	for i, img := range images {
-		seen := map[string]bool{}
-		for id := img.TopLayer; id != "" && !seen[id]; {
-			seen[id] = true
-			chains[i] = append(chains[i], id)
-			l := byID[id]
-			if l == nil {
-				break
-			}
-			id = l.Parent
-		}
-		for _, id := range img.MappedTopLayers {
-			if !seen[id] {
-				seen[id] = true
-				chains[i] = append(chains[i], id)
-			}
-		}
-		for _, id := range chains[i] {
-			layerUsers[id]++
-			if users[img.ID] > 0 {
-				needed[id] = true
-			}
-		}
-	}
-	for id, n := range layerUsers {
-		if n == 0 {
-			continue
-		}
-		size := layerSize(byID[id])
-		du.ImagesSize += size
-		if !needed[id] {
-			du.ImagesReclaimable += size
-		}
-	}
-	for i, img := range images {
-		u := ImageUsage{ID: img.ID, RepoTags: img.Names, Created: img.Created, Containers: users[img.ID]}
-		for _, id := range chains[i] {
-			size := layerSize(byID[id])
-			u.Size += size
-			if layerUsers[id] > 1 {
-				u.SharedSize += size
-			} else {
-				u.UniqueSize += size
-			}
-		}
-		du.Images = append(du.Images, u)
-	}
+	du := &DiskUsage{Images: iu.Images, ImagesSize: iu.Size, ImagesReclaimable: iu.Reclaimable}
 
 	cs, err := r.Containers(ctx)
 	if err != nil {
@@ -207,13 +127,6 @@ func (du *DiskUsage) totals() []UsageTotal {
 		}
 	}
 	return []UsageTotal{img, ctr, vol}
-}
-
-func layerSize(l *cstorage.Layer) int64 {
-	if l == nil || l.UncompressedSize < 0 {
-		return 0
-	}
-	return l.UncompressedSize
 }
 
 // dirSize adds up the sizes of the regular files under dir; what cannot be

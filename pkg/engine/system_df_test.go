@@ -3,11 +3,13 @@ package engine
 import (
 	"reflect"
 	"testing"
+
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func TestDiskUsageTotals(t *testing.T) {
 	du := &DiskUsage{
-		Images:            []ImageUsage{{ID: "a", Containers: 2}, {ID: "b"}},
+		Images:            []images.ImageUsage{{ID: "a", Containers: 2}, {ID: "b"}},
 		ImagesSize:        300,
 		ImagesReclaimable: 100,
 		Containers: []ContainerUsage{

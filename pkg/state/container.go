@@ -67,8 +67,6 @@ const columns = `id, name, image_id, image_name, command, labels, config, create
 	status, pid, monitor_pid, exit_code, oom_killed, started_at, finished_at,
 	restart_count, stopped_by_user, pod_id`
 
-type scanner interface{ Scan(dest ...any) error }
-
 func scan(s scanner) (*Container, error) {
 	var (
 		c                          Container
@@ -83,10 +81,8 @@ func scan(s scanner) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	if labels != "" {
-		if err := json.Unmarshal([]byte(labels), &c.Labels); err != nil {
-			return nil, fmt.Errorf("container %s: labels: %w", c.ID, err)
-		}
+	if err := decodeLabels(labels, &c.Labels); err != nil {
+		return nil, fmt.Errorf("container %s: %w", c.ID, err)
 	}
 	c.Status = Status(status)
 	c.CreatedAt = fromNanos(created)
@@ -237,48 +233,14 @@ func (db *DB) Get(ctx context.Context, idOrName string) (*Container, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
 	}
-	rctx := readCtx(ctx)
-	row := db.conn().QueryRowContext(rctx, `SELECT `+columns+` FROM containers
-		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, key)
-	c, err := scan(row)
-	if err == nil {
-		return c, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	c, n, err := lookupRow(ctx, db.conn(), "containers", columns, key, scan)
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
-	}
-	if isHex(key) && len(key) < idLen {
-		// IDs are lowercase hex, so every ID starting with key sorts in
-		// [key, key+"g"): a range the primary key index answers.
-		rows, err := db.conn().QueryContext(rctx, `SELECT `+columns+` FROM containers
-			WHERE id >= ?1 AND id < ?2 LIMIT 2`, key, key+"g")
-		if err != nil {
-			return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
-		}
-		var found []*Container
-		for rows.Next() {
-			c, err := scan(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
-			}
-			found = append(found, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
-		}
-		switch len(found) {
-		case 1:
-			return found[0], nil
-		case 2:
-			var n int
-			if err := db.conn().QueryRowContext(rctx, `SELECT count(*) FROM containers WHERE id >= ?1 AND id < ?2`,
-				key, key+"g").Scan(&n); err != nil {
-				return nil, fmt.Errorf("look up container %q: %w", idOrName, err)
-			}
-			return nil, errdefs.InvalidArgumentf("%d containers have IDs starting with %q: give more characters of the ID, or the name", n, key)
-		}
+	case n == 1:
+		return c, nil
+	case n > 1:
+		return nil, errdefs.InvalidArgumentf("%d containers have IDs starting with %q: give more characters of the ID, or the name", n, key)
 	}
 	return nil, errdefs.NotFoundf("no container with name or ID %q found", idOrName)
 }
@@ -299,21 +261,8 @@ func listContainers(ctx context.Context, q rowsQuerier) ([]*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	defer rows.Close()
-	var out []*Container
-	for rows.Next() {
-		if len(out)%256 == 255 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("list containers: %w", err)
-			}
-		}
-		c, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list containers: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(ctx, rows, scan)
+	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
 	return out, nil
@@ -339,7 +288,7 @@ func (db *DB) Update(ctx context.Context, c *Container) error {
 		if err != nil {
 			return fmt.Errorf("update container %s: %w", c.ID, err)
 		}
-		return mustAffect(res, c.ID)
+		return mustAffect(res, "container", c.ID)
 	})
 }
 
@@ -366,7 +315,7 @@ func (db *DB) Rename(ctx context.Context, id, newName string) error {
 		if err != nil {
 			return fmt.Errorf("rename container %s: %w", id, err)
 		}
-		return mustAffect(res, id)
+		return mustAffect(res, "container", id)
 	})
 }
 
@@ -379,17 +328,6 @@ func (db *DB) Remove(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("remove container %s: %w", id, err)
 		}
-		return mustAffect(res, id)
+		return mustAffect(res, "container", id)
 	})
-}
-
-func mustAffect(res sql.Result, id string) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("container %s: %w", id, err)
-	}
-	if n == 0 {
-		return errdefs.NotFoundf("no container with ID %q found", id)
-	}
-	return nil
 }

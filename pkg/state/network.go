@@ -127,16 +127,8 @@ func (db *DB) Networks(ctx context.Context) ([]*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list networks: %w", err)
 	}
-	defer rows.Close()
-	var out []*Network
-	for rows.Next() {
-		n, err := scanNetwork(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list networks: %w", err)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(ctx, rows, scanNetwork)
+	if err != nil {
 		return nil, fmt.Errorf("list networks: %w", err)
 	}
 	return out, nil
@@ -147,11 +139,7 @@ func (db *DB) NetworkUsers(ctx context.Context, network string) ([]string, error
 	return networkUsers(readCtx(ctx), db.conn(), network)
 }
 
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func networkUsers(ctx context.Context, q queryer, network string) ([]string, error) {
+func networkUsers(ctx context.Context, q rowsQuerier, network string) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.name FROM network_attachments a
 		JOIN containers c ON c.id = a.container_id WHERE a.network = ? ORDER BY c.name`, network)
 	if err != nil {
@@ -297,17 +285,7 @@ func (db *DB) Attachments(ctx context.Context, containerID string) ([]Attachment
 // call (in this process or another, concurrent or not) does nothing.
 // Attachments of containers that no longer exist are skipped.
 func (db *DB) ImportNetworks(ctx context.Context, load func() ([]*Network, []Attachment, error)) error {
-	if _, ok, err := db.GetMeta(ctx, metaNetworksImported); err != nil || ok {
-		return err
-	}
-	return db.write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = ?`, metaNetworksImported).Scan(&n); err != nil {
-			return fmt.Errorf("import networks: %w", err)
-		}
-		if n > 0 {
-			return nil // another process imported meanwhile
-		}
+	return db.importOnce(ctx, metaNetworksImported, "networks", func(tx *sql.Tx) error {
 		nets, atts, err := load()
 		if err != nil {
 			return fmt.Errorf("import networks: %w", err)
@@ -324,10 +302,6 @@ func (db *DB) ImportNetworks(ctx context.Context, load func() ([]*Network, []Att
 				a.ContainerID, a.Network, a.Interface, a.ContainerID, a.Network); err != nil {
 				return fmt.Errorf("import attachment of %s to %s: %w", a.ContainerID, a.Network, err)
 			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)`, metaNetworksImported, time.Now().UTC().Format(time.RFC3339))
-		if err != nil {
-			return fmt.Errorf("import networks: %w", err)
 		}
 		return nil
 	})

@@ -139,7 +139,7 @@ func (db *DB) PodCreated(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("record pod %s made: %w", id, err)
 		}
-		return mustAffectPod(res, id)
+		return mustAffect(res, "pod", id)
 	})
 }
 
@@ -150,7 +150,7 @@ func (db *DB) UpdatePodConfig(ctx context.Context, id string, config []byte) err
 		if err != nil {
 			return fmt.Errorf("update pod %s: %w", id, err)
 		}
-		return mustAffectPod(res, id)
+		return mustAffect(res, "pod", id)
 	})
 }
 
@@ -179,31 +179,14 @@ func (db *DB) GetPod(ctx context.Context, idOrName string) (*Pod, error) {
 	if key == "" {
 		return nil, errdefs.InvalidArgumentf("empty pod name or ID")
 	}
-	rctx := readCtx(ctx)
-	p, err := scanPod(db.conn().QueryRowContext(rctx, `SELECT `+podColumns+` FROM pods
-		WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1`, key))
-	if err == nil {
-		return p, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	p, n, err := lookupRow(ctx, db.conn(), "pods", podColumns, key, scanPod)
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("look up pod %q: %w", idOrName, err)
-	}
-	if isHex(key) && len(key) < idLen {
-		rows, err := db.conn().QueryContext(rctx, `SELECT `+podColumns+` FROM pods
-			WHERE id >= ?1 AND id < ?2 LIMIT 2`, key, key+"g")
-		if err != nil {
-			return nil, fmt.Errorf("look up pod %q: %w", idOrName, err)
-		}
-		found, err := scanPods(rows)
-		if err != nil {
-			return nil, fmt.Errorf("look up pod %q: %w", idOrName, err)
-		}
-		switch len(found) {
-		case 1:
-			return found[0], nil
-		case 2:
-			return nil, errdefs.InvalidArgumentf("several pods have IDs starting with %q: give more characters of the ID, or the name", key)
-		}
+	case n == 1:
+		return p, nil
+	case n > 1:
+		return nil, errdefs.InvalidArgumentf("several pods have IDs starting with %q: give more characters of the ID, or the name", key)
 	}
 	return nil, errdefs.NotFoundf("no pod with name or ID %s found: no such pod", idOrName)
 }
@@ -215,24 +198,11 @@ func (db *DB) ListPods(ctx context.Context) ([]*Pod, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list pods: %w", err)
 	}
-	out, err := scanPods(rows)
+	out, err := scanRows(ctx, rows, scanPod)
 	if err != nil {
 		return nil, fmt.Errorf("list pods: %w", err)
 	}
 	return out, nil
-}
-
-func scanPods(rows *sql.Rows) ([]*Pod, error) {
-	defer rows.Close()
-	var out []*Pod
-	for rows.Next() {
-		p, err := scanPod(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // PodContainers returns the containers of pod id, newest first, the infra
@@ -243,16 +213,8 @@ func (db *DB) PodContainers(ctx context.Context, id string) ([]*Container, error
 	if err != nil {
 		return nil, fmt.Errorf("list the containers of pod %s: %w", id, err)
 	}
-	defer rows.Close()
-	var out []*Container
-	for rows.Next() {
-		c, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list the containers of pod %s: %w", id, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(ctx, rows, scan)
+	if err != nil {
 		return nil, fmt.Errorf("list the containers of pod %s: %w", id, err)
 	}
 	return out, nil
@@ -284,19 +246,8 @@ func (db *DB) RemovePod(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("remove pod %s: %w", id, err)
 		}
-		return mustAffectPod(res, id)
+		return mustAffect(res, "pod", id)
 	})
-}
-
-func mustAffectPod(res sql.Result, id string) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("pod %s: %w", id, err)
-	}
-	if n == 0 {
-		return errdefs.NotFoundf("no pod with ID %q found", id)
-	}
-	return nil
 }
 
 func decodeLabels(s string, into *map[string]string) error {

@@ -149,25 +149,13 @@ func (db *DB) Volumes(ctx context.Context) ([]*Volume, error) {
 	return queryVolumes(readCtx(ctx), db.conn(), `SELECT `+volumeColumns+` FROM volumes ORDER BY created_at, name`)
 }
 
-type rowsQuerier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func queryVolumes(ctx context.Context, q rowsQuerier, query string, args ...any) ([]*Volume, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list volumes: %w", err)
 	}
-	defer rows.Close()
-	var out []*Volume
-	for rows.Next() {
-		v, err := scanVolume(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list volumes: %w", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(ctx, rows, scanVolume)
+	if err != nil {
 		return nil, fmt.Errorf("list volumes: %w", err)
 	}
 	return out, nil

@@ -38,17 +38,7 @@ func WithVolumeImport(fn func(ctx context.Context, containers []*Container) (Vol
 // importVolumes runs fn as WithVolumeImport says, unless the DB is marked
 // imported (one read: the common case).
 func (db *DB) importVolumes(ctx context.Context, fn func(context.Context, []*Container) (VolumeImport, error)) error {
-	if _, ok, err := db.GetMeta(ctx, metaVolumesImported); err != nil || ok {
-		return err
-	}
-	return db.write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = ?`, metaVolumesImported).Scan(&n); err != nil {
-			return fmt.Errorf("import volumes: %w", err)
-		}
-		if n > 0 {
-			return nil // another process imported meanwhile
-		}
+	return db.importOnce(ctx, metaVolumesImported, "volumes", func(tx *sql.Tx) error {
 		containers, err := listContainers(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("import volumes: %w", err)
@@ -72,9 +62,6 @@ func (db *DB) importVolumes(ctx context.Context, fn func(context.Context, []*Con
 			if err != nil {
 				return fmt.Errorf("import volumes: use of %s by %s: %w", u.Volume, u.ContainerID, err)
 			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')`, metaVolumesImported); err != nil {
-			return fmt.Errorf("import volumes: %w", err)
 		}
 		return nil
 	})

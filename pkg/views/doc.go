@@ -5,6 +5,6 @@
 // an int, a time a time.Time) so that templates print them as such; the
 // CLI renders every view the same way (cmd/pod/cli.Render). The inspect
 // documents of containers and images are the engine's own typed
-// engine.ContainerInspect and engine.ImageInspect; network inspect prints
+// engine.ContainerInspect and images.ImageInspect; network inspect prints
 // network.Network.
 package views

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // ImageRow is one line of `pod images` as --format templates see it: one
@@ -27,7 +27,7 @@ type ImageRow struct {
 var ImageHeaders = map[string]string{"ID": "IMAGE ID", "Created": "CREATED", "CreatedSince": "CREATED"}
 
 // ImageRows makes the rows of list at time now.
-func ImageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []ImageRow {
+func ImageRows(list []images.ImageSummary, noTrunc bool, now time.Time) []ImageRow {
 	var rows []ImageRow
 	for _, s := range list {
 		base := ImageRow{
@@ -53,8 +53,8 @@ func ImageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []ImageR
 		var digested []string
 		for _, name := range s.RepoTags {
 			r := base
-			r.Repository, r.Tag = engine.SplitName(name)
-			if engine.IsDigestedName(name) {
+			r.Repository, r.Tag = images.SplitName(name)
+			if images.IsDigestedName(name) {
 				digested = append(digested, r.Repository)
 				continue
 			}
@@ -96,7 +96,7 @@ type ImageJSON struct {
 }
 
 // ImageList is `pod images --format json`.
-func ImageList(list []engine.ImageSummary) []ImageJSON {
+func ImageList(list []images.ImageSummary) []ImageJSON {
 	out := make([]ImageJSON, 0, len(list))
 	for _, s := range list {
 		out = append(out, ImageJSON{
@@ -113,7 +113,7 @@ func ImageList(list []engine.ImageSummary) []ImageJSON {
 func taggedOnly(names []string) []string {
 	var out []string
 	for _, n := range names {
-		if !engine.IsDigestedName(n) {
+		if !images.IsDigestedName(n) {
 			out = append(out, n)
 		}
 	}
@@ -145,7 +145,7 @@ var HistoryHeaders = map[string]string{"ID": "IMAGE", "Created": "CREATED", "Cre
 
 // HistoryRows makes the rows of an image's history at time now: human
 // prints times as "2 hours ago", noTrunc keeps IDs and commands whole.
-func HistoryRows(hist []engine.HistoryEntry, noTrunc, human bool, now time.Time) []HistoryRow {
+func HistoryRows(hist []images.HistoryEntry, noTrunc, human bool, now time.Time) []HistoryRow {
 	rows := make([]HistoryRow, 0, len(hist))
 	for _, h := range hist {
 		r := HistoryRow{ID: h.ID, CreatedBy: h.CreatedBy, Comment: h.Comment,

@@ -2,8 +2,6 @@ package container
 
 import (
 	"fmt"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -43,11 +41,7 @@ func newTopCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(g.Stdout, 12, 2, 2, ' ', 0)
-			for _, row := range rows {
-				fmt.Fprintln(tw, strings.Join(row, "\t"))
-			}
-			return tw.Flush()
+			return cli.WriteColumns(g.Stdout, rows)
 		},
 	}
 	// Everything after the container is the descriptors or ps(1)'s own

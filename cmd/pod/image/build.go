@@ -10,7 +10,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/build"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // buildVerbs are `build` (image build) and `buildx build`.
@@ -36,7 +36,7 @@ func newBuildxCommand(g *cli.Globals) *cobra.Command {
 
 func newBuildCommand(g *cli.Globals) *cobra.Command {
 	var (
-		o                          engine.BuildOptions
+		o                          images.BuildOptions
 		buildArgs, labels, secrets []string
 		iidfile                    string
 		pull                       string

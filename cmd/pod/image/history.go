@@ -26,7 +26,7 @@ func newHistoryCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			hist, err := rt.ImageHistory(cmd.Context(), args[0])
+			hist, err := rt.Images().ImageHistory(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

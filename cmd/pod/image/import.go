@@ -34,7 +34,7 @@ func newImportCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			id, err := rt.ImportImage(cmd.Context(), o)
+			id, err := rt.Images().ImportImage(cmd.Context(), o)
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newInspectCommand(g *cli.Globals) *cobra.Command {
@@ -21,11 +21,11 @@ func newInspectCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			var (
-				out  []*engine.ImageInspect
+				out  []*images.ImageInspect
 				errs []error
 			)
 			for _, name := range args {
-				ii, err := rt.InspectImage(cmd.Context(), name)
+				ii, err := rt.Images().InspectImage(cmd.Context(), name)
 				if err != nil {
 					errs = append(errs, err) // the error names the image
 					continue

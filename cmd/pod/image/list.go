@@ -11,11 +11,12 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/views"
 )
 
 type listOptions struct {
-	engine.ListImagesOptions
+	images.ListImagesOptions
 	quiet, noTrunc, digests bool
 	noHeading               bool
 	format, sort            string
@@ -38,7 +39,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			list, err := rt.ListImages(cmd.Context(), o.ListImagesOptions)
+			list, err := rt.Images().ListImages(cmd.Context(), o.ListImagesOptions)
 			if err != nil {
 				return err
 			}
@@ -57,7 +58,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 	return c
 }
 
-func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []engine.ImageSummary, o *listOptions) error {
+func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []images.ImageSummary, o *listOptions) error {
 	if err := sortImages(list, o.sort); err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 		view.Default = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 	}
 	if o.format == "json" || strings.Contains(o.format, ".Labels") {
-		if err := rt.WithLabels(cmd.Context(), list); err != nil {
+		if err := rt.Images().WithLabels(cmd.Context(), list); err != nil {
 			return err
 		}
 	}
@@ -98,7 +99,7 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 // sortImages orders the list as podman's images --sort: created newest
 // first (the engine's order), size largest first, id ascending; repository
 // and tag order the rows (one per name), in printImages.
-func sortImages(list []engine.ImageSummary, by string) error {
+func sortImages(list []images.ImageSummary, by string) error {
 	switch by {
 	case "", "created", "repository", "tag":
 	case "id":

@@ -7,12 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newLoadCommand(g *cli.Globals) *cobra.Command {
 	var (
-		o     engine.LoadOptions
+		o     images.LoadOptions
 		quiet bool
 	)
 	cmd := &cobra.Command{
@@ -34,7 +34,7 @@ func newLoadCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			names, err := rt.LoadImages(cmd.Context(), o)
+			names, err := rt.Images().LoadImages(cmd.Context(), o)
 			if err != nil {
 				return err
 			}

@@ -12,12 +12,12 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newLoginCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts          engine.LoginOptions
+		opts          images.LoginOptions
 		reg           registryFlags
 		passwordStdin bool
 	)
@@ -69,7 +69,7 @@ func newLoginCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			if err := rt.Login(cmd.Context(), registry, opts); err != nil {
+			if err := rt.Images().Login(cmd.Context(), registry, opts); err != nil {
 				return err
 			}
 			fmt.Fprintln(g.Stdout, "Login Succeeded!")
@@ -126,7 +126,7 @@ func newLogoutCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			key, err := rt.Logout(cmd.Context(), registry, all, authFile)
+			key, err := rt.Images().Logout(cmd.Context(), registry, all, authFile)
 			if err != nil {
 				return err
 			}

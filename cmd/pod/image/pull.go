@@ -6,12 +6,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newPullCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts engine.PullOptions
+		opts images.PullOptions
 		reg  registryFlags
 	)
 	c := &cobra.Command{
@@ -30,7 +30,7 @@ func newPullCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			ids, err := rt.Pull(cmd.Context(), args[0], opts)
+			ids, err := rt.Images().Pull(cmd.Context(), args[0], opts)
 			if err != nil {
 				return err
 			}

@@ -7,12 +7,12 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/atomicfile"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newPushCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts       engine.PushOptions
+		opts       images.PushOptions
 		reg        registryFlags
 		digestFile string
 	)
@@ -36,7 +36,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			d, err := rt.Push(cmd.Context(), args[0], dest, opts)
+			d, err := rt.Images().Push(cmd.Context(), args[0], dest, opts)
 			if err != nil {
 				return err
 			}

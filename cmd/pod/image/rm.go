@@ -7,11 +7,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newRemoveCommand(g *cli.Globals) *cobra.Command {
-	var opts engine.RemoveImagesOptions
+	var opts images.RemoveImagesOptions
 	c := &cobra.Command{
 		Use:     "rm [options] IMAGE [IMAGE...]",
 		Aliases: []string{"remove"},
@@ -30,7 +30,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			rep, errs := rt.RemoveImages(cmd.Context(), args, opts)
+			rep, errs := rt.Images().RemoveImages(cmd.Context(), args, opts)
 			for _, n := range rep.Untagged {
 				fmt.Fprintln(g.Stdout, "Untagged:", n)
 			}
@@ -54,7 +54,7 @@ func rmiError(g *cli.Globals, errs []error) error {
 
 func newPruneCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts  engine.PruneImagesOptions
+		opts  images.PruneImagesOptions
 		force bool
 	)
 	c := &cobra.Command{
@@ -77,7 +77,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			removed, err := rt.PruneImages(cmd.Context(), opts)
+			removed, err := rt.Images().PruneImages(cmd.Context(), opts)
 			for _, id := range removed {
 				fmt.Fprintln(g.Stdout, id)
 			}

@@ -35,7 +35,7 @@ func newSaveCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			return rt.SaveImages(cmd.Context(), o)
+			return rt.Images().SaveImages(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()

@@ -1,9 +1,12 @@
 package image
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newTagCommand(g *cli.Globals) *cobra.Command {
@@ -18,7 +21,7 @@ func newTagCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			return rt.TagImage(cmd.Context(), args[0], args[1:]...)
+			return rt.Images().TagImage(cmd.Context(), args[0], args[1:]...)
 		},
 	}
 }
@@ -35,32 +38,14 @@ func newUntagCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			_, err = rt.UntagImage(cmd.Context(), args[0], args[1:]...)
+			_, err = rt.Images().UntagImage(cmd.Context(), args[0], args[1:]...)
 			return err
 		},
 	}
 }
 
 func newExistsCommand(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists IMAGE",
-		Short: "Tell whether a local image exists",
-		Long:  "Exit 0 when a local image has this name or ID, 1 when none has.",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			ok, err := rt.ImageExists(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cli.Exit(1)
-			}
-			return nil
-		},
-	}
+	return cli.NewExistsCommand(g, "IMAGE", "a local image", g.Open, func(ctx context.Context, rt *engine.Runtime, name string) (bool, error) {
+		return rt.Images().ImageExists(ctx, name)
+	})
 }

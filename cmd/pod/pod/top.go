@@ -1,10 +1,6 @@
 package pod
 
 import (
-	"fmt"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -29,11 +25,7 @@ func newTopCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(g.Stdout, 12, 2, 2, ' ', 0)
-			for _, row := range rows {
-				fmt.Fprintln(tw, strings.Join(row, "\t"))
-			}
-			return tw.Flush()
+			return cli.WriteColumns(g.Stdout, rows)
 		},
 	}
 	c.Flags().SetInterspersed(false)

@@ -1,31 +1,16 @@
 package volume
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newExistsCommand(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists VOLUME",
-		Short: "Check whether a volume exists",
-		Long:  "Exit 0 if the volume exists, 1 if it does not, 125 if that cannot be told.",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.OpenContainers(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer rt.Close()
-			ok, err := rt.VolumeExists(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cli.Exit(1)
-			}
-			return nil
-		},
-	}
+	return cli.NewExistsCommand(g, "VOLUME", "a volume", g.OpenContainers, func(ctx context.Context, rt *engine.Runtime, name string) (bool, error) {
+		return rt.VolumeExists(ctx, name)
+	})
 }

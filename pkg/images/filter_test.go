@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func TestMatchReference(t *testing.T) {
 }
 
 func TestCompileImageFilters(t *testing.T) {
-	r := &Runtime{} // filters that need no store
+	r := &Service{} // filters that need no store
 	ctx := context.Background()
 	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	imgs := []ImageSummary{

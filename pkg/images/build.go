@@ -1,10 +1,9 @@
-package engine
+package images
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,13 +36,17 @@ type BuildOptions struct {
 	Err       io.Writer
 }
 
+// StepRunner runs a build's RUN steps as containers: the part of
+// build.Backend that belongs to the container engine.
+type StepRunner interface {
+	RunContainer(ctx context.Context, s build.RunSpec) (string, int, error)
+	RemoveContainer(ctx context.Context, id string) error
+}
+
 // Build builds an image from a Dockerfile and returns its ID. RUN steps
-// run as containers that are removed whatever happens.
-func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
-	st, err := r.storage()
-	if err != nil {
-		return "", err
-	}
+// run as containers of steps, removed whatever happens.
+func (r *Service) Build(ctx context.Context, o BuildOptions, steps StepRunner) (string, error) {
+	st := r.store
 	if o.ContextDir == "-" && o.Dockerfile == "-" {
 		return "", errdefs.InvalidArgumentf("the context and the Dockerfile cannot both be standard input")
 	}
@@ -56,11 +59,11 @@ func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := build.New(st, &buildBackend{r: r}, build.Options{
+	b, err := build.New(st, &buildBackend{r: r, StepRunner: steps}, build.Options{
 		Context: bctx, Dockerfile: df, Tags: o.Tags, Target: o.Target, BuildArgs: o.BuildArgs,
 		Pull: o.Pull, NoCache: o.NoCache, Layers: o.Layers, Squash: o.Squash, Format: o.Format,
 		Labels: o.Labels, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
-		CacheDir: filepath.Join(r.storeOpts.GraphRoot, "pod", "build-cache"),
+		CacheDir: filepath.Join(st.GraphRoot(), "pod", "build-cache"),
 	})
 	if err != nil {
 		return "", err
@@ -107,61 +110,15 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 	return nil, errdefs.NotFoundf("no Containerfile or Dockerfile in %s", bctx.Dir)
 }
 
-// buildBackend runs a build's RUN steps as pod containers.
-type buildBackend struct{ r *Runtime }
+// buildBackend pulls a build's base images and runs its RUN steps
+// through the StepRunner.
+type buildBackend struct {
+	r *Service
+	StepRunner
+}
 
 func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
-	if policy != "always" {
-		img, err := b.r.store.LookupImage(name)
-		if err == nil {
-			return img.ID, nil
-		}
-		if !errors.Is(err, errdefs.ErrNotFound) {
-			return "", err
-		}
-		if policy == "never" {
-			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
-		}
-	}
-	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress})
-	if err != nil {
-		return "", err
-	}
-	if len(ids) == 0 {
-		return "", fmt.Errorf("pull %s: no image pulled", name)
-	}
-	return ids[0], nil
-}
-
-func (b *buildBackend) RunContainer(ctx context.Context, s build.RunSpec) (string, int, error) {
-	empty := ""
-	opts := CreateOptions{
-		Image: s.Image, Pull: "never", Command: s.Args, Entrypoint: &empty,
-		Env: s.Env, WorkingDir: s.WorkingDir, User: s.User, Mounts: s.Mounts,
-		Labels: []string{"io.pod.build=true"},
-		// A build step is not a service: the image's HEALTHCHECK is for
-		// the containers run from the result.
-		Health: HealthOptions{None: true},
-	}
-	if s.Network != "" {
-		opts.Networks = []string{s.Network}
-	}
-	c, err := b.r.Create(ctx, opts)
-	if err != nil {
-		return "", 0, err
-	}
-	code, err := b.r.StartAndWait(ctx, c.ID, StartOptions{Attach: true, Stdout: s.Stdout, Stderr: s.Stdout})
-	return c.ID, code, err
-}
-
-func (b *buildBackend) RemoveContainer(ctx context.Context, id string) error {
-	// A step still running was interrupted: no grace period.
-	zero := 0
-	err := b.r.Remove(ctx, id, RemoveOptions{Force: true, Timeout: &zero, Volumes: true})
-	if errors.Is(err, errdefs.ErrNotFound) {
-		return nil
-	}
-	return err
+	return b.r.Resolve(ctx, name, policy, progress)
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

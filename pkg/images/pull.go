@@ -1,11 +1,14 @@
-package engine
+package images
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/containers/image/v5/types"
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/storage"
 	"github.com/pod-engine/pod/pkg/timings"
 )
@@ -37,7 +40,7 @@ type PullOptions struct {
 // image already present is checked against the registry again. Errors wrap
 // errdefs.ErrInvalidArg for a malformed name and errdefs.ErrNotFound when
 // the registry has no such image.
-func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]string, error) {
+func (r *Service) Pull(ctx context.Context, name string, opts PullOptions) ([]string, error) {
 	progress := opts.Progress
 	if opts.Quiet {
 		progress = nil
@@ -59,4 +62,36 @@ func (r *Runtime) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 		r.imageEvent(ctx, "pull", id, name)
 	}
 	return ids, err
+}
+
+// Resolve returns the ID of the local image name, pulled as policy says:
+// "always" pulls it, "missing" (or "") only when there is none, "never"
+// never (no local image is then errdefs.ErrNotFound). Another policy is
+// errdefs.ErrInvalidArg. Progress goes to progress (nil: none).
+func (r *Service) Resolve(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
+	switch policy {
+	case "", "missing", "always", "never":
+	default:
+		return "", errdefs.InvalidArgumentf("invalid --pull %q: use missing, always or never", policy)
+	}
+	if policy != "always" {
+		img, err := r.store.LookupImage(name)
+		if err == nil {
+			return img.ID, nil
+		}
+		if !errors.Is(err, errdefs.ErrNotFound) {
+			return "", err
+		}
+		if policy == "never" {
+			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
+		}
+	}
+	ids, err := r.Pull(ctx, name, PullOptions{Progress: progress})
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", fmt.Errorf("pull %s: no image pulled", name)
+	}
+	return ids[0], nil
 }

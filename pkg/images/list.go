@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -38,7 +38,7 @@ type ListImagesOptions struct {
 }
 
 // ListImages returns local images, newest first.
-func (r *Runtime) ListImages(ctx context.Context, opts ListImagesOptions) ([]ImageSummary, error) {
+func (r *Service) ListImages(ctx context.Context, opts ListImagesOptions) ([]ImageSummary, error) {
 	filter, err := r.compileImageFilters(ctx, opts.Filters, listFilterKeys)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func referenceFilters(filters []string) []string {
 
 // imageSummaries describes every image in the store, newest first. Labels
 // are read lazily by the filters that need them (see summaryLabels).
-func (r *Runtime) imageSummaries(ctx context.Context) ([]ImageSummary, error) {
+func (r *Service) imageSummaries(ctx context.Context) ([]ImageSummary, error) {
 	images, err := r.store.Images()
 	if err != nil {
 		return nil, fmt.Errorf("list images: %w", err)
@@ -219,7 +219,7 @@ func SplitName(name string) (repo, tag string) {
 }
 
 // summaryLabels reads and caches an image's labels.
-func (r *Runtime) summaryLabels(ctx context.Context, s *ImageSummary) (map[string]string, error) {
+func (r *Service) summaryLabels(ctx context.Context, s *ImageSummary) (map[string]string, error) {
 	if s.Labels != nil {
 		return s.Labels, nil
 	}
@@ -235,7 +235,7 @@ func (r *Runtime) summaryLabels(ctx context.Context, s *ImageSummary) (map[strin
 }
 
 // WithLabels fills in Labels of every summary (for output that shows them).
-func (r *Runtime) WithLabels(ctx context.Context, list []ImageSummary) error {
+func (r *Service) WithLabels(ctx context.Context, list []ImageSummary) error {
 	for i := range list {
 		if _, err := r.summaryLabels(ctx, &list[i]); err != nil {
 			return err

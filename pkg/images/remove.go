@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -34,7 +34,7 @@ type ImageRemoval struct {
 // is removed with all its names. An image a container uses is refused
 // (errdefs.ErrConflict) unless Force. It goes on after a failure and
 // returns what it did with every error, each wrapped in its category.
-func (r *Runtime) RemoveImages(ctx context.Context, names []string, opts RemoveImagesOptions) (*ImageRemoval, []error) {
+func (r *Service) RemoveImages(ctx context.Context, names []string, opts RemoveImagesOptions) (*ImageRemoval, []error) {
 	rep := &ImageRemoval{}
 	if opts.All {
 		if len(names) > 0 {
@@ -90,7 +90,7 @@ func byID(img *cstorage.Image, name string) bool {
 
 // removeImage deletes one image with all its names, and with Force the
 // containers made from it first.
-func (r *Runtime) removeImage(ctx context.Context, id string, force bool, rep *ImageRemoval) error {
+func (r *Service) removeImage(ctx context.Context, id string, force bool, rep *ImageRemoval) error {
 	users, err := r.imageContainers(id)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (r *Runtime) removeImage(ctx context.Context, id string, force bool, rep *I
 }
 
 // imageContainers lists the IDs of the storage containers made from image id.
-func (r *Runtime) imageContainers(id string) ([]string, error) {
+func (r *Service) imageContainers(id string) ([]string, error) {
 	cs, err := r.store.Containers()
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
@@ -139,7 +139,7 @@ func (r *Runtime) imageContainers(id string) ([]string, error) {
 // removeImageContainer removes a container that stands in the way of a
 // forced image removal: its storage (root filesystem) is unmounted and
 // deleted.
-func (r *Runtime) removeImageContainer(ctx context.Context, id string) error {
+func (r *Service) removeImageContainer(ctx context.Context, id string) error {
 	if _, err := r.store.Unmount(id, true); err != nil && !errors.Is(err, cstorage.ErrLayerUnknown) && !errors.Is(err, cstorage.ErrContainerUnknown) {
 		return err
 	}
@@ -160,7 +160,7 @@ type PruneImagesOptions struct {
 // PruneImages removes dangling images (with All, every unused image) and
 // returns the removed IDs. It repeats until nothing more qualifies, since
 // removing an image can leave its parent dangling.
-func (r *Runtime) PruneImages(ctx context.Context, opts PruneImagesOptions) ([]string, error) {
+func (r *Service) PruneImages(ctx context.Context, opts PruneImagesOptions) ([]string, error) {
 	filter, err := r.compileImageFilters(ctx, opts.Filters, pruneFilterKeys)
 	if err != nil {
 		return nil, err

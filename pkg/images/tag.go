@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // TagImage adds names to a local image. A name without registry is
 // recorded under localhost/, one without tag gets :latest. A name another
 // image had moves to this one, as in Docker.
-func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string) error {
+func (r *Service) TagImage(ctx context.Context, nameOrID string, names ...string) error {
 	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func (r *Runtime) TagImage(ctx context.Context, nameOrID string, names ...string
 // UntagImage removes names from a local image, all of them when names is
 // empty. The image itself stays, dangling if it has no name left. The
 // error wraps errdefs.ErrNotFound for a name the image does not have.
-func (r *Runtime) UntagImage(ctx context.Context, nameOrID string, names ...string) ([]string, error) {
+func (r *Service) UntagImage(ctx context.Context, nameOrID string, names ...string) ([]string, error) {
 	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return nil, err
@@ -73,12 +73,12 @@ func (r *Runtime) UntagImage(ctx context.Context, nameOrID string, names ...stri
 // imageNameMatching finds which of an image's names the user's name
 // means: the name as given, normalized like tag does, or as a short name
 // resolves locally.
-func (r *Runtime) imageNameMatching(have []string, name string) (string, error) {
+func (r *Service) imageNameMatching(have []string, name string) (string, error) {
 	var candidates []string
 	if named, err := storage.NormalizeName(name); err == nil {
 		candidates = append(candidates, named.String())
 	}
-	if resolved, err := shortnames.ResolveLocally(r.SystemContext(), name); err == nil {
+	if resolved, err := shortnames.ResolveLocally(r.store.SystemContext(), name); err == nil {
 		for _, c := range resolved {
 			candidates = append(candidates, c.String())
 		}
@@ -102,7 +102,7 @@ func (r *Runtime) imageNameMatching(have []string, name string) (string, error) 
 }
 
 // ImageExists reports whether a local image has this name or ID.
-func (r *Runtime) ImageExists(ctx context.Context, nameOrID string) (bool, error) {
+func (r *Service) ImageExists(ctx context.Context, nameOrID string) (bool, error) {
 	_, err := r.store.LookupImage(nameOrID)
 	if err == nil {
 		return true, nil
@@ -115,7 +115,7 @@ func (r *Runtime) ImageExists(ctx context.Context, nameOrID string) (bool, error
 
 // lookupImage finds a local image, saying "image not known" as podman does
 // when there is none.
-func (r *Runtime) lookupImage(name string) (*cstorage.Image, error) {
+func (r *Service) lookupImage(name string) (*cstorage.Image, error) {
 	img, err := r.store.LookupImage(name)
 	if err != nil && errors.Is(err, errdefs.ErrNotFound) {
 		return nil, errdefs.NotFoundf("%s: image not known", name)

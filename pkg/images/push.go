@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type PushOptions struct {
 // Push copies a local image to a registry. dest is a registry reference
 // ("registry/repo:tag", "docker://" allowed); empty pushes to the name
 // src is stored under. It returns the digest of the manifest written.
-func (r *Runtime) Push(ctx context.Context, src, dest string, opts PushOptions) (digest.Digest, error) {
+func (r *Service) Push(ctx context.Context, src, dest string, opts PushOptions) (digest.Digest, error) {
 	progress := opts.Progress
 	if opts.Quiet {
 		progress = nil
@@ -60,7 +60,7 @@ type LoginOptions struct {
 // unqualified-search registry) and stores the credentials in the auth file
 // (${XDG_RUNTIME_DIR}/containers/auth.json unless AuthFile). Wrong
 // credentials give an error wrapping errdefs.ErrInvalidArg.
-func (r *Runtime) Login(ctx context.Context, registry string, opts LoginOptions) error {
+func (r *Service) Login(ctx context.Context, registry string, opts LoginOptions) error {
 	_, err := r.store.Login(ctx, registry, storage.LoginOptions{
 		RegistryOptions: storage.RegistryOptions{TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile, CertDir: opts.CertDir},
 		Username:        opts.Username,
@@ -72,6 +72,6 @@ func (r *Runtime) Login(ctx context.Context, registry string, opts LoginOptions)
 // Logout removes stored credentials for registry (empty: the first
 // unqualified-search registry), or for all registries with all. It returns
 // the registry key removed. Not being logged in wraps errdefs.ErrNotFound.
-func (r *Runtime) Logout(ctx context.Context, registry string, all bool, authFile string) (string, error) {
+func (r *Service) Logout(ctx context.Context, registry string, all bool, authFile string) (string, error) {
 	return r.store.Logout(ctx, registry, all, storage.RegistryOptions{AuthFile: authFile})
 }

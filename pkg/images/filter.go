@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 )
 
 // imageFilterFunc reports whether an image passes all filters.
-type imageFilterFunc func(ctx context.Context, r *Runtime, s *ImageSummary) (bool, error)
+type imageFilterFunc func(ctx context.Context, r *Service, s *ImageSummary) (bool, error)
 
 var (
 	listFilterKeys  = []string{"dangling", "label", "reference", "before", "since", "id", "until"}
@@ -22,7 +22,7 @@ var (
 // compileImageFilters parses "key=value" filters (see pkg/filters): values
 // of one key are alternatives (reference=a --filter reference=b),
 // different keys must all match, and so must every label filter.
-func (r *Runtime) compileImageFilters(ctx context.Context, in []string, allowed []string) (imageFilterFunc, error) {
+func (r *Service) compileImageFilters(ctx context.Context, in []string, allowed []string) (imageFilterFunc, error) {
 	args, err := filters.Parse(in, allowed...)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func (r *Runtime) compileImageFilters(ctx context.Context, in []string, allowed 
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, r *Runtime, s *ImageSummary) (bool, error) {
+	return func(ctx context.Context, r *Service, s *ImageSummary) (bool, error) {
 		if byDangling && s.Dangling != dangling ||
 			!filters.MatchAny(args, "reference", func(p string) bool { return matchReference(p, s.RepoTags) }) ||
 			!filters.MatchIDPrefix(args, "id", s.ID) ||

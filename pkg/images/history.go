@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -20,7 +20,7 @@ type HistoryEntry struct {
 
 // ImageHistory lists the steps recorded in an image's configuration, newest
 // first, each with the size of the layer it made.
-func (r *Runtime) ImageHistory(ctx context.Context, nameOrID string) ([]HistoryEntry, error) {
+func (r *Service) ImageHistory(ctx context.Context, nameOrID string) ([]HistoryEntry, error) {
 	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return nil, err

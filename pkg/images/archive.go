@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 // SaveImages writes local images to a docker-archive, an oci-archive, an
 // OCI layout or a docker-dir (see storage.SaveOptions).
-func (r *Runtime) SaveImages(ctx context.Context, o storage.SaveOptions) error {
+func (r *Service) SaveImages(ctx context.Context, o storage.SaveOptions) error {
 	if err := r.store.Save(ctx, o); err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ type LoadOptions struct {
 // LoadImages loads every image of an archive or directory and returns
 // their names ("sha256:ID" for an image without one). A failed load leaves
 // storage as it was.
-func (r *Runtime) LoadImages(ctx context.Context, o LoadOptions) ([]string, error) {
+func (r *Service) LoadImages(ctx context.Context, o LoadOptions) ([]string, error) {
 	var names []string
 	var err error
 	if o.Input == "" {
@@ -43,7 +43,7 @@ func (r *Runtime) LoadImages(ctx context.Context, o LoadOptions) ([]string, erro
 
 // ImportImage makes a one-layer image from a root filesystem tarball and
 // returns its ID.
-func (r *Runtime) ImportImage(ctx context.Context, o storage.ImportOptions) (string, error) {
+func (r *Service) ImportImage(ctx context.Context, o storage.ImportOptions) (string, error) {
 	id, err := r.store.Import(ctx, o)
 	if err == nil {
 		r.imageEvent(ctx, "import", id, o.Reference)

@@ -1,4 +1,4 @@
-package engine
+package images
 
 import (
 	"context"
@@ -52,7 +52,7 @@ type ImageRootFS struct {
 
 // InspectImage describes a local image found by name or (short) ID. The
 // error wraps errdefs.ErrNotFound when there is no such image.
-func (r *Runtime) InspectImage(ctx context.Context, nameOrID string) (*ImageInspect, error) {
+func (r *Service) InspectImage(ctx context.Context, nameOrID string) (*ImageInspect, error) {
 	img, err := r.lookupImage(nameOrID)
 	if err != nil {
 		return nil, err
