@@ -129,11 +129,25 @@ func (s *apiService) docker(t *testing.T, args ...string) *Result {
 	return s.dockerStdin(t, nil, args...)
 }
 
+// dockerIn runs the docker CLI to its end in dir (a build context).
+func (s *apiService) dockerIn(t *testing.T, dir string, args ...string) *Result {
+	t.Helper()
+	return s.run(t, dir, nil, args...)
+}
+
 func (s *apiService) dockerStdin(t *testing.T, stdin *strings.Reader, args ...string) *Result {
+	t.Helper()
+	return s.run(t, "", stdin, args...)
+}
+
+func (s *apiService) run(t *testing.T, dir string, stdin *strings.Reader, args ...string) *Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := s.dockerCmd(ctx, args...)
+	if dir != "" {
+		cmd.Dir = dir
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {
