@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -175,6 +176,12 @@ func (s *Server) imageImport(w http.ResponseWriter, req *http.Request) {
 			writeError(w, err)
 			return
 		}
+	}
+	// The body is read while the stream is written: without full duplex
+	// net/http ends an HTTP/1.1 request body at the first response write.
+	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+		writeError(w, fmt.Errorf("import: %w", err))
+		return
 	}
 	ps := newProgressStream(w)
 	id, err := s.rt.ImportImage(req.Context(), o)

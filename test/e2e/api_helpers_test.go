@@ -29,10 +29,16 @@ type apiService struct {
 // answers /_ping. It is stopped (SIGTERM) at the end of the test.
 func startService(t *testing.T, e *Env, extra ...string) *apiService {
 	t.Helper()
+	return startServiceAt(t, e, filepath.Join(e.Dir, "api", "pod.sock"), extra...)
+}
+
+// startServiceAt is startService on the socket sock.
+func startServiceAt(t *testing.T, e *Env, sock string, extra ...string) *apiService {
+	t.Helper()
 	if _, err := exec.LookPath("docker"); err != nil {
 		t.Fatalf("the docker CLI is not on PATH: %v", err)
 	}
-	s := &apiService{e: e, sock: filepath.Join(e.Dir, "api", "pod.sock"), stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	s := &apiService{e: e, sock: sock, stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	args := append([]string{"system", "service", "--time", "0"}, extra...)
 	args = append(args, "unix://"+s.sock)
 	s.cmd = e.Command(context.Background(), args...)
