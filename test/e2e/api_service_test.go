@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// TestAPIServiceLifecycle checks the socket (default place, mode 0600),
+// TestAPIServiceLifecycle checks the socket (default place, mode 0600 or root's 0660),
 // the idle timeout, TCP only with a warning, and socket activation.
 func TestAPIServiceLifecycle(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
