@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +59,7 @@ func (s *Server) imageBuild(w http.ResponseWriter, req *http.Request) {
 	o.ContextDir, o.Dockerfile, o.Stdin = bctx.Dir, "-", strings.NewReader(string(df))
 
 	ps := newProgressStream(w)
-	out := &buildOutput{ps: ps}
+	out := &buildOutput{send: func(l string) { ps.send(jsonstream.Message{Stream: l}) }}
 	o.Out, o.Err = out, out
 	id, err := s.rt.Build(req.Context(), o)
 	out.flush()
@@ -218,9 +219,9 @@ var (
 // it comes. Tags are reported after "Successfully built" (docker-py reads
 // the image ID from that line), as the client named them.
 type buildOutput struct {
-	mu  sync.Mutex
-	ps  *progressStream
-	buf []byte
+	mu   sync.Mutex
+	send func(line string) // one line of the stream, newline included
+	buf  []byte
 }
 
 func (b *buildOutput) Write(p []byte) (int, error) {
@@ -228,7 +229,7 @@ func (b *buildOutput) Write(p []byte) (int, error) {
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
 	for {
-		i := strings.IndexByte(string(b.buf), '\n')
+		i := bytes.IndexByte(b.buf, '\n')
 		if i < 0 {
 			break
 		}
@@ -260,5 +261,5 @@ func (b *buildOutput) line(l string) {
 	} else if m := podResultLine.FindStringSubmatch(l); m != nil {
 		l = " ---> " + m[1]
 	}
-	b.ps.send(jsonstream.Message{Stream: l + "\n"})
+	b.send(l + "\n")
 }

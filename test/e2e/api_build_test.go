@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const apiBuildDockerfile = `ARG BASE=%s
@@ -85,6 +90,24 @@ func TestAPIDockerBuild(t *testing.T) {
 		}
 		if ls := s.mustDocker(t, "run", "--rm", "apiraw", "ls", "/ctx").Stdout; ls != "Dockerfile\nkept.txt\n" {
 			t.Errorf("ls /ctx of the raw build: %q", ls)
+		}
+
+		// A hostile archive: a path out of the context and a Dockerfile
+		// that links to the host's shadow file stay inside the context.
+		escape := fmt.Sprintf("api-escape-%d.txt", time.Now().UnixNano())
+		var hostile bytes.Buffer
+		tw := tar.NewWriter(&hostile)
+		tw.WriteHeader(&tar.Header{Name: "../" + escape, Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+		tw.Write([]byte("x\n"))
+		tw.WriteHeader(&tar.Header{Name: "Dockerfile", Linkname: "/etc/shadow", Typeflag: tar.TypeSymlink})
+		tw.Close()
+		code, out = s.raw(t, "POST", "/build", hostile.String())
+		if code != http.StatusBadRequest || strings.Contains(out, "root:") {
+			t.Errorf("POST /build of a hostile archive: %d %s", code, out)
+		}
+		if _, err := os.Stat(filepath.Join(os.TempDir(), escape)); err == nil {
+			os.Remove(filepath.Join(os.TempDir(), escape))
+			t.Errorf("the archive wrote %s outside its context", escape)
 		}
 
 		// Refused before any stream: BuildKit, a knob pod's builder lacks,
