@@ -40,20 +40,20 @@ var unsupportedBuildParams = []string{
 func (s *Server) imageBuild(w http.ResponseWriter, req *http.Request) {
 	o, err := buildOptions(req.URL.Query())
 	if err != nil {
-		writeError(w, err)
+		writeBodyError(w, req, err)
 		return
 	}
 	// Unpacked through pkg/build, which keeps every path of the archive
 	// inside a private directory.
 	bctx, err := pbuild.OpenContext("-", req.Body, "")
 	if err != nil {
-		writeError(w, err)
+		writeBodyError(w, req, err)
 		return
 	}
 	defer bctx.Close()
 	df, err := contextDockerfile(bctx, req.URL.Query().Get("dockerfile"))
 	if err != nil {
-		writeError(w, err)
+		writeBodyError(w, req, err)
 		return
 	}
 	o.ContextDir, o.Dockerfile, o.Stdin = bctx.Dir, "-", strings.NewReader(string(df))
@@ -79,6 +79,19 @@ func (s *Server) imageBuild(w http.ResponseWriter, req *http.Request) {
 	for _, t := range o.Tags {
 		ps.send(jsonstream.Message{Stream: "Successfully tagged " + withTag(t) + "\n"})
 	}
+}
+
+// maxDrain bounds what is read of a request body that was refused before
+// it was read.
+const maxDrain = 64 << 20
+
+// writeBodyError answers err to a request whose body (a build context, an
+// image tarball) the client may still be sending: the rest is read first,
+// up to maxDrain, so that the client hears the error instead of a broken
+// pipe.
+func writeBodyError(w http.ResponseWriter, req *http.Request, err error) {
+	io.Copy(io.Discard, io.LimitReader(req.Body, maxDrain))
+	writeError(w, err)
 }
 
 // buildOptions reads the build's query parameters as Docker defines them.

@@ -151,16 +151,16 @@ func (s *Server) imageImport(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
 	src := q.Get("fromSrc")
 	if src != "-" && !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
-		writeError(w, errdefs.InvalidArgumentf("fromSrc %q: send the tarball as the body (fromSrc=-) or name an http(s) URL", src))
+		writeBodyError(w, req, errdefs.InvalidArgumentf("fromSrc %q: send the tarball as the body (fromSrc=-) or name an http(s) URL", src))
 		return
 	}
 	if p := q.Get("platform"); p != "" && !hostPlatform(p) {
-		writeError(w, errdefs.NotImplementedf("import platform %q: only the host's platform can be imported", p))
+		writeBodyError(w, req, errdefs.NotImplementedf("import platform %q: only the host's platform can be imported", p))
 		return
 	}
 	ref, err := repoTag(q.Get("repo"), q.Get("tag"))
 	if err != nil {
-		writeError(w, err)
+		writeBodyError(w, req, err)
 		return
 	}
 	o := storage.ImportOptions{
@@ -168,12 +168,12 @@ func (s *Server) imageImport(w http.ResponseWriter, req *http.Request) {
 	}
 	// Bad changes or a bad name are answered before the stream starts.
 	if _, err := storage.ParseChanges(o.Changes); err != nil {
-		writeError(w, err)
+		writeBodyError(w, req, err)
 		return
 	}
 	if ref != "" {
 		if _, err := storage.NormalizeName(ref); err != nil {
-			writeError(w, err)
+			writeBodyError(w, req, err)
 			return
 		}
 	}

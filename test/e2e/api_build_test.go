@@ -3,6 +3,7 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -109,6 +110,30 @@ func TestAPIDockerBuild(t *testing.T) {
 			os.Remove(filepath.Join(os.TempDir(), escape))
 			t.Errorf("the archive wrote %s outside its context", escape)
 		}
+
+		// A client that goes away mid-RUN: the step's container is
+		// removed, and nothing of the build stays open in the service.
+		fds, gs := s.fds(t), s.goroutines(t)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		req, _ := http.NewRequestWithContext(ctx, "POST", "http://pod/build?t=apidropped", strings.NewReader(string(tarBytes(t, map[string]string{
+			"Dockerfile": "FROM " + img + "\nRUN echo started; sleep 60\n",
+		}))))
+		resp, err := s.client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []byte
+		for buf := make([]byte, 4096); !bytes.Contains(seen, []byte("started")); {
+			n, err := resp.Body.Read(buf)
+			seen = append(seen, buf[:n]...)
+			if err != nil {
+				t.Fatalf("build stream ended before its RUN started: %v %s", err, seen)
+			}
+		}
+		cancel()
+		resp.Body.Close()
+		waitFor(t, func() bool { return e.MustPod("ps", "-aq").Stdout == "" })
+		s.settled(t, fds, gs)
 
 		// Refused before any stream: BuildKit, a knob pod's builder lacks,
 		// a Dockerfile that is not there.
