@@ -235,6 +235,7 @@ type buildOutput struct {
 	mu   sync.Mutex
 	send func(line string) // one line of the stream, newline included
 	buf  []byte
+	last string // the line sent last
 }
 
 func (b *buildOutput) Write(p []byte) (int, error) {
@@ -273,6 +274,10 @@ func (b *buildOutput) line(l string) {
 		l = "Step " + m[1] + " : " + m[2]
 	} else if m := podResultLine.FindStringSubmatch(l); m != nil {
 		l = " ---> " + m[1]
+		if l == b.last {
+			return // the last step's image, said again for the stage
+		}
 	}
+	b.last = l
 	b.send(l + "\n")
 }

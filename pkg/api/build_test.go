@@ -52,7 +52,7 @@ func TestBuildOutputLines(t *testing.T) {
 	var got []string
 	b := &buildOutput{send: func(l string) { got = append(got, l) }}
 	b.Write([]byte("[1/2] STEP 1/3: FROM busybox AS b\nrun out"))
-	b.Write([]byte("put\n--> Using cache abc\n[1/2] --> 0123456789ab\n[1/2] COMMIT x\nSuccessfully tagged localhost/x:latest\nno newline"))
+	b.Write([]byte("put\n--> Using cache abc\n[1/2] --> 0123456789ab\n[1/2] COMMIT x\n--> 0123456789ab\nSuccessfully tagged localhost/x:latest\nno newline"))
 	b.flush()
 	want := []string{"Step 1/3 : FROM busybox AS b\n", "run output\n", " ---> Using cache abc\n", " ---> 0123456789ab\n", "no newline\n"}
 	if !reflect.DeepEqual(got, want) {
