@@ -58,9 +58,10 @@ type SocketAccess struct {
 	// Mode is the socket's permission bits: 0600 (the owner only, the
 	// default) or 0660 (its group too).
 	Mode os.FileMode
-	// GID, when >= 0, is the socket's group. A socket directory the
-	// service makes is then 0710 in that group, so that the group can
-	// reach the socket and list nothing.
+	// GID, when > 0, is the socket's group (else it keeps the
+	// creator's). A socket directory the service makes is then 0710 in
+	// that group, so that the group can reach the socket and list
+	// nothing.
 	GID int
 }
 
@@ -121,7 +122,7 @@ func listenUnix(p string, access SocketAccess) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", p, err)
 	}
-	if access.GID >= 0 {
+	if access.GID > 0 {
 		if err := os.Lchown(p, -1, access.GID); err != nil {
 			l.Close()
 			return nil, fmt.Errorf("socket group: %w", err)
@@ -135,19 +136,19 @@ func listenUnix(p string, access SocketAccess) (net.Listener, error) {
 }
 
 // socketDir makes the socket's directory when missing: 0700, or 0710 in
-// gid. An existing directory is left as it is, with a warning when gid
-// cannot reach the socket through it.
+// gid when gid > 0. An existing directory is left as it is, with a
+// warning when gid cannot reach the socket through it.
 func socketDir(dir string, gid int) error {
 	fi, err := os.Stat(dir)
 	if err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && gid >= 0 && fi.Mode().Perm()&0o001 == 0 &&
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && gid > 0 && fi.Mode().Perm()&0o001 == 0 &&
 			(int(st.Gid) != gid || fi.Mode().Perm()&0o010 == 0) {
 			logrus.Warnf("group %d cannot reach the socket: its directory %s has mode %#o and group %d", gid, dir, fi.Mode().Perm(), st.Gid)
 		}
 		return nil
 	}
 	parents := os.FileMode(0o700)
-	if gid >= 0 {
+	if gid > 0 {
 		parents = 0o711 // the group passes through, lists nothing
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), parents); err != nil {
@@ -156,7 +157,7 @@ func socketDir(dir string, gid int) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("socket directory: %w", err)
 	}
-	if gid < 0 {
+	if gid <= 0 {
 		return nil
 	}
 	if err := os.Chown(dir, -1, gid); err != nil {

@@ -86,9 +86,9 @@ func socketAccess(group string) (api.SocketAccess, error) {
 		if group != "" {
 			return api.SocketAccess{}, errdefs.InvalidArgumentf("--group %s: only a service run as root shares its socket with a group", group)
 		}
-		return api.SocketAccess{Mode: 0o600, GID: -1}, nil
+		return api.SocketAccess{Mode: 0o600}, nil
 	}
-	a := api.SocketAccess{Mode: 0o660, GID: -1}
+	a := api.SocketAccess{Mode: 0o660}
 	if group == "" {
 		return a, nil
 	}
