@@ -11,6 +11,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/logs"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -99,12 +100,9 @@ func (s *Server) containerAttach(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if boolValue(req, "logs") {
-		writeError(w, errdefs.NotImplementedf("attach with logs=1 is not supported: read /containers/{id}/logs"))
-		return
-	}
-	if !boolValue(req, "stream") {
-		writeError(w, errdefs.InvalidArgumentf("attach needs stream=1"))
+	withLogs, live := boolValue(req, "logs"), boolValue(req, "stream")
+	if !withLogs && !live {
+		writeError(w, errdefs.InvalidArgumentf("attach needs stream=1 or logs=1"))
 		return
 	}
 	tty := c.Config.Tty
@@ -119,7 +117,7 @@ func (s *Server) containerAttach(w http.ResponseWriter, req *http.Request) {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var p *pendingAttach
-	if !running {
+	if !running && live {
 		p = &pendingAttach{
 			tty: tty, detachKeys: detachKeysFor(tty, keys), sizes: newSizeQueue(),
 			ctx: sctx, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{}),
@@ -145,6 +143,19 @@ func (s *Server) containerAttach(w http.ResponseWriter, req *http.Request) {
 	}
 	if !boolValue(req, "stderr") {
 		stderr = io.Discard
+	}
+	if withLogs {
+		// The log so far, then the live output (Docker's logs=1): a
+		// pending start waits for it, as p.ready is not closed yet.
+		err := s.rt.ContainerLogs(sctx, c.ID, logs.Options{Tail: -1}, stdout, stderr)
+		if err != nil && !errdefs.IsNotFound(err) && !errors.Is(err, context.Canceled) {
+			st.writeStreamError(tty, err)
+		}
+		if !live {
+			go io.Copy(io.Discard, st.in)
+			st.closeWrite()
+			return
+		}
 	}
 	stdin := s.clientInput(st, wantIn)
 	if running {

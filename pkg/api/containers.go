@@ -324,9 +324,14 @@ func (s *Server) containerDelete(w http.ResponseWriter, req *http.Request) {
 		writeError(w, errdefs.NotImplementedf("links are not supported"))
 		return
 	}
-	err := s.rt.Remove(req.Context(), req.PathValue("id"), engine.RemoveOptions{
-		Force: boolValue(req, "force"), Volumes: boolValue(req, "v"),
-	})
+	o := engine.RemoveOptions{Force: boolValue(req, "force"), Volumes: boolValue(req, "v")}
+	if o.Force {
+		// Docker kills a running container it is forced to remove: no
+		// grace period.
+		zero := 0
+		o.Timeout = &zero
+	}
+	err := s.rt.Remove(req.Context(), req.PathValue("id"), o)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -41,10 +40,21 @@ func newProgressStream(w http.ResponseWriter) *progressStream {
 	return &progressStream{w: w, enc: json.NewEncoder(w)}
 }
 
+// streamMessage is a message as Docker writes it: errors also in the
+// deprecated "error" field, which docker-py and compose 1.29 read.
+type streamMessage struct {
+	jsonstream.Message
+	ErrorMessage string `json:"error,omitempty"`
+}
+
 func (p *progressStream) send(m jsonstream.Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.enc.Encode(m)
+	sm := streamMessage{Message: m}
+	if m.Error != nil {
+		sm.ErrorMessage = m.Error.Message
+	}
+	p.enc.Encode(sm)
 	flush(p.w)
 }
 
@@ -106,24 +116,14 @@ func tlsFor(name string) types.OptionalBool {
 	if err != nil {
 		return types.OptionalBoolUndefined
 	}
-	host := reference.Domain(ref)
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return types.OptionalBoolFalse
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return types.OptionalBoolFalse
-	}
-	return types.OptionalBoolUndefined
+	return hostTLS(reference.Domain(ref))
 }
 
 // imageCreate pulls fromImage[:tag], streaming progress.
 func (s *Server) imageCreate(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
 	if q.Get("fromSrc") != "" {
-		writeError(w, errdefs.NotImplementedf("image import (fromSrc) is not supported by pod's API service"))
+		s.imageImport(w, req)
 		return
 	}
 	name := q.Get("fromImage")

@@ -13,6 +13,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /info", s.info)
 	m.HandleFunc("GET /events", s.events)
 	m.HandleFunc("GET /system/df", s.systemDF)
+	m.HandleFunc("POST /auth", s.auth)
 
 	// Containers.
 	m.HandleFunc("POST /containers/create", s.containerCreate)
@@ -55,6 +56,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /images/{rest...}", s.imageGet)
 	m.HandleFunc("POST /images/{rest...}", s.imagePost)
 	m.HandleFunc("DELETE /images/{rest...}", s.imageDelete)
+	m.HandleFunc("POST /build", s.imageBuild)
+	m.HandleFunc("POST /commit", s.containerCommit)
 
 	// Volumes.
 	m.HandleFunc("GET /volumes", s.volumeList)

@@ -29,10 +29,16 @@ type apiService struct {
 // answers /_ping. It is stopped (SIGTERM) at the end of the test.
 func startService(t *testing.T, e *Env, extra ...string) *apiService {
 	t.Helper()
+	return startServiceAt(t, e, filepath.Join(e.Dir, "api", "pod.sock"), extra...)
+}
+
+// startServiceAt is startService on the socket sock.
+func startServiceAt(t *testing.T, e *Env, sock string, extra ...string) *apiService {
+	t.Helper()
 	if _, err := exec.LookPath("docker"); err != nil {
 		t.Fatalf("the docker CLI is not on PATH: %v", err)
 	}
-	s := &apiService{e: e, sock: filepath.Join(e.Dir, "api", "pod.sock"), stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	s := &apiService{e: e, sock: sock, stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	args := append([]string{"system", "service", "--time", "0"}, extra...)
 	args = append(args, "unix://"+s.sock)
 	s.cmd = e.Command(context.Background(), args...)
@@ -129,11 +135,25 @@ func (s *apiService) docker(t *testing.T, args ...string) *Result {
 	return s.dockerStdin(t, nil, args...)
 }
 
+// dockerIn runs the docker CLI to its end in dir (a build context).
+func (s *apiService) dockerIn(t *testing.T, dir string, args ...string) *Result {
+	t.Helper()
+	return s.run(t, dir, nil, args...)
+}
+
 func (s *apiService) dockerStdin(t *testing.T, stdin *strings.Reader, args ...string) *Result {
+	t.Helper()
+	return s.run(t, "", stdin, args...)
+}
+
+func (s *apiService) run(t *testing.T, dir string, stdin *strings.Reader, args ...string) *Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := s.dockerCmd(ctx, args...)
+	if dir != "" {
+		cmd.Dir = dir
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {

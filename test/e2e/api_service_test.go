@@ -9,14 +9,16 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestAPIServiceLifecycle checks the socket (default place, mode 0600),
+// TestAPIServiceLifecycle checks the socket (default place, mode 0600 or root's 0660),
 // the idle timeout, TCP only with a warning, and socket activation.
 func TestAPIServiceLifecycle(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
@@ -31,7 +33,7 @@ func TestAPIServiceLifecycle(t *testing.T) {
 			}
 			sock := filepath.Join(e.Dir, "xdg", "pod", "pod.sock")
 			waitFor(t, func() bool { _, err := os.Stat(sock); return err == nil })
-			checkSocketMode(t, sock)
+			checkSocketMode(t, e, sock)
 			waited := make(chan error, 1)
 			go func() { waited <- cmd.Wait() }()
 			select {
@@ -60,7 +62,7 @@ func TestAPIServiceLifecycle(t *testing.T) {
 		go func() { cmd.Wait(); close(exited) }()
 		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 		waitFor(t, func() bool { _, err := os.Stat(sock); return err == nil })
-		checkSocketMode(t, sock)
+		checkSocketMode(t, e, sock)
 		var conn net.Conn
 		waitFor(t, func() bool {
 			var err error
@@ -146,15 +148,99 @@ func TestAPIServiceLifecycle(t *testing.T) {
 	})
 }
 
-func checkSocketMode(t *testing.T, sock string) {
+// checkSocketMode: a rootless service's socket is its user's alone
+// (0600); root's is 0660, its group root's unless --group said otherwise.
+func checkSocketMode(t *testing.T, e *Env, sock string) {
 	t.Helper()
 	fi, err := os.Stat(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
-		t.Errorf("socket %s: mode %v, want a socket with 0600", sock, fi.Mode())
+	want := os.FileMode(0o660)
+	if e.Rootless() {
+		want = 0o600
 	}
+	if fi.Mode().Perm() != want || fi.Mode()&os.ModeSocket == 0 {
+		t.Errorf("socket %s: mode %v, want a socket with %#o", sock, fi.Mode(), want)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); !e.Rootless() && st.Gid != 0 {
+		t.Errorf("socket %s: group %d, want root's", sock, st.Gid)
+	}
+}
+
+// TestAPISocketGroup: as root, --group gives a group the socket (0660)
+// and a directory the service makes (0710): a member of the group runs
+// the docker CLI against it, a user outside it is refused. Rootless,
+// --group is refused: the socket drives that user's containers.
+func TestAPISocketGroup(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		if e.Rootless() {
+			r := e.Pod("system", "service", "--group", "nogroup", "unix://"+e.Path("g.sock"))
+			if r.Code != 125 || !strings.Contains(r.Stderr, "only a service run as root") {
+				t.Errorf("rootless --group: %d %q", r.Code, r.Stderr)
+			}
+			return
+		}
+		if suite.rootless == "" || suite.rootless == "self" {
+			t.Skip("no unprivileged test user to connect as")
+		}
+		u, err := user.Lookup(suite.rootless)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		grp, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := e.Pod("system", "service", "--group", "no-such-group-here", "unix://"+e.Path("g.sock")); r.Code != 125 || !strings.Contains(r.Stderr, "no-such-group-here") {
+			t.Errorf("--group of a missing group: %d %q", r.Code, r.Stderr)
+		}
+
+		parent, err := os.MkdirTemp("", "api-sock-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(parent) })
+		os.Chmod(parent, 0o711)
+		sock := filepath.Join(parent, "run", "pod.sock")
+		s := startServiceAt(t, e, sock, "--group", grp.Name)
+		fi, err := os.Stat(sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); fi.Mode().Perm() != 0o660 || int(st.Gid) != gid {
+			t.Errorf("socket: mode %v group %d, want 0660 in %d", fi.Mode(), st.Gid, gid)
+		}
+		di, _ := os.Stat(filepath.Dir(sock))
+		if st := di.Sys().(*syscall.Stat_t); di.Mode().Perm() != 0o710 || int(st.Gid) != gid {
+			t.Errorf("socket directory: mode %v group %d, want 0710 in %d", di.Mode(), st.Gid, gid)
+		}
+		cfg := filepath.Join(parent, "docker-config")
+		os.Mkdir(cfg, 0o777)
+		asUser := func(g int) *Result {
+			cmd := exec.Command("docker", "version", "--format", "{{.Server.APIVersion}}")
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg, "DOCKER_CONFIG=" + cfg, "DOCKER_HOST=unix://" + sock}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(g), Groups: []uint32{}}}
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			r := &Result{Stdout: out.String(), Stderr: errb.String()}
+			if ee, ok := err.(*exec.ExitError); ok {
+				r.Code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if r := asUser(gid); r.Code != 0 || strings.TrimSpace(r.Stdout) != "1.51" {
+			t.Errorf("docker version as a member of the group: %d %q %q\nservice: %s", r.Code, r.Stdout, r.Stderr, s.stderr)
+		}
+		if r := asUser(65534); r.Code == 0 || !strings.Contains(r.Stderr, "permission denied") {
+			t.Errorf("docker version from outside the group: %d %q %q", r.Code, r.Stdout, r.Stderr)
+		}
+	})
 }
 
 // apiPort is the brief's TCP port for the API tests: 20500 for root,
