@@ -11,7 +11,7 @@ import (
 	"github.com/moby/moby/api/types/common"
 	"github.com/moby/moby/api/types/registry"
 
-	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // auth serves POST /auth (`docker login`): it checks the credentials
@@ -23,7 +23,7 @@ func (s *Server) auth(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	err := s.rt.CheckLogin(req.Context(), ac.ServerAddress, engine.LoginOptions{
+	err := s.rt.Images().CheckLogin(req.Context(), ac.ServerAddress, images.LoginOptions{
 		Username: ac.Username, Password: ac.Password, TLSVerify: hostTLS(ac.ServerAddress),
 	})
 	var unauthorized docker.ErrUnauthorizedForCredentials

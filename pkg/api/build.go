@@ -18,8 +18,8 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 
 	pbuild "github.com/pod-engine/pod/pkg/build"
-	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // unsupportedBuildParams are the classic builder's knobs pod's builder
@@ -95,8 +95,8 @@ func writeBodyError(w http.ResponseWriter, req *http.Request, err error) {
 }
 
 // buildOptions reads the build's query parameters as Docker defines them.
-func buildOptions(q url.Values) (engine.BuildOptions, error) {
-	var o engine.BuildOptions
+func buildOptions(q url.Values) (images.BuildOptions, error) {
+	var o images.BuildOptions
 	if v := q.Get("version"); v == string(build.BuilderBuildKit) {
 		return o, errdefs.NotImplementedf("BuildKit builds are not supported by pod's API service: use the classic builder (DOCKER_BUILDKIT=0)")
 	}

@@ -184,7 +184,7 @@ func (s *Server) imageImport(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	ps := newProgressStream(w)
-	id, err := s.rt.ImportImage(req.Context(), o)
+	id, err := s.rt.Images().ImportImage(req.Context(), o)
 	if err != nil {
 		ps.fail(err)
 		return

@@ -69,6 +69,16 @@ func (r *Service) Login(ctx context.Context, registry string, opts LoginOptions)
 	return err
 }
 
+// CheckLogin checks credentials against registry as Login does, and
+// stores nothing (the Docker API's /auth: the client keeps them).
+func (r *Service) CheckLogin(ctx context.Context, registry string, opts LoginOptions) error {
+	return r.store.CheckLogin(ctx, registry, storage.LoginOptions{
+		RegistryOptions: storage.RegistryOptions{TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile, CertDir: opts.CertDir},
+		Username:        opts.Username,
+		Password:        opts.Password,
+	})
+}
+
 // Logout removes stored credentials for registry (empty: the first
 // unqualified-search registry), or for all registries with all. It returns
 // the registry key removed. Not being logged in wraps errdefs.ErrNotFound.
