@@ -118,7 +118,14 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if err != nil {
 		return nil, err
 	}
-	row, made, err := r.addContainer(ctx, cfg, opts.Name, podID)
+	return r.createFrom(ctx, cfg, opts.Name, podID, secretData)
+}
+
+// createFrom makes the container of a built configuration: its row (with
+// the volumes it makes and uses), its storage and its copy of secretData
+// (one per cfg.Secrets). On any failure nothing is left.
+func (r *Runtime) createFrom(ctx context.Context, cfg *ContainerConfig, name, podID string, secretData [][]byte) (*Container, error) {
+	row, made, err := r.addContainer(ctx, cfg, name, podID)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ func lifecycleVerbs() []verb {
 		{"update", newUpdateCommand},
 		{"port", newPortCommand},
 		{"commit", newCommitCommand},
+		{"", newCloneCommand},
 		{"", newCleanupCommand},
 	}
 }
