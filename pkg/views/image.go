@@ -165,3 +165,37 @@ func HistoryRows(hist []engine.HistoryEntry, noTrunc, human bool, now time.Time)
 	}
 	return rows
 }
+
+// SearchRow is one line of `search`: podman's fields (.Index, .Name,
+// .Description, .Stars, .Official, .Automated, .Tag). Official and
+// Automated print "[OK]" or nothing, as podman's and Docker's.
+type SearchRow struct {
+	Index       string
+	Name        string
+	Description string
+	Stars       int
+	Official    string
+	Automated   string
+	Tag         string
+}
+
+// SearchRows are the rows of found; descriptions are cut to 44
+// characters unless noTrunc, as podman cuts them.
+func SearchRows(found []engine.SearchResult, noTrunc bool) []SearchRow {
+	ok := func(b bool) string {
+		if b {
+			return "[OK]"
+		}
+		return ""
+	}
+	out := make([]SearchRow, 0, len(found))
+	for _, f := range found {
+		d := f.Description
+		if !noTrunc {
+			d = truncateText(d, 44)
+		}
+		out = append(out, SearchRow{Index: f.Index, Name: f.Name, Description: d, Stars: f.Stars,
+			Official: ok(f.Official), Automated: ok(f.Automated), Tag: f.Tag})
+	}
+	return out
+}
