@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pod-engine/pod/pkg/engine"
@@ -21,6 +22,7 @@ type ImageRow struct {
 	Containers   int
 	Dangling     bool
 	Labels       map[string]string
+	History      string // the names the image has had, ", "-separated
 }
 
 // ImageHeaders are images' column titles that are not the field's name.
@@ -39,6 +41,7 @@ func ImageRows(list []engine.ImageSummary, noTrunc bool, now time.Time) []ImageR
 			Containers:   s.Containers,
 			Dangling:     s.Dangling,
 			Labels:       s.Labels,
+			History:      strings.Join(s.History, ", "),
 		}
 		base.Created = base.CreatedSince
 		if len(s.RepoTags) == 0 {
