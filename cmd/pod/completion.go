@@ -20,6 +20,7 @@ const (
 	argNetwork
 	argVolume
 	argContainerOrImage
+	argSecret
 )
 
 // completion says what the arguments of a command complete to: the kind of
@@ -77,6 +78,16 @@ func init() {
 	for _, v := range []string{"rm", "remove", "inspect", "exists"} {
 		completions["network "+v] = many(argNetwork)
 		completions["volume "+v] = many(argVolume)
+	}
+	for _, v := range []string{"mount", "unmount", "umount"} {
+		completions["image "+v] = many(argImage)
+	}
+	for _, v := range []string{"export", "import"} {
+		completions["volume "+v] = one(argVolume)
+	}
+	completions["container clone"] = one(argContainer)
+	for _, v := range []string{"rm", "remove", "inspect", "exists"} {
+		completions["secret "+v] = many(argSecret)
 	}
 	completions["network connect"] = completion{kinds: []argKind{argNetwork, argContainer}}
 	completions["network disconnect"] = completion{kinds: []argKind{argNetwork, argContainer}}
@@ -150,6 +161,13 @@ func names(ctx context.Context, g *cli.Globals, kind argKind, prefix string) []c
 		if vs, err := rt.ListVolumes(ctx, nil); err == nil {
 			for _, v := range vs {
 				out = append(out, v.Name)
+			}
+		}
+	}
+	if kind == argSecret {
+		if ss, err := rt.ListSecrets(ctx, nil); err == nil {
+			for _, sec := range ss {
+				out = append(out, sec.Name)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/kube"
 	"github.com/pod-engine/pod/cmd/pod/network"
 	"github.com/pod-engine/pod/cmd/pod/pod"
+	"github.com/pod-engine/pod/cmd/pod/secret"
 	"github.com/pod-engine/pod/cmd/pod/system"
 	"github.com/pod-engine/pod/cmd/pod/volume"
 )
@@ -25,4 +26,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(pod.Commands(g)...)
 	root.AddCommand(kube.Commands(g)...)
 	root.AddCommand(generate.Commands(g)...)
+	root.AddCommand(secret.Commands(g)...)
 }

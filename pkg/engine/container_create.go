@@ -86,6 +86,9 @@ type CreateOptions struct {
 	Pod string
 
 	NamespaceOptions // --ipc, --pid, --uts, --group-add, --sysctl, --shm-size, --tz, --expose, --device, ...
+
+	// Secrets are --secret NAME[,type=mount|env,target=,uid=,gid=,mode=].
+	Secrets []string
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -111,7 +114,18 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if err != nil {
 		return nil, err
 	}
-	row, made, err := r.addContainer(ctx, cfg, opts.Name, podID)
+	secretData, err := r.resolveSecrets(ctx, opts.Secrets, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r.createFrom(ctx, cfg, opts.Name, podID, secretData)
+}
+
+// createFrom makes the container of a built configuration: its row (with
+// the volumes it makes and uses), its storage and its copy of secretData
+// (one per cfg.Secrets). On any failure nothing is left.
+func (r *Runtime) createFrom(ctx context.Context, cfg *ContainerConfig, name, podID string, secretData [][]byte) (*Container, error) {
+	row, made, err := r.addContainer(ctx, cfg, name, podID)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +147,13 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 		return nil, err
 	}
 	if err := r.createStorage(ctx, row, cfg); err != nil {
+		undoRow()
+		return nil, err
+	}
+	if err := r.writeContainerSecrets(row.ID, cfg, secretData); err != nil {
+		if derr := r.store.DeleteContainer(row.ID); derr != nil {
+			logrus.Warnf("undo create of %s: %v", shortID(row.ID), derr)
+		}
 		undoRow()
 		return nil, err
 	}

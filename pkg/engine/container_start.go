@@ -591,7 +591,11 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 			return nil, fmt.Errorf("mount %s: unknown type %q", m.Destination, m.Type)
 		}
 	}
-	env := cfg.Env
+	secretMounts, env, err := secretMountsAndEnv(cfg, userdata, cfg.Env)
+	if err != nil {
+		return nil, err
+	}
+	mounts = append(mounts, secretMounts...)
 	if sock := r.opts.NotifySocket; sock != "" && cfg.SdNotifyMode == "container" {
 		m, err := notifyMount(sock)
 		if err != nil {

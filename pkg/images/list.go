@@ -22,6 +22,9 @@ type ImageSummary struct {
 	Labels      map[string]string
 	Containers  int  // storage containers made from the image
 	Dangling    bool // the image has no name
+	// History is every name the image has had, most recently set first
+	// (storage's names history: kept when a tag moves away or is removed).
+	History []string
 	// Intermediate marks an untagged image whose top layer is a parent of
 	// another image's layers (what a build leaves); `images` hides these
 	// unless asked for all.
@@ -127,6 +130,7 @@ func (r *Service) imageSummaries(ctx context.Context) ([]ImageSummary, error) {
 		s := ImageSummary{
 			ID:          img.ID,
 			RepoTags:    append([]string(nil), img.Names...),
+			History:     append([]string(nil), img.NamesHistory...),
 			RepoDigests: repoDigests(img),
 			Digest:      img.Digest.String(),
 			Created:     img.Created,

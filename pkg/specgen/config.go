@@ -109,6 +109,11 @@ type ContainerConfig struct {
 	RemoveImage   bool              `json:"removeImage,omitempty"`
 	Timeout       uint              `json:"timeout,omitempty"` // --timeout: seconds the container may run
 
+	// Secrets are the --secret uses; their data was copied into the
+	// container's own directory at create (the engine's
+	// container_secrets.go).
+	Secrets []SecretMount `json:"secrets,omitempty"`
+
 	CreatedAt time.Time `json:"createdAt"`
 }
 

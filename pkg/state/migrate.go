@@ -26,6 +26,7 @@ func migrations() []migration {
 		{"volumes", schemaVolumes},
 		{"networks", schemaNetworks},
 		{"pods", schemaPods},
+		{"secrets", schemaSecrets},
 	}
 }
 

@@ -41,6 +41,20 @@ type SaveOptions struct {
 	Output   string
 	Stdout   io.Writer
 	Progress io.Writer // copy progress; nil for none
+	// Uncompressed keeps layers uncompressed in the OCI formats, which
+	// otherwise gzip them (docker formats hold uncompressed layers anyway).
+	Uncompressed bool
+}
+
+// destSys is the destination context of an OCI save: nil (the store's)
+// unless the layers stay uncompressed.
+func (s *Store) destSys(o SaveOptions) *types.SystemContext {
+	if !o.Uncompressed {
+		return nil
+	}
+	sys := *s.sys
+	sys.OCIAcceptUncompressedLayers = true
+	return &sys
 }
 
 // Save writes local images to an archive or directory. An archive file is
@@ -107,7 +121,7 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 		if err := os.Remove(tmp); err != nil {
 			return err
 		}
-		if err := s.saveOCIArchive(ctx, tmp, imgs[0], tags[0], o.Progress); err != nil {
+		if err := s.saveOCIArchive(ctx, tmp, imgs[0], tags[0], o.Progress, s.destSys(o)); err != nil {
 			return err
 		}
 	} else if err := s.saveDockerArchive(ctx, tmp, imgs, tags, o.Progress); err != nil {
@@ -194,7 +208,7 @@ func (s *Store) saveDockerArchive(ctx context.Context, file string, imgs []*csto
 
 // saveOCIArchive writes one image as an oci-archive, its index entry
 // annotated with the name it was saved by.
-func (s *Store) saveOCIArchive(ctx context.Context, file string, img *cstorage.Image, tag reference.NamedTagged, progress io.Writer) error {
+func (s *Store) saveOCIArchive(ctx context.Context, file string, img *cstorage.Image, tag reference.NamedTagged, progress io.Writer, dstSys *types.SystemContext) error {
 	src, err := storeRef(s, img)
 	if err != nil {
 		return err
@@ -207,7 +221,7 @@ func (s *Store) saveOCIArchive(ctx context.Context, file string, img *cstorage.I
 	if err != nil {
 		return err
 	}
-	if _, err := s.copyLocal(ctx, dst, src, progress, v1.MediaTypeImageManifest, nil); err != nil {
+	if _, err := s.copyLocal(ctx, dst, src, progress, v1.MediaTypeImageManifest, dstSys); err != nil {
 		return fmt.Errorf("save image %s: %w", img.ID, err)
 	}
 	return nil
@@ -244,7 +258,7 @@ func (s *Store) saveDir(ctx context.Context, o SaveOptions, img *cstorage.Image,
 	if err != nil {
 		return errdefs.InvalidArgumentf("%s: %w", o.Output, err)
 	}
-	if _, err := s.copyLocal(ctx, dst, src, o.Progress, mime, nil); err != nil {
+	if _, err := s.copyLocal(ctx, dst, src, o.Progress, mime, s.destSys(o)); err != nil {
 		return fmt.Errorf("save image %s: %w", img.ID, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pod-engine/pod/pkg/images"
@@ -21,6 +22,7 @@ type ImageRow struct {
 	Containers   int
 	Dangling     bool
 	Labels       map[string]string
+	History      string // the names the image has had, ", "-separated
 }
 
 // ImageHeaders are images' column titles that are not the field's name.
@@ -39,6 +41,7 @@ func ImageRows(list []images.ImageSummary, noTrunc bool, now time.Time) []ImageR
 			Containers:   s.Containers,
 			Dangling:     s.Dangling,
 			Labels:       s.Labels,
+			History:      strings.Join(s.History, ", "),
 		}
 		base.Created = base.CreatedSince
 		if len(s.RepoTags) == 0 {
@@ -164,4 +167,38 @@ func HistoryRows(hist []images.HistoryEntry, noTrunc, human bool, now time.Time)
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// SearchRow is one line of `search`: podman's fields (.Index, .Name,
+// .Description, .Stars, .Official, .Automated, .Tag). Official and
+// Automated print "[OK]" or nothing, as podman's and Docker's.
+type SearchRow struct {
+	Index       string
+	Name        string
+	Description string
+	Stars       int
+	Official    string
+	Automated   string
+	Tag         string
+}
+
+// SearchRows are the rows of found; descriptions are cut to 44
+// characters unless noTrunc, as podman cuts them.
+func SearchRows(found []images.SearchResult, noTrunc bool) []SearchRow {
+	ok := func(b bool) string {
+		if b {
+			return "[OK]"
+		}
+		return ""
+	}
+	out := make([]SearchRow, 0, len(found))
+	for _, f := range found {
+		d := f.Description
+		if !noTrunc {
+			d = truncateText(d, 44)
+		}
+		out = append(out, SearchRow{Index: f.Index, Name: f.Name, Description: d, Stars: f.Stars,
+			Official: ok(f.Official), Automated: ok(f.Automated), Tag: f.Tag})
+	}
+	return out
 }

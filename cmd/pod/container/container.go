@@ -57,6 +57,7 @@ func lifecycleVerbs() []verb {
 		{"update", newUpdateCommand},
 		{"port", newPortCommand},
 		{"commit", newCommitCommand},
+		{"", newCloneCommand},
 		{"", newCleanupCommand},
 	}
 }

@@ -15,18 +15,17 @@ func newCpCommand(g *cli.Globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH",
 		Short: "Copy files/folders between a container and the local filesystem",
-		Long: "Copy files or directories from a container (running or not) to the host, or from the host into a\n" +
-			"container. Use '-' as the host path to write a tar archive to standard output, or to extract one\n" +
-			"read from standard input into a container directory. Container paths stay inside the container's\n" +
-			"root filesystem: '..' and symlinks (absolute ones too) are resolved inside it.",
+		Long: "Copy files or directories from a container (running or not) to the host, from the host into a\n" +
+			"container, or from one container into another. Use '-' as the host path to write a tar archive to\n" +
+			"standard output, or to extract one read from standard input into a container directory. Container\n" +
+			"paths stay inside the container's root filesystem: '..' and symlinks (absolute ones too) are\n" +
+			"resolved inside it.",
 		Example: "pod cp web:/etc/nginx/nginx.conf .\n  pod cp ./site web:/usr/share/nginx/html\n  tar c data | pod cp - web:/srv",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			srcCtr, srcPath := splitCopyArg(args[0])
 			dstCtr, dstPath := splitCopyArg(args[1])
 			switch {
-			case srcCtr != "" && dstCtr != "":
-				return errors.New("copying between containers is not supported")
 			case srcCtr == "" && dstCtr == "":
 				return errors.New("one of the paths must be CONTAINER:PATH")
 			case srcPath == "" || dstPath == "":
@@ -38,6 +37,9 @@ func newCpCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
+			if srcCtr != "" && dstCtr != "" {
+				return rt.CopyBetweenContainers(ctx, srcCtr, srcPath, dstCtr, dstPath, o)
+			}
 			if srcCtr != "" {
 				return rt.CopyFromContainer(ctx, srcCtr, srcPath, dstPath, g.Stdout, o)
 			}

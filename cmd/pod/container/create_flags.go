@@ -46,6 +46,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringArrayVar(&o.Mounts, "mount", nil, "mount: type=bind|volume|tmpfs,src=SRC,dst=DST[,ro][,bind-propagation=P][,volume-nocopy][,tmpfs-size=N][,tmpfs-mode=M]")
 	fs.StringArrayVar(&o.VolumesFrom, "volumes-from", nil, "mount the volumes and binds of another container: CTR[:ro|rw]")
 	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: DST[:OPTIONS]")
+	fs.StringArrayVar(&o.Secrets, "secret", nil, "give the container a secret: NAME[,type=mount|env,target=T,uid=N,gid=N,mode=M]")
 	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
 	fs.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount tmpfs on /tmp, /var/tmp and /run")
 	fs.StringVar(&o.IPC, "ipc", "", "IPC namespace: private (default), shareable, host or container:NAME")

@@ -28,7 +28,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	out := []*cobra.Command{group}
-	verbs := append(append(registryVerbs(), archiveVerbs()...), buildVerbs()...)
+	verbs := append(append(append(registryVerbs(), archiveVerbs()...), buildVerbs()...), mountVerbs()...)
 	for _, v := range verbs {
 		if !v.topOnly {
 			group.AddCommand(v.new(g))

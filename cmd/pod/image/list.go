@@ -17,9 +17,9 @@ import (
 
 type listOptions struct {
 	images.ListImagesOptions
-	quiet, noTrunc, digests bool
-	noHeading               bool
-	format, sort            string
+	quiet, noTrunc, digests, history bool
+	noHeading                        bool
+	format, sort                     string
 }
 
 func newListCommand(g *cli.Globals) *cobra.Command {
@@ -51,6 +51,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only image IDs")
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "do not truncate IDs")
 	f.BoolVar(&o.digests, "digests", false, "show digests")
+	f.BoolVar(&o.history, "history", false, "show the names each image has had (HISTORY column)")
 	f.StringArrayVarP(&o.Filters, "filter", "f", nil, "filter output (dangling=, label=, reference=, before=, since=, id=, until=)")
 	f.StringVar(&o.format, "format", "", "format output with a Go template, 'table TEMPLATE' or 'json'")
 	f.BoolVarP(&o.noHeading, "noheading", "n", false, "do not print the header row")
@@ -75,6 +76,9 @@ func printImages(g *cli.Globals, rt *engine.Runtime, cmd *cobra.Command, list []
 	view := cli.View{Default: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}", Headers: views.ImageHeaders, NoHeading: o.noHeading}
 	if o.digests {
 		view.Default = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+	}
+	if o.history {
+		view.Default += "\t{{.History}}"
 	}
 	if o.format == "json" || strings.Contains(o.format, ".Labels") {
 		if err := rt.Images().WithLabels(cmd.Context(), list); err != nil {

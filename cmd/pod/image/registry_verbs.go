@@ -8,6 +8,7 @@ func registryVerbs() []verb {
 		{top: "push", new: newPushCommand},
 		{top: "login", new: newLoginCommand, topOnly: true},
 		{top: "logout", new: newLogoutCommand, topOnly: true},
+		{top: "search", new: newSearchCommand, topOnly: true},
 		{top: "images", new: newListCommand},
 		{new: newInspectCommand},
 		{top: "history", new: newHistoryCommand},

@@ -22,6 +22,8 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newRemoveCommand(g),
 		newPruneCommand(g),
 		newExistsCommand(g),
+		newExportCommand(g),
+		newImportCommand(g),
 	)
 	return []*cobra.Command{group}
 }
