@@ -59,6 +59,7 @@ spec:
     metadata:
       labels: {app: pp-web}
     spec:
+      terminationGracePeriodSeconds: 2
       containers:
       - name: srv
         image: %s
@@ -73,6 +74,11 @@ spec:
         ports:
         - containerPort: 80
           name: http
+        livenessProbe:
+          httpGet: {path: /, port: http}
+        resources:
+          limits: {memory: 128Mi}
+          requests: {cpu: 100m}
         volumeMounts:
         - {name: www, mountPath: /www, readOnly: true}
         - {name: data, mountPath: /data}
@@ -156,6 +162,13 @@ func checkKubeApp(t *testing.T, e *Env, port int, starts int) {
 	if got := out(e.MustPod("exec", "pp-web-pod-srv", "sh", "-c", "echo $GREETING $LEVEL; wc -l < /data/starts; ls -d /scratch")); got != fmt.Sprintf("hello-kube 3\n%d\n/scratch", starts) {
 		t.Errorf("env, PVC and emptyDir in the container: %q", got)
 	}
+	want := "restart 2 134217728"
+	if noRootlessCgroups(e) {
+		want = "restart 2 0"
+	}
+	if got := out(e.MustPod("inspect", "--format", "{{.Config.HealthcheckOnFailureAction}} {{.Config.StopTimeout}} {{.HostConfig.Memory}}", "pp-web-pod-srv")); got != want {
+		t.Errorf("liveness probe, grace period and memory limit: %q, want %q", got, want)
+	}
 }
 
 func TestKubePlayGenerateDown(t *testing.T) {
@@ -204,6 +217,17 @@ func TestKubePlayGenerateDown(t *testing.T) {
 			t.Errorf("generated volumes %+v", p.Spec.Volumes)
 		case cms[0].Data["index.html"] != "served-from-configmap\n":
 			t.Errorf("generated config map %+v", cms[0].Data)
+		}
+		// The probe and limits come back (limits only where the
+		// container got them: not rootless on cgroup v1).
+		if lp := c.LivenessProbe; lp == nil || lp.Exec == nil || !strings.Contains(strings.Join(lp.Exec.Command, " "), "wget -q -O /dev/null 'http://127.0.0.1:80/'") || lp.FailureThreshold != 3 {
+			t.Errorf("generated liveness probe %+v", lp)
+		}
+		if g := p.Spec.TerminationGracePeriodSeconds; g == nil || *g != 2 {
+			t.Errorf("generated terminationGracePeriodSeconds %v", g)
+		}
+		if !noRootlessCgroups(e) && (c.Resources.Limits.Memory().String() != "128Mi" || c.Resources.Requests.Cpu().String() != "100m") {
+			t.Errorf("generated resources %+v", c.Resources)
 		}
 		var claim string
 		for _, v := range p.Spec.Volumes {
