@@ -58,7 +58,7 @@ func TestPodSharedNetworkAndPorts(t *testing.T) {
 		if len(podID) != 64 {
 			t.Fatalf("pod create printed %q, want a pod ID", podID)
 		}
-		e.MustPod("run", "-d", "--pod", "pp-web", "--name", "pp-srv", img,
+		e.MustPod("run", "-d", "--pod", "pp-web", "--name", "pp-srv", "--stop-timeout", "1", img,
 			"sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 80 -h /www")
 		// Another container of the pod reaches it on localhost.
 		r := e.MustPod("run", "--rm", "--pod", "pp-web", img, "sh", "-c",
@@ -114,7 +114,23 @@ func TestPodSharedNetworkAndPorts(t *testing.T) {
 		if got := out(e.MustPod("pod", "ps", "-q", "--no-trunc")); got != podID {
 			t.Fatalf("pod ps -q after refused rm: %q", got)
 		}
-		e.MustPod("pod", "rm", "-f", "-t", "0", "pp-web")
+		// clone --destroy --start: a new pod with the same ports and a
+		// copy of the server, the original gone.
+		cloneID := out(e.MustPod("pod", "clone", "--name", "pp-web2", "--destroy", "--start", "pp-web"))
+		if got := out(e.MustPod("pod", "ps", "--no-trunc", "--format", "{{.ID}} {{.Name}} {{.Status}} {{.NumberOfContainers}}")); got != cloneID+" pp-web2 Running 2" {
+			t.Fatalf("pod ps after clone --destroy --start: %q", got)
+		}
+		if got := out(e.MustPod("ps", "--format", "{{.Names}}", "--filter", "name=pp-srv")); got != "pp-srv-clone" {
+			t.Errorf("containers after clone: %q", got)
+		}
+		waitFor(t, func() bool {
+			body, err := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port))
+			return err == nil && body == "hello-from-pod\n"
+		})
+		if got := out(e.MustPod("exec", "pp-srv-clone", "hostname")); got != "pp-web2" {
+			t.Errorf("hostname in the cloned pod: %q", got)
+		}
+		e.MustPod("pod", "rm", "-f", "-t", "0", "pp-web2")
 		if got := out(e.MustPod("pod", "ps", "-q")); got != "" {
 			t.Errorf("pods after pod rm -f: %q", got)
 		}
