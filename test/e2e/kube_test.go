@@ -278,6 +278,9 @@ func TestKubePlayBadYAML(t *testing.T) {
 		noImage := strings.Replace(good, "        image: "+img+"\n", "", 1)
 		e.Pod("kube", "play", e.WriteFile("noimage.yaml", []byte(noImage))).
 			Fails(t, 125, "YAML document 4 (Deployment pp-web): spec.template.spec.containers[0].image: required")
+		badProbe := strings.Replace(good, "httpGet: {path: /, port: http}", "httpGet: {path: /, port: nope}", 1)
+		e.Pod("kube", "play", e.WriteFile("badprobe.yaml", []byte(badProbe))).
+			Fails(t, 125, `YAML document 4 (Deployment pp-web): spec.template.spec.containers[0].livenessProbe.httpGet.port: "nope" names no port of the container`)
 		missingCM := strings.Replace(good, "configMapKeyRef: {name: pp-cfg", "configMapKeyRef: {name: pp-nocfg", 1)
 		e.Pod("kube", "play", e.WriteFile("nocm.yaml", []byte(missingCM))).
 			Fails(t, 125, "ConfigMap pp-nocfg not found")
