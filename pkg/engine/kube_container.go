@@ -183,8 +183,21 @@ func kubeResources(l *LimitOptions, res v1.ResourceRequirements) {
 
 func applySecurityContext(co *CreateOptions, pod *v1.PodSecurityContext, sc *v1.SecurityContext) {
 	var uid, gid *int64
+	var seccomp *v1.SeccompProfile
 	if pod != nil {
-		uid, gid = pod.RunAsUser, pod.RunAsGroup
+		uid, gid, seccomp = pod.RunAsUser, pod.RunAsGroup, pod.SeccompProfile
+		for _, g := range pod.SupplementalGroups {
+			co.GroupAdd = append(co.GroupAdd, strconv.FormatInt(g, 10))
+		}
+		for _, sc := range pod.Sysctls {
+			co.Sysctls = append(co.Sysctls, sc.Name+"="+sc.Value)
+		}
+	}
+	if sc != nil && sc.SeccompProfile != nil {
+		seccomp = sc.SeccompProfile
+	}
+	if seccomp != nil && seccomp.Type == v1.SeccompProfileTypeUnconfined {
+		co.SecurityOpt = append(co.SecurityOpt, "seccomp=unconfined")
 	}
 	if sc != nil {
 		if sc.RunAsUser != nil {

@@ -311,6 +311,8 @@ spec:
       labels: {app: pp-agent}
     spec:
       terminationGracePeriodSeconds: 0
+      securityContext:
+        supplementalGroups: [1234]
       containers:
       - name: srv
         image: %s
@@ -388,7 +390,11 @@ func TestKubePlayProbesJobsWait(t *testing.T) {
 			t.Errorf("stop timeout of terminationGracePeriodSeconds 0: %s", got)
 		}
 		lim := inspectLimits(t, e, "pp-agent-pod-srv")
-		mem := out(e.MustPod("exec", "pp-agent-pod-srv", "sh", "-c", "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes"))
+		mem := out(e.MustPod("exec", "pp-agent-pod-srv", "sh", "-c", "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; id -G"))
+		mem, groups, _ := strings.Cut(mem, "\n")
+		if !strings.Contains(" "+groups+" ", " 1234 ") {
+			t.Errorf("supplementalGroups: id -G is %q", groups)
+		}
 		if noRootlessCgroups(e) {
 			if !strings.Contains(r.Stderr, "Resource limits are not supported and ignored on cgroups V1 rootless systems") || lim.Memory != 0 {
 				t.Errorf("rootless on cgroup v1: stderr %q, memory %d", r.Stderr, lim.Memory)
