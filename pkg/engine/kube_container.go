@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 type kubeEnv struct {
 	pod  string
 	objs *kube.Objects
+	warn io.Writer // what a container's settings lose on the way
 }
 
 func (k kubeEnv) configMap(name string) (map[string]string, bool) {
@@ -137,23 +139,65 @@ func (r *Runtime) kubeContainer(ctx context.Context, w kubeWorkload, p *Pod, c *
 	if co.Env, err = env.vars(c); err != nil {
 		return co, nil, err
 	}
-	if lim := c.Resources.Limits; lim != nil {
-		if q, ok := lim[v1.ResourceMemory]; ok {
-			co.Limits.Memory = strconv.FormatInt(q.Value(), 10)
-		}
-		if q, ok := lim[v1.ResourceCPU]; ok {
-			co.Limits.CPUs = float64(q.MilliValue()) / 1000
-		}
+	if g := w.spec.TerminationGracePeriodSeconds; g != nil && *g >= 0 {
+		// The time a stop gives the container before SIGKILL.
+		t := int(min(*g, 1<<30))
+		co.StopTimeout = &t
+	}
+	kubeResources(&co.Limits, c.Resources)
+	hc, notes, ok, err := kube.Healthcheck(c, w.spec.RestartPolicy)
+	if err != nil {
+		return co, nil, err
+	}
+	if w.always && ok && hc.OnFailure == "kill" {
+		hc.OnFailure = "restart"
+	}
+	if ok {
+		co.Health = hc
+	}
+	for _, n := range notes {
+		fmt.Fprintf(env.warn, "%s: container %s: %s\n", w.name, c.Name, n)
 	}
 	applySecurityContext(&co, w.spec.SecurityContext, c.SecurityContext)
 	vols, err := r.kubeMounts(ctx, w, c, env, &co)
 	return co, vols, err
 }
 
+// kubeResources sets a container's limits as the kubelet does: limits
+// are the cgroup's maximum, a memory request its reservation (soft limit)
+// and a CPU request its share weight (1 CPU = 1024 shares).
+func kubeResources(l *LimitOptions, res v1.ResourceRequirements) {
+	if q, ok := res.Limits[v1.ResourceMemory]; ok {
+		l.Memory = strconv.FormatInt(q.Value(), 10)
+	}
+	if q, ok := res.Limits[v1.ResourceCPU]; ok {
+		l.CPUs = float64(q.MilliValue()) / 1000
+	}
+	if q, ok := res.Requests[v1.ResourceMemory]; ok {
+		l.MemoryReservation = strconv.FormatInt(q.Value(), 10)
+	}
+	if q, ok := res.Requests[v1.ResourceCPU]; ok {
+		l.CPUShares = uint64(min(max(q.MilliValue()*1024/1000, 2), 262144))
+	}
+}
+
 func applySecurityContext(co *CreateOptions, pod *v1.PodSecurityContext, sc *v1.SecurityContext) {
 	var uid, gid *int64
+	var seccomp *v1.SeccompProfile
 	if pod != nil {
-		uid, gid = pod.RunAsUser, pod.RunAsGroup
+		uid, gid, seccomp = pod.RunAsUser, pod.RunAsGroup, pod.SeccompProfile
+		for _, g := range pod.SupplementalGroups {
+			co.GroupAdd = append(co.GroupAdd, strconv.FormatInt(g, 10))
+		}
+		for _, sc := range pod.Sysctls {
+			co.Sysctls = append(co.Sysctls, sc.Name+"="+sc.Value)
+		}
+	}
+	if sc != nil && sc.SeccompProfile != nil {
+		seccomp = sc.SeccompProfile
+	}
+	if seccomp != nil && seccomp.Type == v1.SeccompProfileTypeUnconfined {
+		co.SecurityOpt = append(co.SecurityOpt, "seccomp=unconfined")
 	}
 	if sc != nil {
 		if sc.RunAsUser != nil {

@@ -11,7 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	appsv1 "k8s.io/api/apps/v1"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -274,17 +276,11 @@ func (r *Runtime) kubeContainerOf(ctx context.Context, pod string, c *Container,
 		k, v, _ := strings.Cut(e, "=")
 		kc.Env = append(kc.Env, v1.EnvVar{Name: k, Value: v})
 	}
-	if res := cfg.Resources; res != nil {
-		lim := v1.ResourceList{}
-		if res.Memory != nil && res.Memory.Limit != nil && *res.Memory.Limit > 0 {
-			lim[v1.ResourceMemory] = *resource.NewQuantity(*res.Memory.Limit, resource.BinarySI)
-		}
-		if res.CPU != nil && res.CPU.Quota != nil && *res.CPU.Quota > 0 && res.CPU.Period != nil && *res.CPU.Period > 0 {
-			lim[v1.ResourceCPU] = *resource.NewMilliQuantity(*res.CPU.Quota*1000/int64(*res.CPU.Period), resource.DecimalSI)
-		}
-		if len(lim) > 0 {
-			kc.Resources.Limits = lim
-		}
+	kc.Resources = kubeResourcesOf(cfg.Resources)
+	if cfg.StopTimeout != nil && *cfg.StopTimeout >= 0 && (spec.TerminationGracePeriodSeconds == nil || int64(*cfg.StopTimeout) > *spec.TerminationGracePeriodSeconds) {
+		// A pod has one grace period: the longest of its containers'.
+		g := int64(*cfg.StopTimeout)
+		spec.TerminationGracePeriodSeconds = &g
 	}
 	sc := &v1.SecurityContext{}
 	set := false
@@ -319,16 +315,13 @@ func (r *Runtime) kubeContainerOf(ctx context.Context, pod string, c *Container,
 		kc.SecurityContext = sc
 	}
 	if h := cfg.Healthcheck; h != nil && len(h.Test) > 1 {
-		cmd := h.Test[1:]
-		if h.Test[0] == "CMD-SHELL" {
-			cmd = []string{"/bin/sh", "-c", strings.Join(h.Test[1:], " ")}
-		}
-		kc.LivenessProbe = &v1.Probe{
-			ProbeHandler:        v1.ProbeHandler{Exec: &v1.ExecAction{Command: cmd}},
-			PeriodSeconds:       int32(h.Interval.Seconds()),
-			TimeoutSeconds:      int32(h.Timeout.Seconds()),
-			InitialDelaySeconds: int32(h.StartPeriod.Seconds()),
-			FailureThreshold:    int32(h.Retries),
+		// A check that restarts or kills the container is a liveness
+		// probe; one that only reports is a readiness probe (kube play
+		// reads them back so).
+		if h.OnFailure == "" || h.OnFailure == "none" {
+			kc.ReadinessProbe = kubeProbe(h)
+		} else {
+			kc.LivenessProbe = kubeProbe(h)
 		}
 	}
 	for _, m := range cfg.Mounts {
@@ -368,6 +361,56 @@ func (r *Runtime) kubeContainerOf(ctx context.Context, pod string, c *Container,
 		}
 	}
 	return kc, nil
+}
+
+// kubeResourcesOf are the limits (and the memory reservation and CPU
+// shares as requests) of a container's cgroup.
+func kubeResourcesOf(res *specs.LinuxResources) v1.ResourceRequirements {
+	var out v1.ResourceRequirements
+	if res == nil {
+		return out
+	}
+	lim, req := v1.ResourceList{}, v1.ResourceList{}
+	if m := res.Memory; m != nil {
+		if m.Limit != nil && *m.Limit > 0 {
+			lim[v1.ResourceMemory] = *resource.NewQuantity(*m.Limit, resource.BinarySI)
+		}
+		if m.Reservation != nil && *m.Reservation > 0 {
+			req[v1.ResourceMemory] = *resource.NewQuantity(*m.Reservation, resource.BinarySI)
+		}
+	}
+	if c := res.CPU; c != nil {
+		if c.Quota != nil && *c.Quota > 0 && c.Period != nil && *c.Period > 0 {
+			lim[v1.ResourceCPU] = *resource.NewMilliQuantity(*c.Quota*1000/int64(*c.Period), resource.DecimalSI)
+		}
+		if c.Shares != nil && *c.Shares > 0 {
+			// Rounded up: kube play's shares (milli*1024/1000, rounded
+			// down) come back as the same request.
+			req[v1.ResourceCPU] = *resource.NewMilliQuantity((int64(*c.Shares)*1000+1023)/1024, resource.DecimalSI)
+		}
+	}
+	if len(lim) > 0 {
+		out.Limits = lim
+	}
+	if len(req) > 0 {
+		out.Requests = req
+	}
+	return out
+}
+
+// kubeProbe is a healthcheck as an exec probe.
+func kubeProbe(h *HealthConfig) *v1.Probe {
+	secs := func(d time.Duration) int32 { return int32(max(1, d/time.Second)) }
+	p := &v1.Probe{
+		ProbeHandler:     v1.ProbeHandler{Exec: &v1.ExecAction{Command: h.Argv()}},
+		PeriodSeconds:    secs(h.Interval),
+		TimeoutSeconds:   secs(h.Timeout),
+		FailureThreshold: int32(h.Retries),
+	}
+	if h.StartPeriod > 0 {
+		p.InitialDelaySeconds = secs(h.StartPeriod)
+	}
+	return p
 }
 
 // kubeFilesConfigMap reads back the files of a configMap or secret volume

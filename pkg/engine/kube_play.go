@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/sirupsen/logrus"
-	appsv1 "k8s.io/api/apps/v1"
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -30,6 +29,13 @@ type KubePlayOptions struct {
 	Replace    bool     // remove pods of the same names first
 	NoStart    bool     // --start=false: create only
 	Networks   []string // --network for every pod
+	// Build is --build: nil builds an image that is missing from a
+	// directory named like it (with a Containerfile or Dockerfile) under
+	// ContextDir; true builds it even when present; false never builds.
+	Build      *bool
+	ContextDir string // --context-dir; "" is the current directory
+	// BuildOut receives the builds' output.
+	BuildOut io.Writer
 	// Warn receives one line per document skipped or setting ignored.
 	Warn io.Writer
 }
@@ -44,33 +50,56 @@ type KubePlayPod struct {
 type KubePlayReport struct {
 	Pods    []KubePlayPod
 	Volumes []string
+	// Created are the volumes this play made (PVCs' and emptyDirs'), the
+	// ones --wait removes at the end.
+	Created []string
 }
 
-// kubeWorkload is a Pod or a Deployment's pod template, ready to run.
+// kubeWorkload is a Pod or the pod template of a Deployment, DaemonSet
+// or Job, ready to run.
 type kubeWorkload struct {
+	kind   string // Pod, Deployment, DaemonSet, Job
 	name   string
 	labels map[string]string
 	spec   *v1.PodSpec
-	always bool // a Deployment: restart always
+	always bool // a Deployment or DaemonSet: restart always
+	// job: the pod runs to completion and stops with its containers; an
+	// OnFailure Job's containers restart up to backoffLimit times.
+	job     bool
+	backoff int
 }
 
 func workloads(objs *kube.Objects, warn io.Writer) []kubeWorkload {
 	var out []kubeWorkload
 	for _, p := range objs.Pods {
-		out = append(out, kubeWorkload{name: p.Name, labels: p.Labels, spec: &p.Spec})
+		out = append(out, kubeWorkload{kind: "Pod", name: p.Name, labels: p.Labels, spec: &p.Spec})
 	}
 	for _, d := range objs.Deployments {
 		if d.Spec.Replicas != nil && *d.Spec.Replicas > 1 {
 			fmt.Fprintf(warn, "Deployment %s: %d replicas asked for, pod runs 1\n", d.Name, *d.Spec.Replicas)
 		}
-		out = append(out, kubeWorkload{name: deploymentPodName(d), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true})
+		out = append(out, kubeWorkload{kind: "Deployment", name: deploymentPodName(d.Name), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true})
+	}
+	for _, d := range objs.DaemonSets {
+		// One node, so one pod: as podman runs a DaemonSet.
+		out = append(out, kubeWorkload{kind: "DaemonSet", name: deploymentPodName(d.Name), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true})
+	}
+	for _, j := range objs.Jobs {
+		if j.Spec.Parallelism != nil && *j.Spec.Parallelism > 1 || j.Spec.Completions != nil && *j.Spec.Completions > 1 {
+			fmt.Fprintf(warn, "Job %s: parallelism and completions above 1 asked for, pod runs the pod once\n", j.Name)
+		}
+		backoff := 6 // Kubernetes' default backoffLimit
+		if j.Spec.BackoffLimit != nil {
+			backoff = int(*j.Spec.BackoffLimit)
+		}
+		out = append(out, kubeWorkload{kind: "Job", name: deploymentPodName(j.Name), labels: j.Spec.Template.Labels, spec: &j.Spec.Template.Spec, job: true, backoff: backoff})
 	}
 	return out
 }
 
-// deploymentPodName is the pod a Deployment runs as, named as podman
-// names it.
-func deploymentPodName(d *appsv1.Deployment) string { return d.Name + "-pod" }
+// deploymentPodName is the pod a Deployment, DaemonSet or Job runs as,
+// named as podman names it.
+func deploymentPodName(name string) string { return name + "-pod" }
 
 // PlayKube runs the pods, deployments, volumes and services of a kube
 // YAML. A document pod cannot read is an error naming it before anything
@@ -95,6 +124,9 @@ func (r *Runtime) PlayKube(ctx context.Context, o KubePlayOptions) (rep *KubePla
 	}
 	work := workloads(objs, o.Warn)
 	if err := r.checkPlayNames(ctx, work, o.Replace); err != nil {
+		return nil, err
+	}
+	if err := r.kubeBuild(ctx, work, o); err != nil {
 		return nil, err
 	}
 	rep = &KubePlayReport{}
@@ -140,6 +172,7 @@ func (r *Runtime) PlayKube(ctx context.Context, o KubePlayOptions) (rep *KubePla
 		}
 		rep.Pods = append(rep.Pods, *kp)
 	}
+	rep.Created = newVols
 	return rep, nil
 }
 
@@ -169,6 +202,10 @@ func (r *Runtime) checkPlayNames(ctx context.Context, work []kubeWorkload, repla
 func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.Objects, o KubePlayOptions, made *[]string) (*KubePlayPod, []string, error) {
 	spec := w.spec
 	po := PodCreateOptions{Name: w.name, Hostname: spec.Hostname}
+	if w.job {
+		// A Job's pod is done when its containers are.
+		po.ExitPolicy = "stop"
+	}
 	for k, v := range w.labels {
 		po.Labels = append(po.Labels, k+"="+v)
 	}
@@ -214,11 +251,16 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 		switch spec.RestartPolicy {
 		case v1.RestartPolicyOnFailure:
 			restart = "on-failure"
+			if w.job && w.backoff == 0 {
+				restart = "no"
+			} else if w.job {
+				restart = fmt.Sprintf("on-failure:%d", w.backoff)
+			}
 		case v1.RestartPolicyNever:
 			restart = "no"
 		}
 	}
-	env := kubeEnv{pod: w.name, objs: objs}
+	env := kubeEnv{pod: w.name, objs: objs, warn: o.Warn}
 	build := func(c *v1.Container, restart string) (CreateOptions, error) {
 		co, vols, err := r.kubeContainer(ctx, w, p, c, env)
 		newVols = append(newVols, vols...)
@@ -312,16 +354,7 @@ func (r *Runtime) DownKube(ctx context.Context, in io.Reader) (*KubeDownReport, 
 		if err == nil {
 			rep.Pods = append(rep.Pods, p.ID)
 		}
-		vols, err := r.ListVolumes(ctx, []string{"label=" + kubeLabel + "=" + w.name})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		var names []string
-		for _, v := range vols {
-			names = append(names, v.Name)
-		}
-		removed, verrs := r.RemoveVolumes(ctx, names, RemoveVolumesOptions{Force: true})
+		removed, verrs := r.removeKubeVolumes(ctx, w.name)
 		rep.Volumes = append(rep.Volumes, removed...)
 		errs = append(errs, verrs...)
 		if err := os.RemoveAll(r.kubeFilesDir(w.name)); err != nil {
@@ -329,6 +362,22 @@ func (r *Runtime) DownKube(ctx context.Context, in io.Reader) (*KubeDownReport, 
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// removeKubeVolumes removes the emptyDir volumes kube play made for pod.
+func (r *Runtime) removeKubeVolumes(ctx context.Context, pod string) ([]string, []error) {
+	vols, err := r.ListVolumes(ctx, []string{"label=" + kubeLabel + "=" + pod})
+	if err != nil {
+		return nil, []error{err}
+	}
+	var names []string
+	for _, v := range vols {
+		names = append(names, v.Name)
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	return r.RemoveVolumes(ctx, names, RemoveVolumesOptions{Force: true})
 }
 
 // kubePublish is the pod's -p list: the containers' hostPorts, and the

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	v1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	kjson "sigs.k8s.io/json"
@@ -32,8 +33,8 @@ import (
 // Document is one decoded document of a kube file.
 type Document struct {
 	Index  int    // 1-based position in the file
-	Kind   string // Pod, Deployment, ConfigMap, Secret, PersistentVolumeClaim, Service
-	Object any    // *v1.Pod, *appsv1.Deployment, *v1.ConfigMap, *v1.Secret, *v1.PersistentVolumeClaim, *v1.Service
+	Kind   string // Pod, Deployment, DaemonSet, Job, ConfigMap, Secret, PersistentVolumeClaim, Service
+	Object any    // *v1.Pod, *appsv1.Deployment, *appsv1.DaemonSet, *batchv1.Job, *v1.ConfigMap, ...
 }
 
 // Skipped is a document of a kind pod does not run.
@@ -46,6 +47,8 @@ type Skipped struct {
 type Objects struct {
 	Pods        []*v1.Pod
 	Deployments []*appsv1.Deployment
+	DaemonSets  []*appsv1.DaemonSet
+	Jobs        []*batchv1.Job
 	ConfigMaps  []*v1.ConfigMap
 	Secrets     []*v1.Secret
 	Claims      []*v1.PersistentVolumeClaim
@@ -73,7 +76,7 @@ func Decode(r io.Reader) (*Objects, error) {
 			return nil, err
 		}
 	}
-	if len(out.Pods)+len(out.Deployments)+len(out.ConfigMaps)+len(out.Secrets)+len(out.Claims)+len(out.Services) == 0 {
+	if len(out.Pods)+len(out.Deployments)+len(out.DaemonSets)+len(out.Jobs)+len(out.ConfigMaps)+len(out.Secrets)+len(out.Claims)+len(out.Services) == 0 {
 		return nil, errdefs.InvalidArgumentf("no Kubernetes objects pod can run in the YAML (%d skipped)", len(out.Skipped))
 	}
 	return out, nil
@@ -110,6 +113,10 @@ func (o *Objects) add(i int, doc []byte) error {
 		obj = &v1.Pod{}
 	case "Deployment":
 		obj = &appsv1.Deployment{}
+	case "DaemonSet":
+		obj = &appsv1.DaemonSet{}
+	case "Job":
+		obj = &batchv1.Job{}
 	case "ConfigMap":
 		obj = &v1.ConfigMap{}
 	case "Secret":
@@ -136,6 +143,15 @@ func (o *Objects) add(i int, doc []byte) error {
 	case *appsv1.Deployment:
 		err = checkPodSpec("spec.template.spec", &x.Spec.Template.Spec)
 		o.Deployments = append(o.Deployments, x)
+	case *appsv1.DaemonSet:
+		err = checkPodSpec("spec.template.spec", &x.Spec.Template.Spec)
+		o.DaemonSets = append(o.DaemonSets, x)
+	case *batchv1.Job:
+		err = checkPodSpec("spec.template.spec", &x.Spec.Template.Spec)
+		if err == nil {
+			err = checkJob(x)
+		}
+		o.Jobs = append(o.Jobs, x)
 	case *v1.ConfigMap:
 		o.ConfigMaps = append(o.ConfigMaps, x)
 	case *v1.Secret:
@@ -223,6 +239,33 @@ func checkPodSpec(path string, s *v1.PodSpec) error {
 				return fmt.Errorf("%s.ports[%d].hostPort: %d is not a port", field, j, p.HostPort)
 			}
 		}
+		for _, pr := range []struct {
+			name  string
+			probe *v1.Probe
+		}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
+			if pr.probe == nil {
+				continue
+			}
+			if _, err := probeTest(&all[i], pr.probe); err != nil {
+				return fmt.Errorf("%s.%s.%w", field, pr.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkJob checks what Kubernetes requires of a Job's pods: they run to
+// completion, so they are never restarted always.
+func checkJob(j *batchv1.Job) error {
+	switch p := j.Spec.Template.Spec.RestartPolicy; p {
+	case v1.RestartPolicyNever, v1.RestartPolicyOnFailure:
+	case "":
+		return fmt.Errorf("spec.template.spec.restartPolicy: required for a Job: Never or OnFailure")
+	default:
+		return fmt.Errorf("spec.template.spec.restartPolicy: %q is not allowed for a Job: use Never or OnFailure", p)
+	}
+	if b := j.Spec.BackoffLimit; b != nil && *b < 0 {
+		return fmt.Errorf("spec.backoffLimit: %d must not be negative", *b)
 	}
 	return nil
 }

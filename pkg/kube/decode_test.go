@@ -74,6 +74,32 @@ func TestDecode(t *testing.T) {
 	if len(objs.Skipped) != 1 || objs.Skipped[0] != (Skipped{Index: 3, Kind: "CronJob", Name: "nightly"}) {
 		t.Errorf("skipped %+v", objs.Skipped)
 	}
+	objs, err = Decode(strings.NewReader(`apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers: [{name: c, image: i}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: c, image: i}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs.Jobs) != 1 || *objs.Jobs[0].Spec.BackoffLimit != 2 || len(objs.DaemonSets) != 1 || objs.DaemonSets[0].Name != "agent" {
+		t.Fatalf("decoded jobs %+v daemon sets %+v", objs.Jobs, objs.DaemonSets)
+	}
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -91,7 +117,19 @@ func TestDecodeErrors(t *testing.T) {
 		{"no name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "YAML document 1 (ConfigMap): metadata.name: required"},
 		{"no kind", "apiVersion: v1\nmetadata: {name: x}\n", "YAML document 1: no kind"},
 		{"broken yaml", "kind: Pod\n  metadata: [\n", "YAML document 1"},
-		{"only unknown kinds", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n", "no Kubernetes objects pod can run"},
+		{"only unknown kinds", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: j}\n", "no Kubernetes objects pod can run"},
+		{"job restart always", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Always\n      containers: [{name: c, image: i}]\n",
+			`YAML document 1 (Job j): spec.template.spec.restartPolicy: "Always" is not allowed for a Job`},
+		{"job no restart policy", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n",
+			"YAML document 1 (Job j): spec.template.spec.restartPolicy: required"},
+		{"daemonset no containers", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec: {}\n",
+			"YAML document 1 (DaemonSet d): spec.template.spec.containers: at least one container is required"},
+		{"probe named port", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n    livenessProbe:\n      httpGet: {port: web}\n",
+			`YAML document 1 (Pod p): spec.containers[0].livenessProbe.httpGet.port: "web" names no port of the container`},
+		{"probe grpc", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n    readinessProbe:\n      grpc: {port: 9000}\n",
+			"spec.containers[0].readinessProbe.grpc: not supported"},
+		{"probe no handler", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n    startupProbe: {periodSeconds: 1}\n",
+			"spec.containers[0].startupProbe.exec: a probe needs exec, httpGet or tcpSocket"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Decode(strings.NewReader(tc.yaml))

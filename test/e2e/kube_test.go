@@ -3,11 +3,14 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -16,7 +19,7 @@ import (
 )
 
 // kube play / down / generate. Names start with "pp-", host ports come
-// from 20600-20699.
+// from 21200-21299.
 
 func kubeApp(img string, port int) string {
 	return fmt.Sprintf(`apiVersion: v1
@@ -56,6 +59,7 @@ spec:
     metadata:
       labels: {app: pp-web}
     spec:
+      terminationGracePeriodSeconds: 2
       containers:
       - name: srv
         image: %s
@@ -70,6 +74,11 @@ spec:
         ports:
         - containerPort: 80
           name: http
+        livenessProbe:
+          httpGet: {path: /, port: http}
+        resources:
+          limits: {memory: 128Mi}
+          requests: {cpu: 100m}
         volumeMounts:
         - {name: www, mountPath: /www, readOnly: true}
         - {name: data, mountPath: /data}
@@ -153,6 +162,13 @@ func checkKubeApp(t *testing.T, e *Env, port int, starts int) {
 	if got := out(e.MustPod("exec", "pp-web-pod-srv", "sh", "-c", "echo $GREETING $LEVEL; wc -l < /data/starts; ls -d /scratch")); got != fmt.Sprintf("hello-kube 3\n%d\n/scratch", starts) {
 		t.Errorf("env, PVC and emptyDir in the container: %q", got)
 	}
+	want := "restart 2 134217728"
+	if noRootlessCgroups(e) {
+		want = "restart 2 0"
+	}
+	if got := out(e.MustPod("inspect", "--format", "{{.Config.HealthcheckOnFailureAction}} {{.Config.StopTimeout}} {{.HostConfig.Memory}}", "pp-web-pod-srv")); got != want {
+		t.Errorf("liveness probe, grace period and memory limit: %q, want %q", got, want)
+	}
 }
 
 func TestKubePlayGenerateDown(t *testing.T) {
@@ -202,6 +218,17 @@ func TestKubePlayGenerateDown(t *testing.T) {
 		case cms[0].Data["index.html"] != "served-from-configmap\n":
 			t.Errorf("generated config map %+v", cms[0].Data)
 		}
+		// The probe and limits come back (limits only where the
+		// container got them: not rootless on cgroup v1).
+		if lp := c.LivenessProbe; lp == nil || lp.Exec == nil || !strings.Contains(strings.Join(lp.Exec.Command, " "), "wget -q -O /dev/null 'http://127.0.0.1:80/'") || lp.FailureThreshold != 3 {
+			t.Errorf("generated liveness probe %+v", lp)
+		}
+		if g := p.Spec.TerminationGracePeriodSeconds; g == nil || *g != 2 {
+			t.Errorf("generated terminationGracePeriodSeconds %v", g)
+		}
+		if !noRootlessCgroups(e) && (c.Resources.Limits.Memory().String() != "128Mi" || c.Resources.Requests.Cpu().String() != "100m") {
+			t.Errorf("generated resources %+v", c.Resources)
+		}
 		var claim string
 		for _, v := range p.Spec.Volumes {
 			if v.PersistentVolumeClaim != nil {
@@ -244,13 +271,16 @@ func TestKubePlayBadYAML(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		podCleanup(t, e)
-		good := kubeApp(img, 20699)
+		good := kubeApp(img, 21299)
 		bad := strings.Replace(good, "  replicas: 1\n", "  replicaz: 1\n", 1)
 		e.Pod("kube", "play", e.WriteFile("bad.yaml", []byte(bad))).
 			Fails(t, 125, `YAML document 4 (Deployment pp-web): unknown field "spec.replicaz"`)
 		noImage := strings.Replace(good, "        image: "+img+"\n", "", 1)
 		e.Pod("kube", "play", e.WriteFile("noimage.yaml", []byte(noImage))).
 			Fails(t, 125, "YAML document 4 (Deployment pp-web): spec.template.spec.containers[0].image: required")
+		badProbe := strings.Replace(good, "httpGet: {path: /, port: http}", "httpGet: {path: /, port: nope}", 1)
+		e.Pod("kube", "play", e.WriteFile("badprobe.yaml", []byte(badProbe))).
+			Fails(t, 125, `YAML document 4 (Deployment pp-web): spec.template.spec.containers[0].livenessProbe.httpGet.port: "nope" names no port of the container`)
 		missingCM := strings.Replace(good, "configMapKeyRef: {name: pp-cfg", "configMapKeyRef: {name: pp-nocfg", 1)
 		e.Pod("kube", "play", e.WriteFile("nocm.yaml", []byte(missingCM))).
 			Fails(t, 125, "ConfigMap pp-nocfg not found")
@@ -263,6 +293,165 @@ func TestKubePlayBadYAML(t *testing.T) {
 		}
 		if got := out(e.MustPod("volume", "ls", "-q")); got != "" {
 			t.Fatalf("volumes after bad YAML: %q", got)
+		}
+	})
+}
+
+// kubeAgent is a DaemonSet whose container has probes and resources.
+func kubeAgent(img string) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: pp-agent
+spec:
+  selector:
+    matchLabels: {app: pp-agent}
+  template:
+    metadata:
+      labels: {app: pp-agent}
+    spec:
+      terminationGracePeriodSeconds: 0
+      securityContext:
+        supplementalGroups: [1234]
+      containers:
+      - name: srv
+        image: %s
+        command: [sh, -c, "touch /tmp/alive; exec sleep 1000"]
+        livenessProbe:
+          exec: {command: [cat, /tmp/alive]}
+          periodSeconds: 1
+          failureThreshold: 2
+        readinessProbe:
+          tcpSocket: {port: 80}
+        resources:
+          limits: {memory: 64Mi, cpu: 500m}
+          requests: {memory: 32Mi, cpu: 250m}
+`, img)
+}
+
+// kubeJob fails its first run and succeeds on its second, printing what
+// the image built from the directory pp-built holds.
+const kubeJob = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pp-once
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+      - name: main
+        image: localhost/pp-built:latest
+        command: [sh, -c, "cat /built; test -e /state/tried && exit 0; touch /state/tried; exit 3"]
+        volumeMounts:
+        - {name: state, mountPath: /state}
+      volumes:
+      - name: state
+        emptyDir: {}
+`
+
+// Probes become running healthchecks, resources become limits, a Job
+// runs to completion (restarted OnFailure), its image built from a
+// directory named like it; --wait runs a Job through and tears it down,
+// or a signal ends it.
+func TestKubePlayProbesJobsWait(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		podCleanup(t, e)
+		t.Cleanup(func() { e.Pod("volume", "rm", "-af") })
+		e.Mkdir("pp-built")
+		e.WriteFile("pp-built/Containerfile", []byte("FROM "+img+"\nRUN echo built-here > /built\n"))
+		agent := e.WriteFile("agent.yaml", []byte(kubeAgent(img)))
+		job := e.WriteFile("job.yaml", []byte(kubeJob))
+
+		// --build=false never builds: the image is pulled, and there is none.
+		if r := e.Pod("kube", "play", "--build=false", job); r.Code != 125 || !strings.Contains(r.Stderr, "localhost/pp-built") {
+			t.Fatalf("kube play --build=false of a missing image: exit %d, %q", r.Code, r.Stderr)
+		}
+		// Missing, so built from ./pp-built (the current directory's).
+		e.MustPod("kube", "play", job)
+		if got := out(e.MustPod("images", "--format", "{{.Repository}}:{{.Tag}}", "localhost/pp-built")); got != "localhost/pp-built:latest" {
+			t.Fatalf("images after kube play with a build directory: %q", got)
+		}
+
+		r := e.MustPod("kube", "play", agent)
+		if !strings.Contains(r.Stderr, "pp-agent-pod: container srv: readinessProbe ignored") {
+			t.Errorf("kube play did not say the readinessProbe was ignored: %q", r.Stderr)
+		}
+		hc := out(e.MustPod("inspect", "--format", "{{json .Config.Healthcheck}} {{.Config.HealthcheckOnFailureAction}}", "pp-agent-pod-srv"))
+		if hc != `{"Test":["CMD","cat","/tmp/alive"],"Interval":1000000000,"Timeout":1000000000,"StartPeriod":0,"Retries":2} restart` {
+			t.Errorf("healthcheck of the livenessProbe: %s", hc)
+		}
+		waitFor(t, func() bool {
+			return out(e.MustPod("inspect", "--format", "{{.State.Health.Status}}", "pp-agent-pod-srv")) == "healthy"
+		})
+		if got := out(e.MustPod("inspect", "--format", "{{.Config.StopTimeout}}", "pp-agent-pod-srv")); got != "0" {
+			t.Errorf("stop timeout of terminationGracePeriodSeconds 0: %s", got)
+		}
+		lim := inspectLimits(t, e, "pp-agent-pod-srv")
+		mem := out(e.MustPod("exec", "pp-agent-pod-srv", "sh", "-c", "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; id -G"))
+		mem, groups, _ := strings.Cut(mem, "\n")
+		if !strings.Contains(" "+groups+" ", " 1234 ") {
+			t.Errorf("supplementalGroups: id -G is %q", groups)
+		}
+		if noRootlessCgroups(e) {
+			if !strings.Contains(r.Stderr, "Resource limits are not supported and ignored on cgroups V1 rootless systems") || lim.Memory != 0 {
+				t.Errorf("rootless on cgroup v1: stderr %q, memory %d", r.Stderr, lim.Memory)
+			}
+		} else if lim.Memory != 64<<20 || lim.MemoryReservation != 32<<20 || lim.NanoCpus != 5e8 || lim.CpuShares != 256 || mem != "67108864" {
+			t.Errorf("limits of the resources: %+v, memory cgroup %s", lim, mem)
+		}
+
+		// The Job: one failed run, restarted, done; its pod stops with it.
+		waitFor(t, func() bool {
+			return out(e.MustPod("pod", "ps", "--filter", "name=pp-once-pod", "--format", "{{.Status}}")) == "Exited"
+		})
+		if got := out(e.MustPod("inspect", "--format", "{{.State.ExitCode}} {{.RestartCount}}", "pp-once-pod-main")); got != "0 1" {
+			t.Errorf("Job container exit code and restarts: %q", got)
+		}
+		if got := out(e.MustPod("logs", "pp-once-pod-main")); got != "built-here\nbuilt-here" {
+			t.Errorf("Job logs: %q", got)
+		}
+
+		// --wait: runs the Job through, then nothing of it is left.
+		e.MustPod("kube", "play", "--wait", "--replace", "--build=false", job)
+		if got := out(e.MustPod("pod", "ps", "--format", "{{.Name}}")); got != "pp-agent-pod" {
+			t.Errorf("pods after kube play --wait of the Job: %q", got)
+		}
+		if got := out(e.MustPod("volume", "ls", "-q")); got != "" {
+			t.Errorf("volumes after kube play --wait: %q", got)
+		}
+
+		// --wait ends with a signal (once the play printed what it made)
+		// and removes the DaemonSet's pod.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := e.Command(ctx, "kube", "play", "--wait", "--replace", agent)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() && sc.Text() != "Containers:" {
+		}
+		if !sc.Scan() {
+			t.Fatalf("kube play --wait printed no container: %s", stderr.String())
+		}
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("kube play --wait ended by SIGINT: %v\n%s", err, stderr.String())
+		}
+		if got := out(e.MustPod("pod", "ps", "-q")); got != "" {
+			t.Errorf("pods after kube play --wait was interrupted: %q", got)
+		}
+		if got := out(e.MustPod("ps", "-aq")); got != "" {
+			t.Errorf("containers after kube play --wait was interrupted: %q", got)
 		}
 	})
 }

@@ -10,13 +10,13 @@ import (
 )
 
 // Pods: `pod pod ...`, `run --pod`, `ps --pod`. Names start with "pp-",
-// host ports come from 20600-20699, bridge subnets from 10.125.0.0/16.
+// host ports come from 21200-21299, bridge subnets from 10.132.0.0/16.
 
-// ppPort returns a free host port in 20600-20699.
+// ppPort returns a free host port in 21200-21299.
 func ppPort(t *testing.T) int {
 	t.Helper()
 	for _, i := range rand.Perm(100) {
-		p := 20600 + i
+		p := 21200 + i
 		l, err := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", p))
 		if err != nil {
 			continue
@@ -24,11 +24,11 @@ func ppPort(t *testing.T) int {
 		l.Close()
 		return p
 	}
-	t.Fatal("no free port in 20600-20699")
+	t.Fatal("no free port in 21200-21299")
 	return 0
 }
 
-// ppNetwork gives a root Env a bridge network in 10.125.0.0/16 and returns
+// ppNetwork gives a root Env a bridge network in 10.132.0.0/16 and returns
 // the pod create flags that attach to it; a rootless Env gets slirp4netns,
 // pod's default there.
 func ppNetwork(t *testing.T, e *Env) []string {
@@ -37,7 +37,7 @@ func ppNetwork(t *testing.T, e *Env) []string {
 		return nil
 	}
 	name := fmt.Sprintf("pp-net%d", rand.IntN(1000))
-	e.MustPod("network", "create", "--subnet", fmt.Sprintf("10.125.%d.0/24", 1+rand.IntN(250)), name)
+	e.MustPod("network", "create", "--subnet", fmt.Sprintf("10.132.%d.0/24", 1+rand.IntN(250)), name)
 	t.Cleanup(func() { e.Pod("network", "rm", "-f", name) })
 	return []string{"--network", name}
 }
@@ -58,7 +58,7 @@ func TestPodSharedNetworkAndPorts(t *testing.T) {
 		if len(podID) != 64 {
 			t.Fatalf("pod create printed %q, want a pod ID", podID)
 		}
-		e.MustPod("run", "-d", "--pod", "pp-web", "--name", "pp-srv", img,
+		e.MustPod("run", "-d", "--pod", "pp-web", "--name", "pp-srv", "--stop-timeout", "1", img,
 			"sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 80 -h /www")
 		// Another container of the pod reaches it on localhost.
 		r := e.MustPod("run", "--rm", "--pod", "pp-web", img, "sh", "-c",
@@ -114,7 +114,23 @@ func TestPodSharedNetworkAndPorts(t *testing.T) {
 		if got := out(e.MustPod("pod", "ps", "-q", "--no-trunc")); got != podID {
 			t.Fatalf("pod ps -q after refused rm: %q", got)
 		}
-		e.MustPod("pod", "rm", "-f", "-t", "0", "pp-web")
+		// clone --destroy --start: a new pod with the same ports and a
+		// copy of the server, the original gone.
+		cloneID := out(e.MustPod("pod", "clone", "--name", "pp-web2", "--destroy", "--start", "pp-web"))
+		if got := out(e.MustPod("pod", "ps", "--no-trunc", "--format", "{{.ID}} {{.Name}} {{.Status}} {{.NumberOfContainers}}")); got != cloneID+" pp-web2 Running 2" {
+			t.Fatalf("pod ps after clone --destroy --start: %q", got)
+		}
+		if got := out(e.MustPod("ps", "--format", "{{.Names}}", "--filter", "name=pp-srv")); got != "pp-srv-clone" {
+			t.Errorf("containers after clone: %q", got)
+		}
+		waitFor(t, func() bool {
+			body, err := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port))
+			return err == nil && body == "hello-from-pod\n"
+		})
+		if got := out(e.MustPod("exec", "pp-srv-clone", "hostname")); got != "pp-web2" {
+			t.Errorf("hostname in the cloned pod: %q", got)
+		}
+		e.MustPod("pod", "rm", "-f", "-t", "0", "pp-web2")
 		if got := out(e.MustPod("pod", "ps", "-q")); got != "" {
 			t.Errorf("pods after pod rm -f: %q", got)
 		}
@@ -134,7 +150,7 @@ func TestPodBadInputLeavesNothing(t *testing.T) {
 		podCleanup(t, e)
 		e.Pod("pod", "create", "--share", "net,bogus", "pp-a").Fails(t, 125, `"bogus" is not a namespace`)
 		e.Pod("pod", "create", "--exit-policy", "sometimes", "pp-a").Fails(t, 125, "invalid --exit-policy")
-		e.Pod("pod", "create", "--infra=false", "-p", "20600:80", "pp-a").Fails(t, 125, "without an infra container")
+		e.Pod("pod", "create", "--infra=false", "-p", "21200:80", "pp-a").Fails(t, 125, "without an infra container")
 		e.Pod("pod", "create", "--memory", "1g", "pp-a").Fails(t, 125, "--memory and --cpus are not supported")
 		e.Pod("pod", "create", "-p", "99999:80", "pp-a").Fails(t, 125, "99999")
 		if r := e.Pod("pod", "create", "--infra-image", "localhost:1/none:latest", "pp-a"); r.Code != 125 {
@@ -151,7 +167,7 @@ func TestPodBadInputLeavesNothing(t *testing.T) {
 		e.MustPod("pod", "create", "--name", "pp-dup")
 		e.Pod("pod", "create", "--name", "pp-dup").Fails(t, 125, `the pod name "pp-dup" is already in use`)
 		e.Pod("run", "--rm", "--pod", "pp-nope", img, "true").Fails(t, 125, "no pod with name or ID pp-nope found")
-		e.Pod("run", "--rm", "--pod", "pp-dup", "-p", "20601:80", img, "true").Fails(t, 125, "published ports must be set when the pod is created")
+		e.Pod("run", "--rm", "--pod", "pp-dup", "-p", "21201:80", img, "true").Fails(t, 125, "published ports must be set when the pod is created")
 		e.Pod("run", "--rm", "--pod", "pp-dup", "--hostname", "x", img, "true").Fails(t, 125, "cannot set --hostname")
 		// new:NAME makes a pod for the container, and not when the container is refused.
 		e.Pod("run", "--rm", "--pod", "new:pp-new", "--network", "host", img, "true").Fails(t, 125, "networks must be set when the pod is created")

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 
@@ -18,17 +19,27 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 		down       bool
 		configMaps []string
 		quiet      bool
+		wait       bool
+		build      bool
 	)
 	c := &cobra.Command{
 		Use:   use + " [options] FILE|URL|-",
 		Short: "Run pods from Kubernetes YAML",
 		Long: "Run the Pods and Deployments (one replica) of a Kubernetes YAML file, with its ConfigMaps and Secrets\n" +
 			"(as env and as files), PersistentVolumeClaims (named volumes), hostPath and emptyDir volumes and\n" +
-			"NodePort Services (published ports). Documents of other kinds are reported and skipped. Prints the\n" +
-			"volumes, pods and containers made. --down removes what the file made instead.",
+			"NodePort Services (published ports). DaemonSets run one pod; Jobs run theirs to completion. Probes\n" +
+			"become healthchecks, resources become limits. Documents of other kinds are reported and skipped.\n" +
+			"Prints the volumes, pods and containers made. --down removes what the file made instead; --wait\n" +
+			"runs until the containers exit (or a signal) and then removes everything the file made.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if wait && !start {
+				return fmt.Errorf("--wait cannot be used with --start=false")
+			}
+			if cmd.Flags().Changed("build") {
+				o.Build = &build
+			}
 			in, err := openInput(ctx, g, args[0])
 			if err != nil {
 				return err
@@ -54,28 +65,25 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 				}
 				o.ConfigMaps = append(o.ConfigMaps, bytes.NewReader(b))
 			}
-			o.Input, o.NoStart, o.Warn = in, !start, g.Stderr
+			o.Input, o.NoStart, o.Warn, o.BuildOut = in, !start, g.Stderr, g.Stderr
 			rep, err := rt.PlayKube(ctx, o)
 			if err != nil {
 				return err
 			}
-			if quiet {
+			if !quiet {
+				printPlay(g, rep)
+			}
+			if !wait {
 				return nil
 			}
-			if len(rep.Volumes) > 0 {
-				fmt.Fprintln(g.Stdout, "Volumes:")
-				for _, v := range rep.Volumes {
-					fmt.Fprintln(g.Stdout, v)
-				}
+			// Until the containers are done or a signal ends ctx; then
+			// everything goes, whatever ended the wait.
+			werr := rt.WaitKube(ctx, rep)
+			if err := rt.TeardownKube(context.WithoutCancel(ctx), rep); err != nil {
+				return err
 			}
-			for _, p := range rep.Pods {
-				fmt.Fprintf(g.Stdout, "Pod:\n%s\n", p.ID)
-				if len(p.Containers) > 0 {
-					fmt.Fprintln(g.Stdout, "Containers:")
-					for _, id := range p.Containers {
-						fmt.Fprintln(g.Stdout, id)
-					}
-				}
+			if werr != nil && ctx.Err() == nil {
+				return werr
 			}
 			return nil
 		},
@@ -84,8 +92,29 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 	f.BoolVar(&o.Replace, "replace", false, "remove pods of the same names first")
 	f.BoolVar(&start, "start", true, "start the pods (--start=false only creates them)")
 	f.BoolVar(&down, "down", false, "remove what the YAML made, as kube down")
+	f.BoolVarP(&wait, "wait", "w", false, "run until the containers exit or a signal comes, then remove the pods and the volumes the YAML made")
+	f.BoolVar(&build, "build", false, "build every image that has a directory of its name with a Containerfile (default: only missing images; --build=false never builds)")
+	f.StringVar(&o.ContextDir, "context-dir", "", "directory that holds the images' build directories (default: the current directory)")
 	f.StringArrayVar(&o.Networks, "network", nil, "connect the pods to this network")
 	f.StringArrayVar(&configMaps, "configmap", nil, "YAML file with ConfigMaps the pods use (repeatable)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing")
 	return c
+}
+
+func printPlay(g *cli.Globals, rep *engine.KubePlayReport) {
+	if len(rep.Volumes) > 0 {
+		fmt.Fprintln(g.Stdout, "Volumes:")
+		for _, v := range rep.Volumes {
+			fmt.Fprintln(g.Stdout, v)
+		}
+	}
+	for _, p := range rep.Pods {
+		fmt.Fprintf(g.Stdout, "Pod:\n%s\n", p.ID)
+		if len(p.Containers) > 0 {
+			fmt.Fprintln(g.Stdout, "Containers:")
+			for _, id := range p.Containers {
+				fmt.Fprintln(g.Stdout, id)
+			}
+		}
+	}
 }

@@ -32,6 +32,7 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newRemoveCommand(g),
 		newPruneCommand(g),
 		newExistsCommand(g),
+		newCloneCommand(g),
 		newTopCommand(g),
 		newLogsCommand(g),
 		newStatsCommand(g),
