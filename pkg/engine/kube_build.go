@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/containers/image/v5/docker/reference"
+
+	"github.com/pod-engine/pod/pkg/images"
 )
 
 // kubeBuild builds the images of the workloads' containers that kube play
@@ -43,13 +45,13 @@ func (r *Runtime) kubeBuild(ctx context.Context, work []kubeWorkload, o KubePlay
 				if _, err := r.storage(); err != nil {
 					return err
 				}
-				if ok, err := r.ImageExists(ctx, image); err != nil {
+				if ok, err := r.Images().ImageExists(ctx, image); err != nil {
 					return err
 				} else if ok {
 					continue
 				}
 			}
-			if _, err := r.Build(ctx, BuildOptions{ContextDir: ctxDir, Tags: []string{image}, Layers: true, Format: "oci", Out: out, Err: out}); err != nil {
+			if _, err := r.Build(ctx, images.BuildOptions{ContextDir: ctxDir, Tags: []string{image}, Layers: true, Format: "oci", Out: out, Err: out}); err != nil {
 				return fmt.Errorf("%s: build image %s from %s: %w", w.name, image, ctxDir, err)
 			}
 		}
