@@ -260,6 +260,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 			return nil, err
 		}
 	}
+	r.confDefaults(&opts)
 	// The runtime would refuse it only at start, leaving a container made.
 	if opts.WorkingDir != "" && !strings.HasPrefix(opts.WorkingDir, "/") {
 		return nil, invalidf("invalid --workdir %q: not an absolute path", opts.WorkingDir)
@@ -279,6 +280,8 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		StopTimeout: opts.StopTimeout,
 		AutoRemove:  opts.AutoRemove,
 		CreatedAt:   time.Now(),
+
+		DefaultCapabilities: r.Config().Capabilities(),
 	}
 	var err error
 	if cfg.SdNotifyMode, err = specgen.ParseSdNotify(opts.SdNotify); err != nil {
@@ -466,7 +469,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if len(base) == 0 {
 		base = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	}
-	cfg.Env = specgen.MergeEnv(base, settings)
+	cfg.Env = specgen.MergeEnv(r.confEnv(base), settings)
 	if cfg.WorkingDir == "" {
 		cfg.WorkingDir = ic.WorkingDir
 	}
