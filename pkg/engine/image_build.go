@@ -6,11 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/containers/image/v5/types"
 
 	"github.com/pod-engine/pod/pkg/build"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/spec"
 )
 
 // BuildOptions are what `pod build` was asked for.
@@ -32,9 +37,50 @@ type BuildOptions struct {
 	Format    string
 	Labels    map[string]string
 	Secrets   map[string]string // id → file
+	// Env are KEY=VALUE settings added to the final image (--env).
+	Env []string
+	// IgnoreFile replaces the context's .containerignore/.dockerignore.
+	IgnoreFile string
+	// Run are the container options of every RUN step.
+	Run BuildRunOptions
+	// TLSVerify and AuthFile are for pulling base images, as pull's.
+	TLSVerify types.OptionalBool
+	AuthFile  string
+	CertDir   string
 	Quiet     bool
 	Out       io.Writer
 	Err       io.Writer
+}
+
+// BuildRunOptions are what every RUN step's container gets (build
+// --network, --add-host, --ulimit, --volume); RUN --network= wins over
+// Network for its step.
+type BuildRunOptions struct {
+	Network  string
+	AddHosts []string
+	Ulimits  []string
+	Volumes  []string
+}
+
+// validate refuses bad values before the build starts.
+func (o BuildRunOptions) validate() error {
+	for _, u := range o.Ulimits {
+		if _, err := spec.ParseUlimit(u); err != nil {
+			return invalidf("invalid --ulimit %q: %v", u, err)
+		}
+	}
+	for _, v := range o.Volumes {
+		if _, err := parseVolume(v); err != nil {
+			return err
+		}
+	}
+	for _, h := range o.AddHosts {
+		name, ip, ok := strings.Cut(h, ":")
+		if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); !ok || name == "" || err != nil {
+			return invalidf("invalid --add-host %q: use NAME:IP", h)
+		}
+	}
+	return nil
 }
 
 // Build builds an image from a Dockerfile and returns its ID. RUN steps
@@ -43,6 +89,14 @@ func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
 	st, err := r.storage()
 	if err != nil {
 		return "", err
+	}
+	if err := o.Run.validate(); err != nil {
+		return "", err
+	}
+	for _, kv := range o.Env {
+		if k, _, ok := strings.Cut(kv, "="); k == "" || !ok {
+			return "", invalidf("invalid --env %q: use KEY=VALUE", kv)
+		}
 	}
 	if o.ContextDir == "-" && o.Dockerfile == "-" {
 		return "", errdefs.InvalidArgumentf("the context and the Dockerfile cannot both be standard input")
@@ -56,10 +110,10 @@ func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := build.New(st, &buildBackend{r: r}, build.Options{
+	b, err := build.New(st, &buildBackend{r: r, o: o}, build.Options{
 		Context: bctx, Dockerfile: df, Tags: o.Tags, Target: o.Target, BuildArgs: o.BuildArgs,
 		Pull: o.Pull, NoCache: o.NoCache, Layers: o.Layers, Squash: o.Squash, Format: o.Format,
-		Labels: o.Labels, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
+		Labels: o.Labels, Env: o.Env, IgnoreFile: o.IgnoreFile, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
 		CacheDir: filepath.Join(r.storeOpts.GraphRoot, "pod", "build-cache"),
 	})
 	if err != nil {
@@ -108,7 +162,10 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 }
 
 // buildBackend runs a build's RUN steps as pod containers.
-type buildBackend struct{ r *Runtime }
+type buildBackend struct {
+	r *Runtime
+	o BuildOptions
+}
 
 func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
 	if policy != "always" {
@@ -123,7 +180,7 @@ func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progr
 			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
 		}
 	}
-	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress})
+	ids, err := b.r.Pull(ctx, name, PullOptions{Progress: progress, TLSVerify: b.o.TLSVerify, AuthFile: b.o.AuthFile, CertDir: b.o.CertDir})
 	if err != nil {
 		return "", err
 	}
@@ -143,8 +200,12 @@ func (b *buildBackend) RunContainer(ctx context.Context, s build.RunSpec) (strin
 		// the containers run from the result.
 		Health: HealthOptions{None: true},
 	}
-	if s.Network != "" {
+	opts.AddHosts, opts.Ulimits, opts.Volumes = b.o.Run.AddHosts, b.o.Run.Ulimits, b.o.Run.Volumes
+	switch {
+	case s.Network != "":
 		opts.Networks = []string{s.Network}
+	case b.o.Run.Network != "":
+		opts.Networks = []string{b.o.Run.Network}
 	}
 	c, err := b.r.Create(ctx, opts)
 	if err != nil {

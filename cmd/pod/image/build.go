@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/build"
 	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // buildVerbs are `build` (image build) and `buildx build`.
@@ -40,6 +42,11 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 		buildArgs, labels, secrets []string
 		iidfile                    string
 		pull                       string
+		pullNever, pullAlways      bool
+		logfile, platform          string
+		progress                   string
+		jobs                       uint
+		reg                        registryFlags
 	)
 	c := &cobra.Command{
 		Use:   "build [options] [CONTEXT]",
@@ -63,8 +70,29 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			o.Pull = pull
+			switch {
+			case pullNever && pullAlways:
+				return errdefs.InvalidArgumentf("--pull-never and --pull-always cannot be used together")
+			case pullNever:
+				o.Pull = "never"
+			case pullAlways:
+				o.Pull = "always"
+			}
+			if err := checkBuildPlatform(platform); err != nil {
+				return err
+			}
+			reg.apply(cmd, &o.TLSVerify, &o.AuthFile, nil, &o.CertDir)
 			o.Stdin = g.Stdin
 			o.Out, o.Err = g.Stdout, g.Stderr
+			if logfile != "" {
+				// podman's --logfile: the build's output goes to the file.
+				f, err := os.OpenFile(logfile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+				if err != nil {
+					return fmt.Errorf("--logfile: %w", err)
+				}
+				defer f.Close()
+				o.Out, o.Err = f, f
+			}
 			ctx := cmd.Context()
 			rt, err := g.Open(ctx)
 			if err != nil {
@@ -103,7 +131,35 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVar(&secrets, "secret", nil, "a secret for RUN --mount=type=secret: id=ID,src=FILE (repeatable)")
 	f.StringVar(&iidfile, "iidfile", "", "write the image ID to this file")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the image ID (and a failing step's output)")
+	f.BoolVar(&pullNever, "pull-never", false, "never pull base images (as --pull=never)")
+	f.BoolVar(&pullAlways, "pull-always", false, "always pull base images (as --pull=always)")
+	f.StringArrayVar(&o.Env, "env", nil, "add KEY=VALUE to the built image's environment (repeatable)")
+	f.StringVar(&o.IgnoreFile, "ignorefile", "", "read ignore patterns from this file, not the context's .containerignore/.dockerignore")
+	f.StringVar(&o.Run.Network, "network", "", "network of RUN steps: bridge, NAME, host, none or private (default: as pod run's)")
+	f.StringArrayVar(&o.Run.AddHosts, "add-host", nil, "add NAME:IP to /etc/hosts of RUN steps (repeatable)")
+	f.StringArrayVar(&o.Run.Ulimits, "ulimit", nil, "set a ulimit of RUN steps: NAME=SOFT[:HARD] (repeatable)")
+	f.StringArrayVarP(&o.Run.Volumes, "volume", "v", nil, "mount a volume into RUN steps: SRC:DST[:OPTS] (repeatable)")
+	f.StringVar(&logfile, "logfile", "", "write the build's output to this file instead of the terminal")
+	f.StringVar(&platform, "platform", "", "the platform to build for: only the host's (linux/"+runtime.GOARCH+")")
+	f.StringVar(&progress, "progress", "auto", "progress output: auto, plain, tty, quiet or rawjson (pod's output is always plain)")
+	f.UintVar(&jobs, "jobs", 1, "stages to build at once (pod builds one at a time; accepted for scripts)")
+	reg.register(c, false)
 	return c
+}
+
+// checkBuildPlatform accepts only the host's platform: pod cannot run
+// another architecture's RUN steps.
+func checkBuildPlatform(p string) error {
+	if p == "" {
+		return nil
+	}
+	host := "linux/" + runtime.GOARCH
+	for _, one := range strings.Split(p, ",") {
+		if one != host && strings.TrimSuffix(one, "/") != host && !strings.HasPrefix(one, host+"/") {
+			return errdefs.InvalidArgumentf("invalid --platform %q: only the host's platform (%s) can be built", p, host)
+		}
+	}
+	return nil
 }
 
 // keyValues reads KEY=VALUE flags; with fromEnv a bare KEY takes pod's own
