@@ -47,9 +47,11 @@ type BuildOptions struct {
 	TLSVerify types.OptionalBool
 	AuthFile  string
 	CertDir   string
-	Quiet     bool
-	Out       io.Writer
-	Err       io.Writer
+	// Output also writes the final image's filesystem somewhere (-o).
+	Output *BuildOutput
+	Quiet  bool
+	Out    io.Writer
+	Err    io.Writer
 }
 
 // BuildRunOptions are what every RUN step's container gets (build
@@ -119,7 +121,11 @@ func (r *Runtime) Build(ctx context.Context, o BuildOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return b.Build(ctx)
+	id, err := b.Build(ctx)
+	if err != nil || o.Output == nil {
+		return id, err
+	}
+	return id, r.writeBuildOutput(ctx, id, o.Output)
 }
 
 // openDockerfile reads the Dockerfile: from stdin, a path, the context's

@@ -441,6 +441,20 @@ COPY . /ctx/
 		if want := "lo\n10.137.2.2\tbuildhost\n300\nfrom the volume\nyes\nDockerfile\nkeep.txt\n"; got != want {
 			t.Errorf("image built with RUN flags:\n%q\nwant\n%q", got, want)
 		}
+		// -o writes the image's filesystem too: a directory, a tar.
+		outDir, outTar := e.Path("out"), e.Path("out.tar")
+		e.MustPod("build", "-q", "-o", "type=local,dest="+outDir, "--ignorefile", ignore, ctxDir)
+		if b, err := os.ReadFile(filepath.Join(outDir, "ctx", "keep.txt")); err != nil || string(b) != "k\n" {
+			t.Errorf("-o type=local: %v %q", err, b)
+		}
+		if _, err := os.Stat(filepath.Join(outDir, "bin", "busybox")); err != nil {
+			t.Errorf("-o type=local lacks the base image's files: %v", err)
+		}
+		e.MustPod("build", "-q", "--output", "type=tar,dest="+outTar, ctxDir)
+		if b, err := os.ReadFile(outTar); err != nil || !bytes.Contains(b, []byte("ctx/secret.txt")) {
+			t.Errorf("-o type=tar: %v (%d bytes)", err, len(b))
+		}
+		e.Pod("build", "-o", "type=oci,dest=x", ctxDir).Fails(t, 125, "type must be local or tar")
 		e.Pod("build", "--pull-never", "-t", "never", writeContext(t, e, "ctx2", map[string]string{"Dockerfile": "FROM localhost/no-such-base\n"})).
 			Fails(t, 125, "--pull=never")
 		other := "linux/s390x"

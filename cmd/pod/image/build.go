@@ -47,6 +47,7 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 		progress                   string
 		jobs                       uint
 		reg                        registryFlags
+		output                     string
 	)
 	c := &cobra.Command{
 		Use:   "build [options] [CONTEXT]",
@@ -81,9 +82,17 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 			if err := checkBuildPlatform(platform); err != nil {
 				return err
 			}
+			if o.Output, err = engine.ParseBuildOutput(output); err != nil {
+				return err
+			}
 			reg.apply(cmd, &o.TLSVerify, &o.AuthFile, nil, &o.CertDir)
 			o.Stdin = g.Stdin
 			o.Out, o.Err = g.Stdout, g.Stderr
+			toStdout := o.Output != nil && o.Output.Dest == "-"
+			if toStdout {
+				// Standard output carries the tar: the steps go to stderr.
+				o.Output.Writer, o.Out = g.Stdout, g.Stderr
+			}
 			if logfile != "" {
 				// podman's --logfile: the build's output goes to the file.
 				f, err := os.OpenFile(logfile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -112,7 +121,9 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 					return fmt.Errorf("write %s: %w", iidfile, err)
 				}
 			}
-			fmt.Fprintln(g.Stdout, id)
+			if !toStdout {
+				fmt.Fprintln(g.Stdout, id)
+			}
 			return nil
 		},
 	}
@@ -143,6 +154,7 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&platform, "platform", "", "the platform to build for: only the host's (linux/"+runtime.GOARCH+")")
 	f.StringVar(&progress, "progress", "auto", "progress output: auto, plain, tty, quiet or rawjson (pod's output is always plain)")
 	f.UintVar(&jobs, "jobs", 1, "stages to build at once (pod builds one at a time; accepted for scripts)")
+	f.StringVarP(&output, "output", "o", "", "also write the image's filesystem: type=local,dest=DIR, type=tar,dest=FILE, DIR, or - (a tar on standard output)")
 	reg.register(c, false)
 	return c
 }
