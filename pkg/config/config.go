@@ -63,10 +63,10 @@ type Engine struct {
 	VolumePath   string `toml:"volume_path"`
 }
 
-// Network is the [network] table.
+// Network is the [network] table. default_network (the default
+// network's name) is not honoured: pod's is always "podman".
 type Network struct {
-	DefaultNetwork string `toml:"default_network"`
-	DefaultSubnet  string `toml:"default_subnet"`
+	DefaultSubnet string `toml:"default_subnet"`
 }
 
 // Default is the configuration without any containers.conf.

@@ -74,7 +74,7 @@ func TestLoadBad(t *testing.T) {
 	if err == nil || !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), bad) {
 		t.Errorf("bad TOML: %v", err)
 	}
-	for _, data := range []string{"[containers]\nshm_size = \"lots\"\n", "[engine]\nevents_logger = \"syslog\"\n", "[containers]\ndefault_ulimits = [\"nofile\"]\n"} {
+	for _, data := range []string{"[containers]\nshm_size = \"lots\"\n", "[engine]\nevents_logger = \"syslog\"\n", "[containers]\ndefault_ulimits = [\"nofile\"]\n", "[network]\ndefault_subnet = \"10.1.2\"\n"} {
 		c, err := Environment{Conf: write(t, filepath.Join(dir, "v.conf"), data)}.Load()
 		if err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/docker/go-units"
@@ -48,6 +49,19 @@ func (c *Config) ShmSize() (int64, error) {
 	return n, nil
 }
 
+// DefaultSubnet is the default network's subnet when it is first made;
+// the zero Prefix lets pod choose a free one.
+func (c *Config) DefaultSubnet() (netip.Prefix, error) {
+	if c.Network.DefaultSubnet == "" {
+		return netip.Prefix{}, nil
+	}
+	p, err := netip.ParsePrefix(c.Network.DefaultSubnet)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Prefix{}, errdefs.InvalidArgumentf("containers.conf: invalid default_subnet %q: an IPv4 CIDR such as 10.89.0.0/24", c.Network.DefaultSubnet)
+	}
+	return p.Masked(), nil
+}
+
 // Capabilities are default_capabilities in the runtime's "CAP_X" form;
 // nil when containers.conf names none.
 func (c *Config) Capabilities() []string {
@@ -69,6 +83,9 @@ func (c *Config) Capabilities() []string {
 // command with one line naming the key, not some container later.
 func (c *Config) Validate() error {
 	if _, err := c.ShmSize(); err != nil {
+		return err
+	}
+	if _, err := c.DefaultSubnet(); err != nil {
 		return err
 	}
 	switch c.EventsLogger() {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,9 @@ pids_limit = 77
 [engine]
 events_logger = "none"
 volume_path = "`+volDir+`"
+
+[network]
+default_subnet = "10.137.5.0/24"
 `)
 		// Capabilities, ulimits, environment and /dev/shm inside a container.
 		r := e.MustPod("run", "--rm", "--network", "none", img, "sh", "-c",
@@ -82,6 +86,22 @@ volume_path = "`+volDir+`"
 		}
 		if got := strings.TrimSpace(e.MustPod("info", "-f", "{{.Host.EventLogger}} {{.Host.LogDriver}} {{.Store.VolumePath}}").Stdout); got != "none json-file "+volDir {
 			t.Errorf("info under containers.conf: %q", got)
+		}
+
+		// The default network, first made now, gets default_subnet, unless
+		// the bridge every installation shares already runs with its own.
+		got := strings.TrimSpace(e.MustPod("network", "inspect", "-f", "{{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}}", "podman").Stdout)
+		want := "10.137.5.0/24 10.137.5.1"
+		if br, err := net.InterfaceByName("pod0"); err == nil {
+			addrs, _ := br.Addrs()
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+					want = (&net.IPNet{IP: ipn.IP.Mask(ipn.Mask), Mask: ipn.Mask}).String() + " " + ipn.IP.String()
+				}
+			}
+		}
+		if got != want {
+			t.Errorf("default network under default_subnet: %q, want %q", got, want)
 		}
 
 		// The runtime: the file's, unless --runtime says otherwise.
