@@ -70,8 +70,8 @@ func (s *Server) info(w http.ResponseWriter, req *http.Request) {
 	}
 	out := system.Info{
 		ID:                 in.Host.Hostname,
-		Images:             in.Store.ImageCount,
-		Driver:             in.Store.GraphDriver,
+		Images:             in.Store.ImageStore.Number,
+		Driver:             in.Store.GraphDriverName,
 		KernelVersion:      in.Host.Kernel,
 		OperatingSystem:    osName(),
 		OSType:             in.Host.OS,
@@ -81,9 +81,9 @@ func (s *Server) info(w http.ResponseWriter, req *http.Request) {
 		DockerRootDir:      in.Store.GraphRoot,
 		Name:               in.Host.Hostname,
 		ServerVersion:      version.Version,
-		LoggingDriver:      "k8s-file",
+		LoggingDriver:      in.Host.LogDriver,
 		CgroupDriver:       "cgroupfs",
-		CgroupVersion:      strings.TrimPrefix(in.Host.CgroupVersion, "v"),
+		CgroupVersion:      strings.TrimPrefix(in.Host.CgroupsVersion, "v"),
 		DefaultRuntime:     in.Host.OCIRuntime.Name,
 		Runtimes:           map[string]system.RuntimeWithStatus{in.Host.OCIRuntime.Name: {Runtime: system.Runtime{Path: in.Host.OCIRuntime.Path}}},
 		SystemTime:         time.Now().Format(time.RFC3339Nano),

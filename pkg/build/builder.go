@@ -56,6 +56,11 @@ type Options struct {
 	Squash     bool
 	Format     string
 	Labels     map[string]string
+	// Env are KEY=VALUE settings of the final image's environment (build
+	// --env), applied as --label is.
+	Env []string
+	// IgnoreFile replaces the context's .containerignore/.dockerignore.
+	IgnoreFile string
 	Secrets    map[string]string // id → host file, for RUN --mount=type=secret
 	CacheDir   string            // where RUN --mount=type=cache directories live
 	Quiet      bool
@@ -88,7 +93,13 @@ type Builder struct {
 
 // New prepares a build.
 func New(st *storage.Store, be Backend, o Options) (*Builder, error) {
-	ig, err := LoadIgnore(o.Context.Dir)
+	var ig *Ignore
+	var err error
+	if o.IgnoreFile != "" {
+		ig, err = LoadIgnoreFile(o.IgnoreFile)
+	} else {
+		ig, err = LoadIgnore(o.Context.Dir)
+	}
 	if err != nil {
 		return nil, err
 	}

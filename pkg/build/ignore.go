@@ -3,6 +3,7 @@ package build
 import (
 	"errors"
 	"fmt"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"os"
 	"path/filepath"
 
@@ -34,6 +35,21 @@ func LoadIgnore(contextDir string) (*Ignore, error) {
 		return NewIgnore(patterns)
 	}
 	return &Ignore{}, nil
+}
+
+// LoadIgnoreFile reads the ignore patterns of a file outside the context
+// (build --ignorefile).
+func LoadIgnoreFile(path string) (*Ignore, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errdefs.InvalidArgument(fmt.Errorf("--ignorefile: %w", err))
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return NewIgnore(patterns)
 }
 
 // NewIgnore compiles ignore patterns as .dockerignore has them.

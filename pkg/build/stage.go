@@ -110,7 +110,7 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 	}
 	for n, c := range cmds {
 		b.printf("%sSTEP %d/%d: %s\n", prefix, n+2, total, commandText(c))
-		last := n == len(cmds)-1 && final && len(b.o.Labels) == 0
+		last := n == len(cmds)-1 && final && len(b.o.Labels) == 0 && len(b.o.Env) == 0
 		if err := b.step(ctx, s, c, prefix, idx, last); err != nil {
 			return nil, err
 		}
@@ -127,8 +127,8 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 	return s, nil
 }
 
-// finish applies --label, squashes when asked (or without --layers) and
-// tags the final image.
+// finish applies --label and --env, squashes when asked (or without
+// --layers) and tags the final image.
 func (b *Builder) finish(ctx context.Context, s *stageState, prefix string) error {
 	if len(b.o.Labels) > 0 {
 		if s.cfg.Config.Labels == nil {
@@ -137,12 +137,30 @@ func (b *Builder) finish(ctx context.Context, s *stageState, prefix string) erro
 		for _, k := range sortedKeys(b.o.Labels) {
 			s.cfg.Config.Labels[k] = b.o.Labels[k]
 		}
+	}
+	env := map[string]string{}
+	for _, kv := range b.o.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+		s.cfg.Config.Env = setEnv(s.cfg.Config.Env, k, v)
+	}
+	if len(b.o.Labels)+len(env) > 0 {
+		var what []string
+		if len(b.o.Labels) > 0 {
+			what = append(what, "LABEL "+labelText(b.o.Labels))
+		}
+		if len(env) > 0 {
+			what = append(what, "ENV "+labelText(env))
+		}
 		key := cacheKey(s.image, nil, b.o.Labels, "--label")
+		if len(env) > 0 {
+			key = cacheKey(key, nil, env, "--env")
+		}
 		if id, ok := b.cached(key); ok {
 			if err := b.useCache(ctx, s, id); err != nil {
 				return err
 			}
-		} else if _, err := b.commitConfig(ctx, s, key, "LABEL "+labelText(b.o.Labels)); err != nil {
+		} else if _, err := b.commitConfig(ctx, s, key, strings.Join(what, " ")); err != nil {
 			return err
 		}
 	}

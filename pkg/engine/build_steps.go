@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
+	"net/netip"
+	"strings"
 
 	"github.com/pod-engine/pod/pkg/build"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/images"
+	"github.com/pod-engine/pod/pkg/spec"
 )
 
 // Build builds an image from a Dockerfile (images.Service.Build) and
@@ -16,11 +19,43 @@ func (r *Runtime) Build(ctx context.Context, o images.BuildOptions) (string, err
 	if _, err := r.storage(); err != nil {
 		return "", err
 	}
-	return r.images.Build(ctx, o, &buildSteps{r: r})
+	if err := validateBuildRun(o.Run); err != nil {
+		return "", err
+	}
+	id, err := r.images.Build(ctx, o, &buildSteps{r: r, run: o.Run})
+	if err != nil || o.Output == nil {
+		return id, err
+	}
+	return id, r.writeBuildOutput(ctx, id, o.Output)
 }
 
-// buildSteps runs a build's RUN steps as pod containers.
-type buildSteps struct{ r *Runtime }
+// validateBuildRun refuses bad RUN-step options before the build starts.
+func validateBuildRun(o images.BuildRunOptions) error {
+	for _, u := range o.Ulimits {
+		if _, err := spec.ParseUlimit(u); err != nil {
+			return invalidf("invalid --ulimit %q: %v", u, err)
+		}
+	}
+	for _, v := range o.Volumes {
+		if _, err := parseVolume(v); err != nil {
+			return err
+		}
+	}
+	for _, h := range o.AddHosts {
+		name, ip, ok := strings.Cut(h, ":")
+		if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); !ok || name == "" || err != nil {
+			return invalidf("invalid --add-host %q: use NAME:IP", h)
+		}
+	}
+	return nil
+}
+
+// buildSteps runs a build's RUN steps as pod containers, each with the
+// build's RUN options.
+type buildSteps struct {
+	r   *Runtime
+	run images.BuildRunOptions
+}
 
 func (b *buildSteps) RunContainer(ctx context.Context, s build.RunSpec) (string, int, error) {
 	empty := ""
@@ -32,8 +67,12 @@ func (b *buildSteps) RunContainer(ctx context.Context, s build.RunSpec) (string,
 		// the containers run from the result.
 		Health: HealthOptions{None: true},
 	}
-	if s.Network != "" {
+	opts.AddHosts, opts.Ulimits, opts.Volumes = b.run.AddHosts, b.run.Ulimits, b.run.Volumes
+	switch {
+	case s.Network != "":
 		opts.Networks = []string{s.Network}
+	case b.run.Network != "":
+		opts.Networks = []string{b.run.Network}
 	}
 	c, err := b.r.Create(ctx, opts)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/diskspace"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
@@ -281,6 +282,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 			return nil, err
 		}
 	}
+	r.confDefaults(&opts)
 	// The runtime would refuse it only at start, leaving a container made.
 	if opts.WorkingDir != "" && !strings.HasPrefix(opts.WorkingDir, "/") {
 		return nil, invalidf("invalid --workdir %q: not an absolute path", opts.WorkingDir)
@@ -300,6 +302,8 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		StopTimeout: opts.StopTimeout,
 		AutoRemove:  opts.AutoRemove,
 		CreatedAt:   time.Now(),
+
+		DefaultCapabilities: r.Config().Capabilities(),
 	}
 	var err error
 	if cfg.SdNotifyMode, err = specgen.ParseSdNotify(opts.SdNotify); err != nil {
@@ -487,7 +491,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if len(base) == 0 {
 		base = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	}
-	cfg.Env = specgen.MergeEnv(base, settings)
+	cfg.Env = specgen.MergeEnv(r.confEnv(base), settings)
 	if cfg.WorkingDir == "" {
 		cfg.WorkingDir = ic.WorkingDir
 	}
@@ -521,7 +525,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 
 // resolveImage finds the image locally or pulls it, as the pull policy says.
 func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, name string, img *v1.Image, err error) {
-	if id, err = r.images.Resolve(ctx, opts.Image, opts.Pull, opts.PullProgress); err != nil {
+	if id, err = r.images.Resolve(ctx, opts.Image, opts.Pull, images.PullOptions{Progress: opts.PullProgress}); err != nil {
 		return "", "", nil, err
 	}
 	img, err = r.store.ImageConfig(ctx, id)

@@ -370,7 +370,7 @@ func (r *Runtime) inspectInteractive(ctx context.Context, c *Container, doc *Con
 		if err != nil {
 			logrus.Debugf("health of %s: %v", shortID(c.ID), err)
 		}
-		doc.State.Health = h
+		doc.State.Health, doc.State.Healthcheck = h, h
 	}
 }
 

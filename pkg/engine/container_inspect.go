@@ -4,11 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/pod-engine/pod/pkg/idmap"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	mobynet "github.com/moby/moby/api/types/network"
+
+	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -23,7 +26,9 @@ type ContainerInspect struct {
 	Args            []string               `json:"Args"`
 	State           InspectState           `json:"State"`
 	Image           string                 `json:"Image"`
+	ImageDigest     string                 `json:"ImageDigest"` // podman's: the image's manifest digest
 	ImageName       string                 `json:"ImageName"`
+	OCIRuntime      string                 `json:"OCIRuntime"` // podman's: the runtime's name
 	ResolvConfPath  string                 `json:"ResolvConfPath"`
 	HostnamePath    string                 `json:"HostnamePath"`
 	HostsPath       string                 `json:"HostsPath"`
@@ -40,7 +45,7 @@ type ContainerInspect struct {
 	GraphDriver     InspectGraphDriver     `json:"GraphDriver"`
 	SizeRw          *int64                 `json:"SizeRw,omitempty"`
 	SizeRootFs      *int64                 `json:"SizeRootFs,omitempty"`
-	Mounts          []InspectMount         `json:"Mounts"`
+	Mounts          []container.MountPoint `json:"Mounts"`
 	Config          InspectConfig          `json:"Config"`
 	NetworkSettings InspectNetworkSettings `json:"NetworkSettings"`
 	ExecIDs         []string               `json:"ExecIDs"`
@@ -60,57 +65,10 @@ type InspectState struct {
 	Error      string `json:"Error"`
 	StartedAt  string `json:"StartedAt"`
 	FinishedAt string `json:"FinishedAt"`
-	// Health is there for a container with a healthcheck.
-	Health *HealthState `json:"Health,omitempty"`
-}
-
-// InspectHostConfig is HostConfig: how the container is run on the host.
-type InspectHostConfig struct {
-	Binds          []string             `json:"Binds"`
-	LogConfig      InspectLogConfig     `json:"LogConfig"`
-	NetworkMode    string               `json:"NetworkMode"`
-	RestartPolicy  InspectRestartPolicy `json:"RestartPolicy"`
-	AutoRemove     bool                 `json:"AutoRemove"`
-	CapAdd         []string             `json:"CapAdd"`
-	CapDrop        []string             `json:"CapDrop"`
-	Privileged     bool                 `json:"Privileged"`
-	ReadonlyRootfs bool                 `json:"ReadonlyRootfs"`
-	SecurityOpt    []string             `json:"SecurityOpt"`
-	Tmpfs          map[string]string    `json:"Tmpfs"`
-	Ulimits        []InspectUlimit      `json:"Ulimits"`
-	Init           bool                 `json:"Init"`
-	// UsernsMode is podman's: "" without a user namespace of the
-	// container's own, "private" for --uidmap, else the --userns mode.
-	UsernsMode string `json:"UsernsMode"`
-	// IDMappings are the container's maps, CONTAINER:HOST:SIZE, HOST in
-	// pod's own user namespace; absent without a user namespace.
-	IDMappings *InspectIDMappings `json:"IDMappings,omitempty"`
-	InspectLimits
-}
-
-// InspectIDMappings is HostConfig.IDMappings, as podman shows it.
-type InspectIDMappings struct {
-	UIDMap []string `json:"UidMap"`
-	GIDMap []string `json:"GidMap"`
-}
-
-// InspectLogConfig is HostConfig.LogConfig.
-type InspectLogConfig struct {
-	Type   string            `json:"Type"`
-	Config map[string]string `json:"Config"`
-}
-
-// InspectRestartPolicy is HostConfig.RestartPolicy.
-type InspectRestartPolicy struct {
-	Name              string `json:"Name"`
-	MaximumRetryCount int    `json:"MaximumRetryCount"`
-}
-
-// InspectUlimit is one of HostConfig.Ulimits.
-type InspectUlimit struct {
-	Name string `json:"Name"`
-	Soft uint64 `json:"Soft"`
-	Hard uint64 `json:"Hard"`
+	// Health is there for a container with a healthcheck; Healthcheck is
+	// the same, under the name podman 4 gave it.
+	Health      *HealthState `json:"Health,omitempty"`
+	Healthcheck *HealthState `json:"Healthcheck,omitempty"`
 }
 
 // InspectGraphDriver names the storage driver and, as podman shows them,
@@ -118,17 +76,6 @@ type InspectUlimit struct {
 type InspectGraphDriver struct {
 	Name string            `json:"Name"`
 	Data map[string]string `json:"Data"`
-}
-
-// InspectMount is one of Mounts.
-type InspectMount struct {
-	Type        string `json:"Type"`
-	Name        string `json:"Name,omitempty"` // a volume's name
-	Source      string `json:"Source"`
-	Destination string `json:"Destination"`
-	Mode        string `json:"Mode"`
-	RW          bool   `json:"RW"`
-	Propagation string `json:"Propagation"`
 }
 
 // InspectConfig is Config: the container's process and identity.
@@ -165,7 +112,6 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	}
 	doc := inspectDocument(c)
 	doc.NetworkSettings = r.networkSettings(c)
-	doc.HostConfig.InspectLimits = inspectLimits(c.Config)
 	r.inspectInteractive(ctx, c, doc)
 	r.inspectVolumeMounts(ctx, doc)
 	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
@@ -179,6 +125,12 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	}
 	if dir, err := st.ContainerRunDirectory(c.ID); err == nil {
 		doc.ConmonPidFile = filepath.Join(dir, monitorPIDFile)
+	}
+	if img, err := st.Image(c.ImageID); err == nil {
+		doc.ImageDigest = img.Digest.String()
+	}
+	if path, err := oci.Find(r.opts.OCIRuntime); err == nil {
+		doc.OCIRuntime = filepath.Base(path)
 	}
 	doc.Driver = st.GraphDriverName()
 	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
@@ -239,14 +191,6 @@ func inspectDocument(c *Container) *ContainerInspect {
 	if stopSignal == "" {
 		stopSignal = "SIGTERM"
 	}
-	logDriver := cfg.LogDriver
-	if logDriver == "" {
-		logDriver = "k8s-file"
-	}
-	restart := cfg.RestartPolicy.Name
-	if restart == "" {
-		restart = "no"
-	}
 	imageName := c.ImageName
 	if imageName == "" {
 		imageName = cfg.ImageName
@@ -264,23 +208,8 @@ func inspectDocument(c *Container) *ContainerInspect {
 		Platform:  "linux",
 
 		RestartCount: c.RestartCount,
-		HostConfig: InspectHostConfig{
-			Binds:          []string{},
-			LogConfig:      InspectLogConfig{Type: logDriver, Config: orEmptyMap(cfg.LogOpts)},
-			NetworkMode:    networkMode(cfg.NetworkMode),
-			RestartPolicy:  InspectRestartPolicy{Name: restart, MaximumRetryCount: cfg.RestartPolicy.MaxRetries},
-			AutoRemove:     cfg.AutoRemove,
-			CapAdd:         orEmpty(cfg.CapAdd),
-			CapDrop:        orEmpty(cfg.CapDrop),
-			Privileged:     cfg.Privileged,
-			ReadonlyRootfs: cfg.ReadOnly,
-			SecurityOpt:    orEmpty(cfg.SecurityOpt),
-			Tmpfs:          map[string]string{},
-			Ulimits:        []InspectUlimit{},
-			Init:           cfg.Init,
-			UsernsMode:     cfg.UsernsMode,
-		},
-		Mounts: []InspectMount{},
+		HostConfig:   inspectHostConfig(cfg),
+		Mounts:       []container.MountPoint{},
 		Config: InspectConfig{
 			Hostname:     cfg.Hostname,
 			User:         cfg.User,
@@ -303,7 +232,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 			CreateCommand: cfg.CreateCommand,
 			SdNotifyMode:  sdNotifyMode(cfg.SdNotifyMode),
 		},
-		NetworkSettings: InspectNetworkSettings{Ports: map[string]any{}},
+		NetworkSettings: InspectNetworkSettings{Ports: mobynet.PortMap{}},
 	}
 	// The hostname Start gives the container when the user named none.
 	if doc.Config.Hostname == "" {
@@ -315,33 +244,18 @@ func inspectDocument(c *Container) *ContainerInspect {
 	if doc.Config.WorkingDir == "" {
 		doc.Config.WorkingDir = "/"
 	}
-	if len(cfg.UIDMap) > 0 {
-		doc.HostConfig.IDMappings = &InspectIDMappings{UIDMap: idmap.FormatAll(cfg.UIDMap), GIDMap: idmap.FormatAll(cfg.GIDMap)}
-	}
-	for _, u := range cfg.Ulimits {
-		doc.HostConfig.Ulimits = append(doc.HostConfig.Ulimits, InspectUlimit{Name: "RLIMIT_" + strings.ToUpper(u.Name), Soft: u.Soft, Hard: u.Hard})
-	}
 	for _, m := range cfg.Mounts {
-		switch m.Type {
-		case "tmpfs":
-			doc.HostConfig.Tmpfs[m.Destination] = strings.Join(m.Options, ",")
-		case "bind":
-			rw := !slices.Contains(m.Options, "ro")
-			bind := m.Source + ":" + m.Destination
-			if len(m.Options) > 0 {
-				bind += ":" + strings.Join(m.Options, ",")
-			}
-			doc.HostConfig.Binds = append(doc.HostConfig.Binds, bind)
-			doc.Mounts = append(doc.Mounts, InspectMount{
-				Type: "bind", Source: m.Source, Destination: m.Destination,
-				Mode: strings.Join(m.Options, ","), RW: rw, Propagation: propagation(m.Options),
-			})
-		default:
-			doc.Mounts = append(doc.Mounts, InspectMount{
-				Type: m.Type, Source: m.Source, Destination: m.Destination,
-				Mode: strings.Join(m.Options, ","), RW: !slices.Contains(m.Options, "ro"),
-			})
+		if m.Type == "tmpfs" {
+			continue // in HostConfig.Tmpfs, as Docker and podman show them
 		}
+		mp := container.MountPoint{
+			Type: mount.Type(m.Type), Source: m.Source, Destination: m.Destination,
+			Mode: strings.Join(m.Options, ","), RW: mountRW(m.Options),
+		}
+		if m.Type == "bind" {
+			mp.Propagation = mount.Propagation(propagation(m.Options))
+		}
+		doc.Mounts = append(doc.Mounts, mp)
 	}
 	return doc
 }

@@ -1,9 +1,8 @@
 package engine
 
 import (
-	"fmt"
+	mobynet "github.com/moby/moby/api/types/network"
 	"net/netip"
-	"strconv"
 
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/slirp"
@@ -18,7 +17,7 @@ type InspectNetworkSettings struct {
 	IPPrefixLen int                        `json:"IPPrefixLen"`
 	Gateway     string                     `json:"Gateway"`
 	MacAddress  string                     `json:"MacAddress"`
-	Ports       map[string]any             `json:"Ports"`
+	Ports       mobynet.PortMap            `json:"Ports"`
 	Networks    map[string]InspectEndpoint `json:"Networks,omitempty"`
 }
 
@@ -32,19 +31,13 @@ type InspectEndpoint struct {
 	MacAddress  string   `json:"MacAddress"`
 }
 
-type hostBinding struct {
-	HostIP   string `json:"HostIp"`
-	HostPort string `json:"HostPort"`
-}
-
 // networkSettings reads what the container's current run got on the
 // network; a container that does not run has only its configured ports.
 func (r *Runtime) networkSettings(c *Container) InspectNetworkSettings {
-	ns := InspectNetworkSettings{Ports: map[string]any{}}
-	for _, p := range c.Config.Ports {
-		for i := 0; i < p.Count(); i++ {
-			ns.Ports[fmt.Sprintf("%d/%s", int(p.ContainerPort)+i, p.Protocol)] = nil
-		}
+	ns := InspectNetworkSettings{Ports: mobynet.PortMap{}}
+	// A port not bound now (the container does not run) shows as null.
+	for k := range PortMap(c.Config.Ports, "") {
+		ns.Ports[k] = nil
 	}
 	if !isActive(c.Status) {
 		return ns
@@ -54,16 +47,8 @@ func (r *Runtime) networkSettings(c *Container) InspectNetworkSettings {
 		return ns
 	}
 	ns.SandboxKey = nr.NetNS
-	for _, p := range nr.Ports {
-		for i := 0; i < p.Count(); i++ {
-			key := fmt.Sprintf("%d/%s", int(p.ContainerPort)+i, p.Protocol)
-			b, _ := ns.Ports[key].([]hostBinding)
-			ip := p.HostIP
-			if ip == "" {
-				ip = "0.0.0.0"
-			}
-			ns.Ports[key] = append(b, hostBinding{HostIP: ip, HostPort: strconv.Itoa(int(p.HostPort) + i)})
-		}
+	for k, b := range PortMap(nr.Ports, "0.0.0.0") {
+		ns.Ports[k] = b
 	}
 	if nr.Mode == netModeSlirp {
 		ns.IPAddress, ns.IPPrefixLen, ns.Gateway = slirp.ContainerIP, 24, slirp.Gateway

@@ -49,6 +49,9 @@ func eventFromState(s *state.Event) *Event {
 // record of work already done: a failure is logged, never returned, and a
 // cancelled command still records what it did.
 func (r *Runtime) recordEvent(ctx context.Context, e *state.Event) {
+	if !r.Config().RecordsEvents() { // events_logger = "none"
+		return
+	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}

@@ -29,8 +29,9 @@ func (r *Runtime) networks() *network.Manager {
 		p.HostNetNS = r.rootlessNetNS()
 		p.DNSUpstreams = []string{net.JoinHostPort(slirp.DNS, "53")}
 	}
+	sub, _ := r.Config().DefaultSubnet() // Open validated it
 	return network.NewManager(p, r.db, network.WithLegacyAttachments(r.legacyAttachments),
-		network.WithLeasedHook(func() { crashPoint(faultNetworkLeased) }))
+		network.WithLeasedHook(func() { crashPoint(faultNetworkLeased) }), network.WithDefaultSubnet(sub))
 }
 
 // legacyAttachments reads, for the one-time import of networks into the

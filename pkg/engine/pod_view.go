@@ -2,8 +2,7 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"strconv"
+	mobynet "github.com/moby/moby/api/types/network"
 	"time"
 )
 
@@ -28,17 +27,17 @@ type PodInspect struct {
 
 // PodInfraConfig is the infra container's part of PodInspect.
 type PodInfraConfig struct {
-	PortBindings map[string][]hostBinding `json:"PortBindings"`
-	HostNetwork  bool                     `json:"HostNetwork"`
-	StaticIP     string                   `json:"StaticIP"`
-	StaticMAC    string                   `json:"StaticMAC"`
-	DNSServer    []string                 `json:"DNSServer"`
-	DNSSearch    []string                 `json:"DNSSearch"`
-	DNSOption    []string                 `json:"DNSOption"`
-	HostAdd      []string                 `json:"HostAdd"`
-	Networks     []string                 `json:"Networks"`
-	PidNS        string                   `json:"pid_ns,omitempty"`
-	UTSNS        string                   `json:"uts_ns,omitempty"`
+	PortBindings mobynet.PortMap `json:"PortBindings"`
+	HostNetwork  bool            `json:"HostNetwork"`
+	StaticIP     string          `json:"StaticIP"`
+	StaticMAC    string          `json:"StaticMAC"`
+	DNSServer    []string        `json:"DNSServer"`
+	DNSSearch    []string        `json:"DNSSearch"`
+	DNSOption    []string        `json:"DNSOption"`
+	HostAdd      []string        `json:"HostAdd"`
+	Networks     []string        `json:"Networks"`
+	PidNS        string          `json:"pid_ns,omitempty"`
+	UTSNS        string          `json:"uts_ns,omitempty"`
 }
 
 // PodInspectMember is one container of PodInspect.
@@ -80,9 +79,8 @@ func (r *Runtime) InspectPod(ctx context.Context, idOrName string) (*PodInspect,
 func (r *Runtime) podInfraConfig(infra *Container, p *Pod) *PodInfraConfig {
 	cfg := infra.Config
 	ic := &PodInfraConfig{
-		PortBindings: map[string][]hostBinding{},
-		HostNetwork:  cfg.NetworkMode == netModeHost,
-		DNSServer:    cfg.DNS, DNSSearch: cfg.DNSSearch, DNSOption: cfg.DNSOptions,
+		HostNetwork: cfg.NetworkMode == netModeHost,
+		DNSServer:   cfg.DNS, DNSSearch: cfg.DNSSearch, DNSOption: cfg.DNSOptions,
 		HostAdd:  cfg.AddHosts,
 		Networks: p.Config.Networks,
 	}
@@ -100,16 +98,7 @@ func (r *Runtime) podInfraConfig(infra *Container, p *Pod) *PodInfraConfig {
 			ports = nr.Ports
 		}
 	}
-	for _, pm := range ports {
-		for i := 0; i < pm.Count(); i++ {
-			key := fmt.Sprintf("%d/%s", int(pm.ContainerPort)+i, pm.Protocol)
-			host := ""
-			if pm.HostPort != 0 {
-				host = strconv.Itoa(int(pm.HostPort) + i)
-			}
-			ic.PortBindings[key] = append(ic.PortBindings[key], hostBinding{HostIP: pm.HostIP, HostPort: host})
-		}
-	}
+	ic.PortBindings = PortMap(ports, "")
 	if p.Shares("pid") {
 		ic.PidNS = "pod"
 	}

@@ -17,6 +17,7 @@ import (
 	stypes "github.com/containers/storage/types"
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/config"
 	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
@@ -36,6 +37,9 @@ type Options struct {
 	OCIRuntime    string
 	CgroupManager string // "" or cgroupfs; systemd is refused
 	LogLevel      string // passed on to the cleanup command the monitor runs
+	// Config is containers.conf as read; nil reads this process's files
+	// (config.Load) at Open.
+	Config *config.Config
 	// NotifySocket is the sd_notify socket of the service manager that
 	// started pod (NOTIFY_SOCKET), for --sdnotify; "" for none.
 	NotifySocket string
@@ -61,6 +65,7 @@ var ErrNoState = state.ErrNoDB
 // up on first use, so commands that never run a container never pay for it.
 type Runtime struct {
 	opts      Options
+	conf      *config.Config // never nil after Open
 	storeOpts stypes.StoreOptions
 	db        *state.DB
 
@@ -89,12 +94,21 @@ const lockWaitNotice = time.Second
 // notices a reboot since the last command. Close releases them.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	endConfig := timings.Start(ctx, "config")
+	conf, err := loadConfig(opts)
+	if err != nil {
+		endConfig()
+		return nil, err
+	}
+	// A flag wins over containers.conf.
+	if opts.OCIRuntime == "" {
+		opts.OCIRuntime = conf.Engine.Runtime
+	}
 	so, err := resolveStoreOptions(opts)
 	endConfig()
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{opts: opts, storeOpts: so, timings: timings.From(ctx)}
+	r := &Runtime{opts: opts, conf: conf, storeOpts: so, timings: timings.From(ctx)}
 	stateDir := filepath.Join(so.GraphRoot, "pod")
 	endDB := timings.Start(ctx, "DB")
 	r.db, err = state.Open(ctx, filepath.Join(stateDir, "state.db"),
@@ -138,6 +152,32 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// loadConfig is opts.Config, or this process's containers.conf files.
+func loadConfig(opts Options) (*config.Config, error) {
+	conf := opts.Config
+	if conf == nil {
+		var err error
+		if conf, err = config.Load(); err != nil {
+			return nil, err
+		}
+	}
+	if err := conf.Validate(); err != nil {
+		return nil, err
+	}
+	if len(conf.Files) > 0 {
+		logrus.Debugf("%s", conf)
+	}
+	return conf, nil
+}
+
+// Config is containers.conf as this runtime read it.
+func (r *Runtime) Config() *config.Config {
+	if r.conf == nil { // a Runtime a test made without Open
+		return config.Default()
+	}
+	return r.conf
 }
 
 func resolveStoreOptions(opts Options) (stypes.StoreOptions, error) {

@@ -65,6 +65,9 @@ type RemoveVolumesOptions struct {
 // whichever commits first wins, and the foreign keys of volume_users refuse
 // anything else.
 func (r *Runtime) volumes() *volume.Store {
+	if p := r.Config().Engine.VolumePath; p != "" {
+		return volume.NewStoreIn(p, r.podRunDir())
+	}
 	return volume.NewStore(r.storeOpts.GraphRoot, r.podRunDir())
 }
 

@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/containers/image/v5/types"
 
 	"github.com/pod-engine/pod/pkg/build"
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -31,9 +34,31 @@ type BuildOptions struct {
 	Format    string
 	Labels    map[string]string
 	Secrets   map[string]string // id → file
-	Quiet     bool
-	Out       io.Writer
-	Err       io.Writer
+	// Env are KEY=VALUE settings added to the final image (--env).
+	Env []string
+	// IgnoreFile replaces the context's .containerignore/.dockerignore.
+	IgnoreFile string
+	// Run are the container options of every RUN step.
+	Run BuildRunOptions
+	// TLSVerify and AuthFile are for pulling base images, as pull's.
+	TLSVerify types.OptionalBool
+	AuthFile  string
+	CertDir   string
+	// Output also writes the final image's filesystem somewhere (-o).
+	Output *BuildOutput
+	Quiet  bool
+	Out    io.Writer
+	Err    io.Writer
+}
+
+// BuildRunOptions are what every RUN step's container gets (build
+// --network, --add-host, --ulimit, --volume); RUN --network= wins over
+// Network for its step.
+type BuildRunOptions struct {
+	Network  string
+	AddHosts []string
+	Ulimits  []string
+	Volumes  []string
 }
 
 // StepRunner runs a build's RUN steps as containers: the part of
@@ -47,6 +72,11 @@ type StepRunner interface {
 // run as containers of steps, removed whatever happens.
 func (r *Service) Build(ctx context.Context, o BuildOptions, steps StepRunner) (string, error) {
 	st := r.store
+	for _, kv := range o.Env {
+		if k, _, ok := strings.Cut(kv, "="); k == "" || !ok {
+			return "", errdefs.InvalidArgumentf("invalid --env %q: use KEY=VALUE", kv)
+		}
+	}
 	if o.ContextDir == "-" && o.Dockerfile == "-" {
 		return "", errdefs.InvalidArgumentf("the context and the Dockerfile cannot both be standard input")
 	}
@@ -59,10 +89,10 @@ func (r *Service) Build(ctx context.Context, o BuildOptions, steps StepRunner) (
 	if err != nil {
 		return "", err
 	}
-	b, err := build.New(st, &buildBackend{r: r, StepRunner: steps}, build.Options{
+	b, err := build.New(st, &buildBackend{r: r, StepRunner: steps, o: o}, build.Options{
 		Context: bctx, Dockerfile: df, Tags: o.Tags, Target: o.Target, BuildArgs: o.BuildArgs,
 		Pull: o.Pull, NoCache: o.NoCache, Layers: o.Layers, Squash: o.Squash, Format: o.Format,
-		Labels: o.Labels, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
+		Labels: o.Labels, Env: o.Env, IgnoreFile: o.IgnoreFile, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
 		CacheDir: filepath.Join(st.GraphRoot(), "pod", "build-cache"),
 	})
 	if err != nil {
@@ -115,10 +145,11 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 type buildBackend struct {
 	r *Service
 	StepRunner
+	o BuildOptions
 }
 
 func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
-	return b.r.Resolve(ctx, name, policy, progress)
+	return b.r.Resolve(ctx, name, policy, PullOptions{Progress: progress, TLSVerify: b.o.TLSVerify, AuthFile: b.o.AuthFile, CertDir: b.o.CertDir})
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -68,7 +68,7 @@ func (r *Service) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 // "always" pulls it, "missing" (or "") only when there is none, "never"
 // never (no local image is then errdefs.ErrNotFound). Another policy is
 // errdefs.ErrInvalidArg. Progress goes to progress (nil: none).
-func (r *Service) Resolve(ctx context.Context, name, policy string, progress io.Writer) (string, error) {
+func (r *Service) Resolve(ctx context.Context, name, policy string, o PullOptions) (string, error) {
 	switch policy {
 	case "", "missing", "always", "never":
 	default:
@@ -86,7 +86,7 @@ func (r *Service) Resolve(ctx context.Context, name, policy string, progress io.
 			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
 		}
 	}
-	ids, err := r.Pull(ctx, name, PullOptions{Progress: progress})
+	ids, err := r.Pull(ctx, name, o)
 	if err != nil {
 		return "", err
 	}

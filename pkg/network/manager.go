@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,6 +62,8 @@ type Manager struct {
 	leased func()
 	// now is the clock for Created; tests do not replace it.
 	now func() time.Time
+	// defaultSubnet, when valid, is the default network's subnet.
+	defaultSubnet netip.Prefix
 }
 
 // Option tunes a Manager.
@@ -70,6 +73,14 @@ type Option func(*Manager)
 // ImportLegacy) the containers' attachments of that store.
 func WithLegacyAttachments(fn func() ([]state.Attachment, error)) Option {
 	return func(m *Manager) { m.legacyAttachments = fn }
+}
+
+// WithDefaultSubnet is the subnet the default network gets when it is
+// first recorded (containers.conf's default_subnet), instead of the first
+// free one pod would choose; a default bridge (pod0) already on the host
+// keeps its own, which every installation shares.
+func WithDefaultSubnet(p netip.Prefix) Option {
+	return func(m *Manager) { m.defaultSubnet = p }
 }
 
 // WithLeasedHook has the Manager call fn between leasing a container's
@@ -254,9 +265,15 @@ func (m *Manager) ensureDefault(ctx context.Context) (*Network, error) {
 	// The host's routes and addresses, seen from pod's own namespace: as
 	// root the networks' namespace; rootless the host's, which is at least
 	// as crowded as the user's namespace of networks.
-	sub, err := chooseDefaultSubnet(usedPrefixes(existing), hostPrefixes())
+	host := hostPrefixes()
+	sub, err := chooseDefaultSubnet(usedPrefixes(existing), host)
 	if err != nil {
 		return nil, err
+	}
+	// containers.conf's subnet, unless the shared bridge already runs
+	// with its own (every installation on the host joins pod0).
+	if m.defaultSubnet.IsValid() && !slices.ContainsFunc(host, func(h hostPrefix) bool { return h.link == DefaultBridge }) {
+		sub = m.defaultSubnet.Masked()
 	}
 	row, err := toRow(m.defaultNetwork(sub))
 	if err != nil {

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -95,8 +96,9 @@ func normalizeCaps(in []string, known []string) ([]string, error) {
 
 // capabilities applies Docker's rules: privileged gets everything; adding
 // ALL gives everything but the dropped; dropping ALL keeps only the added;
-// otherwise the defaults minus the dropped plus the added.
-func capabilities(add, drop []string, privileged bool) ([]string, error) {
+// otherwise the defaults (defaults, or Docker's set when nil) minus the
+// dropped plus the added.
+func capabilities(add, drop []string, privileged bool, defaults []string) ([]string, error) {
 	known, all := knownCapabilities(), allCapabilities()
 	add, err := normalizeCaps(add, known)
 	if err != nil {
@@ -125,7 +127,13 @@ func capabilities(add, drop []string, privileged bool) ([]string, error) {
 	case slices.Contains(drop, "ALL"):
 		add = slices.DeleteFunc(add, func(c string) bool { return c == "ALL" })
 	default:
-		for _, c := range DefaultCapabilities() {
+		if defaults == nil {
+			defaults = DefaultCapabilities()
+		}
+		if defaults, err = normalizeCaps(defaults, known); err != nil {
+			return nil, fmt.Errorf("default capabilities: %w", err)
+		}
+		for _, c := range defaults {
 			if !slices.Contains(drop, c) {
 				caps = append(caps, c)
 			}

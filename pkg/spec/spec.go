@@ -62,6 +62,10 @@ type Options struct {
 	EtcFiles map[string]string
 
 	CapAdd, CapDrop []string // "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"; case-insensitive
+	// DefaultCaps are the capabilities before CapAdd and CapDrop
+	// (containers.conf's default_capabilities); nil is Docker's set,
+	// DefaultCapabilities.
+	DefaultCaps []string
 	// Privileged gives all capabilities, no seccomp, no masked or read-only
 	// paths, a writable /sys and the host's devices.
 	Privileged      bool
@@ -114,7 +118,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	h := probeHost(o)
 
-	caps, err := capabilities(o.CapAdd, o.CapDrop, o.Privileged)
+	caps, err := capabilities(o.CapAdd, o.CapDrop, o.Privileged, o.DefaultCaps)
 	if err != nil {
 		return nil, err
 	}

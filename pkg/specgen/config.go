@@ -45,6 +45,9 @@ type ContainerConfig struct {
 	NoNewPrivileges bool     `json:"noNewPrivileges,omitempty"`
 	Seccomp         string   `json:"seccomp,omitempty"`     // "" default, "unconfined", or a profile path
 	SecurityOpt     []string `json:"securityOpt,omitempty"` // as given, for inspect
+	// DefaultCapabilities are containers.conf's default_capabilities at
+	// create, before CapAdd and CapDrop; nil is Docker's default set.
+	DefaultCapabilities []string `json:"defaultCapabilities,omitempty"`
 
 	// User namespace. UsernsMode is "" (none of the container's own),
 	// "private" (--uidmap/--gidmap), or a --userns mode with its options.

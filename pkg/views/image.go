@@ -202,3 +202,24 @@ func SearchRows(found []images.SearchResult, noTrunc bool) []SearchRow {
 	}
 	return out
 }
+
+// HistoryLayer is one entry of `history --format json`, with podman's
+// keys.
+type HistoryLayer struct {
+	ID        string    `json:"id"`
+	Created   time.Time `json:"created"`
+	CreatedBy string    `json:"CreatedBy,omitempty"`
+	Tags      []string  `json:"tags,omitempty"`
+	Size      int64     `json:"size"`
+	Comment   string    `json:"comment,omitempty"`
+}
+
+// HistoryJSON is an image's history as podman's --format json prints it.
+func HistoryJSON(hist []images.HistoryEntry) []HistoryLayer {
+	out := make([]HistoryLayer, 0, len(hist))
+	for _, h := range hist {
+		out = append(out, HistoryLayer{ID: strings.TrimPrefix(h.ID, "sha256:"), Created: h.Created, CreatedBy: h.CreatedBy,
+			Tags: h.Tags, Size: h.Size, Comment: h.Comment})
+	}
+	return out
+}

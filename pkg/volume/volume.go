@@ -128,6 +128,12 @@ func NewStore(graphRoot, runDir string) *Store {
 	return &Store{root: filepath.Join(graphRoot, "volumes"), runRoot: runDir}
 }
 
+// NewStoreIn is NewStore with the volumes in dir itself, not under a
+// graph root (containers.conf's volume_path).
+func NewStoreIn(dir, runDir string) *Store {
+	return &Store{root: dir, runRoot: runDir}
+}
+
 // Root is the directory that holds the volumes.
 func (s *Store) Root() string { return s.root }
 

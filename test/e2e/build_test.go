@@ -411,3 +411,57 @@ func TestBuildHardLinksAndHealthcheck(t *testing.T) {
 		}
 	})
 }
+
+// TestBuildRunFlags: --network, --add-host, --ulimit and --volume reach
+// every RUN step; --env lands in the image; --ignorefile replaces the
+// context's ignore file; --logfile takes the output; --pull-never and a
+// foreign --platform are refused.
+func TestBuildRunFlags(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		df := fmt.Sprintf(`FROM %s
+RUN ls /sys/class/net > /nets; grep buildhost /etc/hosts > /hosts; ulimit -n > /ulimit; cat /vol/in.txt > /vol-copy
+COPY . /ctx/
+`, img)
+		ctxDir := writeContext(t, e, "ctx", map[string]string{"Dockerfile": df, "keep.txt": "k\n", "secret.txt": "s\n"})
+		volDir := writeContext(t, e, "vol", map[string]string{"in.txt": "from the volume\n"})
+		ignore := e.WriteFile("myignore", []byte("secret.txt\n"))
+		logfile := e.Path("build.log")
+		r := e.MustPod("build", "-t", "flags", "--network", "none", "--add-host", "buildhost:10.137.2.2", "--ulimit", "nofile=300:400",
+			"-v", volDir+":/vol:ro", "--env", "BUILDENV=yes", "--ignorefile", ignore, "--logfile", logfile,
+			"--platform", "linux/"+runtime.GOARCH, "--progress", "plain", "--jobs", "2", "--tls-verify=false", ctxDir)
+		if strings.Contains(r.Stdout, "STEP") {
+			t.Errorf("--logfile: steps on stdout:\n%s", r.Stdout)
+		}
+		if b, err := os.ReadFile(logfile); err != nil || !strings.Contains(string(b), "STEP 2/3: RUN") {
+			t.Errorf("--logfile: %v\n%s", err, b)
+		}
+		got := e.MustPod("run", "--rm", "flags", "sh", "-c", `cat /nets /hosts /ulimit /vol-copy; echo $BUILDENV; ls /ctx`).Stdout
+		if want := "lo\n10.137.2.2\tbuildhost\n300\nfrom the volume\nyes\nDockerfile\nkeep.txt\n"; got != want {
+			t.Errorf("image built with RUN flags:\n%q\nwant\n%q", got, want)
+		}
+		// -o writes the image's filesystem too: a directory, a tar.
+		outDir, outTar := e.Path("out"), e.Path("out.tar")
+		e.MustPod("build", "-q", "-o", "type=local,dest="+outDir, "--ignorefile", ignore, ctxDir)
+		if b, err := os.ReadFile(filepath.Join(outDir, "ctx", "keep.txt")); err != nil || string(b) != "k\n" {
+			t.Errorf("-o type=local: %v %q", err, b)
+		}
+		if _, err := os.Stat(filepath.Join(outDir, "bin", "busybox")); err != nil {
+			t.Errorf("-o type=local lacks the base image's files: %v", err)
+		}
+		e.MustPod("build", "-q", "--output", "type=tar,dest="+outTar, ctxDir)
+		if b, err := os.ReadFile(outTar); err != nil || !bytes.Contains(b, []byte("ctx/secret.txt")) {
+			t.Errorf("-o type=tar: %v (%d bytes)", err, len(b))
+		}
+		e.Pod("build", "-o", "type=oci,dest=x", ctxDir).Fails(t, 125, "type must be local or tar")
+		e.Pod("build", "--pull-never", "-t", "never", writeContext(t, e, "ctx2", map[string]string{"Dockerfile": "FROM localhost/no-such-base\n"})).
+			Fails(t, 125, "--pull=never")
+		other := "linux/s390x"
+		if runtime.GOARCH == "s390x" {
+			other = "linux/arm64"
+		}
+		e.Pod("build", "--platform", other, ctxDir).Fails(t, 125, "invalid --platform")
+		e.Pod("build", "--ulimit", "nofile", ctxDir).Fails(t, 125, "invalid --ulimit")
+	})
+}

@@ -146,6 +146,7 @@ func (e *Env) environ() []string {
 		"XDG_CONFIG_HOME=" + filepath.Join(e.Home, ".config"),
 		"CONTAINERS_REGISTRIES_CONF=" + suite.regConf,
 		"TMPDIR=" + e.Dir,
+		"CONTAINERS_CONF=" + suite.noConf,
 	}
 	if e.rootless && suite.rootless != "self" {
 		env = append(env, "USER="+suite.rootless, "LOGNAME="+suite.rootless)

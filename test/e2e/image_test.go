@@ -251,6 +251,18 @@ func TestImageInspectHistory(t *testing.T) {
 		if strings.Join(r.Lines(), ",") != "test layer 3,test layer 2,test layer 1" {
 			t.Errorf("history --format: %q", r.Stdout)
 		}
+		// --format json has podman's keys.
+		r = e.MustPod("history", "--format", "json", "multi")
+		var hist []map[string]any
+		if err := json.Unmarshal([]byte(r.Stdout), &hist); err != nil || len(hist) != 3 {
+			t.Fatalf("history --format json: %v\n%s", err, r.Stdout)
+		}
+		if hist[0]["id"] != id || hist[0]["CreatedBy"] != "test layer 3" || hist[2]["id"] != "<missing>" {
+			t.Errorf("history --format json: %v", hist)
+		}
+		if size, ok := hist[0]["size"].(float64); !ok || size <= 0 || hist[0]["created"] == nil {
+			t.Errorf("history --format json size/created: %v", hist[0])
+		}
 	})
 }
 

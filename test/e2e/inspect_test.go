@@ -211,3 +211,67 @@ func anyString(list []any, s string) bool {
 	}
 	return false
 }
+
+// TestInspectHostConfigFields: the HostConfig fields docker and podman
+// scripts read carry what create was told, under Docker's JSON names,
+// and --format reaches them by those names with numbers as integers.
+func TestInspectHostConfigFields(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		// Rootless limits need a delegated cgroup v2 controller, which a
+		// host may lack (pod then warns and drops them).
+		limits, mem, cpus := []string{"--memory", "64m", "--cpus", "1.5"}, "67108864", "1500000000"
+		if e.Rootless() {
+			limits, mem, cpus = nil, "0", "0"
+		}
+		e.MustPod(append(append([]string{"create", "--name", "hc", "-p", "21701:80", "--dns", "10.137.0.53", "--dns-search", "example.com",
+			"--dns-option", "ndots:2", "--add-host", "db:10.137.1.1", "--shm-size", "128m", "--pid", "host",
+			"--device", "/dev/null:/dev/xnull", "--restart", "always"}, limits...),
+			"--log-driver", "json-file", "--health-cmd", "true", img, "true")...)
+		doc := inspectOne(t, e, "hc")
+		for path, want := range map[string]any{
+			"HostConfig.ShmSize": float64(128 << 20), "HostConfig.PidMode": "host", "HostConfig.IpcMode": "shareable",
+			"HostConfig.UTSMode": "private", "HostConfig.RestartPolicy.Name": "always", "HostConfig.LogConfig.Type": "json-file",
+			"OCIRuntime": "runc", "Config.Healthcheck.Test": nil,
+		} {
+			got := field(doc, path)
+			if path == "Config.Healthcheck.Test" {
+				if test, _ := got.([]any); len(test) != 2 || test[1] != "true" {
+					t.Errorf("%s = %#v", path, got)
+				}
+				continue
+			}
+			if path == "OCIRuntime" && got == "" {
+				t.Errorf("OCIRuntime empty")
+				continue
+			} else if path == "OCIRuntime" {
+				continue // runc or crun, whichever the host has
+			}
+			if got != want {
+				t.Errorf("%s = %#v, want %#v", path, got, want)
+			}
+		}
+		if d, _ := field(doc, "ImageDigest").(string); !strings.HasPrefix(d, "sha256:") {
+			t.Errorf("ImageDigest = %v", field(doc, "ImageDigest"))
+		}
+		for _, c := range []struct{ format, want string }{
+			{"{{.HostConfig.NanoCpus}} {{.HostConfig.ShmSize}} {{.HostConfig.Memory}}", cpus + " 134217728 " + mem},
+			{"{{json .HostConfig.Dns}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}} {{json .HostConfig.ExtraHosts}}",
+				`["10.137.0.53"] ["example.com"] ["ndots:2"] ["db:10.137.1.1"]`},
+			{"{{json .HostConfig.PortBindings}}", `{"80/tcp":[{"HostIp":"","HostPort":"21701"}]}`},
+			{"{{json .HostConfig.Devices}}", `[{"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"rwm"}]`},
+			{"{{.State.Health.Status}} {{.State.Healthcheck.Status}}", "starting starting"},
+			{"{{range $p, $b := .NetworkSettings.Ports}}{{$p}}{{end}}", "80/tcp"},
+		} {
+			if got := strings.TrimSpace(e.MustPod("inspect", "-f", c.format, "hc").Stdout); got != c.want {
+				t.Errorf("inspect -f %s: %q, want %q", c.format, got, c.want)
+			}
+		}
+		e.Pod("inspect", "-f", "{{.HostConfig.NoSuchField}}", "hc").Fails(t, 125, "NoSuchField")
+		// An image's size is an integer in a template too.
+		if got := strings.TrimSpace(e.MustPod("image", "inspect", "-f", "{{.Size}} {{.VirtualSize}}", img).Stdout); strings.ContainsAny(got, "e.") || got == "" {
+			t.Errorf("image inspect -f {{.Size}}: %q", got)
+		}
+	})
+}

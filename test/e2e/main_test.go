@@ -21,6 +21,10 @@ var suite struct {
 	rootful   bool   // whether root runs are possible
 	tmpRoot   string // where per-test directories go (readable by the rootless user)
 	policyDir string
+	// noConf is an empty containers.conf every Env names in CONTAINERS_CONF
+	// unless a test sets its own: the host's files (a distribution's
+	// default_capabilities, say) must not change what tests see.
+	noConf string
 }
 
 func TestMain(m *testing.M) {
@@ -63,6 +67,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	suite.tmpRoot = dir
+	suite.noConf = filepath.Join(dir, "containers.conf")
+	if err := os.WriteFile(suite.noConf, nil, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	// The rootless user may not reach the checkout (e.g. under /root), so
 	// the suite runs its own copy of the binary.
 	if suite.pod, err = copyExecutable(pod, filepath.Join(dir, "pod")); err != nil {

@@ -23,10 +23,12 @@ func TestInfo(t *testing.T) {
 		r := e.MustPod("info", "--format", "json")
 		var info struct {
 			Host struct {
-				Rootless      bool
-				CgroupVersion string
+				Security struct {
+					Rootless bool `json:"rootless"`
+				} `json:"security"`
+				CgroupVersion string                `json:"cgroupVersion"`
 				OCIRuntime    struct{ Name string } `json:"ociRuntime"`
-			}
+			} `json:"host"`
 			Store struct {
 				GraphRoot       string
 				RunRoot         string
@@ -36,8 +38,25 @@ func TestInfo(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.Stdout), &info); err != nil {
 			t.Fatalf("info json: %v\n%s", err, r.Stdout)
 		}
-		if info.Host.Rootless != e.Rootless() {
-			t.Errorf("rootless = %v, want %v", info.Host.Rootless, e.Rootless())
+		if info.Host.Security.Rootless != e.Rootless() {
+			t.Errorf("rootless = %v, want %v", info.Host.Security.Rootless, e.Rootless())
+		}
+		if info.Host.CgroupVersion != "v1" && info.Host.CgroupVersion != "v2" {
+			t.Errorf("cgroupVersion = %q", info.Host.CgroupVersion)
+		}
+		// podman's template names.
+		want := "true overlay"
+		if !e.Rootless() {
+			want = "false overlay"
+		}
+		if got := strings.TrimSpace(e.MustPod("info", "-f", "{{.Host.Security.Rootless}} {{.Store.GraphDriverName}}").Stdout); got != want {
+			t.Errorf("info -f: %q, want %q", got, want)
+		}
+		fields := "{{.Host.LogDriver}}|{{.Host.CgroupManager}}|{{.Host.CgroupsVersion}}|{{.Host.OCIRuntime.Name}}|{{.Version.Version}}|{{.Store.ImageStore.Number}}|{{.Host.MemTotal}}"
+		got := strings.Split(strings.TrimSpace(e.MustPod("info", "-f", fields).Stdout), "|")
+		if len(got) != 7 || got[0] != "k8s-file" || got[1] != "cgroupfs" || got[2] != info.Host.CgroupVersion || got[3] != info.Host.OCIRuntime.Name ||
+			got[5] != "0" || strings.ContainsAny(got[6], "e.") || got[6] == "0" {
+			t.Errorf("info -f %s: %q", fields, got)
 		}
 		if info.Store.GraphRoot != e.Root || info.Store.RunRoot != e.RunRoot {
 			t.Errorf("store roots = %q %q, want %q %q", info.Store.GraphRoot, info.Store.RunRoot, e.Root, e.RunRoot)

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -68,10 +70,13 @@ func Render[T any](w io.Writer, format string, rows []T, view View) error {
 			io.WriteString(tw, headerRow(tmpl, view.Headers))
 		}
 	}
+	var row bytes.Buffer
 	for i := range rows {
-		if err := tmpl.Execute(out, rows[i]); err != nil {
+		row.Reset()
+		if err := execute(tmpl, &row, rows[i]); err != nil {
 			return fmt.Errorf("execute --format template: %w", err)
 		}
+		out.Write(row.Bytes())
 	}
 	if tw != nil {
 		if err := tw.Flush(); err != nil {
@@ -79,6 +84,44 @@ func Render[T any](w io.Writer, format string, rows []T, view View) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// execute runs tmpl on a typed row. A field the row's Go type does not
+// have by that name may still be one of its JSON names (Docker's
+// {{.HostConfig.NanoCpus}} is moby's Go field NanoCPUs): as docker does,
+// the template then runs on the row's JSON, numbers kept as written so
+// that they print as integers, never as 3.19704e+06.
+func execute(tmpl *template.Template, w *bytes.Buffer, row any) error {
+	err := tmpl.Execute(w, row)
+	if err == nil {
+		return nil
+	}
+	data, jerr := json.Marshal(row)
+	if jerr != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw any
+	if dec.Decode(&raw) != nil {
+		return err
+	}
+	if m, ok := raw.(map[string]any); ok {
+		if _, has := m["ID"]; !has && m["Id"] != nil {
+			m["ID"] = m["Id"] // .Id is rewritten to .ID
+		}
+	}
+	// On the JSON a name no field has is still an error, not "<no value>".
+	strict, cerr := tmpl.Clone()
+	if cerr != nil {
+		return err
+	}
+	w.Reset()
+	if rerr := strict.Option("missingkey=error").Execute(w, raw); rerr != nil {
+		w.Reset()
+		return err // the typed row's error names the field as the user wrote it
+	}
+	return nil
 }
 
 // headerRow is a table template's header: its text as written, each

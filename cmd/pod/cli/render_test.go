@@ -78,3 +78,28 @@ func TestTitle(t *testing.T) {
 		}
 	}
 }
+
+// A field by its JSON name (moby's Go name differs) still prints, and its
+// number as an integer.
+func TestRenderJSONNames(t *testing.T) {
+	type res struct {
+		NanoCPUs int64 `json:"NanoCpus"`
+	}
+	type doc struct {
+		ID   string `json:"Id"`
+		Host struct{ res }
+	}
+	d := doc{ID: "abc"}
+	d.Host.NanoCPUs = 1500000000
+	var b bytes.Buffer
+	for _, f := range []string{"{{.Id}} {{.Host.NanoCpus}}", "{{.ID}} {{.Host.NanoCPUs}}"} {
+		b.Reset()
+		if err := Render(&b, f, []doc{d}, View{}); err != nil || b.String() != "abc 1500000000\n" {
+			t.Errorf("%s: %q %v", f, b.String(), err)
+		}
+	}
+	b.Reset()
+	if err := Render(&b, "{{.Host.Nope}}", []doc{d}, View{}); err == nil || b.Len() != 0 {
+		t.Errorf("unknown JSON name: %v %q", err, b.String())
+	}
+}

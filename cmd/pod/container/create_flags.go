@@ -71,7 +71,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.BoolVar(&o.Init, "init", false, "run an init (catatonit) as PID 1 that forwards signals and reaps zombies")
 	fs.StringVar(&o.StopSignal, "stop-signal", "", "signal that stops the container (default: the image's, else SIGTERM)")
 	fs.IntVar(&f.stopTimeout, "stop-timeout", 10, "seconds to wait after the stop signal before SIGKILL")
-	fs.StringVar(&o.LogDriver, "log-driver", "k8s-file", "log driver: k8s-file, json-file or none")
+	fs.StringVar(&o.LogDriver, "log-driver", "", "log driver: k8s-file, json-file or none (default: containers.conf's log_driver, else k8s-file)")
 	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
 	fs.StringVar(&o.SdNotify, "sdnotify", "conmon", "with NOTIFY_SOCKET set (a systemd unit of Type=notify): conmon (the monitor sends MAINPID and READY=1), container (the container's process sends READY=1 on the socket mounted at /run/notify/notify.sock) or ignore")

@@ -125,7 +125,7 @@ func runSystemd(cmd *cobra.Command, g *cli.Globals, f *systemdFlags, ref string)
 		Name:          strings.TrimPrefix(doc.Name, "/"),
 		CreateCommand: doc.Config.CreateCommand,
 		StopTimeout:   doc.Config.StopTimeout,
-		RestartPolicy: doc.HostConfig.RestartPolicy.Name,
+		RestartPolicy: string(doc.HostConfig.RestartPolicy.Name),
 		PIDFile:       doc.ConmonPidFile,
 		RunRoot:       r.Store().RunRoot(),
 	}

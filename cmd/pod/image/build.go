@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/build"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/images"
 )
 
@@ -40,6 +42,12 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 		buildArgs, labels, secrets []string
 		iidfile                    string
 		pull                       string
+		pullNever, pullAlways      bool
+		logfile, platform          string
+		progress                   string
+		jobs                       uint
+		reg                        registryFlags
+		output                     string
 	)
 	c := &cobra.Command{
 		Use:   "build [options] [CONTEXT]",
@@ -63,8 +71,37 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			o.Pull = pull
+			switch {
+			case pullNever && pullAlways:
+				return errdefs.InvalidArgumentf("--pull-never and --pull-always cannot be used together")
+			case pullNever:
+				o.Pull = "never"
+			case pullAlways:
+				o.Pull = "always"
+			}
+			if err := checkBuildPlatform(platform); err != nil {
+				return err
+			}
+			if o.Output, err = images.ParseBuildOutput(output); err != nil {
+				return err
+			}
+			reg.apply(cmd, &o.TLSVerify, &o.AuthFile, nil, &o.CertDir)
 			o.Stdin = g.Stdin
 			o.Out, o.Err = g.Stdout, g.Stderr
+			toStdout := o.Output != nil && o.Output.Dest == "-"
+			if toStdout {
+				// Standard output carries the tar: the steps go to stderr.
+				o.Output.Writer, o.Out = g.Stdout, g.Stderr
+			}
+			if logfile != "" {
+				// podman's --logfile: the build's output goes to the file.
+				f, err := os.OpenFile(logfile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+				if err != nil {
+					return fmt.Errorf("--logfile: %w", err)
+				}
+				defer f.Close()
+				o.Out, o.Err = f, f
+			}
 			ctx := cmd.Context()
 			rt, err := g.Open(ctx)
 			if err != nil {
@@ -84,7 +121,9 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 					return fmt.Errorf("write %s: %w", iidfile, err)
 				}
 			}
-			fmt.Fprintln(g.Stdout, id)
+			if !toStdout {
+				fmt.Fprintln(g.Stdout, id)
+			}
 			return nil
 		},
 	}
@@ -103,7 +142,36 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVar(&secrets, "secret", nil, "a secret for RUN --mount=type=secret: id=ID,src=FILE (repeatable)")
 	f.StringVar(&iidfile, "iidfile", "", "write the image ID to this file")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the image ID (and a failing step's output)")
+	f.BoolVar(&pullNever, "pull-never", false, "never pull base images (as --pull=never)")
+	f.BoolVar(&pullAlways, "pull-always", false, "always pull base images (as --pull=always)")
+	f.StringArrayVar(&o.Env, "env", nil, "add KEY=VALUE to the built image's environment (repeatable)")
+	f.StringVar(&o.IgnoreFile, "ignorefile", "", "read ignore patterns from this file, not the context's .containerignore/.dockerignore")
+	f.StringVar(&o.Run.Network, "network", "", "network of RUN steps: bridge, NAME, host, none or private (default: as pod run's)")
+	f.StringArrayVar(&o.Run.AddHosts, "add-host", nil, "add NAME:IP to /etc/hosts of RUN steps (repeatable)")
+	f.StringArrayVar(&o.Run.Ulimits, "ulimit", nil, "set a ulimit of RUN steps: NAME=SOFT[:HARD] (repeatable)")
+	f.StringArrayVarP(&o.Run.Volumes, "volume", "v", nil, "mount a volume into RUN steps: SRC:DST[:OPTS] (repeatable)")
+	f.StringVar(&logfile, "logfile", "", "write the build's output to this file instead of the terminal")
+	f.StringVar(&platform, "platform", "", "the platform to build for: only the host's (linux/"+runtime.GOARCH+")")
+	f.StringVar(&progress, "progress", "auto", "progress output: auto, plain, tty, quiet or rawjson (pod's output is always plain)")
+	f.UintVar(&jobs, "jobs", 1, "stages to build at once (pod builds one at a time; accepted for scripts)")
+	f.StringVarP(&output, "output", "o", "", "also write the image's filesystem: type=local,dest=DIR, type=tar,dest=FILE, DIR, or - (a tar on standard output)")
+	reg.register(c, false)
 	return c
+}
+
+// checkBuildPlatform accepts only the host's platform: pod cannot run
+// another architecture's RUN steps.
+func checkBuildPlatform(p string) error {
+	if p == "" {
+		return nil
+	}
+	host := "linux/" + runtime.GOARCH
+	for _, one := range strings.Split(p, ",") {
+		if one != host && strings.TrimSuffix(one, "/") != host && !strings.HasPrefix(one, host+"/") {
+			return errdefs.InvalidArgumentf("invalid --platform %q: only the host's platform (%s) can be built", p, host)
+		}
+	}
+	return nil
 }
 
 // keyValues reads KEY=VALUE flags; with fromEnv a bare KEY takes pod's own

@@ -42,7 +42,7 @@ func newHistoryCommand(g *cli.Globals) *cobra.Command {
 			}
 			view := cli.View{Default: "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", Headers: views.HistoryHeaders}
 			if format == "json" {
-				view.JSON = hist
+				view.JSON = views.HistoryJSON(hist)
 			}
 			return cli.Render(g.Stdout, format, views.HistoryRows(hist, noTrunc, human, time.Now()), view)
 		},
