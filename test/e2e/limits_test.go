@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -230,27 +231,40 @@ func TestLimitsCgroupFiles(t *testing.T) {
 		if got := out(e.MustPod("run", "--rm", "--cpu-period", "50000", "--cpu-quota", "25000", img, "sh", "-c", cpuCmd)); got != cpuWant {
 			t.Errorf("period/quota: %q, want %q", got, cpuWant)
 		}
-		// The container's cgroup sits under pod's own (here the test's),
-		// or under --cgroup-parent. On v2 the container has a cgroup
+		// Where the container's cgroup goes. cgroup v1: under pod's own
+		// (here the test's), or under --cgroup-parent. cgroup v2: /pod
+		// from the hierarchy's root as root (podman's cgroupfs layout);
+		// rootless in the user's delegated subtree (user@UID.service),
+		// --cgroup-parent too. On v2 the container has a cgroup
 		// namespace of its own, so its cgroup is read from the host.
-		selfMem := ownMemoryCgroup(t)
+		e.MustPod("run", "-d", "--name", "default", img, "sleep", "1000")
+		got := strings.TrimPrefix(containerCgroup(t, e, "default", "memory"), "/sys/fs/cgroup"+v1Dir("memory"))
+		e.MustPod("rm", "-f", "-t", "0", "default")
+		base, want := "", ownMemoryCgroup(t)+"/pod/pod-"
+		if hostCgroupV2() {
+			if e.Rootless() {
+				svc := "/user@" + strconv.Itoa(e.uid) + ".service"
+				if i := strings.Index(got, svc+"/"); i >= 0 {
+					base = got[:i+len(svc)]
+				}
+			}
+			want = base + "/pod/pod-"
+		}
+		if !strings.HasPrefix(got, want) || (e.Rootless() && hostCgroupV2() && base == "") {
+			t.Errorf("default cgroup %s, want under %s (rootless: in user@%d.service)", got, want, e.uid)
+		}
 		e.MustPod("run", "-d", "--name", "parented", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "sleep", "1000")
-		if got := strings.TrimPrefix(containerCgroup(t, e, "parented", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, "/podtest-parent/pod-") {
-			t.Errorf("--cgroup-parent: the container's cgroup is %s", got)
+		if got := strings.TrimPrefix(containerCgroup(t, e, "parented", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, base+"/podtest-parent/pod-") {
+			t.Errorf("--cgroup-parent: the container's cgroup is %s, want in %s/podtest-parent", got, base)
 		}
 		e.MustPod("rm", "-f", "-t", "0", "parented")
 		if hostCgroupV2() {
-			os.Remove("/sys/fs/cgroup/podtest-parent")
+			os.Remove("/sys/fs/cgroup" + base + "/podtest-parent")
 		} else {
 			for _, c := range []string{"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer", "name=systemd"} {
 				os.Remove(filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(c, "name="), "podtest-parent"))
 			}
 		}
-		e.MustPod("run", "-d", "--name", "default", img, "sleep", "1000")
-		if got := strings.TrimPrefix(containerCgroup(t, e, "default", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, selfMem+"/pod/pod-") {
-			t.Errorf("default cgroup %s, want under pod's own %s", got, selfMem)
-		}
-		e.MustPod("rm", "-f", "-t", "0", "default")
 	})
 }
 
