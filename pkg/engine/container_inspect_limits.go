@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/pod-engine/pod/pkg/cgroups"
 	"github.com/pod-engine/pod/pkg/specgen"
 )
 
@@ -24,12 +25,22 @@ type InspectLimits struct {
 	CgroupParent      string `json:"CgroupParent"`
 	Cgroups           string `json:"Cgroups"`
 	CgroupManager     string `json:"CgroupManager"`
+	// CgroupMode is podman's name for the cgroup namespace: private or
+	// host.
+	CgroupMode string `json:"CgroupMode"`
 }
 
 func inspectLimits(cfg *ContainerConfig) InspectLimits {
 	l := InspectLimits{CgroupParent: cfg.CgroupParent, Cgroups: cfg.Cgroups, CgroupManager: cfg.CgroupManager}
 	if l.Cgroups == "" {
 		l.Cgroups = "enabled"
+	}
+	l.CgroupMode = cfg.CgroupNS
+	if l.CgroupMode == "" {
+		l.CgroupMode = "host"
+		if cgroups.Detect() == cgroups.Unified {
+			l.CgroupMode = "private"
+		}
 	}
 	if cfg.OOMScoreAdj != nil {
 		l.OomScoreAdj = *cfg.OOMScoreAdj

@@ -40,6 +40,7 @@ type LimitOptions struct {
 
 	CgroupParent string // --cgroup-parent
 	Cgroups      string // --cgroups: enabled (default), no-conmon, disabled
+	CgroupNS     string // --cgroupns: "" (private on cgroup v2, host on v1), host, private
 }
 
 // minMemory is the smallest --memory accepted (Docker's and podman's).
@@ -75,6 +76,12 @@ func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgr
 		return invalidf("--cgroups=disabled is not supported: runc, the runtime pod uses on this cgroup layout, always creates a cgroup for the container")
 	default:
 		return invalidf("invalid --cgroups %q: use enabled, no-conmon or disabled", o.Cgroups)
+	}
+	switch o.CgroupNS {
+	case "", "host", "private":
+		cfg.CgroupNS = o.CgroupNS
+	default:
+		return invalidf("invalid --cgroupns %q: use host or private", o.CgroupNS)
 	}
 	if err := CheckCgroupManager(cgroupManager); err != nil {
 		return err

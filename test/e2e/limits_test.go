@@ -457,3 +457,43 @@ func TestLimitsDeviceThrottle(t *testing.T) {
 		e.Pod("run", "--rm", "--device-read-iops", "/dev/loop0:lots", img, "true").Fails(t, 125, "the rate must be a number")
 	})
 }
+
+// TestCgroupNS: --cgroupns private gives the container a cgroup namespace
+// of its own, whose root is its cgroup ("/" in /proc/self/cgroup); host
+// shows the host's paths. The default is private on cgroup v2, host on v1
+// (Docker's and podman's), and inspect says which.
+func TestCgroupNS(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		// Every line of /proc/self/cgroup ends with ":/" exactly when the
+		// container sees its own cgroup as the root.
+		allRoot := func(out string) bool {
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				if !strings.HasSuffix(l, ":/") {
+					return false
+				}
+			}
+			return out != ""
+		}
+		priv := e.MustPod("run", "--name", "priv", "--cgroupns", "private", img, "cat", "/proc/self/cgroup").Stdout
+		if !allRoot(priv) {
+			t.Errorf("--cgroupns private: /proc/self/cgroup is\n%s\nwant / in every line", priv)
+		}
+		host := e.MustPod("run", "--name", "host", "--cgroupns=host", img, "cat", "/proc/self/cgroup").Stdout
+		if allRoot(host) {
+			t.Errorf("--cgroupns host: /proc/self/cgroup is\n%s\nwant the host's paths", host)
+		}
+		def := "host"
+		if hostCgroupV2() {
+			def = "private"
+		}
+		e.MustPod("create", "--name", "dflt", img, "true")
+		for name, want := range map[string]string{"priv": "private", "host": "host", "dflt": def} {
+			if got := out(e.MustPod("inspect", "--format", "{{.HostConfig.CgroupMode}}", name)); got != want {
+				t.Errorf("inspect %s: CgroupMode %q, want %q", name, got, want)
+			}
+		}
+		e.Pod("run", "--rm", "--cgroupns", "shared", img, "true").Fails(t, 125, "invalid --cgroupns \"shared\"")
+		e.MustPod("rm", "priv", "host", "dflt")
+	})
+}
