@@ -29,6 +29,15 @@ import (
 //     nothing elsewhere. Limits whose controller the user is not given are
 //     dropped with one warning.
 func (r *Runtime) containerCgroup(cfg *ContainerConfig, id string) (string, *specs.LinuxResources) {
+	if cfg.CgroupManager == cgroupManagerSystemd {
+		// The runtime asks systemd for the scope pod-ID.scope in the
+		// slice (podman's libpod-ID.scope in machine.slice).
+		p := r.systemdSlice(cfg) + ":pod:" + id
+		if !r.Rootless() || cgroups.Detect() != cgroups.Unified {
+			return p, cfg.Resources
+		}
+		return p, r.delegatedResources(cfg.Resources)
+	}
 	p := specgen.CgroupsPath(cfg, id)
 	if cgroups.Detect() != cgroups.Unified {
 		return p, cfg.Resources
@@ -40,11 +49,21 @@ func (r *Runtime) containerCgroup(cfg *ContainerConfig, id string) (string, *spe
 	if !ok {
 		return p, cfg.Resources
 	}
-	res, dropped := dropUndelegated(cfg.Resources, cgroups.Controllers(root))
+	return inDelegated(root, p), r.delegatedResources(cfg.Resources)
+}
+
+// delegatedResources is res without the limits whose controller the user
+// is not given, with one warning naming them.
+func (r *Runtime) delegatedResources(res *specs.LinuxResources) *specs.LinuxResources {
+	root, ok := cgroups.DelegatedRoot()
+	if !ok {
+		return res
+	}
+	res, dropped := dropUndelegated(res, cgroups.Controllers(root))
 	if len(dropped) > 0 {
 		logrus.Warnf("Resource limits for %s are ignored: the cgroup controllers are not delegated to this user (Delegate= of user@.service)", strings.Join(dropped, ", "))
 	}
-	return inDelegated(root, p), res
+	return res
 }
 
 // inDelegated places p, a container's cgroups path, in the delegated

@@ -105,7 +105,7 @@ func (r *Runtime) cgroupsUsable() bool {
 
 // applyLimits checks the cgroup flags and records them in cfg.
 func (r *Runtime) applyLimits(cfg *ContainerConfig, o LimitOptions) error {
-	return specgen.ApplyLimits(cfg, o, r.opts.CgroupManager, r.cgroupsUsable())
+	return specgen.ApplyLimits(cfg, o, r.cgroupManager(), r.cgroupsUsable())
 }
 
 // containerHealthcheck is the healthcheck a container of image imgID gets.

@@ -30,6 +30,7 @@ type HostInfo struct {
 	CPUs          int         `json:"cpus"`
 	CgroupVersion string      `json:"cgroupVersion"`
 	CgroupLayout  string      `json:"cgroupLayout"`
+	CgroupManager string      `json:"cgroupManager"`
 	Rootless      bool        `json:"rootless"`
 	OCIRuntime    RuntimeInfo `json:"ociRuntime"`
 }
@@ -76,6 +77,7 @@ func (r *Runtime) Info(ctx context.Context) (*Info, error) {
 			CPUs:          runtime.NumCPU(),
 			CgroupVersion: mode.Version(),
 			CgroupLayout:  string(mode),
+			CgroupManager: r.cgroupManager(),
 			Rootless:      r.Rootless(),
 		},
 		Store: StoreInfo{

@@ -32,7 +32,7 @@ type Options struct {
 	StorageDriver string
 	StorageOpts   []string
 	OCIRuntime    string
-	CgroupManager string // "" or cgroupfs; systemd is refused
+	CgroupManager string // "" (systemd where it runs, else cgroupfs), systemd or cgroupfs
 	LogLevel      string // passed on to the cleanup command the monitor runs
 	// NotifySocket is the sd_notify socket of the service manager that
 	// started pod (NOTIFY_SOCKET), for --sdnotify; "" for none.

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/cgroups"
+	"github.com/pod-engine/pod/pkg/scope"
 )
 
 // LimitOptions are the cgroup flags of create, run and update, as given.
@@ -86,8 +87,18 @@ func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgr
 	if err := CheckCgroupManager(cgroupManager); err != nil {
 		return err
 	}
-	cfg.CgroupManager = "cgroupfs"
-	if o.CgroupParent != "" {
+	cfg.CgroupManager = cgroupManager
+	if cfg.CgroupManager == "" {
+		cfg.CgroupManager = "cgroupfs"
+	}
+	if o.CgroupParent != "" && cfg.CgroupManager == "systemd" {
+		// The runtime asks systemd for the container's scope in this
+		// slice (podman's rule: a slice name, not a path).
+		if !strings.HasSuffix(o.CgroupParent, ".slice") || strings.Contains(o.CgroupParent, "/") {
+			return invalidf("invalid --cgroup-parent %q: with the systemd cgroup manager give a slice name (machine.slice, my-app.slice)", o.CgroupParent)
+		}
+		cfg.CgroupParent = o.CgroupParent
+	} else if o.CgroupParent != "" {
 		if strings.HasSuffix(o.CgroupParent, ".slice") {
 			return invalidf("invalid --cgroup-parent %q: a systemd slice needs the systemd cgroup manager; with cgroupfs give a cgroup path", o.CgroupParent)
 		}
@@ -115,17 +126,16 @@ func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgr
 	return nil
 }
 
-// CheckCgroupManager accepts cgroupfs; systemd only where systemd runs,
-// and pod does not drive systemd's manager.
+// CheckCgroupManager accepts cgroupfs, and systemd where systemd runs.
 func CheckCgroupManager(m string) error {
 	switch m {
 	case "", "cgroupfs":
 		return nil
 	case "systemd":
-		if _, err := os.Stat("/run/systemd/system"); err != nil {
+		if !scope.SystemdRunning() {
 			return invalidf("the systemd cgroup manager is not available: systemd is not running on this host (no /run/systemd/system); use --cgroup-manager cgroupfs")
 		}
-		return invalidf("the systemd cgroup manager is not supported by pod: use --cgroup-manager cgroupfs")
+		return nil
 	}
 	return invalidf("invalid --cgroup-manager %q: use cgroupfs or systemd", m)
 }

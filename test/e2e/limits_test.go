@@ -211,7 +211,7 @@ func TestLimitsCgroupFiles(t *testing.T) {
 		}
 		l := inspectLimits(t, e, "lim")
 		if l.Memory != 64<<20 || l.MemorySwap != 96<<20 || l.MemoryReservation != 32<<20 || l.NanoCpus != 5e8 || l.CpuShares != 512 ||
-			l.CpusetCpus != "0" || l.PidsLimit != 50 || l.OomKillDisable == hostCgroupV2() || l.Cgroups != "enabled" || l.CgroupManager != "cgroupfs" {
+			l.CpusetCpus != "0" || l.PidsLimit != 50 || l.OomKillDisable == hostCgroupV2() || l.Cgroups != "enabled" || l.CgroupManager != defaultCgroupManager(e) {
 			t.Errorf("inspect HostConfig: %+v", l)
 		}
 		e.MustPod("rm", "-f", "-t", "0", "lim")
@@ -237,7 +237,10 @@ func TestLimitsCgroupFiles(t *testing.T) {
 		// rootless in the user's delegated subtree (user@UID.service),
 		// --cgroup-parent too. On v2 the container has a cgroup
 		// namespace of its own, so its cgroup is read from the host.
-		e.MustPod("run", "-d", "--name", "default", img, "sleep", "1000")
+		// The cgroupfs manager's layout; the systemd manager's is
+		// TestCgroupManagerSystemd's.
+		cgfs := []string{"--cgroup-manager", "cgroupfs"}
+		e.MustPod(append(cgfs, "run", "-d", "--name", "default", img, "sleep", "1000")...)
 		got := strings.TrimPrefix(containerCgroup(t, e, "default", "memory"), "/sys/fs/cgroup"+v1Dir("memory"))
 		e.MustPod("rm", "-f", "-t", "0", "default")
 		base, want := "", ownMemoryCgroup(t)+"/pod/pod-"
@@ -253,7 +256,7 @@ func TestLimitsCgroupFiles(t *testing.T) {
 		if !strings.HasPrefix(got, want) || (e.Rootless() && hostCgroupV2() && base == "") {
 			t.Errorf("default cgroup %s, want under %s (rootless: in user@%d.service)", got, want, e.uid)
 		}
-		e.MustPod("run", "-d", "--name", "parented", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "sleep", "1000")
+		e.MustPod(append(cgfs, "run", "-d", "--name", "parented", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "sleep", "1000")...)
 		if got := strings.TrimPrefix(containerCgroup(t, e, "parented", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, base+"/podtest-parent/pod-") {
 			t.Errorf("--cgroup-parent: the container's cgroup is %s, want in %s/podtest-parent", got, base)
 		}
@@ -330,7 +333,10 @@ func TestLimitsBestEffortAndRefused(t *testing.T) {
 		e.Pod("run", "--rm", "--cgroups", "disabled", img, "true").Fails(t, 125, "--cgroups=disabled is not supported")
 		e.Pod("run", "--rm", "--cgroups", "sometimes", img, "true").Fails(t, 125, "invalid --cgroups")
 		e.MustPod("run", "--rm", "--cgroups", "no-conmon", img, "true")
-		e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "true").Fails(t, 125, "systemd")
+		if !systemdRunning() {
+			e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "true").Fails(t, 125, "systemd is not running on this host")
+		}
+		e.Pod("--cgroup-manager", "upstart", "run", "--rm", img, "true").Fails(t, 125, "invalid --cgroup-manager \"upstart\"")
 		e.Pod("run", "--rm", "-m", "1m", img, "true").Fails(t, 125, "minimum memory limit allowed is 6MB")
 		e.Pod("run", "--rm", "--memory-swap", "1g", img, "true").Fails(t, 125, "--memory-swap needs --memory")
 		e.Pod("run", "--rm", "--cpus", "64", img, "true").Fails(t, 125, "range of CPUs")
