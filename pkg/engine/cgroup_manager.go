@@ -61,7 +61,7 @@ func (r *Runtime) systemdSlice(cfg *ContainerConfig) string {
 // A failure is a warning: the container runs either way.
 func (r *Runtime) monitorScope(ctx context.Context, c *Container) {
 	cfg := c.Config
-	if cfg.CgroupManager != cgroupManagerSystemd || cfg.Cgroups == "no-conmon" || c.MonitorPID <= 0 {
+	if cfg.CgroupManager != cgroupManagerSystemd || cfg.Cgroups == "no-conmon" || cfg.Cgroups == "disabled" || c.MonitorPID <= 0 {
 		return
 	}
 	name := "pod-conmon-" + c.ID + ".scope"

@@ -29,6 +29,9 @@ import (
 //     nothing elsewhere. Limits whose controller the user is not given are
 //     dropped with one warning.
 func (r *Runtime) containerCgroup(cfg *ContainerConfig, id string) (string, *specs.LinuxResources) {
+	if cfg.Cgroups == "disabled" {
+		return "", nil
+	}
 	if cfg.CgroupManager == cgroupManagerSystemd {
 		// The runtime asks systemd for the scope pod-ID.scope in the
 		// slice (podman's libpod-ID.scope in machine.slice).

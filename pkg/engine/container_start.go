@@ -404,7 +404,10 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if how.start {
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
 	}
-	if c.Config.CgroupManager == cgroupManagerSystemd {
+	switch {
+	case c.Config.Cgroups == "disabled":
+		argv = oci.WithCgroupsDisabled(argv)
+	case c.Config.CgroupManager == cgroupManagerSystemd:
 		argv = oci.WithSystemdCgroup(argv)
 	}
 	cfg := conmon.Config{

@@ -66,6 +66,13 @@ func WithSystemdCgroup(argv []string) []string {
 	return append([]string{argv[0], "--systemd-cgroup"}, argv[1:]...)
 }
 
+// WithCgroupsDisabled returns argv (CreateArgs', RunArgs') with crun told
+// to make no cgroup: the container stays in the cgroup of its caller, the
+// monitor (--cgroups=disabled). runc has no such mode.
+func WithCgroupsDisabled(argv []string) []string {
+	return append([]string{argv[0], "--cgroup-manager=disabled"}, argv[1:]...)
+}
+
 // RunArgs is CreateArgs for `run --detach`: create and start in one runtime
 // process, for a container nobody needs to see created but not started.
 func (r *Runtime) RunArgs(id, bundle, pidFile, consoleSocket string) []string {

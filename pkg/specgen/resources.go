@@ -70,11 +70,16 @@ func (o LimitOptions) LimitsSet() bool {
 func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgroupsUsable bool) error {
 	switch o.Cgroups {
 	case "", "enabled", "no-conmon":
-		// pod's monitor always stays in pod's own cgroup, so no-conmon
-		// and enabled differ only in name.
+		// Under the systemd manager they differ in where the monitor
+		// goes: a scope of its own, or where pod runs.
 		cfg.Cgroups = o.Cgroups
 	case "disabled":
-		return invalidf("--cgroups=disabled is not supported: runc, the runtime pod uses on this cgroup layout, always creates a cgroup for the container")
+		// No cgroup for the container: it stays in its monitor's. Only
+		// crun can (runc always creates one): the engine checks that.
+		if o.LimitsSet() {
+			return invalidf("--cgroups=disabled: the container has no cgroup to hold resource limits")
+		}
+		cfg.Cgroups = o.Cgroups
 	default:
 		return invalidf("invalid --cgroups %q: use enabled, no-conmon or disabled", o.Cgroups)
 	}

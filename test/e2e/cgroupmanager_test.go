@@ -102,3 +102,22 @@ func readFile(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestCgroupsDisabled: --cgroups=disabled makes no cgroup for the
+// container, which then stays in its monitor's, here pod's own (crun only;
+// runc always makes one, and pod says so). Limits need a cgroup.
+func TestCgroupsDisabled(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		if rt := out(e.MustPod("info", "--format", "{{.Host.OCIRuntime.Name}}")); rt != "crun" {
+			e.Pod("run", "--rm", "--cgroups", "disabled", img, "true").Fails(t, 125, "--cgroups=disabled needs crun")
+			return
+		}
+		e.Pod("run", "--rm", "--cgroups", "disabled", "-m", "32m", img, "true").Fails(t, 125, "no cgroup to hold resource limits")
+		got := strings.TrimSpace(e.MustPod("run", "--rm", "--cgroups", "disabled", "--cgroupns", "host", img, "cat", "/proc/self/cgroup").Stdout)
+		own := strings.TrimSpace(readFile(t, "/proc/self/cgroup"))
+		if hostCgroupV2() && got != own {
+			t.Errorf("--cgroups disabled: the container's cgroup is %q, want pod's own (the test's) %q", got, own)
+		}
+	})
+}
