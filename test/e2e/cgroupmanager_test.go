@@ -48,11 +48,11 @@ func TestCgroupManagerSystemd(t *testing.T) {
 			slice = "/user@" + strconv.Itoa(e.uid) + ".service/user.slice/"
 		}
 		id := out(e.MustPod("run", "-d", "--name", "sd", "-m", "32m", img, "sleep", "1000"))
-		ctr := containerCgroup(t, e, "sd", "memory")
-		if !strings.HasSuffix(ctr, slice+"pod-"+id+".scope") {
+		cg := containerCgroup(t, e, "sd", "memory")
+		if ctr := scopeOf(cg); !strings.HasSuffix(ctr, slice+"pod-"+id+".scope") {
 			t.Errorf("the container's cgroup is %s, want %spod-%s.scope", ctr, slice, id)
 		}
-		if got := strings.TrimSpace(readFile(t, ctr+"/memory.max")); got != "33554432" {
+		if got := strings.TrimSpace(readFile(t, cg+"/memory.max")); got != "33554432" {
 			t.Errorf("memory.max of the scope: %s, want 33554432", got)
 		}
 		mon := cgroupDir(t, "/proc/"+out(e.MustPod("inspect", "--format", "{{.State.ConmonPid}}", "sd"))+"/cgroup", "memory")
@@ -71,7 +71,7 @@ func TestCgroupManagerSystemd(t *testing.T) {
 		}
 		// --cgroup-parent is a slice there; a path is refused.
 		id = out(e.MustPod("run", "-d", "--name", "sliced", "--cgroup-parent", "podtest.slice", img, "sleep", "1000"))
-		if ctr := containerCgroup(t, e, "sliced", "memory"); !strings.HasSuffix(ctr, "/podtest.slice/pod-"+id+".scope") {
+		if ctr := scopeOf(containerCgroup(t, e, "sliced", "memory")); !strings.HasSuffix(ctr, "/podtest.slice/pod-"+id+".scope") {
 			t.Errorf("--cgroup-parent podtest.slice: the container's cgroup is %s", ctr)
 		}
 		e.MustPod("rm", "-f", "-t", "0", "sliced")
@@ -93,6 +93,10 @@ func TestCgroupManagerSystemd(t *testing.T) {
 		}
 	})
 }
+
+// scopeOf is the scope of a container's cgroup: crun puts the container's
+// processes in a "container" cgroup below the scope, runc in the scope.
+func scopeOf(cg string) string { return strings.TrimSuffix(cg, "/container") }
 
 func readFile(t *testing.T, p string) string {
 	t.Helper()
