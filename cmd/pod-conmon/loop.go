@@ -28,6 +28,16 @@ type stdinPipe struct {
 	closePending bool // close once pending is written
 }
 
+// orphanPoll is how often the loop looks for the status of an init that
+// exited while still the child of the runtime's intermediate process, and
+// orphanWait how long it waits for that process to exit and hand the init
+// over: runtimes exit their intermediate right after the init started, but
+// a loaded machine (or an emulated one) can stretch that to seconds.
+const (
+	orphanPoll = 10 // milliseconds
+	orphanWait = 30 * time.Second
+)
+
 // loop serves the container until its init has exited and its output is
 // drained, and returns the exit code.
 func (m *monitor) loop(ctr int) int {
@@ -35,6 +45,9 @@ func (m *monitor) loop(ctr int) int {
 	code := -1
 	var deadline time.Time
 	var killAt time.Time
+	// orphanSince is when the init's pidfd reported its exit while it was
+	// not yet the monitor's child to reap; zero otherwise.
+	var orphanSince time.Time
 	if m.cfg.Timeout > 0 {
 		killAt = time.Now().Add(m.cfg.Timeout)
 	}
@@ -51,6 +64,13 @@ func (m *monitor) loop(ctr int) int {
 				killAt = time.Time{}
 			} else if timeout < 0 || left < timeout {
 				timeout = left
+			}
+		}
+		if !orphanSince.IsZero() {
+			// No signal says when the zombie is handed over (the
+			// monitor keeps SIGCHLD out of its loop): look again soon.
+			if timeout < 0 || timeout > orphanPoll {
+				timeout = orphanPoll
 			}
 		}
 		if m.pidfd < 0 {
@@ -100,26 +120,36 @@ func (m *monitor) loop(ctr int) int {
 		// The subreaper inherits the container's orphans: collect them
 		// all, the container's init among them.
 		st, ok := reap(ctr)
-		if !ok && exited {
-			// Its pidfd says it exited but no status came: wait for it
-			// specifically, which fails at once if it is not our child.
-			var err error
-			for {
-				if _, err = unix.Wait4(ctr, &st, 0, nil); err != unix.EINTR {
-					break
-				}
-			}
-			if err != nil {
-				m.errorf("collect the exit status of " + strconv.Itoa(ctr) + ": " + err.Error())
-				st = unix.WaitStatus(255 << 8)
-			}
-			ok = true
+		if exited && !ok && m.pidfd >= 0 {
+			// Its pidfd says it exited, but it is not (yet) the
+			// monitor's child: runtimes that start the init from an
+			// intermediate process (crun's create forks one, which
+			// forks the init) leave it the child of that process
+			// until it exits too, and only then is the zombie handed
+			// to the subreaper. Asking wait4 for it now fails with
+			// ECHILD and its status would be lost; instead poll
+			// until it is reparented (see orphanWait).
+			m.unwatch(m.pidfd)
+			orphanSince = time.Now()
 		}
 		if ok && m.pidfd >= 0 {
 			code = exitCode(st)
-			m.unwatch(m.pidfd)
+			if !orphanSince.IsZero() {
+				orphanSince = time.Time{}
+			} else {
+				m.unwatch(m.pidfd)
+			}
 			unix.Close(m.pidfd)
 			m.pidfd = -1
+			deadline = time.Now().Add(drainGrace)
+		} else if !orphanSince.IsZero() && time.Since(orphanSince) > orphanWait {
+			// Its parent outlived it for good (it is not a descendant
+			// of the monitor after all): the status cannot be had.
+			m.errorf("collect the exit status of " + strconv.Itoa(ctr) + ": it exited but was never handed to the monitor")
+			code = 255
+			unix.Close(m.pidfd)
+			m.pidfd = -1
+			orphanSince = time.Time{}
 			deadline = time.Now().Add(drainGrace)
 		}
 	}

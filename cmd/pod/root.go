@@ -68,7 +68,7 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 	pf.StringArrayVar(&g.StorageOpts, "storage-opt", nil, "storage driver option (repeatable)")
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log messages at or above this level (trace, debug, info, warn, error, fatal, panic)")
 	pf.StringVar(&g.Runtime, "runtime", "", "OCI runtime binary or path (default: crun on cgroup v2, else runc)")
-	pf.StringVar(&g.CgroupManager, "cgroup-manager", "cgroupfs", "cgroup manager for containers: cgroupfs (systemd is refused)")
+	pf.StringVar(&g.CgroupManager, "cgroup-manager", "", "cgroup manager for containers: systemd (transient scopes; the default where systemd runs and its bus is reachable) or cgroupfs (the default elsewhere)")
 	pf.BoolVar(&g.Timings, "timings", false, "print where the command's time went, as a table on stderr (also POD_TIMINGS=1)")
 
 	root.AddCommand(system.Commands(g)...)

@@ -33,3 +33,18 @@ func TestDropUndelegated(t *testing.T) {
 		t.Error("no limits: nothing to drop")
 	}
 }
+
+func TestInDelegated(t *testing.T) {
+	root := "/user.slice/user-1000.slice/user@1000.service"
+	for _, c := range []struct{ in, want string }{
+		{"pod/pod-1", root + "/pod/pod-1"},
+		{"/podtest-parent/pod-1", root + "/podtest-parent/pod-1"},
+		{root + "/mine/pod-1", root + "/mine/pod-1"},
+		// Only a whole path component counts as inside.
+		{root + "x/pod-1", root + root + "x/pod-1"},
+	} {
+		if got := inDelegated(root, c.in); got != c.want {
+			t.Errorf("inDelegated(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

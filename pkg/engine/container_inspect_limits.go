@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	mobynet "github.com/moby/moby/api/types/network"
 
+	"github.com/pod-engine/pod/pkg/cgroups"
 	"github.com/pod-engine/pod/pkg/idmap"
 	"github.com/pod-engine/pod/pkg/network"
 	"github.com/pod-engine/pod/pkg/specgen"
@@ -28,6 +29,9 @@ type InspectHostConfig struct {
 	// IDMappings are the container's maps, CONTAINER:HOST:SIZE, HOST in
 	// pod's own user namespace; absent without a user namespace.
 	IDMappings *InspectIDMappings `json:"IDMappings,omitempty"`
+	// CgroupMode is podman's name for the cgroup namespace: private or
+	// host (Docker's is CgroupnsMode).
+	CgroupMode string `json:"CgroupMode"`
 }
 
 // InspectIDMappings is HostConfig.IDMappings, as podman shows it.
@@ -86,6 +90,14 @@ func inspectHostConfig(cfg *ContainerConfig) InspectHostConfig {
 		Init:           &init,
 		Resources:      inspectResources(cfg),
 	}
+	cgroupns := cfg.CgroupNS
+	if cgroupns == "" {
+		cgroupns = "host"
+		if cgroups.Detect() == cgroups.Unified {
+			cgroupns = "private"
+		}
+	}
+	h.CgroupnsMode = container.CgroupnsMode(cgroupns)
 	if cfg.OOMScoreAdj != nil {
 		h.OomScoreAdj = *cfg.OOMScoreAdj
 	}
@@ -106,7 +118,7 @@ func inspectHostConfig(cfg *ContainerConfig) InspectHostConfig {
 			h.Binds = append(h.Binds, bind)
 		}
 	}
-	out := InspectHostConfig{HostConfig: h, Cgroups: cfg.Cgroups, CgroupManager: cfg.CgroupManager}
+	out := InspectHostConfig{HostConfig: h, Cgroups: cfg.Cgroups, CgroupManager: cfg.CgroupManager, CgroupMode: cgroupns}
 	if out.Cgroups == "" {
 		out.Cgroups = "enabled"
 	}

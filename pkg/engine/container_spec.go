@@ -105,7 +105,19 @@ func (r *Runtime) cgroupsUsable() bool {
 
 // applyLimits checks the cgroup flags and records them in cfg.
 func (r *Runtime) applyLimits(cfg *ContainerConfig, o LimitOptions) error {
-	return specgen.ApplyLimits(cfg, o, r.opts.CgroupManager, r.cgroupsUsable())
+	if err := specgen.ApplyLimits(cfg, o, r.cgroupManager(), r.cgroupsUsable()); err != nil {
+		return err
+	}
+	if cfg.Cgroups == "disabled" {
+		rt, err := r.OCI()
+		if err != nil {
+			return err
+		}
+		if rt.Name() != "crun" {
+			return errdefs.InvalidArgumentf("--cgroups=disabled needs crun (--runtime crun): %s always creates a cgroup for the container", rt.Name())
+		}
+	}
+	return nil
 }
 
 // containerHealthcheck is the healthcheck a container of image imgID gets.

@@ -404,6 +404,12 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if how.start {
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
 	}
+	switch {
+	case c.Config.Cgroups == "disabled":
+		argv = oci.WithCgroupsDisabled(argv)
+	case c.Config.CgroupManager == cgroupManagerSystemd:
+		argv = oci.WithSystemdCgroup(argv)
+	}
 	cfg := conmon.Config{
 		ID:           c.ID,
 		RuntimeArgv:  argv,
@@ -423,6 +429,12 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 		Timeout:        time.Duration(c.Config.Timeout) * time.Second,
+	}
+	if c.Config.CgroupManager == cgroupManagerSystemd && r.Rootless() && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		// The runtime makes the container's scope over the user's bus,
+		// which it would look for in XDG_RUNTIME_DIR: pod's may be
+		// another directory.
+		cfg.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+r.systemdBus().Address())
 	}
 	cfg.NotifySocket, cfg.NotifyReady = r.notifyMode(c.Config)
 	if !how.start {
@@ -455,6 +467,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	c.Status = state.StatusInitialized
 	c.PID, c.MonitorPID = started.PID, started.MonitorPID
 	r.saveMonitorPID(c, runDir)
+	r.monitorScope(ctx, c)
 	return conn, nil
 }
 
@@ -634,6 +647,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		Annotations:     cfg.Annotations,
 		Resources:       resources,
 		CgroupsPath:     cgPath,
+		CgroupNS:        cfg.CgroupNS,
 		UIDMappings:     cfg.UIDMap,
 		GIDMappings:     cfg.GIDMap,
 		UserNSPath:      ns.userNSPath,

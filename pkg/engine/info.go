@@ -156,7 +156,7 @@ func (r *Runtime) Info(ctx context.Context) (*Info, error) {
 	info := &Info{
 		Host: HostInfo{
 			Arch:           runtime.GOARCH,
-			CgroupManager:  "cgroupfs",
+			CgroupManager:  r.cgroupManager(),
 			CgroupsVersion: mode.Version(),
 			CgroupLayout:   string(mode),
 			CPUs:           runtime.NumCPU(),

@@ -35,7 +35,7 @@ type Options struct {
 	StorageDriver string
 	StorageOpts   []string
 	OCIRuntime    string
-	CgroupManager string // "" or cgroupfs; systemd is refused
+	CgroupManager string // "" (systemd where it runs, else cgroupfs), systemd or cgroupfs
 	LogLevel      string // passed on to the cleanup command the monitor runs
 	// Config is containers.conf as read; nil reads this process's files
 	// (config.Load) at Open.

@@ -58,6 +58,21 @@ func (r *Runtime) CreateArgs(id, bundle, pidFile, consoleSocket string) []string
 	return append(args, id)
 }
 
+// WithSystemdCgroup returns argv (CreateArgs', RunArgs') with the
+// runtime told to make the container's cgroup as a systemd scope over
+// D-Bus: the cgroups path is then SLICE:PREFIX:NAME. runc and crun share
+// the flag, and keep the choice in their state for later commands.
+func WithSystemdCgroup(argv []string) []string {
+	return append([]string{argv[0], "--systemd-cgroup"}, argv[1:]...)
+}
+
+// WithCgroupsDisabled returns argv (CreateArgs', RunArgs') with crun told
+// to make no cgroup: the container stays in the cgroup of its caller, the
+// monitor (--cgroups=disabled). runc has no such mode.
+func WithCgroupsDisabled(argv []string) []string {
+	return append([]string{argv[0], "--cgroup-manager=disabled"}, argv[1:]...)
+}
+
 // RunArgs is CreateArgs for `run --detach`: create and start in one runtime
 // process, for a container nobody needs to see created but not started.
 func (r *Runtime) RunArgs(id, bundle, pidFile, consoleSocket string) []string {

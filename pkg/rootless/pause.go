@@ -1,6 +1,7 @@
 package rootless
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,10 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/containers/storage/pkg/unshare"
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
+
+	"github.com/pod-engine/pod/pkg/scope"
 )
 
 // PauseName is the re-exec name of the pause process (argv[0]); join.c
@@ -213,12 +218,36 @@ func ensurePause(dir, anchor string, u *user.User) error {
 		_ = unix.Kill(pid, unix.SIGKILL)
 		return fmt.Errorf("record the pause process: %w", err)
 	}
+	pauseScope(pid, u)
 	if anchor != "" {
 		// Best effort: the first command in the namespaces records it too
 		// (RecordPause).
 		_ = writePID(anchor, pid)
 	}
 	return nil
+}
+
+// pauseScope moves the pause process into a systemd scope of its own in the
+// user manager's user.slice (podman's podman-pause-*.scope), where systemd
+// runs and the user's bus is reachable. Started from a login session it
+// would otherwise stay in that session's scope, which logind stops (its
+// processes killed) when the session ends with KillUserProcesses=yes, and
+// with it the namespaces every container of the user lives in. Best effort:
+// without systemd nothing kills it, and a failure only keeps it where it is.
+func pauseScope(pid int, u *user.User) {
+	uid, err := strconv.Atoi(u.Uid)
+	if err != nil {
+		return
+	}
+	bus := scope.Bus{User: true, UID: uid}
+	if !bus.Reachable() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := bus.Start(ctx, "pod-pause-"+strconv.Itoa(pid)+".scope", "user.slice", pid); err != nil {
+		logrus.Debugf("move the pause process to a systemd scope: %v", err)
+	}
 }
 
 // lockFile takes an exclusive flock on path, creating it and its

@@ -68,7 +68,7 @@ func mounts(o Options, h host) []specs.Mount {
 		sysMode = "rw"
 		// Docker makes the cgroup tree writable only when the container
 		// has a cgroup namespace of its own.
-		if h.cgroupMode.Version() == "v2" {
+		if ownCgroupNS(o, h) {
 			cgroupMode = "rw"
 		}
 	}

@@ -85,6 +85,10 @@ type Options struct {
 	HostNetwork    bool // share the host's network namespace
 
 	CgroupsPath string // "" = let the runtime decide
+	// CgroupNS is the container's cgroup namespace: "" gives Docker's
+	// default (a private one on cgroup v2, the host's on v1), "host" the
+	// host's, "private" a new one.
+	CgroupNS string
 	// Resources are the cgroup limits. They cannot be honoured by a
 	// rootless container on cgroup v1: see ResourcesApplied.
 	Resources *specs.LinuxResources
@@ -109,6 +113,9 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	if len(o.Args) == 0 {
 		return nil, errdefs.InvalidArgumentf("no command specified")
+	}
+	if o.CgroupNS != "" && o.CgroupNS != "host" && o.CgroupNS != "private" {
+		return nil, errdefs.InvalidArgumentf("invalid cgroup namespace mode %q: use host or private", o.CgroupNS)
 	}
 	if (len(o.UIDMappings) == 0) != (len(o.GIDMappings) == 0) {
 		return nil, errdefs.InvalidArgumentf("a user namespace needs both UID and GID mappings")
@@ -283,9 +290,7 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 	if !o.HostNetwork {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: o.NetNSPath})
 	}
-	// Docker and podman give a private cgroup namespace on cgroup v2
-	// only; on v1 they share the host's.
-	if h.cgroupMode == cgroups.Unified {
+	if ownCgroupNS(o, h) {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	if len(o.UIDMappings) > 0 {
@@ -297,6 +302,19 @@ func namespaces(o Options, h host) []specs.LinuxNamespace {
 		}
 	}
 	return ns
+}
+
+// ownCgroupNS says whether the container gets a cgroup namespace of its
+// own. Docker and podman give one by default on cgroup v2 only; on v1 they
+// share the host's.
+func ownCgroupNS(o Options, h host) bool {
+	switch o.CgroupNS {
+	case "host":
+		return false
+	case "private":
+		return true
+	}
+	return h.cgroupMode == cgroups.Unified
 }
 
 // sysctls are Docker's defaults for a container with a network namespace

@@ -67,6 +67,7 @@ type ContainerConfig struct {
 	CgroupParent  string                `json:"cgroupParent,omitempty"`
 	Cgroups       string                `json:"cgroups,omitempty"`       // --cgroups: "" (enabled), no-conmon
 	CgroupManager string                `json:"cgroupManager,omitempty"` // cgroupfs
+	CgroupNS      string                `json:"cgroupns,omitempty"`      // --cgroupns: "" (the default for the host), host, private
 	OOMScoreAdj   *int                  `json:"oomScoreAdj,omitempty"`
 
 	// Network.

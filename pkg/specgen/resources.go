@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/cgroups"
+	"github.com/pod-engine/pod/pkg/scope"
 )
 
 // LimitOptions are the cgroup flags of create, run and update, as given.
@@ -40,6 +41,7 @@ type LimitOptions struct {
 
 	CgroupParent string // --cgroup-parent
 	Cgroups      string // --cgroups: enabled (default), no-conmon, disabled
+	CgroupNS     string // --cgroupns: "" (private on cgroup v2, host on v1), host, private
 }
 
 // minMemory is the smallest --memory accepted (Docker's and podman's).
@@ -68,19 +70,40 @@ func (o LimitOptions) LimitsSet() bool {
 func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgroupsUsable bool) error {
 	switch o.Cgroups {
 	case "", "enabled", "no-conmon":
-		// pod's monitor always stays in pod's own cgroup, so no-conmon
-		// and enabled differ only in name.
+		// Under the systemd manager they differ in where the monitor
+		// goes: a scope of its own, or where pod runs.
 		cfg.Cgroups = o.Cgroups
 	case "disabled":
-		return invalidf("--cgroups=disabled is not supported: runc, the runtime pod uses on this cgroup layout, always creates a cgroup for the container")
+		// No cgroup for the container: it stays in its monitor's. Only
+		// crun can (runc always creates one): the engine checks that.
+		if o.LimitsSet() {
+			return invalidf("--cgroups=disabled: the container has no cgroup to hold resource limits")
+		}
+		cfg.Cgroups = o.Cgroups
 	default:
 		return invalidf("invalid --cgroups %q: use enabled, no-conmon or disabled", o.Cgroups)
+	}
+	switch o.CgroupNS {
+	case "", "host", "private":
+		cfg.CgroupNS = o.CgroupNS
+	default:
+		return invalidf("invalid --cgroupns %q: use host or private", o.CgroupNS)
 	}
 	if err := CheckCgroupManager(cgroupManager); err != nil {
 		return err
 	}
-	cfg.CgroupManager = "cgroupfs"
-	if o.CgroupParent != "" {
+	cfg.CgroupManager = cgroupManager
+	if cfg.CgroupManager == "" {
+		cfg.CgroupManager = "cgroupfs"
+	}
+	if o.CgroupParent != "" && cfg.CgroupManager == "systemd" {
+		// The runtime asks systemd for the container's scope in this
+		// slice (podman's rule: a slice name, not a path).
+		if !strings.HasSuffix(o.CgroupParent, ".slice") || strings.Contains(o.CgroupParent, "/") {
+			return invalidf("invalid --cgroup-parent %q: with the systemd cgroup manager give a slice name (machine.slice, my-app.slice)", o.CgroupParent)
+		}
+		cfg.CgroupParent = o.CgroupParent
+	} else if o.CgroupParent != "" {
 		if strings.HasSuffix(o.CgroupParent, ".slice") {
 			return invalidf("invalid --cgroup-parent %q: a systemd slice needs the systemd cgroup manager; with cgroupfs give a cgroup path", o.CgroupParent)
 		}
@@ -108,17 +131,16 @@ func ApplyLimits(cfg *ContainerConfig, o LimitOptions, cgroupManager string, cgr
 	return nil
 }
 
-// CheckCgroupManager accepts cgroupfs; systemd only where systemd runs,
-// and pod does not drive systemd's manager.
+// CheckCgroupManager accepts cgroupfs, and systemd where systemd runs.
 func CheckCgroupManager(m string) error {
 	switch m {
 	case "", "cgroupfs":
 		return nil
 	case "systemd":
-		if _, err := os.Stat("/run/systemd/system"); err != nil {
+		if !scope.SystemdRunning() {
 			return invalidf("the systemd cgroup manager is not available: systemd is not running on this host (no /run/systemd/system); use --cgroup-manager cgroupfs")
 		}
-		return invalidf("the systemd cgroup manager is not supported by pod: use --cgroup-manager cgroupfs")
+		return nil
 	}
 	return invalidf("invalid --cgroup-manager %q: use cgroupfs or systemd", m)
 }

@@ -2,6 +2,7 @@ package specgen
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -86,9 +87,14 @@ func TestCgroupsPath(t *testing.T) {
 			t.Errorf("%q: %v", m, err)
 		}
 	}
-	for _, m := range []string{"systemd", "other"} {
+	for _, m := range []string{"other"} {
 		if err := CheckCgroupManager(m); !errors.Is(err, errdefs.ErrInvalidArg) {
 			t.Errorf("%q: %v", m, err)
 		}
+	}
+	// systemd where it is the init system (sd_booted's test), only.
+	_, err := os.Stat("/run/systemd/system")
+	if got := CheckCgroupManager("systemd"); (got == nil) != (err == nil) {
+		t.Errorf("systemd: %v, with /run/systemd/system: %v", got, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -210,7 +211,7 @@ func TestLimitsCgroupFiles(t *testing.T) {
 		}
 		l := inspectLimits(t, e, "lim")
 		if l.Memory != 64<<20 || l.MemorySwap != 96<<20 || l.MemoryReservation != 32<<20 || l.NanoCpus != 5e8 || l.CpuShares != 512 ||
-			l.CpusetCpus != "0" || l.PidsLimit != 50 || l.OomKillDisable == hostCgroupV2() || l.Cgroups != "enabled" || l.CgroupManager != "cgroupfs" {
+			l.CpusetCpus != "0" || l.PidsLimit != 50 || l.OomKillDisable == hostCgroupV2() || l.Cgroups != "enabled" || l.CgroupManager != defaultCgroupManager(e) {
 			t.Errorf("inspect HostConfig: %+v", l)
 		}
 		e.MustPod("rm", "-f", "-t", "0", "lim")
@@ -230,27 +231,43 @@ func TestLimitsCgroupFiles(t *testing.T) {
 		if got := out(e.MustPod("run", "--rm", "--cpu-period", "50000", "--cpu-quota", "25000", img, "sh", "-c", cpuCmd)); got != cpuWant {
 			t.Errorf("period/quota: %q, want %q", got, cpuWant)
 		}
-		// The container's cgroup sits under pod's own (here the test's),
-		// or under --cgroup-parent. On v2 the container has a cgroup
+		// Where the container's cgroup goes. cgroup v1: under pod's own
+		// (here the test's), or under --cgroup-parent. cgroup v2: /pod
+		// from the hierarchy's root as root (podman's cgroupfs layout);
+		// rootless in the user's delegated subtree (user@UID.service),
+		// --cgroup-parent too. On v2 the container has a cgroup
 		// namespace of its own, so its cgroup is read from the host.
-		selfMem := ownMemoryCgroup(t)
-		e.MustPod("run", "-d", "--name", "parented", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "sleep", "1000")
-		if got := strings.TrimPrefix(containerCgroup(t, e, "parented", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, "/podtest-parent/pod-") {
-			t.Errorf("--cgroup-parent: the container's cgroup is %s", got)
+		// The cgroupfs manager's layout; the systemd manager's is
+		// TestCgroupManagerSystemd's.
+		cgfs := []string{"--cgroup-manager", "cgroupfs"}
+		e.MustPod(append(cgfs, "run", "-d", "--name", "default", img, "sleep", "1000")...)
+		got := strings.TrimPrefix(containerCgroup(t, e, "default", "memory"), "/sys/fs/cgroup"+v1Dir("memory"))
+		e.MustPod("rm", "-f", "-t", "0", "default")
+		base, want := "", ownMemoryCgroup(t)+"/pod/pod-"
+		if hostCgroupV2() {
+			if e.Rootless() {
+				svc := "/user@" + strconv.Itoa(e.uid) + ".service"
+				if i := strings.Index(got, svc+"/"); i >= 0 {
+					base = got[:i+len(svc)]
+				}
+			}
+			want = base + "/pod/pod-"
+		}
+		if !strings.HasPrefix(got, want) || (e.Rootless() && hostCgroupV2() && base == "") {
+			t.Errorf("default cgroup %s, want under %s (rootless: in user@%d.service)", got, want, e.uid)
+		}
+		e.MustPod(append(cgfs, "run", "-d", "--name", "parented", "--cgroup-parent", "/podtest-parent", "-m", "16m", img, "sleep", "1000")...)
+		if got := strings.TrimPrefix(containerCgroup(t, e, "parented", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, base+"/podtest-parent/pod-") {
+			t.Errorf("--cgroup-parent: the container's cgroup is %s, want in %s/podtest-parent", got, base)
 		}
 		e.MustPod("rm", "-f", "-t", "0", "parented")
 		if hostCgroupV2() {
-			os.Remove("/sys/fs/cgroup/podtest-parent")
+			os.Remove("/sys/fs/cgroup" + base + "/podtest-parent")
 		} else {
 			for _, c := range []string{"memory", "pids", "cpu", "cpuacct", "cpuset", "blkio", "devices", "freezer", "name=systemd"} {
 				os.Remove(filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(c, "name="), "podtest-parent"))
 			}
 		}
-		e.MustPod("run", "-d", "--name", "default", img, "sleep", "1000")
-		if got := strings.TrimPrefix(containerCgroup(t, e, "default", "memory"), "/sys/fs/cgroup"+v1Dir("memory")); !strings.HasPrefix(got, selfMem+"/pod/pod-") {
-			t.Errorf("default cgroup %s, want under pod's own %s", got, selfMem)
-		}
-		e.MustPod("rm", "-f", "-t", "0", "default")
 	})
 }
 
@@ -313,10 +330,12 @@ func TestLimitsBestEffortAndRefused(t *testing.T) {
 		} else if out(r) != strings.TrimSpace(string(own)) || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "cannot set oom_score_adj to -500") {
 			t.Errorf("--oom-score-adj -500: stdout %q stderr %q", r.Stdout, r.Stderr)
 		}
-		e.Pod("run", "--rm", "--cgroups", "disabled", img, "true").Fails(t, 125, "--cgroups=disabled is not supported")
 		e.Pod("run", "--rm", "--cgroups", "sometimes", img, "true").Fails(t, 125, "invalid --cgroups")
 		e.MustPod("run", "--rm", "--cgroups", "no-conmon", img, "true")
-		e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "true").Fails(t, 125, "systemd")
+		if !systemdRunning() {
+			e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "true").Fails(t, 125, "systemd is not running on this host")
+		}
+		e.Pod("--cgroup-manager", "upstart", "run", "--rm", img, "true").Fails(t, 125, "invalid --cgroup-manager \"upstart\"")
 		e.Pod("run", "--rm", "-m", "1m", img, "true").Fails(t, 125, "minimum memory limit allowed is 6MB")
 		e.Pod("run", "--rm", "--memory-swap", "1g", img, "true").Fails(t, 125, "--memory-swap needs --memory")
 		e.Pod("run", "--rm", "--cpus", "64", img, "true").Fails(t, 125, "range of CPUs")
@@ -441,5 +460,45 @@ func TestLimitsDeviceThrottle(t *testing.T) {
 		}
 		e.Pod("run", "--rm", "--device-read-bps", "/dev/null:1mb", img, "true").Fails(t, 125, "/dev/null is not a block device")
 		e.Pod("run", "--rm", "--device-read-iops", "/dev/loop0:lots", img, "true").Fails(t, 125, "the rate must be a number")
+	})
+}
+
+// TestCgroupNS: --cgroupns private gives the container a cgroup namespace
+// of its own, whose root is its cgroup ("/" in /proc/self/cgroup); host
+// shows the host's paths. The default is private on cgroup v2, host on v1
+// (Docker's and podman's), and inspect says which.
+func TestCgroupNS(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		// Every line of /proc/self/cgroup ends with ":/" exactly when the
+		// container sees its own cgroup as the root.
+		allRoot := func(out string) bool {
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				if !strings.HasSuffix(l, ":/") {
+					return false
+				}
+			}
+			return out != ""
+		}
+		priv := e.MustPod("run", "--name", "priv", "--cgroupns", "private", img, "cat", "/proc/self/cgroup").Stdout
+		if !allRoot(priv) {
+			t.Errorf("--cgroupns private: /proc/self/cgroup is\n%s\nwant / in every line", priv)
+		}
+		host := e.MustPod("run", "--name", "host", "--cgroupns=host", img, "cat", "/proc/self/cgroup").Stdout
+		if allRoot(host) {
+			t.Errorf("--cgroupns host: /proc/self/cgroup is\n%s\nwant the host's paths", host)
+		}
+		def := "host"
+		if hostCgroupV2() {
+			def = "private"
+		}
+		e.MustPod("create", "--name", "dflt", img, "true")
+		for name, want := range map[string]string{"priv": "private", "host": "host", "dflt": def} {
+			if got := out(e.MustPod("inspect", "--format", "{{.HostConfig.CgroupMode}}", name)); got != want {
+				t.Errorf("inspect %s: CgroupMode %q, want %q", name, got, want)
+			}
+		}
+		e.Pod("run", "--rm", "--cgroupns", "shared", img, "true").Fails(t, 125, "invalid --cgroupns \"shared\"")
+		e.MustPod("rm", "priv", "host", "dflt")
 	})
 }

@@ -25,6 +25,15 @@ func TestRootlessPauseProcess(t *testing.T) {
 	if string(cmdline) != "pod-pause\x00" {
 		t.Fatalf("pause process cmdline %q", cmdline)
 	}
+	// Where systemd runs, the pause process has a scope of its own in
+	// the user's manager, so that the end of the session that started
+	// it does not take every container's namespaces with it.
+	if systemdRunning() && hostCgroupV2() {
+		b, _ := os.ReadFile("/proc/" + itoa(first) + "/cgroup")
+		if !strings.Contains(string(b), "/user.slice/pod-pause-"+itoa(first)+".scope") {
+			t.Errorf("the pause process's cgroup is %q, want its own pod-pause-%d.scope in the user's user.slice", b, first)
+		}
+	}
 	e.MustPod("info")
 	if got := e.PausePID(); got != first {
 		t.Fatalf("second command started another pause process: %d, then %d", first, got)

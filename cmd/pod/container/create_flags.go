@@ -86,7 +86,8 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringArrayVar(&f.limits.o.DeviceWriteIOPS, "device-write-iops", nil, "limit write operations on a block device: DEVICE:COUNT per second")
 	addInteractiveFlags(fs, f)
 	fs.StringVar(&o.Limits.CgroupParent, "cgroup-parent", "", "parent cgroup of the container's cgroup (default: pod/ under pod's own cgroup)")
-	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled or no-conmon (disabled is refused: runc always creates a cgroup)")
+	fs.StringVar(&o.Limits.CgroupNS, "cgroupns", "", "cgroup namespace: private (a new one) or host (default: private on cgroup v2, host on v1)")
+	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled, no-conmon (the monitor stays where pod runs) or disabled (no cgroup for the container; crun only)")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		if name == "net" {
 			name = "network"

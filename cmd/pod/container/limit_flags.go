@@ -34,7 +34,7 @@ func addLimitFlags(fs *pflag.FlagSet, f *limitFlags) {
 // options completes base's limits with the flags that were given.
 func (f *limitFlags) options(c *cobra.Command, base engine.LimitOptions) engine.LimitOptions {
 	o := f.o
-	o.CgroupParent, o.Cgroups = base.CgroupParent, base.Cgroups
+	o.CgroupParent, o.Cgroups, o.CgroupNS = base.CgroupParent, base.Cgroups, base.CgroupNS
 	if c.Flags().Changed("pids-limit") {
 		n := f.pidsLimit
 		o.PidsLimit = &n

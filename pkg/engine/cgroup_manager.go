@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/cgroups"
+	"github.com/pod-engine/pod/pkg/rootless"
+	"github.com/pod-engine/pod/pkg/scope"
+)
+
+// Cgroup managers (--cgroup-manager), podman's names.
+const (
+	cgroupManagerSystemd  = "systemd"
+	cgroupManagerCgroupfs = "cgroupfs"
+)
+
+// cgroupManager is the manager new containers get: --cgroup-manager when
+// given; else systemd where it is the init system and the manager the
+// containers would be given to is reachable over D-Bus (a plain user's own
+// only on cgroup v2, where it has a delegated subtree), as podman chooses;
+// else cgroupfs. Hosts without systemd (the build machines) get cgroupfs.
+func (r *Runtime) cgroupManager() string {
+	if m := r.opts.CgroupManager; m != "" {
+		return m
+	}
+	if r.Rootless() && cgroups.Detect() != cgroups.Unified {
+		return cgroupManagerCgroupfs
+	}
+	if r.systemdBus().Reachable() {
+		return cgroupManagerSystemd
+	}
+	return cgroupManagerCgroupfs
+}
+
+// systemdBus is the systemd manager of this engine's containers: the
+// system's as root, the user's own rootless.
+func (r *Runtime) systemdBus() scope.Bus {
+	return scope.Bus{User: r.Rootless(), UID: rootless.UID()}
+}
+
+// systemdSlice is the slice of cfg's scopes under the systemd manager:
+// --cgroup-parent, else podman's defaults, machine.slice for root and the
+// user manager's user.slice rootless.
+func (r *Runtime) systemdSlice(cfg *ContainerConfig) string {
+	if cfg.CgroupParent != "" {
+		return cfg.CgroupParent
+	}
+	if r.Rootless() {
+		return "user.slice"
+	}
+	return "machine.slice"
+}
+
+// monitorScope moves the monitor of c into a scope of its own beside the
+// container's (podman's libpod-conmon-ID.scope), under the systemd
+// manager, unless --cgroups no-conmon leaves it where pod runs. There it is
+// no part of the login session or unit that ran pod, so systemd does not
+// kill it (and with it the record of the container's exit) when that ends.
+// A failure is a warning: the container runs either way.
+func (r *Runtime) monitorScope(ctx context.Context, c *Container) {
+	cfg := c.Config
+	if cfg.CgroupManager != cgroupManagerSystemd || cfg.Cgroups == "no-conmon" || cfg.Cgroups == "disabled" || c.MonitorPID <= 0 {
+		return
+	}
+	name := "pod-conmon-" + c.ID + ".scope"
+	if err := r.systemdBus().Start(ctx, name, r.systemdSlice(cfg), c.MonitorPID); err != nil {
+		logrus.Warnf("container %s: move its monitor to a systemd scope: %v", shortID(c.ID), err)
+	}
+}
