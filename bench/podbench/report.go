@@ -203,18 +203,16 @@ func (b *bench) targetSummary(sb *strings.Builder) {
 		met := r.met
 		if met == "" {
 			met = "not measured"
+			if r.pod.ok() {
+				met = "reported"
+			}
 		}
-		fmt.Fprintf(sb, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.goal, b.accountName(r.acct), r.pod.cell(r.unit), against, q, r.target, met, r.why)
+		fmt.Fprintf(sb, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.goal, r.acct, r.pod.cell(r.unit), against, q, r.target, met, r.why)
 	}
 	sb.WriteString("\n")
 }
 
-func (b *bench) accountName(acct string) string {
-	if h := b.headings[acct]; h != "" {
-		return h
-	}
-	return acct
-}
+
 
 func (b *bench) accounts() []string {
 	var out []string

@@ -193,10 +193,20 @@ func (b *bench) vmRows(ctx context.Context) {
 	start := time.Now()
 	err = cmd.Run()
 	logf.Close()
+	took := time.Since(start).Round(time.Second)
+	// Why the script failed: its own one line, else its log's last lines.
+	failure := ""
 	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(out, "bench.sh.log"))
-		notMeasured(fmt.Sprintf("%s failed after %s (%v): %s", script, time.Since(start).Round(time.Second), err, short(fmt.Errorf("%s", lastLines(string(log), 3)))))
-		return
+		why, _ := os.ReadFile(filepath.Join(out, "failure"))
+		failure = strings.TrimSpace(string(why))
+		if failure == "" {
+			log, _ := os.ReadFile(filepath.Join(out, "bench.sh.log"))
+			failure = lastLines(string(log), 3)
+		}
+		failure = fmt.Sprintf("%s failed after %s: %s", filepath.Base(script), took, failure)
+		b.logf("  vm: %s", failure)
+	} else {
+		b.logf("  vm: the guest ran in %s", took)
 	}
 	info, _ := os.ReadFile(filepath.Join(out, "guest-info"))
 	for _, acct := range []string{"root", "rootless"} {
@@ -204,6 +214,8 @@ func (b *bench) vmRows(ctx context.Context) {
 		var res vmResult
 		if err == nil {
 			err = json.Unmarshal(data, &res)
+		} else if failure != "" {
+			err = fmt.Errorf("%s", failure)
 		}
 		label := "vm " + acct
 		b.headingFor(label, "In the VM, as "+acct+" (Debian 12 guest of test/vm: systemd, cgroup v2, crun, "+vmAccel(out)+")")

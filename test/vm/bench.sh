@@ -11,7 +11,7 @@
 # OUTDIR/guest-info, OUTDIR/accel and the guest's console log. It needs
 # bin/pod, bin/pod-conmon and bin/podbench (POD_BENCH_BIN and
 # POD_BENCH_PODBENCH name others). Environment as run.sh: POD_VM_TIMEOUT
-# (default 1200 s), POD_VM_ACCEL, POD_VM_MEM, POD_VM_CPUS, POD_VM_IMAGE.
+# (default 2400 s), POD_VM_ACCEL, POD_VM_MEM, POD_VM_CPUS, POD_VM_IMAGE.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +20,7 @@ out=${1:?usage: bench.sh OUTDIR [ROUNDS]}
 rounds=${2:-15}
 bin=${POD_BENCH_BIN:-$top/bin}
 podbench=${POD_BENCH_PODBENCH:-$top/bin/podbench}
-timeout_s=${POD_VM_TIMEOUT:-1200}
+timeout_s=${POD_VM_TIMEOUT:-2400}
 mem=${POD_VM_MEM:-3072}
 cpus=${POD_VM_CPUS:-$(nproc)}
 [ "$cpus" -le 4 ] || cpus=4
@@ -72,17 +72,26 @@ qemu-system-x86_64 "${accel_args[@]}" -cpu "$cpu" -machine q35 -m "$mem" -smp "$
 	>"$console.qemu" 2>&1 &
 qpid=$!
 t0=$(now)
+timed_out=0
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ $(($(now) - t0)) -ge "$timeout_s" ]; then
-		log "guest still running after ${timeout_s}s: killed (console: $console)"
-		exit 1
+		timed_out=1
+		kill "$qpid" 2>/dev/null || true
+		break
 	fi
 	sleep 1
 done
 wait "$qpid" 2>/dev/null || true
 qpid=""
-log "guest ran $(($(now) - t0))s"
+# What the guest finished is kept even when it ran out of time: root's
+# half comes first.
 cp "$share/results/"* "$out/" 2>/dev/null || true
+if [ $timed_out = 1 ]; then
+	echo "the guest was still running after ${timeout_s}s (POD_VM_TIMEOUT) and was killed" >"$out/failure"
+	log "$(cat "$out/failure") (console: $console)"
+	exit 1
+fi
+log "guest ran $(($(now) - t0))s"
 for f in root.json rootless.json; do
-	[ -s "$out/$f" ] || { log "the guest wrote no $f; console tail:"; tail -20 "$console" >&2; exit 1; }
+	[ -s "$out/$f" ] || { echo "the guest wrote no $f (console: $console)" >"$out/failure"; log "$(cat "$out/failure")"; tail -20 "$console" >&2; exit 1; }
 done
