@@ -155,14 +155,14 @@ func (b *bench) apiRows(ctx context.Context, s *side) {
 // the scenario's request a few times, and reads the table it prints when
 // it stops: the sum over all requests, given here per request.
 func (b *bench) serviceTimings(ctx context.Context, pod *engine, sc timed) string {
-	b.logf("  missed: measuring where pod's service spends its time (%d requests with --timings)", timingsRounds)
+	b.logf("  missed: measuring where pod's service spends its time (%d requests with --timings)", b.timingsRounds())
 	svc, err := b.startService(ctx, pod, "POD_TIMINGS=1")
 	if err != nil {
 		return "the service with --timings failed: " + short(err)
 	}
 	cli := b.dockerCLI(pod, svc)
 	n := 0
-	for i := 0; i < timingsRounds; i++ {
+	for i := 0; i < b.timingsRounds(); i++ {
 		if cli.exec(ctx, sc.args(cli, i)...).failure() == nil {
 			n++
 		}

@@ -182,7 +182,7 @@ func (b *bench) targetSummary(sb *strings.Builder) {
 		return
 	}
 	fmt.Fprintf(sb, "## The targets of issue #20\n\n")
-	fmt.Fprintf(sb, "Every target, as the issue words it, with this run's numbers (details in the tables below). For each missed one, where pod's time went: the same command run again %d times, untimed, with `pod --timings`, the median of each phase.\n\n", timingsRounds)
+	fmt.Fprintf(sb, "Every target, as the issue words it, with this run's numbers (details in the tables below). For each missed one, where pod's time went: the same command run again %d times, untimed, with `pod --timings`, the median of each phase.\n\n", b.timingsRounds())
 	fmt.Fprintf(sb, "| target (issue #20) | where | pod | against | ratio | limit | met | where pod's time goes (missed targets) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range goals {
 		against, q := "—", ""

@@ -13,8 +13,14 @@ import (
 // run again, untimed, with POD_TIMINGS=1 (pod --timings), and the median
 // of each phase of the table it prints on stderr.
 
-// timingsRounds is how many extra runs a missed row's breakdown takes.
-const timingsRounds = 5
+// timingsRounds is how many extra runs a missed row's breakdown takes:
+// 5, or 2 in a smoke run, which only checks that the breakdown works.
+func (b *bench) timingsRounds() int {
+	if b.opts.smoke {
+		return 2
+	}
+	return 5
+}
 
 // phaseLine is one line of pod's --timings table: "NAME  12.3ms  4.5%  2"
 // (the name may hold spaces; other and total have no CALLS).
@@ -130,10 +136,10 @@ func (b *bench) explain(ctx context.Context, r *row, sc timed, pod *engine) {
 	if r.met != verdict(false) || !r.pod.ok() || pod.name != "pod" {
 		return
 	}
-	b.logf("  missed: measuring where pod's time goes (%d runs with --timings)", timingsRounds)
+	b.logf("  missed: measuring where pod's time goes (%d runs with --timings)", b.timingsRounds())
 	bd := &breakdown{}
 	tp := pod.withEnv("POD_TIMINGS=1")
-	for i := 0; i < timingsRounds && ctx.Err() == nil; i++ {
+	for i := 0; i < b.timingsRounds() && ctx.Err() == nil; i++ {
 		n := 1000 + i // names apart from the timed rounds'
 		if sc.before != nil {
 			if err := sc.before(ctx, tp, n); err != nil {

@@ -140,7 +140,7 @@ func guestRun(ctx context.Context, o options, res *vmResult) error {
 		}
 		bd := &breakdown{}
 		tp := p.e.withEnv("POD_TIMINGS=1")
-		for i := 0; i < timingsRounds; i++ {
+		for i := 0; i < b.timingsRounds(); i++ {
 			if r := tp.exec(ctx, sc.args(tp, i)...); r.failure() == nil {
 				bd.add(r.stderr)
 			}
