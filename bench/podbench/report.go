@@ -212,8 +212,6 @@ func (b *bench) targetSummary(sb *strings.Builder) {
 	sb.WriteString("\n")
 }
 
-
-
 func (b *bench) accounts() []string {
 	var out []string
 	seen := map[string]bool{}
