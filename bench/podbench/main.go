@@ -218,7 +218,11 @@ func (b *bench) unmeasured() []string {
 				continue
 			}
 			if !s.ok() || s.failures > 0 {
-				bad = append(bad, fmt.Sprintf("[%s] %s: %s", r.acct, r.title, s.cell(r.unit)))
+				line := fmt.Sprintf("[%s] %s: %s", r.acct, r.title, s.cell(r.unit))
+				if s.firstErr != "" {
+					line += " (first: " + s.firstErr + ")"
+				}
+				bad = append(bad, line)
 			}
 		}
 	}

@@ -29,6 +29,7 @@ type vmSeries struct {
 	Values   []float64 `json:"values"`
 	Failures int       `json:"failures"`
 	Absent   string    `json:"absent,omitempty"`
+	FirstErr string    `json:"first_error,omitempty"`
 	Timings  string    `json:"timings,omitempty"`
 }
 
@@ -45,11 +46,11 @@ type vmResult struct {
 }
 
 func (v vmSeries) series() *series {
-	return &series{values: v.Values, failures: v.Failures, absent: v.Absent}
+	return &series{values: v.Values, failures: v.Failures, absent: v.Absent, firstErr: v.FirstErr}
 }
 
 func fromSeries(s *series) vmSeries {
-	return vmSeries{Values: s.values, Failures: s.failures, Absent: s.absent}
+	return vmSeries{Values: s.values, Failures: s.failures, Absent: s.absent, FirstErr: s.firstErr}
 }
 
 // guestMain is `podbench -vm-guest FILE`: the guest's half, run as the
