@@ -20,6 +20,9 @@ type account struct {
 	gid   uint32
 	home  string
 	xdg   string // XDG_RUNTIME_DIR for rootless, "" for root
+	// self: the benchmark already runs as this account (in the VM's
+	// guest), so commands keep its credentials.
+	self bool
 }
 
 func (a *account) rootless() bool { return a.uid != 0 }
@@ -41,7 +44,7 @@ func (a *account) command(ctx context.Context, env []string, argv ...string) *ex
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Dir = "/"
-	if a.rootless() {
+	if a.rootless() && !a.self {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: a.uid, Gid: a.gid, Groups: []uint32{}}}
 	}
 	return cmd

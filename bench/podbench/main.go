@@ -30,6 +30,8 @@ type options struct {
 	keep     bool
 	only     map[string]bool // scenario groups to run; empty: all
 	psMax    int
+	smoke    bool   // a quick check that every scenario runs: 2 rounds, ps up to 100
+	vmScript string // test/vm/bench.sh: boots the guest for the VM scenario
 }
 
 // bench is one benchmark run.
@@ -42,6 +44,17 @@ type bench struct {
 	// as root, slirp4netns rootless), read off pod's own help text.
 	netNote string
 	started time.Time
+	// headings names the tables of accounts that are not plain root or
+	// rootless on this host (the VM's); notes are lines under a table.
+	headings map[string]string
+	notes    map[string][]string
+}
+
+func (b *bench) note(acct, format string, a ...any) {
+	if b.notes == nil {
+		b.notes = map[string][]string{}
+	}
+	b.notes[acct] = append(b.notes[acct], fmt.Sprintf(format, a...))
 }
 
 func (b *bench) logf(format string, a ...any) {
@@ -58,7 +71,28 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (storage, logs) after the run")
 	only := flag.String("only", "", "comma-separated scenario groups to run: "+strings.Join(groups, ","))
 	flag.IntVar(&o.psMax, "ps-max", 1000, "the largest number of created containers for ps and inspect (100 or 1000)")
+	flag.BoolVar(&o.smoke, "smoke", false, "check that every scenario runs (2 rounds, -ps-max 100 unless given), writing the table to a temporary file, not -out; fails if any scenario measured nothing")
+	flag.StringVar(&o.vmScript, "vm-script", "test/vm/bench.sh", "the script that boots the test/vm guest for the VM scenario")
+	guest := flag.String("vm-guest", "", "inside the test/vm guest: measure `run --rm` against crun as the current user and write the series as JSON to this file")
 	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *guest != "" {
+		if err := guestMain(o, *guest); err != nil {
+			fmt.Fprintln(os.Stderr, "podbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if o.smoke {
+		if !set["rounds"] {
+			o.rounds = 2
+		}
+		if !set["ps-max"] {
+			o.psMax = 100
+		}
+		o.out = filepath.Join(os.TempDir(), "podbench-smoke.md")
+	}
 	if *only != "" {
 		o.only = map[string]bool{}
 		for _, g := range strings.Split(*only, ",") {
@@ -112,7 +146,13 @@ func mainErr(o options) error {
 	if err != nil {
 		return err
 	}
-	if b.im, err = makeImages(ctx, dir, reg, b.logf); err != nil {
+	if b.want("pull") {
+		b.im, err = makeImages(ctx, dir, reg, b.logf)
+	} else {
+		// Only pull uses the large image.
+		b.im, _, _, err = makeBusybox(ctx, dir, reg)
+	}
+	if err != nil {
 		return fmt.Errorf("make images: %w", err)
 	}
 
@@ -141,6 +181,9 @@ func mainErr(o options) error {
 		drivers = append(drivers, fmt.Sprintf("%s: pod %s, podman %s", w[0], storageDriver(ctx, s.pod), storageDriver(ctx, s.podman)))
 		b.cleanupSide(s)
 	}
+	if b.want("vm") && ctx.Err() == nil {
+		b.vmRows(ctx)
+	}
 	if !bridgeBefore && linkExists("cni-podman0") {
 		// podman's CNI bridge for the benchmark's subnet: not left behind.
 		_ = exec.CommandContext(ctx, "ip", "link", "del", "cni-podman0").Run()
@@ -156,7 +199,34 @@ func mainErr(o options) error {
 		return err
 	}
 	b.logf("wrote %s", o.out)
+	if o.smoke {
+		if bad := b.unmeasured(); len(bad) > 0 {
+			return fmt.Errorf("smoke: %d scenarios measured nothing:\n  %s", len(bad), strings.Join(bad, "\n  "))
+		}
+		b.logf("smoke: every scenario ran")
+	}
 	return ctx.Err()
+}
+
+// unmeasured lists the rows where pod, podman or a reference measured
+// nothing or had failures, except for what the run chose to skip.
+func (b *bench) unmeasured() []string {
+	var bad []string
+	for _, r := range b.rows {
+		for _, s := range []*series{r.pod, r.podman} {
+			if s == nil || strings.HasPrefix(s.absent, "not measured: -ps-max") {
+				continue
+			}
+			if !s.ok() || s.failures > 0 {
+				line := fmt.Sprintf("[%s] %s: %s", r.acct, r.title, s.cell(r.unit))
+				if s.firstErr != "" {
+					line += " (first: " + s.firstErr + ")"
+				}
+				bad = append(bad, line)
+			}
+		}
+	}
+	return bad
 }
 
 // installPod copies pod and pod-conmon into the run's directory: the
@@ -182,7 +252,7 @@ func (b *bench) installPod(pod string) (string, error) {
 // unknown verb shows the top-level usage instead).
 func podVerbs(ctx context.Context, pod string) map[string]bool {
 	have := map[string]bool{}
-	for _, v := range []string{"run", "create", "start", "rm", "exec", "ps", "inspect", "pull", "rmi", "build", "network"} {
+	for _, v := range []string{"run", "create", "start", "rm", "exec", "ps", "inspect", "pull", "rmi", "build", "network", "system"} {
 		out := output(ctx, pod, v, "--help")
 		have[v] = strings.Contains(out, "\n  pod "+v)
 	}

@@ -65,6 +65,7 @@ func (b *bench) interleave(ctx context.Context, sc timed, engines ...*engine) []
 				out[k].failures++
 				if firstErr[k] == nil {
 					firstErr[k] = err
+					out[k].firstErr = short(err)
 					b.logf("  %s: %v", e.name, err)
 				}
 				continue

@@ -12,7 +12,7 @@ import (
 )
 
 // groups are the scenario groups -only selects from.
-var groups = []string{"run", "create", "exec", "monitor", "parallel", "pull", "ps", "build"}
+var groups = []string{"run", "create", "exec", "monitor", "parallel", "pull", "ps", "build", "api", "vm"}
 
 func (b *bench) want(group string) bool { return len(b.opts.only) == 0 || b.opts.only[group] }
 
@@ -83,7 +83,14 @@ func (b *bench) account(ctx context.Context, s *side) {
 	if b.want("parallel") {
 		b.logf("[%s] 20 parallel run -d", a)
 		res := b.parallel(ctx, s, 20)
-		b.add(&row{acct: a, title: "20 `run -d` at once: wall time", unit: "ms", pod: res[0], podman: res[1]}, parallelTarget)
+		r := &row{acct: a, title: "20 `run -d` at once: wall time", unit: "ms", pod: res[0], podman: res[1]}
+		if s.acct.rootless() {
+			r.goal = "20 parallel rootless `run -d` ≤ 0.5× podman"
+		}
+		b.add(r, parallelTarget)
+		if r.missed() {
+			r.why = b.parallelTimings(ctx, s, 20)
+		}
 	}
 	if b.want("pull") {
 		b.pullRows(ctx, s)
@@ -95,24 +102,34 @@ func (b *bench) account(ctx context.Context, s *side) {
 	if b.want("build") {
 		b.buildRows(ctx, s)
 	}
+	if b.want("api") {
+		b.apiRows(ctx, s)
+	}
 }
 
 func (b *bench) runRows(ctx context.Context, s *side, floor *series, floorTarget float64) {
 	a, bb, ready := s.acct.label, b.im.busybox, b.ready(s)
 	b.logf("[%s] run --rm", a)
 	runNote := b.netNote
-	res := b.interleave(ctx, timed{title: "run --rm", verbs: []string{"run"}, setup: ready,
-		args: func(e *engine, i int) []string { return []string{"run", "--rm", bb, "true"} }}, s.engines()...)
+	sc := timed{title: "run --rm", verbs: []string{"run"}, setup: ready,
+		args: func(e *engine, i int) []string { return []string{"run", "--rm", bb, "true"} }}
+	res := b.interleave(ctx, sc, s.engines()...)
 	runRatio := 0.25
 	if s.acct.rootless() {
 		runRatio = 0.35
 	}
-	b.add(&row{acct: a, title: "`run --rm busybox true`", unit: "ms", pod: res[0], podman: res[1], note: runNote}, ratioTarget(runRatio))
+	r := b.add(&row{acct: a, title: "`run --rm busybox true`", unit: "ms", pod: res[0], podman: res[1], note: runNote,
+		goal: "`run --rm busybox true` with the default network ≤ 0.25× podman root, ≤ 0.35× rootless"}, ratioTarget(runRatio))
+	b.explain(ctx, r, sc, s.pod)
 
 	b.logf("[%s] run --rm --network none", a)
-	res = b.interleave(ctx, timed{title: "run --rm --network none", verbs: []string{"run"}, setup: ready,
-		args: func(e *engine, i int) []string { return []string{"run", "--rm", "--network", "none", bb, "true"} }}, s.engines()...)
-	b.add(&row{acct: a, title: "`run --rm --network none busybox true`", unit: "ms", pod: res[0], podman: res[1]}, floorPlus(floor, floorTarget))
+	sc = timed{title: "run --rm --network none", verbs: []string{"run"}, setup: ready,
+		args: func(e *engine, i int) []string { return []string{"run", "--rm", "--network", "none", bb, "true"} }}
+	res = b.interleave(ctx, sc, s.engines()...)
+	r = b.add(&row{acct: a, title: "`run --rm --network none busybox true`", unit: "ms", pod: res[0], podman: res[1],
+		goal:    "`run --rm --network none busybox true` ≤ runc floor + 15 ms as root, + 30 ms rootless (the floor is `runc run` of a prepared bundle)",
+		against: floor, againstName: "runc floor"}, floorPlus(floor, "runc", floorTarget))
+	b.explain(ctx, r, sc, s.pod)
 	b.add(&row{acct: a, title: "floor: `runc run` of a prepared busybox bundle", unit: "ms", ref: "runc", pod: floor}, nil)
 
 	if s.acct.rootless() {
@@ -174,7 +191,7 @@ func (b *bench) pullRows(ctx context.Context, s *side) {
 	a, ready := s.acct.label, b.ready(s)
 	b.logf("[%s] pull", a)
 	big := b.im.big
-	res := b.interleave(ctx, timed{title: "pull", rounds: 4, verbs: []string{"pull", "rmi"}, setup: ready,
+	sc := timed{title: "pull", rounds: 4, verbs: []string{"pull", "rmi"}, setup: ready,
 		before: func(ctx context.Context, e *engine, i int) error {
 			_, err := e.must(ctx, "rmi", big)
 			// Write back what earlier rounds left dirty, so that no pull
@@ -186,14 +203,27 @@ func (b *bench) pullRows(ctx context.Context, s *side) {
 			return err
 		},
 		args:     func(e *engine, i int) []string { return []string{"pull", big} },
-		teardown: func(ctx context.Context, e *engine) error { _, err := e.must(ctx, "rmi", big); return err }}, s.engines()...)
+		teardown: func(ctx context.Context, e *engine) error { _, err := e.must(ctx, "rmi", big); return err }}
+	res := b.interleave(ctx, sc, s.engines()...)
 	copyDir := func(i int) string { return filepath.Join(s.skopeo.dir, fmt.Sprintf("copy-%d", i)) }
 	sk := b.interleave(ctx, timed{title: "skopeo copy", rounds: 4,
 		args:  func(e *engine, i int) []string { return []string{"docker://" + big, "dir:" + copyDir(i)} },
 		after: func(ctx context.Context, e *engine, i int) error { return os.RemoveAll(copyDir(i)) }}, s.skopeo)[0]
 	// Pulling is fetching plus writing the layers: the target is writing
 	// them as fast as skopeo only fetches them.
-	b.add(&row{acct: a, title: fmt.Sprintf("`pull` of a %d MB, 5-layer image (after `rmi`)", b.im.bigSize>>20), unit: "ms", pod: res[0], podman: res[1]}, refRatio(sk, "`skopeo copy` to a directory", 1.2))
+	r := b.add(&row{acct: a, title: fmt.Sprintf("`pull` of a %d MB, 5-layer image (after `rmi`)", b.im.bigSize>>20), unit: "ms", pod: res[0], podman: res[1],
+		goal: "`pull` of the 306 MB bench image ≤ 1.2× `skopeo copy` to a directory", against: sk, againstName: "skopeo copy"},
+		refRatio(sk, "`skopeo copy` to a directory", 1.2))
+	if r.missed() {
+		// The breakdown's pulls start from a removed image, as the timed ones.
+		sc.before = func(ctx context.Context, e *engine, i int) error {
+			_, _ = e.must(ctx, "rmi", big)
+			syscall.Sync()
+			return nil
+		}
+		b.explain(ctx, r, sc, s.pod)
+		_, _ = s.pod.must(ctx, "rmi", big)
+	}
 	b.add(&row{acct: a, title: "reference: `skopeo copy` of that image to a directory", unit: "ms", ref: "skopeo", pod: sk}, nil)
 
 }
@@ -231,28 +261,44 @@ func (b *bench) psInspect(ctx context.Context, s *side) {
 	}
 	var createAtZero *series
 	measure := func(n, rounds int) {
-		res := b.interleave(ctx, timed{title: "ps -a", rounds: rounds, verbs: verbs, setup: b.ready(s),
-			args: func(e *engine, i int) []string { return []string{"ps", "-a"} }}, s.engines()...)
+		psSc := timed{title: "ps -a", rounds: rounds, verbs: verbs, setup: b.ready(s),
+			args: func(e *engine, i int) []string { return []string{"ps", "-a"} }}
+		res := b.interleave(ctx, psSc, s.engines()...)
 		var psT, inspectT, createT target
-		if n == 1000 {
+		if n >= 1000 {
 			psT, inspectT = ratioTarget(0.1), ratioTarget(0.3)
-			createT = notSlowerThan(createAtZero, "create with 0 containers", 0.1)
+			createT = notSlowerThan(createAtZero, "pod's `create` at 0 containers", 0.1)
 		}
-		b.add(&row{acct: a, title: fmt.Sprintf("`ps -a`, %d created containers", n), unit: "ms", pod: res[0], podman: res[1]}, psT)
+		atMax := n == b.opts.psMax && n >= 1000
+		r := &row{acct: a, title: fmt.Sprintf("`ps -a`, %d created containers", n), unit: "ms", pod: res[0], podman: res[1]}
+		if atMax {
+			r.goal = "`ps -a` stays ≤ 0.1× podman at 1000 containers"
+		}
+		b.explain(ctx, b.add(r, psT), psSc, s.pod)
 		// One more container, removed untimed after each round.
-		res = b.interleave(ctx, timed{title: "create", rounds: rounds, verbs: verbs, setup: b.ready(s),
+		createSc := timed{title: "create", rounds: rounds, verbs: verbs, setup: b.ready(s),
 			args: func(e *engine, i int) []string {
 				return []string{"create", "--name", fmt.Sprintf("more%d", i), bb, "true"}
 			},
-			after: func(ctx context.Context, e *engine, i int) error { return rmForce(ctx, e, fmt.Sprintf("more%d", i)) }}, s.engines()...)
-		b.add(&row{acct: a, title: fmt.Sprintf("`create busybox true`, %d created containers", n), unit: "ms", pod: res[0], podman: res[1]}, createT)
+			after: func(ctx context.Context, e *engine, i int) error { return rmForce(ctx, e, fmt.Sprintf("more%d", i)) }}
+		res = b.interleave(ctx, createSc, s.engines()...)
+		r = &row{acct: a, title: fmt.Sprintf("`create busybox true`, %d created containers", n), unit: "ms", pod: res[0], podman: res[1]}
+		if atMax {
+			r.goal, r.against, r.againstName = "`create` at 1000 existing containers no slower than at 0", createAtZero, "pod's create at 0"
+		}
+		b.explain(ctx, b.add(r, createT), createSc, s.pod)
 		if n == 0 {
 			createAtZero = res[0]
 			return
 		}
-		res = b.interleave(ctx, timed{title: "inspect", rounds: rounds, verbs: verbs, setup: b.ready(s),
-			args: func(e *engine, i int) []string { return []string{"inspect", "n0"} }}, s.engines()...)
-		b.add(&row{acct: a, title: fmt.Sprintf("`inspect` of one container, %d created", n), unit: "ms", pod: res[0], podman: res[1]}, inspectT)
+		inspectSc := timed{title: "inspect", rounds: rounds, verbs: verbs, setup: b.ready(s),
+			args: func(e *engine, i int) []string { return []string{"inspect", "n0"} }}
+		res = b.interleave(ctx, inspectSc, s.engines()...)
+		r = &row{acct: a, title: fmt.Sprintf("`inspect` of one container, %d created", n), unit: "ms", pod: res[0], podman: res[1]}
+		if atMax {
+			r.goal = "`inspect` stays ≤ 0.3× podman at 1000 containers"
+		}
+		b.explain(ctx, b.add(r, inspectT), inspectSc, s.pod)
 	}
 	measure(0, 0)
 	grow(100)
@@ -260,6 +306,12 @@ func (b *bench) psInspect(ctx context.Context, s *side) {
 	if b.opts.psMax > 100 {
 		grow(b.opts.psMax)
 		measure(b.opts.psMax, 5)
+	}
+	if b.opts.psMax < 1000 {
+		skipped := &series{absent: fmt.Sprintf("not measured: -ps-max %d", b.opts.psMax)}
+		for _, g := range []string{"`ps -a` stays ≤ 0.1× podman at 1000 containers", "`create` at 1000 existing containers no slower than at 0", "`inspect` stays ≤ 0.3× podman at 1000 containers"} {
+			b.add(&row{acct: a, title: g, unit: "ms", pod: skipped, goal: g}, func(*row) (string, string) { return "at 1000 containers", "not measured" })
+		}
 	}
 	both(fmt.Sprintf("removing %d containers", have), func(e *engine) error { return rmAll(ctx, e) })
 }
@@ -335,6 +387,33 @@ func (b *bench) parallel(ctx context.Context, s *side, n int) []*series {
 		}
 	}
 	return out
+}
+
+// parallelTimings starts n `run -d` at once again, untimed, each with
+// POD_TIMINGS=1, and returns the median of each phase over all of them.
+func (b *bench) parallelTimings(ctx context.Context, s *side, n int) string {
+	b.logf("  missed: measuring where pod's time goes (%d parallel runs with --timings)", n)
+	tp := s.pod.withEnv("POD_TIMINGS=1")
+	results := make([]runResult, n)
+	var wg sync.WaitGroup
+	for j := 0; j < n; j++ {
+		wg.Add(1)
+		go func(j int) {
+			defer wg.Done()
+			results[j] = tp.exec(ctx, "run", "-d", "--name", fmt.Sprintf("pt-%d", j), b.im.busybox, "sleep", "3600")
+		}(j)
+	}
+	wg.Wait()
+	if err := rmAll(ctx, s.pod); err != nil {
+		b.logf("  pod: %v", err)
+	}
+	bd := &breakdown{}
+	for _, r := range results {
+		if r.failure() == nil {
+			bd.add(r.stderr)
+		}
+	}
+	return bd.String()
 }
 
 // lastLine is a command's last output line (the ID `run -d` prints).

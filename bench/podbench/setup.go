@@ -121,21 +121,31 @@ default_subnet = "10.213.0.0/24"
 // newRunc prepares the floor: a busybox bundle runc runs directly, with the
 // spec runc itself generates (rootless for the unprivileged user).
 func newRunc(ctx context.Context, a *account, base, rootfsTar string) (*engine, error) {
-	dir := filepath.Join(base, a.label, "runc")
+	return newFloor(ctx, "runc", a, base, rootfsTar)
+}
+
+// newFloor prepares the floor for an OCI runtime (runc, crun): a busybox
+// bundle it runs directly, with the spec the runtime itself generates.
+func newFloor(ctx context.Context, runtime string, a *account, base, rootfsTar string) (*engine, error) {
+	dir := filepath.Join(base, a.label, runtime)
 	bundle, state := filepath.Join(dir, "bundle"), filepath.Join(dir, "state")
 	rootfs := filepath.Join(bundle, "rootfs")
 	if err := mkdirFor(a, 0o755, dir, bundle, state, rootfs); err != nil {
 		return nil, err
 	}
-	e := &engine{name: "runc", bin: "runc", acct: a, dir: dir, global: []string{"--root", state}, env: a.env()}
+	e := &engine{name: runtime, bin: runtime, acct: a, dir: dir, global: []string{"--root", state}, env: a.env()}
 	steps := [][]string{{"tar", "-C", rootfs, "-xf", rootfsTar}}
+	// runc spec writes into --bundle; crun spec only into the working
+	// directory, so both are run there.
 	if a.rootless() {
-		steps = append(steps, []string{"runc", "spec", "--rootless", "--bundle", bundle})
+		steps = append(steps, []string{runtime, "spec", "--rootless"})
 	} else {
-		steps = append(steps, []string{"runc", "spec", "--bundle", bundle})
+		steps = append(steps, []string{runtime, "spec"})
 	}
 	for _, argv := range steps {
-		if r := run(a.command(ctx, e.env, argv...)); r.err != nil {
+		cmd := a.command(ctx, e.env, argv...)
+		cmd.Dir = bundle
+		if r := run(cmd); r.err != nil {
 			return nil, fmt.Errorf("%s: %w", strings.Join(argv, " "), r.failure())
 		}
 	}
@@ -146,11 +156,11 @@ func newRunc(ctx context.Context, a *account, base, rootfsTar string) (*engine, 
 	}
 	var spec map[string]any
 	if err := json.Unmarshal(b, &spec); err != nil {
-		return nil, fmt.Errorf("runc spec: %w", err)
+		return nil, fmt.Errorf("%s spec: %w", runtime, err)
 	}
 	proc, _ := spec["process"].(map[string]any)
 	if proc == nil {
-		return nil, fmt.Errorf("runc spec: no process")
+		return nil, fmt.Errorf("%s spec: no process", runtime)
 	}
 	proc["args"], proc["terminal"] = []string{"true"}, false
 	if b, err = json.MarshalIndent(spec, "", "\t"); err != nil {
@@ -174,24 +184,8 @@ type images struct {
 // makeImages builds the images from the host's static busybox and synthetic
 // layers and pushes them to the loopback registry.
 func makeImages(ctx context.Context, dir string, reg *testimage.Registry, logf func(string, ...any)) (*images, error) {
-	bb, err := testimage.FindBusybox()
+	im, base, cfg, err := makeBusybox(ctx, dir, reg)
 	if err != nil {
-		return nil, err
-	}
-	base, err := testimage.BusyboxLayer(bb)
-	if err != nil {
-		return nil, err
-	}
-	im := &images{busybox: reg.Addr + "/busybox:latest", big: reg.Addr + "/big:latest", rootfsTar: filepath.Join(dir, "busybox-rootfs.tar")}
-	if err := os.WriteFile(im.rootfsTar, base, 0o644); err != nil {
-		return nil, err
-	}
-	cfg := v1.ImageConfig{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, Cmd: []string{"sh"}}
-	bbLayout := filepath.Join(dir, "layout-busybox")
-	if err := testimage.WriteLayout(bbLayout, "latest", cfg, [][]byte{base}); err != nil {
-		return nil, err
-	}
-	if err := testimage.PushLayout(ctx, bbLayout, "latest", im.busybox, manifest.DockerV2Schema2MediaType); err != nil {
 		return nil, err
 	}
 
@@ -233,6 +227,32 @@ func makeImages(ctx context.Context, dir string, reg *testimage.Registry, logf f
 		return nil, err
 	}
 	return im, os.RemoveAll(bigLayout)
+}
+
+// makeBusybox pushes the one-layer busybox image, made from the host's
+// static busybox, and keeps its layer as a tar for the runtime floors.
+func makeBusybox(ctx context.Context, dir string, reg *testimage.Registry) (*images, []byte, v1.ImageConfig, error) {
+	cfg := v1.ImageConfig{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, Cmd: []string{"sh"}}
+	bb, err := testimage.FindBusybox()
+	if err != nil {
+		return nil, nil, cfg, err
+	}
+	base, err := testimage.BusyboxLayer(bb)
+	if err != nil {
+		return nil, nil, cfg, err
+	}
+	im := &images{busybox: reg.Addr + "/busybox:latest", big: reg.Addr + "/big:latest", rootfsTar: filepath.Join(dir, "busybox-rootfs.tar")}
+	if err := os.WriteFile(im.rootfsTar, base, 0o644); err != nil {
+		return nil, nil, cfg, err
+	}
+	bbLayout := filepath.Join(dir, "layout-busybox")
+	if err := testimage.WriteLayout(bbLayout, "latest", cfg, [][]byte{base}); err != nil {
+		return nil, nil, cfg, err
+	}
+	if err := testimage.PushLayout(ctx, bbLayout, "latest", im.busybox, manifest.DockerV2Schema2MediaType); err != nil {
+		return nil, nil, cfg, err
+	}
+	return im, base, cfg, nil
 }
 
 // fillText fills b with words from a small vocabulary: text that gzip shrinks

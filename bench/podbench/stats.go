@@ -12,6 +12,7 @@ type series struct {
 	values   []float64
 	failures int    // commands that failed while being measured
 	absent   string // why nothing was measured ("not implemented in pod yet", an error)
+	firstErr string // the first failed command's error, when some failed
 }
 
 func (s *series) ok() bool { return s != nil && s.absent == "" && len(s.values) > 0 }

@@ -52,8 +52,8 @@ func TestTargets(t *testing.T) {
 		{"ratio missed", ratioTarget(0.5), slow, fast, "**no**"},
 		{"ratio without pod", ratioTarget(0.5), &series{absent: "not implemented"}, slow, "not measured"},
 		{"memory equal is met", ratioTarget(1), slow, slow, "yes"},
-		{"floor met", floorPlus(floor, 25), &series{values: []float64{55}}, nil, "yes"},
-		{"floor missed", floorPlus(floor, 25), &series{values: []float64{56}}, nil, "**no**"},
+		{"floor met", floorPlus(floor, "runc", 25), &series{values: []float64{55}}, nil, "yes"},
+		{"floor missed", floorPlus(floor, "runc", 25), &series{values: []float64{56}}, nil, "**no**"},
 		{"parallel met", parallelTarget, fast, slow, "yes"},
 		{"parallel with a failure", parallelTarget, failing, slow, "**no**"},
 	}
