@@ -53,6 +53,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /images/prune", s.imagePrune)
 	m.HandleFunc("POST /images/load", s.imageLoad)
 	m.HandleFunc("GET /images/get", s.imageGetMany)
+	m.HandleFunc("GET /images/search", s.imageSearch)
 	m.HandleFunc("GET /images/{rest...}", s.imageGet)
 	m.HandleFunc("POST /images/{rest...}", s.imagePost)
 	m.HandleFunc("DELETE /images/{rest...}", s.imageDelete)

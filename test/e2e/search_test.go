@@ -62,3 +62,26 @@ func TestSearch(t *testing.T) {
 		e.Pod("search", "--tls-verify=true", reg+"/busy").Fails(t, 125, reg)
 	})
 }
+
+// TestAPIDockerSearch: `docker search` through the API service finds what
+// `pod search` finds, with Docker's limit and filters.
+func TestAPIDockerSearch(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		s := startService(t, e)
+		reg := strings.SplitN(suite.images.Busybox, "/", 2)[0]
+		names := s.mustDocker(t, "search", "--format", "{{.Name}}", reg+"/busy").Stdout
+		if !strings.Contains(names, reg+"/busybox\n") {
+			t.Errorf("docker search %s/busy: %q", reg, names)
+		}
+		if got := strings.Count(s.mustDocker(t, "search", "--limit", "1", "--format", "{{.Name}}", reg+"/").Stdout, "\n"); got != 1 {
+			t.Errorf("docker search --limit 1 printed %d lines", got)
+		}
+		if got := s.mustDocker(t, "search", "--filter", "is-official=true", "--format", "{{.Name}}", reg+"/busybox").Stdout; got != "" {
+			t.Errorf("is-official filter kept %q", got)
+		}
+		code, body := s.raw(t, "GET", "/images/search", "")
+		if code != 400 || !strings.Contains(apiError(t, body), "term") {
+			t.Errorf("search without a term: %d %s", code, body)
+		}
+	})
+}
