@@ -441,3 +441,35 @@ func TestSdNotify(t *testing.T) {
 		e.MustPod("rm", "-f", "-t", "0", "sd-conmon", "sd-ignore", "sd-ctr", "sd-init")
 	})
 }
+
+// TestSdNotifyHealthy: with --sdnotify=healthy the monitor announces
+// itself at once and READY=1 comes only with the first passing
+// healthcheck (here once the container has made its file), once per run;
+// without a healthcheck the mode is refused.
+func TestSdNotifyHealthy(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		e.Pod("run", "--sdnotify=healthy", img, "true").Fails(t, 125, "--sdnotify=healthy needs a healthcheck")
+		notify := listenNotify(t, e)
+		e.ExtraEnv = []string{"NOTIFY_SOCKET=" + notify.path}
+		e.MustPod("run", "-d", "--name", "sd-healthy", "--sdnotify=healthy", "--health-cmd", "test -e /tmp/ok",
+			"--health-interval", "1s", img, "sh", "-c", "sleep 3; touch /tmp/ok; exec sleep 1000")
+		t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", "sd-healthy") })
+		started := time.Now()
+		msg := notify.next(t)
+		if s := sdState(t, e, "sd-healthy"); msg["MAINPID"] != itoa(s.ConmonPid) || msg["READY"] != "" {
+			t.Fatalf("first message %v, want MAINPID=%d alone", msg, s.ConmonPid)
+		}
+		msg = notify.next(t)
+		waited := time.Since(started)
+		if msg["READY"] != "1" || waited < 2*time.Second {
+			t.Fatalf("second message %v after %s, want READY=1 after the container's 3 s", msg, waited)
+		}
+		if got := out(e.MustPod("inspect", "-f", "{{.State.Health.Status}} {{.Config.SdNotifyMode}}", "sd-healthy")); got != "healthy healthy" {
+			t.Errorf("health and mode: %q", got)
+		}
+		e.MustPod("healthcheck", "run", "sd-healthy")
+		notify.none(t) // ready once per run
+	})
+}

@@ -73,7 +73,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.LogDriver, "log-driver", "k8s-file", "log driver: k8s-file, json-file or none")
 	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
-	fs.StringVar(&o.SdNotify, "sdnotify", "conmon", "with NOTIFY_SOCKET set (a systemd unit of Type=notify): conmon (the monitor sends MAINPID and READY=1), container (the container's process sends READY=1 on the socket mounted at /run/notify/notify.sock) or ignore")
+	fs.StringVar(&o.SdNotify, "sdnotify", "conmon", "with NOTIFY_SOCKET set (a systemd unit of Type=notify): conmon (the monitor sends MAINPID and READY=1), container (the container's process sends READY=1 on the socket mounted at /run/notify/notify.sock), healthy (READY=1 after the first passing healthcheck) or ignore")
 	addNetworkFlags(fs, &o.NetOptions)
 	fs.StringVar(&o.Pod, "pod", "", "join a pod: NAME, ID, or new:NAME to make one for the container")
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
