@@ -473,3 +473,50 @@ func TestSdNotifyHealthy(t *testing.T) {
 		notify.none(t) // ready once per run
 	})
 }
+
+// TestRestartUnit runs what `make install`'s pod-restart.service runs at
+// boot and at shutdown: the --restart=always containers start, the others
+// stay as they are, and stop again. The installed units pass
+// systemd-analyze verify.
+func TestRestartUnit(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		pod := suite.pod + " --root " + e.Root + " --runroot " + e.RunRoot
+		units := map[string]unitFile{}
+		for _, name := range []string{"pod-restart.service", "pod.socket", "pod.service"} {
+			b, err := os.ReadFile(filepath.Join("..", "..", "contrib", "systemd", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := e.WriteFile(name, []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "@@POD@@", pod), "$LOGGING", "--log-level=info")))
+			units[name] = readUnit(t, path)
+		}
+		for _, name := range []string{"pod-restart.service", "pod.socket"} {
+			verifyUnit(t, filepath.Join(e.Dir, name))
+		}
+		if got := units["pod.service"].one(t, "ExecStart"); !strings.HasSuffix(got, " system service --time 5") {
+			t.Errorf("pod.service ExecStart=%s", got)
+		}
+		e.MustPod("create", "--name", "sd-always", "--restart", "always", "--stop-timeout", "1", img, "sleep", "1000")
+		e.MustPod("create", "--name", "sd-never", img, "sleep", "1000")
+		e.MustPod("run", "-d", "--name", "sd-failure", "--restart", "on-failure", img, "true")
+		t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", "sd-always", "sd-never", "sd-failure") })
+		e.MustPod("wait", "sd-failure")
+		if got := out(e.MustPod("ps", "-a", "--filter", "restart-policy=always", "--filter", "restart-policy=on-failure", "--format", "{{.Names}}", "--sort", "names")); got != "sd-always\nsd-failure" {
+			t.Errorf("ps --filter restart-policy: %q", got)
+		}
+		e.Pod("ps", "--filter", "restart-policy=sometimes").Fails(t, 125, "restart-policy")
+
+		u := units["pod-restart.service"]
+		runExecUnit(t, e, "pod-restart", u.one(t, "ExecStart"))
+		got := out(e.MustPod("ps", "-a", "--format", "{{.Names}} {{.State}}", "--sort", "names"))
+		if got != "sd-always running\nsd-failure exited\nsd-never created" {
+			t.Errorf("after the unit's start:\n%s", got)
+		}
+		runExecUnit(t, e, "pod-restart", u.one(t, "ExecStop"))
+		if s := sdState(t, e, "sd-always"); s.Running {
+			t.Errorf("sd-always still runs after the unit's stop")
+		}
+	})
+}
