@@ -2,6 +2,8 @@ package container
 
 import (
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -114,6 +116,13 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	}
 	if o.RemoveImage {
 		o.AutoRemove = true
+	}
+	// A container a systemd unit runs records the unit, as podman's do:
+	// auto-update restarts it.
+	if unit := os.Getenv(engine.SystemdUnitLabel); unit != "" && !slices.ContainsFunc(o.Labels, func(l string) bool {
+		return strings.HasPrefix(l, engine.SystemdUnitLabel+"=")
+	}) {
+		o.Labels = append(slices.Clone(o.Labels), engine.SystemdUnitLabel+"="+unit)
 	}
 	o.PullProgress = g.Stderr
 	o.Limits = f.limits.options(c, o.Limits)
