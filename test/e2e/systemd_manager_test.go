@@ -274,3 +274,73 @@ func stopTimeout(text string) time.Duration {
 	}
 	return 90 * time.Second
 }
+
+// TestAutoUpdateUnderSystemd: a Quadlet unit's container labelled
+// AutoUpdate=registry is updated when a newer image is pushed (the unit
+// restarted on it), and when the pushed image cannot start, the unit is
+// rolled back to the image that ran.
+func TestAutoUpdateUnderSystemd(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		m := serviceManager(t, e)
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		repo := suite.registry.Addr + "/sd-au-vm-" + e.Name + ":latest"
+		e.MustPod("tag", img, repo)
+		e.MustPod("push", "-q", repo)
+		e.MustPod("pull", "-q", repo)
+		dir := e.Mkdir("quadlet")
+		e.WriteFile("quadlet/sd-vm-au.container", []byte(fmt.Sprintf(`[Container]
+Image=%s
+AutoUpdate=registry
+ContainerName=sd-vm-au
+GlobalArgs=--root %s --runroot %s
+Exec=sleep 1000
+StopTimeout=1
+`, repo, e.Root, e.RunRoot)))
+		t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", "sd-vm-au") })
+		m.install(t, "sd-vm-au.service", quadletUnit(t, e, dir, "sd-vm-au.service"))
+		m.must(t, "start", "sd-vm-au.service")
+		// pod auto-update restarts the unit with systemctl, which needs
+		// the session's runtime directory.
+		if m.user {
+			e.ExtraEnv = []string{"XDG_RUNTIME_DIR=" + os.Getenv("XDG_RUNTIME_DIR")}
+		}
+		update := func() string {
+			r := e.Pod("auto-update", "--format", "{{.Unit}} {{.Updated}}")
+			if r.Code != 0 {
+				t.Fatalf("auto-update: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+			}
+			return out(r)
+		}
+		if got := update(); got != "sd-vm-au.service false" {
+			t.Fatalf("before any push: %q", got)
+		}
+
+		build := func(tag, containerfile string) string {
+			e.WriteFile("ctx-"+tag+"/Containerfile", []byte(containerfile))
+			e.MustPod("build", "-q", "--pull=never", "-t", repo, e.Path("ctx-"+tag))
+			e.MustPod("push", "-q", repo)
+			return out(e.MustPod("image", "inspect", "-f", "{{.Id}}", repo))
+		}
+		e.Mkdir("ctx-v2")
+		v2 := build("v2", "FROM "+img+"\nLABEL sd.au=v2\n")
+		if got := update(); got != "sd-vm-au.service true" {
+			t.Fatalf("after a newer push: %q\n%s", got, m.journal(t, "sd-vm-au.service"))
+		}
+		if got := out(e.MustPod("inspect", "-f", "{{.State.Running}} {{.Image}}", "sd-vm-au")); got != "true "+v2 {
+			t.Errorf("after the update the container runs %q, want the new image %s", got, v2)
+		}
+
+		e.Mkdir("ctx-broken")
+		build("broken", "FROM "+img+"\nENTRYPOINT [\"/no/such/program\"]\n")
+		if got := update(); got != "sd-vm-au.service rolled back" {
+			t.Fatalf("after a broken push: %q\n%s", got, m.journal(t, "sd-vm-au.service"))
+		}
+		if got := out(e.MustPod("inspect", "-f", "{{.State.Running}} {{.Image}}", "sd-vm-au")); got != "true "+v2 {
+			t.Errorf("after the roll back the container runs %q, want %s again", got, v2)
+		}
+		if got, _ := m.ctl(t, "is-active", "sd-vm-au.service"); got != "active" {
+			t.Errorf("after the roll back the unit is %q", got)
+		}
+	})
+}
