@@ -6,6 +6,9 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 # under /usr/lib and /etc).
 SYSTEMDGENERATORDIR ?= $(PREFIX)/lib/systemd/system-generators
 USERGENERATORDIR ?= $(PREFIX)/lib/systemd/user-generators
+# ... and units of the system and user managers (pod-restart.service, pod.socket, pod.service).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 GO ?= go
 TAGS := containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -85,6 +88,12 @@ install: build
 	install -m 0755 bin/pod-systemd-generator $(DESTDIR)$(LIBEXECDIR)/pod/pod-systemd-generator
 	ln -sf $(LIBEXECDIR)/pod/pod-systemd-generator $(DESTDIR)$(SYSTEMDGENERATORDIR)/pod-system-generator
 	ln -sf $(LIBEXECDIR)/pod/pod-systemd-generator $(DESTDIR)$(USERGENERATORDIR)/pod-user-generator
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(USERUNITDIR)
+	for u in pod-restart.service pod.socket pod.service; do \
+		sed 's|@@POD@@|$(BINDIR)/pod|g' contrib/systemd/$$u >bin/$$u.unit && \
+		install -m 0644 bin/$$u.unit $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		install -m 0644 bin/$$u.unit $(DESTDIR)$(USERUNITDIR)/$$u || exit 1; \
+	done
 
 vet:
 	$(GO) vet -tags "$(TAGS)" ./...

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/pod-engine/pod/cmd/pod/autoupdate"
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/generate"
@@ -27,4 +28,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(kube.Commands(g)...)
 	root.AddCommand(generate.Commands(g)...)
 	root.AddCommand(secret.Commands(g)...)
+	root.AddCommand(autoupdate.Commands(g)...)
 }

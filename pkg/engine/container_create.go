@@ -452,6 +452,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
 		return nil, err
 	}
+	if cfg.SdNotifyMode == "healthy" && cfg.Healthcheck == nil {
+		return nil, invalidf(`--sdnotify=healthy needs a healthcheck (--health-cmd or the image's HEALTHCHECK)`)
+	}
 	if len(opts.Expose) > 0 {
 		exposed := map[string]struct{}{}
 		for k := range ic.ExposedPorts {

@@ -103,6 +103,9 @@ func (r *Runtime) HealthcheckRun(ctx context.Context, idOrName string) (string, 
 		return "", err
 	}
 	r.containerEvent(ctx, c.Container, "health_status", "health_status", status)
+	if status == HealthHealthy && prev != HealthHealthy && c.Config.SdNotifyMode == "healthy" {
+		r.notifyHealthy(c)
+	}
 	if status == HealthUnhealthy && prev != HealthUnhealthy {
 		r.healthFailed(ctx, c, hc.OnFailure)
 	}

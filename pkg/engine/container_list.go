@@ -168,7 +168,10 @@ type ContainerFilter struct {
 }
 
 // Filter keys `pod ps --filter` accepts.
-var psFilterKeys = []string{"id", "name", "label", "label!", "status", "exited", "ancestor", "before", "since", "until"}
+var psFilterKeys = []string{"id", "name", "label", "label!", "status", "exited", "ancestor", "before", "since", "until", "restart-policy"}
+
+// restartPolicies are the restart-policy= values (podman's filter).
+var restartPolicies = []string{"no", "always", "on-failure", "unless-stopped"}
 
 // psStatuses are the status= values Docker accepts; restarting and dead
 // never occur in pod but are valid to ask for.
@@ -193,6 +196,11 @@ func ParseContainerFilter(in []string, now time.Time) (*ContainerFilter, error) 
 			return nil, filters.Invalid("status", v, "status must be one of %s", strings.Join(psStatuses, ", "))
 		}
 		f.statuses = append(f.statuses, state.Status(v))
+	}
+	for _, v := range filters.Values(args, "restart-policy") {
+		if !slices.Contains(restartPolicies, v) {
+			return nil, filters.Invalid("restart-policy", v, "restart policy must be one of %s", strings.Join(restartPolicies, ", "))
+		}
 	}
 	for _, v := range filters.Values(args, "exited") {
 		n, err := strconv.Atoi(v)
@@ -250,6 +258,7 @@ func (f *ContainerFilter) Match(c *Container) bool {
 		(len(f.statuses) == 0 || slices.Contains(f.statuses, c.Status)) &&
 		(len(f.exited) == 0 || c.Status == state.StatusExited && slices.Contains(f.exited, c.ExitCode)) &&
 		filters.MatchAny(f.args, "ancestor", func(a string) bool { return matchAncestor(c, a) }) &&
+		filters.MatchAny(f.args, "restart-policy", func(p string) bool { return restartPolicyName(c) == p }) &&
 		f.window.Contains(c.CreatedAt)
 }
 
@@ -277,4 +286,13 @@ func matchAncestor(c *Container, ref string) bool {
 	// A short reference matches the last path elements of a qualified one
 	// (busybox matches localhost/busybox:latest).
 	return strings.HasSuffix(repo, "/"+ref) || strings.HasSuffix(name, "/"+ref) || strings.HasSuffix(name, "/"+ref+":latest")
+}
+
+// restartPolicyName is c's restart policy as the filter names it ("no"
+// when none was given).
+func restartPolicyName(c *Container) string {
+	if c.Config == nil || c.Config.RestartPolicy.Name == "" {
+		return "no"
+	}
+	return c.Config.RestartPolicy.Name
 }

@@ -1,11 +1,17 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sirupsen/logrus"
 
@@ -21,13 +27,14 @@ const notifySocketEnv = "NOTIFY_SOCKET"
 // notifyMode is what the monitor tells the service manager that started
 // pod (Options.NotifySocket): with --sdnotify=conmon (the default) MAINPID
 // and READY=1; with container MAINPID only (the container's process sends
-// READY=1); with ignore nothing.
+// READY=1); with healthy MAINPID only (the first passing healthcheck sends
+// READY=1, see notifyHealthy); with ignore nothing.
 func (r *Runtime) notifyMode(cfg *ContainerConfig) (socket string, ready bool) {
 	socket = r.opts.NotifySocket
 	switch cfg.SdNotifyMode {
 	case "ignore":
 		return "", false
-	case "container":
+	case "container", "healthy":
 		return socket, false
 	}
 	return socket, socket != ""
@@ -76,4 +83,78 @@ func (r *Runtime) notifyStarted(c *Container) {
 	if err != nil {
 		logrus.Warnf("container %s: sd_notify %s: %v", shortID(c.ID), socket, err)
 	}
+}
+
+// healthyNotifyFile, in the container's run directory, names the notify
+// socket that --sdnotify=healthy still owes READY=1 in this run: written
+// at start, removed by the healthcheck that sends it (once).
+const healthyNotifyFile = "notify-healthy"
+
+// awaitHealthy records, at start, that the container's first passing
+// healthcheck is to tell socket the service is ready.
+func (r *Runtime) awaitHealthy(c *Container, runDir string) error {
+	socket, _ := r.notifyMode(c.Config)
+	path := filepath.Join(runDir, healthyNotifyFile)
+	if c.Config.SdNotifyMode != "healthy" || socket == "" {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	return os.WriteFile(path, []byte(socket), 0o600)
+}
+
+// notifyHealthy sends READY=1 for a --sdnotify=healthy container whose
+// healthcheck has just passed, if this run still owes it: the one caller
+// that removes the record sends it. It waits for the manager to have read
+// the message (sd_notify's barrier), so that the message is not dropped
+// for coming from a process that exited before it was read.
+func (r *Runtime) notifyHealthy(c *Container) {
+	st, err := r.storage()
+	if err != nil {
+		return
+	}
+	runDir, err := st.ContainerRunDirectory(c.ID)
+	if err != nil {
+		return
+	}
+	path := filepath.Join(runDir, healthyNotifyFile)
+	b, err := os.ReadFile(path)
+	if err != nil || os.Remove(path) != nil {
+		return // not owed, or another healthcheck took it
+	}
+	if err := sdNotifyBarrier(string(b), "READY=1\n", 5*time.Second); err != nil {
+		logrus.Warnf("container %s: sd_notify %s: %v", shortID(c.ID), b, err)
+	}
+}
+
+// sdNotifyBarrier sends msg to the notify socket, then BARRIER=1 with the
+// write end of a pipe, and waits until the manager closes it (it has
+// processed everything sent before), or for timeout.
+func sdNotifyBarrier(socket, msg string, timeout time.Duration) error {
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: socket, Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(msg)); err != nil {
+		return err
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	rd := os.NewFile(uintptr(p[0]), "barrier")
+	defer rd.Close()
+	_, _, err = conn.WriteMsgUnix([]byte("BARRIER=1\n"), unix.UnixRights(p[1]), nil)
+	unix.Close(p[1])
+	if err != nil {
+		return err
+	}
+	rd.SetReadDeadline(time.Now().Add(timeout))
+	var buf [1]byte
+	if _, err := rd.Read(buf[:]); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("barrier: %w", err)
+	}
+	return nil
 }

@@ -232,6 +232,13 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 				return nil, err
 			}
 		}
+		if st, err := r.storage(); err == nil {
+			if runDir, err := st.ContainerRunDirectory(c.ID); err == nil {
+				if err := r.awaitHealthy(c, runDir); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if err := rt.Start(ctx, c.ID); err != nil {
 			return nil, fmt.Errorf("start container %s: %w", shortID(c.ID), err)
 		}
@@ -440,6 +447,8 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if !how.start {
 		// pod init: the container does not run yet, so it is not ready.
 		cfg.NotifySocket, cfg.NotifyReady = "", false
+	} else if err := r.awaitHealthy(c, runDir); err != nil {
+		return nil, err
 	}
 	endDB := timings.Start(ctx, "DB")
 	err = r.recordStartIntent(ctx, c, how.start)

@@ -3,7 +3,6 @@ package quadlet
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -20,23 +19,18 @@ type Unit struct {
 // Options are what the conversion needs besides the file.
 type Options struct {
 	Pod string // the pod binary the unit runs
-	// Volumes maps the .volume files of the search path to the volumes
-	// they make, for Volume=NAME.volume:/path.
-	Volumes map[string]string
+	// Refs maps the .volume, .network, .image, .build and .pod files of
+	// the search path to what they make, for keys that name them
+	// (Volume=NAME.volume:/path, Network=NAME.network, ...).
+	Refs map[string]Ref
+	// PodMembers maps a .pod file to the services of the .container files
+	// that join it (Pod=NAME.pod): the pod's unit wants them.
+	PodMembers map[string][]string
 }
 
-// flagKey maps a [Container] key to the `pod run` flag it becomes: each
-// value (or, with split, each blank-separated word of each value) one flag.
-type flagKey struct {
-	flag  string
-	split bool
-}
-
-var flagKeys = map[string]flagKey{
+var containerKeys = map[string]argKey{
 	"PublishPort":       {flag: "--publish"},
-	"Volume":            {flag: "--volume"},
-	"Network":           {flag: "--network"},
-	"EnvironmentFile":   {flag: "--env-file"},
+	"EnvironmentFile":   {flag: "--env-file", path: true},
 	"Mount":             {flag: "--mount"},
 	"Tmpfs":             {flag: "--tmpfs"},
 	"AddHost":           {flag: "--add-host"},
@@ -64,34 +58,21 @@ var flagKeys = map[string]flagKey{
 	"HealthStartPeriod": {flag: "--health-start-period"},
 	"HealthTimeout":     {flag: "--health-timeout"},
 	"HealthOnFailure":   {flag: "--health-on-failure"},
+	"ReadOnly":          {flag: "--read-only", boolean: true},
+	"RunInit":           {flag: "--init", boolean: true},
+	"NoNewPrivileges":   {flag: "--security-opt=no-new-privileges", boolean: true},
 }
 
-// boolKeys are [Container] switches: true adds the flag.
-var boolKeys = map[string]string{
-	"ReadOnly":        "--read-only",
-	"RunInit":         "--init",
-	"NoNewPrivileges": "--security-opt=no-new-privileges",
-}
-
-// otherKeys are handled by name in convertContainer.
-var otherKeys = map[string]bool{
-	"Image": true, "Exec": true, "ContainerName": true, "User": true, "Group": true,
-	"Notify": true, "PodmanArgs": true, "GlobalArgs": true, "AutoUpdate": true,
-}
-
-// refusedKeys are podman-systemd.unit(5) [Container] keys pod does not
-// implement: named as such rather than as unknown.
-var refusedKeys = map[string]bool{
-	"Annotation": true, "CgroupsMode": true, "ContainersConfModule": true, "Device": true,
-	"EnvironmentHost": true, "ExposeHostPort": true, "GroupAdd": true, "HealthStartupCmd": true,
-	"HealthStartupInterval": true, "HealthStartupRetries": true, "HealthStartupSuccess": true,
-	"HealthStartupTimeout": true, "IP": true, "IP6": true, "Mask": true, "Unmask": true, "LogOpt": true,
-	"Pod": true, "Rootfs": true, "Secret": true, "SecurityLabelDisable": true, "SecurityLabelFileType": true,
-	"SecurityLabelLevel": true, "SecurityLabelNested": true, "SecurityLabelType": true, "ShmSize": true,
-	"StartWithPod": true, "SubGIDMap": true, "SubUIDMap": true, "Sysctl": true, "Timezone": true,
-	"Memory": true, "ReloadCmd": true, "ReloadSignal": true, "StopSignal": true, "RemapGid": true,
-	"RemapUid": true, "RemapUidSize": true, "RemapUsers": true, "NetworkAlias": true, "PublishPorts": true,
-	"SeccompProfile": true, "HttpProxy": true, "ServiceName": true,
+// containerRefused are podman-systemd.unit(5) [Container] keys pod does
+// not implement: named as such rather than as unknown.
+var containerRefused = []string{
+	"Annotation", "CgroupsMode", "ContainersConfModule", "Device", "EnvironmentHost", "ExposeHostPort",
+	"GroupAdd", "HealthStartupCmd", "HealthStartupInterval", "HealthStartupRetries", "HealthStartupSuccess",
+	"HealthStartupTimeout", "IP", "IP6", "Mask", "Unmask", "LogOpt", "Rootfs", "Secret",
+	"SecurityLabelDisable", "SecurityLabelFileType", "SecurityLabelLevel", "SecurityLabelNested",
+	"SecurityLabelType", "ShmSize", "StartWithPod", "SubGIDMap", "SubUIDMap", "Sysctl", "Timezone",
+	"Memory", "ReloadCmd", "ReloadSignal", "StopSignal", "RemapGid", "RemapUid", "RemapUidSize",
+	"RemapUsers", "NetworkAlias", "PublishPorts", "SeccompProfile", "HttpProxy", "ServiceName",
 }
 
 // KeyError is a bad key or value, reported with its file and key as
@@ -119,61 +100,41 @@ func ConvertContainer(path string, r io.Reader, o Options) (*Unit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	base := strings.TrimSuffix(filepath.Base(path), ".container")
 	ctr := u.section("Container")
 	if ctr == nil {
 		return nil, &KeyError{File: path, Msg: "missing [Container] group"}
 	}
-	bad := func(key, msg string) error { return &KeyError{File: path, Group: "Container", Key: key, Msg: msg} }
+	c := &conv{path: path, group: "Container", o: o}
 
-	var image, name, user, group string
-	var exec, podmanArgs, globalArgs, flags, deps []string
-	notify := false
-	name = "systemd-%N"
-	for _, kv := range ctr.keys {
+	var image, user, group string
+	var exec []string
+	name := "systemd-%N"
+	notify := "conmon"
+	err = c.args(ctr, containerKeys, containerRefused, func(kv keyValue) (bool, error) {
 		k, v := kv.key, kv.value
-		if k == "Volume" {
-			src, rest, _ := strings.Cut(v, ":")
-			if strings.HasSuffix(src, ".volume") {
-				name, ok := o.Volumes[src]
-				if !ok {
-					return nil, bad(k, fmt.Sprintf("volume unit %s is not found (in the search path)", src))
-				}
-				dep := strings.TrimSuffix(src, ".volume") + "-volume.service"
-				deps = append(deps, dep)
-				v = name
-				if rest != "" {
-					v += ":" + rest
-				}
-			}
-		}
-		if fk, ok := flagKeys[k]; ok {
-			if !fk.split {
-				flags = append(flags, fk.flag, v)
-				continue
-			}
-			words, err := splitWords(v)
-			if err != nil {
-				return nil, bad(k, "invalid value ("+err.Error()+")")
-			}
-			for _, w := range words {
-				flags = append(flags, fk.flag, w)
-			}
-			continue
-		}
-		if f, ok := boolKeys[k]; ok {
-			b, ok := parseBool(v)
-			if !ok {
-				return nil, bad(k, fmt.Sprintf("invalid boolean %q", v))
-			}
-			if b {
-				flags = append(flags, f)
-			}
-			continue
-		}
+		var err error
 		switch k {
 		case "Image":
-			image = v
+			image, err = c.ref(k, v, ".image", ".build")
+		case "Volume":
+			src, rest, _ := strings.Cut(v, ":")
+			if src, err = c.ref(k, src, ".volume"); err == nil {
+				if rest != "" {
+					src += ":" + rest
+				}
+				c.flags = append(c.flags, "--volume", src)
+			}
+		case "Network":
+			if v, err = c.ref(k, v, ".network"); err == nil {
+				c.flags = append(c.flags, "--network", v)
+			}
+		case "Pod":
+			if !strings.HasSuffix(v, ".pod") {
+				return true, c.bad(k, fmt.Sprintf("%q is not the name of a .pod file", v))
+			}
+			if v, err = c.ref(k, v, ".pod"); err == nil {
+				c.flags = append(c.flags, "--pod", v)
+			}
 		case "ContainerName":
 			name = v
 		case "User":
@@ -182,72 +143,56 @@ func ConvertContainer(path string, r io.Reader, o Options) (*Unit, error) {
 			group = v
 		case "Notify":
 			b, ok := parseBool(v)
-			if !ok {
-				if v != "healthy" {
-					return nil, bad(k, fmt.Sprintf("invalid boolean %q", v))
-				}
-				return nil, bad(k, "Notify=healthy is not supported by pod")
+			switch {
+			case v == "healthy":
+				notify = "healthy"
+			case !ok:
+				return true, c.bad(k, fmt.Sprintf("invalid boolean %q", v))
+			case b:
+				notify = "container"
+			default:
+				notify = "conmon"
 			}
-			notify = b
 		case "AutoUpdate":
 			if v != "registry" && v != "local" {
-				return nil, bad(k, fmt.Sprintf("invalid value %q (want registry or local)", v))
+				return true, c.bad(k, fmt.Sprintf("invalid value %q (want registry or local)", v))
 			}
-			flags = append(flags, "--label", "io.containers.autoupdate="+v)
-		case "Exec", "PodmanArgs", "GlobalArgs":
-			words, err := splitWords(v)
-			if err != nil {
-				return nil, bad(k, "invalid value ("+err.Error()+")")
-			}
-			switch k {
-			case "Exec":
+			c.flags = append(c.flags, "--label", "io.containers.autoupdate="+v)
+		case "Exec":
+			var words []string
+			if words, err = c.words(k, v); err == nil {
 				exec = append(exec, words...)
-			case "PodmanArgs":
-				podmanArgs = append(podmanArgs, words...)
-			default:
-				globalArgs = append(globalArgs, words...)
 			}
 		default:
-			if refusedKeys[k] {
-				return nil, bad(k, "not supported by pod")
-			}
-			return nil, bad(k, "")
+			return false, nil
 		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if image == "" {
 		return nil, &KeyError{File: path, Msg: "no Image key specified"}
 	}
 	if group != "" && user == "" {
-		return nil, bad("Group", "Group without User")
+		return nil, c.bad("Group", "Group without User")
 	}
 	if user != "" {
 		if group != "" {
 			user += ":" + group
 		}
-		flags = append(flags, "--user", user)
+		c.flags = append(c.flags, "--user", user)
 	}
 
-	pod := append([]string{o.Pod}, globalArgs...)
-	run := append(append([]string(nil), pod...), "run", "--name", name, "--cgroups=no-conmon", "--rm", "-d")
-	if notify {
-		run = append(run, "--sdnotify=container")
-	} else {
-		run = append(run, "--sdnotify=conmon")
-	}
-	run = append(append(append(run, flags...), podmanArgs...), image)
+	run := c.pod("run", "--name", name, "--cgroups=no-conmon", "--rm", "-d", "--sdnotify="+notify)
+	run = append(append(append(run, c.flags...), c.podmanArgs...), image)
 	run = append(run, exec...)
-	rm := append(append([]string(nil), pod...), "rm", "-v", "-f", "-i", name)
+	rm := c.pod("rm", "-v", "-f", "-i", name)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Automatically generated by pod-systemd-generator from %s\n#\n", path)
-	unit := &Unit{Name: base + ".service"}
-	writeSections(&b, u, "Container", unit, func() {
-		fmt.Fprintf(&b, "SourcePath=%s\n", path)
-		b.WriteString("Wants=network-online.target\nAfter=network-online.target\n")
-		for _, d := range deps {
-			fmt.Fprintf(&b, "Requires=%s\nAfter=%s\n", d, d)
-		}
-	}, func() {
+	unit := &Unit{Name: base(path) + ".service"}
+	writeSections(&b, u, "Container", unit, func() { c.unitExtras(&b, true) }, func() {
 		b.WriteString("Environment=PODMAN_SYSTEMD_UNIT=%n\n")
 		b.WriteString("KillMode=mixed\n")
 		// pod run has no --replace: a container a crash left is removed first.

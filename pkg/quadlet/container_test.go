@@ -51,7 +51,7 @@ func TestConvertContainer(t *testing.T) {
 		{name: "unknown key", file: "[Container]\nImage=img\nFoo=bar\n", err: "unsupported key 'Foo' in group 'Container' in /q/x.container"},
 		{name: "refused key", file: "[Container]\nImage=img\nSecret=s\n", err: "not supported by pod for key 'Secret' in group 'Container'"},
 		{name: "bad boolean", file: "[Container]\nImage=img\nReadOnly=maybe\n", err: `invalid boolean "maybe" for key 'ReadOnly'`},
-		{name: "healthy", file: "[Container]\nImage=img\nNotify=healthy\n", err: "Notify=healthy is not supported by pod for key 'Notify'"},
+		{name: "healthy", file: "[Container]\nImage=img\nNotify=healthy\n", start: "/bin/pod run --name systemd-%N --cgroups=no-conmon --rm -d --sdnotify=healthy img"},
 		{name: "unbalanced quote", file: "[Container]\nImage=img\nExec=sh -c \"x\n", err: "unbalanced quotes"},
 		{name: "no image", file: "[Container]\nExec=true\n", err: "no Image key specified in /q/x.container"},
 		{name: "no container group", file: "[Unit]\nDescription=x\n", err: "missing [Container] group"},
@@ -112,7 +112,7 @@ func TestGenerate(t *testing.T) {
 	write(b, "db.container", "[Container]\nImage=db\n")
 	write(b, "data.volume", "[Volume]\nLabel=a=b\n")
 	write(b, "app.container", "[Container]\nImage=app\nVolume=data.volume:/data:ro\nVolume=gone.volume:/x\n")
-	write(b, "net.network", "[Network]\n")
+	write(b, "net.network", "[Network]\nBogus=1\n")
 	write(b, "notes.txt", "not a unit")
 	units, errs := Generate([]string{a, "/nonexistent/sd-quadlet", b}, Options{Pod: "pod"})
 	var names []string
@@ -127,7 +127,7 @@ func TestGenerate(t *testing.T) {
 	}
 	if len(errs) != 3 || !strings.Contains(errs[0].Error(), `converting "broken.container": unsupported key 'Bogus'`) ||
 		!strings.Contains(errs[1].Error(), `converting "app.container": volume unit gone.volume is not found (in the search path) for key 'Volume'`) ||
-		!strings.Contains(errs[2].Error(), `converting "net.network": .network files are not supported`) {
+		!strings.Contains(errs[2].Error(), `converting "net.network": unsupported key 'Bogus' in group 'Network'`) {
 		t.Errorf("errors %v", errs)
 	}
 }
@@ -182,7 +182,7 @@ func TestConvertVolume(t *testing.T) {
 // requires its service.
 func TestContainerVolumeUnit(t *testing.T) {
 	u, err := ConvertContainer("/q/app.container", strings.NewReader("[Container]\nImage=img\nVolume=data.volume:/data:ro\n"),
-		Options{Pod: "/bin/pod", Volumes: map[string]string{"data.volume": "sd-data"}})
+		Options{Pod: "/bin/pod", Refs: map[string]Ref{"data.volume": {Name: "sd-data", Service: "data-volume.service"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

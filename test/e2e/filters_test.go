@@ -73,7 +73,7 @@ func TestFilterErrors(t *testing.T) {
 			cmd  []string
 			keys string
 		}{
-			{[]string{"ps", "-a"}, "id, name, label, label!, status, exited, ancestor, before, since, until"},
+			{[]string{"ps", "-a"}, "id, name, label, label!, status, exited, ancestor, before, since, until, restart-policy"},
 			{[]string{"container", "prune", "-f"}, "until, label, label!"},
 			{[]string{"images"}, "dangling, label, reference, before, since, id, until"},
 			{[]string{"image", "prune", "-f"}, "label, until"},

@@ -193,3 +193,125 @@ func TestQuadletGeneratorWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestQuadletKinds generates the units of .network, .image, .build, .pod,
+// .kube and .container files that name one another, checks the
+// dependencies systemd will follow, verifies them, and runs their Exec
+// lines in dependency order by hand: the network (twice: the second start
+// leaves it), the pulled and the built image, the pod on the network, a
+// container of the built image in the pod, the played YAML and its take
+// down. A broken .pod file is reported and stops nothing.
+func TestQuadletKinds(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		global := "GlobalArgs=--root " + e.Root + " --runroot " + e.RunRoot + "\n"
+		subnet := "10.135.11.0/24"
+		if e.Rootless() {
+			subnet = "10.135.12.0/24"
+		}
+		t.Cleanup(func() { e.Pod("network", "rm", "-f", "sd-knet") }) // after the pods' removal
+		podCleanup(t, e)
+		dir := e.Mkdir("quadlet")
+		e.WriteFile("quadlet/sd-k.network", []byte("[Network]\nNetworkName=sd-knet\nSubnet="+subnet+"\nLabel=sd.test=net\n"+global))
+		e.WriteFile("quadlet/sd-k.image", []byte("[Image]\nImage="+img+"\n"+global))
+		e.WriteFile("quadlet/Containerfile", []byte("FROM "+img+"\nLABEL sd.test=built\n"))
+		e.WriteFile("quadlet/sd-k.build", []byte("[Build]\nImageTag=localhost/sd-kbuilt:1\nSetWorkingDirectory=unit\nPull=never\n"+global))
+		e.WriteFile("quadlet/sd-k.pod", []byte("[Pod]\nPodName=sd-kpod\nNetwork=sd-k.network\n"+global))
+		e.WriteFile("quadlet/sd-k.container", []byte("[Container]\nImage=sd-k.build\nPod=sd-k.pod\nContainerName=sd-kctr\nExec=sleep 1000\n"+global))
+		e.WriteFile("quadlet/sd-kbad.pod", []byte("[Pod]\nUserNS=auto\n"))
+		e.WriteFile("quadlet/app.yaml", []byte(`apiVersion: v1
+kind: Pod
+metadata:
+  name: sd-kube
+spec:
+  containers:
+  - name: c
+    image: `+img+`
+    command: ["sleep", "1000"]
+`))
+		e.WriteFile("quadlet/sd-kube.kube", []byte("[Kube]\nYaml=app.yaml\n"+global))
+		args := []string{"--dryrun"}
+		if e.Rootless() {
+			args = append(args, "--user")
+		}
+		stdout, stderr, code := runGenerator(t, e, dir, args...)
+		if want := `converting "sd-kbad.pod": not supported by pod for key 'UserNS' in group 'Pod' in ` + filepath.Join(dir, "sd-kbad.pod"); code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("generator exit %d, stderr lacks %q:\n%s", code, want, stderr)
+		}
+		units := dryrunUnits(stdout)
+		unitDir := e.Mkdir("units")
+		parsed := map[string]unitFile{}
+		for _, name := range []string{"sd-k-network.service", "sd-k-image.service", "sd-k-build.service", "sd-k-pod.service", "sd-k.service", "sd-kube.service"} {
+			text, ok := units[name]
+			if !ok {
+				t.Fatalf("no %s among the units:\n%s", name, stdout)
+			}
+			path := filepath.Join(unitDir, name)
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			parsed[name] = readUnit(t, path)
+		}
+		if len(units) != 6 {
+			t.Errorf("%d units, want 6:\n%s", len(units), stdout)
+		}
+		for name := range parsed {
+			verifyUnit(t, filepath.Join(unitDir, name))
+		}
+		ctr, pod := parsed["sd-k.service"], parsed["sd-k-pod.service"]
+		if got := strings.Join(ctr["Requires"], " "); got != "sd-k-build.service" {
+			t.Errorf("container unit Requires=%s", got)
+		}
+		if got := strings.Join(ctr["BindsTo"], " "); got != "sd-k-pod.service" {
+			t.Errorf("container unit BindsTo=%s", got)
+		}
+		if got := strings.Join(pod["Requires"], " "); got != "sd-k-network.service" || strings.Join(pod["Wants"], " ") != "network-online.target sd-k.service" {
+			t.Errorf("pod unit Requires=%s Wants=%v", got, pod["Wants"])
+		}
+
+		nu := parsed["sd-k-network.service"]
+		runExecUnit(t, e, "sd-k-network", nu.one(t, "ExecStart"))
+		runExecUnit(t, e, "sd-k-network", nu.one(t, "ExecStart"))
+		if got := out(e.MustPod("network", "inspect", "-f", `{{index .Labels "sd.test"}}`, "sd-knet")); got != "net" {
+			t.Errorf("network label %q", got)
+		}
+		runExecUnit(t, e, "sd-k-image", parsed["sd-k-image.service"].one(t, "ExecStart"))
+		if r := e.Pod("image", "exists", img); r.Code != 0 {
+			t.Errorf("the image unit did not pull %s", img)
+		}
+		runExecUnit(t, e, "sd-k-build", parsed["sd-k-build.service"].one(t, "ExecStart"))
+		if got := out(e.MustPod("image", "inspect", "-f", `{{index .Config.Labels "sd.test"}}`, "localhost/sd-kbuilt:1")); got != "built" {
+			t.Errorf("built image label %q", got)
+		}
+		runExecUnit(t, e, "sd-k-pod", pod.one(t, "ExecStartPre"))
+		runExecUnit(t, e, "sd-k-pod", pod.one(t, "ExecStart"))
+		notify := listenNotify(t, e)
+		runExecUnit(t, e, "sd-k", ctr.one(t, "ExecStartPre"))
+		runExecUnit(t, e, "sd-k", ctr.one(t, "ExecStart"), "NOTIFY_SOCKET="+notify.path)
+		if msg := notify.next(t); msg["READY"] != "1" {
+			t.Errorf("sd_notify %v", msg)
+		}
+		if got := out(e.MustPod("pod", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.State}},{{end}} {{range .InfraConfig.Networks}}{{.}}{{end}}", "sd-kpod")); !strings.Contains(got, "sd-kctr running,") || !strings.HasSuffix(got, " sd-knet") {
+			t.Errorf("the pod's containers and networks: %q", got)
+		}
+		if got := out(e.MustPod("inspect", "-f", "{{.ImageName}}", "sd-kctr")); got != "localhost/sd-kbuilt:1" {
+			t.Errorf("the container's image %q", got)
+		}
+		runExecUnit(t, e, "sd-k", ctr.one(t, "ExecStop"))
+		runExecUnit(t, e, "sd-k-pod", pod.one(t, "ExecStop"))
+		runExecUnit(t, e, "sd-k-pod", strings.TrimPrefix(pod.one(t, "ExecStopPost"), "-"))
+		if r := e.Pod("pod", "exists", "sd-kpod"); r.Code != 1 {
+			t.Errorf("pod still there after the pod unit's stop (exists: %d)", r.Code)
+		}
+
+		ku := parsed["sd-kube.service"]
+		runExecUnit(t, e, "sd-kube", ku.one(t, "ExecStart"))
+		if got := out(e.MustPod("pod", "ps", "--format", "{{.Name}} {{.Status}}")); got != "sd-kube Running" {
+			t.Errorf("after the kube unit's start: %q", got)
+		}
+		runExecUnit(t, e, "sd-kube", ku.one(t, "ExecStopPost"))
+		if got := out(e.MustPod("pod", "ps", "-q")); got != "" {
+			t.Errorf("pods left after the kube unit's stop: %q", got)
+		}
+	})
+}

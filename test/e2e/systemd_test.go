@@ -441,3 +441,82 @@ func TestSdNotify(t *testing.T) {
 		e.MustPod("rm", "-f", "-t", "0", "sd-conmon", "sd-ignore", "sd-ctr", "sd-init")
 	})
 }
+
+// TestSdNotifyHealthy: with --sdnotify=healthy the monitor announces
+// itself at once and READY=1 comes only with the first passing
+// healthcheck (here once the container has made its file), once per run;
+// without a healthcheck the mode is refused.
+func TestSdNotifyHealthy(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		e.Pod("run", "--sdnotify=healthy", img, "true").Fails(t, 125, "--sdnotify=healthy needs a healthcheck")
+		notify := listenNotify(t, e)
+		e.ExtraEnv = []string{"NOTIFY_SOCKET=" + notify.path}
+		e.MustPod("run", "-d", "--name", "sd-healthy", "--sdnotify=healthy", "--health-cmd", "test -e /tmp/ok",
+			"--health-interval", "1s", img, "sh", "-c", "sleep 3; touch /tmp/ok; exec sleep 1000")
+		t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", "sd-healthy") })
+		started := time.Now()
+		msg := notify.next(t)
+		if s := sdState(t, e, "sd-healthy"); msg["MAINPID"] != itoa(s.ConmonPid) || msg["READY"] != "" {
+			t.Fatalf("first message %v, want MAINPID=%d alone", msg, s.ConmonPid)
+		}
+		msg = notify.next(t)
+		waited := time.Since(started)
+		if msg["READY"] != "1" || waited < 2*time.Second {
+			t.Fatalf("second message %v after %s, want READY=1 after the container's 3 s", msg, waited)
+		}
+		if got := out(e.MustPod("inspect", "-f", "{{.State.Health.Status}} {{.Config.SdNotifyMode}}", "sd-healthy")); got != "healthy healthy" {
+			t.Errorf("health and mode: %q", got)
+		}
+		e.MustPod("healthcheck", "run", "sd-healthy")
+		notify.none(t) // ready once per run
+	})
+}
+
+// TestRestartUnit runs what `make install`'s pod-restart.service runs at
+// boot and at shutdown: the --restart=always containers start, the others
+// stay as they are, and stop again. The installed units pass
+// systemd-analyze verify.
+func TestRestartUnit(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		pod := suite.pod + " --root " + e.Root + " --runroot " + e.RunRoot
+		units := map[string]unitFile{}
+		for _, name := range []string{"pod-restart.service", "pod.socket", "pod.service"} {
+			b, err := os.ReadFile(filepath.Join("..", "..", "contrib", "systemd", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := e.WriteFile(name, []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "@@POD@@", pod), "$LOGGING", "--log-level=info")))
+			units[name] = readUnit(t, path)
+		}
+		for _, name := range []string{"pod-restart.service", "pod.socket"} {
+			verifyUnit(t, filepath.Join(e.Dir, name))
+		}
+		if got := units["pod.service"].one(t, "ExecStart"); !strings.HasSuffix(got, " system service --time 5") {
+			t.Errorf("pod.service ExecStart=%s", got)
+		}
+		e.MustPod("create", "--name", "sd-always", "--restart", "always", "--stop-timeout", "1", img, "sleep", "1000")
+		e.MustPod("create", "--name", "sd-never", img, "sleep", "1000")
+		e.MustPod("run", "-d", "--name", "sd-failure", "--restart", "on-failure", img, "true")
+		t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", "sd-always", "sd-never", "sd-failure") })
+		e.MustPod("wait", "sd-failure")
+		if got := out(e.MustPod("ps", "-a", "--filter", "restart-policy=always", "--filter", "restart-policy=on-failure", "--format", "{{.Names}}", "--sort", "names")); got != "sd-always\nsd-failure" {
+			t.Errorf("ps --filter restart-policy: %q", got)
+		}
+		e.Pod("ps", "--filter", "restart-policy=sometimes").Fails(t, 125, "restart-policy")
+
+		u := units["pod-restart.service"]
+		runExecUnit(t, e, "pod-restart", u.one(t, "ExecStart"))
+		got := out(e.MustPod("ps", "-a", "--format", "{{.Names}} {{.State}}", "--sort", "names"))
+		if got != "sd-always running\nsd-failure exited\nsd-never created" {
+			t.Errorf("after the unit's start:\n%s", got)
+		}
+		runExecUnit(t, e, "pod-restart", u.one(t, "ExecStop"))
+		if s := sdState(t, e, "sd-always"); s.Running {
+			t.Errorf("sd-always still runs after the unit's stop")
+		}
+	})
+}

@@ -2,6 +2,8 @@ package container
 
 import (
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -74,7 +76,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.LogDriver, "log-driver", "", "log driver: k8s-file, json-file or none (default: containers.conf's log_driver, else k8s-file)")
 	fs.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option: max-size=SIZE")
 	fs.StringVar(&o.Restart, "restart", "no", "restart policy: no, on-failure[:N], always, unless-stopped")
-	fs.StringVar(&o.SdNotify, "sdnotify", "conmon", "with NOTIFY_SOCKET set (a systemd unit of Type=notify): conmon (the monitor sends MAINPID and READY=1), container (the container's process sends READY=1 on the socket mounted at /run/notify/notify.sock) or ignore")
+	fs.StringVar(&o.SdNotify, "sdnotify", "conmon", "with NOTIFY_SOCKET set (a systemd unit of Type=notify): conmon (the monitor sends MAINPID and READY=1), container (the container's process sends READY=1 on the socket mounted at /run/notify/notify.sock), healthy (READY=1 after the first passing healthcheck) or ignore")
 	addNetworkFlags(fs, &o.NetOptions)
 	fs.StringVar(&o.Pod, "pod", "", "join a pod: NAME, ID, or new:NAME to make one for the container")
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
@@ -116,6 +118,13 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	}
 	if o.RemoveImage {
 		o.AutoRemove = true
+	}
+	// A container a systemd unit runs records the unit, as podman's do:
+	// auto-update restarts it.
+	if unit := os.Getenv(engine.SystemdUnitLabel); unit != "" && !slices.ContainsFunc(o.Labels, func(l string) bool {
+		return strings.HasPrefix(l, engine.SystemdUnitLabel+"=")
+	}) {
+		o.Labels = append(slices.Clone(o.Labels), engine.SystemdUnitLabel+"="+unit)
 	}
 	o.PullProgress = g.Stderr
 	o.Limits = f.limits.options(c, o.Limits)

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,6 +16,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	var (
 		opts          network.CreateOptions
 		labels, optKV []string
+		ignore        bool
 	)
 	c := &cobra.Command{
 		Use:   "create [options] [NAME]",
@@ -40,6 +42,10 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			n, err := rt.NetworkCreate(cmd.Context(), opts)
+			if err != nil && ignore && opts.Name != "" && errors.Is(err, errdefs.ErrAlreadyExists) {
+				// podman's --ignore: the existing network is left as it is.
+				n, err = &network.Network{Name: opts.Name}, nil
+			}
 			if err != nil {
 				return err
 			}
@@ -55,6 +61,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&opts.Internal, "internal", false, "no outbound traffic: no NAT, no default route")
 	f.BoolVar(&opts.IPv6, "ipv6", false, "add an IPv6 subnet (chosen if no --subnet is IPv6)")
 	f.BoolVar(&opts.DisableDNS, "disable-dns", false, "no name resolution of containers on this network")
+	f.BoolVar(&ignore, "ignore", false, "do nothing, successfully, if a network of that name exists (its settings are left as they are)")
 	f.StringArrayVar(&labels, "label", nil, "set a label KEY=VALUE on the network")
 	f.StringArrayVarP(&optKV, "opt", "o", nil, "driver option KEY=VALUE (bridge: mtu, vlan; macvlan, ipvlan: parent, mode, mtu)")
 	return c
