@@ -6,7 +6,7 @@
 #
 #   test/vm/run.sh [-run REGEX]      (make vm-test)
 #
-# It needs bin/pod, bin/pod-conmon and bin/e2e.test built (make vm-test does).
+# It needs bin/pod, bin/pod-conmon, bin/pod-systemd-generator and bin/e2e.test built (make vm-test does).
 # Environment: POD_VM_TIMEOUT (seconds the guest may run, default 2400),
 # POD_VM_ACCEL (kvm or tcg: skip the probe), POD_VM_MEM (MiB, default 3072),
 # POD_VM_CPUS (default: the host's, at most 4), POD_VM_KEEP (keep the work dir),
@@ -28,7 +28,7 @@ cpus=${POD_VM_CPUS:-$(nproc)}
 log() { echo "vm: $*" >&2; }
 now() { date +%s; }
 
-for f in bin/pod bin/pod-conmon bin/e2e.test; do
+for f in bin/pod bin/pod-conmon bin/pod-systemd-generator bin/e2e.test; do
 	[ -x "$top/$f" ] || { log "$f is missing (make vm-test builds it)"; exit 1; }
 done
 command -v qemu-system-x86_64 >/dev/null || { log "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"; exit 1; }
@@ -51,7 +51,7 @@ trap 'exit 1' INT TERM HUP
 # results/ where the guest writes its logs.
 share=$work/share
 mkdir -p "$share/bin" "$share/results"
-cp "$top/bin/pod" "$top/bin/pod-conmon" "$top/bin/e2e.test" "$share/bin/"
+cp "$top/bin/pod" "$top/bin/pod-conmon" "$top/bin/pod-systemd-generator" "$top/bin/e2e.test" "$share/bin/"
 cp "$here/guest.sh" "$share/guest.sh"
 printf '%s\n' "$run_re" >"$share/run.txt"
 
