@@ -280,3 +280,47 @@ func tarOf1(t *testing.T, name, body string) string {
 	}
 	return string(data)
 }
+
+// TestAPIServiceKilled kills the service with SIGKILL while clients
+// create, start and remove containers: what it leaves is what a killed
+// CLI command leaves, which the next command sees truly and can clean up,
+// and a new service serves the same state.
+func TestAPIServiceKilled(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		s := startService(t, e)
+		img := suite.images.Busybox
+		s.mustDocker(t, "pull", "-q", img)
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				loadOne(s, img, i) // cut short by the kill: its errors are expected
+			}(i)
+		}
+		time.Sleep(400 * time.Millisecond)
+		s.cmd.Process.Kill()
+		<-s.done
+		wg.Wait()
+
+		// Every container the DB lists is whole: inspectable, and removable.
+		left := e.MustPod("ps", "-aq").Lines()
+		if len(left) == 0 {
+			t.Fatal("every client finished before the kill: the test killed nothing mid-request")
+		}
+		for _, id := range left {
+			if r := e.Pod("inspect", "-f", "{{.State.Status}}", id); r.Code != 0 {
+				t.Errorf("after the kill, inspect %s: %s", id, r.Stderr)
+			}
+		}
+		e.MustPod("rm", "-af", "-t", "0")
+		if got := e.MustPod("ps", "-aq").Stdout; got != "" {
+			t.Errorf("rm -af left %q", got)
+		}
+		// A new service on the same storage serves, and runs a container.
+		s2 := startServiceAt(t, e, filepath.Join(e.Dir, "api2", "pod.sock"))
+		if r := s2.mustDocker(t, "run", "--rm", "--network", "none", img, "echo", "after the kill"); r.Stdout != "after the kill\n" {
+			t.Errorf("the new service ran: %q", r.Stdout)
+		}
+	})
+}
