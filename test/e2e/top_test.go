@@ -132,9 +132,18 @@ func containsLine(lines []string, want string) bool {
 func counter(t *testing.T, e *Env, name string) int {
 	t.Helper()
 	pid := out(e.MustPod("inspect", "--format", "{{.State.Pid}}", name))
-	b, err := os.ReadFile("/proc/" + pid + "/root/tmp/c")
-	if err != nil {
-		t.Fatal(err)
+	// The shell truncates the file before it writes the next count: an
+	// empty read caught it between the two (never while it is frozen).
+	var b []byte
+	for try := 0; try < 50; try++ {
+		var err error
+		if b, err = os.ReadFile("/proc/" + pid + "/root/tmp/c"); err != nil {
+			t.Fatal(err)
+		}
+		if len(strings.TrimSpace(string(b))) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
