@@ -1,13 +1,11 @@
 package container
 
 import (
-	"errors"
-	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/atomicfile"
 )
 
 func newExportCommand(g *cli.Globals) *cobra.Command {
@@ -21,31 +19,12 @@ func newExportCommand(g *cli.Globals) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if output == "" && isTerminal(g.Stdout) {
-				return errors.New("refusing to export to terminal. Use -o flag or redirect")
-			}
 			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			if output == "" {
-				return rt.Export(ctx, args[0], g.Stdout)
-			}
-			// A temporary file renamed into place: a failed export leaves
-			// no partial archive behind.
-			f, err := atomicfile.Create(output, 0o644)
-			if err != nil {
-				return fmt.Errorf("create %s: %w", output, err)
-			}
-			defer f.Close()
-			if err := rt.Export(ctx, args[0], f); err != nil {
-				return err
-			}
-			if err := f.Commit(); err != nil {
-				return fmt.Errorf("write %s: %w", output, err)
-			}
-			return nil
+			return cli.WriteArchive(g, output, "export", func(w io.Writer) error { return rt.Export(ctx, args[0], w) })
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")

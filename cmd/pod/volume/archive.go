@@ -1,16 +1,12 @@
 package volume
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/atomicfile"
 )
 
 func newExportCommand(g *cli.Globals) *cobra.Command {
@@ -24,33 +20,12 @@ func newExportCommand(g *cli.Globals) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if output == "" {
-				if f, ok := g.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-					return errors.New("refusing to export to terminal. Use -o flag or redirect")
-				}
-			}
 			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			if output == "" {
-				return rt.ExportVolume(ctx, args[0], g.Stdout)
-			}
-			// Renamed into place when complete: a failed export leaves no
-			// partial archive.
-			f, err := atomicfile.Create(output, 0o644)
-			if err != nil {
-				return fmt.Errorf("create %s: %w", output, err)
-			}
-			defer f.Close()
-			if err := rt.ExportVolume(ctx, args[0], f); err != nil {
-				return err
-			}
-			if err := f.Commit(); err != nil {
-				return fmt.Errorf("write %s: %w", output, err)
-			}
-			return nil
+			return cli.WriteArchive(g, output, "export", func(w io.Writer) error { return rt.ExportVolume(ctx, args[0], w) })
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
