@@ -52,8 +52,13 @@ unit:
 
 # e2e runs the end-to-end suite against the built binaries, as root and (when
 # run as root) as the unprivileged user POD_TEST_USER.
-e2e: build
-	POD_BINARY=$(CURDIR)/bin/pod $(GO) test -tags "$(TAGS)" -count=1 -timeout 30m ./test/e2e/... $(E2E_ARGS)
+e2e: build bin/docker-compose-v2
+	POD_BINARY=$(CURDIR)/bin/pod POD_COMPOSE_V2=$(CURDIR)/bin/docker-compose-v2 $(GO) test -tags "$(TAGS)" -count=1 -timeout 30m ./test/e2e/... $(E2E_ARGS)
+
+# The docker compose v2 plugin the API tests drive, from its own module so
+# that compose's dependencies stay out of pod's go.mod.
+bin/docker-compose-v2: test/composev2/go.mod test/composev2/go.sum
+	cd test/composev2 && $(GO) build -o $(CURDIR)/$@ github.com/docker/compose/v5/cmd
 
 # vm-test runs the e2e tests named in test/vm/tests.txt in a Debian 12 guest
 # with systemd and pure cgroup v2, as root and as a plain user in a systemd
