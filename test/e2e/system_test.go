@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -54,7 +55,13 @@ func TestInfo(t *testing.T) {
 		}
 		fields := "{{.Host.LogDriver}}|{{.Host.CgroupManager}}|{{.Host.CgroupsVersion}}|{{.Host.OCIRuntime.Name}}|{{.Version.Version}}|{{.Store.ImageStore.Number}}|{{.Host.MemTotal}}"
 		got := strings.Split(strings.TrimSpace(e.MustPod("info", "-f", fields).Stdout), "|")
-		if len(got) != 7 || got[0] != "k8s-file" || got[1] != "cgroupfs" || got[2] != info.Host.CgroupVersion || got[3] != info.Host.OCIRuntime.Name ||
+		// systemd manages cgroups by default where it is PID 1 (and, for a
+		// user, where its bus is reachable), else pod's own cgroupfs.
+		manager := len(got) > 1 && got[1] == "cgroupfs"
+		if _, err := os.Stat("/run/systemd/system"); err == nil && len(got) > 1 {
+			manager = manager || got[1] == "systemd"
+		}
+		if len(got) != 7 || got[0] != "k8s-file" || !manager || got[2] != info.Host.CgroupVersion || got[3] != info.Host.OCIRuntime.Name ||
 			got[5] != "0" || strings.ContainsAny(got[6], "e.") || got[6] == "0" {
 			t.Errorf("info -f %s: %q", fields, got)
 		}
