@@ -42,7 +42,17 @@ func (r *Runtime) freezeForRead(ctx context.Context, c *Container) (thaw func(),
 		return nil, err
 	}
 	if err := rt.Pause(ctx, c.ID); err != nil {
-		return nil, fmt.Errorf("freeze container %s while its files are read: %w", shortID(c.ID), err)
+		// The freezer can fail to settle on a container that forks hard
+		// on a loaded host (runc gives up: "unable to freeze"). Stopping
+		// its processes one by one does the same job; the cgroup is
+		// thawed first in case the runtime left it half frozen.
+		_ = rt.Resume(context.WithoutCancel(ctx), c.ID)
+		cont, serr := stopNamespace(c.PID)
+		if serr != nil {
+			return nil, fmt.Errorf("freeze container %s while its files are read: %w (stopping its processes: %v)", shortID(c.ID), err, serr)
+		}
+		logrus.Debugf("freeze %s: %v; its processes are stopped instead", shortID(c.ID), err)
+		return cont, nil
 	}
 	return func() {
 		if err := rt.Resume(context.WithoutCancel(ctx), c.ID); err != nil {
