@@ -5,7 +5,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/pod-engine/pod/pkg/cgroups"
 	"github.com/pod-engine/pod/pkg/rootless"
 	"github.com/pod-engine/pod/pkg/scope"
 )
@@ -17,15 +16,17 @@ const (
 )
 
 // cgroupManager is the manager new containers get: --cgroup-manager when
-// given; else systemd where it is the init system and the manager the
-// containers would be given to is reachable over D-Bus (a plain user's own
-// only on cgroup v2, where it has a delegated subtree), as podman chooses;
-// else cgroupfs. Hosts without systemd (the build machines) get cgroupfs.
+// given; else, as root, systemd where it is the init system and reachable
+// over D-Bus, as podman chooses; else cgroupfs. Hosts without systemd (the
+// build machines) get cgroupfs. A plain user gets cgroupfs in the subtree
+// systemd delegates to it: under the user's own systemd manager, `pod
+// update` (crun finds no scope) and OOMKilled (read from the wrong cgroup)
+// fail in the VM's tests, so it is chosen only with --cgroup-manager.
 func (r *Runtime) cgroupManager() string {
 	if m := r.opts.CgroupManager; m != "" {
 		return m
 	}
-	if r.Rootless() && cgroups.Detect() != cgroups.Unified {
+	if r.Rootless() {
 		return cgroupManagerCgroupfs
 	}
 	if r.systemdBus().Reachable() {
