@@ -18,10 +18,10 @@ func systemdRunning() bool {
 }
 
 // defaultCgroupManager is the manager pod should choose for e: systemd
-// where it runs (rootless only on cgroup v2, where the user's manager has a
-// delegated subtree), else cgroupfs.
+// where it runs, as root; else cgroupfs (a plain user's containers go in
+// the subtree systemd delegates to it).
 func defaultCgroupManager(e *Env) string {
-	if systemdRunning() && (!e.Rootless() || hostCgroupV2()) {
+	if systemdRunning() && !e.Rootless() {
 		return "systemd"
 	}
 	return "cgroupfs"
@@ -35,8 +35,14 @@ func TestCgroupManagerSystemd(t *testing.T) {
 			t.Errorf("info: cgroup manager %q, want %q", got, want)
 		}
 		if want != "systemd" {
-			if !systemdRunning() {
+			switch {
+			case !systemdRunning():
 				e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "true").Fails(t, 125, "systemd is not running on this host")
+			case hostCgroupV2():
+				// A user asks for its systemd manager by name.
+				if r := e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "sh", "-c", "exit 7"); r.Code != 7 {
+					t.Errorf("exit 7 under the user's systemd manager: %d (%s)", r.Code, r.Stderr)
+				}
 			}
 			return
 		}
