@@ -21,6 +21,9 @@ const (
 	argVolume
 	argContainerOrImage
 	argSecret
+	argPod
+	argContainerOrPod
+	argAny // inspect: containers, images, pods, networks, volumes
 )
 
 // completion says what the arguments of a command complete to: the kind of
@@ -46,51 +49,61 @@ var (
 	one  = func(k argKind) completion { return completion{kinds: []argKind{k}} }
 )
 
-// completions maps "PARENT VERB" (PARENT "pod" for top-level verbs) to
-// what its arguments are.
+// completions maps a command's path below the root ("rm", "container rm",
+// "pod rm" for the pod group's) to what its arguments are.
 var completions = map[string]completion{}
 
 func init() {
-	ctrMany := []string{"start", "stop", "rm", "remove", "kill", "restart", "logs", "wait", "pause", "unpause", "mount", "unmount", "umount", "init", "stats", "exists", "inspect"}
-	ctrOne := []string{"exec", "attach", "port", "top", "rename", "diff", "export", "commit", "update", "cp"}
-	for _, parent := range []string{"pod", "container"} {
+	ctrMany := []string{"start", "stop", "rm", "remove", "kill", "restart", "logs", "wait", "pause", "unpause",
+		"mount", "unmount", "umount", "init", "stats", "exists", "inspect", "checkpoint", "restore", "cleanup"}
+	ctrOne := []string{"exec", "attach", "port", "top", "rename", "diff", "export", "update", "clone", "runlabel"}
+	for _, parent := range []string{"", "container "} {
 		for _, v := range ctrMany {
-			completions[parent+" "+v] = many(argContainer)
+			completions[parent+v] = many(argContainer)
 		}
 		for _, v := range ctrOne {
-			completions[parent+" "+v] = one(argContainer)
+			completions[parent+v] = one(argContainer)
 		}
-		completions[parent+" run"] = one(argImage)
-		completions[parent+" create"] = one(argImage)
+		// commit CONTAINER [IMAGE]: the new name is the user's.
+		completions[parent+"commit"] = one(argContainer)
+		completions[parent+"run"] = one(argImage)
+		completions[parent+"create"] = one(argImage)
 	}
-	completions["pod inspect"] = many(argContainerOrImage)
+	completions["inspect"] = many(argAny)
+	completions["diff"] = one(argContainerOrImage)
 	completions["healthcheck run"] = one(argContainer)
 	for _, v := range []string{"rmi", "history", "save", "untag"} {
-		completions["pod "+v] = many(argImage)
+		completions[v] = many(argImage)
 	}
-	completions["pod tag"] = one(argImage)
-	completions["pod push"] = one(argImage)
-	for _, v := range []string{"rm", "remove", "inspect", "history", "save", "exists", "untag"} {
+	for _, v := range []string{"tag", "push", "images"} {
+		completions[v] = one(argImage)
+	}
+	for _, v := range []string{"rm", "remove", "inspect", "history", "save", "exists", "untag", "mount", "unmount", "umount", "tree", "sign"} {
 		completions["image "+v] = many(argImage)
 	}
-	completions["image tag"] = one(argImage)
-	completions["image push"] = one(argImage)
+	for _, v := range []string{"tag", "push", "list", "ls", "diff"} {
+		completions["image "+v] = one(argImage)
+	}
 	for _, v := range []string{"rm", "remove", "inspect", "exists"} {
 		completions["network "+v] = many(argNetwork)
 		completions["volume "+v] = many(argVolume)
+		completions["secret "+v] = many(argSecret)
 	}
-	for _, v := range []string{"mount", "unmount", "umount"} {
-		completions["image "+v] = many(argImage)
-	}
+	completions["network reload"] = many(argContainer)
+	completions["network connect"] = completion{kinds: []argKind{argNetwork, argContainer}}
+	completions["network disconnect"] = completion{kinds: []argKind{argNetwork, argContainer}}
 	for _, v := range []string{"export", "import"} {
 		completions["volume "+v] = one(argVolume)
 	}
-	completions["container clone"] = one(argContainer)
-	for _, v := range []string{"rm", "remove", "inspect", "exists"} {
-		completions["secret "+v] = many(argSecret)
+	for _, v := range []string{"mount", "unmount", "umount"} {
+		completions["volume "+v] = many(argVolume)
 	}
-	completions["network connect"] = completion{kinds: []argKind{argNetwork, argContainer}}
-	completions["network disconnect"] = completion{kinds: []argKind{argNetwork, argContainer}}
+	for _, v := range []string{"start", "stop", "rm", "remove", "kill", "restart", "pause", "unpause", "inspect", "exists", "stats", "top", "logs", "clone"} {
+		completions["pod "+v] = many(argPod)
+	}
+	completions["generate systemd"] = one(argContainerOrPod)
+	completions["generate kube"] = many(argContainerOrPod)
+	completions["kube generate"] = many(argContainerOrPod)
 }
 
 // addCompletions enables cobra's `completion bash|zsh|fish|powershell`
@@ -103,7 +116,8 @@ func addCompletions(root *cobra.Command, g *cli.Globals) {
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.Parent() != nil {
-			if comp, ok := completions[c.Parent().Name()+" "+c.Name()]; ok && c.ValidArgsFunction == nil {
+			path := strings.TrimPrefix(c.CommandPath(), root.Name()+" ")
+			if comp, ok := completions[path]; ok && c.ValidArgsFunction == nil {
 				c.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 					kind := comp.kindAt(len(args))
 					if kind == 0 {
@@ -132,16 +146,17 @@ func names(ctx context.Context, g *cli.Globals, kind argKind, prefix string) []c
 	}
 	defer rt.Close()
 	var out []string
-	if kind == argContainer || kind == argContainerOrImage {
+	is := func(kinds ...argKind) bool { return kind == argAny || slices.Contains(kinds, kind) }
+	if is(argContainer, argContainerOrImage, argContainerOrPod) {
 		if cs, err := rt.Containers(ctx); err == nil {
 			for _, c := range cs {
 				out = append(out, c.Name)
 			}
 		}
 	}
-	if kind == argImage || kind == argContainerOrImage {
-		if is, err := rt.Images().ListImages(ctx, images.ListImagesOptions{}); err == nil {
-			for _, i := range is {
+	if is(argImage, argContainerOrImage) {
+		if imgs, err := rt.Images().ListImages(ctx, images.ListImagesOptions{}); err == nil {
+			for _, i := range imgs {
 				for _, n := range i.RepoTags {
 					if !images.IsDigestedName(n) {
 						out = append(out, n)
@@ -150,14 +165,14 @@ func names(ctx context.Context, g *cli.Globals, kind argKind, prefix string) []c
 			}
 		}
 	}
-	if kind == argNetwork {
+	if is(argNetwork) {
 		if ns, err := rt.NetworkList(ctx, nil); err == nil {
 			for _, n := range ns {
 				out = append(out, n.Name)
 			}
 		}
 	}
-	if kind == argVolume {
+	if is(argVolume) {
 		if vs, err := rt.ListVolumes(ctx, nil); err == nil {
 			for _, v := range vs {
 				out = append(out, v.Name)
@@ -168,6 +183,13 @@ func names(ctx context.Context, g *cli.Globals, kind argKind, prefix string) []c
 		if ss, err := rt.ListSecrets(ctx, nil); err == nil {
 			for _, sec := range ss {
 				out = append(out, sec.Name)
+			}
+		}
+	}
+	if is(argPod, argContainerOrPod) {
+		if ps, err := rt.Pods(ctx); err == nil {
+			for _, p := range ps {
+				out = append(out, p.Name)
 			}
 		}
 	}

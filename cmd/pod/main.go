@@ -37,7 +37,10 @@ func main() {
 	g.NotifySocket = os.Getenv("NOTIFY_SOCKET")
 	os.Unsetenv("NOTIFY_SOCKET")
 	root := newRootCommand(g, began)
-	err := root.ExecuteContext(ctx)
+	err := refuseLeadingConnection(root.PersistentFlags(), os.Args[1:])
+	if err == nil {
+		err = root.ExecuteContext(ctx)
+	}
 	stop()
 	stopProfile()
 	if err != nil {

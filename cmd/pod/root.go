@@ -21,6 +21,7 @@ const noEngine = "pod.no-engine"
 // newRootCommand builds the command tree; began is when this process's
 // work started, for --timings.
 func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
+	var pg podmanGlobals
 	root := &cobra.Command{
 		Use:           "pod [options] COMMAND",
 		Short:         "Manage containers and images without a daemon",
@@ -38,6 +39,9 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 			}
 			logrus.SetLevel(lvl)
 			logrus.SetOutput(os.Stderr)
+			if err := pg.apply(cmd.Flags(), g); err != nil {
+				return err
+			}
 			if g.Timings || timingsFromEnv() {
 				startTimings(cmd, g, began)
 			}
@@ -70,6 +74,7 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 	pf.StringVar(&g.Runtime, "runtime", "", "OCI runtime binary or path (default: crun on cgroup v2, else runc)")
 	pf.StringVar(&g.CgroupManager, "cgroup-manager", "", "cgroup manager for containers: systemd (transient scopes; the default where systemd runs and its bus is reachable) or cgroupfs (the default elsewhere)")
 	pf.BoolVar(&g.Timings, "timings", false, "print where the command's time went, as a table on stderr (also POD_TIMINGS=1)")
+	addPodmanGlobals(pf, g, &pg)
 
 	root.AddCommand(system.Commands(g)...)
 	addCommandGroups(root, g)

@@ -45,6 +45,9 @@ const maxJSONBody = 4 << 20
 type Server struct {
 	rt  *engine.Runtime
 	mux *http.ServeMux
+	// cors, when set, is the Access-Control-Allow-Origin every response
+	// carries (podman's system service --cors); "" sends no CORS headers.
+	cors string
 
 	// pending holds attach requests made before their container started
 	// (`docker run` attaches, then starts): the start streams to them.
@@ -91,8 +94,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Api-Version", APIVersion)
 	w.Header().Set("Server", "pod/"+serverVersion())
+	if s.cors != "" {
+		w.Header().Set("Access-Control-Allow-Origin", s.cors)
+		w.Header().Set("Access-Control-Allow-Headers", "*")
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS")
+		if req.Method == http.MethodOptions {
+			// A browser's preflight: the headers above are the answer.
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
 	logrus.Debugf("api: %s %s", req.Method, req.URL.RequestURI())
 	s.mux.ServeHTTP(w, req)
+}
+
+// WithCORS makes every response allow cross-origin requests from origin
+// ("*" for any), and answers browsers' preflight OPTIONS requests.
+func (s *Server) WithCORS(origin string) *Server {
+	s.cors = origin
+	return s
 }
 
 // Serve answers connections on l until ctx ends or, with idle > 0, no

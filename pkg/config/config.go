@@ -85,6 +85,14 @@ type Environment struct {
 	Conf string
 	// Override is CONTAINERS_CONF_OVERRIDE: read last.
 	Override string
+	// Modules are podman's --module files, read after the others and
+	// before Override: an absolute path as it is, else the first file of
+	// that name under ModuleDirs.
+	Modules []string
+	// ModuleDirs are where a module's relative name is looked up, in
+	// order: the user's containers.conf.modules, then /etc's and
+	// /usr/share's.
+	ModuleDirs []string
 }
 
 // FromEnv is the Environment of this process.
@@ -96,7 +104,9 @@ func FromEnv() Environment {
 	}
 	if dir, err := os.UserConfigDir(); err == nil {
 		e.UserFile = filepath.Join(dir, "containers", "containers.conf")
+		e.ModuleDirs = append(e.ModuleDirs, filepath.Join(dir, "containers", "containers.conf.modules"))
 	}
+	e.ModuleDirs = append(e.ModuleDirs, "/etc/containers/containers.conf.modules", "/usr/share/containers/containers.conf.modules")
 	return e
 }
 
@@ -120,12 +130,36 @@ func (e Environment) Load() (*Config, error) {
 			}
 		}
 	}
+	for _, m := range e.Modules {
+		f, err := e.module(m)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.readFile(f, true); err != nil {
+			return nil, err
+		}
+	}
 	if e.Override != "" {
 		if err := c.readFile(e.Override, true); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// module is the file of the module name: name itself when absolute, else
+// the first ModuleDirs/name that exists.
+func (e Environment) module(name string) (string, error) {
+	if filepath.IsAbs(name) {
+		return name, nil
+	}
+	for _, d := range e.ModuleDirs {
+		f := filepath.Join(d, name)
+		if _, err := os.Stat(f); err == nil {
+			return f, nil
+		}
+	}
+	return "", errdefs.NotFoundf("containers.conf module %q: no such file in %s", name, strings.Join(e.ModuleDirs, ", "))
 }
 
 // readWithDropIns reads file, if it exists, then its containers.conf.d.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -82,5 +83,32 @@ func TestLoadBad(t *testing.T) {
 		if err := c.Validate(); err == nil || !errdefs.IsInvalidArgument(err) {
 			t.Errorf("%q validated: %v", data, err)
 		}
+	}
+}
+
+func TestLoadModules(t *testing.T) {
+	dir := t.TempDir()
+	sys := write(t, filepath.Join(dir, "etc/containers.conf"), "[engine]\nruntime = \"crun\"\nevents_logger = \"file\"\n")
+	userMods, etcMods := filepath.Join(dir, "home/modules"), filepath.Join(dir, "etc/modules")
+	write(t, filepath.Join(etcMods, "runc.conf"), "[engine]\nruntime = \"runc\"\n")
+	write(t, filepath.Join(userMods, "sub/quiet.conf"), "[engine]\nevents_logger = \"none\"\n")
+	write(t, filepath.Join(etcMods, "sub/quiet.conf"), "[engine]\nevents_logger = \"journald\"\n")
+	abs := write(t, filepath.Join(dir, "abs.conf"), "[containers]\npids_limit = 9\n")
+	over := write(t, filepath.Join(dir, "override.conf"), "[containers]\npids_limit = 7\n")
+	env := Environment{SystemFiles: []string{sys}, ModuleDirs: []string{userMods, etcMods}}
+
+	// A relative name is the first found in ModuleDirs (the user's wins);
+	// modules come after the files and before the override.
+	env.Modules, env.Override = []string{"runc.conf", "sub/quiet.conf", abs}, over
+	c, err := env.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Engine.Runtime != "runc" || c.EventsLogger() != "none" || c.Containers.PidsLimit != 7 {
+		t.Errorf("config with modules %+v", c)
+	}
+	env.Modules, env.Override = []string{"missing.conf"}, ""
+	if _, err := env.Load(); !errors.Is(err, errdefs.ErrNotFound) || !strings.Contains(err.Error(), "missing.conf") {
+		t.Errorf("missing module: %v", err)
 	}
 }

@@ -26,6 +26,12 @@ type CopyOptions struct {
 	Archive bool
 	// FollowLink follows the source path when it is a symlink.
 	FollowLink bool
+	// Overwrite lets a directory replace a non-directory and the other
+	// way round; else, as podman's and docker's cp, that is an error.
+	Overwrite bool
+	// Pause freezes a running source container while its files are read
+	// (podman's cp --pause, on by default there).
+	Pause bool
 }
 
 // copyTarget is where a copy lands: the directory the tar stream is
@@ -43,6 +49,13 @@ type copyTarget struct {
 func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst string, w io.Writer, opts CopyOptions) error {
 	return r.withCopyRoot(ctx, idOrName, srcPath, func(c *Container, root *fscopy.Root, inRoot string) error {
 		srcPath := ctrAbs(c, srcPath)
+		if opts.Pause {
+			thaw, err := r.freezeForRead(ctx, c)
+			if err != nil {
+				return err
+			}
+			defer thaw()
+		}
 		fi, err := root.Stat(inRoot, opts.FollowLink)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -73,7 +86,7 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 			return err
 		}
 		defer host.Close()
-		return pipeCopy(root, inRoot, opts.FollowLink, t.name, host, t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive})
+		return pipeCopy(root, inRoot, opts.FollowLink, t.name, host, t.dir, fscopy.ExtractOptions{KeepOwner: opts.Archive, NoDirNonDir: !opts.Overwrite, ReplaceDirs: opts.Overwrite})
 	})
 }
 
@@ -84,7 +97,7 @@ func (r *Runtime) CopyFromContainer(ctx context.Context, idOrName, srcPath, dst 
 func (r *Runtime) CopyToContainer(ctx context.Context, src string, rd io.Reader, idOrName, dstPath string, opts CopyOptions) error {
 	return r.withCopyRoot(ctx, idOrName, dstPath, func(c *Container, root *fscopy.Root, inRoot string) error {
 		inCtr := func(p string) (fs.FileInfo, error) { return root.Stat(p, true) }
-		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config)}
+		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config), NoDirNonDir: !opts.Overwrite, ReplaceDirs: opts.Overwrite}
 		if src == "-" {
 			fi, err := inCtr(inRoot)
 			if err != nil || !fi.IsDir() {

@@ -56,6 +56,13 @@ func (r *Runtime) CopyBetweenContainers(ctx context.Context, src, srcPath, dst, 
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 	err = r.withCopyRoot(ctx, src, srcPath, func(c *Container, root *fscopy.Root, inRoot string) error {
+		if opts.Pause {
+			thaw, err := r.freezeForRead(ctx, c)
+			if err != nil {
+				return err
+			}
+			defer thaw()
+		}
 		if err := root.WriteTar(spool, inRoot, opts.FollowLink, t.name); err != nil {
 			return fmt.Errorf("copying from container %s: %w", c.Name, err)
 		}
@@ -70,7 +77,7 @@ func (r *Runtime) CopyBetweenContainers(ctx context.Context, src, srcPath, dst, 
 		}
 		// t.dir was found in this same root above; the tree may have
 		// changed since, which Extract's checks within the root cover.
-		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config)}
+		xopts := fscopy.ExtractOptions{KeepOwner: opts.Archive, MapOwner: ownerInUserNS(c.Config), NoDirNonDir: !opts.Overwrite, ReplaceDirs: opts.Overwrite}
 		if err := root.Extract(spool, t.dir, xopts); err != nil {
 			return fmt.Errorf("copying to container %s: %w", c.Name, err)
 		}

@@ -135,7 +135,7 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	monitor, err := conmon.FindBinary()
+	monitor, err := r.monitorBinary()
 	if err != nil {
 		return nil, nil, nil, err
 	}

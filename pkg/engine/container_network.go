@@ -165,7 +165,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 	ns.nsPath = nr.NetNS
 	switch mode {
 	case netModeSlirp:
-		if err := slirp.Start(ctx, nr.SlirpDir, slirp.Config{NetNS: nr.NetNS, Ports: ports}); err != nil {
+		if err := slirp.Start(ctx, nr.SlirpDir, slirp.Config{NetNS: nr.NetNS, Ports: ports, Binary: r.opts.NetworkCmdPath}); err != nil {
 			return nil, err
 		}
 		if len(ns.dns) == 0 {
@@ -206,7 +206,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 					ip = p.Addr().String()
 				}
 			}
-			if err := slirp.Start(ctx, nr.SlirpDir, slirp.Config{NetNS: r.rootlessNetNS(), Ports: ports, PortsOnly: true, ChildIP: ip}); err != nil {
+			if err := slirp.Start(ctx, nr.SlirpDir, slirp.Config{NetNS: r.rootlessNetNS(), Ports: ports, PortsOnly: true, ChildIP: ip, Binary: r.opts.NetworkCmdPath}); err != nil {
 				return nil, err
 			}
 		}

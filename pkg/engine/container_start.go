@@ -283,7 +283,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if err != nil {
 		return nil, err
 	}
-	monitor, err := conmon.FindBinary()
+	monitor, err := r.monitorBinary()
 	if err != nil {
 		return nil, err
 	}
@@ -668,6 +668,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	if err := r.applyNamespaceSpec(ctx, s, c, rootfs, userdata); err != nil {
 		return nil, err
 	}
+	if err := r.applyHooks(s); err != nil {
+		return nil, err
+	}
 	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)
 	s.Process.ConsoleSize = c.consoleSize()
 	return s, nil
@@ -693,5 +696,5 @@ func (r *Runtime) exitCommand(id string) ([]string, error) {
 	if r.opts.LogLevel != "" {
 		argv = append(argv, "--log-level", r.opts.LogLevel)
 	}
-	return append(argv, "container", "cleanup", id), nil
+	return append(append(argv, r.opts.globalFlags()...), "container", "cleanup", id), nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/filters"
@@ -93,18 +94,30 @@ func (r *Runtime) NetworkExists(ctx context.Context, nameOrID string) (bool, err
 
 // NetworkFilter is the parsed --filter set of `network ls` and `network
 // prune` (see pkg/filters): name=REGEX, id=PREFIX, driver=NAME,
-// label=KEY[=VALUE]. Values of one key are alternatives, different keys
-// and every label= must match. nil matches every network.
+// label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (created before).
+// Values of one key are alternatives, different keys and every label=
+// must match. nil matches every network.
 type NetworkFilter struct {
-	args  filters.Args
-	names []*regexp.Regexp
+	args   filters.Args
+	names  []*regexp.Regexp
+	window filters.Window
 }
 
-var networkFilterKeys = []string{"name", "id", "driver", "label"}
+var networkFilterKeys = []string{"name", "id", "driver", "label", "label!", "until"}
 
 // ParseNetworkFilters parses --filter values KEY=VALUE.
 func ParseNetworkFilters(in []string) (*NetworkFilter, error) {
-	args, err := filters.Parse(in, networkFilterKeys...)
+	return parseNetworkFilters(in, networkFilterKeys)
+}
+
+// ParseNetworkPruneFilters parses system prune's --filter values as they
+// apply to networks: label=, label!= and until= only.
+func ParseNetworkPruneFilters(in []string) (*NetworkFilter, error) {
+	return parseNetworkFilters(in, []string{"label", "label!", "until"})
+}
+
+func parseNetworkFilters(in []string, keys []string) (*NetworkFilter, error) {
+	args, err := filters.Parse(in, keys...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +128,11 @@ func ParseNetworkFilters(in []string) (*NetworkFilter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NetworkFilter{args: args, names: names}, nil
+	w, err := filters.Created(args, time.Now(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return &NetworkFilter{args: args, names: names, window: w}, nil
 }
 
 // match reports whether n passes f.
@@ -126,7 +143,8 @@ func (f *NetworkFilter) match(n *network.Network) bool {
 	return filters.MatchRegexps(f.names, n.Name) &&
 		filters.MatchIDPrefix(f.args, "id", n.ID) &&
 		filters.MatchAny(f.args, "driver", func(d string) bool { return n.Driver == d }) &&
-		filters.MatchLabels(f.args, n.Labels)
+		filters.MatchLabels(f.args, n.Labels) &&
+		f.window.Contains(n.Created)
 }
 
 // NetworkList lists the networks matching all filters (`pod network ls`).
@@ -146,8 +164,16 @@ func (r *Runtime) NetworkList(ctx context.Context, filter *NetworkFilter) ([]*ne
 
 // NetworkRemove removes a network (`pod network rm`). A network that
 // containers use is refused (ErrConflict) unless force, which removes
-// those containers first, as podman does.
+// those containers first, as podman does, killing the running ones.
 func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool) (*network.Network, error) {
+	zero := 0
+	return r.NetworkRemoveTimeout(ctx, nameOrID, force, &zero)
+}
+
+// NetworkRemoveTimeout is NetworkRemove whose force gives each running
+// container timeout seconds to stop before SIGKILL (network rm --time;
+// nil: the container's own stop timeout).
+func (r *Runtime) NetworkRemoveTimeout(ctx context.Context, nameOrID string, force bool, timeout *int) (*network.Network, error) {
 	m := r.networks()
 	n, err := m.Inspect(ctx, nameOrID)
 	if err != nil {
@@ -158,7 +184,7 @@ func (r *Runtime) NetworkRemove(ctx context.Context, nameOrID string, force bool
 		if err != nil {
 			return nil, err
 		}
-		if err := r.removeNetworkUsers(ctx, users); err != nil {
+		if err := r.removeNetworkUsers(ctx, users, timeout); err != nil {
 			return nil, err
 		}
 	}

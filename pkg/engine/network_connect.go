@@ -16,6 +16,7 @@ import (
 type ConnectOptions struct {
 	Aliases []string
 	IP      string
+	IP6     string // a static IPv6 address, on a network with an IPv6 subnet
 	MAC     string
 }
 
@@ -82,7 +83,12 @@ func (r *Runtime) NetworkConnect(ctx context.Context, netName, idOrName string, 
 			return invalidf("invalid --ip %q: not an IP address", o.IP)
 		}
 	}
-	a := network.Attachment{Network: n.Name, InterfaceName: freeIfName(c.Config.Networks), IP: o.IP, MAC: o.MAC}
+	if o.IP6 != "" {
+		if a, err := netip.ParseAddr(o.IP6); err != nil || !a.Is6() || a.Is4In6() {
+			return invalidf("invalid --ip6 %q: not an IPv6 address", o.IP6)
+		}
+	}
+	a := network.Attachment{Network: n.Name, InterfaceName: freeIfName(c.Config.Networks), IP: o.IP, IP6: o.IP6, MAC: o.MAC}
 	if n.DNSEnabled {
 		a.Aliases = o.Aliases
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/network"
@@ -11,9 +12,9 @@ import (
 
 func TestNetworkFilter(t *testing.T) {
 	nets := []*network.Network{
-		{Name: "podman", ID: "2f259bab93aa", Driver: "bridge"},
-		{Name: "backend", ID: "0f2c59e5bd4e", Driver: "bridge", Labels: map[string]string{"env": "test", "team": "a"}},
-		{Name: "front", ID: "77aa01", Driver: "macvlan", Labels: map[string]string{"env": "prod"}},
+		{Name: "podman", ID: "2f259bab93aa", Driver: "bridge", Created: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Name: "backend", ID: "0f2c59e5bd4e", Driver: "bridge", Labels: map[string]string{"env": "test", "team": "a"}, Created: time.Now()},
+		{Name: "front", ID: "77aa01", Driver: "macvlan", Labels: map[string]string{"env": "prod"}, Created: time.Now()},
 	}
 	tests := []struct {
 		filters []string
@@ -32,6 +33,9 @@ func TestNetworkFilter(t *testing.T) {
 		// alternatives before).
 		{[]string{"label=env", "label=team=a"}, "backend"},
 		{[]string{"label=env=test", "label=env=prod"}, ""},
+		{[]string{"label!=env"}, "podman"},
+		{[]string{"until=2021-01-01"}, "podman"},
+		{[]string{"until=2021-01-01", "label=env"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.filters, " "), func(t *testing.T) {
@@ -50,7 +54,7 @@ func TestNetworkFilter(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"name", "name=(", "colour=red", "until=1h", "label==x"} {
+	for _, bad := range []string{"name", "name=(", "colour=red", "until=soon", "label==x"} {
 		if _, err := ParseNetworkFilters([]string{bad}); !errors.Is(err, errdefs.ErrInvalidArg) {
 			t.Errorf("%s: err %v, want invalid argument", bad, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/netns"
 	"github.com/pod-engine/pod/pkg/slirp"
@@ -48,7 +49,7 @@ func (r *Runtime) ensureRootlessNetNS(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := slirp.Start(ctx, dir, slirp.Config{NetNS: path}); err != nil {
+	if err := slirp.Start(ctx, dir, slirp.Config{NetNS: path, Binary: r.opts.NetworkCmdPath}); err != nil {
 		netns.Remove(path)
 		return err
 	}
@@ -72,4 +73,17 @@ func (r *Runtime) releaseRootlessNetNS(ctx context.Context) error {
 		return err
 	}
 	return netns.Remove(r.rootlessNetNS())
+}
+
+// RootlessNetNS is the path of the rootless network namespace, for unshare
+// --rootless-netns to join: where the rootless bridges are, and the
+// containers on them answer at their addresses. It exists while a
+// container runs on a bridge network; otherwise the error wraps
+// errdefs.ErrNotFound.
+func (r *Runtime) RootlessNetNS() (string, error) {
+	path := r.rootlessNetNS()
+	if !netns.IsNamespace(path) {
+		return "", errdefs.NotFoundf("no rootless network namespace: there is one while a container runs on a bridge network")
+	}
+	return path, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/config"
+	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
@@ -43,6 +44,19 @@ type Options struct {
 	// NotifySocket is the sd_notify socket of the service manager that
 	// started pod (NOTIFY_SOCKET), for --sdnotify; "" for none.
 	NotifySocket string
+
+	// The global flags that override containers.conf or pod's defaults
+	// (podman's of the same names); each is passed on to the cleanup
+	// command the monitor runs, so that a container's end is handled as
+	// its start was. "" or nil means "as configured".
+	RuntimeFlags   []string // --runtime-flag: global flags of the OCI runtime, without "--"
+	EventsBackend  string   // --events-backend: file, journald or none
+	VolumePath     string   // --volumepath: where named volumes live
+	NetworkCmdPath string   // --network-cmd-path: the slirp4netns binary
+	MonitorPath    string   // --conmon: the pod-conmon binary
+	ConfigModules  []string // --module: containers.conf modules read after the files
+	HooksDirs      []string // --hooks-dir: OCI hook directories (nil: hooks.DefaultDirs)
+	Syslog         bool     // --syslog: log to syslog too (cleanup passes it on)
 
 	// LazyStorage defers opening image and container storage until a
 	// container operation needs it. Opening storage reads every image,
@@ -158,9 +172,21 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 func loadConfig(opts Options) (*config.Config, error) {
 	conf := opts.Config
 	if conf == nil {
+		env := config.FromEnv()
+		env.Modules = opts.ConfigModules
 		var err error
-		if conf, err = config.Load(); err != nil {
+		if conf, err = env.Load(); err != nil {
 			return nil, err
+		}
+	}
+	if opts.EventsBackend != "" || opts.VolumePath != "" {
+		c := *conf // the caller's stays as it was
+		conf = &c
+		if opts.EventsBackend != "" {
+			conf.Engine.EventsLogger = opts.EventsBackend
+		}
+		if opts.VolumePath != "" {
+			conf.Engine.VolumePath = opts.VolumePath
 		}
 	}
 	if err := conf.Validate(); err != nil {
@@ -320,6 +346,7 @@ func (r *Runtime) OCI() (*oci.Runtime, error) {
 			return
 		}
 		r.oci = oci.New(path, r.podRunDir("runtime", filepath.Base(path)))
+		r.oci.Flags = r.opts.RuntimeFlags
 	})
 	return r.oci, r.ociErr
 }
@@ -366,4 +393,13 @@ func shortID(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// monitorBinary is the pod-conmon binary: --conmon's, else the one found
+// beside pod, in $PATH or /usr/libexec/pod.
+func (r *Runtime) monitorBinary() (string, error) {
+	if r.opts.MonitorPath != "" {
+		return r.opts.MonitorPath, nil
+	}
+	return conmon.FindBinary()
 }

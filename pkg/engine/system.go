@@ -28,6 +28,10 @@ import (
 type SystemPruneOptions struct {
 	All     bool // every image no container uses, not only dangling ones
 	Volumes bool // volumes no container uses
+	// Filters (label=, label!=, until=) select the containers, networks,
+	// volumes and images removed; pods are removed only without filters
+	// (podman's rule: its pod prune takes none).
+	Filters []string
 }
 
 // SystemPruneReport is what SystemPrune removed.
@@ -52,11 +56,23 @@ func (r *Runtime) SystemPrune(ctx context.Context, o SystemPruneOptions) (*Syste
 	if err != nil {
 		return nil, err
 	}
+	var ctrFilter *PruneFilter
+	var netFilter *NetworkFilter
+	if len(o.Filters) > 0 {
+		if ctrFilter, err = ParsePruneFilter(o.Filters, time.Now()); err != nil {
+			return nil, err
+		}
+		if netFilter, err = ParseNetworkPruneFilters(o.Filters); err != nil {
+			return nil, err
+		}
+	}
 	var errs []error
-	var perrs []error
-	rep.Pods, perrs = r.PrunePods(ctx)
-	errs = append(errs, perrs...)
-	if rep.Containers, err = r.PruneContainers(ctx, nil); err != nil {
+	if len(o.Filters) == 0 {
+		var perrs []error
+		rep.Pods, perrs = r.PrunePods(ctx)
+		errs = append(errs, perrs...)
+	}
+	if rep.Containers, err = r.PruneContainers(ctx, ctrFilter); err != nil {
 		errs = append(errs, err)
 	}
 	for _, c := range rep.Containers {
@@ -66,15 +82,15 @@ func (r *Runtime) SystemPrune(ctx context.Context, o SystemPruneOptions) (*Syste
 			rep.Reclaimed += c.Size
 		}
 	}
-	if rep.Networks, err = r.NetworkPrune(ctx, nil); err != nil {
+	if rep.Networks, err = r.NetworkPrune(ctx, netFilter); err != nil {
 		errs = append(errs, err)
 	}
 	if o.Volumes {
-		if rep.Volumes, err = r.PruneVolumes(ctx, nil); err != nil {
+		if rep.Volumes, err = r.PruneVolumes(ctx, o.Filters); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if rep.Images, err = r.Images().PruneImages(ctx, images.PruneImagesOptions{All: o.All}); err != nil {
+	if rep.Images, err = r.Images().PruneImages(ctx, images.PruneImagesOptions{All: o.All, Filters: o.Filters}); err != nil {
 		errs = append(errs, err)
 	}
 	if after, err := r.DiskUsage(ctx); err == nil {

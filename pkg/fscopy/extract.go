@@ -24,6 +24,14 @@ type ExtractOptions struct {
 	// archive's with KeepOwner, else 0:0) into the IDs it is given: those
 	// of a destination in a user namespace of its own.
 	MapOwner func(uid, gid int) (int, int)
+	// NoDirNonDir refuses, as podman's and docker's cp do, a directory
+	// entry where a file (not a symlink) is. A non-directory entry where
+	// a directory is is refused unless ReplaceDirs; any other
+	// non-directory in an entry's way is replaced.
+	NoDirNonDir bool
+	// ReplaceDirs lets a non-directory entry replace an existing
+	// directory and its tree (podman's cp --overwrite).
+	ReplaceDirs bool
 }
 
 func (o ExtractOptions) owner(hdr *tar.Header) (uid, gid int, ok bool) {
@@ -122,12 +130,23 @@ func (x *extraction) entry(tr *tar.Reader, hdr *tar.Header, rel string) error {
 	err = unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	isDir := err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
 	if err == nil && !(hdr.Typeflag == tar.TypeDir && isDir) {
-		// Replace what is in the way; a directory only by a directory.
-		if isDir {
-			return fmt.Errorf("cannot overwrite directory %s with a non-directory", name)
-		}
-		if err := unix.Unlinkat(pfd, name, 0); err != nil && err != unix.ENOENT {
-			return &fs.PathError{Op: "unlink", Path: rel, Err: err}
+		// Replace what is in the way; a directory only by a directory
+		// unless ReplaceDirs.
+		switch {
+		case isDir && x.opts.ReplaceDirs:
+			if err := removeTree(pfd, name); err != nil {
+				return &fs.PathError{Op: "remove", Path: rel, Err: err}
+			}
+			isDir = false
+		case isDir:
+			return fmt.Errorf("cannot overwrite directory %s with a non-directory (cp --overwrite does)", name)
+		case hdr.Typeflag == tar.TypeDir && x.opts.NoDirNonDir && st.Mode&unix.S_IFMT != unix.S_IFLNK:
+			// (A symlink in a directory's way is replaced, below.)
+			return fmt.Errorf("cannot overwrite non-directory %s with a directory (cp --overwrite does)", name)
+		default:
+			if err := unix.Unlinkat(pfd, name, 0); err != nil && err != unix.ENOENT {
+				return &fs.PathError{Op: "unlink", Path: rel, Err: err}
+			}
 		}
 	}
 	uid, gid, chown := x.opts.owner(hdr)
@@ -296,3 +315,33 @@ func timespec(t time.Time) unix.Timespec {
 
 // unixMode is the permission and set-ID bits an entry records.
 func unixMode(hdr *tar.Header) uint32 { return uint32(hdr.Mode) & 0o7777 }
+
+// removeTree removes the directory name in dirfd and everything under it,
+// through descriptors only: a symlink inside is removed, never followed.
+func removeTree(dirfd int, name string) error {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	d := os.NewFile(uintptr(fd), name)
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(256)
+		for _, n := range names {
+			err := unix.Unlinkat(fd, n, 0)
+			if err == unix.EISDIR {
+				err = removeTree(fd, n)
+			}
+			if err != nil && err != unix.ENOENT {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) || len(names) == 0 {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
+}

@@ -16,7 +16,7 @@ type imageFilterFunc func(ctx context.Context, r *Service, s *ImageSummary) (boo
 
 var (
 	listFilterKeys  = []string{"dangling", "label", "reference", "before", "since", "id", "until"}
-	pruneFilterKeys = []string{"label", "until"}
+	pruneFilterKeys = []string{"label", "label!", "until"}
 )
 
 // compileImageFilters parses "key=value" filters (see pkg/filters): values

@@ -59,14 +59,21 @@ type LoginOptions struct {
 // Login authenticates against registry (empty: the first
 // unqualified-search registry) and stores the credentials in the auth file
 // (${XDG_RUNTIME_DIR}/containers/auth.json unless AuthFile). Wrong
-// credentials give an error wrapping errdefs.ErrInvalidArg.
-func (r *Service) Login(ctx context.Context, registry string, opts LoginOptions) error {
-	_, err := r.store.Login(ctx, registry, storage.LoginOptions{
+// credentials give an error wrapping errdefs.ErrInvalidArg. It returns the
+// auth file written.
+func (r *Service) Login(ctx context.Context, registry string, opts LoginOptions) (string, error) {
+	return r.store.Login(ctx, registry, storage.LoginOptions{
 		RegistryOptions: storage.RegistryOptions{TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile, CertDir: opts.CertDir},
 		Username:        opts.Username,
 		Password:        opts.Password,
 	})
-	return err
+}
+
+// LoggedInUser is the user name stored for registry (empty: the first
+// unqualified-search registry), as login --get-login prints it; not being
+// logged in wraps errdefs.ErrNotFound.
+func (r *Service) LoggedInUser(registry, authFile string) (string, error) {
+	return r.store.LoggedInUser(registry, storage.RegistryOptions{AuthFile: authFile})
 }
 
 // CheckLogin checks credentials against registry as Login does, and

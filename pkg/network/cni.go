@@ -33,8 +33,14 @@ func runtimeConf(c Container, netnsPath string, a Attachment, i int, ports []Por
 	if len(ports) > 0 {
 		caps["portMappings"] = cniPortMappings(ports)
 	}
-	if a.IP != "" {
-		caps["ips"] = []string{a.IP}
+	var ips []string
+	for _, s := range []string{a.IP, a.IP6} {
+		if s != "" {
+			ips = append(ips, s)
+		}
+	}
+	if len(ips) > 0 {
+		caps["ips"] = ips
 	}
 	if a.MAC != "" {
 		caps["mac"] = a.MAC
@@ -84,6 +90,9 @@ func (m *Manager) Setup(ctx context.Context, c Container, netnsPath string, atts
 			return nil, err
 		}
 		if err := checkStaticIP(n, a.IP); err != nil {
+			return nil, err
+		}
+		if err := checkStaticIP(n, a.IP6); err != nil {
 			return nil, err
 		}
 		if a.MAC != "" {
@@ -149,12 +158,14 @@ func (m *Manager) setup(ctx context.Context, ip *ipam, c Container, netnsPath st
 // attachOne leases the container's addresses on n and attaches it the way
 // driverOf says.
 func (m *Manager) attachOne(ctx context.Context, ip *ipam, n *Network, c Container, netnsPath string, a Attachment, i int, ports []PortMapping) (Interface, error) {
-	var want netip.Addr
-	if a.IP != "" {
-		want, _ = netip.ParseAddr(a.IP)
+	var wants []netip.Addr
+	for _, s := range []string{a.IP, a.IP6} {
+		if w, err := netip.ParseAddr(s); err == nil {
+			wants = append(wants, w)
+		}
 	}
 	name := ifName(a, i)
-	addrs, err := ip.acquire(ctx, n, c.ID, name, want)
+	addrs, err := ip.acquire(ctx, n, c.ID, name, wants...)
 	if err != nil {
 		return Interface{}, err
 	}

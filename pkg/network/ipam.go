@@ -214,7 +214,7 @@ func rangeOf(s Subnet) (leaseRange, error) {
 // address is not at once another container's while neighbours still cache
 // its MAC). It returns the addresses in the order of n.Subnets. A lease the
 // same interface holds already is kept.
-func (ip *ipam) acquire(ctx context.Context, n *Network, id, ifName string, want netip.Addr) ([]netip.Addr, error) {
+func (ip *ipam) acquire(ctx context.Context, n *Network, id, ifName string, wants ...netip.Addr) ([]netip.Addr, error) {
 	pool := poolOf(n)
 	legacy := ip.legacyTaken(n.Name, id)
 	var got []netip.Addr
@@ -224,6 +224,13 @@ func (ip *ipam) acquire(ctx context.Context, n *Network, id, ifName string, want
 			r, err := rangeOf(s)
 			if err != nil {
 				return err
+			}
+			// The static address of this subnet's family (--ip, --ip6).
+			var want netip.Addr
+			for _, w := range wants {
+				if w.IsValid() && r.subnet.Contains(w) {
+					want = w
+				}
 			}
 			a, err := ip.acquireOne(ctx, tx, pool, n.Name, r, id, ifName, want, legacy)
 			if err != nil {

@@ -71,6 +71,7 @@ type Attachment struct {
 	InterfaceName string   `json:"interface,omitempty"` // eth0, eth1, ... when empty
 	Aliases       []string `json:"aliases,omitempty"`   // extra DNS names on this network
 	IP            string   `json:"ip,omitempty"`        // static address (--ip)
+	IP6           string   `json:"ip6,omitempty"`       // static IPv6 address (--ip6)
 	MAC           string   `json:"mac,omitempty"`       // static MAC (--mac-address)
 }
 

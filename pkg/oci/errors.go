@@ -16,7 +16,7 @@ import (
 // runc's `exec: "nosuch": executable file not found in $PATH` rather than
 // "exit status 1". It returns "" when stderr holds nothing.
 func ErrorMessage(stderr []byte) string {
-	var jsonMsg, lastLine string
+	var jsonMsg, lastLine, usage string
 	s := bufio.NewScanner(bytes.NewReader(stderr))
 	s.Buffer(make([]byte, 64*1024), 1024*1024)
 	for s.Scan() {
@@ -34,10 +34,19 @@ func ErrorMessage(stderr []byte) string {
 			}
 			continue
 		}
+		// A command line the runtime refused (runc: "Incorrect Usage.
+		// flag provided but not defined: -x", crun: "crun: unrecognized
+		// option") comes first, before the usage text that follows it.
+		if usage == "" && (strings.HasPrefix(line, "Incorrect Usage") || strings.Contains(line, "unrecognized option")) {
+			usage = line
+		}
 		lastLine = line
 	}
 	if jsonMsg != "" {
 		return jsonMsg
+	}
+	if usage != "" {
+		return usage
 	}
 	if m, ok := logrusTextMsg(lastLine); ok {
 		return m

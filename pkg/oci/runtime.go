@@ -26,6 +26,9 @@ type Runtime struct {
 	// those of other users of the same runtime, and lives under the run
 	// root so a reboot empties it.
 	StateDir string
+	// Flags are more global flags, without their leading "--" (podman's
+	// --runtime-flag: "debug" is passed as --debug).
+	Flags []string
 
 	specOnce    sync.Once
 	specVersion string
@@ -42,7 +45,11 @@ func (r *Runtime) Name() string { return filepath.Base(r.Path) }
 // globalArgs come before every verb: the state directory, and JSON logs
 // on stderr so that ErrorMessage finds the runtime's own message.
 func (r *Runtime) globalArgs() []string {
-	return []string{r.Path, "--root", r.StateDir, "--log-format", "json"}
+	args := []string{r.Path, "--root", r.StateDir, "--log-format", "json"}
+	for _, f := range r.Flags {
+		args = append(args, "--"+strings.TrimPrefix(f, "--"))
+	}
+	return args
 }
 
 // CreateArgs returns the full argv (argv[0] is Path) of `create` for the

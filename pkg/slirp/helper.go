@@ -77,7 +77,7 @@ func serve(args []string, ready *detach.Reporter) error {
 // startSlirp starts slirp4netns for cfg.NetNS and waits until it has
 // configured the namespace.
 func startSlirp(dir string, cfg Config, lifeR *os.File) (*exec.Cmd, error) {
-	slirpBin, err := lookSlirp()
+	slirpBin, err := lookSlirp(cfg.Binary)
 	if err != nil {
 		return nil, err
 	}

@@ -63,13 +63,16 @@ type Config struct {
 	// ChildIP is where published connections go inside NetNS
 	// (default ContainerIP, slirp4netns's address for the namespace).
 	ChildIP string `json:"childIP,omitempty"`
+	// Binary is the slirp4netns binary (podman's --network-cmd-path);
+	// "" looks in /usr/bin and /usr/local/bin.
+	Binary string `json:"binary,omitempty"`
 }
 
 // Start starts the helper for the namespace in cfg, with its state in dir,
 // and returns once slirp4netns has configured the namespace and every port
 // is published. On error nothing keeps running.
 func Start(ctx context.Context, dir string, cfg Config) error {
-	if _, err := lookSlirp(); err != nil {
+	if _, err := lookSlirp(cfg.Binary); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -103,7 +106,7 @@ func Start(ctx context.Context, dir string, cfg Config) error {
 // program start-up fewer per container. Stop ends it by its PID, as it
 // ends the helper.
 func startDirect(ctx context.Context, dir string, cfg Config, logf *os.File) error {
-	bin, err := lookSlirp()
+	bin, err := lookSlirp(cfg.Binary)
 	if err != nil {
 		return err
 	}
@@ -266,7 +269,7 @@ func isHelper(args [][]byte, dir string) bool {
 // isDirect reports whether args are those of a slirp4netns startDirect
 // started for the namespace in dir's config.json.
 func isDirect(args [][]byte, dir string) bool {
-	if len(args) < 3 || filepath.Base(string(args[0])) != "slirp4netns" {
+	if len(args) < 3 {
 		return false
 	}
 	var cfg Config
@@ -274,10 +277,20 @@ func isDirect(args [][]byte, dir string) bool {
 	if err != nil || json.Unmarshal(b, &cfg) != nil {
 		return false
 	}
+	bin := string(args[0])
+	if filepath.Base(bin) != "slirp4netns" && (cfg.Binary == "" || bin != cfg.Binary) {
+		return false
+	}
 	return string(args[len(args)-2]) == cfg.NetNS
 }
 
-func lookSlirp() (string, error) {
+func lookSlirp(bin string) (string, error) {
+	if bin != "" {
+		if st, err := os.Stat(bin); err != nil || !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("--network-cmd-path %s: not an executable file", bin)
+		}
+		return bin, nil
+	}
 	for _, p := range []string{"/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns"} {
 		if _, err := os.Stat(p); err == nil {
 			return p, nil

@@ -35,7 +35,7 @@ func startPublishing(t *testing.T) (ns, state string, ports []network.PortMappin
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a network namespace")
 	}
-	if _, err := lookSlirp(); err != nil {
+	if _, err := lookSlirp(""); err != nil {
 		t.Skip(err)
 	}
 	dir := t.TempDir()
@@ -134,7 +134,7 @@ func TestStartStopWithoutPorts(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create a network namespace")
 	}
-	if _, err := lookSlirp(); err != nil {
+	if _, err := lookSlirp(""); err != nil {
 		t.Skip(err)
 	}
 	ctx := context.Background()

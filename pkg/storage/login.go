@@ -84,6 +84,28 @@ func (s *Store) Logout(ctx context.Context, registry string, all bool, opts Regi
 	return key, nil
 }
 
+// LoggedInUser is the user name whose credentials are stored for registry
+// (empty: the first unqualified-search registry). The error wraps
+// errdefs.ErrNotFound when there are none.
+func (s *Store) LoggedInUser(registry string, opts RegistryOptions) (string, error) {
+	sys, err := s.registryContext(opts)
+	if err != nil {
+		return "", err
+	}
+	key, err := s.registryKey(registry)
+	if err != nil {
+		return "", err
+	}
+	auth, err := config.GetCredentials(sys, key)
+	if err != nil {
+		return "", fmt.Errorf("read credentials for %s: %w", key, err)
+	}
+	if auth.Username == "" {
+		return "", errdefs.NotFoundf("not logged into %s", key)
+	}
+	return auth.Username, nil
+}
+
 // registryKey normalizes what the user typed as a registry into the key of
 // auth.json: no scheme, no trailing slash.
 func (s *Store) registryKey(registry string) (string, error) {

@@ -41,6 +41,9 @@ type Options struct {
 	Requires        []string
 	Env             []string // KEY=VALUE for the service's Environment=
 	NoHeader        bool
+	// Template makes a template unit (NAME@.service) whose instances each
+	// run a container of their own, named NAME-INSTANCE; it implies New.
+	Template bool
 
 	Executable string    // the pod binary the unit runs
 	Version    string    // pod's version, for the header
@@ -73,8 +76,18 @@ func Generate(c Container, o Options) (Unit, error) {
 	}
 	prefix, sep := o.ContainerPrefix, o.Separator
 	name := ident + ".service"
+	if o.Template {
+		o.New = true
+		name = ident + "@.service"
+	}
 	if prefix != "" {
 		name = prefix + sep + name
+	}
+	// ctrName is the container's name in the unit's commands; a template's
+	// instances add theirs (%i), spliced in once the line is quoted.
+	ctrName := c.Name
+	if o.Template {
+		ctrName += instanceMark
 	}
 	stopTimeout := c.StopTimeout
 	if o.StopTimeout != nil {
@@ -99,7 +112,11 @@ func Generate(c Container, o Options) (Unit, error) {
 		fmt.Fprintf(&b, "RequiresMountsFor=%s\n", unitPath(c.RunRoot))
 	}
 	b.WriteString("\n[Service]\n")
-	b.WriteString("Environment=PODMAN_SYSTEMD_UNIT=%n\n")
+	if o.Template {
+		b.WriteString("Environment=PODMAN_SYSTEMD_UNIT=%n-%i\n")
+	} else {
+		b.WriteString("Environment=PODMAN_SYSTEMD_UNIT=%n\n")
+	}
 	env := append([]string(nil), o.Env...)
 	sort.Strings(env)
 	for _, e := range env {
@@ -125,18 +142,18 @@ func Generate(c Container, o Options) (Unit, error) {
 			return Unit{}, errdefs.InvalidArgumentf("cannot use --new on container %q: no create command found: only containers created by `pod run` or `pod create` can be re-created", c.Name)
 		}
 		pod := append(exe, p.global...)
-		start := append(append([]string(nil), pod...), "run", "--name", c.Name, "--cgroups=no-conmon", "--rm", "-d")
+		start := append(append([]string(nil), pod...), "run", "--name", ctrName, "--cgroups=no-conmon", "--rm", "-d")
 		if !p.sdNotify {
 			start = append(start, "--sdnotify=conmon")
 		}
 		start = append(append(start, p.flags...), p.rest...)
-		rm := append(append([]string(nil), pod...), "rm", "-f", "-i", "-t", t, c.Name)
+		rm := append(append([]string(nil), pod...), "rm", "-f", "-i", "-t", t, ctrName)
 		// pod run has no --replace: a container left by a crash is
 		// removed first, as podman's --replace would.
-		fmt.Fprintf(&b, "ExecStartPre=%s\n", commandLine(rm))
-		fmt.Fprintf(&b, "ExecStart=%s\n", commandLine(start))
-		fmt.Fprintf(&b, "ExecStop=%s\n", commandLine(append(append([]string(nil), pod...), "stop", "-t", t, c.Name)))
-		fmt.Fprintf(&b, "ExecStopPost=%s\n", commandLine(rm))
+		fmt.Fprintf(&b, "ExecStartPre=%s\n", instanceLine(rm))
+		fmt.Fprintf(&b, "ExecStart=%s\n", instanceLine(start))
+		fmt.Fprintf(&b, "ExecStop=%s\n", instanceLine(append(append([]string(nil), pod...), "stop", "-t", t, ctrName)))
+		fmt.Fprintf(&b, "ExecStopPost=%s\n", instanceLine(rm))
 		b.WriteString("Type=notify\nNotifyAccess=all\n")
 	} else {
 		var global []string
@@ -153,6 +170,15 @@ func Generate(c Container, o Options) (Unit, error) {
 	}
 	b.WriteString("\n[Install]\nWantedBy=default.target\n")
 	return Unit{Name: name, Text: b.String()}, nil
+}
+
+// instanceMark stands for a template instance's specifier in an argument
+// until the command line is quoted: quote would double its '%'.
+const instanceMark = "\x00instance\x00"
+
+// instanceLine is commandLine with instanceMark turned into "-%i".
+func instanceLine(argv []string) string {
+	return strings.ReplaceAll(commandLine(argv), instanceMark, "-%i")
 }
 
 // restartPolicy is the unit's Restart=: the flag's, else the container's

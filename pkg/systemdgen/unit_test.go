@@ -84,6 +84,13 @@ func TestGenerate(t *testing.T) {
 		}, opts: func(o *Options) { o.New = true }, unit: "container-0123abcd.service", want: []string{
 			"ExecStart=/usr/bin/pod --runroot=/r run --name web --cgroups=no-conmon --rm -d --sdnotify container img",
 		}, notWant: []string{"--sdnotify=conmon"}},
+		{name: "template", opts: func(o *Options) { o.Template, o.UseName = true, true }, unit: "container-web@.service", want: []string{
+			"Environment=PODMAN_SYSTEMD_UNIT=%n-%i",
+			"ExecStartPre=/usr/bin/pod --root /var/lib/x rm -f -i -t 10 web-%i",
+			`ExecStart=/usr/bin/pod --root /var/lib/x run --name web-%i --cgroups=no-conmon --rm -d --sdnotify=conmon -it -e "A=b c" -p8080:80 img sh -c "echo $$HOME 100%%"`,
+			"ExecStop=/usr/bin/pod --root /var/lib/x stop -t 10 web-%i",
+			"Type=notify",
+		}, notWant: []string{"PIDFile", "\x00"}},
 		{name: "new without create command", ctr: func(c *Container) { c.CreateCommand = nil }, opts: func(o *Options) { o.New = true },
 			err: `cannot use --new on container "web": no create command found`},
 	} {

@@ -463,7 +463,14 @@ func TestLoginLogout(t *testing.T) {
 		e.Pod("logout", addr).Fails(t, 125, "not logged into "+addr)
 		e.Pod("pull", "--tls-verify=false", dest).Fails(t, 125, "")
 
-		e.MustPod("login", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", addr)
+		e.Pod("login", "--get-login", addr).Fails(t, 125, "not logged into "+addr)
+		r = e.MustPod("login", "--verbose", "--tls-verify=false", "-u", "poduser", "-p", "s3cret", addr)
+		if want := "Used: " + e.Path("xdg", "containers", "auth.json") + "\nLogin Succeeded!\n"; r.Stdout != want {
+			t.Errorf("login --verbose: %q, want %q", r.Stdout, want)
+		}
+		if got := out(e.MustPod("login", "--get-login", addr)); got != "poduser" {
+			t.Errorf("login --get-login: %q", got)
+		}
 		r = e.MustPod("logout", "-a")
 		if strings.TrimSpace(r.Stdout) != "Removed login credentials for all registries" {
 			t.Errorf("logout -a: %q", r.Stdout)

@@ -39,9 +39,33 @@ type Globals struct {
 	Timings  bool
 	Recorder *timings.Recorder
 
-	Stdout io.Writer
-	Stderr io.Writer
-	Stdin  io.Reader
+	// The global flags podman has that set engine options (see
+	// engine.Options) rather than this process's own behaviour.
+	RuntimeFlags   []string
+	EventsBackend  string
+	VolumePath     string
+	NetworkCmdPath string
+	Conmon         string
+	Modules        []string
+	HooksDirs      []string
+	Syslog         bool
+
+	// Stdout is where pod's own output goes (--noout and --out send it
+	// elsewhere); CtrStdout, when set, is where an attached container's
+	// output goes instead, which those flags leave alone.
+	Stdout    io.Writer
+	CtrStdout io.Writer
+	Stderr    io.Writer
+	Stdin     io.Reader
+}
+
+// ContainerStdout is where an attached container's (or exec session's)
+// standard output goes: the real stdout even under --noout or --out.
+func (g *Globals) ContainerStdout() io.Writer {
+	if g.CtrStdout != nil {
+		return g.CtrStdout
+	}
+	return g.Stdout
 }
 
 // NewGlobals returns globals wired to the process's standard streams.
@@ -60,6 +84,15 @@ func (g *Globals) EngineOptions() engine.Options {
 		CgroupManager: g.CgroupManager,
 		LogLevel:      g.LogLevel,
 		NotifySocket:  g.NotifySocket,
+
+		RuntimeFlags:   g.RuntimeFlags,
+		EventsBackend:  g.EventsBackend,
+		VolumePath:     g.VolumePath,
+		NetworkCmdPath: g.NetworkCmdPath,
+		MonitorPath:    g.Conmon,
+		ConfigModules:  g.Modules,
+		HooksDirs:      g.HooksDirs,
+		Syslog:         g.Syslog,
 	}
 }
 
@@ -82,17 +115,10 @@ func (g *Globals) OpenContainers(ctx context.Context) (*engine.Runtime, error) {
 // without an installation (the monitor's cleanup): it fails with
 // engine.ErrNoState, creating nothing, when there is no state DB.
 func (g *Globals) OpenExisting(ctx context.Context) (*engine.Runtime, error) {
-	return engine.Open(ctx, engine.Options{
-		GraphRoot:     g.Root,
-		RunRoot:       g.RunRoot,
-		StorageDriver: g.StorageDriver,
-		StorageOpts:   g.StorageOpts,
-		OCIRuntime:    g.Runtime,
-		CgroupManager: g.CgroupManager,
-		LogLevel:      g.LogLevel,
-		LazyStorage:   true,
-		Existing:      true,
-	})
+	opts := g.EngineOptions()
+	opts.NotifySocket = ""
+	opts.LazyStorage, opts.Existing = true, true
+	return engine.Open(ctx, opts)
 }
 
 // ExitError carries a specific exit code out of a command. A nil Err means

@@ -6,7 +6,28 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/pkg/engine"
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
+
+// LatestContainer is the ID of the container created last (podman's
+// --latest).
+func LatestContainer(ctx context.Context, g *Globals) (string, error) {
+	rt, err := g.OpenContainers(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer rt.Close()
+	ctrs, err := rt.ListContainers(ctx, engine.ListOptions{Latest: true})
+	if err != nil {
+		return "", err
+	}
+	if len(ctrs) == 0 {
+		return "", errdefs.NotFoundf("--latest: there are no containers")
+	}
+	return ctrs[0].ID, nil
+}
 
 // AddLatest gives c podman's -l/--latest: the object that latest returns
 // (the container or pod created last) stands for c's first argument. Where

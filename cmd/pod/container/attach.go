@@ -49,7 +49,7 @@ func attachSession(g *cli.Globals, rt *engine.Runtime, ctr *engine.Container, wi
 		stop := proxySignals(rt, ctr.ID)
 		defer stop()
 	}
-	opts := engine.AttachOptions{Stdout: g.Stdout, Stderr: g.Stderr, DetachKeys: f.detachKeys, Resize: resize}
+	opts := engine.AttachOptions{Stdout: g.ContainerStdout(), Stderr: g.Stderr, DetachKeys: f.detachKeys, Resize: resize}
 	if withStdin {
 		opts.Stdin = g.Stdin
 	}

@@ -49,6 +49,8 @@ func newCpCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&o.Archive, "archive", "a", false, "keep the source's UIDs and GIDs")
 	f.BoolVarP(&o.FollowLink, "follow-link", "L", false, "follow a symlink given as the source path")
+	f.BoolVar(&o.Overwrite, "overwrite", false, "let a directory replace a non-directory and the other way round (else an error)")
+	f.BoolVar(&o.Pause, "pause", false, "freeze a running source container while its files are copied out")
 	return c
 }
 

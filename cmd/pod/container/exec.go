@@ -40,7 +40,7 @@ func newExecCommand(g *cli.Globals) *cobra.Command {
 			}
 			resize, restore := clientTerminal(g, o.Tty, o.Interactive)
 			defer restore()
-			o.Attach = engine.AttachOptions{Stdout: g.Stdout, Stderr: g.Stderr, DetachKeys: detachKeys, Resize: resize}
+			o.Attach = engine.AttachOptions{Stdout: g.ContainerStdout(), Stderr: g.Stderr, DetachKeys: detachKeys, Resize: resize}
 			if o.Interactive {
 				o.Attach.Stdin = g.Stdin
 			}

@@ -6,8 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/engine"
-	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // latestVerbs are the commands that take podman's -l/--latest in place of
@@ -30,17 +28,5 @@ func addLatest(g *cli.Globals, cmds []*cobra.Command) {
 
 // latestContainer is the ID of the container created last.
 func latestContainer(ctx context.Context, g *cli.Globals) (string, error) {
-	rt, err := g.OpenContainers(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer rt.Close()
-	ctrs, err := rt.ListContainers(ctx, engine.ListOptions{Latest: true})
-	if err != nil {
-		return "", err
-	}
-	if len(ctrs) == 0 {
-		return "", errdefs.NotFoundf("--latest: there are no containers")
-	}
-	return ctrs[0].ID, nil
+	return cli.LatestContainer(ctx, g)
 }

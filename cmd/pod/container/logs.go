@@ -23,13 +23,14 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 		opts         logs.Options
 		since, until string
 		tail         string
-		names        bool
+		names, color bool
 	)
 	cmd := &cobra.Command{
 		Use:   "logs [options] CONTAINER [CONTAINER...]",
 		Short: "Print a container's output",
 		Long: "Print what a container wrote to its standard output and error: stdout lines to stdout, stderr lines to stderr.\n" +
-			"With several containers, each line starts with its container's short ID (or name, --names), as podman prints them.",
+			"With several containers, each line starts with its container's short ID (or name, --names), as podman prints them;\n" +
+			"--color gives each container's prefix a color of its own.",
 		Args:    cobra.MinimumNArgs(1),
 		Example: "pod logs -f web\n  pod logs --since 10m --tail 20 -t web",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,7 +58,7 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 			if len(args) == 1 {
 				err = r.ContainerLogs(ctx, args[0], opts, g.Stdout, g.Stderr)
 			} else {
-				err = severalLogs(ctx, r, args, opts, names, g)
+				err = severalLogs(ctx, r, args, opts, names, color, g)
 			}
 			if errors.Is(err, context.Canceled) {
 				return nil // interrupted while following: the user is done
@@ -72,6 +73,7 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&until, "until", "", "print lines written before TIME (RFC 3339, Unix time, or a duration like 10m ago)")
 	f.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "prefix each line with its time")
 	f.BoolVar(&names, "names", false, "with several containers, prefix lines with container names instead of IDs")
+	f.BoolVar(&color, "color", false, "with several containers, color each container's prefix differently (ANSI escapes)")
 	return cmd
 }
 
@@ -93,9 +95,9 @@ func parseTail(s string) (int, error) {
 // severalLogs prints the logs of several containers, each line prefixed
 // with its container's short ID or name: one after the other, or, when
 // following, all at once (whole lines never interleave).
-func severalLogs(ctx context.Context, r *engine.Runtime, args []string, opts logs.Options, names bool, g *cli.Globals) error {
+func severalLogs(ctx context.Context, r *engine.Runtime, args []string, opts logs.Options, names, color bool, g *cli.Globals) error {
 	var mu sync.Mutex
-	run := func(arg string) error {
+	run := func(i int, arg string) error {
 		c, err := r.Container(ctx, arg)
 		if err != nil {
 			return err
@@ -103,6 +105,9 @@ func severalLogs(ctx context.Context, r *engine.Runtime, args []string, opts log
 		prefix := c.ID[:12]
 		if names {
 			prefix = c.Name
+		}
+		if color {
+			prefix = logColors[i%len(logColors)] + prefix + "\033[0m"
 		}
 		out := &prefixWriter{mu: &mu, w: g.Stdout, prefix: prefix + " "}
 		errw := &prefixWriter{mu: &mu, w: g.Stderr, prefix: prefix + " "}
@@ -113,8 +118,8 @@ func severalLogs(ctx context.Context, r *engine.Runtime, args []string, opts log
 	}
 	if !opts.Follow {
 		var errs []error
-		for _, a := range args {
-			if err := run(a); err != nil {
+		for i, a := range args {
+			if err := run(i, a); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -126,12 +131,16 @@ func severalLogs(ctx context.Context, r *engine.Runtime, args []string, opts log
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = run(a)
+			errs[i] = run(i, a)
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// logColors are the ANSI colors logs --color gives the containers' prefixes
+// in turn.
+var logColors = []string{"\033[0;32m", "\033[0;33m", "\033[0;34m", "\033[0;35m", "\033[0;36m", "\033[0;31m"}
 
 // prefixWriter writes whole lines to w, each starting with prefix, under
 // mu (shared by the writers of one output).

@@ -22,16 +22,16 @@ func newUnpauseCommand(g *cli.Globals) *cobra.Command {
 		engine.StatusPaused, (*engine.Runtime).Unpause)
 }
 
-// freezeCommand is pause or unpause; --all acts on every container in
-// status from.
+// freezeCommand is pause or unpause; --all and --filter act on the
+// containers in status from.
 func freezeCommand(g *cli.Globals, name, short, long string, from engine.Status,
 	fn func(*engine.Runtime, context.Context, string) error) *cobra.Command {
-	var all bool
+	var sel selectFlags
 	c := &cobra.Command{
 		Use:   name + " [options] CONTAINER [CONTAINER...]",
 		Short: short,
 		Long:  long,
-		Args:  namesOrAll(&all),
+		Args:  sel.args(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.OpenContainers(ctx)
@@ -39,14 +39,12 @@ func freezeCommand(g *cli.Globals, name, short, long string, from engine.Status,
 				return err
 			}
 			defer rt.Close()
-			if all {
-				if args, err = containerIDs(ctx, rt, from); err != nil {
-					return err
-				}
+			if args, err = sel.targets(ctx, rt, args, false, from); err != nil {
+				return err
 			}
 			return each(g, args, cli.ExitCode, func(n string) error { return fn(rt, ctx, n) })
 		},
 	}
-	c.Flags().BoolVarP(&all, "all", "a", false, name+" all "+map[engine.Status]string{engine.StatusRunning: "running", engine.StatusPaused: "paused"}[from]+" containers")
+	sel.add(c.Flags(), name, name+" all "+map[engine.Status]string{engine.StatusRunning: "running", engine.StatusPaused: "paused"}[from]+" containers")
 	return c
 }

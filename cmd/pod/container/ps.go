@@ -16,8 +16,8 @@ import (
 
 type psOptions struct {
 	all, latest, quiet, noTrunc, size, noHeading, pod bool
-	external, ns                                      bool
-	last                                              int
+	external, ns, sync                                bool
+	last, watch                                       int
 	filters                                           []string
 	format, sort                                      string
 }
@@ -31,7 +31,13 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 		Args:    cobra.NoArgs,
 		Example: "pod ps -a\n  pod ps --filter status=exited --format '{{.ID}} {{.Names}}'",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPs(cmd, g, &o)
+			if o.watch < 0 {
+				return errdefs.InvalidArgumentf("invalid --watch %d: a number of seconds", o.watch)
+			}
+			if o.watch == 0 {
+				return runPs(cmd, g, &o)
+			}
+			return watchPs(cmd, g, &o)
 		},
 	}
 	f := cmd.Flags()
@@ -47,6 +53,8 @@ func newPsCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
 	f.BoolVar(&o.ns, "ns", false, "show the namespaces of running containers (podman's columns: PID, CGROUPNS, IPC, MNT, NET, PIDNS, USERNS, UTS)")
 	f.BoolVar(&o.external, "external", false, "show the containers of storage that pod does not know too (status Storage)")
+	f.BoolVar(&o.sync, "sync", false, "first make the recorded state of running containers match the OCI runtime's (slower)")
+	f.IntVarP(&o.watch, "watch", "w", 0, "redraw the list every N seconds until interrupted")
 	f.StringVar(&o.sort, "sort", "created", "sort by command, created (newest first), id, image, names, runningfor, size or status")
 	return cmd
 }
@@ -69,6 +77,11 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 		return err
 	}
 	defer r.Close()
+	if o.sync {
+		if err := r.SyncContainers(ctx); err != nil {
+			return err
+		}
+	}
 	list, err := r.ListContainers(ctx, engine.ListOptions{
 		All: o.all, Latest: o.latest, Last: o.last, Filter: filter,
 		Size:     o.size || o.sort == "size" || strings.Contains(o.format, ".Size"),
@@ -104,6 +117,29 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 		view.JSON = views.ContainerList(list, now)
 	}
 	return cli.Render(g.Stdout, o.format, views.ContainerRows(list, now, o.noTrunc), view)
+}
+
+// watchPs redraws ps every o.watch seconds, on a cleared screen, until
+// the command is interrupted, which ends it successfully.
+func watchPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
+	ctx := cmd.Context()
+	tick := time.NewTicker(time.Duration(o.watch) * time.Second)
+	defer tick.Stop()
+	for {
+		// Clear the screen and go home, as watch(1) and podman do.
+		fmt.Fprint(g.Stdout, "\033[H\033[2J")
+		if err := runPs(cmd, g, o); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // sortContainers orders ps's rows as podman's --sort: created and

@@ -1,19 +1,32 @@
 package container
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/engine"
 )
 
 func newRestartCommand(g *cli.Globals) *cobra.Command {
-	var all bool
+	var sel selectFlags
+	var running bool
 	var timeout int
 	c := &cobra.Command{
 		Use:   "restart [options] CONTAINER [CONTAINER...]",
 		Short: "Restart one or more containers",
-		Long:  "Stop each container as `pod stop` does (if it runs), then start it. Prints the containers as given.",
-		Args:  namesOrAll(&all),
+		Long: "Stop each container as `pod stop` does (if it runs), then start it. Prints the containers as given\n" +
+			"(with --all or --filter, their IDs).",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if running {
+				if len(args) > 0 || len(sel.cidfiles) > 0 {
+					return errors.New("--running and container names, IDs or --cidfile cannot be used together")
+				}
+				sel.all = true
+			}
+			return sel.args()(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.OpenContainers(ctx)
@@ -25,10 +38,12 @@ func newRestartCommand(g *cli.Globals) *cobra.Command {
 			if cmd.Flags().Changed("time") {
 				t = &timeout
 			}
-			if all {
-				if args, err = containerIDs(ctx, rt); err != nil {
-					return err
-				}
+			var only []engine.Status
+			if running {
+				only = []engine.Status{engine.StatusRunning}
+			}
+			if args, err = sel.targets(ctx, rt, args, false, only...); err != nil {
+				return err
 			}
 			return each(g, args, cli.ExitCode, func(name string) error {
 				return rt.Restart(ctx, name, t)
@@ -36,7 +51,8 @@ func newRestartCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.BoolVarP(&all, "all", "a", false, "restart all containers")
+	sel.add(f, "restart", "restart all containers")
+	f.BoolVar(&running, "running", false, "restart all the containers that are running (implies --all)")
 	f.IntVarP(&timeout, "time", "t", 10, "seconds to wait before killing the container (default: the container's --stop-timeout)")
 	return c
 }

@@ -12,9 +12,9 @@ import (
 )
 
 func newRemoveCommand(g *cli.Globals) *cobra.Command {
-	var all, ignore bool
+	var sel selectFlags
+	var ignore bool
 	var timeout int
-	var cidfiles []string
 	var opts engine.RemoveOptions
 	c := &cobra.Command{
 		Use:     "rm [options] CONTAINER [CONTAINER...]",
@@ -22,7 +22,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 		Short:   "Remove one or more containers",
 		Long: "Remove containers: their storage, logs and state. A running container is refused unless\n" +
 			"--force, which stops it first. Prints the containers as given (with --all, their IDs).",
-		Args: namesAllOrCidfile(&all, &cidfiles),
+		Args: sel.args(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.OpenContainers(ctx)
@@ -33,19 +33,14 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 			if cmd.Flags().Changed("time") {
 				opts.Timeout = &timeout
 			}
-			if all {
-				if args, err = containerIDs(ctx, rt); err != nil {
-					return err
-				}
+			if sel.all {
 				// As podman's: --all removes dependents before what
 				// they depend on, which may then be gone already.
 				opts.Depend, ignore = true, true
 			}
-			ids, err := cidfileIDs(cidfiles, ignore)
-			if err != nil {
+			if args, err = sel.targets(ctx, rt, args, ignore); err != nil {
 				return err
 			}
-			args = append(args, ids...)
 			// Like podman's and docker's, a forced removal of what is
 			// already gone succeeds.
 			ignore = ignore || opts.Force
@@ -60,10 +55,11 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	f := c.Flags()
-	f.BoolVarP(&all, "all", "a", false, "remove all containers")
+	f.BoolVarP(&sel.all, "all", "a", false, "remove all containers")
+	f.StringArrayVar(&sel.filters, "filter", nil, "remove the containers that match, as ps --filter selects them (implies --all)")
 	f.BoolVar(&opts.Depend, "depend", false, "remove the containers that depend on it (--network container:) first")
 	f.BoolVarP(&opts.Force, "force", "f", false, "stop and remove running containers (and those that depend on them); a missing container is no error")
-	f.StringArrayVar(&cidfiles, "cidfile", nil, "remove the container whose ID run --cidfile wrote to FILE (repeatable)")
+	f.StringArrayVar(&sel.cidfiles, "cidfile", nil, "remove the container whose ID run --cidfile wrote to FILE (repeatable)")
 	f.BoolVarP(&ignore, "ignore", "i", false, "ignore containers (and --cidfile files) that do not exist")
 	f.BoolVarP(&opts.Volumes, "volumes", "v", false, "remove the container's anonymous volumes")
 	f.IntVarP(&timeout, "time", "t", 10, "seconds to wait before killing a running container with --force")

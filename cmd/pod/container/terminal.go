@@ -37,7 +37,7 @@ func clientTerminal(g *cli.Globals, tty, rawStdin bool) (resize <-chan engine.Te
 		}
 	}
 	if sizeFd < 0 {
-		if f, ok := g.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if f, ok := g.ContainerStdout().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			sizeFd = int(f.Fd())
 		}
 	}

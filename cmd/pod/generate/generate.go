@@ -38,6 +38,7 @@ type systemdFlags struct {
 	restartSec   uint
 	startTimeout uint
 	stopTimeout  uint
+	podPrefix    string
 }
 
 func newSystemdCommand(g *cli.Globals) *cobra.Command {
@@ -71,6 +72,9 @@ func newSystemdCommand(g *cli.Globals) *cobra.Command {
 	fs.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable of the service: KEY=VALUE, or KEY to take pod's own (repeatable)")
 	fs.BoolVar(&o.NoHeader, "no-header", false, "leave out the comment header with the unit's name, pod's version and the date")
 	fs.StringVar(&f.format, "format", "", "print the units as json: a map of unit name to unit text")
+	fs.BoolVar(&o.Template, "template", false, "make a template unit (NAME@.service) whose instances each run a container named NAME-INSTANCE (implies --new)")
+	fs.StringVar(&f.podPrefix, "pod-prefix", "pod", "refused: pod generates units for containers only")
+	_ = fs.MarkHidden("pod-prefix")
 	return c
 }
 
@@ -78,6 +82,9 @@ func runSystemd(cmd *cobra.Command, g *cli.Globals, f *systemdFlags, ref string)
 	ctx := cmd.Context()
 	if f.format != "" && f.format != "json" {
 		return errdefs.InvalidArgumentf("invalid --format %q: only json is supported", f.format)
+	}
+	if cmd.Flags().Changed("pod-prefix") {
+		return errdefs.NotImplementedf("--pod-prefix: generate systemd makes units for containers only; run pods from Kubernetes YAML (kube play) or a Quadlet .kube unit")
 	}
 	o := f.opts
 	if cmd.Flags().Changed("restart-sec") {

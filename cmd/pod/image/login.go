@@ -17,9 +17,9 @@ import (
 
 func newLoginCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts          images.LoginOptions
-		reg           registryFlags
-		passwordStdin bool
+		opts                             images.LoginOptions
+		reg                              registryFlags
+		passwordStdin, getLogin, verbose bool
 	)
 	c := &cobra.Command{
 		Use:   "login [options] [REGISTRY]",
@@ -33,6 +33,23 @@ func newLoginCommand(g *cli.Globals) *cobra.Command {
 			reg.apply(cmd, &opts.TLSVerify, &opts.AuthFile, &unused, &opts.CertDir)
 			if passwordStdin && opts.Password != "" {
 				return errors.New("--password and --password-stdin are mutually exclusive")
+			}
+			registry := ""
+			if len(args) == 1 {
+				registry = args[0]
+			}
+			if getLogin {
+				rt, err := g.Open(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer rt.Close()
+				user, err := rt.Images().LoggedInUser(registry, opts.AuthFile)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.Stdout, user)
+				return nil
 			}
 			in := bufio.NewReader(g.Stdin)
 			if passwordStdin {
@@ -60,17 +77,17 @@ func newLoginCommand(g *cli.Globals) *cobra.Command {
 				}
 				opts.Password = pw
 			}
-			registry := ""
-			if len(args) == 1 {
-				registry = args[0]
-			}
 			rt, err := g.Open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			if err := rt.Images().Login(cmd.Context(), registry, opts); err != nil {
+			authFile, err := rt.Images().Login(cmd.Context(), registry, opts)
+			if err != nil {
 				return err
+			}
+			if verbose {
+				fmt.Fprintln(g.Stdout, "Used:", authFile)
 			}
 			fmt.Fprintln(g.Stdout, "Login Succeeded!")
 			return nil
@@ -80,6 +97,8 @@ func newLoginCommand(g *cli.Globals) *cobra.Command {
 	f.StringVarP(&opts.Username, "username", "u", "", "user name")
 	f.StringVarP(&opts.Password, "password", "p", "", "password (visible to other users of this machine; prefer --password-stdin)")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
+	f.BoolVar(&getLogin, "get-login", false, "print the user name stored for the registry (an error when not logged in); no login")
+	f.BoolVarP(&verbose, "verbose", "v", false, "print the auth file the credentials were stored in")
 	reg.register(c, false)
 	return c
 }

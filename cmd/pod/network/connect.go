@@ -27,6 +27,7 @@ func newConnectCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.StringArrayVar(&opts.Aliases, "alias", nil, "extra DNS name of the container on this network")
 	f.StringVar(&opts.IP, "ip", "", "static IP address on this network")
+	f.StringVar(&opts.IP6, "ip6", "", "static IPv6 address on this network (it needs an IPv6 subnet)")
 	f.StringVar(&opts.MAC, "mac-address", "", "static MAC address on this network")
 	return c
 }

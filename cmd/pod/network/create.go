@@ -17,6 +17,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 		opts          network.CreateOptions
 		labels, optKV []string
 		ignore        bool
+		ipamDriver    string
 	)
 	c := &cobra.Command{
 		Use:   "create [options] [NAME]",
@@ -28,6 +29,13 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Name = args[0]
+			}
+			switch ipamDriver {
+			case "", "host-local":
+			case "dhcp", "none":
+				return errdefs.NotImplementedf("--ipam-driver %s: pod's networks hand out addresses from their subnets themselves (host-local) only", ipamDriver)
+			default:
+				return errdefs.InvalidArgumentf("--ipam-driver %q: unsupported ipam driver (host-local is pod's)", ipamDriver)
 			}
 			var err error
 			if opts.Labels, err = keyValues("--label", labels); err != nil {
@@ -58,6 +66,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVar(&opts.Subnets, "subnet", nil, "subnet in CIDR notation (repeatable: one IPv4 and one IPv6)")
 	f.StringArrayVar(&opts.Gateways, "gateway", nil, "gateway of the subnet given at the same position (default: its first address)")
 	f.StringArrayVar(&opts.IPRanges, "ip-range", nil, "addresses to hand out, CIDR or START-END, inside the subnet at the same position")
+	f.StringVar(&ipamDriver, "ipam-driver", "", "how addresses are handed out: host-local, from the network's subnets (the only driver pod has; dhcp and none are refused)")
 	f.BoolVar(&opts.Internal, "internal", false, "no outbound traffic: no NAT, no default route")
 	f.BoolVar(&opts.IPv6, "ipv6", false, "add an IPv6 subnet (chosen if no --subnet is IPv6)")
 	f.BoolVar(&opts.DisableDNS, "disable-dns", false, "no name resolution of containers on this network")

@@ -12,9 +12,9 @@ import (
 
 func newListCommand(g *cli.Globals) *cobra.Command {
 	var (
-		quiet, noTrunc bool
-		format         string
-		filters        []string
+		quiet, noTrunc, noHeading bool
+		format                    string
+		filters                   []string
 	)
 	c := &cobra.Command{
 		Use:     "ls [options]",
@@ -41,7 +41,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 				}
 				return nil
 			}
-			view := cli.View{Default: "table {{.ID}}\t{{.Name}}\t{{.Driver}}", Headers: views.NetworkHeaders}
+			view := cli.View{Default: "table {{.ID}}\t{{.Name}}\t{{.Driver}}", Headers: views.NetworkHeaders, NoHeading: noHeading}
 			if format == "json" {
 				view.JSON = nets
 			}
@@ -51,7 +51,8 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only network names")
 	f.BoolVar(&noTrunc, "no-trunc", false, "do not truncate network IDs")
+	f.BoolVar(&noHeading, "noheading", false, "do not print the header row")
 	f.StringVar(&format, "format", "", "Go template for each network, or json")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "filter networks: name=REGEX, id=PREFIX, driver=DRIVER, label=KEY[=VALUE]")
+	f.StringArrayVarP(&filters, "filter", "f", nil, "filter networks: name=REGEX, id=PREFIX, driver=DRIVER, label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME")
 	return c
 }

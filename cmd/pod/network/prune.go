@@ -42,6 +42,6 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
-	c.Flags().StringArrayVar(&filters, "filter", nil, "prune only networks matching: name=REGEX, id=PREFIX, driver=DRIVER, label=KEY[=VALUE]")
+	c.Flags().StringArrayVar(&filters, "filter", nil, "prune only networks matching: name=REGEX, id=PREFIX, driver=DRIVER, label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME")
 	return c
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func newReloadCommand(g *cli.Globals) *cobra.Command {
-	var all bool
+	var all, latest bool
 	c := &cobra.Command{
 		Use:   "reload [options] [CONTAINER...]",
 		Short: "Re-apply the network set-up of running containers",
@@ -18,6 +18,16 @@ func newReloadCommand(g *cli.Globals) *cobra.Command {
 			"same addresses, MACs and published ports: restores firewall rules that were flushed\n" +
 			"(e.g. by a firewall restart). Prints the IDs of the containers reloaded.",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if latest {
+				if all || len(args) > 0 {
+					return errdefs.InvalidArgumentf("--latest and --all or container names cannot be used together")
+				}
+				id, err := cli.LatestContainer(cmd.Context(), g)
+				if err != nil {
+					return err
+				}
+				args = []string{id}
+			}
 			if all == (len(args) > 0) {
 				return errdefs.InvalidArgumentf("give --all or container names, not both or neither")
 			}
@@ -34,5 +44,6 @@ func newReloadCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&all, "all", "a", false, "reload every running container on a bridge network")
+	c.Flags().BoolVarP(&latest, "latest", "l", false, "reload the container created last")
 	return c
 }

@@ -10,6 +10,7 @@ import (
 
 func newRemoveCommand(g *cli.Globals) *cobra.Command {
 	var force bool
+	var timeout int
 	c := &cobra.Command{
 		Use:     "rm [options] NETWORK [NETWORK...]",
 		Aliases: []string{"remove"},
@@ -25,7 +26,7 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 			defer rt.Close()
 			var errs []error
 			for _, a := range args {
-				n, err := rt.NetworkRemove(cmd.Context(), a, force)
+				n, err := rt.NetworkRemoveTimeout(cmd.Context(), a, force, &timeout)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -43,5 +44,6 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&force, "force", "f", false, "remove the containers that use the network too")
+	c.Flags().IntVarP(&timeout, "time", "t", 0, "with --force, seconds a running container gets to stop before it is killed")
 	return c
 }

@@ -44,6 +44,7 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&opts.All, "all", "a", false, "remove every image no container uses, not only dangling ones")
 	f.BoolVar(&opts.Volumes, "volumes", false, "remove volumes no container uses too")
 	f.BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
+	f.StringArrayVar(&opts.Filters, "filter", nil, "remove only what matches: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (pods are then left alone)")
 	return cmd
 }
 

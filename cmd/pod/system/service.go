@@ -20,8 +20,8 @@ import (
 
 func newServiceCommand(g *cli.Globals) *cobra.Command {
 	var (
-		idle  int
-		group string
+		idle        int
+		group, cors string
 	)
 	cmd := &cobra.Command{
 		Use:   "service [flags] [URI]",
@@ -70,10 +70,11 @@ func newServiceCommand(g *cli.Globals) *cobra.Command {
 			if idle < 0 {
 				return errdefs.InvalidArgumentf("--time %d: use 0 (never) or a number of seconds", idle)
 			}
-			return api.New(r).Serve(ctx, l, time.Duration(idle)*time.Second)
+			return api.New(r).WithCORS(cors).Serve(ctx, l, time.Duration(idle)*time.Second)
 		},
 	}
 	cmd.Flags().IntVarP(&idle, "time", "t", 5, "Seconds without a connection before the service exits (0: never)")
+	cmd.Flags().StringVar(&cors, "cors", "", "Access-Control-Allow-Origin for every response, for browsers (\"*\": any origin; default: no CORS headers)")
 	cmd.Flags().StringVarP(&group, "group", "G", "", "As root: the group (name or ID) whose members may use the socket (mode 0660)")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // Group returns the `system` command group: `system info` (as the
@@ -34,7 +35,8 @@ func confirm(out io.Writer, in io.Reader, question string) bool {
 }
 
 func newMigrateCommand(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
+	var newRuntime string
+	c := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply changed /etc/subuid and /etc/subgid ranges: stop containers, end the pause process",
 		Long: "After a rootless user's ranges in /etc/subuid or /etc/subgid changed, stops every running container " +
@@ -42,6 +44,9 @@ func newMigrateCommand(g *cli.Globals) *cobra.Command {
 			"new user namespace with the new ranges. As root there is no user namespace and nothing to do.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("new-runtime") {
+				return errdefs.NotImplementedf("--new-runtime %s: pod records no runtime per container; every command runs containers with --runtime or containers.conf's runtime, so set that instead", newRuntime)
+			}
 			ctx := cmd.Context()
 			r, err := g.OpenContainers(ctx)
 			if err != nil {
@@ -65,6 +70,9 @@ func newMigrateCommand(g *cli.Globals) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().StringVar(&newRuntime, "new-runtime", "", "refused: pod records no runtime per container (use --runtime or containers.conf)")
+	_ = c.Flags().MarkHidden("new-runtime")
+	return c
 }
 
 func newResetCommand(g *cli.Globals) *cobra.Command {
