@@ -1,6 +1,7 @@
 package specgen
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -188,7 +189,7 @@ func ParseUmask(s string) (string, error) {
 	if err != nil || n > 0o777 {
 		return "", invalidf("invalid --umask %q: an octal mode such as 0022", s)
 	}
-	return "0" + strconv.FormatUint(n, 8), nil
+	return fmt.Sprintf("%04o", n), nil
 }
 
 // SystemdMode decides --systemd: whether the container runs in init mode,

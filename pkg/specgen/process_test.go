@@ -55,7 +55,7 @@ func TestProcessParsers(t *testing.T) {
 			t.Errorf("ParseDeviceCgroupRule(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
-	for in, want := range map[string]string{"022": "022", "0077": "077", "7": "07", "8": "", "1000": ""} {
+	for in, want := range map[string]string{"022": "0022", "0077": "0077", "7": "0007", "8": "", "1000": ""} {
 		got, err := ParseUmask(in)
 		if (want == "") != (err != nil) || got != want {
 			t.Errorf("ParseUmask(%q) = %q, %v; want %q", in, got, err, want)
