@@ -288,3 +288,20 @@ func TestRunMoreLimits(t *testing.T) {
 		e.MustPod("pod", "rm", "-f", "rf-cpod")
 	})
 }
+
+// TestRunIP6: --ip6 gives the container that static IPv6 address on a
+// dual-stack network (its IPv4 one is leased as usual); with --ip it is
+// refused. The halves run in turn: the subnet is a fixed one.
+func TestRunIP6(t *testing.T) {
+	forEachUserInTurn(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("network", "create", "--subnet", "10.136.7.0/24", "--subnet", "fd00:136:7::/64", "rf6net")
+		defer e.Pod("network", "rm", "-f", "rf6net")
+		got := out(e.MustPod("run", "--rm", "--network", "rf6net", "--ip6", "fd00:136:7::42", img, "ip", "-o", "addr", "show", "eth0"))
+		if !strings.Contains(got, "inet6 fd00:136:7::42/64") || !strings.Contains(got, "inet 10.136.7.") {
+			t.Errorf("--ip6 fd00:136:7::42: %q", got)
+		}
+		e.Pod("run", "--rm", "--network", "rf6net", "--ip6", "10.136.7.9", img, "true").Fails(t, 125, `invalid --ip6 "10.136.7.9"`)
+		e.Pod("run", "--rm", "--network", "rf6net", "--ip", "10.136.7.9", "--ip6", "fd00:136:7::43", img, "true").Fails(t, 125, "--ip and --ip6 cannot be used together")
+	})
+}
