@@ -109,8 +109,8 @@ func hostUser(t *testing.T) string {
 
 // TestRunSystemdAndRequires: --systemd's init mode (tmpfs mounts,
 // container_uuid, systemd's stop signal; chosen by the command with the
-// default true), --requires (started first, kept from rm), --image-volume,
-// --pod-id-file, --init-path and the image selection flags.
+// default true), --requires (started first, kept from rm), --pod-id-file,
+// --init-path and the image selection flags.
 func TestRunSystemdAndRequires(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
@@ -143,7 +143,6 @@ func TestRunSystemdAndRequires(t *testing.T) {
 		}
 		e.Pod("create", "--requires", "no-such-rf", img, "true").Fails(t, 125, "no-such-rf")
 
-		// The test image has no VOLUME: --image-volume only checks here.
 		e.Pod("create", "--image-volume", "nowhere", img, "true").Fails(t, 125, `invalid --image-volume "nowhere"`)
 
 		podID := out(e.MustPod("pod", "create", "--name", "rf-pod"))
@@ -303,5 +302,37 @@ func TestRunIP6(t *testing.T) {
 		}
 		e.Pod("run", "--rm", "--network", "rf6net", "--ip6", "10.136.7.9", img, "true").Fails(t, 125, `invalid --ip6 "10.136.7.9"`)
 		e.Pod("run", "--rm", "--network", "rf6net", "--ip", "10.136.7.9", "--ip6", "fd00:136:7::43", img, "true").Fails(t, 125, "--ip and --ip6 cannot be used together")
+	})
+}
+
+// TestRunImageVolumeAndSeccompPolicy: --image-volume turns the image's
+// VOLUME into an anonymous volume, a tmpfs or nothing; --seccomp-policy
+// image applies the profile of the image's io.containers.seccomp.profile
+// label (here one that refuses mkdir).
+func TestRunImageVolumeAndSeccompPolicy(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		e.MustPod("create", "--name", "rf-src", img, "true")
+		profile := `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`
+		e.MustPod("commit", "-q", "-c", "VOLUME /vol", "-c", "LABEL io.containers.seccomp.profile='"+profile+"'", "rf-src", "localhost/rf-policy")
+		const rfImg = "localhost/rf-policy"
+		if got := out(e.MustPod("image", "inspect", "-f", `{{index .Config.Labels "io.containers.seccomp.profile"}}`, rfImg)); got != profile {
+			t.Fatalf("the test image's label: %q", got)
+		}
+		mountOf := "grep ' /vol ' /proc/mounts | cut -d' ' -f3 || true"
+		for _, tc := range []struct{ mode, want string }{{"tmpfs", "tmpfs"}, {"ignore", ""}} {
+			if got := out(e.MustPod("run", "--rm", "--image-volume", tc.mode, rfImg, "sh", "-c", mountOf)); got != tc.want {
+				t.Errorf("--image-volume %s: /vol is %q, want %q", tc.mode, got, tc.want)
+			}
+		}
+		id := out(e.MustPod("create", rfImg, "true"))
+		if got := out(e.MustPod("inspect", "-f", "{{range .Mounts}}{{.Type}} {{.Destination}}{{end}}", id)); got != "volume /vol" {
+			t.Errorf("--image-volume bind (the default): mounts %q", got)
+		}
+		if r := e.Pod("run", "--rm", "--seccomp-policy", "image", rfImg, "mkdir", "/tmp/x"); r.Code == 0 {
+			t.Error("--seccomp-policy image: the image's profile did not refuse mkdir")
+		}
+		e.MustPod("run", "--rm", rfImg, "mkdir", "/tmp/x")
+		e.Pod("run", "--rm", "--seccomp-policy", "strict", rfImg, "true").Fails(t, 125, `invalid --seccomp-policy "strict"`)
 	})
 }
