@@ -93,6 +93,10 @@ func (r *Runtime) applyProcessOptions(ctx context.Context, cfg *ContainerConfig,
 	if cfg.HostUsers, err = hostUserEntries(o.HostUsers); err != nil {
 		return err
 	}
+	if err := r.checkPersonality(ctx, o.Personality); err != nil {
+		return err
+	}
+	cfg.Personality = o.Personality
 	if o.InitPath != "" && cfg.Init {
 		fi, err := os.Stat(o.InitPath)
 		if err != nil || !fi.Mode().IsRegular() {
@@ -159,6 +163,9 @@ func (r *Runtime) applyProcessSpec(s *specs.Spec, c *Container, given []string) 
 	}
 	if cfg.Systemd {
 		applySystemdSpec(s, c)
+	}
+	if cfg.Personality != "" {
+		s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.LinuxPersonalityDomain(cfg.Personality)}
 	}
 	s.Process.Env = specgen.DropDefaultEnv(s.Process.Env, cfg, given)
 	for _, rule := range cfg.DeviceCgroupRules {
@@ -334,6 +341,29 @@ func (r *Runtime) applySubIDNames(o *UserNSOptions, p ProcessOptions) error {
 	}
 	if gids != nil {
 		o.GIDMap = gids
+	}
+	return nil
+}
+
+// checkPersonality checks --personality: a domain the runtime spec names,
+// and a runtime that implements the spec version that has it (1.1): an
+// older one (runc 1.1 says 1.0.2) would ignore it silently.
+func (r *Runtime) checkPersonality(ctx context.Context, p string) error {
+	switch p {
+	case "":
+		return nil
+	case string(specs.PerLinux), string(specs.PerLinux32):
+	default:
+		return invalidf("invalid --personality %q: use LINUX or LINUX32", p)
+	}
+	rt, err := r.OCI()
+	if err != nil {
+		return err
+	}
+	v := rt.SpecVersion(ctx)
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil || major < 1 || major == 1 && minor < 1 {
+		return invalidf("--personality needs a runtime implementing runtime-spec 1.1 (runc 1.2, recent crun): %s implements %s, which would ignore it", rt.Name(), v)
 	}
 	return nil
 }

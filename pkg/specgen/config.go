@@ -145,6 +145,7 @@ type ContainerConfig struct {
 	// SeccompProfile is the image's own seccomp profile (JSON), chosen by
 	// --seccomp-policy=image; written beside the bundle at each start.
 	SeccompProfile string `json:"seccompProfile,omitempty"`
+	Personality    string `json:"personality,omitempty"` // --personality: LINUX or LINUX32
 
 	CreatedAt time.Time `json:"createdAt"`
 }

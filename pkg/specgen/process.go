@@ -53,6 +53,9 @@ type ProcessOptions struct {
 	// user namespace mapping the name's ranges of /etc/subuid and
 	// /etc/subgid (root only).
 	SubUIDName, SubGIDName string
+	// Personality is --personality: the execution domain, LINUX or
+	// LINUX32.
+	Personality string
 }
 
 // proxyEnv are the variables --http-proxy passes on, as podman's list.

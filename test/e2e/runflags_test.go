@@ -336,3 +336,24 @@ func TestRunImageVolumeAndSeccompPolicy(t *testing.T) {
 		e.Pod("run", "--rm", "--seccomp-policy", "strict", rfImg, "true").Fails(t, 125, `invalid --seccomp-policy "strict"`)
 	})
 }
+
+// TestRunPersonality: --personality LINUX32 makes uname say i686 on
+// x86_64, where the runtime implements runtime-spec 1.1; an older runtime
+// (runc 1.1) would ignore it, and pod refuses the flag there, saying why.
+func TestRunPersonality(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		if runtime.GOARCH != "amd64" {
+			t.Skip("LINUX32 is checked on x86_64")
+		}
+		img := pulled(t, e)
+		r := e.Pod("run", "--rm", "--personality", "LINUX32", img, "uname", "-m")
+		if r.Code == 0 {
+			if got := out(r); got != "i686" {
+				t.Errorf("--personality LINUX32: uname -m %q", got)
+			}
+		} else {
+			r.Fails(t, 125, "--personality needs a runtime implementing runtime-spec 1.1")
+		}
+		e.Pod("run", "--rm", "--personality", "BSD", img, "true").Fails(t, 125, `invalid --personality "BSD"`)
+	})
+}

@@ -56,6 +56,7 @@ func addProcessFlags(fs *pflag.FlagSet, f *createFlags) {
 	fs.StringVar(&o.SeccompPolicy, "seccomp-policy", "default", "default, or image: the seccomp profile of the image's io.containers.seccomp.profile label, when it has one")
 	fs.StringVar(&o.SubUIDName, "subuidname", "", "map the container's UIDs to NAME's ranges of /etc/subuid (root only; conflicts with --userns and --uidmap)")
 	fs.StringVar(&o.SubGIDName, "subgidname", "", "map the container's GIDs to NAME's ranges of /etc/subgid (root only; conflicts with --userns and --gidmap)")
+	fs.StringVar(&o.Personality, "personality", "", "execution domain of the container's processes: LINUX or LINUX32 (uname -m says i686 on x86_64); needs a runtime implementing runtime-spec 1.1")
 	fs.StringVar(&p.platform, "platform", "", "pull the image for this platform (os/arch[/variant]) instead of this machine's")
 	fs.StringVar(&p.arch, "arch", "", "pull the image for this architecture instead of this machine's")
 	fs.StringVar(&p.os, "os", "", "pull the image for this operating system instead of linux")
