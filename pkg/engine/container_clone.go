@@ -15,6 +15,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/idmap"
+	"github.com/pod-engine/pod/pkg/specgen"
 )
 
 // CloneOptions are `container clone`'s.
@@ -28,6 +29,14 @@ type CloneOptions struct {
 	Destroy bool
 	// Run starts the clone.
 	Run bool
+	// Force, with Destroy, removes an original that runs (stopping it);
+	// without, a running original is refused before anything is made.
+	Force bool
+	// Limits change the clone's cgroup limits (--memory, --cpus, ...):
+	// the original's, with these applied over them.
+	Limits LimitOptions
+	// Pod is the pod the clone joins instead of the original's.
+	Pod string
 }
 
 // Clone makes a new container with the configuration of an existing one
@@ -58,6 +67,26 @@ func (r *Runtime) Clone(ctx context.Context, idOrName string, o CloneOptions) (*
 		// Storage chooses the clone's own range.
 		cfg.UIDMap, cfg.GIDMap = nil, nil
 	}
+	if o.Force && !o.Destroy {
+		return nil, invalidf("--force can only be used with --destroy")
+	}
+	if o.Destroy && !o.Force && isActive(orig.Status) {
+		return nil, errdefs.Conflictf("cannot destroy container %s after cloning it: it is running (stop it, or use --force)", orig.Name)
+	}
+	if o.Limits.LimitsSet() {
+		if !r.cgroupsUsable() {
+			return nil, invalidf("cannot set resource limits: %s", specgen.RootlessV1Warning)
+		}
+		if cfg.Resources, err = specgen.BuildResources(cfg.Resources, o.Limits); err != nil {
+			return nil, err
+		}
+	}
+	podID := orig.PodID
+	if o.Pod != "" {
+		if podID, err = r.clonePod(ctx, cfg, o.Pod); err != nil {
+			return nil, err
+		}
+	}
 	if o.Image != "" {
 		id, name, _, err := r.resolveImage(ctx, CreateOptions{Image: o.Image})
 		if err != nil {
@@ -75,12 +104,12 @@ func (r *Runtime) Clone(ctx context.Context, idOrName string, o CloneOptions) (*
 			return nil, err
 		}
 	}
-	c, err := r.createFrom(ctx, cfg, name, orig.PodID, secretData)
+	c, err := r.createFrom(ctx, cfg, name, podID, secretData)
 	if err != nil {
 		return nil, err
 	}
 	if o.Destroy {
-		if err := r.Remove(ctx, orig.ID, RemoveOptions{Force: true}); err != nil {
+		if err := r.Remove(ctx, orig.ID, RemoveOptions{Force: o.Force}); err != nil {
 			return c, fmt.Errorf("remove %s after cloning it: %w", orig.Name, err)
 		}
 	}
@@ -142,4 +171,31 @@ func copyJSON(dst, src any) error {
 		return err
 	}
 	return json.Unmarshal(b, dst)
+}
+
+// clonePod moves a clone's configuration into the pod nameOrID (clone
+// --pod): the namespaces the pod shares replace the clone's own, as a
+// container created in the pod would have them. It returns the pod's ID.
+func (r *Runtime) clonePod(ctx context.Context, cfg *ContainerConfig, nameOrID string) (string, error) {
+	p, err := r.Pod(ctx, nameOrID)
+	if err != nil {
+		return "", err
+	}
+	if cfg.UsernsMode != "" || len(cfg.UIDMap) > 0 {
+		return "", errdefs.NotImplementedf("clone --pod %s: a container with its own user namespace cannot join a pod", p.Name)
+	}
+	if p.InfraID != "" {
+		if p.Shares("net") {
+			cfg.NetworkMode = netModeCtrPfx + p.InfraID
+			cfg.Networks, cfg.Ports = nil, nil
+			cfg.DNS, cfg.DNSSearch, cfg.DNSOptions, cfg.AddHosts = nil, nil, nil, nil
+		}
+		if p.Shares("uts") {
+			cfg.Hostname = p.Config.Hostname
+		}
+	}
+	if p.Config.CgroupParent != "" {
+		cfg.CgroupParent = p.Config.CgroupParent
+	}
+	return p.ID, nil
 }

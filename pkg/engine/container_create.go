@@ -34,6 +34,9 @@ type CreateOptions struct {
 	Pull string
 	// PullProgress receives pull progress; nil is silent.
 	PullProgress io.Writer
+	// PullOptions are the rest of a pull's options (--platform,
+	// --tls-verify, --authfile); PullProgress is its progress.
+	PullOptions images.PullOptions
 
 	Name        string
 	Command     []string // the arguments after the image
@@ -90,6 +93,8 @@ type CreateOptions struct {
 
 	// Secrets are --secret NAME[,type=mount|env,target=,uid=,gid=,mode=].
 	Secrets []string
+
+	ProcessOptions // --env-host, --unsetenv, --umask, --pidfile, --systemd, ...
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -322,10 +327,16 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
 		return nil, err
 	}
+	if err := r.applySubIDNames(&opts.UserNSOptions, opts.ProcessOptions); err != nil {
+		return nil, err
+	}
 	if err := r.buildUserNS(cfg, opts.UserNSOptions); err != nil {
 		return nil, err
 	}
 	if err := r.applyNamespaceOptions(ctx, cfg, opts.NamespaceOptions); err != nil {
+		return nil, err
+	}
+	if err := r.applyProcessOptions(ctx, cfg, opts.ProcessOptions, opts.AddHosts); err != nil {
 		return nil, err
 	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {
@@ -395,7 +406,7 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if err := r.applyLimits(cfg, opts.Limits); err != nil {
 		return nil, err
 	}
-	if opts.Init {
+	if opts.Init && cfg.InitPath == "" {
 		if cfg.InitPath, err = findInit(); err != nil {
 			return nil, err
 		}
@@ -423,7 +434,11 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	}
 	settings = append(settings, opts.Env...)
 	labels := map[string]string{}
-	for _, l := range opts.Labels {
+	fileLabels, err := specgen.ReadLabelFiles(opts.LabelFiles)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range append(fileLabels, opts.Labels...) {
 		k, v, _ := strings.Cut(l, "=")
 		if k == "" {
 			return nil, invalidf("invalid label %q: empty key", l)
@@ -490,11 +505,11 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if len(cfg.Entrypoint)+len(cfg.Cmd) == 0 {
 		return nil, invalidf("no command or entrypoint provided, and no CMD or ENTRYPOINT from image")
 	}
-	base := ic.Env
-	if len(base) == 0 {
-		base = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	base, err := r.defaultEnv(ic.Env, opts.ProcessOptions)
+	if err != nil {
+		return nil, err
 	}
-	cfg.Env = specgen.MergeEnv(r.confEnv(base), settings)
+	cfg.Env = specgen.MergeEnv(base, settings)
 	if cfg.WorkingDir == "" {
 		cfg.WorkingDir = ic.WorkingDir
 	}
@@ -511,9 +526,15 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.StopSignal == "" {
 		cfg.StopSignal = "SIGTERM"
 	}
-	// The image's VOLUME entries become anonymous volumes, unless a mount
-	// of the user's covers them.
-	cfg.Mounts = append(cfg.Mounts, imageVolumes(ic.Volumes, cfg.Mounts)...)
+	if err := applySystemdMode(cfg, opts.StopSignal); err != nil {
+		return nil, err
+	}
+	if err := imageSeccomp(cfg, opts.SeccompPolicy, ic.Labels); err != nil {
+		return nil, err
+	}
+	// The image's VOLUME entries become anonymous volumes (or tmpfs, or
+	// nothing: --image-volume), unless a mount of the user's covers them.
+	cfg.Mounts = append(cfg.Mounts, imageVolumeMounts(opts.ImageVolume, ic.Volumes, cfg.Mounts)...)
 	if len(ic.Labels)+len(labels) > 0 {
 		cfg.Labels = map[string]string{}
 		for k, v := range ic.Labels {
@@ -528,12 +549,30 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 
 // resolveImage finds the image locally or pulls it, as the pull policy says.
 func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, name string, img *v1.Image, err error) {
-	if id, err = r.images.Resolve(ctx, opts.Image, opts.Pull, images.PullOptions{Progress: opts.PullProgress}); err != nil {
+	po := opts.PullOptions
+	po.Progress = opts.PullProgress
+	if id, err = r.images.Resolve(ctx, opts.Image, opts.Pull, po); err != nil {
 		return "", "", nil, err
 	}
 	img, err = r.store.ImageConfig(ctx, id)
 	if err != nil {
 		return "", "", nil, err
+	}
+	if want := po.Platform; want != "" && !platformMatches(img, want) {
+		// A local image of another platform does not do (--platform,
+		// --arch, --os, --variant): pull the one asked for.
+		if opts.Pull == "never" || opts.Pull == "always" {
+			return "", "", nil, invalidf("image %s is %s/%s, not %s", opts.Image, img.OS, img.Architecture, want)
+		}
+		if id, err = r.images.Resolve(ctx, opts.Image, "always", po); err != nil {
+			return "", "", nil, err
+		}
+		if img, err = r.store.ImageConfig(ctx, id); err != nil {
+			return "", "", nil, err
+		}
+		if !platformMatches(img, want) {
+			return "", "", nil, invalidf("image %s is %s/%s, not %s", opts.Image, img.OS, img.Architecture, want)
+		}
 	}
 	name = opts.Image
 	if stored, serr := r.store.Image(id); serr == nil && len(stored.Names) > 0 && !strings.HasPrefix(id, opts.Image) {
@@ -559,4 +598,17 @@ func findInit() (string, error) {
 		}
 	}
 	return "", invalidf("--init: catatonit not found in $PATH or /usr/libexec/podman (apt-get install catatonit)")
+}
+
+// platformMatches reports whether the image is of the platform
+// "os/arch[/variant]" (an empty part matches any).
+func platformMatches(img *v1.Image, platform string) bool {
+	parts := strings.SplitN(platform, "/", 3)
+	have := []string{img.OS, img.Architecture, img.Variant}
+	for i, p := range parts {
+		if p != "" && p != have[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,9 +12,10 @@ import (
 )
 
 // dependsOn reports whether cfg joins a namespace of the container id
-// (--network, --ipc, --pid or --uts container:ID): that container cannot go while cfg's does.
+// (--network, --ipc, --pid or --uts container:ID) or --requires it: that
+// container cannot go while cfg's does.
 func dependsOn(cfg *ContainerConfig, id string) bool {
-	return cfg.NetworkMode == netModeCtrPfx+id || dependsOnNamespaces(cfg, id)
+	return cfg.NetworkMode == netModeCtrPfx+id || dependsOnNamespaces(cfg, id) || slices.Contains(cfg.Requires, id)
 }
 
 // dependents lists the containers, running or not, that join a namespace

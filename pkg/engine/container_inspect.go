@@ -34,6 +34,7 @@ type ContainerInspect struct {
 	HostsPath       string                 `json:"HostsPath"`
 	LogPath         string                 `json:"LogPath"`
 	ConmonPidFile   string                 `json:"ConmonPidFile"` // podman's name: the monitor's PID, while it runs
+	PidFile         string                 `json:"PidFile"`       // podman's: --pidfile, where the container's PID is written
 	Name            string                 `json:"Name"`
 	RestartCount    int                    `json:"RestartCount"`
 	Driver          string                 `json:"Driver"`
@@ -101,6 +102,7 @@ type InspectConfig struct {
 	StopTimeout                int                 `json:"StopTimeout"`
 	CreateCommand              []string            `json:"CreateCommand,omitempty"`
 	SdNotifyMode               string              `json:"SdNotifyMode,omitempty"`
+	Umask                      string              `json:"Umask"` // podman's: the process's umask, octal
 }
 
 // InspectContainer builds the inspect document of one container. With
@@ -125,6 +127,9 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	}
 	if dir, err := st.ContainerRunDirectory(c.ID); err == nil {
 		doc.ConmonPidFile = filepath.Join(dir, monitorPIDFile)
+	}
+	if c.Config != nil && c.Config.ConmonPidFile != "" {
+		doc.ConmonPidFile = c.Config.ConmonPidFile
 	}
 	if img, err := st.Image(c.ImageID); err == nil {
 		doc.ImageDigest = img.Digest.String()
@@ -204,6 +209,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 		Image:     c.ImageID,
 		ImageName: imageName,
 		LogPath:   cfg.LogPath,
+		PidFile:   cfg.PidFile,
 		Name:      c.Name,
 		Platform:  "linux",
 
@@ -231,6 +237,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 
 			CreateCommand: cfg.CreateCommand,
 			SdNotifyMode:  sdNotifyMode(cfg.SdNotifyMode),
+			Umask:         umaskOrDefault(cfg.Umask),
 		},
 		NetworkSettings: InspectNetworkSettings{Ports: mobynet.PortMap{}},
 	}

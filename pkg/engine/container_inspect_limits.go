@@ -32,6 +32,8 @@ type InspectHostConfig struct {
 	// CgroupMode is podman's name for the cgroup namespace: private or
 	// host (Docker's is CgroupnsMode).
 	CgroupMode string `json:"CgroupMode"`
+	// CgroupConf are --cgroup-conf's files of the cgroup v2 directory.
+	CgroupConf map[string]string `json:"CgroupConf"`
 }
 
 // InspectIDMappings is HostConfig.IDMappings, as podman shows it.
@@ -118,7 +120,10 @@ func inspectHostConfig(cfg *ContainerConfig) InspectHostConfig {
 			h.Binds = append(h.Binds, bind)
 		}
 	}
-	out := InspectHostConfig{HostConfig: h, Cgroups: cfg.Cgroups, CgroupManager: cfg.CgroupManager, CgroupMode: cgroupns}
+	out := InspectHostConfig{HostConfig: h, Cgroups: cfg.Cgroups, CgroupManager: cfg.CgroupManager, CgroupMode: cgroupns, CgroupConf: map[string]string{}}
+	if cfg.Resources != nil && len(cfg.Resources.Unified) > 0 {
+		out.CgroupConf = cfg.Resources.Unified
+	}
 	if out.Cgroups == "" {
 		out.Cgroups = "enabled"
 	}
@@ -159,6 +164,7 @@ func inspectResources(cfg *ContainerConfig) container.Resources {
 	for _, u := range cfg.Ulimits {
 		l.Ulimits = append(l.Ulimits, &units.Ulimit{Name: "RLIMIT_" + strings.ToUpper(u.Name), Soft: int64(u.Soft), Hard: int64(u.Hard)})
 	}
+	inspectMoreResources(&l, cfg)
 	res := cfg.Resources
 	if res == nil {
 		return l

@@ -202,6 +202,9 @@ type startHow struct {
 func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (conn *conmon.Conn, err error) {
 	prev := c.Status
 	inited := prev == state.StatusInitialized
+	if err := r.startRequired(ctx, c); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			if conn != nil {
@@ -256,6 +259,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 	if err := r.db.Update(ctx, c.Container); err != nil {
 		return nil, err
 	}
+	writePidFiles(c)
 	r.resetHealth(ctx, c)
 	r.containerEvent(ctx, c.Container, "start")
 	return conn, nil
@@ -556,6 +560,10 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		"/etc/resolv.conf":   spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
 		"/run/.containerenv": containerEnvFile(c, r.Rootless()),
 	}
+	if cfg.NoHosts {
+		// --no-hosts: the image's own /etc/hosts stays.
+		delete(etc, "/etc/hosts")
+	}
 	etcFiles := map[string]string{}
 	for dst, data := range etc {
 		p := filepath.Join(userdata, filepath.Base(dst))
@@ -564,6 +572,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		}
 		etcFiles[dst] = p
 	}
+	chrootEtcFiles(cfg.ChrootDirs, etcFiles)
 	if cfg.KeepID != nil {
 		files, err := keepIDFiles(userdata, rootfs, cfg.KeepID)
 		if err != nil {
@@ -583,6 +592,12 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	if cfg.KeepID != nil && user.UID == cfg.KeepID.UID && user.Home == "" {
 		// The image does not know the user; its entry is the one added.
 		user.Home = cfg.KeepID.Home
+	}
+	if err := passwdFiles(userdata, rootfs, cfg, user, etcFiles); err != nil {
+		return nil, err
+	}
+	if err := chownToContainerRoot(cfg, etcFiles); err != nil {
+		return nil, err
 	}
 	// Volumes are chowned in pod's namespace: to the IDs the container's
 	// user has there.
@@ -630,6 +645,10 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	for _, u := range cfg.Ulimits {
 		ulimits = append(ulimits, spec.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
+	seccomp, err := seccompPath(cfg, userdata)
+	if err != nil {
+		return nil, err
+	}
 	cgPath, resources := r.containerCgroup(cfg, c.ID)
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
@@ -648,7 +667,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		DefaultCaps:     cfg.DefaultCapabilities,
 		Privileged:      cfg.Privileged,
 		NoNewPrivileges: cfg.NoNewPrivileges,
-		Seccomp:         cfg.Seccomp,
+		Seccomp:         seccomp,
 		Ulimits:         ulimits,
 		InitPath:        cfg.InitPath,
 		HostNetwork:     hostNet,
@@ -669,6 +688,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		return nil, err
 	}
 	if err := r.applyHooks(s); err != nil {
+		return nil, err
+	}
+	if err := r.applyProcessSpec(s, c, env); err != nil {
 		return nil, err
 	}
 	s.Process.OOMScoreAdj = r.oomScoreAdj(cfg)

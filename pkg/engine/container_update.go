@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/pod-engine/pod/pkg/specgen"
 )
 
@@ -15,6 +17,9 @@ import (
 func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (*Container, error) {
 	if !o.LimitsSet() {
 		return nil, invalidf("nothing to update: give at least one limit flag")
+	}
+	if len(o.CgroupConf) > 0 {
+		return nil, invalidf("--cgroup-conf cannot be changed on an existing container")
 	}
 	if o.OOMKillDisable {
 		return nil, invalidf("--oom-kill-disable cannot be changed on an existing container")
@@ -32,6 +37,11 @@ func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (
 		return nil, err
 	}
 	if isActive(c.Status) && res != nil {
+		if len(o.BlkioWeightDevice)+len(o.DeviceReadBps)+len(o.DeviceWriteBps)+len(o.DeviceReadIOPS)+len(o.DeviceWriteIOPS) > 0 || o.MemorySwappiness != nil {
+			// runc update applies memory, CPU, pids and the block I/O
+			// weight only.
+			logrus.Warnf("container %s runs: its per-device block I/O limits and swappiness change at its next start (the runtime cannot update them in place)", c.Name)
+		}
 		rt, err := r.OCI()
 		if err != nil {
 			return nil, err

@@ -77,7 +77,7 @@ func checkPodMemberOptions(o *CreateOptions, share []string, pod string) error {
 		switch {
 		case len(n.Publish) > 0 || n.PublishAll:
 			return invalidf("published ports must be set when the pod is created (pod pod create -p): the network of pod %s is shared by its containers", pod)
-		case len(n.Networks) > 0 || n.IP != "" || n.MAC != "" || len(n.Aliases) > 0:
+		case len(n.Networks) > 0 || n.IP != "" || n.IP6 != "" || n.MAC != "" || len(n.Aliases) > 0:
 			return invalidf("networks must be set when the pod is created (pod pod create --network): the network of pod %s is shared by its containers", pod)
 		case len(n.DNS)+len(n.DNSSearch)+len(n.DNSOptions)+len(n.AddHosts) > 0:
 			return invalidf("--dns and --add-host must be set when the pod is created: the network of pod %s is shared by its containers", pod)

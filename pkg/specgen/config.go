@@ -118,6 +118,35 @@ type ContainerConfig struct {
 	// container_secrets.go).
 	Secrets []SecretMount `json:"secrets,omitempty"`
 
+	// Process extras (the engine's container_process.go). UnsetEnv and
+	// UnsetEnvAll drop the variables pod adds itself (PATH, HOME, TERM,
+	// HOSTNAME, container) unless the configuration sets them; Umask is
+	// octal ("" is 0022); PidFile and ConmonPidFile receive the
+	// container's and the monitor's PIDs at each start; NoHosts leaves the
+	// image's /etc/hosts; Systemd is --systemd's init mode, decided at
+	// create; Requires are the IDs of containers started first.
+	UnsetEnv          []string     `json:"unsetEnv,omitempty"`
+	UnsetEnvAll       bool         `json:"unsetEnvAll,omitempty"`
+	Umask             string       `json:"umask,omitempty"`
+	PidFile           string       `json:"pidFile,omitempty"`
+	ConmonPidFile     string       `json:"conmonPidFile,omitempty"`
+	NoHosts           bool         `json:"noHosts,omitempty"`
+	Systemd           bool         `json:"systemd,omitempty"`
+	SystemdMode       string       `json:"systemdMode,omitempty"` // --systemd as given: true, false, always
+	Requires          []string     `json:"requires,omitempty"`
+	DeviceCgroupRules []DeviceRule `json:"deviceCgroupRules,omitempty"`
+	// NoPasswd is --passwd=false: no /etc/passwd entry is added for a
+	// --user the image lacks; PasswdEntry is --passwd-entry's template;
+	// HostUsers are the host's passwd lines of --hostuser.
+	NoPasswd    bool     `json:"noPasswd,omitempty"`
+	PasswdEntry string   `json:"passwdEntry,omitempty"`
+	HostUsers   []string `json:"hostUsers,omitempty"`
+	ChrootDirs  []string `json:"chrootDirs,omitempty"`
+	// SeccompProfile is the image's own seccomp profile (JSON), chosen by
+	// --seccomp-policy=image; written beside the bundle at each start.
+	SeccompProfile string `json:"seccompProfile,omitempty"`
+	Personality    string `json:"personality,omitempty"` // --personality: LINUX or LINUX32
+
 	CreatedAt time.Time `json:"createdAt"`
 }
 

@@ -30,6 +30,7 @@ const (
 type NetOptions struct {
 	Networks   []string // --network, repeatable: bridge|NAME|host|none|private|slirp4netns|container:ID|ns:PATH
 	IP         string   // --ip
+	IP6        string   // --ip6
 	MAC        string   // --mac-address
 	Aliases    []string // --network-alias
 	DNS        []string // --dns
@@ -125,6 +126,15 @@ func BuildNetwork(ctx context.Context, cfg *ContainerConfig, o NetOptions, expos
 			}
 			cfg.Networks = append(cfg.Networks, a)
 		}
+	}
+	if o.IP6 != "" {
+		if o.IP != "" {
+			return invalidf("--ip and --ip6 cannot be used together: pod gives a container one static address per network")
+		}
+		if a, err := netip.ParseAddr(o.IP6); err != nil || !a.Is6() || a.Is4In6() {
+			return invalidf("invalid --ip6 %q: not an IPv6 address", o.IP6)
+		}
+		o.IP = o.IP6
 	}
 	attached := cfg.NetworkMode == NetModeBridge
 	if (o.IP != "" || o.MAC != "") && !attached {

@@ -2,6 +2,7 @@ package specgen
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -38,6 +39,18 @@ type LimitOptions struct {
 	DeviceReadBps, DeviceWriteBps, DeviceReadIOPS, DeviceWriteIOPS []string
 	OOMScoreAdj                                                    *int
 	OOMKillDisable                                                 bool
+	// BlkioWeightDevice are --blkio-weight-device DEVICE:WEIGHT.
+	BlkioWeightDevice []string
+	// MemorySwappiness is --memory-swappiness, 0 to 100; nil (or -1) is
+	// the kernel's.
+	MemorySwappiness *int64
+	// CPURtPeriod and CPURtRuntime are the real-time scheduler's period
+	// and runtime in microseconds (cgroup v1 only).
+	CPURtPeriod  uint64
+	CPURtRuntime int64
+	// CgroupConf are --cgroup-conf KEY=VALUE: files of the container's
+	// cgroup v2 directory.
+	CgroupConf []string
 
 	CgroupParent string // --cgroup-parent
 	Cgroups      string // --cgroups: enabled (default), no-conmon, disabled
@@ -59,7 +72,9 @@ func (o LimitOptions) LimitsSet() bool {
 	return o.Memory != "" || o.MemorySwap != "" || o.MemoryReservation != "" || o.CPUs != 0 ||
 		o.CPUShares != 0 || o.CPUQuota != 0 || o.CPUPeriod != 0 || o.CpusetCpus != "" ||
 		o.CpusetMems != "" || o.PidsLimit != nil || o.BlkioWeight != 0 || o.OOMKillDisable ||
-		len(o.DeviceReadBps)+len(o.DeviceWriteBps)+len(o.DeviceReadIOPS)+len(o.DeviceWriteIOPS) > 0
+		len(o.DeviceReadBps)+len(o.DeviceWriteBps)+len(o.DeviceReadIOPS)+len(o.DeviceWriteIOPS) > 0 ||
+		len(o.BlkioWeightDevice) > 0 || o.MemorySwappiness != nil || o.CPURtPeriod != 0 || o.CPURtRuntime != 0 ||
+		len(o.CgroupConf) > 0
 }
 
 // ApplyLimits checks the cgroup flags and records them in cfg.
@@ -305,7 +320,10 @@ func BuildResources(base *specs.LinuxResources, o LimitOptions) (*specs.LinuxRes
 			*t.dst(res.BlockIO) = append(*t.dst(res.BlockIO), d)
 		}
 	}
-	if res.Memory == nil && res.CPU == nil && res.Pids == nil && res.BlockIO == nil {
+	if err := buildMoreResources(res, o); err != nil {
+		return nil, err
+	}
+	if res.Memory == nil && res.CPU == nil && res.Pids == nil && res.BlockIO == nil && len(res.Unified) == 0 {
 		return nil, nil
 	}
 	return res, nil
@@ -362,6 +380,9 @@ func cloneResources(r *specs.LinuxResources) *specs.LinuxResources {
 	if r.BlockIO != nil {
 		b := *r.BlockIO
 		out.BlockIO = &b
+	}
+	if r.Unified != nil {
+		out.Unified = maps.Clone(r.Unified)
 	}
 	return out
 }

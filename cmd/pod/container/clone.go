@@ -11,6 +11,7 @@ import (
 
 func newCloneCommand(g *cli.Globals) *cobra.Command {
 	var opts engine.CloneOptions
+	var limits limitFlags
 	c := &cobra.Command{
 		Use:   "clone [options] CONTAINER [NAME] [IMAGE]",
 		Short: "Create a copy of an existing container",
@@ -27,6 +28,7 @@ func newCloneCommand(g *cli.Globals) *cobra.Command {
 			if len(args) > 2 {
 				opts.Image = args[2]
 			}
+			opts.Limits = limits.options(cmd, engine.LimitOptions{})
 			rt, err := g.Open(cmd.Context())
 			if err != nil {
 				return err
@@ -43,5 +45,8 @@ func newCloneCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&opts.Name, "name", "", "the clone's name (default: CONTAINER-clone)")
 	f.BoolVar(&opts.Destroy, "destroy", false, "remove the original container once cloned")
 	f.BoolVar(&opts.Run, "run", false, "start the clone")
+	f.BoolVarP(&opts.Force, "force", "f", false, "with --destroy: remove the original even if it runs")
+	f.StringVar(&opts.Pod, "pod", "", "make the clone in this pod (sharing the namespaces it shares)")
+	addCloneLimitFlags(f, &limits)
 	return c
 }

@@ -23,12 +23,16 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 			"stop signal and labels apply unless a flag replaces them.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(g, cmd, args)
+			if err != nil {
+				return err
+			}
 			rt, err := g.Open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctr, err := createContainer(cmd.Context(), rt, f.options(g, cmd, args), f.cidfile, f.replace)
+			ctr, err := createContainer(cmd.Context(), rt, opts, f.cidfile, f.replace)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ type createFlags struct {
 	cidfile       string // --cidfile: where to write the new container's ID
 	replace       bool   // --replace: remove a container of the same name first
 	readOnlyTmpfs bool   // --read-only-tmpfs; see options
+	process       processFlags
 }
 
 // addCreateFlags binds Docker's and Podman's create flags. Parsing stops
@@ -82,11 +83,9 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)
-	fs.StringArrayVar(&f.limits.o.DeviceReadBps, "device-read-bps", nil, "limit reads from a block device: DEVICE:RATE (e.g. /dev/sda:1mb)")
-	fs.StringArrayVar(&f.limits.o.DeviceWriteBps, "device-write-bps", nil, "limit writes to a block device: DEVICE:RATE (e.g. /dev/sda:1mb)")
-	fs.StringArrayVar(&f.limits.o.DeviceReadIOPS, "device-read-iops", nil, "limit read operations on a block device: DEVICE:COUNT per second")
-	fs.StringArrayVar(&f.limits.o.DeviceWriteIOPS, "device-write-iops", nil, "limit write operations on a block device: DEVICE:COUNT per second")
+	fs.StringArrayVar(&o.Limits.CgroupConf, "cgroup-conf", nil, "set a file of the container's cgroup v2 directory: KEY=VALUE, such as memory.high=1073741824 (cgroup v2 only)")
 	addInteractiveFlags(fs, f)
+	addProcessFlags(fs, f)
 	fs.StringVar(&o.Limits.CgroupParent, "cgroup-parent", "", "parent cgroup of the container's cgroup (default: pod/ under pod's own cgroup)")
 	fs.StringVar(&o.Limits.CgroupNS, "cgroupns", "", "cgroup namespace: private (a new one) or host (default: private on cgroup v2, host on v1)")
 	fs.StringVar(&o.Limits.Cgroups, "cgroups", "enabled", "cgroup mode: enabled, no-conmon (the monitor stays where pod runs) or disabled (no cgroup for the container; crun only)")
@@ -99,7 +98,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 }
 
 // options completes the options with what flags cannot say directly.
-func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) engine.CreateOptions {
+func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) (engine.CreateOptions, error) {
 	o := f.opts
 	o.Image = args[0]
 	o.CreateCommand = append([]string(nil), os.Args...)
@@ -130,5 +129,8 @@ func (f *createFlags) options(g *cli.Globals, c *cobra.Command, args []string) e
 	o.Limits = f.limits.options(c, o.Limits)
 	f.healthOptions(c)
 	o.Health = f.opts.Health
-	return o
+	if err := f.processOptions(c, &o); err != nil {
+		return o, err
+	}
+	return o, nil
 }

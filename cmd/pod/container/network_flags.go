@@ -10,6 +10,7 @@ import (
 func addNetworkFlags(fs *pflag.FlagSet, o *engine.NetOptions) {
 	fs.StringArrayVar(&o.Networks, "network", nil, "connect to a network: bridge (the default network), NAME, host, none, private, slirp4netns, container:ID, ns:PATH (repeatable for several networks; default: bridge as root, slirp4netns rootless)")
 	fs.StringVar(&o.IP, "ip", "", "static IPv4 or IPv6 address on the (single) network")
+	fs.StringVar(&o.IP6, "ip6", "", "static IPv6 address on the (single) network, which needs an IPv6 subnet (not with --ip)")
 	fs.StringVar(&o.MAC, "mac-address", "", "static MAC address on the first network")
 	fs.StringArrayVar(&o.Aliases, "network-alias", nil, "extra DNS name of the container on user-defined networks")
 	fs.StringArrayVar(&o.DNS, "dns", nil, "DNS server for the container's resolv.conf")

@@ -36,12 +36,16 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opts, err := f.options(g, cmd, args)
+			if err != nil {
+				return err
+			}
 			rt, err := g.Open(ctx)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctr, err := createContainer(ctx, rt, f.options(g, cmd, args), f.cidfile, f.replace)
+			ctr, err := createContainer(ctx, rt, opts, f.cidfile, f.replace)
 			if err != nil {
 				return err
 			}
