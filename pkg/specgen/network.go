@@ -127,18 +127,18 @@ func BuildNetwork(ctx context.Context, cfg *ContainerConfig, o NetOptions, expos
 			cfg.Networks = append(cfg.Networks, a)
 		}
 	}
+	attached := cfg.NetworkMode == NetModeBridge
+	if (o.IP != "" || o.IP6 != "" || o.MAC != "") && !attached {
+		return invalidf("--ip, --ip6 and --mac-address need a bridge network")
+	}
 	if o.IP6 != "" {
-		if o.IP != "" {
-			return invalidf("--ip and --ip6 cannot be used together: pod gives a container one static address per network")
+		if len(cfg.Networks) > 1 {
+			return invalidf("--ip6 cannot be used with several networks")
 		}
 		if a, err := netip.ParseAddr(o.IP6); err != nil || !a.Is6() || a.Is4In6() {
 			return invalidf("invalid --ip6 %q: not an IPv6 address", o.IP6)
 		}
-		o.IP = o.IP6
-	}
-	attached := cfg.NetworkMode == NetModeBridge
-	if (o.IP != "" || o.MAC != "") && !attached {
-		return invalidf("--ip and --mac-address need a bridge network")
+		cfg.Networks[0].IP6 = o.IP6
 	}
 	if o.IP != "" {
 		if len(cfg.Networks) > 1 {

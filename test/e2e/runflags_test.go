@@ -289,8 +289,8 @@ func TestRunMoreLimits(t *testing.T) {
 }
 
 // TestRunIP6: --ip6 gives the container that static IPv6 address on a
-// dual-stack network (its IPv4 one is leased as usual); with --ip it is
-// refused. The halves run in turn: the subnet is a fixed one.
+// dual-stack network (its IPv4 one is leased as usual, or given by --ip).
+// The halves run in turn: the subnet is a fixed one.
 func TestRunIP6(t *testing.T) {
 	forEachUserInTurn(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
@@ -301,7 +301,11 @@ func TestRunIP6(t *testing.T) {
 			t.Errorf("--ip6 fd00:136:7::42: %q", got)
 		}
 		e.Pod("run", "--rm", "--network", "rf6net", "--ip6", "10.136.7.9", img, "true").Fails(t, 125, `invalid --ip6 "10.136.7.9"`)
-		e.Pod("run", "--rm", "--network", "rf6net", "--ip", "10.136.7.9", "--ip6", "fd00:136:7::43", img, "true").Fails(t, 125, "--ip and --ip6 cannot be used together")
+		got = out(e.MustPod("run", "--rm", "--network", "rf6net", "--ip", "10.136.7.9", "--ip6", "fd00:136:7::43", img, "ip", "-o", "addr", "show", "eth0"))
+		if !strings.Contains(got, "inet6 fd00:136:7::43/64") || !strings.Contains(got, "inet 10.136.7.9/24") {
+			t.Errorf("--ip 10.136.7.9 --ip6 fd00:136:7::43: %q", got)
+		}
+		e.Pod("run", "--rm", "--network", "none", "--ip6", "fd00:136:7::44", img, "true").Fails(t, 125, "need a bridge network")
 	})
 }
 
