@@ -6,7 +6,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 # under /usr/lib and /etc).
 SYSTEMDGENERATORDIR ?= $(PREFIX)/lib/systemd/system-generators
 USERGENERATORDIR ?= $(PREFIX)/lib/systemd/user-generators
-# ... and units of the system and user managers (pod-restart.service, pod.socket, pod.service).
+# ... and units of the system and user managers (pod-restart.service, pod.socket, pod.service,
+# pod-auto-update.service and .timer).
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 GO ?= go
@@ -94,7 +95,7 @@ install: build
 	ln -sf $(LIBEXECDIR)/pod/pod-systemd-generator $(DESTDIR)$(SYSTEMDGENERATORDIR)/pod-system-generator
 	ln -sf $(LIBEXECDIR)/pod/pod-systemd-generator $(DESTDIR)$(USERGENERATORDIR)/pod-user-generator
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(USERUNITDIR)
-	for u in pod-restart.service pod.socket pod.service; do \
+	for u in pod-restart.service pod.socket pod.service pod-auto-update.service pod-auto-update.timer; do \
 		sed 's|@@POD@@|$(BINDIR)/pod|g' contrib/systemd/$$u >bin/$$u.unit && \
 		install -m 0644 bin/$$u.unit $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		install -m 0644 bin/$$u.unit $(DESTDIR)$(USERUNITDIR)/$$u || exit 1; \

@@ -27,10 +27,11 @@ const (
 
 func main() {
 	// The protocol descriptors must not leak into the runtime or the
-	// container.
-	unix.CloseOnExec(configFD)
-	unix.CloseOnExec(syncFD)
-	unix.CloseOnExec(protocol.ClientFD)
+	// container; the ones to pass on (Config.PreserveFDs) are handed to
+	// the runtime explicitly.
+	for fd := configFD; fd < max(protocolFDs(), protocol.ClientFD+1); fd++ {
+		unix.CloseOnExec(fd)
+	}
 	resetIgnoredSignals()
 	// pod starts the monitor with setsid, as its own child, and reaps it:
 	// the monitor is in a session of its own, so a terminal's signals and
@@ -120,9 +121,11 @@ func respawn() int {
 		reportSync(&protocol.SyncMessage{Error: "open /dev/null: " + err.Error()})
 		return 1
 	}
-	files := []*os.File{null, null, null, os.NewFile(configFD, "config"), os.NewFile(syncFD, "sync")}
-	if protocolFDs() > protocol.ClientFD {
-		files = append(files, os.NewFile(protocol.ClientFD, "client"))
+	// The protocol's descriptors, the client's and those to pass on, in
+	// their places.
+	files := []*os.File{null, null, null}
+	for fd := configFD; fd < protocolFDs(); fd++ {
+		files = append(files, os.NewFile(uintptr(fd), "protocol"))
 	}
 	attr := &os.ProcAttr{
 		Env:   append(os.Environ(), stageEnv+"=2"),

@@ -108,16 +108,32 @@ func (m *monitor) run() int {
 		pid int
 		err error
 	)
+	files := []uintptr{uintptr(inP[0]), uintptr(outP[1]), uintptr(errP[1])}
+	// The descriptors pod passes on arrived last; the runtime takes them
+	// at 3 and up (its argv says --preserve-fds).
+	passed := protocolFDs() - cfg.PreserveFDs
+	if cfg.PreserveFDs > 0 && passed <= syncFD {
+		m.closeAll()
+		return m.fail("config: more descriptors to pass on than were handed down")
+	}
+	for fd := passed; cfg.PreserveFDs > 0 && fd < protocolFDs(); fd++ {
+		files = append(files, uintptr(fd))
+	}
 	runtimeStart := time.Now()
 	withDefaultSignals(func() {
 		pid, err = syscall.ForkExec(cfg.RuntimeArgv[0], cfg.RuntimeArgv, &syscall.ProcAttr{
 			Env:   cfg.Env,
-			Files: []uintptr{uintptr(inP[0]), uintptr(outP[1]), uintptr(errP[1])},
+			Files: files,
 		})
 	})
 	unix.Close(inP[0])
 	unix.Close(outP[1])
 	unix.Close(errP[1])
+	// The container holds them now (or never will): the monitor does not
+	// keep a listening socket open for the container's lifetime.
+	for fd := passed; cfg.PreserveFDs > 0 && fd < protocolFDs(); fd++ {
+		unix.Close(fd)
+	}
 	if err != nil {
 		m.closeAll()
 		return m.fail("run " + cfg.RuntimeArgv[0] + ": " + err.Error())

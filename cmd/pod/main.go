@@ -14,6 +14,7 @@ import (
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/diskspace"
+	"github.com/pod-engine/pod/pkg/inherit"
 	"github.com/pod-engine/pod/pkg/nameserver"
 	"github.com/pod-engine/pod/pkg/rootless"
 	"github.com/pod-engine/pod/pkg/slirp"
@@ -28,6 +29,10 @@ func main() {
 		return
 	}
 	began := takeProcessStart(time.Now())
+	// Before anything starts a child: what pod's caller handed down
+	// (systemd's sockets, descriptors for --preserve-fds) goes only where
+	// a command passes it on.
+	inherited := inherit.Take()
 	stopProfile := startProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	g := cli.NewGlobals()
@@ -36,6 +41,7 @@ func main() {
 	// inherits: runc answers NOTIFY_SOCKET itself.
 	g.NotifySocket = os.Getenv("NOTIFY_SOCKET")
 	os.Unsetenv("NOTIFY_SOCKET")
+	g.Inherited = inherited
 	root := newRootCommand(g, began)
 	err := refuseLeadingConnection(root.PersistentFlags(), os.Args[1:])
 	if err == nil {

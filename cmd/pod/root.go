@@ -49,7 +49,7 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 				// Re-executes pod inside the user namespace when rootless;
 				// returns only in the process that should do the work.
 				stateDir := func() (string, error) { return engine.StateDir(g.EngineOptions()) }
-				if err := rootless.Enter(stateDir); err != nil {
+				if err := rootless.Enter(stateDir, g.Reexecuting); err != nil {
 					return err
 				}
 			}

@@ -6,12 +6,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/inherit"
 )
 
 // DefaultSocket is where the service listens without a URI: under
@@ -26,26 +26,17 @@ func DefaultSocket(rootless bool, runtimeDir string) string {
 	return "/run/pod/pod.sock"
 }
 
-// Activated returns the listener systemd passed (LISTEN_FDS, LISTEN_PID:
-// socket activation), or nil when there is none. The variables are
-// cleared so that children do not take the socket for theirs.
-func Activated() (net.Listener, error) {
-	pid, _ := strconv.Atoi(os.Getenv("LISTEN_PID"))
-	n, _ := strconv.Atoi(os.Getenv("LISTEN_FDS"))
-	if pid != os.Getpid() || n < 1 {
+// Activated returns the listener of systemd's socket activation (see
+// pkg/inherit: pod's main takes LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES),
+// or nil when pod was not socket-activated. The service serves one socket.
+func Activated(act *inherit.Activation) (net.Listener, error) {
+	if act == nil {
 		return nil, nil
 	}
-	os.Unsetenv("LISTEN_PID")
-	os.Unsetenv("LISTEN_FDS")
-	os.Unsetenv("LISTEN_FDNAMES")
-	const firstFD = 3 // SD_LISTEN_FDS_START
-	if n > 1 {
+	if n := len(act.Files); n != 1 {
 		return nil, errdefs.InvalidArgumentf("socket activation passed %d sockets; the service serves one", n)
 	}
-	syscall.CloseOnExec(firstFD)
-	f := os.NewFile(firstFD, "listen-fd")
-	l, err := net.FileListener(f)
-	f.Close()
+	l, err := net.FileListener(act.Files[0])
 	if err != nil {
 		return nil, fmt.Errorf("socket activation: %w", err)
 	}

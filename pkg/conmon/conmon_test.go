@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -479,6 +480,41 @@ func TestContainerInheritsNothingOfTheMonitor(t *testing.T) {
 				t.Errorf("log has %d lines, want %d:\n%s", n, len(tc.want), log)
 			}
 		})
+	}
+}
+
+// TestPassFiles: Config.PassFiles reach the container's process at 3 and
+// up (the runtime's --preserve-fds), and the monitor keeps no copy: the
+// pipe the container closes reaches its end while the container still runs.
+func TestPassFiles(t *testing.T) {
+	c := newCtr(t, "sh", "-c", `cat <&3; echo to-pod >&4; exec 3<&- 4>&-; sleep 1000`)
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inR.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outR.Close()
+	inW.WriteString("from-pod\n")
+	inW.Close()
+	c.cfg.PassFiles = []*os.File{inR, outW}
+	argv := c.cfg.RuntimeArgv
+	c.cfg.RuntimeArgv = append(append(argv[:len(argv)-1:len(argv)-1], "--preserve-fds", "2"), argv[len(argv)-1])
+	st := c.start()
+	outW.Close()
+	c.runc("start")
+	outR.SetReadDeadline(time.Now().Add(20 * time.Second))
+	got, err := io.ReadAll(outR)
+	if err != nil || string(got) != "to-pod\n" {
+		t.Errorf("read from the container: %q, %v (a copy of the pipe still open?)", got, err)
+	}
+	c.runc("kill", "KILL")
+	c.wait(st)
+	if log := c.log(); !strings.Contains(log, " stdout F from-pod\n") {
+		t.Errorf("log:\n%s", log)
 	}
 }
 

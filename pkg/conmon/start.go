@@ -124,6 +124,8 @@ func start(ctx context.Context, monitorBinary string, cfg Config, client *os.Fil
 	if client != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, client) // protocol.ClientFD
 	}
+	// The last len(PassFiles) of the descriptors _POD_CONMON_FDS counts.
+	cmd.ExtraFiles = append(cmd.ExtraFiles, cfg.PassFiles...)
 	cmd.Env = append([]string{protocol.FDsEnv + "=" + strconv.Itoa(3+len(cmd.ExtraFiles))}, monitorEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/specgen"
 	"github.com/pod-engine/pod/pkg/state"
@@ -35,6 +36,9 @@ type ExecOptions struct {
 	Detach bool
 	// Attach are the client's streams (not with Detach).
 	Attach AttachOptions
+	// PassFiles are descriptors of the caller's the process receives at 3
+	// and up (--preserve-fds).
+	PassFiles []*os.File
 }
 
 // ExecConfig is what an exec session was asked to run, stored as JSON in
@@ -228,7 +232,8 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	pidFile := filepath.Join(sess.dir, "pidfile")
 	cfg := conmon.Config{
 		ID:            sess.id,
-		RuntimeArgv:   rt.ExecArgs(c.ID, procFile, pidFile, console),
+		RuntimeArgv:   oci.WithPreserveFDs(rt.ExecArgs(c.ID, procFile, pidFile, console), len(opts.PassFiles)),
+		PassFiles:     opts.PassFiles,
 		PidFile:       pidFile,
 		LogDriver:     conmon.LogDriverNone,
 		ExitFile:      sess.exitFile,

@@ -40,6 +40,19 @@ type StartOptions struct {
 	// runs, before the streams are copied (the API service answers the
 	// start request then, while the attached client keeps streaming).
 	Started func()
+	// Pass are descriptors the container's process receives.
+	Pass PassFiles
+}
+
+// PassFiles are descriptors of the calling process that a container's
+// process (or an exec'd one) receives at 3 and up, through the monitor and
+// the runtime's --preserve-fds, with environment entries for it: systemd's
+// socket activation (LISTEN_FDS, LISTEN_PID=1, LISTEN_FDNAMES) or
+// --preserve-fds. They reach a container only when its start runs the
+// runtime's create: one that pod init prepared has its descriptors already.
+type PassFiles struct {
+	Files []*os.File
+	Env   []string
 }
 
 // ErrCommandNotFound and ErrCommandCannotRun categorise a container whose
@@ -66,7 +79,7 @@ func (r *Runtime) Start(ctx context.Context, idOrName string, opts StartOptions)
 	if isActive(c.Status) && c.Status != state.StatusInitialized {
 		return nil
 	}
-	_, err = r.startLocked(ctx, c, startHow{})
+	_, err = r.startLocked(ctx, c, startHow{pass: opts.Pass})
 	return r.discardFailed(ctx, c, err)
 }
 
@@ -109,7 +122,7 @@ func (r *Runtime) StartAndWait(ctx context.Context, idOrName string, opts StartO
 	// (A container pod init prepared has a monitor already, without that
 	// arrangement.)
 	cleans := c.Config.AutoRemove && c.Status != state.StatusInitialized
-	conn, err := r.startLocked(ctx, c, startHow{attach: true, cleans: cleans})
+	conn, err := r.startLocked(ctx, c, startHow{attach: true, cleans: cleans, pass: opts.Pass})
 	err = r.discardFailed(ctx, c, err)
 	// The lock is not held while streaming: stop, kill and the monitor's
 	// cleanup must be able to act on the container meanwhile.
@@ -191,6 +204,8 @@ type startHow struct {
 	// work (conmon.Config.ClientCleans); the caller then ends with
 	// conn.Done once it did the work.
 	cleans bool
+	// pass goes to the container's process.
+	pass PassFiles
 }
 
 // startLocked runs c: the monitor with the runtime's create and start in
@@ -225,6 +240,9 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 		rt, err := r.OCI()
 		if err != nil {
 			return nil, err
+		}
+		if len(how.pass.Files) > 0 {
+			logrus.Warnf("container %s was created by pod init before: the %d descriptor(s) given to pod are not passed to it", c.Name, len(how.pass.Files))
 		}
 		if how.attach {
 			socket, err := r.attachSocket(c.ID)
@@ -369,6 +387,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		return nil, err
 	}
 	s.Version = rt.SpecVersion(ctx)
+	if how.start && len(how.pass.Files) > 0 {
+		s.Process.Env = specgen.MergeEnv(s.Process.Env, how.pass.Env)
+	}
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
 		endSpec()
@@ -415,6 +436,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if how.start {
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
 	}
+	if how.start && len(how.pass.Files) > 0 {
+		argv = oci.WithPreserveFDs(argv, len(how.pass.Files))
+	}
 	switch {
 	case c.Config.Cgroups == "disabled":
 		argv = oci.WithCgroupsDisabled(argv)
@@ -440,6 +464,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		HealthCommand:  healthCommand(exitCmd, c),
 		HealthInterval: healthInterval(c),
 		Timeout:        time.Duration(c.Config.Timeout) * time.Second,
+	}
+	if how.start {
+		cfg.PassFiles = how.pass.Files
 	}
 	if c.Config.CgroupManager == cgroupManagerSystemd && r.Rootless() && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		// The runtime makes the container's scope over the user's bus,

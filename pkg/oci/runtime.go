@@ -80,6 +80,20 @@ func WithCgroupsDisabled(argv []string) []string {
 	return append([]string{argv[0], "--cgroup-manager=disabled"}, argv[1:]...)
 }
 
+// WithPreserveFDs returns argv (CreateArgs', RunArgs', ExecArgs') with the
+// runtime told to hand its descriptors 3 to 3+n-1 to the container's
+// process (runc's and crun's --preserve-fds, an option of the subcommand:
+// it goes before the container ID, argv's last word).
+func WithPreserveFDs(argv []string, n int) []string {
+	if n <= 0 {
+		return argv
+	}
+	last := len(argv) - 1
+	out := append([]string(nil), argv[:last]...)
+	out = append(out, "--preserve-fds", strconv.Itoa(n))
+	return append(out, argv[last])
+}
+
 // RunArgs is CreateArgs for `run --detach`: create and start in one runtime
 // process, for a container nobody needs to see created but not started.
 func (r *Runtime) RunArgs(id, bundle, pidFile, consoleSocket string) []string {

@@ -213,3 +213,17 @@ func TestRuntimeExecErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWithPreserveFDs(t *testing.T) {
+	argv := []string{"runc", "--root", "/r", "run", "--detach", "--bundle", "/b", "ctr"}
+	got := strings.Join(WithPreserveFDs(argv, 2), " ")
+	if got != "runc --root /r run --detach --bundle /b --preserve-fds 2 ctr" {
+		t.Errorf("got %q", got)
+	}
+	if got := WithPreserveFDs(argv, 0); len(got) != len(argv) {
+		t.Errorf("n=0 changed argv: %v", got)
+	}
+	if argv[len(argv)-1] != "ctr" {
+		t.Errorf("argv changed: %v", argv)
+	}
+}

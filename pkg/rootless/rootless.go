@@ -41,7 +41,10 @@ func UID() int { return unshare.GetRootlessUID() }
 // state DB), starts one if none is alive, and re-executes pod, which then
 // joins it: in that case Enter does not return. stateDir may be nil; it is
 // called only when a pause process must be found without join.c's help.
-func Enter(stateDir func() (string, error)) error {
+// reexec, when not nil, runs just before pod executes itself again: it puts
+// back what the process took out of its environment and descriptors, which
+// the new image must find as this one did.
+func Enter(stateDir func() (string, error), reexec func()) error {
 	if os.Geteuid() == 0 {
 		return markJoined()
 	}
@@ -76,6 +79,9 @@ func Enter(stateDir func() (string, error)) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the pod executable: %w", err)
+	}
+	if reexec != nil {
+		reexec()
 	}
 	return fmt.Errorf("re-execute %s in the user namespace: %w", self, execSelf(self))
 }

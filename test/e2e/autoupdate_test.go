@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,5 +71,37 @@ func TestAutoUpdateDryRun(t *testing.T) {
 		if n := len(strings.Split(out(r), "\n")); n != 2 {
 			t.Errorf("the other containers' reports with the error:\n%s", r.Stdout)
 		}
+	})
+}
+
+// TestAutoUpdateUnits: `make install`'s pod-auto-update.timer starts
+// pod-auto-update.service daily (as podman's), both pass systemd-analyze
+// verify, and what the service runs (auto-update, then image prune) works
+// as the Env's user.
+func TestAutoUpdateUnits(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		pod := suite.pod + " --root " + e.Root + " --runroot " + e.RunRoot
+		units := map[string]unitFile{}
+		for _, name := range []string{"pod-auto-update.service", "pod-auto-update.timer"} {
+			b, err := os.ReadFile(filepath.Join("..", "..", "contrib", "systemd", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			units[name] = readUnit(t, e.WriteFile(name, []byte(strings.ReplaceAll(string(b), "@@POD@@", pod))))
+		}
+		// The timer is verified beside the service it starts.
+		for _, name := range []string{"pod-auto-update.service", "pod-auto-update.timer"} {
+			verifyUnit(t, filepath.Join(e.Dir, name))
+		}
+		timer := units["pod-auto-update.timer"]
+		if got := timer.one(t, "OnCalendar") + " " + timer.one(t, "Persistent") + " " + timer.one(t, "WantedBy"); got != "daily true timers.target" {
+			t.Errorf("timer: %s", got)
+		}
+		svc := units["pod-auto-update.service"]
+		if got := svc.one(t, "Type"); got != "oneshot" {
+			t.Errorf("service Type=%s", got)
+		}
+		runExec(t, e, svc.one(t, "ExecStart"))
+		runExec(t, e, svc.one(t, "ExecStartPost"))
 	})
 }

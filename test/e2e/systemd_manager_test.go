@@ -344,3 +344,33 @@ StopTimeout=1
 		}
 	})
 }
+
+// TestSocketActivationUnderSystemd: a .socket unit in front of a
+// `generate systemd --new` unit, under the real service manager. The first
+// connection starts the service; its container (--network none) accepts
+// that connection on the unit's socket, which it received at 3 with
+// LISTEN_FDS=1, the unit's FileDescriptorName= and LISTEN_PID=1.
+func TestSocketActivationUnderSystemd(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		m := serviceManager(t, e)
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		helperArgs, helper := sdlistenRun(t)
+		create := append(append([]string{"create", "--name", "sd-vm-sa", "--network", "none"}, helperArgs...), img)
+		e.MustPod(append(create, helper...)...)
+		text := e.MustPod("generate", "systemd", "--new", "--name", "sd-vm-sa").Stdout
+		e.MustPod("rm", "sd-vm-sa")
+		t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", "sd-vm-sa") })
+		addr := activationPort(e, 10)
+		m.install(t, "sd-vm-sa.service", text)
+		m.install(t, "sd-vm-sa.socket", "[Unit]\nDescription=pod socket activation under systemd\n\n[Socket]\nListenStream="+addr+"\nFileDescriptorName=web\n")
+		m.must(t, "start", "sd-vm-sa.socket")
+		if got, _ := m.ctl(t, "is-active", "sd-vm-sa.service"); got == "active" {
+			t.Fatalf("the service runs before any connection")
+		}
+		line := answer(t, addr, func() string { return m.journal(t, "sd-vm-sa.service") })
+		if !strings.HasPrefix(line, "fd=3 name=web pid=1 LISTEN_FDS=1 ") {
+			t.Errorf("the activated container answered %q\n%s", line, m.journal(t, "sd-vm-sa.service"))
+		}
+	})
+}

@@ -396,10 +396,12 @@ func sdNotifyBinary(t *testing.T) string {
 func TestSdNotify(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		img := suite.images.Busybox
-		e.MustPod("pull", "-q", img)
 		notify := listenNotify(t, e)
 		e.ExtraEnv = []string{"NOTIFY_SOCKET=" + notify.path}
 
+		// The Env's first command (it pulls the image): rootless pod
+		// executes itself into its new user namespace and must keep
+		// NOTIFY_SOCKET across.
 		e.MustPod("run", "-d", "--name", "sd-conmon", img, "sh", "-c", "env; echo env done; exec sleep 1000")
 		msg := notify.next(t)
 		if s := sdState(t, e, "sd-conmon"); msg["READY"] != "1" || msg["MAINPID"] != itoa(s.ConmonPid) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/inherit"
 	"github.com/pod-engine/pod/pkg/timings"
 )
 
@@ -34,6 +35,10 @@ type Globals struct {
 	// NotifySocket is NOTIFY_SOCKET, which main takes out of the
 	// environment: a systemd unit's sd_notify socket.
 	NotifySocket string
+	// Inherited is what pod's caller handed down beyond stdio, which
+	// main takes first thing: systemd's sockets (run and start pass them
+	// into the container) and descriptors for --preserve-fds.
+	Inherited *inherit.Set
 	// Timings asks for the table of where the command's time went
 	// (--timings, or POD_TIMINGS=1); Recorder collects it once asked.
 	Timings  bool
@@ -94,6 +99,16 @@ func (g *Globals) EngineOptions() engine.Options {
 		HooksDirs:      g.HooksDirs,
 		Syslog:         g.Syslog,
 	}
+}
+
+// Reexecuting puts back what main took from the process for a pod that
+// is about to execute itself again (rootless, into its user namespace):
+// NOTIFY_SOCKET, socket activation and the inherited descriptors.
+func (g *Globals) Reexecuting() {
+	if g.NotifySocket != "" {
+		os.Setenv("NOTIFY_SOCKET", g.NotifySocket)
+	}
+	g.Inherited.Restore()
 }
 
 // Open opens the engine with the global options. The caller must Close it.

@@ -15,6 +15,7 @@ import (
 func newExecCommand(g *cli.Globals) *cobra.Command {
 	var o engine.ExecOptions
 	var detachKeys string
+	var preserveFDs uint
 	c := &cobra.Command{
 		Use:   "exec [options] CONTAINER COMMAND [ARG...]",
 		Short: "Run a process in a running container",
@@ -24,6 +25,11 @@ func newExecCommand(g *cli.Globals) *cobra.Command {
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			files, err := g.Inherited.Range(int(preserveFDs))
+			if err != nil {
+				return err
+			}
+			o.PassFiles = files
 			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
@@ -67,6 +73,7 @@ func newExecCommand(g *cli.Globals) *cobra.Command {
 	fs.StringVarP(&o.User, "user", "u", "", "user to run as: name|uid[:group|gid] (default: the container's)")
 	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory (default: the container's)")
 	fs.BoolVar(&o.Privileged, "privileged", false, "give the process every capability pod holds")
+	fs.UintVar(&preserveFDs, "preserve-fds", 0, "pass pod's file descriptors 3 to 3+N-1 to the process")
 	fs.StringVar(&detachKeys, "detach-keys", conmon.DefaultDetachKeys, `key sequence that detaches from the process, with -t ("" disables)`)
 	return c
 }

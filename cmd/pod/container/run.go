@@ -23,6 +23,7 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 	var detach bool
 	var attach []string
 	var af attachFlags
+	var preserveFDs uint
 	c := &cobra.Command{
 		Use:   "run [options] IMAGE [COMMAND [ARG...]]",
 		Short: "Create and start a container",
@@ -40,6 +41,10 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			pass, err := passFiles(g, preserveFDs)
+			if err != nil {
+				return err
+			}
 			rt, err := g.Open(ctx)
 			if err != nil {
 				return err
@@ -50,7 +55,7 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			if detach {
-				if err := rt.Start(ctx, ctr.ID, engine.StartOptions{}); err != nil {
+				if err := rt.Start(ctx, ctr.ID, engine.StartOptions{Pass: pass}); err != nil {
 					return err
 				}
 				fmt.Fprintln(g.Stdout, ctr.ID)
@@ -74,12 +79,13 @@ func newRunCommand(g *cli.Globals) *cobra.Command {
 				// streaming until the container exits.
 				return rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, engine.StartOptions{
 					Attach: true, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-					DetachKeys: o.DetachKeys, Resize: o.Resize,
+					DetachKeys: o.DetachKeys, Resize: o.Resize, Pass: pass,
 				})
 			})
 		},
 	}
 	addCreateFlags(c, &f)
+	c.Flags().UintVar(&preserveFDs, "preserve-fds", 0, "pass pod's file descriptors 3 to 3+N-1 to the container's process")
 	c.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container ID")
 	c.Flags().StringArrayVarP(&attach, "attach", "a", nil, "attach only to this stream: stdin, stdout or stderr (repeatable; default all)")
 	addAttachFlags(c.Flags(), &af)

@@ -34,6 +34,11 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 			if (attach || interactive) && len(args) > 1 {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
+			// Under socket activation the sockets go to the container.
+			pass, err := passFiles(g, 0)
+			if err != nil {
+				return err
+			}
 			rt, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
@@ -47,7 +52,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 				return attachSession(g, rt, ctr, interactive, af, func(o engine.AttachOptions) (int, error) {
 					return rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, engine.StartOptions{
 						Attach: true, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-						DetachKeys: o.DetachKeys, Resize: o.Resize,
+						DetachKeys: o.DetachKeys, Resize: o.Resize, Pass: pass,
 					})
 				})
 			}
@@ -69,7 +74,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 				}
 			}
 			return each(g, args, cli.ExitCode, func(name string) error {
-				return rt.Start(ctx, name, engine.StartOptions{})
+				return rt.Start(ctx, name, engine.StartOptions{Pass: pass})
 			})
 		},
 	}

@@ -44,7 +44,7 @@ func newServiceCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer r.Close()
-			l, err := api.Activated()
+			l, err := api.Activated(g.Inherited.Activation())
 			if err != nil {
 				return err
 			}

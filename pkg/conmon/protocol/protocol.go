@@ -8,6 +8,7 @@ package protocol
 
 import (
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -95,6 +96,17 @@ type Config struct {
 	// (--sdnotify=container).
 	NotifySocket string
 	NotifyReady  bool
+
+	// PassFiles are pod's descriptors that the runtime hands the
+	// container's process (or the exec'd one) at 3 and up: systemd's
+	// sockets, --preserve-fds. pkg/conmon gives them to the monitor right
+	// after the protocol's descriptors (the last PreserveFDs of the
+	// _POD_CONMON_FDS it names), the monitor gives them to the runtime at
+	// 3 and up, and RuntimeArgv must carry --preserve-fds with their
+	// number. They are not encoded: Encode records their number, which
+	// Decode returns as PreserveFDs.
+	PassFiles   []*os.File
+	PreserveFDs int
 }
 
 // MonitorLogPath is where the monitor writes its own errors: next to the
@@ -158,6 +170,9 @@ func (c *Config) Encode() []byte {
 	if c.NotifySocket != "" {
 		put("notifySocket", c.NotifySocket)
 		put("notifyReady", strconv.FormatBool(c.NotifyReady))
+	}
+	if n := len(c.PassFiles); n > 0 {
+		put("preserveFDs", strconv.Itoa(n))
 	}
 	return b
 }
@@ -262,6 +277,8 @@ func Decode(b []byte) (*Config, error) {
 			c.NotifySocket = val
 		case "notifyReady":
 			c.NotifyReady, err = strconv.ParseBool(val)
+		case "preserveFDs":
+			c.PreserveFDs, err = strconv.Atoi(val)
 		default:
 			return nil, errors.New("config: unknown key " + k)
 		}
@@ -274,6 +291,9 @@ func Decode(b []byte) (*Config, error) {
 	}
 	if c.Terminal && c.ConsoleSocket == "" {
 		return nil, errors.New("config: a terminal needs a console socket")
+	}
+	if c.PreserveFDs < 0 {
+		return nil, errors.New("config: preserveFDs is negative")
 	}
 	if c.ClientCleans && !c.Client {
 		return nil, errors.New("config: clientCleans needs a client")

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,6 +51,30 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPassFilesTravelAsACount: the descriptors to pass on are not in the
+// encoding; their number is, and comes back as PreserveFDs.
+func TestPassFilesTravelAsACount(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	cfg := Config{ID: "s", RuntimeArgv: []string{"runc", "run", "--detach", "--preserve-fds", "2", "s"},
+		PidFile: "p", ExitFile: "e", PassFiles: []*os.File{r, w}}
+	got, err := Decode(cfg.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.PreserveFDs != 2 || got.PassFiles != nil {
+		t.Errorf("PreserveFDs %d, PassFiles %v", got.PreserveFDs, got.PassFiles)
+	}
+	cfg.PassFiles = nil
+	if got, _ := Decode(cfg.Encode()); got.PreserveFDs != 0 {
+		t.Errorf("no files: PreserveFDs %d", got.PreserveFDs)
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
 	valid := string((&Config{ID: "c", RuntimeArgv: []string{"runc"}, PidFile: "p", ExitFile: "e"}).Encode())
 	for _, tc := range []struct{ name, in, want string }{
@@ -58,6 +83,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown key", valid + "colour=red\x00", "unknown key colour"},
 		{"bad bool", valid + "stdin=perhaps\x00", "stdin"},
 		{"missing required", "id=c\x00", "required"},
+		{"negative preserveFDs", valid + "preserveFDs=-1\x00", "negative"},
 		{"terminal without socket", valid + "terminal=true\x00", "console socket"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
