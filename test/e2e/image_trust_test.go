@@ -102,3 +102,28 @@ func dirHasGzip(t *testing.T, dir string) bool {
 	}
 	return false
 }
+
+// TestImagePruneExternal prunes an image that only a container pod does
+// not know uses (as buildah's are): kept without --external, removed with
+// it, while the image of pod's own container stays. Root only: the
+// external container is made with containers/storage from the test
+// process, which is not in the rootless user namespace.
+func TestImagePruneExternal(t *testing.T) {
+	asRoot(t, func(t *testing.T, e *Env) {
+		ext := pulledID(t, e, suite.images.Busybox)
+		storageContainer(t, e, ext)
+		e.MustPod("create", "--name", "ours", suite.images.Multi)
+
+		e.MustPod("image", "prune", "-a", "-f")
+		e.MustPod("image", "exists", ext)
+		r := e.MustPod("image", "prune", "-a", "-f", "--external")
+		if !strings.Contains(r.Stdout, ext) {
+			t.Errorf("prune --external printed %q, want %s", r.Stdout, ext)
+		}
+		if r := e.Pod("image", "exists", ext); r.Code != 1 {
+			t.Errorf("the image only an external container used is still there (exit %d)", r.Code)
+		}
+		e.MustPod("image", "exists", suite.images.Multi)
+		e.MustPod("start", "ours")
+	})
+}
