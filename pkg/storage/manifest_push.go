@@ -7,6 +7,7 @@ import (
 
 	"github.com/containers/image/v5/copy"
 	"github.com/containers/image/v5/manifest"
+	"github.com/containers/image/v5/pkg/compression"
 	istorage "github.com/containers/image/v5/storage"
 	"github.com/containers/image/v5/transports"
 	"github.com/containers/image/v5/types"
@@ -28,6 +29,10 @@ type PushListOptions struct {
 	Format string
 	// RemoveSignatures copies no signatures.
 	RemoveSignatures bool
+	// AddCompression names compressions ("zstd", "gzip", "zstd:chunked")
+	// each image is pushed in as well, as an extra entry per platform.
+	// It needs All.
+	AddCompression []string
 	// Progress receives progress lines or bars; nil discards them.
 	Progress io.Writer
 }
@@ -82,14 +87,26 @@ func (s *Store) PushManifestList(ctx context.Context, name, dest string, o PushL
 	if o.All {
 		selection = copy.CopyAllImages
 	}
+	var variants []copy.OptionCompressionVariant
+	for _, name := range o.AddCompression {
+		algo, err := compression.AlgorithmByName(name)
+		if err != nil {
+			return "", errdefs.InvalidArgumentf("--add-compression %q: use gzip, zstd or zstd:chunked", name)
+		}
+		variants = append(variants, copy.OptionCompressionVariant{Algorithm: algo})
+	}
+	if len(variants) > 0 && !o.All {
+		return "", errdefs.InvalidArgumentf("--add-compression needs the images pushed too (--all)")
+	}
 	out, err := copy.Image(ctx, pc, destRef, src, &copy.Options{
-		SourceCtx:              sys,
-		DestinationCtx:         sys,
-		ReportWriter:           progressWriter(o.Progress),
-		ImageListSelection:     selection,
-		ForceManifestMIMEType:  mime,
-		RemoveSignatures:       o.RemoveSignatures,
-		ForceCompressionFormat: force,
+		SourceCtx:                      sys,
+		DestinationCtx:                 sys,
+		ReportWriter:                   progressWriter(o.Progress),
+		ImageListSelection:             selection,
+		ForceManifestMIMEType:          mime,
+		RemoveSignatures:               o.RemoveSignatures,
+		ForceCompressionFormat:         force,
+		EnsureCompressionVariantsExist: variants,
 	})
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("push manifest list %s to %s: %w", name, transports.ImageName(destRef), err))

@@ -115,6 +115,14 @@ func TestManifestMultiArch(t *testing.T) {
 			t.Errorf("pushed list: %s", remote.archs())
 		}
 
+		// --add-compression pushes each image a second time, zstd-compressed.
+		zref := suite.registry.Addr + "/mm-" + e.Name + ":zstd"
+		e.MustPod("manifest", "push", "-q", "--tls-verify=false", "--add-compression", "zstd", list, zref)
+		if got := inspectManifest(t, e, "--tls-verify=false", zref).archs(); got != "linux/amd64 linux/amd64 linux/arm64/v8 linux/arm64/v8" {
+			t.Errorf("pushed with --add-compression zstd: %s", got)
+		}
+		e.Pod("manifest", "push", "--all=false", "--add-compression", "zstd", list, zref).Fails(t, 125, "--all")
+
 		f := NewEnv(t, e.Rootless())
 		for _, tc := range []struct{ flags, want string }{
 			{"--arch=arm64", "arm64 arm"},

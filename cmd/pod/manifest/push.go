@@ -63,6 +63,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 	}
 	f := c.Flags()
 	f.BoolVar(&o.All, "all", true, "push the images the list names too, not only the list")
+	f.StringArrayVar(&o.AddCompression, "add-compression", nil, "also push each image compressed with this (gzip, zstd, zstd:chunked), as an extra entry (repeatable)")
 	f.StringVarP(&o.Format, "format", "f", "", "manifest type to push: oci or v2s2 (the list follows)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress")
 	f.BoolVar(&o.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
