@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
+	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/images"
 )
 
@@ -33,6 +34,10 @@ func newAnnotateCommand(g *cli.Globals) *cobra.Command {
 			var err error
 			if o.Annotations, err = parseAnnotations(annotations); err != nil {
 				return err
+			}
+			if p := o.Platform; o.Index && (p.Architecture != "" || p.OS != "" || p.Variant != "" || p.OSVersion != "" ||
+				len(p.OSFeatures) > 0 || len(p.Features) > 0) {
+				return errdefs.InvalidArgumentf("--index annotates the index itself: platform options need an entry's digest")
 			}
 			instance := ""
 			if len(args) == 2 {
