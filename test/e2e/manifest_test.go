@@ -85,6 +85,10 @@ func TestManifestMultiArch(t *testing.T) {
 		if doc.MediaType != "application/vnd.oci.image.index.v1+json" || doc.archs() != "linux/amd64 linux/arm64" {
 			t.Fatalf("local list: %s %s\n%s", doc.MediaType, doc.archs(), r.Stdout)
 		}
+		// The list is an image too, one without configuration or layers.
+		if got := out(e.MustPod("image", "inspect", "--format", "{{.ManifestType}} {{len .RootFS.Layers}}", list)); got != "application/vnd.oci.image.index.v1+json 0" {
+			t.Errorf("image inspect of the list: %q", got)
+		}
 		var armDigest string
 		for _, m := range doc.Manifests {
 			switch m.Platform.Architecture {
