@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	digest "github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/manifests"
@@ -81,6 +82,10 @@ type ManifestAnnotateOptions struct {
 	Annotations map[string]string
 	// Index annotates the index itself, not an entry.
 	Index bool
+	// Subject, with Index, names an image the index is about (OCI's
+	// subject field), as AddToManifestList takes image names.
+	Subject string
+	RegistryOptions
 }
 
 // AnnotateManifestList changes the entry of list whose digest is instance
@@ -88,6 +93,15 @@ type ManifestAnnotateOptions struct {
 // and returns the list's ID. An entry not in the list is
 // errdefs.ErrNotFound.
 func (r *Service) AnnotateManifestList(ctx context.Context, list, instance string, o ManifestAnnotateOptions) (string, error) {
+	var subject *v1.Descriptor
+	if o.Subject != "" {
+		o.Index = true
+		d, err := r.store.ManifestDescriptor(ctx, o.Subject, o.RegistryOptions)
+		if err != nil {
+			return "", err
+		}
+		subject = &d
+	}
 	var d digest.Digest
 	if !o.Index {
 		var err error
@@ -98,6 +112,9 @@ func (r *Service) AnnotateManifestList(ctx context.Context, list, instance strin
 	ml, err := r.store.EditManifestList(ctx, list, func(ml *storage.ManifestList) error {
 		if o.Index {
 			ml.List.AnnotateIndex(o.Annotations)
+			if subject != nil {
+				ml.List.SetSubject(*subject)
+			}
 			return nil
 		}
 		return ml.List.Annotate(d, manifests.Annotation{Platform: o.Platform, Annotations: o.Annotations})

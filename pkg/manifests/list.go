@@ -219,6 +219,12 @@ func (l *List) AnnotateIndex(annotations map[string]string) {
 	maps.Copy(l.oci.Annotations, annotations)
 }
 
+// SetSubject makes the index refer to the manifest d describes as its
+// subject (OCI only).
+func (l *List) SetSubject(d v1.Descriptor) {
+	l.oci.Subject = &d
+}
+
 // preferOCI reports which format Serialize("") writes; see the package doc.
 func (l *List) preferOCI() bool {
 	if l.oci.ArtifactType != "" || l.oci.Subject != nil || len(l.oci.Annotations) > 0 {
@@ -275,6 +281,7 @@ type Inspect struct {
 	MediaType     string            `json:"mediaType"`
 	ArtifactType  string            `json:"artifactType,omitempty"`
 	Manifests     []Descriptor      `json:"manifests"`
+	Subject       *Descriptor       `json:"subject,omitempty"`
 	Annotations   map[string]string `json:"annotations,omitempty"`
 }
 
@@ -289,6 +296,12 @@ func (l *List) Inspect() Inspect {
 			Schema2Descriptor: m.Schema2Descriptor, Platform: m.Platform,
 			Annotations: maps.Clone(o.Annotations), ArtifactType: o.ArtifactType,
 		})
+	}
+	if s := l.oci.Subject; s != nil {
+		out.Subject = &Descriptor{
+			Schema2Descriptor: manifest.Schema2Descriptor{MediaType: s.MediaType, Size: s.Size, Digest: s.Digest, URLs: slices.Clone(s.URLs)},
+			Annotations:       maps.Clone(s.Annotations), ArtifactType: s.ArtifactType,
+		}
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/containers/image/v5/transports"
 	"github.com/containers/image/v5/types"
 	digest "github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/manifests"
@@ -95,6 +96,33 @@ func (s *Store) sourceReference(sys *types.SystemContext, name string) (types.Im
 		return nil, errdefs.InvalidArgumentf("%s: %w", name, err)
 	}
 	return ref, nil
+}
+
+// ManifestDescriptor describes the manifest of the image name (named as
+// AddToManifestList takes it): its media type, digest and size.
+func (s *Store) ManifestDescriptor(ctx context.Context, name string, o RegistryOptions) (v1.Descriptor, error) {
+	sys, err := s.registryContext(o)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	ref, err := s.sourceReference(sys, name)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	src, err := ref.NewImageSource(ctx, sys)
+	if err != nil {
+		return v1.Descriptor{}, categorizeRegistryError(fmt.Errorf("read %s: %w", name, err))
+	}
+	defer src.Close()
+	b, mt, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return v1.Descriptor{}, categorizeRegistryError(fmt.Errorf("read manifest of %s: %w", name, err))
+	}
+	d, err := manifest.Digest(b)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	return v1.Descriptor{MediaType: mt, Digest: d, Size: int64(len(b))}, nil
 }
 
 // storeReference reads a "containers-storage:" reference within this

@@ -23,6 +23,9 @@ type manifestDoc struct {
 			Variant      string `json:"variant"`
 		} `json:"platform"`
 	} `json:"manifests"`
+	Subject *struct {
+		Digest string `json:"digest"`
+	} `json:"subject"`
 }
 
 func inspectManifest(t *testing.T, e *Env, args ...string) manifestDoc {
@@ -104,7 +107,18 @@ func TestManifestMultiArch(t *testing.T) {
 		if got := inspectManifest(t, e, list).archs(); got != "linux/amd64 linux/arm64/v8" {
 			t.Errorf("after annotate --variant v8: %s", got)
 		}
-		// A digest the list lacks, and an entry by an image that is not in it.
+		var amdDigest string
+		for _, m := range doc.Manifests {
+			if m.Platform.Architecture == "amd64" {
+				amdDigest = m.Digest
+			}
+		}
+		e.MustPod("manifest", "annotate", "--subject", "localhost/mm:amd", list)
+		if got := inspectManifest(t, e, list).Subject; got == nil || got.Digest != amdDigest {
+			t.Errorf("annotate --subject: subject %+v, want digest %s", got, amdDigest)
+		}
+		e.Pod("manifest", "annotate", "--index", "--arch", "arm64", list).Fails(t, 125, "entry's digest")
+		// A digest the list lacks.
 		e.Pod("manifest", "annotate", "--arch", "s390x", list, "sha256:"+strings.Repeat("0", 64)).Fails(t, 125, "no instance")
 
 		ref := suite.registry.Addr + "/mm-" + e.Name + ":latest"

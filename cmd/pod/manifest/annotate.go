@@ -22,11 +22,12 @@ func newAnnotateCommand(g *cli.Globals) *cobra.Command {
 			"local image): its platform and annotations; with --index, the index's own annotations.\n" +
 			"Prints the list's ID.",
 		Args: func(cmd *cobra.Command, args []string) error {
+			index := o.Index || o.Subject != ""
 			switch {
-			case len(args) == 1 && o.Index, len(args) == 2 && !o.Index:
+			case len(args) == 1 && index, len(args) == 2 && !index:
 				return nil
-			case o.Index:
-				return errors.New("--index annotates the index itself: give only LIST")
+			case index:
+				return errors.New("--index and --subject annotate the index itself: give only LIST")
 			}
 			return errors.New("requires LIST and the digest or image of an entry")
 		},
@@ -35,7 +36,7 @@ func newAnnotateCommand(g *cli.Globals) *cobra.Command {
 			if o.Annotations, err = parseAnnotations(annotations); err != nil {
 				return err
 			}
-			if p := o.Platform; o.Index && (p.Architecture != "" || p.OS != "" || p.Variant != "" || p.OSVersion != "" ||
+			if p := o.Platform; (o.Index || o.Subject != "") && (p.Architecture != "" || p.OS != "" || p.Variant != "" || p.OSVersion != "" ||
 				len(p.OSFeatures) > 0 || len(p.Features) > 0) {
 				return errdefs.InvalidArgumentf("--index annotates the index itself: platform options need an entry's digest")
 			}
@@ -59,6 +60,7 @@ func newAnnotateCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.StringArrayVar(&annotations, "annotation", nil, "set an annotation KEY=VALUE on the entry, or the index with --index (repeatable)")
 	f.BoolVar(&o.Index, "index", false, "annotate the index itself, not an entry")
+	f.StringVar(&o.Subject, "subject", "", "set the index's subject: the image (local, or docker://...) it is about; implies --index")
 	f.StringVar(&o.Platform.Architecture, "arch", "", "architecture the entry records")
 	f.StringVar(&o.Platform.OS, "os", "", "operating system the entry records")
 	f.StringVar(&o.Platform.Variant, "variant", "", "architecture variant the entry records")
