@@ -9,6 +9,7 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/generate"
 	"github.com/pod-engine/pod/cmd/pod/image"
 	"github.com/pod-engine/pod/cmd/pod/kube"
+	"github.com/pod-engine/pod/cmd/pod/manifest"
 	"github.com/pod-engine/pod/cmd/pod/network"
 	"github.com/pod-engine/pod/cmd/pod/pod"
 	"github.com/pod-engine/pod/cmd/pod/secret"
@@ -29,4 +30,5 @@ func addCommandGroups(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(generate.Commands(g)...)
 	root.AddCommand(secret.Commands(g)...)
 	root.AddCommand(autoupdate.Commands(g)...)
+	root.AddCommand(manifest.Commands(g)...)
 }

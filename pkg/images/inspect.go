@@ -7,6 +7,8 @@ import (
 
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/pod-engine/pod/pkg/storage"
 )
 
 // ImageInspect is what `pod image inspect` prints for one image, in the
@@ -59,6 +61,9 @@ func (r *Service) InspectImage(ctx context.Context, nameOrID string) (*ImageInsp
 	}
 	data, err := r.store.ImageData(ctx, img.ID)
 	if err != nil {
+		if ml, lerr := r.store.LookupManifestList(img.ID); lerr == nil {
+			return r.inspectList(img.ID, ml)
+		}
 		return nil, err
 	}
 	size, err := r.store.ImageSize(img.ID)
@@ -103,6 +108,37 @@ func (r *Service) InspectImage(ctx context.Context, nameOrID string) (*ImageInsp
 		}
 	}
 	return out, nil
+}
+
+// inspectList describes a manifest list, which has no configuration or
+// layers, as podman does: its names, digest, manifest type and the index's
+// annotations; pod-manifest-inspect(1) shows its entries.
+func (r *Service) inspectList(id string, ml *storage.ManifestList) (*ImageInspect, error) {
+	img, err := r.store.Image(id)
+	if err != nil {
+		return nil, err
+	}
+	size, err := r.store.ImageSize(id)
+	if err != nil {
+		return nil, fmt.Errorf("size of image %s: %w", id, err)
+	}
+	in := ml.List.Inspect()
+	created := img.Created
+	annotations := in.Annotations
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	return &ImageInspect{
+		ID: id, Digest: img.Digest.String(),
+		RepoTags: nonNil(taggedNames(img.Names)), RepoDigests: nonNil(repoDigests(img)),
+		Created: &created, Config: &v1.ImageConfig{}, Size: size, VirtualSize: size,
+		GraphDriver:  GraphDriverData{Name: r.store.GraphDriverName(), Data: map[string]string{}},
+		RootFS:       ImageRootFS{Layers: []digest.Digest{}},
+		Annotations:  annotations,
+		ManifestType: in.MediaType,
+		History:      []v1.History{},
+		NamesHistory: nonNil(img.NamesHistory),
+	}, nil
 }
 
 // nonNil makes empty lists print as [] rather than null, as podman does.

@@ -229,6 +229,11 @@ func (r *Service) summaryLabels(ctx context.Context, s *ImageSummary) (map[strin
 	}
 	cfg, err := r.store.ImageConfig(ctx, s.ID)
 	if err != nil {
+		// A manifest list has no configuration, so no labels.
+		if _, lerr := r.store.LookupManifestList(s.ID); lerr == nil {
+			s.Labels = map[string]string{}
+			return s.Labels, nil
+		}
 		return nil, err
 	}
 	s.Labels = cfg.Config.Labels

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/containers/image/v5/types"
 
@@ -24,6 +25,10 @@ type PullOptions struct {
 	TLSVerify types.OptionalBool
 	// Platform picks an instance of a multi-platform image, "os/arch[/variant]".
 	Platform string
+	// OS, Arch and Variant override one part each of Platform (of this
+	// machine's platform where Platform is empty): podman's --os, --arch
+	// and --variant of pull, run and create.
+	OS, Arch, Variant string
 	// Progress receives progress (bars on a terminal, else lines); nil is silent.
 	Progress io.Writer
 	// AuthFile replaces the default auth.json locations.
@@ -55,6 +60,9 @@ func (r *Service) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 		},
 		AllTags:  opts.AllTags,
 		Platform: opts.Platform,
+		OS:       opts.OS,
+		Arch:     opts.Arch,
+		Variant:  opts.Variant,
 		Progress: progress,
 	})
 	endPull()
@@ -67,7 +75,10 @@ func (r *Service) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 // Resolve returns the ID of the local image name, pulled as policy says:
 // "always" pulls it, "missing" (or "") only when there is none, "never"
 // never (no local image is then errdefs.ErrNotFound). Another policy is
-// errdefs.ErrInvalidArg. Progress goes to progress (nil: none).
+// errdefs.ErrInvalidArg. A local image for another platform than o asks
+// for (Platform, OS, Arch, Variant) counts as none, so run and create
+// with --platform/--arch/--os/--variant pull the one asked for.
+// Progress goes to o.Progress (nil: none).
 func (r *Service) Resolve(ctx context.Context, name, policy string, o PullOptions) (string, error) {
 	switch policy {
 	case "", "missing", "always", "never":
@@ -76,13 +87,16 @@ func (r *Service) Resolve(ctx context.Context, name, policy string, o PullOption
 	}
 	if policy != "always" {
 		img, err := r.store.LookupImage(name)
-		if err == nil {
+		if err == nil && r.platformMatches(ctx, img.ID, o) {
 			return img.ID, nil
 		}
-		if !errors.Is(err, errdefs.ErrNotFound) {
+		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return "", err
 		}
 		if policy == "never" {
+			if err == nil {
+				return "", errdefs.NotFoundf("%s: no local image for the platform asked for and --pull=never", name)
+			}
 			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
 		}
 	}
@@ -94,4 +108,31 @@ func (r *Service) Resolve(ctx context.Context, name, policy string, o PullOption
 		return "", fmt.Errorf("pull %s: no image pulled", name)
 	}
 	return ids[0], nil
+}
+
+// platformMatches reports whether the local image id is for the platform
+// o asks for; when o asks for none, any image is.
+func (r *Service) platformMatches(ctx context.Context, id string, o PullOptions) bool {
+	want := struct{ os, arch, variant string }{o.OS, o.Arch, o.Variant}
+	if o.Platform != "" {
+		parts := strings.SplitN(o.Platform, "/", 3)
+		if want.os == "" {
+			want.os = parts[0]
+		}
+		if len(parts) > 1 && want.arch == "" {
+			want.arch = parts[1]
+		}
+		if len(parts) > 2 && want.variant == "" {
+			want.variant = parts[2]
+		}
+	}
+	if want.os == "" && want.arch == "" && want.variant == "" {
+		return true
+	}
+	cfg, err := r.store.ImageConfig(ctx, id)
+	if err != nil {
+		return false
+	}
+	return (want.os == "" || want.os == cfg.OS) && (want.arch == "" || want.arch == cfg.Architecture) &&
+		(want.variant == "" || want.variant == cfg.Variant)
 }

@@ -21,6 +21,10 @@ type PushOptions struct {
 	CertDir     string
 	// Format forces the manifest type: "oci" or "v2s2".
 	Format string
+	// Compression says how layers are compressed.
+	Compression storage.Compression
+	// RemoveSignatures copies no signatures.
+	RemoveSignatures bool
 	// Progress receives progress (bars on a terminal, else lines); nil is silent.
 	Progress io.Writer
 }
@@ -38,8 +42,10 @@ func (r *Service) Push(ctx context.Context, src, dest string, opts PushOptions) 
 			TLSVerify: opts.TLSVerify, AuthFile: opts.AuthFile,
 			Credentials: opts.Credentials, CertDir: opts.CertDir,
 		},
-		Format:   opts.Format,
-		Progress: progress,
+		Compression:      opts.Compression,
+		RemoveSignatures: opts.RemoveSignatures,
+		Format:           opts.Format,
+		Progress:         progress,
 	})
 	if err == nil {
 		r.imageEventsByName(ctx, "push", []string{src}, dest)

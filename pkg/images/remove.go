@@ -155,6 +155,11 @@ type PruneImagesOptions struct {
 	All bool
 	// Filters are "label=..." and "until=..." strings.
 	Filters []string
+	// External, when set, reports whether a storage container is not
+	// one of the caller's (a build's, buildah's): images that only such
+	// containers use are pruned too, those containers first (podman's
+	// image prune --external).
+	External func(containerID string) bool
 }
 
 // PruneImages removes dangling images (with All, every unused image) and
@@ -174,8 +179,17 @@ func (r *Service) PruneImages(ctx context.Context, opts PruneImagesOptions) ([]s
 		n := 0
 		for i := range list {
 			s := &list[i]
-			if s.Containers > 0 || (!opts.All && !s.Dangling) {
+			if !opts.All && !s.Dangling {
 				continue
+			}
+			force := false
+			if s.Containers > 0 {
+				if force, err = r.onlyExternal(s.ID, opts.External); err != nil {
+					return removed, err
+				}
+				if !force {
+					continue
+				}
 			}
 			ok, err := filter(ctx, r, s)
 			if err != nil {
@@ -185,7 +199,7 @@ func (r *Service) PruneImages(ctx context.Context, opts PruneImagesOptions) ([]s
 				continue
 			}
 			rep := &ImageRemoval{}
-			if err := r.removeImage(ctx, s.ID, false, rep); err != nil {
+			if err := r.removeImage(ctx, s.ID, force, rep); err != nil {
 				if errors.Is(err, errdefs.ErrConflict) || errors.Is(err, errdefs.ErrNotFound) {
 					continue
 				}
@@ -198,6 +212,24 @@ func (r *Service) PruneImages(ctx context.Context, opts PruneImagesOptions) ([]s
 			return removed, nil
 		}
 	}
+}
+
+// onlyExternal reports whether every container using image id is external
+// (false when external is nil).
+func (r *Service) onlyExternal(id string, external func(string) bool) (bool, error) {
+	if external == nil {
+		return false, nil
+	}
+	users, err := r.imageContainers(id)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range users {
+		if !external(c) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func errorsIsNotFound(err error) bool { return errors.Is(err, errdefs.ErrNotFound) }

@@ -44,16 +44,20 @@ type SaveOptions struct {
 	// Uncompressed keeps layers uncompressed in the OCI formats, which
 	// otherwise gzip them (docker formats hold uncompressed layers anyway).
 	Uncompressed bool
+	// Compress gzips the layers of a docker-dir, which keeps them
+	// uncompressed otherwise (podman's save --compress).
+	Compress bool
 }
 
 // destSys is the destination context of an OCI save: nil (the store's)
 // unless the layers stay uncompressed.
 func (s *Store) destSys(o SaveOptions) *types.SystemContext {
-	if !o.Uncompressed {
+	if !o.Uncompressed && !o.Compress {
 		return nil
 	}
 	sys := *s.sys
-	sys.OCIAcceptUncompressedLayers = true
+	sys.OCIAcceptUncompressedLayers = o.Uncompressed
+	sys.DirForceCompress = o.Compress
 	return &sys
 }
 
@@ -69,6 +73,12 @@ func (s *Store) Save(ctx context.Context, o SaveOptions) (err error) {
 	}
 	switch o.Format {
 	case FormatDockerArchive, FormatOCIArchive, FormatOCIDir, FormatDockerDir:
+		if o.Compress && o.Format != FormatDockerDir {
+			return errdefs.InvalidArgumentf("--compress applies to the docker-dir format only")
+		}
+		if o.Compress && o.Uncompressed {
+			return errdefs.InvalidArgumentf("--compress and --uncompressed contradict each other")
+		}
 	default:
 		return errdefs.InvalidArgumentf("unsupported format %q: use docker-archive, oci-archive, oci-dir or docker-dir", o.Format)
 	}

@@ -31,6 +31,9 @@ type ImportOptions struct {
 	Changes   []string // Dockerfile instructions applied to the config
 	Message   string   // history comment
 	Progress  io.Writer
+	// OS, Arch and Variant are the platform the image's configuration
+	// records; empty: linux and this machine's architecture.
+	OS, Arch, Variant string
 }
 
 // Import makes a one-layer image from a root filesystem tarball and
@@ -74,8 +77,14 @@ func (s *Store) Import(ctx context.Context, o ImportOptions) (id string, err err
 	now := time.Now().UTC()
 	img := v1.Image{
 		Created:  &now,
-		Platform: v1.Platform{OS: "linux", Architecture: runtime.GOARCH},
+		Platform: v1.Platform{OS: "linux", Architecture: runtime.GOARCH, Variant: o.Variant},
 		Config:   cfg,
+	}
+	if o.OS != "" {
+		img.OS = o.OS
+	}
+	if o.Arch != "" {
+		img.Architecture = o.Arch
 	}
 	if o.Message != "" {
 		img.History = []v1.History{{Created: &now, Comment: o.Message}}

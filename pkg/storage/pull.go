@@ -27,6 +27,9 @@ type PullOptions struct {
 	// Platform selects an instance of a multi-platform image:
 	// "os/arch[/variant]"; empty means this machine's.
 	Platform string
+	// OS, Arch and Variant override one part each of Platform (of this
+	// machine's platform where Platform is empty).
+	OS, Arch, Variant string
 	// Progress receives "Copying blob ..." lines, or progress bars when it
 	// is a terminal. Nil discards them.
 	Progress io.Writer
@@ -48,6 +51,7 @@ func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]stri
 	if err := applyPlatform(sys, opts.Platform); err != nil {
 		return nil, err
 	}
+	applyChoice(sys, opts.OS, opts.Arch, opts.Variant)
 	name = strings.TrimPrefix(name, "docker://")
 	if name == "" {
 		return nil, errdefs.InvalidArgumentf("empty image name")
@@ -253,4 +257,17 @@ func applyPlatform(sys *types.SystemContext, platform string) error {
 		sys.VariantChoice = parts[2]
 	}
 	return nil
+}
+
+// applyChoice overrides the parts of the platform choice that are given.
+func applyChoice(sys *types.SystemContext, os, arch, variant string) {
+	if os != "" {
+		sys.OSChoice = os
+	}
+	if arch != "" {
+		sys.ArchitectureChoice = arch
+	}
+	if variant != "" {
+		sys.VariantChoice = variant
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/containers/image/v5/docker"
 	"github.com/containers/image/v5/docker/reference"
 	"github.com/containers/image/v5/manifest"
+	"github.com/containers/image/v5/pkg/compression"
 	"github.com/containers/image/v5/pkg/shortnames"
 	istorage "github.com/containers/image/v5/storage"
 	"github.com/containers/image/v5/transports"
@@ -22,9 +23,48 @@ import (
 	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
+// Compression says how pushed layers are compressed.
+type Compression struct {
+	// Format is "gzip", "zstd" or "zstd:chunked"; empty keeps what the
+	// destination and source have (gzip for layers from local storage).
+	Format string
+	// Level is the algorithm's level; nil is its default.
+	Level *int
+	// Force recompresses layers the destination has already in another
+	// format; it needs Format.
+	Force bool
+	// Dir compresses layers written to a "dir:" destination, which keeps
+	// them as the source has them otherwise.
+	Dir bool
+}
+
+// apply sets the compression in sys and says whether copy.Options must
+// force it.
+func (c Compression) apply(sys *types.SystemContext) (bool, error) {
+	if c.Format != "" {
+		algo, err := compression.AlgorithmByName(c.Format)
+		if err != nil {
+			return false, errdefs.InvalidArgumentf("compression format %q: use gzip, zstd or zstd:chunked", c.Format)
+		}
+		sys.CompressionFormat = &algo
+	} else if c.Force {
+		return false, errdefs.InvalidArgumentf("forcing the compression needs a compression format")
+	}
+	if c.Level != nil {
+		sys.CompressionLevel = c.Level
+	}
+	if c.Dir {
+		sys.DirForceCompress = true
+	}
+	return c.Force, nil
+}
+
 // PushOptions say how to push.
 type PushOptions struct {
 	RegistryOptions
+	Compression
+	// RemoveSignatures copies no signatures.
+	RemoveSignatures bool
 	// Format forces the manifest type: "oci" or "v2s2"; empty keeps the
 	// image's own when the registry accepts it.
 	Format string
@@ -49,39 +89,41 @@ func (s *Store) Push(ctx context.Context, src, dest string, opts PushOptions) (d
 			return "", err
 		}
 	}
-	destRef, err := parseDestination(dest)
+	destRef, err := destinationReference(dest)
 	if err != nil {
 		return "", err
 	}
-	mime := ""
-	switch opts.Format {
-	case "":
-	case "oci":
-		mime = "application/vnd.oci.image.manifest.v1+json"
-	case "v2s2", "docker":
-		mime = manifest.DockerV2Schema2MediaType
-	default:
-		return "", errdefs.InvalidArgumentf("manifest format %q: use oci or v2s2", opts.Format)
+	mime, err := formatMIMEType(opts.Format)
+	if err != nil {
+		return "", err
 	}
 	sys, err := s.registryContext(opts.RegistryOptions)
 	if err != nil {
 		return "", err
 	}
-	sys = withReadableAuth(sys, destRef.DockerReference())
+	if named := destRef.DockerReference(); named != nil {
+		sys = withReadableAuth(sys, named)
+	}
+	force, err := opts.apply(sys)
+	if err != nil {
+		return "", err
+	}
 	srcRef, err := istorage.Transport.NewStoreReference(s.Store, nil, img.ID)
 	if err != nil {
 		return "", fmt.Errorf("image %s: %w", src, err)
 	}
-	pc, err := PolicyContext()
+	pc, err := pushPolicyContext()
 	if err != nil {
 		return "", err
 	}
 	defer func() { _ = pc.Destroy() }()
 	out, err := copy.Image(ctx, pc, destRef, srcRef, &copy.Options{
-		SourceCtx:             s.sys,
-		DestinationCtx:        sys,
-		ReportWriter:          progressWriter(opts.Progress),
-		ForceManifestMIMEType: mime,
+		SourceCtx:              s.sys,
+		DestinationCtx:         sys,
+		ReportWriter:           progressWriter(opts.Progress),
+		ForceManifestMIMEType:  mime,
+		RemoveSignatures:       opts.RemoveSignatures,
+		ForceCompressionFormat: force,
 	})
 	if err != nil {
 		return "", fmt.Errorf("push %s to %s: %w", src, transports.ImageName(destRef), err)

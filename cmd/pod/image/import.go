@@ -46,5 +46,8 @@ func newImportCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVarP(&o.Changes, "change", "c", nil, "apply a Dockerfile instruction to the image: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)")
 	f.StringVarP(&o.Message, "message", "m", "", "commit message recorded in the image history")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print no progress")
+	f.StringVar(&o.Arch, "arch", "", "architecture the image records (default: this machine's)")
+	f.StringVar(&o.OS, "os", "", "operating system the image records (default: linux)")
+	f.StringVar(&o.Variant, "variant", "", "architecture variant the image records")
 	return cmd
 }

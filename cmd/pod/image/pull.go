@@ -44,6 +44,12 @@ func newPullCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the image ID, no progress")
 	f.BoolVarP(&opts.AllTags, "all-tags", "a", false, "pull every tag of the repository")
 	f.StringVar(&opts.Platform, "platform", "", "pull the image for this platform (os/arch[/variant]) instead of this machine's")
+	f.StringVar(&opts.Arch, "arch", "", "pull the image for this architecture instead of this machine's")
+	f.StringVar(&opts.OS, "os", "", "pull the image for this operating system instead of this machine's")
+	f.StringVar(&opts.Variant, "variant", "", "pull the image for this architecture variant (arm's v7, v8, ...)")
+	// Docker's flag; pod checks what policy.json says whatever it is.
+	f.Bool("disable-content-trust", true, "ignored (Docker compatibility): policy.json decides what is trusted")
+	_ = f.MarkHidden("disable-content-trust")
 	reg.register(c, true)
 	return c
 }

@@ -15,6 +15,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 		opts       images.PushOptions
 		reg        registryFlags
 		digestFile string
+		level      int
 	)
 	c := &cobra.Command{
 		Use:   "push [options] IMAGE [DESTINATION]",
@@ -23,7 +24,17 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 			"docker:// allowed) or else to the name the image is stored under.",
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := CheckSigning(cmd); err != nil {
+				return err
+			}
 			reg.apply(cmd, &opts.TLSVerify, &opts.AuthFile, &opts.Credentials, &opts.CertDir)
+			if cmd.Flags().Changed("compression-level") {
+				opts.Compression.Level = &level
+			}
+			// podman forces the format when it is given explicitly.
+			if !cmd.Flags().Changed("force-compression") {
+				opts.Compression.Force = cmd.Flags().Changed("compression-format")
+			}
 			if !opts.Quiet {
 				opts.Progress = g.Stderr
 			}
@@ -52,6 +63,15 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no progress")
 	f.StringVarP(&opts.Format, "format", "f", "", "manifest type to push: oci or v2s2 (default: the image's own)")
 	f.StringVar(&digestFile, "digestfile", "", "write the digest of the pushed manifest to this file")
+	f.BoolVar(&opts.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
+	f.StringVar(&opts.Compression.Format, "compression-format", "", "compress layers with gzip, zstd or zstd:chunked")
+	f.IntVar(&level, "compression-level", 0, "compression level of the --compression-format")
+	f.BoolVar(&opts.Compression.Force, "force-compression", false, "recompress layers the destination has in another format (default: true with --compression-format)")
+	f.BoolVar(&opts.Compression.Dir, "compress", false, "compress layers written to a dir: destination")
+	// Docker's flag; pod checks what policy.json says whatever it is.
+	f.Bool("disable-content-trust", true, "ignored (Docker compatibility): policy.json decides what is trusted")
+	_ = f.MarkHidden("disable-content-trust")
+	AddSigningFlags(c)
 	reg.register(c, true)
 	return c
 }

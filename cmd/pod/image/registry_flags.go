@@ -3,6 +3,8 @@ package image
 import (
 	"github.com/containers/image/v5/types"
 	"github.com/spf13/cobra"
+
+	"github.com/pod-engine/pod/pkg/storage"
 )
 
 // registryFlags are the flags of every command that talks to a registry.
@@ -34,4 +36,17 @@ func (r *registryFlags) apply(c *cobra.Command, tls *types.OptionalBool, authFil
 	if creds != nil {
 		*creds = r.creds
 	}
+}
+
+// RegistryFlags are the registry flags for the commands of other groups
+// (manifest), with what they set as storage.RegistryOptions.
+type RegistryFlags struct{ r registryFlags }
+
+// Register adds --tls-verify, --authfile, --cert-dir and (withCreds)
+// --creds to c.
+func (f *RegistryFlags) Register(c *cobra.Command, withCreds bool) { f.r.register(c, withCreds) }
+
+// Apply copies the flags into o; --tls-verify only counts when given.
+func (f *RegistryFlags) Apply(c *cobra.Command, o *storage.RegistryOptions) {
+	f.r.apply(c, &o.TLSVerify, &o.AuthFile, &o.Credentials, &o.CertDir)
 }

@@ -17,5 +17,7 @@ func registryVerbs() []verb {
 		{top: "rmi", new: newRemoveCommand},
 		{new: newPruneCommand},
 		{new: newExistsCommand},
+		{new: newTrustCommand},
+		{new: newSignCommand},
 	}
 }

@@ -44,6 +44,9 @@ func newRemoveCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&opts.Force, "force", "f", false, "remove the containers using the images too; a missing image is no error")
 	f.BoolVarP(&opts.Ignore, "ignore", "i", false, "ignore images that do not exist")
 	f.BoolVarP(&opts.All, "all", "a", false, "remove all images")
+	// pod never removes an image's parents with it, which is what
+	// podman's flag turns off.
+	f.Bool("no-prune", false, "do not remove dangling parent images (pod never does)")
 	return c
 }
 
@@ -54,8 +57,9 @@ func rmiError(g *cli.Globals, errs []error) error {
 
 func newPruneCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts  images.PruneImagesOptions
-		force bool
+		opts     images.PruneImagesOptions
+		force    bool
+		external bool
 	)
 	c := &cobra.Command{
 		Use:   "prune [options]",
@@ -77,6 +81,17 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
+			if external {
+				cs, err := rt.Containers(cmd.Context())
+				if err != nil {
+					return err
+				}
+				ours := map[string]bool{}
+				for _, c := range cs {
+					ours[c.ID] = true
+				}
+				opts.External = func(id string) bool { return !ours[id] }
+			}
 			removed, err := rt.Images().PruneImages(cmd.Context(), opts)
 			for _, id := range removed {
 				fmt.Fprintln(g.Stdout, id)
@@ -88,5 +103,6 @@ func newPruneCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&opts.All, "all", "a", false, "remove every image no container uses, not only dangling ones")
 	f.BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
 	f.StringArrayVar(&opts.Filters, "filter", nil, "remove only matching images (label=KEY[=VALUE], until=TIME)")
+	f.BoolVar(&external, "external", false, "also remove images only external containers use (buildah's, a build's), and those containers")
 	return c
 }

@@ -43,6 +43,7 @@ func newSaveCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&o.Format, "format", storage.FormatDockerArchive, "docker-archive, oci-archive, oci-dir or docker-dir")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print no progress")
 	f.BoolVar(&o.Uncompressed, "uncompressed", false, "keep layers uncompressed in oci-archive and oci-dir")
+	f.BoolVar(&o.Compress, "compress", false, "gzip the layers of a docker-dir (uncompressed otherwise)")
 	// pod always saves every named image (as Docker does); the flag is
 	// podman's way of asking for that and is accepted for its scripts.
 	f.BoolVarP(&multi, "multi-image-archive", "m", false, "save every named image into one docker-archive (the default)")
