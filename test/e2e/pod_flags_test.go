@@ -23,10 +23,11 @@ func TestPodCreateFlags(t *testing.T) {
 		idFile, pidFile := e.Path("pod.id"), e.Path("infra-conmon.pid")
 		id := out(e.MustPod("pod", "create", "--name", "pl-f", "--label-file", labels, "--label", "stage=prod",
 			"--pod-id-file", idFile, "--infra-conmon-pidfile", pidFile, "--shm-size", "32m"))
-		var doc struct{ Labels map[string]string }
-		if err := json.Unmarshal([]byte(e.MustPod("pod", "inspect", "pl-f").Stdout), &doc); err != nil {
+		var docs []struct{ Labels map[string]string }
+		if err := json.Unmarshal([]byte(e.MustPod("pod", "inspect", "pl-f").Stdout), &docs); err != nil || len(docs) != 1 {
 			t.Fatal(err)
 		}
+		doc := docs[0]
 		if doc.Labels["team"] != "blue" || doc.Labels["stage"] != "prod" {
 			t.Errorf("labels from --label-file and --label: %v", doc.Labels)
 		}
@@ -81,9 +82,10 @@ func TestPodCreateFlags(t *testing.T) {
 
 		// clone changes what it is told and keeps the rest.
 		e.MustPod("pod", "clone", "--name", "pl-f2", "--label", "team=red", "--shm-size", "16m", "pl-f")
-		if err := json.Unmarshal([]byte(e.MustPod("pod", "inspect", "pl-f2").Stdout), &doc); err != nil {
+		if err := json.Unmarshal([]byte(e.MustPod("pod", "inspect", "pl-f2").Stdout), &docs); err != nil || len(docs) != 1 {
 			t.Fatal(err)
 		}
+		doc = docs[0]
 		if doc.Labels["team"] != "red" || doc.Labels["stage"] != "prod" {
 			t.Errorf("clone's labels: %v", doc.Labels)
 		}

@@ -30,11 +30,11 @@ type podLimits struct {
 
 func inspectPodLimits(t *testing.T, e *Env, pod string) podLimits {
 	t.Helper()
-	var l podLimits
-	if err := json.Unmarshal([]byte(e.MustPod("pod", "inspect", pod).Stdout), &l); err != nil {
+	var l []podLimits
+	if err := json.Unmarshal([]byte(e.MustPod("pod", "inspect", pod).Stdout), &l); err != nil || len(l) != 1 {
 		t.Fatalf("pod inspect %s: %v", pod, err)
 	}
-	return l
+	return l[0]
 }
 
 // TestPodCgroupLimits: the pod's limits are on a cgroup that holds every
@@ -149,9 +149,13 @@ func TestPodUserNS(t *testing.T) {
 		// The same namespace as its infra container's and every member's.
 		infraMap := readFile(t, "/proc/"+out(e.MustPod("inspect", "--format", "{{.State.Pid}}", inspectPodLimits(t, e, "pl-kid").InfraID))+"/uid_map")
 		memberMap := readFile(t, "/proc/"+out(e.MustPod("inspect", "--format", "{{.State.Pid}}", "pl-kid-a"))+"/uid_map")
-		if strings.Join(strings.Fields(infraMap), " ") != strings.Join(strings.Fields(memberMap), " ") ||
-			strings.Join(strings.Fields(strings.Join(l[1:], "\n")), " ") != strings.Join(strings.Fields(memberMap), " ") {
-			t.Errorf("uid maps differ: infra %q, member %q, run %q", infraMap, memberMap, l[1:])
+		if strings.Join(strings.Fields(infraMap), " ") != strings.Join(strings.Fields(memberMap), " ") {
+			t.Errorf("uid maps differ: infra %q, member %q", infraMap, memberMap)
+		}
+		// Seen from inside: the user's own ID maps to the user (0 in pod's
+		// rootless namespace), as keep-id does.
+		if !strings.Contains(strings.Join(strings.Fields(strings.Join(l[1:], "\n")), " "), strconv.Itoa(e.uid)+" 0 1") {
+			t.Errorf("a member's uid_map %q does not keep uid %d", l[1:], e.uid)
 		}
 		u, err := user.LookupId(strconv.Itoa(e.uid))
 		if err == nil {
