@@ -165,5 +165,16 @@ func TestPodUserNS(t *testing.T) {
 		}
 		// A member cannot ask for its own.
 		e.Pod("run", "--rm", "--pod", "pl-kid", "--userns", "auto", img, "true").Fails(t, 125, "its containers run in the pod's user namespace")
+
+		// auto: storage picks the infra container's range (of the IDs no
+		// other container uses: the keep-id pod goes); members share it.
+		e.MustPod("pod", "rm", "-f", "-t", "0", "pl-kid")
+		e.MustPod("pod", "create", "--name", "pl-auto", "--userns", "auto:size=2000")
+		e.MustPod("run", "-d", "--pod", "pl-auto", "--name", "pl-auto-a", img, "sleep", "300")
+		autoInfra := readFile(t, "/proc/"+out(e.MustPod("inspect", "--format", "{{.State.Pid}}", inspectPodLimits(t, e, "pl-auto").InfraID))+"/uid_map")
+		autoMember := readFile(t, "/proc/"+out(e.MustPod("inspect", "--format", "{{.State.Pid}}", "pl-auto-a"))+"/uid_map")
+		if f := strings.Fields(autoMember); len(f) != 3 || f[2] != "2000" || strings.Join(f, " ") != strings.Join(strings.Fields(autoInfra), " ") {
+			t.Errorf("auto:size=2000: infra %q, member %q", autoInfra, autoMember)
+		}
 	})
 }
