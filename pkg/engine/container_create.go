@@ -120,6 +120,11 @@ func (r *Runtime) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if err != nil {
 		return nil, err
 	}
+	if podID != "" {
+		if err := r.joinPodConfig(ctx, podID, cfg, opts.User); err != nil {
+			return nil, err
+		}
+	}
 	secretData, err := r.resolveSecrets(ctx, opts.Secrets, cfg)
 	if err != nil {
 		return nil, err

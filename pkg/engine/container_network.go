@@ -115,6 +115,11 @@ func (r *Runtime) setupNetwork(ctx context.Context, c *Container) (ns *netSetup,
 		ns.nsPath = fmt.Sprintf("/proc/%d/ns/net", other.PID)
 		if nr, err := r.readNetRun(other.ID); err == nil && nr.NetNS != "" {
 			ns.nsPath = nr.NetNS
+			if nr.UserNS != "" && len(cfg.UIDMap) > 0 {
+				// A pod's member joins the user namespace that owns the
+				// infra container's network namespace (podUserNS).
+				ns.userNSPath = nr.UserNS
+			}
 		}
 		return ns, nil
 	}

@@ -279,6 +279,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 	}
 	writePidFiles(c)
 	r.resetHealth(ctx, c)
+	r.writeInfraConmonPidFile(ctx, c)
 	r.containerEvent(ctx, c.Container, "start")
 	return conn, nil
 }
@@ -564,6 +565,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	hostNet := cfg.NetworkMode == "host"
 	podNS, err := r.podNamespaces(ctx, c)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.ensurePodCgroup(ctx, c); err != nil {
 		return nil, err
 	}
 	hostname := cfg.Hostname

@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containers/image/v5/types"
+	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/sirupsen/logrus"
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/images"
 	"github.com/pod-engine/pod/pkg/kube"
 )
 
@@ -38,6 +41,30 @@ type KubePlayOptions struct {
 	BuildOut io.Writer
 	// Warn receives one line per document skipped or setting ignored.
 	Warn io.Writer
+
+	// Registry holds --authfile, --cert-dir, --creds and --tls-verify for
+	// the images the YAML names; its other fields are not read.
+	Registry images.PullOptions
+	// Annotations (--annotation KEY=VALUE) go on every container.
+	Annotations []string
+	// IPs and MACs are --ip and --mac-address: the Nth pod made gets the
+	// Nth of each.
+	IPs, MACs []string
+	// LogDriver and LogOpts are every container's --log-driver, --log-opt.
+	LogDriver string
+	LogOpts   []string
+	// SeccompProfileRoot is where a Localhost seccomp profile is looked
+	// up (default /var/lib/kubelet/seccomp).
+	SeccompProfileRoot string
+	// UserNS is every pod's --userns.
+	UserNS string
+}
+
+// registrySet reports whether any registry flag was given: then images
+// are pulled with them before the containers are made.
+func (o KubePlayOptions) registrySet() bool {
+	g := o.Registry
+	return g.AuthFile != "" || g.CertDir != "" || g.Credentials != "" || g.TLSVerify != types.OptionalBoolUndefined
 }
 
 // KubePlayPod is one pod kube play made.
@@ -159,13 +186,16 @@ func (r *Runtime) PlayKube(ctx context.Context, o KubePlayOptions) (rep *KubePla
 		}
 		rep.Volumes = append(rep.Volumes, c.Name)
 	}
-	for _, w := range work {
+	if len(o.IPs) > len(work) || len(o.MACs) > len(work) {
+		return nil, invalidf("more --ip or --mac-address values than the %d pods the YAML runs", len(work))
+	}
+	for n, w := range work {
 		if o.Replace {
 			if err := r.RemovePod(ctx, w.name, PodRemoveOptions{Force: true}); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 				return nil, err
 			}
 		}
-		kp, vols, err := r.playWorkload(ctx, w, objs, o, &made)
+		kp, vols, err := r.playWorkload(ctx, w, objs, o, n, &made)
 		newVols = append(newVols, vols...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", w.name, err)
@@ -199,9 +229,16 @@ func (r *Runtime) checkPlayNames(ctx context.Context, work []kubeWorkload, repla
 // playWorkload makes one pod and its containers, and starts it unless
 // o.NoStart. It appends the pod's ID to made as soon as the pod exists
 // and returns the volumes it created.
-func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.Objects, o KubePlayOptions, made *[]string) (*KubePlayPod, []string, error) {
+func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.Objects, o KubePlayOptions, n int, made *[]string) (*KubePlayPod, []string, error) {
 	spec := w.spec
-	po := PodCreateOptions{Name: w.name, Hostname: spec.Hostname}
+	po := PodCreateOptions{Name: w.name, Hostname: spec.Hostname, Annotations: o.Annotations}
+	po.UserNS = o.UserNS
+	if n < len(o.IPs) {
+		po.IP = o.IPs[n]
+	}
+	if n < len(o.MACs) {
+		po.MAC = o.MACs[n]
+	}
 	if w.job {
 		// A Job's pod is done when its containers are.
 		po.ExitPolicy = "stop"
@@ -265,7 +302,10 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 		co, vols, err := r.kubeContainer(ctx, w, p, c, env)
 		newVols = append(newVols, vols...)
 		co.Restart = restart
-		return co, err
+		if err != nil {
+			return co, err
+		}
+		return co, r.kubePlayFlags(ctx, &co, w, c, o)
 	}
 	for i := range spec.InitContainers {
 		co, err := build(&spec.InitContainers[i], "no")
@@ -448,3 +488,48 @@ func namedPort(spec *v1.PodSpec, name string) (int32, bool) {
 	}
 	return 0, false
 }
+
+// kubePlayFlags applies kube play's flags for every container to co: the
+// log driver, a Localhost seccomp profile under --seccomp-profile-root,
+// and, with registry flags, the image pulled with them now (the create
+// then finds it).
+func (r *Runtime) kubePlayFlags(ctx context.Context, co *CreateOptions, w kubeWorkload, c *v1.Container, o KubePlayOptions) error {
+	if o.LogDriver != "" {
+		co.LogDriver = o.LogDriver
+	}
+	co.LogOpts = append(co.LogOpts, o.LogOpts...)
+	var prof *v1.SeccompProfile
+	if sc := w.spec.SecurityContext; sc != nil && sc.SeccompProfile != nil {
+		prof = sc.SeccompProfile
+	}
+	if sc := c.SecurityContext; sc != nil && sc.SeccompProfile != nil {
+		prof = sc.SeccompProfile
+	}
+	if prof != nil && prof.Type == v1.SeccompProfileTypeLocalhost && prof.LocalhostProfile != nil {
+		root := o.SeccompProfileRoot
+		if root == "" {
+			root = DefaultSeccompProfileRoot
+		}
+		p, err := securejoin.SecureJoin(root, *prof.LocalhostProfile)
+		if err != nil {
+			return fmt.Errorf("seccomp profile %s: %w", *prof.LocalhostProfile, err)
+		}
+		co.SecurityOpt = append(co.SecurityOpt, "seccomp="+p)
+	}
+	if !o.registrySet() {
+		return nil
+	}
+	reg := o.Registry
+	reg.Progress = o.BuildOut
+	if _, err := r.Images().Resolve(ctx, co.Image, co.Pull, reg); err != nil {
+		return err
+	}
+	if co.Pull == "always" {
+		co.Pull = "missing" // pulled just now, with the flags
+	}
+	return nil
+}
+
+// DefaultSeccompProfileRoot is where kube play looks up Localhost seccomp
+// profiles, the kubelet's directory.
+const DefaultSeccompProfileRoot = "/var/lib/kubelet/seccomp"

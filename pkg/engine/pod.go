@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/detach"
@@ -38,6 +39,28 @@ type PodConfig struct {
 	UserNS       string   `json:"userns,omitempty"`
 	// Networks are the networks asked for at create, for inspect.
 	Networks []string `json:"networks,omitempty"`
+
+	// CgroupPath is the pod's own cgroup, which holds its limits and its
+	// containers (see pod_cgroup.go): PARENT/pod_ID with cgroupfs, a slice
+	// under the systemd manager (CgroupManager). Empty for a pod without
+	// limits, whose containers are placed as others are.
+	CgroupPath    string                `json:"cgroupPath,omitempty"`
+	CgroupManager string                `json:"cgroupManager,omitempty"`
+	Resources     *specs.LinuxResources `json:"resources,omitempty"`
+	// NoShareParent is --share-parent=false: the members are not placed
+	// in the pod's cgroup, only the infra container is.
+	NoShareParent bool `json:"noShareParent,omitempty"`
+	// Devices, ShmSize are given to every container of the pod.
+	Devices []string `json:"devices,omitempty"`
+	ShmSize string   `json:"shmSize,omitempty"`
+	// VolumesFrom are the infra container's --volumes-from, which every
+	// member gets through it.
+	VolumesFrom []string `json:"volumesFrom,omitempty"`
+	// InfraConmonPidFile is where the infra container's monitor PID is
+	// written when it starts.
+	InfraConmonPidFile string `json:"infraConmonPidFile,omitempty"`
+	// Annotations go on every container of the pod.
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // Pod is a pod as the engine sees it: its row and its parsed config.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 )
 
@@ -17,6 +18,9 @@ type PodCloneOptions struct {
 	Name    string // default: the pod's name + "-clone"
 	Destroy bool   // remove the original pod once the clone exists
 	Start   bool   // start the clone
+	// Override, when set, changes the new pod's settings (taken from the
+	// original) before it is made: clone's create flags.
+	Override func(*PodCreateOptions)
 }
 
 // ClonePod makes a new pod with the original's settings (namespaces,
@@ -39,6 +43,13 @@ func (r *Runtime) ClonePod(ctx context.Context, idOrName string, o PodCloneOptio
 		ExitPolicy:   old.Config.ExitPolicy,
 		Volumes:      old.Config.Volumes,
 		SecurityOpt:  old.Config.SecurityOpt,
+		VolumesFrom:  old.Config.VolumesFrom,
+		Devices:      old.Config.Devices,
+		ShmSize:      old.Config.ShmSize,
+
+		NoShareParent:      old.Config.NoShareParent,
+		BaseResources:      old.Config.Resources,
+		InfraConmonPidFile: old.Config.InfraConmonPidFile,
 	}
 	if po.Name == "" {
 		po.Name = old.Name + "-clone"
@@ -70,6 +81,19 @@ func (r *Runtime) ClonePod(ctx context.Context, idOrName string, o PodCloneOptio
 			return nil, err
 		}
 	}
+	if infra != nil {
+		ic := infra.Config
+		po.PID, po.UTS = hostOrEmpty(ic.PidMode), hostOrEmpty(ic.UtsMode)
+		for k, v := range ic.Sysctls {
+			po.Sysctls = append(po.Sysctls, k+"="+v)
+		}
+		switch {
+		case ic.UsernsMode == "private":
+			po.UIDMap, po.GIDMap = idMapFlags(ic.UIDMap), idMapFlags(ic.GIDMap)
+		case ic.UsernsMode != "":
+			po.UserNS = ic.UsernsMode
+		}
+	}
 	if infra != nil && old.Shares("net") {
 		nc := infra.Config
 		po.Networks = old.Config.Networks
@@ -85,6 +109,9 @@ func (r *Runtime) ClonePod(ctx context.Context, idOrName string, o PodCloneOptio
 				po.Publish = append(po.Publish, s)
 			}
 		}
+	}
+	if o.Override != nil {
+		o.Override(&po)
 	}
 	p, err := r.CreatePod(ctx, po)
 	if err != nil {
@@ -144,6 +171,25 @@ func (r *Runtime) cloneMember(ctx context.Context, c *Container, old, p *Pod) er
 	if p.Shares("uts") {
 		cfg.Hostname = p.Config.Hostname
 	}
+	// The member runs in the new infra container's user namespace, which
+	// may map other IDs (auto) or be another (clone --userns).
+	user := cfg.User
+	if strings.HasPrefix(cfg.UsernsMode, netModeCtrPfx) {
+		if cfg.KeepID != nil && cfg.User == fmt.Sprintf("%d:%d", cfg.KeepID.UID, cfg.KeepID.GID) {
+			user, cfg.User = "", ""
+		}
+		cfg.UIDMap, cfg.GIDMap, cfg.KeepID, cfg.UsernsMode = nil, nil, nil, ""
+	}
+	if cfg.UsernsMode == "" {
+		if err := r.podUserNS(ctx, p.InfraID, &cfg, user); err != nil {
+			return err
+		}
+	}
+	if p.Config.CgroupPath != "" && !p.Config.NoShareParent {
+		cfg.CgroupParent = p.Config.CgroupPath
+	} else if cfg.CgroupParent == old.Config.CgroupPath && old.Config.CgroupPath != "" {
+		cfg.CgroupParent = p.Config.CgroupParent
+	}
 	cfg.CreatedAt = time.Now()
 	row, made, err := r.addContainer(ctx, &cfg, c.Name+"-clone", p.ID)
 	if err != nil {
@@ -160,4 +206,20 @@ func (r *Runtime) cloneMember(ctx context.Context, c *Container, old, p *Pod) er
 	r.saveRecord(row)
 	r.containerEvent(ctx, row, "create")
 	return nil
+}
+
+func hostOrEmpty(mode string) string {
+	if mode == "host" {
+		return mode
+	}
+	return ""
+}
+
+// idMapFlags writes maps back as --uidmap values.
+func idMapFlags(maps []specs.LinuxIDMapping) []string {
+	var out []string
+	for _, m := range maps {
+		out = append(out, fmt.Sprintf("%d:%d:%d", m.ContainerID, m.HostID, m.Size))
+	}
+	return out
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/pod-engine/pod/pkg/detach"
@@ -39,12 +41,37 @@ type PodCreateOptions struct {
 	CgroupParent string
 	ExitPolicy   string // continue (default) or stop
 	Volumes      []string
+	VolumesFrom  []string // --volumes-from: the infra container's, shared with every member
 	SecurityOpt  []string
-	UserNS       string
-	// Memory and CPUs are pod-wide cgroup limits, which pod does not yet
-	// make: given, they are refused.
-	Memory string
-	CPUs   float64
+	// UserNSOptions are --userns, --uidmap and --gidmap of the infra
+	// container, whose user namespace every member joins.
+	UserNSOptions
+	// Limits are the pod's cgroup limits (--memory, --cpus, ...), held by
+	// the pod's own cgroup; their CgroupParent, Cgroups and CgroupNS are
+	// not read (--cgroup-parent is CgroupParent above).
+	Limits LimitOptions
+	// BaseResources are limits Limits apply over: the original pod's,
+	// for clone.
+	BaseResources *specs.LinuxResources
+	// SubUIDName and SubGIDName are --subuidname and --subgidname: the
+	// pod's mappings are NAME's ranges in /etc/subuid and /etc/subgid.
+	SubUIDName, SubGIDName string
+	// BlkioWeightDevice is --blkio-weight-device DEVICE:WEIGHT.
+	BlkioWeightDevice []string
+	// NoShareParent is --share-parent=false: members are not placed in
+	// the pod's cgroup.
+	NoShareParent bool
+	// Devices (--device) and ShmSize (--shm-size) are every container's.
+	Devices []string
+	ShmSize string
+	// Sysctls, PID and UTS are the infra container's --sysctl, --pid and
+	// --uts: the namespaces it holds for the pod.
+	Sysctls  []string
+	PID, UTS string
+	// InfraConmonPidFile is --infra-conmon-pidfile.
+	InfraConmonPidFile string
+	// Annotations (KEY=VALUE) go on every container of the pod.
+	Annotations []string
 	// Replace removes a pod of the same name first.
 	Replace bool
 
@@ -97,19 +124,31 @@ func (o *PodCreateOptions) validate() (*PodConfig, error) {
 			return nil, err
 		}
 	}
-	if o.Memory != "" || o.CPUs != 0 {
-		return nil, errdefs.NotImplementedf("pod-wide --memory and --cpus are not supported: set them on the pod's containers")
-	}
-	if o.UserNS != "" {
-		return nil, errdefs.NotImplementedf("--userns on a pod is not supported: pod containers share the pod's user namespace")
+	if err := o.subIDMaps(); err != nil {
+		return nil, err
 	}
 	cfg := &PodConfig{
-		ExitPolicy:   o.ExitPolicy,
-		CgroupParent: o.CgroupParent,
-		Volumes:      o.Volumes,
-		SecurityOpt:  o.SecurityOpt,
-		Networks:     o.Networks,
-		InfraImage:   o.InfraImage,
+		ExitPolicy:         o.ExitPolicy,
+		CgroupParent:       o.CgroupParent,
+		Volumes:            o.Volumes,
+		VolumesFrom:        o.VolumesFrom,
+		SecurityOpt:        o.SecurityOpt,
+		Networks:           o.Networks,
+		InfraImage:         o.InfraImage,
+		NoShareParent:      o.NoShareParent,
+		Devices:            o.Devices,
+		ShmSize:            o.ShmSize,
+		InfraConmonPidFile: o.InfraConmonPidFile,
+	}
+	for _, a := range o.Annotations {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, invalidf("invalid --annotation %q: use KEY=VALUE", a)
+		}
+		if cfg.Annotations == nil {
+			cfg.Annotations = map[string]string{}
+		}
+		cfg.Annotations[k] = v
 	}
 	switch cfg.ExitPolicy {
 	case "":
@@ -134,12 +173,22 @@ func (o *PodCreateOptions) validate() (*PodConfig, error) {
 			return nil, invalidf("cannot share namespaces (--share) without an infra container (--infra=false)")
 		case o.Hostname != "":
 			return nil, invalidf("cannot set --hostname for a pod without an infra container (--infra=false)")
-		case len(o.Volumes) > 0:
-			return nil, invalidf("cannot set --volume for a pod without an infra container (--infra=false)")
+		case len(o.Volumes)+len(o.VolumesFrom) > 0:
+			return nil, invalidf("cannot set --volume or --volumes-from for a pod without an infra container (--infra=false)")
+		case o.UserNS != "" || len(o.UIDMap)+len(o.GIDMap) > 0:
+			return nil, invalidf("cannot set --userns, --uidmap or --gidmap for a pod without an infra container (--infra=false): the infra container holds the pod's user namespace")
+		case len(o.Sysctls) > 0 || o.PID != "" || o.UTS != "" || o.InfraConmonPidFile != "":
+			return nil, invalidf("cannot set --sysctl, --pid, --uts or --infra-conmon-pidfile for a pod without an infra container (--infra=false)")
 		}
 		share = nil
 	}
 	cfg.Share = share
+	if userNSSet(o.UserNSOptions) && !slices.Contains(share, "net") {
+		return nil, invalidf("--userns, --uidmap and --gidmap need a pod that shares its network namespace (--share net): its containers join the infra container's user namespace through it")
+	}
+	if o.UTS != "" && slices.Contains(share, "uts") && o.Hostname != "" {
+		return nil, invalidf("cannot set --hostname with --uts %s: the pod's hostname is not its own", o.UTS)
+	}
 	if !slices.Contains(share, "net") && (len(o.Publish) > 0 || len(o.Networks) > 0) {
 		return nil, invalidf("cannot set --publish or --network on a pod that does not share its network namespace")
 	}
@@ -178,8 +227,11 @@ func (r *Runtime) CreatePod(ctx context.Context, o PodCreateOptions) (*Pod, erro
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Resources, err = r.podLimits(o.BaseResources, o.Limits, o.BlkioWeightDevice); err != nil {
+		return nil, err
+	}
 	cfg.Hostname = o.Hostname
-	if cfg.Hostname == "" && slices.Contains(cfg.Share, "uts") {
+	if cfg.Hostname == "" && slices.Contains(cfg.Share, "uts") && o.UTS == "" {
 		cfg.Hostname = o.Name
 	}
 	tag, err := detach.Tag()
@@ -187,6 +239,21 @@ func (r *Runtime) CreatePod(ctx context.Context, o PodCreateOptions) (*Pod, erro
 		return nil, err
 	}
 	row := &state.Pod{ID: state.NewID(), Name: o.Name, Labels: labels, CreatedAt: time.Now(), Creator: tag}
+	if o.CgroupParent != "" {
+		// Checked as a container's, before a pod cgroup is named for it.
+		if err := specgen.ApplyLimits(&ContainerConfig{}, LimitOptions{CgroupParent: o.CgroupParent}, r.cgroupManager(), true); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Resources != nil {
+		// The pod's cgroup is named for its ID; the parent is checked as
+		// a container's --cgroup-parent is, with the infra container's.
+		cfg.CgroupManager = r.cgroupManager()
+		cfg.CgroupPath = podCgroupName(cfg.CgroupManager, o.CgroupParent, row.ID)
+		if cfg.CgroupManager == cgroupManagerSystemd && o.CgroupParent == "" && r.Rootless() {
+			cfg.CgroupPath = podCgroupName(cfg.CgroupManager, "user.slice", row.ID)
+		}
+	}
 	var infra *state.Container
 	var infraCfg *ContainerConfig
 	if !o.NoInfra {
@@ -242,12 +309,20 @@ func (r *Runtime) infraContainer(ctx context.Context, p *state.Pod, cfg *PodConf
 		}
 	}
 	copts := CreateOptions{
-		Image:       image,
-		Name:        o.InfraName,
-		Hostname:    cfg.Hostname,
-		Volumes:     o.Volumes,
-		SecurityOpt: o.SecurityOpt,
-		Limits:      LimitOptions{CgroupParent: o.CgroupParent},
+		Image:         image,
+		Name:          o.InfraName,
+		Hostname:      cfg.Hostname,
+		Volumes:       o.Volumes,
+		VolumesFrom:   o.VolumesFrom,
+		SecurityOpt:   o.SecurityOpt,
+		UserNSOptions: o.UserNSOptions,
+		Limits:        LimitOptions{CgroupParent: o.CgroupParent},
+		NamespaceOptions: NamespaceOptions{
+			PID: o.PID, UTS: o.UTS, Sysctls: o.Sysctls, Devices: o.Devices, ShmSize: o.ShmSize,
+		},
+	}
+	if cfg.CgroupPath != "" {
+		copts.Limits.CgroupParent = cfg.CgroupPath
 	}
 	if o.PullProgress != nil {
 		copts.PullProgress = o.PullProgress
@@ -301,4 +376,61 @@ func parseLabels(in []string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// userNSSet reports whether o asks for a user namespace.
+func userNSSet(o UserNSOptions) bool {
+	return (o.UserNS != "" && o.UserNS != "host") || len(o.UIDMap)+len(o.GIDMap) > 0
+}
+
+// ReadLabelFile reads a --label-file: one KEY=VALUE a line; blank lines
+// and lines starting with # are skipped.
+func ReadLabelFile(p string) ([]string, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, invalidf("read --label-file: %v", err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// subIDMaps turns --subuidname and --subgidname into --uidmap and
+// --gidmap: container IDs from 0 onto NAME's first range.
+func (o *PodCreateOptions) subIDMaps() error {
+	for _, m := range []struct {
+		flag, name, file string
+		dst              *[]string
+	}{{"--subuidname", o.SubUIDName, "/etc/subuid", &o.UIDMap}, {"--subgidname", o.SubGIDName, "/etc/subgid", &o.GIDMap}} {
+		if m.name == "" {
+			continue
+		}
+		if o.UserNS != "" || len(*m.dst) > 0 {
+			return invalidf("%s cannot be combined with --userns or its own --uidmap/--gidmap", m.flag)
+		}
+		b, err := os.ReadFile(m.file)
+		if err != nil {
+			return invalidf("%s %s: %v", m.flag, m.name, err)
+		}
+		found := false
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Split(strings.TrimSpace(line), ":")
+			if len(f) != 3 || f[0] != m.name {
+				continue
+			}
+			*m.dst = []string{"0:" + f[1] + ":" + f[2]}
+			found = true
+			break
+		}
+		if !found {
+			return invalidf("%s %s: no range for %s in %s", m.flag, m.name, m.name, m.file)
+		}
+	}
+	return nil
 }

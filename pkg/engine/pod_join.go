@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -50,12 +52,23 @@ func (r *Runtime) joinPod(ctx context.Context, opts *CreateOptions) (string, fun
 		if p.Shares("uts") {
 			opts.Hostname = p.Config.Hostname
 		}
-		if len(p.Config.Volumes) > 0 {
+		if len(p.Config.Volumes)+len(p.Config.VolumesFrom) > 0 {
 			opts.VolumesFrom = append([]string{p.InfraID}, opts.VolumesFrom...)
 		}
 	}
-	if opts.Limits.CgroupParent == "" {
+	switch {
+	case p.Config.CgroupPath != "" && !p.Config.NoShareParent:
+		if opts.Limits.CgroupParent != "" && opts.Limits.CgroupParent != p.Config.CgroupPath {
+			undo()
+			return "", noop, errPodCgroupParent(p.Name)
+		}
+		opts.Limits.CgroupParent = p.Config.CgroupPath
+	case opts.Limits.CgroupParent == "":
 		opts.Limits.CgroupParent = p.Config.CgroupParent
+	}
+	opts.Devices = append(append([]string(nil), p.Config.Devices...), opts.Devices...)
+	if opts.ShmSize == "" {
+		opts.ShmSize = p.Config.ShmSize
 	}
 	opts.SecurityOpt = append(append([]string(nil), p.Config.SecurityOpt...), opts.SecurityOpt...)
 	return p.ID, undo, nil
@@ -87,7 +100,7 @@ func checkPodMemberOptions(o *CreateOptions, share []string, pod string) error {
 		return invalidf("cannot set --hostname for a container that shares the UTS namespace of pod %s", pod)
 	}
 	if o.UserNS != "" || len(o.UIDMap)+len(o.GIDMap) > 0 {
-		return errdefs.NotImplementedf("--userns, --uidmap and --gidmap are not supported for a container in a pod")
+		return invalidf("--userns, --uidmap and --gidmap cannot be set for a container of pod %s: its containers run in the pod's user namespace (pod pod create --userns)", pod)
 	}
 	return nil
 }
@@ -178,4 +191,77 @@ func specHostname(hostname string, join map[specs.LinuxNamespaceType]string) str
 		return ""
 	}
 	return hostname
+}
+
+// podUserNS gives cfg, a container joining the pod whose infra container
+// is infraID, that container's user namespace: its mappings (storage makes
+// the member's root filesystem for them; start joins the namespace) and
+// keep-id's user, whom the member runs as unless user (--user) is set.
+func (r *Runtime) podUserNS(ctx context.Context, infraID string, cfg *ContainerConfig, user string) error {
+	if infraID == "" {
+		return nil
+	}
+	infra, err := r.get(ctx, infraID)
+	if err != nil {
+		return fmt.Errorf("infra container of the pod: %w", err)
+	}
+	ic := infra.Config
+	if len(ic.UIDMap) == 0 {
+		return nil
+	}
+	cfg.UIDMap, cfg.GIDMap = ic.UIDMap, ic.GIDMap
+	cfg.UsernsMode = netModeCtrPfx + infra.ID
+	cfg.KeepID = nil
+	if ic.KeepID != nil {
+		k := *ic.KeepID
+		cfg.KeepID = &k
+		if user == "" {
+			cfg.User = fmt.Sprintf("%d:%d", k.UID, k.GID)
+		}
+	}
+	return nil
+}
+
+// joinPodConfig gives cfg, a container joining pod podID, what the pod
+// sets in a member's configuration itself: its user namespace (podUserNS)
+// and its annotations.
+func (r *Runtime) joinPodConfig(ctx context.Context, podID string, cfg *ContainerConfig, user string) error {
+	row, err := r.db.GetPod(ctx, podID)
+	if err != nil {
+		return fmt.Errorf("pod %s: %w", shortID(podID), err)
+	}
+	p, err := wrapPod(row)
+	if err != nil {
+		return err
+	}
+	for k, v := range p.Config.Annotations {
+		if _, ok := cfg.Annotations[k]; ok {
+			continue
+		}
+		if cfg.Annotations == nil {
+			cfg.Annotations = map[string]string{}
+		}
+		cfg.Annotations[k] = v
+	}
+	return r.podUserNS(ctx, row.InfraID, cfg, user)
+}
+
+// writeInfraConmonPidFile writes the monitor PID of c, a pod's infra
+// container that has just started, to the pod's --infra-conmon-pidfile.
+// A failure is a warning: the pod runs either way.
+func (r *Runtime) writeInfraConmonPidFile(ctx context.Context, c *Container) {
+	if c.PodID == "" || c.MonitorPID <= 0 {
+		return
+	}
+	row, err := r.db.GetPod(ctx, c.PodID)
+	if err != nil || row.InfraID != c.ID {
+		return
+	}
+	p, err := wrapPod(row)
+	if err != nil || p.Config.InfraConmonPidFile == "" {
+		return
+	}
+	if err := os.WriteFile(p.Config.InfraConmonPidFile, []byte(strconv.Itoa(c.MonitorPID)), 0o644); err != nil {
+		logrus.Warnf("pod %s: write --infra-conmon-pidfile: %v", p.Name, err)
+	}
 }

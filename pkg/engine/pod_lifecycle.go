@@ -221,6 +221,7 @@ func (r *Runtime) RemovePod(ctx context.Context, idOrName string, opts PodRemove
 	if err := r.db.RemovePod(ctx, p.ID); err != nil {
 		return err
 	}
+	r.removePodCgroup(ctx, p)
 	r.podEvent(ctx, p.Pod, "remove")
 	return nil
 }

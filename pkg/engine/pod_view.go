@@ -2,8 +2,12 @@ package engine
 
 import (
 	"context"
-	mobynet "github.com/moby/moby/api/types/network"
+	"fmt"
+	"strings"
 	"time"
+
+	mobynet "github.com/moby/moby/api/types/network"
+	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // PodInspect is `pod pod inspect`'s document, podman's fields and names.
@@ -23,6 +27,42 @@ type PodInspect struct {
 	SharedNamespaces []string           `json:"SharedNamespaces"`
 	NumContainers    int                `json:"NumContainers"`
 	Containers       []PodInspectMember `json:"Containers"`
+	CgroupPath       string             `json:"CgroupPath,omitempty"`
+
+	// The pod's limits, podman's names: those of its cgroup.
+	CPUPeriod           uint64              `json:"cpu_period,omitempty"`
+	CPUQuota            int64               `json:"cpu_quota,omitempty"`
+	CPUShares           uint64              `json:"cpu_shares,omitempty"`
+	CPUSetCPUs          string              `json:"cpuset_cpus,omitempty"`
+	CPUSetMems          string              `json:"cpuset_mems,omitempty"`
+	MemoryLimit         uint64              `json:"memory_limit,omitempty"`
+	MemorySwap          uint64              `json:"memory_swap,omitempty"`
+	BlkioWeight         uint64              `json:"blkio_weight,omitempty"`
+	BlkioWeightDevice   []PodWeightDevice   `json:"blkio_weight_device,omitempty"`
+	BlkioDeviceReadBps  []PodThrottleDevice `json:"device_read_bps,omitempty"`
+	BlkioDeviceWriteBps []PodThrottleDevice `json:"device_write_bps,omitempty"`
+	Devices             []PodInspectDevice  `json:"devices,omitempty"`
+	VolumesFrom         []string            `json:"volumes_from,omitempty"`
+	SecurityOpts        []string            `json:"security_opt,omitempty"`
+}
+
+// PodWeightDevice and PodThrottleDevice are a block device's weight and
+// rate limit in PodInspect, by major:minor numbers.
+type PodWeightDevice struct {
+	Path   string `json:"Path"`
+	Weight uint16 `json:"Weight"`
+}
+
+type PodThrottleDevice struct {
+	Path string `json:"Path"`
+	Rate uint64 `json:"Rate"`
+}
+
+// PodInspectDevice is one --device of the pod.
+type PodInspectDevice struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 // PodInfraConfig is the infra container's part of PodInspect.
@@ -37,6 +77,7 @@ type PodInfraConfig struct {
 	HostAdd      []string        `json:"HostAdd"`
 	Networks     []string        `json:"Networks"`
 	PidNS        string          `json:"pid_ns,omitempty"`
+	UserNS       string          `json:"userns,omitempty"`
 	UTSNS        string          `json:"uts_ns,omitempty"`
 }
 
@@ -66,6 +107,21 @@ func (r *Runtime) InspectPod(ctx context.Context, idOrName string) (*PodInspect,
 	}
 	if out.Labels == nil {
 		out.Labels = map[string]string{}
+	}
+	out.CreateCgroup = p.Config.CgroupPath != ""
+	out.CgroupPath = p.Config.CgroupPath
+	out.VolumesFrom, out.SecurityOpts = p.Config.VolumesFrom, p.Config.SecurityOpt
+	podInspectLimits(out, p.Config.Resources)
+	for _, d := range p.Config.Devices {
+		parts := strings.SplitN(d, ":", 3)
+		dev := PodInspectDevice{PathOnHost: parts[0], PathInContainer: parts[0], CgroupPermissions: "rwm"}
+		if len(parts) > 1 {
+			dev.PathInContainer = parts[1]
+		}
+		if len(parts) > 2 {
+			dev.CgroupPermissions = parts[2]
+		}
+		out.Devices = append(out.Devices, dev)
 	}
 	for _, c := range ctrs {
 		out.Containers = append(out.Containers, PodInspectMember{ID: c.ID, Name: c.Name, State: string(c.Status)})
@@ -105,6 +161,9 @@ func (r *Runtime) podInfraConfig(infra *Container, p *Pod) *PodInfraConfig {
 	if p.Shares("uts") {
 		ic.UTSNS = "pod"
 	}
+	if cfg.UsernsMode != "" {
+		ic.UserNS = cfg.UsernsMode
+	}
 	return ic
 }
 
@@ -135,4 +194,47 @@ func (r *Runtime) ListPods(ctx context.Context, f *PodFilter) ([]*ListedPod, err
 		out = append(out, lp)
 	}
 	return out, nil
+}
+
+// podInspectLimits fills the limit fields of out from res.
+func podInspectLimits(out *PodInspect, res *specs.LinuxResources) {
+	if res == nil {
+		return
+	}
+	if m := res.Memory; m != nil {
+		if m.Limit != nil && *m.Limit > 0 {
+			out.MemoryLimit = uint64(*m.Limit)
+		}
+		if m.Swap != nil && *m.Swap > 0 {
+			out.MemorySwap = uint64(*m.Swap)
+		}
+	}
+	if c := res.CPU; c != nil {
+		if c.Period != nil {
+			out.CPUPeriod = *c.Period
+		}
+		if c.Quota != nil {
+			out.CPUQuota = *c.Quota
+		}
+		if c.Shares != nil {
+			out.CPUShares = *c.Shares
+		}
+		out.CPUSetCPUs, out.CPUSetMems = c.Cpus, c.Mems
+	}
+	if b := res.BlockIO; b != nil {
+		if b.Weight != nil {
+			out.BlkioWeight = uint64(*b.Weight)
+		}
+		for _, d := range b.WeightDevice {
+			if d.Weight != nil {
+				out.BlkioWeightDevice = append(out.BlkioWeightDevice, PodWeightDevice{Path: fmt.Sprintf("%d:%d", d.Major, d.Minor), Weight: *d.Weight})
+			}
+		}
+		for _, d := range b.ThrottleReadBpsDevice {
+			out.BlkioDeviceReadBps = append(out.BlkioDeviceReadBps, PodThrottleDevice{Path: fmt.Sprintf("%d:%d", d.Major, d.Minor), Rate: d.Rate})
+		}
+		for _, d := range b.ThrottleWriteBpsDevice {
+			out.BlkioDeviceWriteBps = append(out.BlkioDeviceWriteBps, PodThrottleDevice{Path: fmt.Sprintf("%d:%d", d.Major, d.Minor), Rate: d.Rate})
+		}
+	}
 }

@@ -160,3 +160,81 @@ func (b Bus) manager() string {
 	}
 	return "systemd"
 }
+
+// StartSlice makes the transient slice name (NAME.slice, its parent slice
+// following from the dashes of its name) with props, its resource
+// properties. A slice that exists already is no error: its properties are
+// set anew.
+func (b Bus) StartSlice(ctx context.Context, name string, props []sd.Property) error {
+	if !strings.HasSuffix(name, ".slice") {
+		return fmt.Errorf("slice name %q does not end in .slice", name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	conn, err := b.connect(ctx)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", b.manager(), err)
+	}
+	defer conn.Close()
+	all := append([]sd.Property{
+		{Name: "DefaultDependencies", Value: dbus.MakeVariant(false)},
+		{Name: "Description", Value: dbus.MakeVariant("pod " + name)},
+	}, props...)
+	done := make(chan string, 1)
+	if _, err := conn.StartTransientUnitContext(ctx, name, "replace", all, done); err != nil {
+		if dbusErrorName(err) == "org.freedesktop.systemd1.UnitExists" {
+			if err := conn.SetUnitPropertiesContext(ctx, name, true, props...); err != nil {
+				return fmt.Errorf("set the limits of %s: %w", name, err)
+			}
+			return nil
+		}
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	select {
+	case res := <-done:
+		if res != "done" {
+			return fmt.Errorf("start %s: systemd says %s", name, res)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("start %s: %w", name, errors.Join(ctx.Err(), errors.New("no answer from systemd")))
+	}
+}
+
+// StopUnit stops the unit name (a slice: its cgroup goes with it). A unit
+// that is not loaded is no error.
+func (b Bus) StopUnit(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	conn, err := b.connect(ctx)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", b.manager(), err)
+	}
+	defer conn.Close()
+	done := make(chan string, 1)
+	if _, err := conn.StopUnitContext(ctx, name, "replace", done); err != nil {
+		if dbusErrorName(err) == "org.freedesktop.systemd1.NoSuchUnit" {
+			return nil
+		}
+		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop %s: %w", name, errors.Join(ctx.Err(), errors.New("no answer from systemd")))
+	}
+}
+
+// dbusErrorName is the D-Bus name of err, "" for another error.
+func dbusErrorName(err error) string {
+	var de dbus.Error
+	if errors.As(err, &de) {
+		return de.Name
+	}
+	var dp *dbus.Error
+	if errors.As(err, &dp) {
+		return dp.Name
+	}
+	return ""
+}

@@ -151,7 +151,7 @@ func TestPodBadInputLeavesNothing(t *testing.T) {
 		e.Pod("pod", "create", "--share", "net,bogus", "pp-a").Fails(t, 125, `"bogus" is not a namespace`)
 		e.Pod("pod", "create", "--exit-policy", "sometimes", "pp-a").Fails(t, 125, "invalid --exit-policy")
 		e.Pod("pod", "create", "--infra=false", "-p", "21200:80", "pp-a").Fails(t, 125, "without an infra container")
-		e.Pod("pod", "create", "--memory", "1g", "pp-a").Fails(t, 125, "--memory and --cpus are not supported")
+		e.Pod("pod", "create", "--memory", "1k", "pp-a").Fails(t, 125, "the minimum memory limit allowed is 6MB")
 		e.Pod("pod", "create", "-p", "99999:80", "pp-a").Fails(t, 125, "99999")
 		if r := e.Pod("pod", "create", "--infra-image", "localhost:1/none:latest", "pp-a"); r.Code != 125 {
 			t.Fatalf("pod create with an image that cannot be pulled: exit %d", r.Code)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/containers/image/v5/types"
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
@@ -21,6 +22,7 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 		quiet      bool
 		wait       bool
 		build      bool
+		tlsVerify  bool
 	)
 	c := &cobra.Command{
 		Use:   use + " [options] FILE|URL|-",
@@ -39,6 +41,9 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 			}
 			if cmd.Flags().Changed("build") {
 				o.Build = &build
+			}
+			if cmd.Flags().Changed("tls-verify") {
+				o.Registry.TLSVerify = types.NewOptionalBool(tlsVerify)
 			}
 			in, err := openInput(ctx, g, args[0])
 			if err != nil {
@@ -98,6 +103,17 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 	f.StringArrayVar(&o.Networks, "network", nil, "connect the pods to this network")
 	f.StringArrayVar(&configMaps, "configmap", nil, "YAML file with ConfigMaps the pods use (repeatable)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print nothing")
+	f.StringArrayVar(&o.Annotations, "annotation", nil, "add an annotation to every container: KEY=VALUE")
+	f.StringVar(&o.Registry.AuthFile, "authfile", "", "path of the authentication file for pulling the images")
+	f.StringVar(&o.Registry.CertDir, "cert-dir", "", "directory with the registry's certificates (*.crt, *.cert, *.key)")
+	f.StringVar(&o.Registry.Credentials, "creds", "", "credentials for the registry, USERNAME[:PASSWORD]")
+	f.BoolVar(&tlsVerify, "tls-verify", true, "require HTTPS and verify certificates when pulling (default: as registries.conf says)")
+	f.StringArrayVar(&o.IPs, "ip", nil, "static IP address of a pod (repeatable: the Nth pod gets the Nth)")
+	f.StringArrayVar(&o.MACs, "mac-address", nil, "static MAC address of a pod (repeatable: the Nth pod gets the Nth)")
+	f.StringVar(&o.LogDriver, "log-driver", "", "log driver of the containers: k8s-file, json-file, none")
+	f.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option of the containers (path=, max-size=)")
+	f.StringVar(&o.SeccompProfileRoot, "seccomp-profile-root", engine.DefaultSeccompProfileRoot, "directory of the Localhost seccomp profiles the YAML names")
+	f.StringVar(&o.UserNS, "userns", "", "user namespace of the pods: host (default), auto[:size=N], keep-id[:uid=N,gid=N] or nomap")
 	return c
 }
 

@@ -10,14 +10,22 @@ import (
 )
 
 func newCloneCommand(g *cli.Globals) *cobra.Command {
-	var o engine.PodCloneOptions
+	var (
+		o  engine.PodCloneOptions
+		pf podFlags
+	)
 	c := &cobra.Command{
 		Use:   "clone [options] POD",
 		Short: "Clone a pod and its containers",
 		Long: "Create a new pod with the settings of POD (namespaces, networks, published ports, labels, volumes,\n" +
-			"exit policy) and a copy of each of its containers, named NAME-clone. Prints the new pod's ID.",
+			"limits, exit policy), changed by the options given, and a copy of each of its containers, named\n" +
+			"NAME-clone. Prints the new pod's ID.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := pf.finish(cmd); err != nil {
+				return err
+			}
+			o.Override = func(po *engine.PodCreateOptions) { pf.override(cmd, po) }
 			ctx := cmd.Context()
 			rt, err := g.OpenContainers(ctx)
 			if err != nil {
@@ -35,5 +43,6 @@ func newCloneCommand(g *cli.Globals) *cobra.Command {
 	f.StringVarP(&o.Name, "name", "n", "", "name of the new pod (default: POD-clone)")
 	f.BoolVar(&o.Destroy, "destroy", false, "remove the original pod")
 	f.BoolVar(&o.Start, "start", false, "start the new pod")
+	pf.bind(f, true)
 	return c
 }

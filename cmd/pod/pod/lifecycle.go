@@ -3,6 +3,8 @@ package pod
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,24 +21,32 @@ type podVerb struct {
 	flags            func(c *cobra.Command)
 	// ignore, when set, is --ignore: a missing pod is no error.
 	ignore *bool
+	// idFiles adds --pod-id-file: pods named by the IDs in files.
+	idFiles bool
 }
 
 func (v podVerb) command(g *cli.Globals) *cobra.Command {
 	var all bool
+	var idFiles []string
 	c := &cobra.Command{
 		Use:   v.use + " [options] POD [POD...]",
 		Short: v.short,
 		Long:  v.long,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && !all {
+			if len(args) == 0 && !all && len(idFiles) == 0 {
 				return errdefs.InvalidArgumentf("provide one or more pod names or IDs, or use --all")
 			}
-			if len(args) > 0 && all {
+			if (len(args) > 0 || len(idFiles) > 0) && all {
 				return errdefs.InvalidArgumentf("--all and pod names cannot be used together")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := readPodIDFiles(idFiles, v.ignore != nil && *v.ignore)
+			if err != nil {
+				return err
+			}
+			args = append(args, ids...)
 			ctx := cmd.Context()
 			rt, err := g.OpenContainers(ctx)
 			if err != nil {
@@ -61,6 +71,9 @@ func (v podVerb) command(g *cli.Globals) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVarP(&all, "all", "a", false, v.use+" all pods")
+	if v.idFiles {
+		c.Flags().StringArrayVar(&idFiles, "pod-id-file", nil, "read the pod ID from this file (repeatable)")
+	}
 	if v.flags != nil {
 		v.flags(c)
 	}
@@ -92,7 +105,7 @@ func timeoutFlag(c *cobra.Command, t *int, what string) func() *int {
 
 func newStartCommand(g *cli.Globals) *cobra.Command {
 	return podVerb{
-		use: "start", short: "Start one or more pods",
+		use: "start", short: "Start one or more pods", idFiles: true,
 		long: "Start the pod's infra container, then its other containers.",
 		do: func(ctx context.Context, rt *engine.Runtime, name string) (*engine.Pod, error) {
 			return rt.StartPod(ctx, name)
@@ -105,7 +118,7 @@ func newStopCommand(g *cli.Globals) *cobra.Command {
 	var ignore bool
 	var timeout func() *int
 	return podVerb{
-		use: "stop", short: "Stop one or more pods",
+		use: "stop", short: "Stop one or more pods", idFiles: true,
 		long:   "Stop the pod's containers, newest first, and its infra container last.",
 		ignore: &ignore,
 		flags: func(c *cobra.Command) {
@@ -160,4 +173,25 @@ func newUnpauseCommand(g *cli.Globals) *cobra.Command {
 			return rt.UnpausePod(ctx, name)
 		},
 	}.command(g)
+}
+
+// readPodIDFiles reads the pod IDs in --pod-id-file files; with ignore a
+// missing file is skipped, as a missing pod is.
+func readPodIDFiles(files []string, ignore bool) ([]string, error) {
+	var ids []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if ignore && errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, errdefs.InvalidArgumentf("read --pod-id-file: %v", err)
+		}
+		id := strings.TrimSpace(string(b))
+		if id == "" {
+			return nil, errdefs.InvalidArgumentf("--pod-id-file %s is empty", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

@@ -20,7 +20,7 @@ import (
 type logsOptions struct {
 	container, since, until string
 	follow, timestamps      bool
-	names                   bool
+	names, color            bool
 	tail                    int
 }
 
@@ -41,6 +41,7 @@ func newLogsCommand(g *cli.Globals) *cobra.Command {
 	f.StringVarP(&o.container, "container", "c", "", "print the logs of this container of the pod only")
 	f.BoolVarP(&o.follow, "follow", "f", false, "follow the logs")
 	f.BoolVarP(&o.names, "names", "n", false, "prefix lines with container names instead of IDs")
+	f.BoolVar(&o.color, "color", false, "print each container's lines in a color of its own")
 	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "show timestamps")
 	f.IntVar(&o.tail, "tail", -1, "print only the last N lines of each container (-1: all)")
 	f.StringVar(&o.since, "since", "", "print lines since a time (RFC 3339, Unix time or duration)")
@@ -82,12 +83,22 @@ func runLogs(ctx context.Context, g *cli.Globals, name string, o logsOptions) er
 		members = []*engine.Container{c}
 	}
 	var mu sync.Mutex
+	colorOf := map[string]string{}
+	for i, c := range members {
+		colorOf[c.ID] = logColors[i%len(logColors)]
+	}
 	prefixed := func(c *engine.Container, w io.Writer) io.Writer {
 		tag := c.ID[:12]
 		if o.names {
 			tag = c.Name
 		}
-		return &prefixWriter{mu: &mu, w: w, prefix: []byte(tag + " ")}
+		pw := &prefixWriter{mu: &mu, w: w, prefix: []byte(tag + " ")}
+		if o.color {
+			// The whole line in the container's color, as podman.
+			pw.prefix = append([]byte(colorOf[c.ID]), pw.prefix...)
+			pw.suffix = []byte(colorReset)
+		}
+		return pw
 	}
 	read := func(c *engine.Container) error {
 		stdout, stderr := prefixed(c, g.Stdout), prefixed(c, g.Stderr)
@@ -122,8 +133,15 @@ type prefixWriter struct {
 	mu     *sync.Mutex
 	w      io.Writer
 	prefix []byte
+	suffix []byte // before the newline
 	buf    []byte
 }
+
+// logColors are the colors --color gives the containers in turn (ANSI
+// foreground colors), colorReset ends one.
+var logColors = []string{"\033[32m", "\033[33m", "\033[34m", "\033[35m", "\033[36m", "\033[31m"}
+
+const colorReset = "\033[0m"
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
 	p.buf = append(p.buf, b...)
@@ -142,7 +160,13 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 func (p *prefixWriter) emit(line []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, err := p.w.Write(append(append([]byte(nil), p.prefix...), line...))
+	out := append([]byte(nil), p.prefix...)
+	if len(p.suffix) > 0 {
+		out = append(append(append(out, bytes.TrimSuffix(line, []byte("\n"))...), p.suffix...), '\n')
+	} else {
+		out = append(out, line...)
+	}
+	_, err := p.w.Write(out)
 	return err
 }
 

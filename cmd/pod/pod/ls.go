@@ -15,9 +15,9 @@ import (
 )
 
 type lsOptions struct {
-	quiet, noTrunc, ctrNames, ctrIDs, ctrStatus, noHeading, latest bool
-	filters                                                        []string
-	format, sort                                                   string
+	quiet, noTrunc, ctrNames, ctrIDs, ctrStatus, noHeading, latest, ns bool
+	filters                                                            []string
+	format, sort                                                       string
 }
 
 func newListCommand(g *cli.Globals) *cobra.Command {
@@ -40,6 +40,7 @@ func newListCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.ctrIDs, "ctr-ids", false, "show the IDs of the pod's containers")
 	f.BoolVar(&o.ctrStatus, "ctr-status", false, "show the status of the pod's containers")
 	f.BoolVar(&o.noHeading, "noheading", false, "do not print the header row")
+	f.BoolVar(&o.ns, "ns", false, "show the pod's cgroup and the namespaces its containers share")
 	f.BoolVarP(&o.latest, "latest", "l", false, "show only the latest pod")
 	f.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output: id=, name=, label=, label!=, status=, ctr-names=, ctr-ids=, ctr-status=, ctr-number=, until=")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template, 'table TEMPLATE' or 'json'")
@@ -68,6 +69,17 @@ func (r podRow) Created() string  { return units.HumanDuration(r.now.Sub(r.p.Cre
 func (r podRow) InfraID() string  { return r.short(r.p.InfraID) }
 func (r podRow) Labels() string   { return labelList(r.p.Labels) }
 func (r podRow) Networks() string { return strings.Join(r.p.Networks, ",") }
+
+// Cgroup is the pod's own cgroup, or the parent its containers get.
+func (r podRow) Cgroup() string {
+	if r.p.Config.CgroupPath != "" {
+		return r.p.Config.CgroupPath
+	}
+	return r.p.Config.CgroupParent
+}
+
+// Namespaces are the namespaces the pod's containers share.
+func (r podRow) Namespaces() string { return strings.Join(r.p.Config.Share, ",") }
 func (r podRow) NumberOfContainers() string {
 	return strconv.Itoa(len(r.p.Containers))
 }
@@ -105,6 +117,8 @@ var podHeaders = map[string]string{
 	"ContainerNames":     "NAMES",
 	"ContainerIds":       "IDS",
 	"ContainerStatuses":  "STATUS",
+	"Cgroup":             "CGROUP",
+	"Namespaces":         "NAMESPACES",
 }
 
 func runList(cmd *cobra.Command, g *cli.Globals, o *lsOptions) error {
@@ -158,6 +172,9 @@ func runList(cmd *cobra.Command, g *cli.Globals, o *lsOptions) error {
 		if !o.ctrIDs && !o.ctrNames && !o.ctrStatus {
 			format += "\t{{.NumberOfContainers}}"
 		}
+		if o.ns {
+			format += "\t{{.Cgroup}}\t{{.Namespaces}}"
+		}
 	}
 	return cli.Render(g.Stdout, format, rows, cli.View{Headers: podHeaders, NoHeading: o.noHeading})
 }
@@ -187,7 +204,7 @@ func writeListJSON(g *cli.Globals, rows []podRow) error {
 	for _, r := range rows {
 		j := podListJSON{Created: r.p.CreatedAt, ID: r.p.ID, InfraID: r.p.InfraID, Name: r.p.Name,
 			Status: r.p.Status, Labels: r.p.Labels, Networks: append([]string{}, r.p.Networks...),
-			Containers: []podListContainer{}}
+			Containers: []podListContainer{}, Cgroup: r.Cgroup()}
 		if j.Labels == nil {
 			j.Labels = map[string]string{}
 		}

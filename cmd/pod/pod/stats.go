@@ -2,10 +2,12 @@ package pod
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/pkg/engine"
@@ -13,9 +15,9 @@ import (
 )
 
 type statsOptions struct {
-	all, noStream, noTrunc bool
-	format                 string
-	interval               int
+	all, noStream, noTrunc, noReset bool
+	format                          string
+	interval                        int
 }
 
 func newStatsCommand(g *cli.Globals) *cobra.Command {
@@ -34,6 +36,7 @@ func newStatsCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&o.all, "all", "a", false, "every pod (the default when none is named)")
 	f.BoolVar(&o.noStream, "no-stream", false, "print one report and exit")
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "do not truncate IDs")
+	f.BoolVar(&o.noReset, "no-reset", false, "do not clear the terminal between reports")
 	f.StringVar(&o.format, "format", "", "format the output with a Go template or 'table TEMPLATE'")
 	f.IntVarP(&o.interval, "interval", "i", 5, "seconds between reports")
 	return c
@@ -134,12 +137,27 @@ func runStats(cmd *cobra.Command, g *cli.Globals, o *statsOptions, names []strin
 	if len(ids) == 0 {
 		return errdefs.Conflictf("no running containers in the pods asked for")
 	}
+	// A stream on a terminal redraws one report over the last, unless
+	// --no-reset: then the reports follow each other.
+	clear := !o.noStream && !o.noReset && isTerminal(g.Stdout)
 	return rt.Stats(ctx, engine.StatsOptions{Names: ids, Stream: !o.noStream, Interval: time.Duration(o.interval) * time.Second},
 		func(s []engine.ContainerStats) error {
+			if clear {
+				fmt.Fprint(g.Stdout, "\033[2J\033[H")
+			}
 			rows := make([]podStatsRow, len(s))
 			for i := range s {
 				rows[i] = podStatsRow{pod: podOf[s[i].ID], s: &s[i], noTrunc: o.noTrunc}
 			}
 			return cli.Render(g.Stdout, format, rows, cli.View{Headers: podStatsHeaders})
 		})
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
