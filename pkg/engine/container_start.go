@@ -556,6 +556,9 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 		"/etc/resolv.conf":   spec.ResolvConf(hostResolv, ns.dns, ns.search, ns.options),
 		"/run/.containerenv": containerEnvFile(c, r.Rootless()),
 	}
+	if cfg.NoHosts {
+		delete(etc, "/etc/hosts")
+	}
 	etcFiles := map[string]string{}
 	for dst, data := range etc {
 		p := filepath.Join(userdata, filepath.Base(dst))

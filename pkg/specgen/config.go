@@ -78,6 +78,8 @@ type ContainerConfig struct {
 	DNSSearch   []string              `json:"dnsSearch,omitempty"`
 	DNSOptions  []string              `json:"dnsOptions,omitempty"`
 	AddHosts    []string              `json:"addHosts,omitempty"` // NAME:IP
+	// NoHosts leaves the image's /etc/hosts in place of a generated one.
+	NoHosts bool `json:"noHosts,omitempty"`
 
 	// Lifecycle.
 	StopSignal    string        `json:"stopSignal,omitempty"`  // e.g. "SIGTERM"

@@ -27,7 +27,7 @@ func TestToContainerIDs(t *testing.T) {
 	tw.Close()
 	maps := idtools.NewIDMappingsFromMaps([]idtools.IDMap{{ContainerID: 0, HostID: 200000, Size: 1000}}, []idtools.IDMap{{ContainerID: 0, HostID: 200000, Size: 1000}})
 	var out bytes.Buffer
-	if err := toContainerIDs(&out, &in, maps); err != nil {
+	if err := rewriteHeaders(&out, &in, maps, nil); err != nil {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(&out)
