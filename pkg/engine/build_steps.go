@@ -47,6 +47,9 @@ func validateBuildRun(o images.BuildRunOptions) error {
 			return err
 		}
 	}
+	if o.NoHosts && len(o.AddHosts) > 0 {
+		return invalidf("--no-hosts and --add-host cannot be used together")
+	}
 	for _, h := range o.AddHosts {
 		name, ip, ok := strings.Cut(h, ":")
 		if _, err := netip.ParseAddr(strings.Trim(ip, "[]")); !ok || name == "" || err != nil {

@@ -97,13 +97,13 @@ RUN grep -E '^(CapEff|NoNewPrivs)' /proc/self/status > /status; df -k /dev/shm |
 			maps = []string{"--userns-uid-map", "0:200000:5000", "--userns-gid-map", "0:200000:5000"}
 		}
 		e.ExtraEnv = append(e.ExtraEnv, "HTTP_PROXY=http://10.137.0.9:3128")
-		args := append([]string{"build", "-q", "-t", "runflags", "--cap-drop", "all", "--cap-add", "CAP_CHOWN",
+		args := append([]string{"build", "-q", "-t", "runflags", "--cap-drop", "all", "--cap-add", "CAP_CHOWN", "--cap-add", "CAP_DAC_OVERRIDE",
 			"--security-opt", "no-new-privileges", "--shm-size", "17m", "--dns", "10.137.0.53", "--dns-search", "build.test",
 			"--dns-option", "ndots:3", "--no-hosts", "--uts", "host", "--stdin", "--memory", "64m", "--cpu-shares", "512"}, maps...)
 		e.PodStdin(strings.NewReader("from stdin\n"), append(args, ctxDir)...).Success(t)
 		host, _ := os.Hostname()
 		got := e.MustPod("run", "--rm", "runflags", "cat", "/status", "/shm", "/resolv", "/hosts", "/hostname", "/uidmap", "/proxy", "/stdin.txt").Stdout
-		want := "CapEff:\t0000000000000001\nNoNewPrivs:\t1\n17408\nsearch build.test\nnameserver 10.137.0.53\noptions ndots:3\nno-hosts\n" +
+		want := "CapEff:\t0000000000000003\nNoNewPrivs:\t1\n17408\nsearch build.test\nnameserver 10.137.0.53\noptions ndots:3\nno-hosts\n" +
 			host + "\n0 5000\nhttp://10.137.0.9:3128\nfrom stdin\n"
 		if got != want {
 			t.Errorf("RUN step saw:\n%q\nwant\n%q", got, want)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -210,6 +211,10 @@ func (bf *buildImageFlags) platform(platform string) (build.Platform, error) {
 	}
 	if bf.variant != "" {
 		p.Variant = bf.variant
+	}
+	if (p.OS == "" || p.OS == "linux") && (p.Arch == "" || p.Arch == runtime.GOARCH) && p.Variant == "" {
+		// The host's own platform, named: the same build as without.
+		p = build.Platform{}
 	}
 	p.OSVersion, p.OSFeatures = bf.osVersion, bf.osFeatures
 	return p, nil
