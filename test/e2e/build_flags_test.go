@@ -92,10 +92,16 @@ RUN grep -E '^(CapEff|NoNewPrivs)' /proc/self/status > /status; df -k /dev/shm |
     awk '{print $1, $3}' /proc/self/uid_map > /uidmap; echo "$HTTP_PROXY" > /proxy; cat > /stdin.txt; \
     cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max > /mem 2>/dev/null; true
 `})
-		maps := []string{"--userns-uid-map", "0:1:5000", "--userns-gid-map", "0:1:5000"}
+		maps, wantMap := []string{"--userns-uid-map", "0:1:5000", "--userns-gid-map", "0:1:5000"}, "0 5000\n"
 		if !e.Rootless() {
-			maps = []string{"--userns-uid-map", "0:200000:5000", "--userns-gid-map", "0:200000:5000"}
+			maps, wantMap = []string{"--userns-uid-map", "0:200000:5000", "--userns-gid-map", "0:200000:5000"}, "0 5000\n"
+			// As root, a user's /etc/subuid ranges (the rootless test
+			// user's, when there is one) may stand for the maps.
+			if u := suite.rootless; u != "" && u != "self" {
+				maps, wantMap = []string{"--userns-uid-map-user", u, "--userns-gid-map-group", u}, subIDMap(t, "/etc/subuid", u)
+			}
 		}
+		hostIPC, _ := os.Readlink("/proc/self/ns/ipc")
 		e.ExtraEnv = append(e.ExtraEnv, "HTTP_PROXY=http://10.137.0.9:3128")
 		args := append([]string{"build", "-q", "-t", "runflags", "--cap-drop", "all", "--cap-add", "CAP_CHOWN", "--cap-add", "CAP_DAC_OVERRIDE",
 			"--security-opt", "no-new-privileges", "--shm-size", "17m", "--dns", "10.137.0.53", "--dns-search", "build.test",
@@ -104,7 +110,7 @@ RUN grep -E '^(CapEff|NoNewPrivs)' /proc/self/status > /status; df -k /dev/shm |
 		host, _ := os.Hostname()
 		got := e.MustPod("run", "--rm", "runflags", "cat", "/status", "/shm", "/resolv", "/hosts", "/hostname", "/uidmap", "/proxy", "/stdin.txt").Stdout
 		want := "CapEff:\t0000000000000003\nNoNewPrivs:\t1\n17408\nsearch build.test\nnameserver 10.137.0.53\noptions ndots:3\nno-hosts\n" +
-			host + "\n0 5000\nhttp://10.137.0.9:3128\nfrom stdin\n"
+			host + "\n" + wantMap + "http://10.137.0.9:3128\nfrom stdin\n"
 		if got != want {
 			t.Errorf("RUN step saw:\n%q\nwant\n%q", got, want)
 		}
@@ -122,16 +128,39 @@ RUN grep -E '^(CapEff|NoNewPrivs)' /proc/self/status > /status; df -k /dev/shm |
 		if env := out(e.MustPod("image", "inspect", "-f", "{{.Config.Env}}", "runflags")); strings.Contains(env, "PROXY") {
 			t.Errorf("--http-proxy's variable kept in the image: %s", env)
 		}
-		// --http-proxy=false passes none.
-		df := "FROM " + bb + "\nRUN echo \"proxy=$HTTP_PROXY\"\n"
-		if r := e.PodStdin(strings.NewReader(df), "build", "--http-proxy=false", "-f", "-", ctxDir).Success(t); !strings.Contains(r.Stdout, "proxy=\n") {
-			t.Errorf("--http-proxy=false:\n%s", r.Stdout)
+		// --http-proxy=false passes none; --ipc host shares pod's IPC namespace.
+		df := "FROM " + bb + "\nRUN echo \"proxy=$HTTP_PROXY\"; echo ipc=$(readlink /proc/self/ns/ipc)\n"
+		r := e.PodStdin(strings.NewReader(df), "build", "--http-proxy=false", "--ipc", "host", "-f", "-", ctxDir).Success(t)
+		if !strings.Contains(r.Stdout, "proxy=\n") || !strings.Contains(r.Stdout, "ipc="+hostIPC+"\n") {
+			t.Errorf("--http-proxy=false --ipc host (want ipc=%s):\n%s", hostIPC, r.Stdout)
 		}
 		if e.Rootless() {
 			e.Pod("build", "--userns-uid-map-user", "nobody", ctxDir).Fails(t, 125, "need root")
 		}
 		e.Pod("build", "--no-hosts", "--add-host", "a:10.137.0.1", ctxDir).Fails(t, 125, "--no-hosts and --add-host")
 	})
+}
+
+// subIDMap is what /proc/self/uid_map's first and third columns show for
+// a container mapped to user's ranges of file, from 0 up.
+func subIDMap(t *testing.T, file, user string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	next := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Split(l, ":")
+		if len(f) == 3 && f[0] == user {
+			fmt.Fprintf(&out, "%d %s\n", next, f[2])
+			n := 0
+			fmt.Sscan(f[2], &n)
+			next += n
+		}
+	}
+	return out.String()
 }
 
 // TestBuildRemoteCache: --cache-to pushes each step's image to a registry
