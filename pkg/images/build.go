@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -40,6 +42,9 @@ type BuildOptions struct {
 	Env []string
 	// IgnoreFile replaces the context's .containerignore/.dockerignore.
 	IgnoreFile string
+	// CPPFlags are given to cpp(1), which preprocesses a Dockerfile whose
+	// name ends in ".in" (--cpp-flag).
+	CPPFlags []string
 	// Run are the container options of every RUN step.
 	Run BuildRunOptions
 	// TLSVerify and AuthFile are for pulling base images, as pull's.
@@ -139,7 +144,7 @@ func (r *Service) Build(ctx context.Context, o BuildOptions, steps StepRunner) (
 		return "", err
 	}
 	defer bctx.Close()
-	df, err := openDockerfile(bctx, o.Dockerfile, o.Stdin)
+	df, err := openDockerfile(ctx, bctx, o.Dockerfile, o.Stdin, o.CPPFlags)
 	if err != nil {
 		return "", err
 	}
@@ -162,7 +167,7 @@ func (r *Service) Build(ctx context.Context, o BuildOptions, steps StepRunner) (
 
 // openDockerfile reads the Dockerfile: from stdin, a path, the context's
 // own (stdin without a tar), or Containerfile/Dockerfile in the context.
-func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.Dockerfile, error) {
+func openDockerfile(ctx context.Context, bctx *build.Context, name string, stdin io.Reader, cppFlags []string) (*build.Dockerfile, error) {
 	switch {
 	case name == "-":
 		if stdin == nil {
@@ -181,6 +186,13 @@ func openDockerfile(bctx *build.Context, name string, stdin io.Reader) (*build.D
 			return nil, errdefs.NotFoundf("Dockerfile %s: %w", name, err)
 		}
 		defer f.Close()
+		if strings.HasSuffix(name, ".in") {
+			out, err := preprocess(ctx, f, filepath.Dir(p), cppFlags)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return build.ParseDockerfile(name, bytes.NewReader(out))
+		}
 		return build.ParseDockerfile(name, f)
 	case bctx.Dockerfile != nil:
 		return build.ParseDockerfile("Dockerfile", bytesReader(bctx.Dockerfile))
@@ -271,3 +283,24 @@ func (b *buildBackend) retry(ctx context.Context, f func() error) error {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// preprocess runs a Containerfile.in through cpp(1), as podman does:
+// #include names files beside it, and --cpp-flag (after
+// BUILDAH_CPPFLAGS) adds definitions. cpp's markers come out as
+// Dockerfile comments.
+func preprocess(ctx context.Context, r io.Reader, dir string, flags []string) ([]byte, error) {
+	args := []string{"-E", "-iquote", dir, "-traditional", "-undef", "-"}
+	args = append(args, strings.Fields(os.Getenv("BUILDAH_CPPFLAGS"))...)
+	args = append(args, flags...)
+	cmd := exec.CommandContext(ctx, "cpp", args...)
+	var stderr bytes.Buffer
+	cmd.Stdin, cmd.Stderr = r, &stderr
+	out, err := cmd.Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, errdefs.NotFoundf("preprocess with cpp: %w (install cpp, or name the file without .in)", err)
+	}
+	if err != nil {
+		return nil, errdefs.InvalidArgumentf("preprocess with cpp: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}

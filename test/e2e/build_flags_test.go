@@ -17,7 +17,7 @@ import (
 // every file's mtime, so that a rebuild without cache gives the same ID;
 // --squash-all makes one layer; --omit-history, --annotation, --unsetenv
 // and the identity label; --platform flags set the configuration and
-// refuse RUN; --logsplit names the log file; refused flags say why.
+// refuse RUN; a Dockerfile.in goes through cpp; --logsplit names the log file; refused flags say why.
 func TestBuildImageFlags(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		bb := suite.images.Busybox
@@ -60,7 +60,12 @@ RUN --mount=type=bind,from=extra,target=/mnt cat /mnt/e.txt > /mounted.txt
 		if runtime.GOARCH == "arm64" {
 			other = "amd64"
 		}
-		scratch := writeContext(t, e, "scratch", map[string]string{"Containerfile": "FROM scratch\nCOPY f /f\n", "f": "x\n", "run": "FROM scratch\nCOPY f /f\nRUN true\n"})
+		scratch := writeContext(t, e, "scratch", map[string]string{"Containerfile": "FROM scratch\nCOPY f /f\n", "f": "x\n", "run": "FROM scratch\nCOPY f /f\nRUN true\n",
+			"Containerfile.in": "FROM scratch\n#include \"part\"\n#ifdef WITH_G\nCOPY f /g\n#endif\n", "part": "COPY f /f\n"})
+		// A Dockerfile named *.in goes through cpp, with --cpp-flag.
+		if r := e.MustPod("build", "--cpp-flag", "-DWITH_G", "-f", filepath.Join(scratch, "Containerfile.in"), scratch); !strings.Contains(r.Stdout, "STEP 2/3: COPY f /f") || !strings.Contains(r.Stdout, "STEP 3/3: COPY f /g") {
+			t.Errorf("--cpp-flag:\n%s", r.Stdout)
+		}
 		logfile := e.Path("build.log")
 		e.MustPod("build", "--os", "linux", "--arch", other, "--variant", "v8", "--os-version", "1.0", "--os-feature", "feat",
 			"--identity-label=false", "--logfile", logfile, "--logsplit", "-t", "foreign", scratch)

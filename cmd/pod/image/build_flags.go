@@ -33,14 +33,15 @@ type buildImageFlags struct {
 	retry                           int
 	retryDelay                      time.Duration
 	isolation                       string
+	cppFlags                        []string
 
 	// Accepted and documented as having nothing to do in pod.
 	rm, forceRm, compress, disableCompression, disableContentTrust bool
 
 	// Refused (hidden from --help): each names why in refuse.
-	allPlatforms                                           bool
-	manifest, signBy                                       string
-	decryptionKeys, hooksDirs, runtimeFlags, cppFlags, ssh []string
+	allPlatforms                                 bool
+	manifest, signBy                             string
+	decryptionKeys, hooksDirs, runtimeFlags, ssh []string
 }
 
 // register adds the flags; those of RUN steps' containers go straight
@@ -69,6 +70,7 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 	f.BoolVar(&bf.httpProxy, "http-proxy", true, "pass pod's http_proxy, https_proxy, ftp_proxy and no_proxy variables to RUN steps")
 	f.BoolVar(&bf.stdin, "stdin", false, "give RUN steps pod's standard input")
 	f.BoolVar(&bf.logsplit, "logsplit", false, "with --logfile, write to LOGFILE_OS_ARCH (one file per platform)")
+	f.StringArrayVar(&bf.cppFlags, "cpp-flag", nil, "a flag for cpp(1), which preprocesses a Dockerfile named *.in (repeatable)")
 	f.StringVar(&bf.isolation, "isolation", "oci", "how RUN steps are isolated: oci (pod's containers; rootless is the same)")
 
 	f.StringArrayVar(&run.CapAdd, "cap-add", nil, "add a capability to RUN steps (repeatable)")
@@ -110,7 +112,6 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 	f.StringArrayVar(&bf.decryptionKeys, "decryption-key", nil, "")
 	f.StringArrayVar(&bf.hooksDirs, "hooks-dir", nil, "")
 	f.StringArrayVar(&bf.runtimeFlags, "runtime-flag", nil, "")
-	f.StringArrayVar(&bf.cppFlags, "cpp-flag", nil, "")
 	f.StringArrayVar(&bf.ssh, "ssh", nil, "")
 	for _, n := range refusedBuildFlags {
 		_ = f.MarkHidden(n.flag)
@@ -127,7 +128,6 @@ var refusedBuildFlags = []struct{ flag, why string }{
 	{"decryption-key", "pod does not pull encrypted images"},
 	{"hooks-dir", "pod runs no OCI hooks"},
 	{"runtime-flag", "pod passes no extra flags to the OCI runtime"},
-	{"cpp-flag", "pod does not preprocess Containerfile.in files with cpp"},
 	{"ssh", "pod forwards no SSH agent into builds (RUN --mount=type=ssh is refused too)"},
 }
 
@@ -185,6 +185,7 @@ func (bf *buildImageFlags) apply(c *cobra.Command, o *images.BuildOptions, platf
 		return errdefs.InvalidArgumentf("--retry and --retry-delay cannot be negative")
 	}
 	o.Retry, o.RetryDelay = bf.retry, bf.retryDelay
+	o.CPPFlags = bf.cppFlags
 	if bf.httpProxy {
 		im.RunEnv = proxyEnv()
 	}
