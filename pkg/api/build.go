@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -26,9 +27,7 @@ import (
 // has no equivalent for: a request that sets one is refused, never built
 // without it. The docker CLI sends each only when the user asked.
 var unsupportedBuildParams = []string{
-	"remote", "securityopt", "extrahosts", "isolation", "cpusetcpus", "cpusetmems",
-	"cpushares", "cpuquota", "cpuperiod", "memory", "memswap", "cgroupparent",
-	"shmsize", "ulimits", "cachefrom", "outputs",
+	"remote", "securityopt", "extrahosts", "ulimits", "cachefrom", "outputs",
 }
 
 // imageBuild serves POST /build, Docker's classic (BuildKit-free) build:
@@ -113,6 +112,14 @@ func buildOptions(q url.Values) (images.BuildOptions, error) {
 	if p := q.Get("platform"); p != "" && !hostPlatform(p) {
 		return o, errdefs.NotImplementedf("build platform %q: only the host's platform (linux/%s) can be built", p, runtime.GOARCH)
 	}
+	switch iso := q.Get("isolation"); iso {
+	case "", "default", "process":
+	default:
+		return o, errdefs.NotImplementedf("build isolation %q is not supported by pod's builder", iso)
+	}
+	if err := buildLimits(q, &o.Run); err != nil {
+		return o, err
+	}
 	o.Tags = q["t"]
 	o.Target = q.Get("target")
 	o.NoCache = boolParam(q, "nocache")
@@ -145,6 +152,49 @@ func buildOptions(q url.Values) (images.BuildOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// buildLimits reads the RUN steps' cgroup limits: memory, memswap and
+// shmsize in bytes, the CPU knobs as numbers, cpusets and cgroupparent as
+// strings, as `pod build`'s flags of the same meaning take them.
+func buildLimits(q url.Values, r *images.BuildRunOptions) error {
+	num := func(key string) (int64, error) {
+		v := q.Get(key)
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, errdefs.InvalidArgumentf("build parameter %s=%q: not a number", key, v)
+		}
+		return n, nil
+	}
+	size := func(key string, dst *string) error {
+		n, err := num(key)
+		if err == nil && n != 0 {
+			*dst = strconv.FormatInt(n, 10)
+		}
+		return err
+	}
+	for key, dst := range map[string]*string{"memory": &r.Memory, "memswap": &r.MemorySwap, "shmsize": &r.ShmSize} {
+		if err := size(key, dst); err != nil {
+			return err
+		}
+	}
+	for key, dst := range map[string]*uint64{"cpushares": &r.CPUShares, "cpuperiod": &r.CPUPeriod} {
+		n, err := num(key)
+		if err != nil || n < 0 {
+			return errdefs.InvalidArgumentf("build parameter %s=%q: not a positive number", key, q.Get(key))
+		}
+		*dst = uint64(n)
+	}
+	n, err := num("cpuquota")
+	if err != nil {
+		return err
+	}
+	r.CPUQuota = n
+	r.CpusetCpus, r.CpusetMems, r.CgroupParent = q.Get("cpusetcpus"), q.Get("cpusetmems"), q.Get("cgroupparent")
+	return nil
 }
 
 // boolParam is boolValue for parsed query values.

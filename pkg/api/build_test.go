@@ -27,7 +27,9 @@ func TestBuildOptions(t *testing.T) {
 		check func(error) bool
 	}{
 		{"version=2", errdefs.IsNotImplemented},
-		{"memory=1024", errdefs.IsNotImplemented},
+		{"ulimits=[{\"Name\":\"nofile\"}]", errdefs.IsNotImplemented},
+		{"isolation=hyperv", errdefs.IsNotImplemented},
+		{"cpushares=x", errdefs.IsInvalidArgument},
 		{"cachefrom=[\"x\"]", errdefs.IsNotImplemented},
 		{"networkmode=host", errdefs.IsNotImplemented},
 		{"platform=linux/s390x", errdefs.IsNotImplemented},
@@ -38,6 +40,13 @@ func TestBuildOptions(t *testing.T) {
 		if _, err := buildOptions(q); !tc.check(err) {
 			t.Errorf("%s: %v", tc.query, err)
 		}
+	}
+	// The RUN steps' limits reach the build's RUN options.
+	q, _ = url.ParseQuery("memory=67108864&memswap=-1&shmsize=1048576&cpushares=512&cpuperiod=100000&cpuquota=50000&cpusetcpus=0&cgroupparent=p&isolation=default")
+	o, err = buildOptions(q)
+	if r := o.Run; err != nil || r.Memory != "67108864" || r.MemorySwap != "-1" || r.ShmSize != "1048576" || r.CPUShares != 512 ||
+		r.CPUPeriod != 100000 || r.CPUQuota != 50000 || r.CpusetCpus != "0" || r.CgroupParent != "p" {
+		t.Errorf("limits: %v %+v", err, o.Run)
 	}
 	// What the docker CLI sends by default is accepted.
 	for _, query := range []string{"version=1", "cachefrom=[]", "networkmode=default", "memory=0", "rm=1"} {

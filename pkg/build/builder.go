@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -41,6 +42,8 @@ type RunSpec struct {
 	Mounts     []string // as --mount takes them
 	Network    string   // "" (the default network), "none" or "host"
 	Stdout     io.Writer
+	// Stdin, when set, is the step's standard input (build --stdin).
+	Stdin io.Reader
 }
 
 // Options say what to build.
@@ -66,6 +69,85 @@ type Options struct {
 	Quiet      bool
 	Out        io.Writer // step lines and RUN output
 	Err        io.Writer // with Quiet, a failing RUN's output
+
+	// From replaces the image of the first FROM (--from).
+	From string
+	// Contexts are the named build contexts (--build-context NAME=VALUE)
+	// that FROM, COPY --from and RUN --mount from= may name.
+	Contexts map[string]NamedContext
+	// Timestamp, when set, is the creation time of every image the build
+	// commits and the modification time of every file in their layers.
+	Timestamp *time.Time
+	// OmitHistory leaves the final image without history.
+	OmitHistory bool
+	// SquashAll makes the final image one layer holding its whole tree.
+	SquashAll bool
+	// AllStages builds every stage up to the target, also those it does
+	// not use (--skip-unused-stages=false).
+	AllStages bool
+	// Annotations go into the final image's manifest (OCI format only).
+	Annotations map[string]string
+	// UnsetEnv are variables removed from the final image's environment.
+	UnsetEnv []string
+	// Platform is the platform the image is built for; zero is the host's.
+	Platform Platform
+	// CacheFrom and CacheTo are registry repositories where step images
+	// are looked up and sent, tagged by cache key (--cache-from,
+	// --cache-to); the Backend must be a CacheBackend.
+	CacheFrom, CacheTo []string
+	// CacheTTL, when not zero, ignores cached steps older than it.
+	CacheTTL time.Duration
+	// RunEnv is added to every RUN step's environment, but not to the
+	// image nor to the cache key (--http-proxy's variables).
+	RunEnv []string
+	// IdentityLabel puts IdentityLabel in every image the build makes.
+	IdentityLabel bool
+	// Stdin is every RUN step's standard input (--stdin); nil for none.
+	Stdin io.Reader
+}
+
+// Platform is a build's target platform: the image configuration's os,
+// architecture, variant, os.version and os.features.
+type Platform struct {
+	OS, Arch, Variant string
+	OSVersion         string
+	OSFeatures        []string
+}
+
+// String is "os/arch[/variant]", with the host's for what is unset.
+func (p Platform) String() string {
+	s := p.os() + "/" + p.arch()
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+func (p Platform) os() string {
+	if p.OS == "" {
+		return "linux"
+	}
+	return p.OS
+}
+
+func (p Platform) arch() string {
+	if p.Arch == "" {
+		return runtime.GOARCH
+	}
+	return p.Arch
+}
+
+// native reports whether RUN steps can run on this host: its OS and
+// architecture are the host's (pod has no emulation).
+func (p Platform) native() bool {
+	return p.os() == "linux" && p.arch() == runtime.GOARCH
+}
+
+// NamedContext is one --build-context: a directory on the host, or an
+// image (docker-image://, container-image://, docker://).
+type NamedContext struct {
+	Dir   string
+	Image string
 }
 
 // RunError is a RUN step that exited non-zero.
@@ -129,6 +211,25 @@ func New(st *storage.Store, be Backend, o Options) (*Builder, error) {
 	default:
 		return nil, errdefs.InvalidArgumentf("unknown format %q (use oci or docker)", o.Format)
 	}
+	if o.From != "" && len(o.Dockerfile.Stages) > 0 {
+		// Only the first FROM changes; the stages are copied so that the
+		// caller's Dockerfile stays as parsed.
+		df := *o.Dockerfile
+		df.Stages = append(df.Stages[:0:0], df.Stages...)
+		st := df.Stages[0]
+		st.SourceCode = "FROM " + o.From
+		if st.Name != "" {
+			st.SourceCode += " AS " + st.Name
+		}
+		st.BaseName, st.Platform = o.From, ""
+		df.Stages[0] = st
+		o.Dockerfile = &df
+	}
+	for name, nc := range o.Contexts {
+		if name == "" || (nc.Dir == "") == (nc.Image == "") {
+			return nil, errdefs.InvalidArgumentf("invalid --build-context %q: want NAME=DIR or NAME=docker-image://IMAGE", name)
+		}
+	}
 	esc := o.Dockerfile.Escape
 	if esc == 0 {
 		esc = '\\'
@@ -175,11 +276,12 @@ func (b *Builder) Build(ctx context.Context) (id string, err error) {
 
 // metaArgs are the ARGs before the first FROM, with --build-arg values.
 func (b *Builder) metaArgs() (map[string]string, error) {
-	// The platform ARGs Docker predefines; pod builds for the host only.
-	arch := runtime.GOARCH
+	// The platform ARGs Docker predefines: the build's is the host's.
+	arch, tp := runtime.GOARCH, b.o.Platform
 	vals := map[string]string{
 		"BUILDPLATFORM": "linux/" + arch, "BUILDOS": "linux", "BUILDARCH": arch,
-		"TARGETPLATFORM": "linux/" + arch, "TARGETOS": "linux", "TARGETARCH": arch,
+		"TARGETPLATFORM": tp.String(), "TARGETOS": tp.os(), "TARGETARCH": tp.arch(),
+		"TARGETVARIANT": tp.Variant,
 	}
 	for _, a := range b.o.Dockerfile.MetaArgs {
 		for _, kv := range a.Args {
@@ -239,6 +341,13 @@ func (b *Builder) needed(target int, meta map[string]string) ([]int, error) {
 	}
 	if err := visit(target); err != nil {
 		return nil, err
+	}
+	if b.o.AllStages {
+		for i := 0; i < target; i++ {
+			if err := visit(i); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var order []int
 	for i := range df.Stages {
@@ -303,6 +412,14 @@ func envValue(env []string, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// now is the time a commit records: --timestamp's, else the clock's.
+func (b *Builder) now() time.Time {
+	if b.o.Timestamp != nil {
+		return b.o.Timestamp.UTC()
+	}
+	return time.Now().UTC()
 }
 
 // setEnv sets KEY=VALUE in a list, in place of an earlier KEY.

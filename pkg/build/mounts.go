@@ -39,16 +39,23 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 				return nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=bind,rw: writable bind mounts are not supported")
 			}
 			root := b.o.Context.Dir
+			fromImage := false
 			if m.From != "" {
-				r, id, release, err := b.mountFrom(ctx, m.From, idx)
+				r, id, dir, release, err := b.mountFrom(ctx, m.From, idx)
 				if err != nil {
 					return nil, "", cleanup, err
 				}
 				releases = append(releases, release)
-				root = r
-				extra += "bind-from " + id + "\n"
-			} else {
+				root, fromImage = r, !dir
+				if fromImage {
+					extra += "bind-from " + id + "\n"
+				}
+			}
+			if !fromImage {
 				src := source{root: root, ignore: b.ignore, what: "build context"}
+				if m.From != "" {
+					src = source{root: root, what: "build context " + m.From}
+				}
 				ms, err := src.resolve([]string{orDot(m.Source)})
 				if err != nil {
 					return nil, "", cleanup, err

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	cstorage "github.com/containers/storage"
+	"github.com/containers/storage/pkg/idtools"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -17,7 +19,12 @@ import (
 
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/storage"
+	"github.com/pod-engine/pod/pkg/version"
 )
+
+// IdentityLabel is the label naming the pod version that built an image
+// (--identity-label, podman's io.buildah.version).
+const IdentityLabel = "io.pod.version"
 
 // stageState is a stage being built: its current image and configuration.
 type stageState struct {
@@ -27,6 +34,10 @@ type stageState struct {
 	args   map[string]string // ARGs in scope
 	shell  []string
 	cmdSet bool
+	// retargeted says the build's platform or identity label changed the
+	// base's configuration: a stage with no step of its own still
+	// commits an image.
+	retargeted bool
 }
 
 // env is what instructions expand against: ARGs, then ENV over them.
@@ -58,11 +69,18 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 		if err != nil {
 			return nil, err
 		}
-		if p != "linux/"+emptyConfig().Architecture && p != "$BUILDPLATFORM" && p != "$TARGETPLATFORM" && p != "" {
+		if p != "linux/"+emptyConfig().Architecture && p != b.o.Platform.String() && p != "$BUILDPLATFORM" && p != "$TARGETPLATFORM" && p != "" {
 			return nil, errdefs.InvalidArgumentf("FROM --platform=%s: only the host's platform (linux/%s) can be built", p, emptyConfig().Architecture)
 		}
 	}
-	switch j := df.stageIndex(base); {
+	j := df.stageIndex(base)
+	if nc, ok := b.o.Contexts[base]; ok && !(j >= 0 && j < idx) {
+		if nc.Image == "" {
+			return nil, errdefs.InvalidArgumentf("FROM %s: the build context %s is a directory, not an image", base, base)
+		}
+		base = nc.Image
+	}
+	switch {
 	case j >= 0 && j < idx && b.stages[j] != nil:
 		prev := b.stages[j]
 		s.image, s.cfg = prev.image, prev.cfg
@@ -71,11 +89,7 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 		s.cfg = emptyConfig()
 		s.cfg.Config.Env = nil
 	default:
-		id, err := b.be.PullImage(ctx, base, b.o.Pull, b.pullProgress())
-		if err != nil {
-			return nil, fmt.Errorf("FROM %s: %w", base, err)
-		}
-		cfg, err := b.st.RawConfig(ctx, id)
+		id, cfg, err := b.baseImage(ctx, base)
 		if err != nil {
 			return nil, err
 		}
@@ -87,6 +101,14 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 	s.base = s.image
 	s.cfg.History = nil
 	s.cfg.Created = nil
+	s.retargeted = b.setPlatform(&s.cfg)
+	if b.o.IdentityLabel && s.cfg.Config.Labels[IdentityLabel] != version.Version {
+		if s.cfg.Config.Labels == nil {
+			s.cfg.Config.Labels = map[string]string{}
+		}
+		s.cfg.Config.Labels[IdentityLabel] = version.Version
+		s.retargeted = true
+	}
 
 	// ONBUILD triggers of the base run first, and are not inherited.
 	triggers := s.cfg.Config.OnBuild
@@ -127,77 +149,27 @@ func (b *Builder) buildStage(ctx context.Context, idx int, meta map[string]strin
 	return s, nil
 }
 
-// finish applies --label and --env, squashes when asked (or without
-// --layers) and tags the final image.
+// finish applies --label, --env and --unsetenv, rewrites the image when
+// asked to (squash, --squash-all, --omit-history, --annotation; or
+// without --layers) and tags the final image.
 func (b *Builder) finish(ctx context.Context, s *stageState, prefix string) error {
-	if len(b.o.Labels) > 0 {
-		if s.cfg.Config.Labels == nil {
-			s.cfg.Config.Labels = map[string]string{}
-		}
-		for _, k := range sortedKeys(b.o.Labels) {
-			s.cfg.Config.Labels[k] = b.o.Labels[k]
-		}
-	}
-	env := map[string]string{}
-	for _, kv := range b.o.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-		s.cfg.Config.Env = setEnv(s.cfg.Config.Env, k, v)
-	}
-	if len(b.o.Labels)+len(env) > 0 {
-		var what []string
-		if len(b.o.Labels) > 0 {
-			what = append(what, "LABEL "+labelText(b.o.Labels))
-		}
-		if len(env) > 0 {
-			what = append(what, "ENV "+labelText(env))
-		}
-		key := cacheKey(s.image, nil, b.o.Labels, "--label")
-		if len(env) > 0 {
-			key = cacheKey(key, nil, env, "--env")
-		}
-		if id, ok := b.cached(key); ok {
+	if s.retargeted && s.image != "" && s.image == s.base {
+		key := cacheKey(s.image, nil, nil, "retarget")
+		if id, ok := b.cached(ctx, key); ok {
 			if err := b.useCache(ctx, s, id); err != nil {
 				return err
 			}
-		} else if _, err := b.commitConfig(ctx, s, key, strings.Join(what, " ")); err != nil {
+		} else if _, err := b.commitConfig(ctx, s, key, "FROM "+shortID(s.base)); err != nil {
 			return err
 		}
 	}
-	if b.o.Squash || !b.o.Layers {
-		top := ""
-		if s.image != "" {
-			img, err := b.st.Image(s.image)
-			if err != nil {
-				return err
-			}
-			top = img.TopLayer
-		}
-		baseTop := ""
-		if s.base != "" {
-			img, err := b.st.Image(s.base)
-			if err != nil {
-				return err
-			}
-			baseTop = img.TopLayer
-		}
-		layer := ""
-		if top != baseTop {
-			layer = top
-		}
-		cfg := s.cfg
-		cfg.History = nil
-		id, err := b.st.Commit(ctx, storage.CommitOptions{
-			Parent: s.base, Layer: layer, Config: cfg, Format: b.o.Format,
-			History: v1.History{CreatedBy: "/bin/sh -c #(nop) squashed build"},
-		})
-		if err != nil {
+	if err := b.finalConfig(ctx, s); err != nil {
+		return err
+	}
+	if b.o.Squash || b.o.SquashAll || !b.o.Layers || b.o.OmitHistory || len(b.o.Annotations) > 0 {
+		if err := b.rewrite(ctx, s); err != nil {
 			return err
 		}
-		if id != s.image {
-			b.created = append(b.created, id)
-		}
-		s.image = id
 	}
 	if s.image == "" {
 		if _, err := b.commitConfig(ctx, s, "", "FROM scratch"); err != nil {
@@ -227,6 +199,117 @@ func (b *Builder) finish(ctx context.Context, s *stageState, prefix string) erro
 		b.printf("Successfully tagged %s\n", n)
 	}
 	return nil
+}
+
+// finalConfig commits --label, --env and --unsetenv as one last,
+// cached, configuration step.
+func (b *Builder) finalConfig(ctx context.Context, s *stageState) error {
+	if len(b.o.Labels) > 0 {
+		if s.cfg.Config.Labels == nil {
+			s.cfg.Config.Labels = map[string]string{}
+		}
+		for _, k := range sortedKeys(b.o.Labels) {
+			s.cfg.Config.Labels[k] = b.o.Labels[k]
+		}
+	}
+	env := map[string]string{}
+	for _, kv := range b.o.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+		s.cfg.Config.Env = setEnv(s.cfg.Config.Env, k, v)
+	}
+	unset := map[string]string{}
+	for _, k := range b.o.UnsetEnv {
+		unset[k] = ""
+		s.cfg.Config.Env = unsetEnv(s.cfg.Config.Env, k)
+	}
+	if len(b.o.Labels)+len(env)+len(unset) == 0 {
+		return nil
+	}
+	var what []string
+	if len(b.o.Labels) > 0 {
+		what = append(what, "LABEL "+labelText(b.o.Labels))
+	}
+	if len(env) > 0 {
+		what = append(what, "ENV "+labelText(env))
+	}
+	if len(unset) > 0 {
+		what = append(what, "UNSETENV "+strings.Join(sortedKeys(unset), " "))
+	}
+	key := cacheKey(s.image, nil, b.o.Labels, "--label")
+	if len(env) > 0 {
+		key = cacheKey(key, nil, env, "--env")
+	}
+	if len(unset) > 0 {
+		key = cacheKey(key, nil, unset, "--unsetenv")
+	}
+	if id, ok := b.cached(ctx, key); ok {
+		return b.useCache(ctx, s, id)
+	}
+	_, err := b.commitConfig(ctx, s, key, strings.Join(what, " "))
+	return err
+}
+
+// rewrite commits the final image once more: its new layers squashed into
+// one (--squash, or without --layers), its whole tree as one layer
+// (--squash-all), without history, with the manifest's annotations.
+func (b *Builder) rewrite(ctx context.Context, s *stageState) error {
+	parent, layer := s.image, ""
+	history := v1.History{CreatedBy: "/bin/sh -c #(nop) ANNOTATIONS " + labelText(b.o.Annotations)}
+	if b.o.Squash || b.o.SquashAll || !b.o.Layers {
+		top, err := b.topLayer(s.image)
+		if err != nil {
+			return err
+		}
+		baseTop, err := b.topLayer(s.base)
+		if err != nil {
+			return err
+		}
+		parent = s.base
+		if top != baseTop {
+			layer = top
+		}
+		if b.o.SquashAll {
+			parent, layer = "", top
+		}
+		history = v1.History{CreatedBy: "/bin/sh -c #(nop) squashed build"}
+	}
+	if s.image == "" && parent == "" && layer == "" {
+		// FROM scratch with nothing in it: there is no image yet.
+		if _, err := b.commitConfig(ctx, s, "", "FROM scratch"); err != nil {
+			return err
+		}
+		parent = s.image
+	}
+	cfg := s.cfg
+	cfg.History = nil
+	cfg.Created = nil
+	now := b.now()
+	history.Created = &now
+	id, err := b.st.Commit(ctx, storage.CommitOptions{
+		Parent: parent, Layer: layer, Config: cfg, Format: b.o.Format, History: history,
+		Annotations: b.o.Annotations, Timestamp: b.o.Timestamp, OmitHistory: b.o.OmitHistory,
+	})
+	if err != nil {
+		return err
+	}
+	if id != s.image {
+		b.created = append(b.created, id)
+	}
+	s.image = id
+	return nil
+}
+
+// topLayer is an image's top layer; "" for none.
+func (b *Builder) topLayer(image string) (string, error) {
+	if image == "" {
+		return "", nil
+	}
+	img, err := b.st.Image(image)
+	if err != nil {
+		return "", err
+	}
+	return img.TopLayer, nil
 }
 
 func labelText(m map[string]string) string {
@@ -280,11 +363,14 @@ type cacheMeta struct {
 	BuildCacheKey string `json:"pod.build.cache-key"`
 }
 
-// cached finds the image an earlier build committed for key.
-func (b *Builder) cached(key string) (string, bool) {
+// cached finds the image an earlier build committed for key: in local
+// storage, else in a --cache-from repository. --cache-ttl ignores older
+// ones.
+func (b *Builder) cached(ctx context.Context, key string) (string, bool) {
 	if !b.o.Layers || b.o.NoCache {
 		return "", false
 	}
+	key = b.variantKey(key)
 	imgs, err := b.st.Images()
 	if err != nil {
 		return "", false
@@ -293,12 +379,39 @@ func (b *Builder) cached(key string) (string, bool) {
 		if !strings.Contains(img.Metadata, key) {
 			continue
 		}
+		if b.o.CacheTTL > 0 && time.Since(img.Created) > b.o.CacheTTL {
+			continue
+		}
 		var m cacheMeta
 		if json.Unmarshal([]byte(img.Metadata), &m) == nil && m.BuildCacheKey == key {
 			return img.ID, true
 		}
 	}
-	return "", false
+	return b.remoteCached(ctx, key)
+}
+
+// variantKey folds into a step's key what the build puts in every image
+// it commits, beyond the step itself: --timestamp's time, the identity
+// label, the platform. The same step of builds that differ there makes
+// different images.
+func (b *Builder) variantKey(key string) string {
+	if key == "" {
+		return key
+	}
+	var v []string
+	if b.o.Timestamp != nil {
+		v = append(v, fmt.Sprintf("timestamp %d", b.o.Timestamp.Unix()))
+	}
+	if b.o.IdentityLabel {
+		v = append(v, "identity "+version.Version)
+	}
+	if p := b.o.Platform; !p.unset() || p.OSVersion != "" || len(p.OSFeatures) > 0 {
+		v = append(v, fmt.Sprintf("platform %s %s %v", p, p.OSVersion, p.OSFeatures))
+	}
+	if len(v) == 0 {
+		return key
+	}
+	return cacheKey(key, nil, nil, strings.Join(v, "\n"))
 }
 
 // useCache moves the stage onto a cached image.
@@ -317,8 +430,16 @@ func (b *Builder) useCache(ctx context.Context, s *stageState, id string) error 
 // layer, or "" for none) as the step's image, recorded under key for the
 // layer cache.
 func (b *Builder) commitKeyed(ctx context.Context, s *stageState, createdBy, layer, key string) error {
+	return b.commitMapped(ctx, s, createdBy, layer, key, nil)
+}
+
+// commitMapped is commitKeyed for the layer of a container with ID maps
+// (a RUN step's under --userns-uid-map): the image records the IDs the
+// container saw.
+func (b *Builder) commitMapped(ctx context.Context, s *stageState, createdBy, layer, key string, ctr *cstorage.Container) error {
 	meta := ""
 	var ann map[string]string
+	key = b.variantKey(key)
 	if key != "" && b.o.Layers {
 		j, _ := json.Marshal(cacheMeta{BuildCacheKey: key})
 		meta = string(j)
@@ -326,22 +447,36 @@ func (b *Builder) commitKeyed(ctx context.Context, s *stageState, createdBy, lay
 	}
 	cfg := s.cfg
 	cfg.History = nil
-	now := time.Now().UTC()
+	now := b.now()
 	cfg.Created = &now
 	id, err := b.st.Commit(ctx, storage.CommitOptions{
 		Parent: s.image, Layer: layer, Config: cfg, Format: b.o.Format,
 		History: v1.History{Created: &now, CreatedBy: createdBy}, Metadata: meta, Annotations: ann,
+		Timestamp: b.o.Timestamp, UIDMap: mapsOf(ctr, true), GIDMap: mapsOf(ctr, false),
 	})
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	b.created = append(b.created, id)
+	if meta != "" {
+		b.pushCache(ctx, id, key)
+	}
 	ncfg, err := b.st.RawConfig(ctx, id)
 	if err != nil {
 		return err
 	}
 	s.image, s.cfg = id, *ncfg
 	return nil
+}
+
+func mapsOf(ctr *cstorage.Container, uid bool) []idtools.IDMap {
+	switch {
+	case ctr == nil:
+		return nil
+	case uid:
+		return ctr.UIDMap
+	}
+	return ctr.GIDMap
 }
 
 // commitConfig commits a configuration-only step.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -71,7 +72,7 @@ func (b *Builder) step(ctx context.Context, s *stageState, c instructions.Comman
 		return b.copy(ctx, s, c, c.SourcesAndDest, "", c.Chown, c.Chmod, true, idx)
 	}
 	key := cacheKey(s.image, c, nil, "")
-	if id, ok := b.cached(key); ok {
+	if id, ok := b.cached(ctx, key); ok {
 		return b.useCache(ctx, s, id)
 	}
 	ic := &s.cfg.Config
@@ -181,6 +182,9 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	if s.image == "" {
 		return errdefs.InvalidArgumentf("%s: nothing to run in a stage FROM scratch without files", commandText(c))
 	}
+	if !b.o.Platform.native() {
+		return errdefs.InvalidArgumentf("%s: cannot run a RUN step of a %s build on this linux/%s host (pod has no emulation)", commandText(c), b.o.Platform, runtime.GOARCH)
+	}
 	args := s.runArgs(c)
 	mounts, extra, cleanup, err := b.runMounts(ctx, s, c, idx)
 	defer cleanup()
@@ -211,13 +215,20 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 		args = []string{"/dev/pipes/" + name}
 	}
 	key := cacheKey(s.image, c, s.args, extra)
-	if id, ok := b.cached(key); ok {
+	if id, ok := b.cached(ctx, key); ok {
 		return b.useCache(ctx, s, id)
 	}
 	env := append([]string{}, s.cfg.Config.Env...)
 	for _, k := range sortedKeys(s.args) {
 		if _, ok := envValue(env, k); !ok {
 			env = append(env, k+"="+s.args[k])
+		}
+	}
+	for _, kv := range b.o.RunEnv {
+		if k, _, _ := strings.Cut(kv, "="); k != "" {
+			if _, ok := envValue(env, k); !ok {
+				env = append(env, kv)
+			}
 		}
 	}
 	var buf bytes.Buffer
@@ -227,7 +238,7 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	}
 	id, code, err := b.be.RunContainer(ctx, RunSpec{
 		Image: s.image, Args: args, Env: env, WorkingDir: s.cfg.Config.WorkingDir,
-		User: s.cfg.Config.User, Mounts: mounts, Network: runNetwork(c), Stdout: out,
+		User: s.cfg.Config.User, Mounts: mounts, Network: runNetwork(c), Stdout: out, Stdin: b.o.Stdin,
 	})
 	if id != "" {
 		defer func() {
@@ -249,7 +260,7 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	if err != nil {
 		return fmt.Errorf("storage of build container %s: %w", shortID(id), err)
 	}
-	if err := b.commitKeyed(ctx, s, "/bin/sh -c "+strings.Join(c.CmdLine, " "), ctr.LayerID, key); err != nil {
+	if err := b.commitMapped(ctx, s, "/bin/sh -c "+strings.Join(c.CmdLine, " "), ctr.LayerID, key, ctr); err != nil {
 		return err
 	}
 	b.printf("--> %s\n", shortID(s.image))
@@ -307,14 +318,18 @@ func isOnlyHeredoc(cmd string) bool {
 func (b *Builder) copy(ctx context.Context, s *stageState, c instructions.Command, sd instructions.SourcesAndDest, from, chown, chmod string, add bool, idx int) error {
 	src := source{root: b.o.Context.Dir, ignore: b.ignore, what: "build context"}
 	var extra string
+	fromDir := false
 	if from != "" {
-		root, id, release, err := b.mountFrom(ctx, from, idx)
+		root, id, dir, release, err := b.mountFrom(ctx, from, idx)
 		if err != nil {
 			return err
 		}
 		defer release()
 		src = source{root: root, what: "stage or image " + from}
 		extra = "from " + id
+		if dir {
+			src.what, fromDir = "build context "+from, true
+		}
 	}
 	for _, p := range sd.SourcePaths {
 		if add && (strings.Contains(p, "://") || strings.HasPrefix(p, "git@")) {
@@ -325,7 +340,7 @@ func (b *Builder) copy(ctx context.Context, s *stageState, c instructions.Comman
 	if err != nil {
 		return fmt.Errorf("%s: %w", commandText(c), err)
 	}
-	if from == "" {
+	if from == "" || fromDir {
 		d, err := src.digest(ms)
 		if err != nil {
 			return err
@@ -336,7 +351,7 @@ func (b *Builder) copy(ctx context.Context, s *stageState, c instructions.Comman
 		extra += "\n" + sc.Path + "\x00" + sc.Data
 	}
 	key := cacheKey(s.image, c, nil, extra)
-	if id, ok := b.cached(key); ok {
+	if id, ok := b.cached(ctx, key); ok {
 		return b.useCache(ctx, s, id)
 	}
 	var mode *fs.FileMode
@@ -415,24 +430,33 @@ func (b *Builder) removeWork(id string) {
 	}
 }
 
-// mountFrom mounts a stage's image, or an image by name, read-only.
-func (b *Builder) mountFrom(ctx context.Context, from string, idx int) (root, id string, release func(), err error) {
+// mountFrom mounts a stage's image, a named build context or an image by
+// name, read-only. dir reports a build context directory, which is not
+// mounted (and whose files, not an ID, key the cache).
+func (b *Builder) mountFrom(ctx context.Context, from string, idx int) (root, id string, dir bool, release func(), err error) {
 	df := b.o.Dockerfile
-	if j := df.stageIndex(from); j >= 0 {
-		if j >= idx || b.stages[j] == nil {
-			return "", "", nil, errdefs.InvalidArgumentf("--from=%s: stage not built before this one", from)
+	if j := df.stageIndex(from); j >= 0 && j < idx {
+		if b.stages[j] == nil {
+			return "", "", false, nil, errdefs.InvalidArgumentf("--from=%s: stage not built before this one", from)
 		}
 		id = b.stages[j].image
-	} else {
-		if id, err = b.be.PullImage(ctx, from, b.o.Pull, b.pullProgress()); err != nil {
-			return "", "", nil, fmt.Errorf("--from=%s: %w", from, err)
+	} else if nc, ok := b.o.Contexts[from]; ok {
+		if nc.Dir != "" {
+			return nc.Dir, "", true, func() {}, nil
 		}
+		if id, err = b.be.PullImage(ctx, nc.Image, b.o.Pull, b.pullProgress()); err != nil {
+			return "", "", false, nil, fmt.Errorf("--from=%s (%s): %w", from, nc.Image, err)
+		}
+	} else if j >= 0 {
+		return "", "", false, nil, errdefs.InvalidArgumentf("--from=%s: stage not built before this one", from)
+	} else if id, err = b.be.PullImage(ctx, from, b.o.Pull, b.pullProgress()); err != nil {
+		return "", "", false, nil, fmt.Errorf("--from=%s: %w", from, err)
 	}
 	root, err = b.st.MountImage(id, nil, "")
 	if err != nil {
-		return "", "", nil, fmt.Errorf("mount image %s: %w", shortID(id), err)
+		return "", "", false, nil, fmt.Errorf("mount image %s: %w", shortID(id), err)
 	}
-	return root, id, func() { b.st.UnmountImage(id, false) }, nil
+	return root, id, false, func() { b.st.UnmountImage(id, false) }, nil
 }
 
 func (b *Builder) pullProgress() io.Writer {

@@ -44,10 +44,6 @@ func (r *Runtime) applyProcessOptions(ctx context.Context, cfg *ContainerConfig,
 		return err
 	}
 	cfg.PidFile, cfg.ConmonPidFile = o.PidFile, o.ConmonPidFile
-	if o.NoHosts && len(addHosts) > 0 {
-		return invalidf("--no-hosts and --add-host cannot be set together: with --no-hosts pod writes no /etc/hosts")
-	}
-	cfg.NoHosts = o.NoHosts
 	for _, d := range o.ChrootDirs {
 		if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
 			return invalidf("invalid --chrootdirs %q: an absolute path inside the container, not /", d)

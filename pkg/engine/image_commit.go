@@ -28,6 +28,12 @@ type CommitOptions struct {
 	// host's files. The CLI sets it by default, as Docker does.
 	Pause  bool
 	Format string // storage.FormatOCI (default) or storage.FormatDocker
+	// IncludeVolumes adds the destinations of the container's -v and
+	// --mount volumes and binds to the image's VOLUMEs.
+	IncludeVolumes bool
+	// Squash makes the image one layer: the container's whole root
+	// filesystem, its image's layers included.
+	Squash bool
 }
 
 // Commit makes an image of a container: its image's layers plus one layer
@@ -87,6 +93,19 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 		maps.Copy(labels, cc.Labels)
 		ic.Labels = labels
 	}
+	if o.IncludeVolumes {
+		vols := maps.Clone(ic.Volumes)
+		for _, m := range cc.Mounts {
+			if m.Type != "bind" && m.Type != "volume" {
+				continue
+			}
+			if vols == nil {
+				vols = map[string]struct{}{}
+			}
+			vols[m.Destination] = struct{}{}
+		}
+		ic.Volumes = vols
+	}
 	if err := storage.ApplyChanges(&ic.ImageConfig, o.Changes); err != nil {
 		return "", err
 	}
@@ -102,8 +121,12 @@ func (r *Runtime) Commit(ctx context.Context, idOrName string, o CommitOptions) 
 		}
 		defer thaw()
 	}
+	parent := c.ImageID
+	if o.Squash {
+		parent = ""
+	}
 	return st.Commit(ctx, storage.CommitOptions{
-		Parent:  c.ImageID,
+		Parent:  parent,
 		Layer:   ctr.LayerID,
 		Config:  cfg,
 		History: v1.History{Created: &now, CreatedBy: createdBy, Author: o.Author, Comment: o.Message},

@@ -93,6 +93,9 @@ func (r *Service) InspectImage(ctx context.Context, nameOrID string) (*ImageInsp
 		History:      nonNil(cfg.History),
 		NamesHistory: nonNil(img.NamesHistory),
 	}
+	for k, v := range data.Annotations {
+		out.Annotations[k] = v
+	}
 	if out.Created == nil && !img.Created.IsZero() {
 		c := img.Created
 		out.Created = &c

@@ -37,6 +37,7 @@ type NetOptions struct {
 	DNSSearch  []string // --dns-search
 	DNSOptions []string // --dns-option
 	AddHosts   []string // --add-host NAME:IP
+	NoHosts    bool     // --no-hosts: the image's own /etc/hosts, none generated
 	Publish    []string // -p
 	PublishAll bool     // -P
 }
@@ -164,6 +165,10 @@ func BuildNetwork(ctx context.Context, cfg *ContainerConfig, o NetOptions, expos
 		}
 	}
 	cfg.DNS, cfg.DNSSearch, cfg.DNSOptions = o.DNS, o.DNSSearch, o.DNSOptions
+	if o.NoHosts && len(o.AddHosts) > 0 {
+		return invalidf("--no-hosts and --add-host cannot be used together")
+	}
+	cfg.NoHosts = o.NoHosts
 	for _, h := range o.AddHosts {
 		name, ip, ok := strings.Cut(h, ":")
 		if !ok || name == "" {

@@ -27,7 +27,6 @@ type ProcessOptions struct {
 	// ConmonPidFile is --conmon-pidfile: where the monitor's PID is
 	// written at start.
 	ConmonPidFile string
-	NoHosts       bool   // --no-hosts: the image's /etc/hosts, not pod's
 	InitPath      string // --init-path: the init --init runs
 	// Systemd is --systemd: "true" (the default: init mode when the
 	// command is systemd or init), "false" or "always".

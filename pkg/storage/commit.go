@@ -59,6 +59,13 @@ type CommitOptions struct {
 	// Layer is, if it has any: the new layer records its files under the
 	// container's IDs, not the host's.
 	UIDMap, GIDMap []idtools.IDMap
+	// Timestamp, when set, is the image's creation time and the
+	// modification time of every file of the new layer (build
+	// --timestamp): the same inputs then give the same image ID.
+	Timestamp *time.Time
+	// OmitHistory leaves the image without history entries (build
+	// --omit-history).
+	OmitHistory bool
 }
 
 // Commit makes a new image from Parent plus at most one new layer, and
@@ -104,7 +111,7 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 	top := parentTop
 	var created *cstorage.Layer
 	if o.Layer != "" {
-		diff, err := s.spoolDiff(s.diffBase(parentTop, mappedTops, o.Layer), o.Layer, s.diffMaps(o))
+		diff, err := s.spoolDiff(s.diffBase(parentTop, mappedTops, o.Layer), o.Layer, s.diffMaps(o), o.Timestamp)
 		if err != nil {
 			return "", err
 		}
@@ -137,6 +144,10 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 	}
 	h := o.History
 	h.EmptyLayer = created == nil
+	if o.Timestamp != nil {
+		ts := o.Timestamp.UTC()
+		h.Created, cfg.Created = &ts, &ts
+	}
 	if h.Created == nil {
 		now := time.Now().UTC()
 		h.Created = &now
@@ -145,6 +156,9 @@ func (s *Store) Commit(ctx context.Context, o CommitOptions) (id string, err err
 		cfg.Created = h.Created
 	}
 	cfg.History = append(cfg.History, h)
+	if o.OmitHistory {
+		cfg.History = nil
+	}
 
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
@@ -209,8 +223,8 @@ func (s *Store) setNamesExclusive(id string, names []string) error {
 // spoolDiff writes layerDiff to a temporary file: the diff stream holds
 // the layer store's lock, which PutLayer needs too.
 // With maps, the entries' owners are turned from host IDs into the
-// container's.
-func (s *Store) spoolDiff(from, layer string, maps *idtools.IDMappings) (*os.File, error) {
+// container's; with ts, every entry's times become ts.
+func (s *Store) spoolDiff(from, layer string, maps *idtools.IDMappings, ts *time.Time) (*os.File, error) {
 	rc, err := s.layerDiff(from, layer)
 	if err != nil {
 		return nil, err
@@ -220,8 +234,8 @@ func (s *Store) spoolDiff(from, layer string, maps *idtools.IDMappings) (*os.Fil
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file: %w", err)
 	}
-	if maps != nil {
-		err = toContainerIDs(f, rc, maps)
+	if maps != nil || ts != nil {
+		err = rewriteHeaders(f, rc, maps, ts)
 	} else {
 		_, err = io.Copy(f, rc)
 	}
@@ -257,9 +271,10 @@ func (s *Store) diffMaps(o CommitOptions) *idtools.IDMappings {
 // container sees for an ID its namespace does not map.
 const overflowID = 65534
 
-// toContainerIDs copies the tar stream r to w with each entry's owner
-// turned from a host ID into the container's, as the container saw it.
-func toContainerIDs(w io.Writer, r io.Reader, maps *idtools.IDMappings) error {
+// rewriteHeaders copies the tar stream r to w with each entry's owner
+// turned from a host ID into the container's, as the container saw it
+// (maps), and its times set to ts.
+func rewriteHeaders(w io.Writer, r io.Reader, maps *idtools.IDMappings, ts *time.Time) error {
 	tr, tw := tar.NewReader(r), tar.NewWriter(w)
 	for {
 		hdr, err := tr.Next()
@@ -269,11 +284,19 @@ func toContainerIDs(w io.Writer, r io.Reader, maps *idtools.IDMappings) error {
 		if err != nil {
 			return err
 		}
-		uid, gid, err := maps.ToContainer(idtools.IDPair{UID: hdr.Uid, GID: hdr.Gid})
-		if err != nil {
-			uid, gid = overflowID, overflowID
+		if maps != nil {
+			uid, gid, err := maps.ToContainer(idtools.IDPair{UID: hdr.Uid, GID: hdr.Gid})
+			if err != nil {
+				uid, gid = overflowID, overflowID
+			}
+			hdr.Uid, hdr.Gid = uid, gid
 		}
-		hdr.Uid, hdr.Gid = uid, gid
+		if ts != nil {
+			hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = ts.UTC(), time.Time{}, time.Time{}
+			for _, k := range []string{"mtime", "atime", "ctime"} {
+				delete(hdr.PAXRecords, k)
+			}
+		}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}

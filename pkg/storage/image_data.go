@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -17,6 +18,8 @@ import (
 type ImageData struct {
 	Config       *v1.Image
 	ManifestType string
+	// Annotations are the OCI manifest's (none for Docker's format).
+	Annotations map[string]string
 	// Layers are the image's layers, base first.
 	Layers []cstorage.Layer
 }
@@ -40,9 +43,16 @@ func (s *Store) ImageData(ctx context.Context, id string) (*ImageData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config of image %s: %w", id, err)
 	}
-	_, mime, err := img.Manifest(ctx)
+	raw, mime, err := img.Manifest(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest of image %s: %w", id, err)
+	}
+	var annotations map[string]string
+	if mime == v1.MediaTypeImageManifest {
+		var m v1.Manifest
+		if json.Unmarshal(raw, &m) == nil {
+			annotations = m.Annotations
+		}
 	}
 	rec, err := s.Image(id)
 	if err != nil {
@@ -52,7 +62,7 @@ func (s *Store) ImageData(ctx context.Context, id string) (*ImageData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layers of image %s: %w", id, err)
 	}
-	return &ImageData{Config: cfg, ManifestType: mime, Layers: layers}, nil
+	return &ImageData{Config: cfg, ManifestType: mime, Annotations: annotations, Layers: layers}, nil
 }
 
 // LayerChain returns top and its ancestors, base first. An empty top

@@ -138,9 +138,9 @@ func TestAPIDockerBuild(t *testing.T) {
 		// Refused before any stream: BuildKit, a knob pod's builder lacks,
 		// a Dockerfile that is not there.
 		for path, want := range map[string]string{
-			"/build?version=2":         "DOCKER_BUILDKIT=0",
-			"/build?memory=1000000":    "memory",
-			"/build?dockerfile=nosuch": "Cannot locate specified Dockerfile: nosuch",
+			"/build?version=2":            "DOCKER_BUILDKIT=0",
+			"/build?extrahosts=a:1.2.3.4": "extrahosts",
+			"/build?dockerfile=nosuch":    "Cannot locate specified Dockerfile: nosuch",
 		} {
 			code, out := s.raw(t, "POST", path, body)
 			if code < 400 || !strings.Contains(apiError(t, out), want) {

@@ -65,7 +65,7 @@ func TestRunFileFlags(t *testing.T) {
 			}
 		}
 		e.Pod("run", "--rm", "--hostuser", "no-such-user-rf", img, "true").Fails(t, 125, "no such user in the host's /etc/passwd")
-		e.Pod("run", "--rm", "--no-hosts", "--add-host", "a:1.2.3.4", img, "true").Fails(t, 125, "--no-hosts and --add-host cannot be set together")
+		e.Pod("run", "--rm", "--no-hosts", "--add-host", "a:1.2.3.4", img, "true").Fails(t, 125, "--no-hosts and --add-host cannot be used together")
 		e.Pod("run", "--rm", "--umask", "999", img, "true").Fails(t, 125, `invalid --umask "999"`)
 
 		labels := e.WriteFile("labels", []byte("# a comment\nfrom=file\nboth=file\n"))

@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -11,8 +12,9 @@ import (
 
 func newCommitCommand(g *cli.Globals) *cobra.Command {
 	var (
-		o     engine.CommitOptions
-		quiet bool
+		o       engine.CommitOptions
+		quiet   bool
+		iidfile string
 	)
 	c := &cobra.Command{
 		Use:   "commit [options] CONTAINER [IMAGE]",
@@ -35,6 +37,11 @@ func newCommitCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if iidfile != "" {
+				if err := os.WriteFile(iidfile, []byte("sha256:"+id), 0o644); err != nil {
+					return fmt.Errorf("write %s: %w", iidfile, err)
+				}
+			}
 			fmt.Fprintln(g.Stdout, id)
 			return nil
 		},
@@ -46,5 +53,8 @@ func newCommitCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&o.Pause, "pause", "p", true, "freeze a running container while its changes are read (--pause=false reads them live: only for containers you trust)")
 	f.StringVarP(&o.Format, "format", "f", "oci", "format of the image manifest and configuration: oci or docker")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the image ID (the only output there is)")
+	f.StringVar(&iidfile, "iidfile", "", "write the image ID (sha256:...) to this file")
+	f.BoolVar(&o.IncludeVolumes, "include-volumes", false, "add the container's -v and --mount destinations to the image's VOLUMEs")
+	f.BoolVarP(&o.Squash, "squash", "s", false, "make the image one layer: the container's whole root filesystem")
 	return c
 }

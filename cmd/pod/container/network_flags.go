@@ -18,6 +18,7 @@ func addNetworkFlags(fs *pflag.FlagSet, o *engine.NetOptions) {
 	fs.StringArrayVar(&o.DNSOptions, "dns-option", nil, "resolv.conf option")
 	fs.StringArrayVar(&o.DNSOptions, "dns-opt", nil, "resolv.conf option (same as --dns-option)")
 	fs.StringArrayVar(&o.AddHosts, "add-host", nil, "add a line to /etc/hosts: NAME:IP")
+	fs.BoolVar(&o.NoHosts, "no-hosts", false, "keep the image's /etc/hosts instead of writing one (conflicts with --add-host)")
 	fs.StringArrayVarP(&o.Publish, "publish", "p", nil, "publish a container port on the host: [[IP:][HOSTPORT]:]PORT[/PROTO], ports may be ranges")
 	fs.BoolVarP(&o.PublishAll, "publish-all", "P", false, "publish every EXPOSEd port of the image on a free host port")
 }

@@ -43,7 +43,6 @@ func addProcessFlags(fs *pflag.FlagSet, f *createFlags) {
 	fs.StringVar(&o.Umask, "umask", "", "umask of the container's process (octal; default 0022)")
 	fs.StringVar(&o.PidFile, "pidfile", "", "write the container's PID to FILE at each start")
 	fs.StringVar(&o.ConmonPidFile, "conmon-pidfile", "", "write the monitor's (pod-conmon's) PID to FILE at each start")
-	fs.BoolVar(&o.NoHosts, "no-hosts", false, "keep the image's /etc/hosts instead of writing one (conflicts with --add-host)")
 	fs.StringVar(&o.InitPath, "init-path", "", "with --init: the init binary to run as PID 1 (default: catatonit)")
 	fs.StringVar(&o.Systemd, "systemd", "true", "init mode for systemd: true (when the command is systemd or init), false or always")
 	fs.StringArrayVar(&o.Requires, "requires", nil, "containers to start before this one (NAME[,NAME...]; rm refuses to remove them while this one exists)")

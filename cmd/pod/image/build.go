@@ -48,6 +48,7 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 		jobs                       uint
 		reg                        registryFlags
 		output                     string
+		bf                         buildImageFlags
 	)
 	c := &cobra.Command{
 		Use:   "build [options] [CONTEXT]",
@@ -79,19 +80,31 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 			case pullAlways:
 				o.Pull = "always"
 			}
-			if err := checkBuildPlatform(platform); err != nil {
+			if err := bf.apply(cmd, &o, platform); err != nil {
 				return err
 			}
 			if o.Output, err = images.ParseBuildOutput(output); err != nil {
 				return err
 			}
-			reg.apply(cmd, &o.TLSVerify, &o.AuthFile, nil, &o.CertDir)
+			reg.apply(cmd, &o.TLSVerify, &o.AuthFile, &o.Credentials, &o.CertDir)
 			o.Stdin = g.Stdin
+			if bf.stdin {
+				if o.ContextDir == "-" || o.Dockerfile == "-" {
+					return errdefs.InvalidArgumentf("--stdin cannot be used when the context or the Dockerfile is read from standard input")
+				}
+				o.Image.RunStdin = g.Stdin
+			}
 			o.Out, o.Err = g.Stdout, g.Stderr
 			toStdout := o.Output != nil && o.Output.Dest == "-"
 			if toStdout {
 				// Standard output carries the tar: the steps go to stderr.
 				o.Output.Writer, o.Out = g.Stdout, g.Stderr
+			}
+			if bf.logsplit {
+				if logfile == "" {
+					return errdefs.InvalidArgumentf("--logsplit needs --logfile")
+				}
+				logfile = splitLogfile(logfile, o.Image.Platform)
 			}
 			if logfile != "" {
 				// podman's --logfile: the build's output goes to the file.
@@ -151,27 +164,13 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVar(&o.Run.Ulimits, "ulimit", nil, "set a ulimit of RUN steps: NAME=SOFT[:HARD] (repeatable)")
 	f.StringArrayVarP(&o.Run.Volumes, "volume", "v", nil, "mount a volume into RUN steps: SRC:DST[:OPTS] (repeatable)")
 	f.StringVar(&logfile, "logfile", "", "write the build's output to this file instead of the terminal")
-	f.StringVar(&platform, "platform", "", "the platform to build for: only the host's (linux/"+runtime.GOARCH+")")
+	f.StringVar(&platform, "platform", "", "the platform of the image: OS/ARCH[/VARIANT] (default: the host's, linux/"+runtime.GOARCH+"; RUN needs the host's)")
 	f.StringVar(&progress, "progress", "auto", "progress output: auto, plain, tty, quiet or rawjson (pod's output is always plain)")
 	f.UintVar(&jobs, "jobs", 1, "stages to build at once (pod builds one at a time; accepted for scripts)")
 	f.StringVarP(&output, "output", "o", "", "also write the image's filesystem: type=local,dest=DIR, type=tar,dest=FILE, DIR, or - (a tar on standard output)")
-	reg.register(c, false)
+	reg.register(c, true)
+	bf.register(c, &o.Run)
 	return c
-}
-
-// checkBuildPlatform accepts only the host's platform: pod cannot run
-// another architecture's RUN steps.
-func checkBuildPlatform(p string) error {
-	if p == "" {
-		return nil
-	}
-	host := "linux/" + runtime.GOARCH
-	for _, one := range strings.Split(p, ",") {
-		if one != host && strings.TrimSuffix(one, "/") != host && !strings.HasPrefix(one, host+"/") {
-			return errdefs.InvalidArgumentf("invalid --platform %q: only the host's platform (%s) can be built", p, host)
-		}
-	}
-	return nil
 }
 
 // keyValues reads KEY=VALUE flags; with fromEnv a bare KEY takes pod's own
