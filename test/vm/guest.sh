@@ -23,7 +23,7 @@ say "tests start after $(cut -d' ' -f1 /proc/uptime)s of uptime"
 install -d -m 0755 /opt/pod/bin
 install -m 0755 "$share/bin/pod" "$share/bin/pod-conmon" "$share/bin/pod-systemd-generator" "$share/bin/e2e.test" /opt/pod/bin/
 run_re=$(cat "$share/run.txt")
-args=(-test.run "$run_re" -test.v -test.count=1 -test.timeout 40m)
+args=(-test.run "$run_re" -test.v -test.count=1 -test.timeout "$(cat "$share/test-timeout")")
 
 # The plain user as a distribution gives it: lingering, so systemd --user
 # runs, with XDG_RUNTIME_DIR=/run/user/UID and a delegated cgroup subtree.
