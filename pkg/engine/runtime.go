@@ -320,6 +320,7 @@ func (r *Runtime) OCI() (*oci.Runtime, error) {
 			return
 		}
 		r.oci = oci.New(path, r.podRunDir("runtime", filepath.Base(path)))
+		r.oci.Env = r.runtimeEnv()
 	})
 	return r.oci, r.ociErr
 }
