@@ -19,6 +19,10 @@ say "tests start after $(cut -d' ' -f1 /proc/uptime)s of uptime"
 	echo "uptime at test start: $(cut -d' ' -f1 /proc/uptime)s"
 } >"$res/guest-info" 2>&1
 
+# Debian's docker-registry package starts a registry of its own at boot;
+# the tests start theirs on free ports, so it only takes CPU from them.
+systemctl stop docker-registry.service 2>/dev/null || true
+
 # The binaries on the local disk, readable and runnable by the plain user.
 install -d -m 0755 /opt/pod/bin
 install -m 0755 "$share/bin/pod" "$share/bin/pod-conmon" "$share/bin/pod-systemd-generator" "$share/bin/e2e.test" /opt/pod/bin/
