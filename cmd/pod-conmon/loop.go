@@ -106,6 +106,10 @@ func (m *monitor) loop(ctr int) int {
 				m.flushStdin()
 			case fd == m.pidfd && fd >= 0:
 				exited = true
+				// Before the cgroup can go: see oomWatch.ino.
+				m.oom.check(m.buf)
+			case fd == m.oom.ino && fd >= 0:
+				m.oom.changed(m.buf)
 			case fd == m.health.fd && fd >= 0:
 				m.healthDone()
 			default:

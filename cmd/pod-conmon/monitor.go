@@ -41,6 +41,7 @@ type monitor struct {
 	stdin   stdinPipe
 	buf     []byte // MaxPacket long; the loop handles one event at a time, so one buffer serves all
 	health  healthTimer
+	oom     oomWatch
 }
 
 // run is the monitor's life: create, report, copy output, reap, record.
@@ -49,6 +50,7 @@ func (m *monitor) run() int {
 	m.out, m.errp, m.term, m.console, m.pidfd, m.ln, m.epfd = -1, -1, -1, -1, -1, -1, -1
 	m.stdin = stdinPipe{fd: -1, once: cfg.StdinOnce}
 	m.health = healthTimer{fd: -1}
+	m.oom = oomWatch{ino: -1}
 	m.clients = map[int]*client{}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return m.fail("become subreaper: " + err.Error())
@@ -176,7 +178,12 @@ func (m *monitor) run() int {
 		m.closeAll()
 		return m.fail(err.Error())
 	}
-	oom := watchOOM(ctr, m.buf)
+	m.oom = watchOOM(ctr, m.buf)
+	if m.oom.ino >= 0 {
+		if err := m.watch(m.oom.ino, unix.EPOLLIN); err != nil {
+			m.oom.close()
+		}
+	}
 
 	if err := m.report(&protocol.SyncMessage{PID: ctr, MonitorPID: os.Getpid(), RuntimeNanos: int64(runtimeTime)}); err != nil {
 		// pod is gone before it could start the container: stop it, so
@@ -192,7 +199,8 @@ func (m *monitor) run() int {
 	dropStartupText(m.buf)
 	code := m.loop(ctr)
 
-	exit := protocol.AppendExit(nil, code, oom.killed(m.buf), time.Now().UTC())
+	exit := protocol.AppendExit(nil, code, m.oom.killed(m.buf), time.Now().UTC())
+	m.oom.close()
 	if m.log != nil {
 		m.log.close()
 	}

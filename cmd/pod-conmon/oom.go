@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // oomWatch reads the oom_kill counter of the container's memory cgroup, so
@@ -10,6 +13,15 @@ import (
 type oomWatch struct {
 	file  string // memory.oom_control (v1) or memory.events (v2); "" = unknown
 	start uint64
+	// ino is an inotify descriptor on memory.events (v2; -1 otherwise):
+	// the kernel notifies a change of its counters, and the count is
+	// read then, while the cgroup exists. Under the systemd manager the
+	// container's scope, cgroup and all, is removed as soon as it is
+	// empty, often before the monitor has collected the exit and could
+	// read the file.
+	ino int
+	// seen is whether a read since watchOOM found the counter higher.
+	seen bool
 }
 
 // watchOOM finds the memory cgroup of pid while it runs (its cgroup file
@@ -17,7 +29,7 @@ type oomWatch struct {
 // scratch space; the files are parsed in place, so that the monitor keeps
 // no start-up garbage.
 func watchOOM(pid int, buf []byte) oomWatch {
-	var w oomWatch
+	w := oomWatch{ino: -1}
 	b, err := readSmall("/proc/"+strconv.Itoa(pid)+"/cgroup", buf)
 	if err != nil {
 		return w
@@ -51,14 +63,70 @@ func watchOOM(pid int, buf []byte) oomWatch {
 		ctrls, path, _ := bytes.Cut(v1, []byte{':'})
 		w.file = "/sys/fs/cgroup/" + string(ctrls) + string(path) + "/memory.oom_control"
 	case v2 != nil:
-		w.file = "/sys/fs/cgroup" + string(v2) + "/memory.events"
+		w.file = memoryEvents("/sys/fs/cgroup", string(v2))
 	}
 	if n, ok := w.count(buf); ok {
 		w.start = n
 	} else {
 		w.file = ""
 	}
+	if v1 == nil && w.file != "" {
+		if fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC); err == nil {
+			if _, err := unix.InotifyAddWatch(fd, w.file, unix.IN_MODIFY); err == nil {
+				w.ino = fd
+			} else {
+				unix.Close(fd)
+			}
+		}
+	}
 	return w
+}
+
+// changed drains the inotify descriptor and reads the counter again.
+func (w *oomWatch) changed(buf []byte) {
+	for {
+		if n, err := unix.Read(w.ino, buf); n <= 0 || err != nil {
+			break
+		}
+	}
+	w.check(buf)
+}
+
+// check reads the counter and remembers an increase.
+func (w *oomWatch) check(buf []byte) {
+	if n, ok := w.count(buf); ok && n > w.start {
+		w.seen = true
+	}
+}
+
+// close releases the inotify descriptor.
+func (w *oomWatch) close() {
+	if w.ino >= 0 {
+		unix.Close(w.ino)
+		w.ino = -1
+	}
+}
+
+// memoryEvents is the memory.events file (under the cgroup v2 mount root)
+// that counts OOM kills of a process in cgroup path: its own cgroup's, or,
+// when the memory controller is not enabled there, its parent's, where the
+// kernel then charges the process. crun under the systemd manager puts a
+// container's processes in a "container" cgroup below the scope, which
+// holds the limit; rootless, the scope may not pass the memory controller
+// down to it. "" when neither has one (memory not delegated).
+func memoryEvents(root, path string) string {
+	for range 2 {
+		f := root + path + "/memory.events"
+		if unix.Access(f, unix.R_OK) == nil {
+			return f
+		}
+		i := strings.LastIndexByte(path, '/')
+		if i <= 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return ""
 }
 
 func (w *oomWatch) count(buf []byte) (uint64, bool) {
@@ -83,6 +151,6 @@ func (w *oomWatch) count(buf []byte) (uint64, bool) {
 // killed reports whether the OOM killer acted in the cgroup since watchOOM;
 // buf is scratch space.
 func (w *oomWatch) killed(buf []byte) bool {
-	n, ok := w.count(buf)
-	return ok && n > w.start
+	w.check(buf)
+	return w.seen
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"os"
 
 	"github.com/sirupsen/logrus"
 
@@ -39,6 +40,19 @@ func (r *Runtime) cgroupManager() string {
 // system's as root, the user's own rootless.
 func (r *Runtime) systemdBus() scope.Bus {
 	return scope.Bus{User: r.Rootless(), UID: rootless.UID()}
+}
+
+// runtimeEnv is the environment the OCI runtime runs in, nil for pod's
+// own. Rootless, a container under the systemd manager has its scope in
+// the user's manager: the runtime finds that over the user's bus, which it
+// would look for in XDG_RUNTIME_DIR, and pod's may be another directory.
+// Every later command (update, kill, delete) needs that bus too: without
+// it crun asks the system's manager, which knows no such scope.
+func (r *Runtime) runtimeEnv() []string {
+	if !r.Rootless() || os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return nil
+	}
+	return append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+r.systemdBus().Address())
 }
 
 // systemdSlice is the slice of cfg's scopes under the systemd manager:

@@ -469,11 +469,8 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if how.start {
 		cfg.PassFiles = how.pass.Files
 	}
-	if c.Config.CgroupManager == cgroupManagerSystemd && r.Rootless() && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		// The runtime makes the container's scope over the user's bus,
-		// which it would look for in XDG_RUNTIME_DIR: pod's may be
-		// another directory.
-		cfg.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+r.systemdBus().Address())
+	if c.Config.CgroupManager == cgroupManagerSystemd {
+		cfg.Env = r.runtimeEnv()
 	}
 	cfg.NotifySocket, cfg.NotifyReady = r.notifyMode(c.Config)
 	if !how.start {

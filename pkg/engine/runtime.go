@@ -347,6 +347,7 @@ func (r *Runtime) OCI() (*oci.Runtime, error) {
 		}
 		r.oci = oci.New(path, r.podRunDir("runtime", filepath.Base(path)))
 		r.oci.Flags = r.opts.RuntimeFlags
+		r.oci.Env = r.runtimeEnv()
 	})
 	return r.oci, r.ociErr
 }

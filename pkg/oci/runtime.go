@@ -29,6 +29,11 @@ type Runtime struct {
 	// Flags are more global flags, without their leading "--" (podman's
 	// --runtime-flag: "debug" is passed as --debug).
 	Flags []string
+	// Env is the environment of the runtime's commands (update, kill,
+	// delete, ...); nil passes pod's own. Rootless, it names the user's
+	// bus, where a container under the systemd cgroup manager has its
+	// scope.
+	Env []string
 
 	specOnce    sync.Once
 	specVersion string
@@ -169,6 +174,7 @@ func (r *Runtime) Resume(ctx context.Context, id string) error {
 func (r *Runtime) run(ctx context.Context, args ...string) ([]byte, error) {
 	argv := append(r.globalArgs(), args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = r.Env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -43,6 +43,7 @@ func TestCgroupManagerSystemd(t *testing.T) {
 				if r := e.Pod("--cgroup-manager", "systemd", "run", "--rm", img, "sh", "-c", "exit 7"); r.Code != 7 {
 					t.Errorf("exit 7 under the user's systemd manager: %d (%s)", r.Code, r.Stderr)
 				}
+				updateAndOOM(t, e, img, "--cgroup-manager", "systemd")
 			}
 			return
 		}
@@ -75,6 +76,7 @@ func TestCgroupManagerSystemd(t *testing.T) {
 		if r := e.Pod("run", "--rm", img, "sh", "-c", "exit 7"); r.Code != 7 {
 			t.Errorf("exit 7 under the systemd manager: %d (%s)", r.Code, r.Stderr)
 		}
+		updateAndOOM(t, e, img)
 		// --cgroup-parent is a slice there; a path is refused.
 		id = out(e.MustPod("run", "-d", "--name", "sliced", "--cgroup-parent", "podtest.slice", img, "sleep", "1000"))
 		if ctr := scopeOf(containerCgroup(t, e, "sliced", "memory")); !strings.HasSuffix(ctr, "/podtest.slice/pod-"+id+".scope") {
@@ -98,6 +100,50 @@ func TestCgroupManagerSystemd(t *testing.T) {
 			t.Errorf("--cgroup-manager cgroupfs: the container's cgroup is %s", ctr)
 		}
 	})
+}
+
+// updateAndOOM checks update and an OOM kill under the systemd manager
+// (pre names it for a user, whose default is cgroupfs): the runtime finds
+// the container's scope again, in the user's manager rootless, and the OOM
+// kill is seen where the kernel counts it.
+func updateAndOOM(t *testing.T, e *Env, img string, pre ...string) {
+	t.Helper()
+	pod := func(args ...string) *Result { return e.Pod(append(append([]string{}, pre...), args...)...) }
+	pod("run", "-d", "--name", "upd", "-m", "32m", img, "sleep", "1000").Success(t)
+	pod("update", "-m", "64m", "upd").Success(t)
+	if got := memoryMax(t, containerCgroup(t, e, "upd", "memory")); got != "67108864" {
+		t.Errorf("memory limit after update -m 64m: %s, want 67108864", got)
+	}
+	pod("rm", "-f", "-t", "0", "upd").Success(t)
+	if r := pod("run", "--name", "oom", "-m", "10m", img, "tail", "/dev/zero"); r.Code != 137 {
+		t.Errorf("over its memory limit: exit %d, want 137 (%s)", r.Code, r.Stderr)
+	}
+	if got := out(pod("inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", "oom")); got != "true 137" {
+		t.Errorf("inspect OOMKilled ExitCode = %q, want true 137", got)
+	}
+	pod("rm", "oom").Success(t)
+}
+
+// memoryMax is the memory limit the kernel applies to a container's
+// cgroup: the lower of its own memory.max and its scope's (crun's
+// "container" cgroup may have no memory controller of its own).
+func memoryMax(t *testing.T, cg string) string {
+	t.Helper()
+	limit := ""
+	for _, dir := range []string{cg, scopeOf(cg)} {
+		b, err := os.ReadFile(dir + "/memory.max")
+		if err != nil {
+			continue
+		}
+		v := strings.TrimSpace(string(b))
+		if limit == "" || limit == "max" || (v != "max" && atoi(v) < atoi(limit)) {
+			limit = v
+		}
+	}
+	if limit == "" {
+		t.Fatalf("no memory.max in %s nor its scope", cg)
+	}
+	return limit
 }
 
 // scopeOf is the scope of a container's cgroup: crun puts the container's

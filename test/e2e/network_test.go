@@ -137,7 +137,7 @@ func httpGet(t *testing.T, url string) (string, error) {
 }
 
 func TestNetworkPublishedPort(t *testing.T) {
-	forEachUserInTurn(t, func(t *testing.T, e *Env) {
+	forEachUser(t, func(t *testing.T, e *Env) {
 		img := pulled(t, e)
 		port := freePort(t)
 		e.MustPod("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", port), img,
@@ -166,7 +166,14 @@ func TestNetworkPublishedPort(t *testing.T) {
 		}
 		// The same through a user-defined bridge network (rootless: inside
 		// the user's namespace for bridges, forwarded by the port driver).
-		e.MustPod("network", "create", "--subnet", "10.95.9.0/24", "pubnet")
+		// Each half its own subnet: pod refuses one that the other half's
+		// bridge routes on the host, and the halves run at the same time
+		// (in the VM as two processes, root's and the user's).
+		subnet := "10.95.9.0/24"
+		if e.Rootless() {
+			subnet = "10.131.9.0/24"
+		}
+		e.MustPod("network", "create", "--subnet", subnet, "pubnet")
 		t.Cleanup(func() { e.Pod("network", "rm", "-f", "pubnet") })
 		port2 := freePort(t)
 		e.MustPod("run", "-d", "--name", "web2", "--network", "pubnet", "-p", fmt.Sprintf("127.0.0.1:%d:8080", port2), img,

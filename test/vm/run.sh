@@ -7,7 +7,9 @@
 #   test/vm/run.sh [-run REGEX]      (make vm-test)
 #
 # It needs bin/pod, bin/pod-conmon, bin/pod-systemd-generator and bin/e2e.test built (make vm-test does).
-# Environment: POD_VM_TIMEOUT (seconds the guest may run, default 2400),
+# Environment: POD_VM_TIMEOUT (seconds the guest may run, default 1800; the
+# tests inside get three minutes less, for boot and power-off, as their go
+# test -timeout, so that a hung test is named before the guest is killed),
 # POD_VM_ACCEL (kvm or tcg: skip the probe), POD_VM_MEM (MiB, default 3072),
 # POD_VM_CPUS (default: the host's, at most 4), POD_VM_KEEP (keep the work dir),
 # POD_VM_IMAGE (boot this image directory instead of image.sh's).
@@ -20,7 +22,7 @@ if [ "${1:-}" = "-run" ]; then run_re=$2; fi
 [ -n "$run_re" ] || run_re=$(grep -v '^\s*#' "$here/tests.txt" | grep -v '^\s*$' | paste -sd'|')
 run_re="^($run_re)\$"
 
-timeout_s=${POD_VM_TIMEOUT:-2400}
+timeout_s=${POD_VM_TIMEOUT:-1800}
 mem=${POD_VM_MEM:-3072}
 cpus=${POD_VM_CPUS:-$(nproc)}
 [ "$cpus" -le 4 ] || cpus=4
@@ -54,6 +56,7 @@ mkdir -p "$share/bin" "$share/results"
 cp "$top/bin/pod" "$top/bin/pod-conmon" "$top/bin/pod-systemd-generator" "$top/bin/e2e.test" "$share/bin/"
 cp "$here/guest.sh" "$share/guest.sh"
 printf '%s\n' "$run_re" >"$share/run.txt"
+echo "$((timeout_s > 600 ? timeout_s - 180 : timeout_s))s" >"$share/test-timeout"
 
 # qemu_boot ACCEL APPEND CONSOLE starts QEMU in the background, sets qpid.
 # The disk is opened with snapshot=on: the guest's writes go to a temporary
