@@ -39,7 +39,9 @@ func newRootCommand(g *cli.Globals, began processStart) *cobra.Command {
 			}
 			logrus.SetLevel(lvl)
 			logrus.SetOutput(os.Stderr)
-			if err := pg.apply(cmd.Flags(), g); err != nil {
+			// The root's own set: a command's flag of the same name (build --ssh)
+			// shadows the global one in cmd.Flags().
+			if err := pg.apply(cmd.Root().PersistentFlags(), g); err != nil {
 				return err
 			}
 			if g.Timings || timingsFromEnv() {

@@ -110,6 +110,10 @@ func (b *buildSteps) RunContainer(ctx context.Context, s build.RunSpec) (string,
 		// the containers run from the result.
 		Health: HealthOptions{None: true},
 	}
+	// The build passes the proxy variables itself (RunEnv), only when its
+	// --http-proxy says so: not run's default of passing pod's.
+	noProxy := false
+	opts.HTTPProxy = &noProxy
 	run := b.run
 	opts.AddHosts, opts.Ulimits, opts.Volumes = run.AddHosts, run.Ulimits, run.Volumes
 	opts.CapAdd, opts.CapDrop, opts.SecurityOpt = run.CapAdd, run.CapDrop, run.SecurityOpt
