@@ -59,5 +59,6 @@ func lifecycleVerbs() []verb {
 		{"commit", newCommitCommand},
 		{"", newCloneCommand},
 		{"", newCleanupCommand},
+		{"", newRunlabelCommand},
 	}
 }
