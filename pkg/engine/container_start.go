@@ -191,6 +191,9 @@ type startHow struct {
 	// work (conmon.Config.ClientCleans); the caller then ends with
 	// conn.Done once it did the work.
 	cleans bool
+	// restore, when set, has the monitor run the runtime's restore from a
+	// checkpoint instead of its run (Restore).
+	restore *restoreFrom
 }
 
 // startLocked runs c: the monitor with the runtime's create and start in
@@ -249,6 +252,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 	if how.attach {
 		r.containerEvent(ctx, c.Container, "attach")
 	}
+	r.clearCheckpointMarks(c, how.restore != nil)
 	c.Status = state.StatusRunning
 	c.StartedAt = time.Now()
 	c.StoppedByUser = false
@@ -257,7 +261,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 		return nil, err
 	}
 	r.resetHealth(ctx, c)
-	r.containerEvent(ctx, c.Container, "start")
+	if how.restore != nil {
+		r.containerEvent(ctx, c.Container, "restore")
+	} else {
+		r.containerEvent(ctx, c.Container, "start")
+	}
 	return conn, nil
 }
 
@@ -410,6 +418,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	argv := rt.CreateArgs(c.ID, userdata, pidFile, console)
 	if how.start {
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
+	}
+	if rs := how.restore; rs != nil {
+		argv = rt.RestoreArgs(c.ID, userdata, pidFile, rs.imagePath, rs.workPath, rs.tcp)
 	}
 	switch {
 	case c.Config.Cgroups == "disabled":

@@ -24,7 +24,7 @@ IMAGE_VERSION=1 # bump to force a rebuild
 # (the Makefile's DEB_RUNTIME and DEB_TEST, plus the session tools).
 PACKAGES=(
 	systemd-sysv dbus dbus-user-session libpam-systemd systemd-container
-	runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit
+	runc crun criu uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit
 	iproute2 ca-certificates
 	docker-registry busybox-static util-linux procps curl kmod
 )

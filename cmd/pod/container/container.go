@@ -60,5 +60,7 @@ func lifecycleVerbs() []verb {
 		{"", newCloneCommand},
 		{"", newCleanupCommand},
 		{"", newRunlabelCommand},
+		{"", newCheckpointCommand},
+		{"", newRestoreCommand},
 	}
 }
