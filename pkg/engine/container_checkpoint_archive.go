@@ -171,7 +171,9 @@ func (r *Runtime) importCheckpoint(ctx context.Context, file, name string, ignor
 	if err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(st.TempDir(), "checkpoint-import-")
+	// Under the graph root, beside the containers' directories: CRIU's
+	// images are then moved into the new container's, not copied.
+	tmp, err := os.MkdirTemp(r.storeOpts.GraphRoot, ".checkpoint-import-")
 	if err != nil {
 		return "", fmt.Errorf("import checkpoint %s: %w", file, err)
 	}
