@@ -135,7 +135,7 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 cp "$root"/boot/vmlinuz-* "$tmp/vmlinuz"
 cp "$root"/boot/initrd.img-* "$tmp/initrd.img"
-mkfs.ext4 -q -F -L podvm -d "$root" "$tmp/disk.img" "$DISK_SIZE"
+mkfs.ext4 -q -F -L podvm -d "$root" "$tmp/disk.img" "$DISK_SIZE" >&2
 rm -rf "$root"
 rm -rf "$dir"
 mv "$tmp" "$dir"
