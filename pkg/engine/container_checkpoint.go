@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -134,6 +135,9 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 			}
 		}
 		os.RemoveAll(dir)
+		if errors.Is(err, errdefs.ErrNotImplemented) {
+			return nil, fmt.Errorf("checkpoint %s: %w", c.Name, err)
+		}
 		if cerr := oci.CRIUCheck(uctx); cerr != nil {
 			return nil, errdefs.Unavailablef("checkpoint %s: CRIU cannot work on this machine: %v", c.Name, cerr)
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // CheckpointOptions are the runtime's checkpoint flags pod uses; the
@@ -30,6 +32,10 @@ func (r *Runtime) Checkpoint(ctx context.Context, id string, o CheckpointOptions
 		args = append(args, "--tcp-established")
 	}
 	_, err := r.run(ctx, append(args, id)...)
+	if err != nil && strings.Contains(err.Error(), "unknown command checkpoint") {
+		// crun built without CRIU (Debian 12's) has no checkpoint verb.
+		return errdefs.NotImplementedf("the OCI runtime %s was built without checkpoint support (CRIU): run the container with --runtime runc", r.Name())
+	}
 	return err
 }
 
