@@ -19,12 +19,12 @@ import (
 
 // What a checkpoint leaves in the container's userdata directory.
 const (
-	checkpointDirName = "checkpoint"        // CRIU's images (and its stats-dump, stats-restore)
+	checkpointDirName = "checkpoint"        // CRIU's images
 	checkpointedFile  = "checkpointed.json" // a checkpoint of the current run exists (checkpointMark)
 	restoredFile      = "restored.json"     // the current run was restored (checkpointMark)
 	dumpLogName       = "dump.log"          // CRIU's log of the checkpoint
 	restoreLogName    = "restore.log"       // CRIU's log of the restore
-	statsDumpName     = "stats-dump"
+	statsDumpName     = "stats-dump"        // CRIU's statistics, in its work directory
 	statsRestoreName  = "stats-restore"
 )
 
@@ -143,7 +143,7 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 		}
 		return nil, fmt.Errorf("checkpoint %s: %w (CRIU's log: %s)", c.Name, err, filepath.Join(userdata, dumpLogName))
 	}
-	rep.Stats = readCRIUStats(filepath.Join(dir, statsDumpName))
+	rep.Stats = readCRIUStats(filepath.Join(userdata, statsDumpName))
 	if !o.LeaveRunning {
 		if _, err := r.waitExitFile(ctx, c); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: wait for its exit: %w", c.Name, err)
@@ -168,7 +168,7 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 	}
 	if !o.Keep {
 		os.Remove(filepath.Join(userdata, dumpLogName))
-		os.Remove(filepath.Join(dir, statsDumpName))
+		os.Remove(filepath.Join(userdata, statsDumpName))
 	}
 	return rep, nil
 }
@@ -248,15 +248,16 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 		return nil, fmt.Errorf("restore %s: %w (CRIU's log: %s)", c.Name, err, filepath.Join(userdata, restoreLogName))
 	}
 	rep := &RestoreReport{ID: c.ID, RuntimeDuration: time.Since(began)}
-	rep.Stats = readCRIUStats(filepath.Join(dir, statsRestoreName))
+	rep.Stats = readCRIUStats(filepath.Join(userdata, statsRestoreName))
 	os.Remove(filepath.Join(userdata, checkpointedFile))
 	if err := writeMark(filepath.Join(userdata, restoredFile)); err != nil {
 		logrus.Warnf("restore %s: %v", c.Name, err)
 	}
 	if !o.Keep {
 		os.RemoveAll(dir)
-		os.Remove(filepath.Join(userdata, restoreLogName))
-		os.Remove(filepath.Join(userdata, dumpLogName))
+		for _, n := range []string{restoreLogName, dumpLogName, statsDumpName, statsRestoreName} {
+			os.Remove(filepath.Join(userdata, n))
+		}
 	}
 	return rep, nil
 }

@@ -79,6 +79,11 @@ func (r *Runtime) exportCheckpoint(ctx context.Context, c *Container, userdata, 
 			}
 		}
 	}
+	if _, err := os.Stat(filepath.Join(userdata, statsDumpName)); err == nil {
+		if err := addFile(tw, statsDumpName, filepath.Join(userdata, statsDumpName)); err != nil {
+			return err
+		}
+	}
 	if !ignoreRootfs {
 		if err := r.addRootfsDiff(tw, c, userdata); err != nil {
 			return err

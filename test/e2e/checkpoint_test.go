@@ -146,11 +146,6 @@ func TestCheckpointRestore(t *testing.T) {
 		}
 		e.Pod("container", "restore", "--import", e.Path("nosuch.tar.gz")).Fails(t, 125, "nosuch.tar.gz")
 		e.Pod("container", "restore", "--name", "x", "cnt").Fails(t, 125, "--import")
-		// --leave-running dumps and goes on; the container stays running.
-		e.MustPod("container", "checkpoint", "--leave-running", "--latest")
-		if got := out(e.MustPod("inspect", "-f", "{{.State.Status}} {{.State.Checkpointed}}", "cnt2")); got != "running false" {
-			t.Errorf("after --leave-running: %q", got)
-		}
 		e.Pod("container", "checkpoint", "cnt").Fails(t, 125, "")
 		if s := e.MustPod("rm", "-f", "cnt", "cnt2").Stdout; !strings.Contains(s, "cnt2") {
 			t.Errorf("rm: %q", s)
