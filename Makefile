@@ -18,7 +18,7 @@ LDFLAGS := -X github.com/pod-engine/pod/pkg/version.GitCommit=$(COMMIT) \
 GOFLAGS_BUILD := -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
 
 # Debian packages pod needs at run time and its tests need.
-DEB_RUNTIME := runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit \
+DEB_RUNTIME := runc crun criu uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit \
 	iproute2 ca-certificates
 DEB_BUILD := gcc libc6-dev pkg-config git make
 DEB_TEST := docker-registry busybox-static util-linux procps curl docker-compose systemd sqlite3

@@ -70,6 +70,16 @@ type InspectState struct {
 	// the same, under the name podman 4 gave it.
 	Health      *HealthState `json:"Health,omitempty"`
 	Healthcheck *HealthState `json:"Healthcheck,omitempty"`
+	// podman's checkpoint fields: Checkpointed while a checkpoint of the
+	// container's last run waits to be restored, Restored while a
+	// restored run goes on (pod container checkpoint/restore).
+	Checkpointed   bool   `json:"Checkpointed"`
+	CheckpointedAt string `json:"CheckpointedAt,omitempty"`
+	CheckpointPath string `json:"CheckpointPath,omitempty"`
+	CheckpointLog  string `json:"CheckpointLog,omitempty"`
+	Restored       bool   `json:"Restored"`
+	RestoredAt     string `json:"RestoredAt,omitempty"`
+	RestoreLog     string `json:"RestoreLog,omitempty"`
 }
 
 // InspectGraphDriver names the storage driver and, as podman shows them,
@@ -116,6 +126,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	doc.NetworkSettings = r.networkSettings(c)
 	r.inspectInteractive(ctx, c, doc)
 	r.inspectVolumeMounts(ctx, doc)
+	r.inspectCheckpoint(c, &doc.State)
 	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
 		if p, err := r.containerLogPath(c); err == nil {
 			doc.LogPath = p

@@ -206,6 +206,9 @@ type startHow struct {
 	cleans bool
 	// pass goes to the container's process.
 	pass PassFiles
+	// restore, when set, has the monitor run the runtime's restore from a
+	// checkpoint instead of its run (Restore).
+	restore *restoreFrom
 }
 
 // startLocked runs c: the monitor with the runtime's create and start in
@@ -270,6 +273,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 	if how.attach {
 		r.containerEvent(ctx, c.Container, "attach")
 	}
+	r.clearCheckpointMarks(c, how.restore != nil)
 	c.Status = state.StatusRunning
 	c.StartedAt = time.Now()
 	c.StoppedByUser = false
@@ -280,7 +284,11 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 	writePidFiles(c)
 	r.resetHealth(ctx, c)
 	r.writeInfraConmonPidFile(ctx, c)
-	r.containerEvent(ctx, c.Container, "start")
+	if how.restore != nil {
+		r.containerEvent(ctx, c.Container, "restore")
+	} else {
+		r.containerEvent(ctx, c.Container, "start")
+	}
 	return conn, nil
 }
 
@@ -436,6 +444,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	argv := rt.CreateArgs(c.ID, userdata, pidFile, console)
 	if how.start {
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
+	}
+	if rs := how.restore; rs != nil {
+		argv = rt.RestoreArgs(c.ID, userdata, pidFile, rs.imagePath, rs.workPath, rs.tcp)
 	}
 	if how.start && len(how.pass.Files) > 0 {
 		argv = oci.WithPreserveFDs(argv, len(how.pass.Files))

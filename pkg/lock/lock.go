@@ -133,3 +133,26 @@ func tryFlock(f *os.File) (bool, error) {
 		}
 	}
 }
+
+// RemoveIfUnused removes the lock file at path when nobody holds it and
+// gone, asked while the lock is held, still says its object cannot be
+// looked up any more. It is the one exception to "lock files are never
+// removed": an object that no longer exists is never locked again (IDs are
+// not reused), so a process that was still waiting on the removed file
+// locks a file nobody else needs, and then finds the object gone. removed
+// is false, with a nil error, when the lock was held or the object exists.
+func RemoveIfUnused(path string, gone func() (bool, error)) (removed bool, err error) {
+	l, ok, err := TryAcquire(path)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer l.Release()
+	isGone, err := gone()
+	if err != nil || !isGone {
+		return false, err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("remove lock %s: %w", path, err)
+	}
+	return true, nil
+}

@@ -36,6 +36,8 @@ type Env struct {
 	// Binary, when set, is the pod run instead of the suite's (an older
 	// release, for upgrade tests).
 	Binary string
+	// ExtraArgs are global flags given to every command (--runtime runc).
+	ExtraArgs []string
 }
 
 // Result is what one pod invocation did.
@@ -160,7 +162,7 @@ func (e *Env) Command(ctx context.Context, args ...string) *exec.Cmd {
 	if e.RunRoot != "" { // "": the default run root, as a user's commands have
 		full = append(full, "--runroot", e.RunRoot)
 	}
-	full = append(full, args...)
+	full = append(append(full, e.ExtraArgs...), args...)
 	bin := suite.pod
 	if e.Binary != "" {
 		bin = e.Binary

@@ -24,7 +24,7 @@ IMAGE_VERSION=1 # bump to force a rebuild
 # (the Makefile's DEB_RUNTIME and DEB_TEST, plus the session tools).
 PACKAGES=(
 	systemd-sysv dbus dbus-user-session libpam-systemd systemd-container
-	runc crun uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit
+	runc crun criu uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit
 	iproute2 ca-certificates
 	docker-registry busybox-static util-linux procps curl kmod
 )
@@ -135,7 +135,7 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 cp "$root"/boot/vmlinuz-* "$tmp/vmlinuz"
 cp "$root"/boot/initrd.img-* "$tmp/initrd.img"
-mkfs.ext4 -q -F -L podvm -d "$root" "$tmp/disk.img" "$DISK_SIZE"
+mkfs.ext4 -q -F -L podvm -d "$root" "$tmp/disk.img" "$DISK_SIZE" >&2
 rm -rf "$root"
 rm -rf "$dir"
 mv "$tmp" "$dir"

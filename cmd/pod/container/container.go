@@ -59,5 +59,8 @@ func lifecycleVerbs() []verb {
 		{"commit", newCommitCommand},
 		{"", newCloneCommand},
 		{"", newCleanupCommand},
+		{"", newRunlabelCommand},
+		{"", newCheckpointCommand},
+		{"", newRestoreCommand},
 	}
 }

@@ -11,8 +11,8 @@ import (
 // latestVerbs are the commands that take podman's -l/--latest in place of
 // their CONTAINER argument.
 var latestVerbs = map[string]bool{
-	"attach": true, "diff": true, "exec": true, "init": true, "inspect": true, "kill": true,
-	"logs": true, "mount": true, "pause": true, "port": true, "restart": true, "rm": true,
+	"attach": true, "checkpoint": true, "diff": true, "exec": true, "init": true, "inspect": true, "kill": true,
+	"logs": true, "mount": true, "pause": true, "port": true, "restart": true, "restore": true, "rm": true,
 	"start": true, "stats": true, "stop": true, "top": true, "unmount": true, "unpause": true,
 	"wait": true,
 }

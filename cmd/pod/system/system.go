@@ -21,7 +21,7 @@ func Group(g *cli.Globals) []*cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	group.AddCommand(newInfoCommand(g), newMigrateCommand(g), newResetCommand(g), newPruneCommand(g), newDFCommand(g), newServiceCommand(g))
+	group.AddCommand(newInfoCommand(g), newMigrateCommand(g), newResetCommand(g), newPruneCommand(g), newDFCommand(g), newServiceCommand(g), newRenumberCommand(g))
 	return []*cobra.Command{group}
 }
 

@@ -24,6 +24,8 @@ func Commands(g *cli.Globals) []*cobra.Command {
 		newExistsCommand(g),
 		newExportCommand(g),
 		newImportCommand(g),
+		newMountCommand(g),
+		newUnmountCommand(g),
 	)
 	return []*cobra.Command{group}
 }
