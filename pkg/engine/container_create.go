@@ -564,20 +564,9 @@ func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, nam
 		return "", "", nil, err
 	}
 	if want := po.Platform; want != "" && !platformMatches(img, want) {
-		// A local image of another platform does not do (--platform,
-		// --arch, --os, --variant): pull the one asked for.
-		if opts.Pull == "never" || opts.Pull == "always" {
-			return "", "", nil, invalidf("image %s is %s/%s, not %s", opts.Image, img.OS, img.Architecture, want)
-		}
-		if id, err = r.images.Resolve(ctx, opts.Image, "always", po); err != nil {
-			return "", "", nil, err
-		}
-		if img, err = r.store.ImageConfig(ctx, id); err != nil {
-			return "", "", nil, err
-		}
-		if !platformMatches(img, want) {
-			return "", "", nil, invalidf("image %s is %s/%s, not %s", opts.Image, img.OS, img.Architecture, want)
-		}
+		// Resolve took a local image only of the platform asked for; a
+		// registry's single-platform image may still be another's.
+		return "", "", nil, invalidf("image %s is %s/%s, not %s", opts.Image, img.OS, img.Architecture, want)
 	}
 	name = opts.Image
 	if stored, serr := r.store.Image(id); serr == nil && len(stored.Names) > 0 && !strings.HasPrefix(id, opts.Image) {

@@ -87,15 +87,19 @@ func (r *Service) Resolve(ctx context.Context, name, policy string, o PullOption
 	}
 	if policy != "always" {
 		img, err := r.store.LookupImage(name)
-		if err == nil && r.platformMatches(ctx, img.ID, o) {
-			return img.ID, nil
+		var have, want string
+		if err == nil {
+			var ok bool
+			if ok, have, want = r.platformMatches(ctx, img.ID, o); ok {
+				return img.ID, nil
+			}
 		}
 		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return "", err
 		}
 		if policy == "never" {
 			if err == nil {
-				return "", errdefs.NotFoundf("%s: no local image for the platform asked for and --pull=never", name)
+				return "", errdefs.NotFoundf("%s: the local image is %s, not %s, and --pull=never", name, have, want)
 			}
 			return "", errdefs.NotFoundf("%s: image not known and --pull=never", name)
 		}
@@ -111,28 +115,49 @@ func (r *Service) Resolve(ctx context.Context, name, policy string, o PullOption
 }
 
 // platformMatches reports whether the local image id is for the platform
-// o asks for; when o asks for none, any image is.
-func (r *Service) platformMatches(ctx context.Context, id string, o PullOptions) bool {
-	want := struct{ os, arch, variant string }{o.OS, o.Arch, o.Variant}
+// o asks for; when o asks for none, any image is. have and want are the
+// image's platform and the one asked for (OS/ARCH[/VARIANT]), for errors.
+func (r *Service) platformMatches(ctx context.Context, id string, o PullOptions) (ok bool, have, want string) {
+	w := struct{ os, arch, variant string }{o.OS, o.Arch, o.Variant}
 	if o.Platform != "" {
 		parts := strings.SplitN(o.Platform, "/", 3)
-		if want.os == "" {
-			want.os = parts[0]
+		if w.os == "" {
+			w.os = parts[0]
 		}
-		if len(parts) > 1 && want.arch == "" {
-			want.arch = parts[1]
+		if len(parts) > 1 && w.arch == "" {
+			w.arch = parts[1]
 		}
-		if len(parts) > 2 && want.variant == "" {
-			want.variant = parts[2]
+		if len(parts) > 2 && w.variant == "" {
+			w.variant = parts[2]
 		}
 	}
-	if want.os == "" && want.arch == "" && want.variant == "" {
-		return true
+	if w.os == "" && w.arch == "" && w.variant == "" {
+		return true, "", ""
 	}
 	cfg, err := r.store.ImageConfig(ctx, id)
 	if err != nil {
-		return false
+		return false, "unreadable", platformString(w.os, w.arch, w.variant)
 	}
-	return (want.os == "" || want.os == cfg.OS) && (want.arch == "" || want.arch == cfg.Architecture) &&
-		(want.variant == "" || want.variant == cfg.Variant)
+	have = platformString(cfg.OS, cfg.Architecture, cfg.Variant)
+	// What is not asked for is the image's own: "--arch arm64" wants
+	// linux/arm64 of a linux image.
+	want = platformString(or(w.os, cfg.OS), or(w.arch, cfg.Architecture), or(w.variant, cfg.Variant))
+	ok = (w.os == "" || w.os == cfg.OS) && (w.arch == "" || w.arch == cfg.Architecture) &&
+		(w.variant == "" || w.variant == cfg.Variant)
+	return ok, have, want
+}
+
+func platformString(os, arch, variant string) string {
+	s := os + "/" + arch
+	if variant != "" {
+		s += "/" + variant
+	}
+	return s
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

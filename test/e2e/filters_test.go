@@ -76,11 +76,11 @@ func TestFilterErrors(t *testing.T) {
 			{[]string{"ps", "-a"}, "id, name, label, label!, status, exited, ancestor, before, since, until, restart-policy"},
 			{[]string{"container", "prune", "-f"}, "until, label, label!"},
 			{[]string{"images"}, "dangling, label, reference, before, since, id, until"},
-			{[]string{"image", "prune", "-f"}, "label, until"},
+			{[]string{"image", "prune", "-f"}, "label, label!, until"},
 			{[]string{"volume", "ls"}, "name, label, label!, dangling, driver, scope, opt, until"},
 			{[]string{"volume", "prune", "-f"}, "label, label!, until"},
-			{[]string{"network", "ls"}, "name, id, driver, label"},
-			{[]string{"network", "prune", "-f"}, "name, id, driver, label"},
+			{[]string{"network", "ls"}, "name, id, driver, label, label!, until"},
+			{[]string{"network", "prune", "-f"}, "name, id, driver, label, label!, until"},
 			{[]string{"events", "--stream=false"}, "container, event, image, label, network, status, type, volume"},
 		} {
 			run := func(filter string) *Result {
