@@ -46,7 +46,7 @@ bin/pod-systemd-generator: $(shell find cmd/pod-systemd-generator pkg/quadlet -n
 deps:
 	./hack/install-deps.sh $(DEB_RUNTIME) $(DEB_BUILD) $(DEB_TEST)
 
-test: unit e2e
+test: unit e2e vm-test
 
 unit:
 	$(GO) test -tags "$(TAGS)" -count=1 ./pkg/... ./cmd/... ./internal/... ./bench/...
