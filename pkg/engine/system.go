@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -308,11 +309,25 @@ func removeContents(dir string) error {
 	var errs []error
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
-		if err := os.RemoveAll(p); err != nil {
+		if err := removeAllSettling(p); err != nil {
 			errs = append(errs, fmt.Errorf("reset: remove %s: %w", p, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeAllSettling is os.RemoveAll, tried again for a moment while a
+// directory keeps refilling: the monitor of a container the reset just
+// killed may still be writing its last files (exit file, lock) below it.
+func removeAllSettling(p string) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		if err = os.RemoveAll(p); err == nil || !errors.Is(err, syscall.ENOTEMPTY) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }
 
 // MigrateReport is what Migrate did.
