@@ -1,21 +1,17 @@
 package image
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newPushCommand(g *cli.Globals) *cobra.Command {
 	var (
-		opts       images.PushOptions
-		reg        registryFlags
-		digestFile string
-		level      int
+		opts images.PushOptions
+		reg  registryFlags
+		pf   PushFlags
 	)
 	c := &cobra.Command{
 		Use:   "push [options] IMAGE [DESTINATION]",
@@ -28,13 +24,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			reg.apply(cmd, &opts.TLSVerify, &opts.AuthFile, &opts.Credentials, &opts.CertDir)
-			if cmd.Flags().Changed("compression-level") {
-				opts.Compression.Level = &level
-			}
-			// podman forces the format when it is given explicitly.
-			if !cmd.Flags().Changed("force-compression") {
-				opts.Compression.Force = cmd.Flags().Changed("compression-format")
-			}
+			pf.Apply(cmd, &opts.Compression)
 			if !opts.Quiet {
 				opts.Progress = g.Stderr
 			}
@@ -51,22 +41,14 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if digestFile != "" {
-				if err := atomicfile.WriteFile(digestFile, []byte(d.String()), 0o644); err != nil {
-					return fmt.Errorf("write digest file: %w", err)
-				}
-			}
-			return nil
+			return pf.WriteDigest(d)
 		},
 	}
 	f := c.Flags()
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no progress")
 	f.StringVarP(&opts.Format, "format", "f", "", "manifest type to push: oci or v2s2 (default: the image's own)")
-	f.StringVar(&digestFile, "digestfile", "", "write the digest of the pushed manifest to this file")
+	pf.Bind(f, &opts.Compression, "write the digest of the pushed manifest to this file")
 	f.BoolVar(&opts.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
-	f.StringVar(&opts.Compression.Format, "compression-format", "", "compress layers with gzip, zstd or zstd:chunked")
-	f.IntVar(&level, "compression-level", 0, "compression level of the --compression-format")
-	f.BoolVar(&opts.Compression.Force, "force-compression", false, "recompress layers the destination has in another format (default: true with --compression-format)")
 	f.BoolVar(&opts.Compression.Dir, "compress", false, "compress layers written to a dir: destination")
 	// Docker's flag; pod checks what policy.json says whatever it is.
 	f.Bool("disable-content-trust", true, "ignored (Docker compatibility): policy.json decides what is trusted")

@@ -1,22 +1,18 @@
 package manifest
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/image"
-	"github.com/pod-engine/pod/pkg/atomicfile"
 	"github.com/pod-engine/pod/pkg/images"
 )
 
 func newPushCommand(g *cli.Globals) *cobra.Command {
 	var (
-		o          images.ManifestPushOptions
-		reg        image.RegistryFlags
-		digestFile string
-		level      int
+		o   images.ManifestPushOptions
+		reg image.RegistryFlags
+		pf  image.PushFlags
 	)
 	c := &cobra.Command{
 		Use:   "push [options] LIST [DESTINATION]",
@@ -30,13 +26,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			reg.Apply(cmd, &o.RegistryOptions)
-			if cmd.Flags().Changed("compression-level") {
-				o.Compression.Level = &level
-			}
-			// podman forces the format when it is given explicitly.
-			if !cmd.Flags().Changed("force-compression") {
-				o.Compression.Force = cmd.Flags().Changed("compression-format")
-			}
+			pf.Apply(cmd, &o.Compression)
 			if !o.Quiet {
 				o.Progress = g.Stderr
 			}
@@ -53,12 +43,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if digestFile != "" {
-				if err := atomicfile.WriteFile(digestFile, []byte(d.String()), 0o644); err != nil {
-					return fmt.Errorf("write digest file: %w", err)
-				}
-			}
-			return nil
+			return pf.WriteDigest(d)
 		},
 	}
 	f := c.Flags()
@@ -68,10 +53,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress")
 	f.BoolVar(&o.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
 	f.BoolVar(&o.Remove, "rm", false, "remove the local list after a successful push")
-	f.StringVar(&digestFile, "digestfile", "", "write the digest of the pushed list to this file")
-	f.StringVar(&o.Compression.Format, "compression-format", "", "compress layers with gzip, zstd or zstd:chunked")
-	f.IntVar(&level, "compression-level", 0, "compression level of the --compression-format")
-	f.BoolVar(&o.Compression.Force, "force-compression", false, "recompress layers the destination has in another format (default: true with --compression-format)")
+	pf.Bind(f, &o.Compression, "write the digest of the pushed list to this file")
 	image.AddSigningFlags(c)
 	reg.Register(c, true)
 	return c
