@@ -46,6 +46,13 @@ func preparePushSigning(ctx context.Context, o signing.Options, destRef types.Im
 		if err := g.CheckKey(ctx, o.GPGKey); err != nil {
 			return nil, err
 		}
+		// A passphrase given is tried now: a wrong one fails before the
+		// upload. (Without one gpg-agent asks, once, when signing.)
+		if o.Passphrase != "" {
+			if _, err := g.SignWithPassphrase([]byte("pod: passphrase check"), o.GPGKey, o.Passphrase); err != nil {
+				return nil, signError(err)
+			}
+		}
 		p.gpg = g
 		if err := supportsSignatures(ctx, destRef, sys); err != nil {
 			return nil, err
