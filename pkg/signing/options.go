@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	clisigstore "github.com/containers/image/v5/pkg/cli/sigstore"
 	"github.com/containers/image/v5/signature/signer"
@@ -56,6 +57,9 @@ func (o Options) SigstoreSigners() ([]*signer.Signer, error) {
 		}
 		s, err := sigstore.NewSigner(sigstore.WithPrivateKeyFile(o.SigstorePrivateKey, o.SigstorePassphrase))
 		if err != nil {
+			if strings.Contains(err.Error(), "decryption failed") {
+				return nil, errdefs.InvalidArgumentf("sigstore private key %s: wrong passphrase (%v)", o.SigstorePrivateKey, err)
+			}
 			return nil, errdefs.InvalidArgument(fmt.Errorf("sigstore private key %s: %w", o.SigstorePrivateKey, err))
 		}
 		out = append(out, s)

@@ -39,7 +39,7 @@ func TestPushSignSigstore(t *testing.T) {
 		e.MustPod("pull", "-q", list)
 		e.Pod("pull", "-q", unsigned).Fails(t, 125, "signature")
 
-		e.Pod("push", "-q", "--sign-by-sigstore-private-key", key, "--sign-passphrase-file", e.WriteFile("bad", []byte("nope")), img, signed).Fails(t, 125, key)
+		e.Pod("push", "-q", "--sign-by-sigstore-private-key", key, "--sign-passphrase-file", e.WriteFile("bad", []byte("nope")), img, signed).Fails(t, 125, "wrong passphrase")
 		// No passphrase file and no terminal to ask on.
 		e.Pod("push", "-q", "--sign-by-sigstore-private-key", key, img, signed).Fails(t, 125, "no passphrase")
 	})
