@@ -80,6 +80,14 @@ func TestPushSignGPG(t *testing.T) {
 		if sigs, _ := filepath.Glob(filepath.Join(dir, "gpglater-"+e.Name+"@sha256=*", "signature-1")); len(sigs) != 1 {
 			t.Errorf("image sign -d wrote no signature: %v", sigs)
 		}
+		multi := addr + "/gpglist-" + e.Name + ":1"
+		e.MustPod("manifest", "create", "localhost/gpglist", img)
+		e.MustPod("manifest", "push", "-q", "--remove-signatures", "localhost/gpglist", multi)
+		e.MustPod("image", "sign", "--all", "--sign-by", fpr, "--sign-passphrase-file", pass, "-d", dir, multi)
+		if sigs, _ := filepath.Glob(filepath.Join(dir, "gpglist-"+e.Name+"@sha256=*", "signature-1")); len(sigs) != 1 {
+			t.Errorf("image sign --all of a one-image list: %v", sigs)
+		}
+		e.Pod("image", "sign", "--all", "--sign-by", fpr, "-d", dir, later).Fails(t, 125, "not a multi-architecture image")
 
 		e.Pod("push", "-q", "--sign-by", fpr, "--sign-passphrase-file", e.WriteFile("bad", []byte("nope")), img, signed).Fails(t, 125, "Bad passphrase")
 		e.Pod("push", "-q", "--sign-by", "0123456789ABCDEF0123456789ABCDEF01234567", img, signed).Fails(t, 125, "no secret key")
