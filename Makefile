@@ -21,7 +21,7 @@ GOFLAGS_BUILD := -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
 DEB_RUNTIME := runc crun criu uidmap fuse-overlayfs slirp4netns containernetworking-plugins iptables catatonit \
 	iproute2 ca-certificates
 DEB_BUILD := gcc libc6-dev pkg-config git make
-DEB_TEST := docker-registry busybox-static util-linux procps curl docker-compose systemd sqlite3
+DEB_TEST := docker-registry busybox-static util-linux procps curl docker-compose systemd sqlite3 gnupg
 # What `make bench` compares pod with, and measures it by.
 DEB_BENCH := podman conmon runc skopeo docker-registry busybox-static
 

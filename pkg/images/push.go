@@ -7,6 +7,7 @@ import (
 	"github.com/containers/image/v5/types"
 	digest "github.com/opencontainers/go-digest"
 
+	"github.com/pod-engine/pod/pkg/signing"
 	"github.com/pod-engine/pod/pkg/storage"
 )
 
@@ -25,6 +26,8 @@ type PushOptions struct {
 	Compression storage.Compression
 	// RemoveSignatures copies no signatures.
 	RemoveSignatures bool
+	// Sign says which signatures to add.
+	Sign signing.Options
 	// Progress receives progress (bars on a terminal, else lines); nil is silent.
 	Progress io.Writer
 }
@@ -44,6 +47,7 @@ func (r *Service) Push(ctx context.Context, src, dest string, opts PushOptions) 
 		},
 		Compression:      opts.Compression,
 		RemoveSignatures: opts.RemoveSignatures,
+		Sign:             opts.Sign,
 		Format:           opts.Format,
 		Progress:         progress,
 	})
@@ -97,4 +101,10 @@ func (r *Service) CheckLogin(ctx context.Context, registry string, opts LoginOpt
 // the registry key removed. Not being logged in wraps errdefs.ErrNotFound.
 func (r *Service) Logout(ctx context.Context, registry string, all bool, authFile string) (string, error) {
 	return r.store.Logout(ctx, registry, all, storage.RegistryOptions{AuthFile: authFile})
+}
+
+// Sign writes simple signatures of images in a registry into the lookaside
+// storage, as podman's `image sign` does (storage.Store.SignInRegistry).
+func (r *Service) Sign(ctx context.Context, names []string, opts storage.SignOptions) error {
+	return r.store.SignInRegistry(ctx, names, opts)
 }

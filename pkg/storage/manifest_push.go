@@ -15,6 +15,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/signing"
 )
 
 // PushListOptions say how PushManifestList pushes.
@@ -33,6 +34,9 @@ type PushListOptions struct {
 	// each image is pushed in as well, as an extra entry per platform.
 	// It needs All.
 	AddCompression []string
+	// Sign says which signatures to add: to the list and, with All, to
+	// each image.
+	Sign signing.Options
 	// Progress receives progress lines or bars; nil discards them.
 	Progress io.Writer
 }
@@ -98,6 +102,11 @@ func (s *Store) PushManifestList(ctx context.Context, name, dest string, o PushL
 	if len(variants) > 0 && !o.All {
 		return "", errdefs.InvalidArgumentf("--add-compression needs the images pushed too (--all)")
 	}
+	sign, err := preparePushSigning(ctx, o.Sign, destRef, sys)
+	if err != nil {
+		return "", err
+	}
+	defer sign.close()
 	out, err := copy.Image(ctx, pc, destRef, src, &copy.Options{
 		SourceCtx:                      sys,
 		DestinationCtx:                 sys,
@@ -107,9 +116,13 @@ func (s *Store) PushManifestList(ctx context.Context, name, dest string, o PushL
 		RemoveSignatures:               o.RemoveSignatures,
 		ForceCompressionFormat:         force,
 		EnsureCompressionVariantsExist: variants,
+		Signers:                        sign.copySigners(),
 	})
 	if err != nil {
 		return "", categorizeRegistryError(fmt.Errorf("push manifest list %s to %s: %w", name, transports.ImageName(destRef), err))
+	}
+	if err := sign.signPushed(ctx, src, sys, destRef, sys, out, o.All, o.RemoveSignatures); err != nil {
+		return "", fmt.Errorf("sign %s: %w", transports.ImageName(destRef), err)
 	}
 	return manifest.Digest(out)
 }

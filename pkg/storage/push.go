@@ -21,6 +21,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/signing"
 )
 
 // Compression says how pushed layers are compressed.
@@ -68,6 +69,8 @@ type PushOptions struct {
 	// Format forces the manifest type: "oci" or "v2s2"; empty keeps the
 	// image's own when the registry accepts it.
 	Format string
+	// Sign says which signatures to add.
+	Sign signing.Options
 	// Progress receives progress lines or bars; nil discards them.
 	Progress io.Writer
 }
@@ -117,6 +120,11 @@ func (s *Store) Push(ctx context.Context, src, dest string, opts PushOptions) (d
 		return "", err
 	}
 	defer func() { _ = pc.Destroy() }()
+	sign, err := preparePushSigning(ctx, opts.Sign, destRef, sys)
+	if err != nil {
+		return "", err
+	}
+	defer sign.close()
 	out, err := copy.Image(ctx, pc, destRef, srcRef, &copy.Options{
 		SourceCtx:              s.sys,
 		DestinationCtx:         sys,
@@ -124,9 +132,13 @@ func (s *Store) Push(ctx context.Context, src, dest string, opts PushOptions) (d
 		ForceManifestMIMEType:  mime,
 		RemoveSignatures:       opts.RemoveSignatures,
 		ForceCompressionFormat: force,
+		Signers:                sign.copySigners(),
 	})
 	if err != nil {
 		return "", fmt.Errorf("push %s to %s: %w", src, transports.ImageName(destRef), err)
+	}
+	if err := sign.signPushed(ctx, srcRef, s.sys, destRef, sys, out, false, opts.RemoveSignatures); err != nil {
+		return "", fmt.Errorf("sign %s: %w", transports.ImageName(destRef), err)
 	}
 	d, err := manifest.Digest(out)
 	if err != nil {

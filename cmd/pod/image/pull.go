@@ -47,9 +47,8 @@ func newPullCommand(g *cli.Globals) *cobra.Command {
 	f.StringVar(&opts.Arch, "arch", "", "pull the image for this architecture instead of this machine's")
 	f.StringVar(&opts.OS, "os", "", "pull the image for this operating system instead of this machine's")
 	f.StringVar(&opts.Variant, "variant", "", "pull the image for this architecture variant (arm's v7, v8, ...)")
-	// Docker's flag; pod checks what policy.json says whatever it is.
-	f.Bool("disable-content-trust", true, "ignored (Docker compatibility): policy.json decides what is trusted")
-	_ = f.MarkHidden("disable-content-trust")
+	// Docker's flag, a no-op in podman too: policy.json decides.
+	f.Bool("disable-content-trust", false, "ignored (Docker compatibility): policy.json decides what is trusted")
 	reg.register(c, true)
 	return c
 }

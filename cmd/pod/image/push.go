@@ -12,6 +12,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 		opts images.PushOptions
 		reg  registryFlags
 		pf   PushFlags
+		sf   SigningFlags
 	)
 	c := &cobra.Command{
 		Use:   "push [options] IMAGE [DESTINATION]",
@@ -20,9 +21,11 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 			"docker:// allowed) or else to the name the image is stored under.",
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := CheckSigning(cmd); err != nil {
+			sign, err := sf.Options(g)
+			if err != nil {
 				return err
 			}
+			opts.Sign = sign
 			reg.apply(cmd, &opts.TLSVerify, &opts.AuthFile, &opts.Credentials, &opts.CertDir)
 			pf.Apply(cmd, &opts.Compression)
 			if !opts.Quiet {
@@ -50,10 +53,9 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 	pf.Bind(f, &opts.Compression, "write the digest of the pushed manifest to this file")
 	f.BoolVar(&opts.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
 	f.BoolVar(&opts.Compression.Dir, "compress", false, "compress layers written to a dir: destination")
-	// Docker's flag; pod checks what policy.json says whatever it is.
-	f.Bool("disable-content-trust", true, "ignored (Docker compatibility): policy.json decides what is trusted")
-	_ = f.MarkHidden("disable-content-trust")
-	AddSigningFlags(c)
+	// Docker's flag, a no-op in podman too: policy.json decides.
+	f.Bool("disable-content-trust", false, "ignored (Docker compatibility): policy.json decides what is trusted")
+	sf.Bind(f)
 	reg.register(c, true)
 	return c
 }

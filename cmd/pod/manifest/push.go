@@ -13,6 +13,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 		o   images.ManifestPushOptions
 		reg image.RegistryFlags
 		pf  image.PushFlags
+		sf  image.SigningFlags
 	)
 	c := &cobra.Command{
 		Use:   "push [options] LIST [DESTINATION]",
@@ -22,9 +23,11 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 			"the name the list is stored under.",
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := image.CheckSigning(cmd); err != nil {
+			sign, err := sf.Options(g)
+			if err != nil {
 				return err
 			}
+			o.Sign = sign
 			reg.Apply(cmd, &o.RegistryOptions)
 			pf.Apply(cmd, &o.Compression)
 			if !o.Quiet {
@@ -54,7 +57,7 @@ func newPushCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
 	f.BoolVar(&o.Remove, "rm", false, "remove the local list after a successful push")
 	pf.Bind(f, &o.Compression, "write the digest of the pushed list to this file")
-	image.AddSigningFlags(c)
+	sf.Bind(f)
 	reg.Register(c, true)
 	return c
 }
