@@ -396,20 +396,18 @@ func freeSubnet4(used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
 // chooseDefaultSubnet picks the default network's subnet when an
 // installation first uses it. The default bridge pod0 is shared by every
 // pod installation on the host (as is the lease DB): when it exists, its
-// subnet is the one. Else 10.88.0.0/16, podman's default, unless something
-// on the host (podman's own bridge, typically) or another network of this
-// installation uses it: then the first free /24 as for `network create`.
+// subnet is the one. Else the first free /24 as for `network create`,
+// never inside podman's 10.88.0.0/16: podman gives its own default
+// network that subnet without looking at the host, and creates its bridge
+// only when its first container starts, so a pod0 on it made earlier
+// would take the published ports of podman's containers (or they pod's).
 func chooseDefaultSubnet(used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
 	for _, h := range host {
 		if h.link == DefaultBridge && h.prefix.Addr().Is4() {
 			return h.prefix, nil
 		}
 	}
-	def := netip.MustParsePrefix(DefaultSubnet)
-	if checkFree(def, used, host) == nil {
-		return def, nil
-	}
-	return freeSubnet4(used, host)
+	return freeSubnet4(append(used[:len(used):len(used)], netip.MustParsePrefix(PodmanSubnet)), host)
 }
 
 // freeSubnet6 picks a unique-local /64 derived from the network ID.

@@ -808,7 +808,7 @@ func TestRmDependents(t *testing.T) {
 }
 
 // TestRemoveMissingIgnored: removing or stopping what does not exist is no
-// error with --force (rm, rmi) or --ignore (rm, rmi, stop), as podman's
+// error with --force (rm, rmi, volume rm) or --ignore (rm, rmi, stop), as podman's
 // and docker's; without them it still is. --cidfile names the container by
 // the file run --cidfile wrote.
 func TestRemoveMissingIgnored(t *testing.T) {
@@ -822,6 +822,7 @@ func TestRemoveMissingIgnored(t *testing.T) {
 			{"rmi", "-i", "localhost/fl-missing:latest"},
 			{"stop", "-i", "fl-missing"},
 			{"stop", "--ignore", "--cidfile", e.Path("no-such-cidfile")},
+			{"volume", "rm", "-f", "fl-missing"},
 		} {
 			if r := e.MustPod(args...); r.Stdout != "" || r.Stderr != "" {
 				t.Fatalf("pod %v: stdout %q stderr %q, want nothing", args, r.Stdout, r.Stderr)
@@ -830,6 +831,7 @@ func TestRemoveMissingIgnored(t *testing.T) {
 		e.Pod("rm", "fl-missing").Fails(t, 1, `no container with name or ID "fl-missing" found`)
 		e.Pod("rmi", "localhost/fl-missing:latest").Fails(t, 1, "localhost/fl-missing:latest: image not known")
 		e.Pod("stop", "fl-missing").Fails(t, 125, `no container with name or ID "fl-missing" found`)
+		e.Pod("volume", "rm", "fl-missing").Fails(t, 1, `no volume with name "fl-missing" found`)
 		e.Pod("stop", "--cidfile", e.Path("no-such-cidfile")).Fails(t, 125, "no such file or directory")
 
 		cid := e.Path("fl.cid")

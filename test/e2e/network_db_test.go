@@ -177,8 +177,9 @@ func TestNetworkLeaseAfterCrash(t *testing.T) {
 // --subnet are the first that no host address, route or pod network uses,
 // as podman picks them: with podman's bridge on 10.88.0.0/16 and a route to
 // 10.89.0.0/24, the default network takes 10.89.1.0/24 and the next network
-// 10.89.2.0/24. pod runs in a network namespace of the test's own, so the
-// host's routes are what the test makes them.
+// 10.89.2.0/24; without podman's bridge the default network still never
+// takes 10.88.0.0/16 (issue 19). pod runs in a network namespace of the
+// test's own, so the host's routes are what the test makes them.
 func TestNetworkFreeSubnets(t *testing.T) {
 	asRoot(t, func(t *testing.T, e *Env) {
 		if _, err := exec.LookPath("unshare"); err != nil {
@@ -213,6 +214,16 @@ func TestNetworkFreeSubnets(t *testing.T) {
 			t.Errorf("default network outside the namespace: %s", got)
 		}
 		e.MustPod("network", "rm", "enfree")
+
+		// Before podman's bridge is up (podman makes it when its first
+		// container starts, on 10.88.0.0/16 whatever the host has), the
+		// default network already stays off podman's subnet.
+		f := NewEnv(t, false)
+		cmd = exec.Command("unshare", "-n", "sh", "-c", fmt.Sprintf("%s --root %s --runroot %s network inspect -f '{{(index .Subnets 0).Subnet}}' podman", suite.pod, f.Root, f.RunRoot))
+		cmd.Env = f.environ()
+		if b, err = cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(b)) != "10.89.0.0/24" {
+			t.Errorf("default network on a host without podman's bridge: %s (%v), want 10.89.0.0/24", b, err)
+		}
 	})
 }
 
