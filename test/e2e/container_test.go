@@ -935,15 +935,26 @@ func TestRunNamespaceAndProcessFlags(t *testing.T) {
 		if got := run(img, "sh", "-c", `test -f /run/.containerenv && wc -c < /run/.containerenv; echo "$container"`); got != "0\npod" {
 			t.Errorf(".containerenv and $container: %q", got)
 		}
-		env := run("--privileged", "--name", "fl-priv", img, "cat", "/run/.containerenv")
+		// Named without its tag, as podman the image is recorded with it.
+		env := run("--privileged", "--name", "fl-priv", strings.TrimSuffix(img, ":latest"), "cat", "/run/.containerenv")
 		rootless := "0"
 		if e.Rootless() {
 			rootless = "1"
 		}
-		for _, kv := range []string{`engine="pod-`, `name="fl-priv"`, `image="` + img + `"`, "rootless=" + rootless} {
+		imgID := out(e.MustPod("image", "inspect", "-f", "{{.Id}}", img))
+		for _, kv := range []string{`engine="pod-`, `name="fl-priv"`, `id="`, `image="` + img + `"`, `imageid="` + imgID + `"`, "rootless=" + rootless} {
 			if !strings.Contains(env, kv) {
 				t.Errorf("--privileged .containerenv lacks %s: %q", kv, env)
 			}
+		}
+		// podman's keys, in its order.
+		var keys []string
+		for _, l := range strings.Split(env, "\n") {
+			k, _, _ := strings.Cut(l, "=")
+			keys = append(keys, k)
+		}
+		if strings.Join(keys, " ") != "engine name id image imageid rootless" {
+			t.Errorf("--privileged .containerenv keys %q, want podman's engine name id image imageid rootless", keys)
 		}
 		e.MustPod("run", "-d", "-t", "--name", "fl-tty", img, "sleep", "1000")
 		if got := out(e.MustPod("exec", "fl-tty", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep -E '^(TERM|container)='")); got != "TERM=xterm\ncontainer=pod" {
