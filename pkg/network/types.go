@@ -5,13 +5,12 @@ import "time"
 // DefaultName is the network containers join when none is named, and its
 // bridge. DefaultSubnet and DefaultGateway are what older pods gave it
 // (and what their pod0 keeps); a default network made now never takes
-// PodmanSubnet, podman's own default network (see chooseDefaultSubnet).
+// podman's 10.88.0.0/16 (see chooseDefaultSubnet).
 const (
 	DefaultName    = "podman"
 	DefaultBridge  = "pod0"
 	DefaultSubnet  = "10.88.0.0/16"
 	DefaultGateway = "10.88.0.1"
-	PodmanSubnet   = "10.88.0.0/16"
 )
 
 // Drivers.
