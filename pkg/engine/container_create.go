@@ -572,7 +572,7 @@ func (r *Runtime) resolveImage(ctx context.Context, opts CreateOptions) (id, nam
 	if stored, serr := r.store.Image(id); serr == nil && len(stored.Names) > 0 && !strings.HasPrefix(id, opts.Image) {
 		// Record the full name the short one resolved to, as podman does.
 		for _, n := range stored.Names {
-			if n == opts.Image || strings.HasSuffix(n, "/"+opts.Image) || strings.HasSuffix(n, "/"+opts.Image+":latest") {
+			if n == opts.Image || n == opts.Image+":latest" || strings.HasSuffix(n, "/"+opts.Image) || strings.HasSuffix(n, "/"+opts.Image+":latest") {
 				name = n
 				break
 			}

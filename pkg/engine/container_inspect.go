@@ -29,6 +29,7 @@ type ContainerInspect struct {
 	ImageDigest     string                 `json:"ImageDigest"` // podman's: the image's manifest digest
 	ImageName       string                 `json:"ImageName"`
 	OCIRuntime      string                 `json:"OCIRuntime"` // podman's: the runtime's name
+	Pod             string                 `json:"Pod"`        // podman's: the ID of the container's pod, "" for none
 	ResolvConfPath  string                 `json:"ResolvConfPath"`
 	HostnamePath    string                 `json:"HostnamePath"`
 	HostsPath       string                 `json:"HostsPath"`
@@ -219,6 +220,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 		State:     inspectState(c.Container),
 		Image:     c.ImageID,
 		ImageName: imageName,
+		Pod:       c.PodID,
 		LogPath:   cfg.LogPath,
 		PidFile:   cfg.PidFile,
 		Name:      c.Name,

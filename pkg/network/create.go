@@ -396,20 +396,25 @@ func freeSubnet4(used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
 // chooseDefaultSubnet picks the default network's subnet when an
 // installation first uses it. The default bridge pod0 is shared by every
 // pod installation on the host (as is the lease DB): when it exists, its
-// subnet is the one. Else 10.88.0.0/16, podman's default, unless something
-// on the host (podman's own bridge, typically) or another network of this
-// installation uses it: then the first free /24 as for `network create`.
+// subnet is the one. Else the last /24 of podman's pools (10.255.255.0
+// down to 10.89.0.0) that nothing uses. Never podman's 10.88.0.0/16:
+// podman gives its default network that subnet without looking and makes
+// its bridge only when its first container starts. And from the top, as
+// `network create` of podman and pod take the first free /24 from
+// 10.89.0.0 up while pod0 may not be up yet for them to see.
 func chooseDefaultSubnet(used []netip.Prefix, host []hostPrefix) (netip.Prefix, error) {
 	for _, h := range host {
 		if h.link == DefaultBridge && h.prefix.Addr().Is4() {
 			return h.prefix, nil
 		}
 	}
-	def := netip.MustParsePrefix(DefaultSubnet)
-	if checkFree(def, used, host) == nil {
-		return def, nil
+	for i := 256<<8 - 1; i >= 89<<8; i-- {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)
+		if checkFree(p, used, host) == nil {
+			return p, nil
+		}
 	}
-	return freeSubnet4(used, host)
+	return netip.Prefix{}, errdefs.Conflictf("no free subnet in 10.89.0.0-10.255.255.255")
 }
 
 // freeSubnet6 picks a unique-local /64 derived from the network ID.

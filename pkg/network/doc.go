@@ -12,8 +12,8 @@
 //     under the key "pod"); ImportLegacy records those once per DB.
 //   - The default network "podman" (bridge pod0) is recorded when first
 //     used, with a subnet chosen then (chooseDefaultSubnet): pod0's when the
-//     bridge exists, else 10.88.0.0/16 unless the host uses it, else the
-//     first free /24. List always shows it.
+//     bridge exists, else the last free /24 below 10.255.255.255, never
+//     podman's 10.88.0.0/16. List always shows it.
 //   - Address leases: pod's own lease DB (ipam.go), machine-wide as root
 //     (/run/pod/networks/ipam.db), because bridges are machine-wide too: two
 //     pod installations (--root) sharing pod0 must not hand out the same

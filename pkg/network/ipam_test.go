@@ -141,10 +141,12 @@ func TestChooseDefaultSubnet(t *testing.T) {
 		host []hostPrefix
 		want string
 	}{
-		{"free host", nil, []hostPrefix{hp("192.0.2.0/24", "eth0")}, "10.88.0.0/16"},
-		{"podman's bridge", nil, []hostPrefix{hp("10.88.0.0/16", "podman0")}, "10.89.0.0/24"},
-		{"podman's and a route", nil, []hostPrefix{hp("10.88.0.0/16", "podman0"), hp("10.89.0.0/24", "tun0")}, "10.89.1.0/24"},
-		{"a pod network", []netip.Prefix{netip.MustParsePrefix("10.88.3.0/24")}, nil, "10.89.0.0/24"},
+		{"free host", nil, []hostPrefix{hp("192.0.2.0/24", "eth0")}, "10.255.255.0/24"},
+		{"no host information", nil, nil, "10.255.255.0/24"},
+		{"top routed", nil, []hostPrefix{hp("10.255.255.0/24", "tun0")}, "10.255.254.0/24"},
+		{"podman's bridge", nil, []hostPrefix{hp("10.88.0.0/16", "podman0")}, "10.255.255.0/24"},
+		{"a wide route", nil, []hostPrefix{hp("10.128.0.0/9", "vpn0")}, "10.127.255.0/24"},
+		{"a pod network", []netip.Prefix{netip.MustParsePrefix("10.255.255.0/24")}, nil, "10.255.254.0/24"},
 		{"shared pod0", nil, []hostPrefix{hp("10.88.0.0/16", "podman0"), hp("10.89.7.0/24", DefaultBridge)}, "10.89.7.0/24"},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,9 @@ package network
 import "time"
 
 // DefaultName is the network containers join when none is named, and its
-// bridge, subnet and gateway.
+// bridge. DefaultSubnet and DefaultGateway are what older pods gave it
+// (and what their pod0 keeps); a default network made now never takes
+// podman's 10.88.0.0/16 (see chooseDefaultSubnet).
 const (
 	DefaultName    = "podman"
 	DefaultBridge  = "pod0"

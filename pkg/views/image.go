@@ -204,14 +204,16 @@ func SearchRows(found []images.SearchResult, noTrunc bool) []SearchRow {
 }
 
 // HistoryLayer is one entry of `history --format json`, with podman's
-// keys.
+// keys: podman prints the time twice, as "created" (nanoseconds) and
+// "Created" (RFC 3339, seconds).
 type HistoryLayer struct {
-	ID        string    `json:"id"`
-	Created   time.Time `json:"created"`
-	CreatedBy string    `json:"CreatedBy,omitempty"`
-	Tags      []string  `json:"tags,omitempty"`
-	Size      int64     `json:"size"`
-	Comment   string    `json:"comment,omitempty"`
+	ID             string    `json:"id"`
+	Created        time.Time `json:"created"`
+	CreatedBy      string    `json:"CreatedBy,omitempty"`
+	Tags           []string  `json:"tags,omitempty"`
+	Size           int64     `json:"size"`
+	Comment        string    `json:"comment,omitempty"`
+	CreatedRFC3339 string    `json:"Created"`
 }
 
 // HistoryJSON is an image's history as podman's --format json prints it.
@@ -219,7 +221,7 @@ func HistoryJSON(hist []images.HistoryEntry) []HistoryLayer {
 	out := make([]HistoryLayer, 0, len(hist))
 	for _, h := range hist {
 		out = append(out, HistoryLayer{ID: strings.TrimPrefix(h.ID, "sha256:"), Created: h.Created, CreatedBy: h.CreatedBy,
-			Tags: h.Tags, Size: h.Size, Comment: h.Comment})
+			Tags: h.Tags, Size: h.Size, Comment: h.Comment, CreatedRFC3339: h.Created.Format(time.RFC3339)})
 	}
 	return out
 }

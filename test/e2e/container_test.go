@@ -808,7 +808,7 @@ func TestRmDependents(t *testing.T) {
 }
 
 // TestRemoveMissingIgnored: removing or stopping what does not exist is no
-// error with --force (rm, rmi) or --ignore (rm, rmi, stop), as podman's
+// error with --force (rm, rmi, volume rm) or --ignore (rm, rmi, stop), as podman's
 // and docker's; without them it still is. --cidfile names the container by
 // the file run --cidfile wrote.
 func TestRemoveMissingIgnored(t *testing.T) {
@@ -822,6 +822,7 @@ func TestRemoveMissingIgnored(t *testing.T) {
 			{"rmi", "-i", "localhost/fl-missing:latest"},
 			{"stop", "-i", "fl-missing"},
 			{"stop", "--ignore", "--cidfile", e.Path("no-such-cidfile")},
+			{"volume", "rm", "-f", "fl-missing"},
 		} {
 			if r := e.MustPod(args...); r.Stdout != "" || r.Stderr != "" {
 				t.Fatalf("pod %v: stdout %q stderr %q, want nothing", args, r.Stdout, r.Stderr)
@@ -830,6 +831,7 @@ func TestRemoveMissingIgnored(t *testing.T) {
 		e.Pod("rm", "fl-missing").Fails(t, 1, `no container with name or ID "fl-missing" found`)
 		e.Pod("rmi", "localhost/fl-missing:latest").Fails(t, 1, "localhost/fl-missing:latest: image not known")
 		e.Pod("stop", "fl-missing").Fails(t, 125, `no container with name or ID "fl-missing" found`)
+		e.Pod("volume", "rm", "fl-missing").Fails(t, 1, `no volume with name "fl-missing" found`)
 		e.Pod("stop", "--cidfile", e.Path("no-such-cidfile")).Fails(t, 125, "no such file or directory")
 
 		cid := e.Path("fl.cid")
@@ -933,15 +935,26 @@ func TestRunNamespaceAndProcessFlags(t *testing.T) {
 		if got := run(img, "sh", "-c", `test -f /run/.containerenv && wc -c < /run/.containerenv; echo "$container"`); got != "0\npod" {
 			t.Errorf(".containerenv and $container: %q", got)
 		}
-		env := run("--privileged", "--name", "fl-priv", img, "cat", "/run/.containerenv")
+		// Named without its tag, as podman the image is recorded with it.
+		env := run("--privileged", "--name", "fl-priv", strings.TrimSuffix(img, ":latest"), "cat", "/run/.containerenv")
 		rootless := "0"
 		if e.Rootless() {
 			rootless = "1"
 		}
-		for _, kv := range []string{`engine="pod-`, `name="fl-priv"`, `image="` + img + `"`, "rootless=" + rootless} {
+		imgID := out(e.MustPod("image", "inspect", "-f", "{{.Id}}", img))
+		for _, kv := range []string{`engine="pod-`, `name="fl-priv"`, `id="`, `image="` + img + `"`, `imageid="` + imgID + `"`, "rootless=" + rootless} {
 			if !strings.Contains(env, kv) {
 				t.Errorf("--privileged .containerenv lacks %s: %q", kv, env)
 			}
+		}
+		// podman's keys, in its order.
+		var keys []string
+		for _, l := range strings.Split(env, "\n") {
+			k, _, _ := strings.Cut(l, "=")
+			keys = append(keys, k)
+		}
+		if strings.Join(keys, " ") != "engine name id image imageid rootless" {
+			t.Errorf("--privileged .containerenv keys %q, want podman's engine name id image imageid rootless", keys)
 		}
 		e.MustPod("run", "-d", "-t", "--name", "fl-tty", img, "sleep", "1000")
 		if got := out(e.MustPod("exec", "fl-tty", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep -E '^(TERM|container)='")); got != "TERM=xterm\ncontainer=pod" {

@@ -120,3 +120,55 @@ default_subnet = "10.137.5.0/24"
 		e.Pod("ps").Fails(t, 125, "parse containers.conf "+bad)
 	})
 }
+
+// TestContainersConfUserFiles: without CONTAINERS_CONF, pod reads the
+// user's containers.conf and then its containers.conf.d drop-ins in
+// lexical order, each over the one before (after the system's files, which
+// the test leaves as the host has them); CONTAINERS_CONF_OVERRIDE goes on
+// top; CONTAINERS_CONF names the one file read instead of all of them.
+func TestContainersConfUserFiles(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		dir := filepath.Join(e.Home, ".config", "containers")
+		write := func(name, data string) string {
+			t.Helper()
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if e.rootless && os.Geteuid() == 0 {
+				for _, f := range []string{dir, filepath.Dir(p), p} {
+					if err := os.Chown(f, e.uid, e.gid); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			return p
+		}
+		write("containers.conf", "[containers]\nenv = [\"FROM=user\"]\nshm_size = \"48m\"\n")
+		write("containers.conf.d/20-b.conf", "[containers]\nenv = [\"FROM=dropin-b\"]\n")
+		write("containers.conf.d/10-a.conf", "[containers]\nenv = [\"FROM=dropin-a\"]\nshm_size = \"40m\"\n")
+		write("containers.conf.d/30-c.txt", "not a drop-in [")
+		seen := func() string {
+			t.Helper()
+			r := e.MustPod("run", "--rm", "--network", "none", img, "sh", "-c", `echo $FROM $(df -k /dev/shm | tail -1 | awk '{print $2}')`)
+			return strings.TrimSpace(r.Stdout)
+		}
+		e.ExtraEnv = append(e.ExtraEnv, "CONTAINERS_CONF=")
+		if got := seen(); got != "dropin-b 40960" {
+			t.Errorf("user containers.conf and drop-ins: %q, want dropin-b 40960", got)
+		}
+		e.ExtraEnv = append(e.ExtraEnv, "CONTAINERS_CONF_OVERRIDE="+write("override.conf", "[containers]\nenv = [\"FROM=override\"]\n"))
+		if got := seen(); got != "override 40960" {
+			t.Errorf("CONTAINERS_CONF_OVERRIDE over the user's files: %q, want override 40960", got)
+		}
+		e.ExtraEnv = append(e.ExtraEnv, "CONTAINERS_CONF="+write("named.conf", "[containers]\nenv = [\"FROM=named\"]\n"), "CONTAINERS_CONF_OVERRIDE=")
+		if got := seen(); got != "named 65536" {
+			t.Errorf("CONTAINERS_CONF instead of the user's files: %q, want named 65536", got)
+		}
+	})
+}

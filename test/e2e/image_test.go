@@ -263,6 +263,15 @@ func TestImageInspectHistory(t *testing.T) {
 		if size, ok := hist[0]["size"].(float64); !ok || size <= 0 || hist[0]["created"] == nil {
 			t.Errorf("history --format json size/created: %v", hist[0])
 		}
+		// podman 4.3.1's keys, the time also as "Created" in RFC 3339.
+		for k := range hist[0] {
+			if !strings.Contains(" id created CreatedBy tags size comment Created ", " "+k+" ") {
+				t.Errorf("history --format json: key %q podman does not print", k)
+			}
+		}
+		if c, _ := hist[0]["Created"].(string); !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$`).MatchString(c) {
+			t.Errorf("history --format json Created %q, want RFC 3339", c)
+		}
 	})
 }
 

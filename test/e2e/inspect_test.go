@@ -252,8 +252,9 @@ func TestInspectHostConfigFields(t *testing.T) {
 				t.Errorf("%s = %#v, want %#v", path, got, want)
 			}
 		}
-		if d, _ := field(doc, "ImageDigest").(string); !strings.HasPrefix(d, "sha256:") {
-			t.Errorf("ImageDigest = %v", field(doc, "ImageDigest"))
+		// The digest of the image's manifest, as podman's.
+		if d, _ := field(doc, "ImageDigest").(string); !strings.HasPrefix(d, "sha256:") || d != out(e.MustPod("image", "inspect", "-f", "{{.Digest}}", img)) {
+			t.Errorf("ImageDigest = %v, want the image's digest", field(doc, "ImageDigest"))
 		}
 		for _, c := range []struct{ format, want string }{
 			{"{{.HostConfig.NanoCpus}} {{.HostConfig.ShmSize}} {{.HostConfig.Memory}}", cpus + " 134217728 " + mem},

@@ -175,10 +175,13 @@ func TestNetworkLeaseAfterCrash(t *testing.T) {
 
 // The default network's subnet and that of `network create` without
 // --subnet are the first that no host address, route or pod network uses,
-// as podman picks them: with podman's bridge on 10.88.0.0/16 and a route to
-// 10.89.0.0/24, the default network takes 10.89.1.0/24 and the next network
-// 10.89.2.0/24. pod runs in a network namespace of the test's own, so the
-// host's routes are what the test makes them.
+// as podman picks them: with podman's bridge on 10.88.0.0/16 and routes to
+// 10.89.0.0/24 and 10.255.255.0/24, a new network takes 10.89.1.0/24 (the
+// first free, as podman's network create) and the default network
+// 10.255.254.0/24 (the last free, out of the way of both engines' network
+// create); without podman's bridge the default network still never takes
+// 10.88.0.0/16 (issue 19). pod runs in a network namespace of the test's
+// own, so the host's routes are what the test makes them.
 func TestNetworkFreeSubnets(t *testing.T) {
 	asRoot(t, func(t *testing.T, e *Env) {
 		if _, err := exec.LookPath("unshare"); err != nil {
@@ -191,6 +194,7 @@ func TestNetworkFreeSubnets(t *testing.T) {
 			"ip link set podman0 up",
 			"ip addr add 10.88.0.1/16 dev podman0",
 			"ip route add 10.89.0.0/24 dev podman0",
+			"ip route add 10.255.255.0/24 dev podman0",
 			pod + " network inspect -f '{{(index .Subnets 0).Subnet}} {{(index .Subnets 0).Gateway}}' podman",
 			pod + " network create enfree >/dev/null",
 			pod + " network inspect -f '{{(index .Subnets 0).Subnet}}' enfree",
@@ -203,16 +207,26 @@ func TestNetworkFreeSubnets(t *testing.T) {
 			t.Fatalf("%v:\n%s", err, b)
 		}
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) < 4 || lines[0] != "10.89.1.0/24 10.89.1.1" || lines[1] != "10.89.2.0/24" ||
+		if len(lines) < 4 || lines[0] != "10.255.254.0/24 10.255.254.1" || lines[1] != "10.89.1.0/24" ||
 			!strings.Contains(lines[2], "overlaps 10.89.0.0/24, in use on the host (podman0)") || lines[len(lines)-1] != "refused" {
 			t.Errorf("subnets chosen:\n%s", b)
 		}
 		// Chosen once: the default network keeps its subnet when the host
 		// changes.
-		if got := out(e.MustPod("network", "inspect", "-f", "{{(index .Subnets 0).Subnet}}", "podman")); got != "10.89.1.0/24" {
+		if got := out(e.MustPod("network", "inspect", "-f", "{{(index .Subnets 0).Subnet}}", "podman")); got != "10.255.254.0/24" {
 			t.Errorf("default network outside the namespace: %s", got)
 		}
 		e.MustPod("network", "rm", "enfree")
+
+		// Before podman's bridge is up (podman makes it when its first
+		// container starts, on 10.88.0.0/16 whatever the host has), the
+		// default network already stays off podman's subnet.
+		f := NewEnv(t, false)
+		cmd = exec.Command("unshare", "-n", "sh", "-c", fmt.Sprintf("%s --root %s --runroot %s network inspect -f '{{(index .Subnets 0).Subnet}}' podman", suite.pod, f.Root, f.RunRoot))
+		cmd.Env = f.environ()
+		if b, err = cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(b)) != "10.255.255.0/24" {
+			t.Errorf("default network on a host without podman's bridge: %s (%v), want 10.255.255.0/24", b, err)
+		}
 	})
 }
 

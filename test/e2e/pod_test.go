@@ -239,6 +239,10 @@ func TestPodVerbs(t *testing.T) {
 		podID := strings.TrimSpace(string(b))
 		e.MustPod("run", "-d", "--pod", "pp-v", "--name", "pp-a", img, "sh", "-c", "echo from-a; exec sleep 1000")
 		e.MustPod("run", "-d", "--pod", "pp-v", "--name", "pp-b", img, "sh", "-c", "echo from-b; exec sleep 1001")
+		// inspect's .Pod, as podman's scripts read it.
+		if got := out(e.MustPod("inspect", "-f", "{{.Pod}}", "pp-a")); got != podID {
+			t.Errorf("inspect -f {{.Pod}} pp-a: %q, want %s", got, podID)
+		}
 
 		// --share +pid: one PID namespace, the infra's catatonit among them.
 		if got := e.MustPod("exec", "pp-a", "ps").Stdout; !strings.Contains(got, "catatonit -P") || !strings.Contains(got, "sleep 1001") {
