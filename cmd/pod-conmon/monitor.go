@@ -33,9 +33,9 @@ type logSink interface {
 // costs ~48 KiB of stacks) and the steady state allocates nothing.
 type monitor struct {
 	cfg    *protocol.Config
-	log    logSink    // nil with the "none" driver
-	errLog *os.File   // the monitor's own error log, opened on first error
-	synced bool       // the sync message is sent and fd 4 closed
+	log    logSink  // nil with the "none" driver
+	errLog *os.File // the monitor's own error log, opened on first error
+	synced bool     // the sync message is sent and fd 4 closed
 
 	epfd    int
 	out     int // read end of the container's stdout; -1 once at EOF
