@@ -20,15 +20,22 @@ const readSize = 8192
 // open forever), and for the runtime's error output after a failed create.
 const drainGrace = 2 * time.Second
 
+// logSink is where container output is logged: a log file (logWriter) or
+// the journal (journalWriter).
+type logSink interface {
+	write(stream byte, data []byte, now time.Time) error
+	close()
+}
+
 // monitor is one container's monitor. After create it runs a single
 // goroutine around epoll on raw descriptors: no runtime poller, no
 // os/signal, so the Go runtime needs no more than a couple of threads (each
 // costs ~48 KiB of stacks) and the steady state allocates nothing.
 type monitor struct {
 	cfg    *protocol.Config
-	log    *logWriter // nil with the "none" driver
-	errLog *os.File   // the monitor's own error log, opened on first error
-	synced bool       // the sync message is sent and fd 4 closed
+	log    logSink  // nil with the "none" driver
+	errLog *os.File // the monitor's own error log, opened on first error
+	synced bool     // the sync message is sent and fd 4 closed
 
 	epfd    int
 	out     int // read end of the container's stdout; -1 once at EOF
@@ -55,11 +62,20 @@ func (m *monitor) run() int {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return m.fail("become subreaper: " + err.Error())
 	}
-	if cfg.LogDriver != protocol.LogDriverNone {
-		var err error
-		if m.log, err = openLog(cfg.LogPath, cfg.LogDriver, cfg.LogMaxSize); err != nil {
+	switch cfg.LogDriver {
+	case protocol.LogDriverNone:
+	case protocol.LogDriverJournald:
+		j, err := openJournal(cfg, protocol.JournalSocket)
+		if err != nil {
+			return m.fail("log driver journald: " + err.Error())
+		}
+		m.log = j
+	default:
+		l, err := openLog(cfg.LogPath, cfg.LogDriver, cfg.LogMaxSize)
+		if err != nil {
 			return m.fail(err.Error())
 		}
+		m.log = l
 	}
 	if cfg.AttachSocket != "" {
 		if err := m.listen(cfg.AttachSocket); err != nil {

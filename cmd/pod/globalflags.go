@@ -40,7 +40,7 @@ type podmanGlobals struct {
 // them all).
 func addPodmanGlobals(pf *pflag.FlagSet, g *cli.Globals, p *podmanGlobals) {
 	pf.StringArrayVar(&g.RuntimeFlags, "runtime-flag", nil, "pass a global flag to the OCI runtime, without its leading -- (repeatable; 'debug' runs it with --debug)")
-	pf.StringVar(&g.EventsBackend, "events-backend", "", "where events go: file (the state DB, read by pod events), journald (the same here) or none (default: containers.conf's events_logger, else file)")
+	pf.StringVar(&g.EventsBackend, "events-backend", "", "where events go: file (the state DB), journald (the systemd journal; file, with a warning, on a host without one) or none (default: containers.conf's events_logger, else file)")
 	pf.StringVar(&g.VolumePath, "volumepath", "", "directory where named volumes are stored (default: containers.conf's volume_path, else GRAPHROOT/volumes)")
 	pf.StringVar(&g.NetworkCmdPath, "network-cmd-path", "", "path to the slirp4netns binary rootless networking runs")
 	pf.StringVar(&g.Conmon, "conmon", "", "path to the pod-conmon monitor binary (podman's conmon speaks another protocol)")

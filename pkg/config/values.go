@@ -24,8 +24,9 @@ func (c *Config) LogDriver() string {
 	return DefaultLogDriver
 }
 
-// EventsLogger is where events go: "file" (pod's state DB; podman's file
-// and journald both mean "recorded") or "none".
+// EventsLogger is where events go: "file" (pod's state DB), "journald"
+// (the systemd journal; the engine falls back to file on a host without
+// one) or "none".
 func (c *Config) EventsLogger() string {
 	if c.Engine.EventsLogger != "" {
 		return c.Engine.EventsLogger

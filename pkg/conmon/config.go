@@ -15,6 +15,7 @@ const (
 	LogDriverK8sFile  = protocol.LogDriverK8sFile  // "TIMESTAMP STREAM F|P text" per line (the default)
 	LogDriverJSONFile = protocol.LogDriverJSONFile // Docker's {"log":...,"stream":...,"time":...} per line
 	LogDriverNone     = protocol.LogDriverNone     // no log; attach clients still get the output
+	LogDriverJournald = protocol.LogDriverJournald // each line to the systemd journal (native protocol)
 )
 
 // Packet types of the attach protocol (see the package documentation).
@@ -39,7 +40,9 @@ const MaxPacket = protocol.MaxPacket
 //	RuntimeArgv  []string // full argv of the runtime's create; the monitor just execs it
 //	PidFile      string   // the --pid-file inside RuntimeArgv, read after create
 //	LogPath      string   // the container log
-//	LogDriver    string   // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverNone
+//	LogDriver    string   // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverJournald, LogDriverNone
+//	Name         string   // the container's name (journald: CONTAINER_NAME)
+//	LogTag       string   // journald: CONTAINER_TAG and SYSLOG_IDENTIFIER
 //	LogMaxSize   int64    // >0: start the log afresh when it would grow beyond this
 //	ExitFile     string   // written atomically when the container exits (see Exit)
 //	AttachSocket string   // SOCK_SEQPACKET socket the monitor serves; "" = none

@@ -72,11 +72,13 @@ func start(ctx context.Context, monitorBinary string, cfg Config, client *os.Fil
 		return nil, errors.New("start monitor: ID, RuntimeArgv, PidFile and ExitFile are required")
 	}
 	switch cfg.LogDriver {
-	case "", LogDriverK8sFile, LogDriverJSONFile, LogDriverNone:
+	case "", LogDriverK8sFile, LogDriverJSONFile, LogDriverNone, LogDriverJournald:
 	default:
 		return nil, fmt.Errorf("start monitor: unknown log driver %q", cfg.LogDriver)
 	}
-	if cfg.LogDriver != LogDriverNone && cfg.LogPath == "" {
+	if cfg.LogDriver == LogDriverJournald {
+		cfg.LogPath = "" // the journal is the log
+	} else if cfg.LogDriver != LogDriverNone && cfg.LogPath == "" {
 		return nil, errors.New("start monitor: LogPath is required with a log driver")
 	}
 	if cfg.Env == nil {

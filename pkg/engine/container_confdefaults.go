@@ -4,6 +4,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sirupsen/logrus"
+
+	"github.com/pod-engine/pod/pkg/journal"
+	"github.com/pod-engine/pod/pkg/logs"
 	"github.com/pod-engine/pod/pkg/spec"
 	"github.com/pod-engine/pod/pkg/specgen"
 )
@@ -34,6 +38,13 @@ func (r *Runtime) confDefaults(opts *CreateOptions) {
 	}
 	if opts.LogDriver == "" {
 		opts.LogDriver = c.LogDriver
+		if opts.LogDriver == logs.DriverJournald && !journal.Available() {
+			// As podman, whose default is journald where there is one:
+			// the configured default falls back to a file, while
+			// --log-driver journald is refused (checkLogDriver).
+			logrus.Warnf("containers.conf log_driver is journald, but this host has no systemd journal: using %s", logs.DriverK8sFile)
+			opts.LogDriver = logs.DriverK8sFile
+		}
 	}
 	if c.LogSizeMax > 0 && !hasKey(opts.LogOpts, "max-size") {
 		opts.LogOpts = append([]string{"max-size=" + strconv.FormatInt(c.LogSizeMax, 10)}, opts.LogOpts...)

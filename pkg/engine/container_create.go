@@ -329,6 +329,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if cfg.LogDriver, cfg.LogOpts, err = specgen.ParseLogOpts(opts.LogDriver, opts.LogOpts); err != nil {
 		return nil, err
 	}
+	if err := checkLogDriver(cfg.LogDriver); err != nil {
+		return nil, err
+	}
 	if err := r.buildNetConfig(ctx, cfg, opts.NetOptions, nil); err != nil {
 		return nil, err
 	}

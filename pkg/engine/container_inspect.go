@@ -128,7 +128,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	r.inspectInteractive(ctx, c, doc)
 	r.inspectVolumeMounts(ctx, doc)
 	r.inspectCheckpoint(c, &doc.State)
-	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" {
+	if cfgLog := doc.HostConfig.LogConfig.Type; cfgLog != "none" && cfgLog != "journald" {
 		if p, err := r.containerLogPath(c); err == nil {
 			doc.LogPath = p
 		}

@@ -26,17 +26,25 @@ func (r *Runtime) ContainerLogs(ctx context.Context, idOrName string, opts logs.
 	if driver == logs.DriverNone {
 		return errdefs.InvalidArgument(errors.New("this container is using the 'none' log driver, cannot read logs"))
 	}
+	id := c.ID
+	done := func() bool {
+		// A container that is gone, or has no process any more, writes
+		// nothing new: reading the log to its end finishes the follow.
+		cur, err := r.Container(ctx, id)
+		return err != nil || !runningLike(cur.Status)
+	}
+	if driver == logs.DriverJournald {
+		opts.Done = done
+		if err := logs.ReadJournal(ctx, id, opts, stdout, stderr); err != nil {
+			return fmt.Errorf("read logs of %s from the journal: %w", c.Name, err)
+		}
+		return nil
+	}
 	path, err := r.containerLogPath(c)
 	if err != nil {
 		return err
 	}
-	id := c.ID
-	opts.Done = func() bool {
-		// A container that is gone, or has no process any more, writes
-		// nothing new: reading the file to its end finishes the follow.
-		cur, err := r.Container(ctx, id)
-		return err != nil || !runningLike(cur.Status)
-	}
+	opts.Done = done
 	if err := logs.Read(ctx, path, driver, opts, stdout, stderr); err != nil {
 		return fmt.Errorf("read logs of %s: %w", c.Name, err)
 	}

@@ -464,6 +464,8 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		LogPath:      logPath,
 		LogDriver:    c.Config.LogDriver,
 		LogMaxSize:   maxSize,
+		Name:         c.Name,
+		LogTag:       logTag(c),
 		ExitFile:     exitFile,
 		AttachSocket: socket,
 		Stdin:        c.Config.OpenStdin,

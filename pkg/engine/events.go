@@ -45,7 +45,8 @@ func eventFromState(s *state.Event) *Event {
 	}
 }
 
-// recordEvent writes e to the state DB's event log. Recording is a side
+// recordEvent writes e to the state DB's event log, or to the journal
+// with events_logger = "journald". Recording is a side
 // record of work already done: a failure is logged, never returned, and a
 // cancelled command still records what it did.
 func (r *Runtime) recordEvent(ctx context.Context, e *state.Event) {
@@ -54,6 +55,12 @@ func (r *Runtime) recordEvent(ctx context.Context, e *state.Event) {
 	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if r.Config().EventsLogger() == eventsBackendJD {
+		if err := journalEvent(e); err != nil {
+			logrus.Warnf("record event %s %s: %v", e.Type, e.Action, err)
+		}
+		return
 	}
 	if err := r.db.AddEvent(context.WithoutCancel(ctx), e); err != nil {
 		logrus.Warnf("%v", err)
@@ -123,6 +130,9 @@ func (r *Runtime) Events(ctx context.Context, o EventsOptions, fn func(*Event) e
 	match, err := compileEventFilters(o.Filters)
 	if err != nil {
 		return err
+	}
+	if r.Config().EventsLogger() == eventsBackendJD {
+		return r.journalEvents(ctx, o, match, fn)
 	}
 	var last int64
 	var changes <-chan struct{}

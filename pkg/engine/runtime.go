@@ -20,6 +20,7 @@ import (
 	"github.com/pod-engine/pod/pkg/config"
 	"github.com/pod-engine/pod/pkg/conmon"
 	"github.com/pod-engine/pod/pkg/images"
+	"github.com/pod-engine/pod/pkg/journal"
 	"github.com/pod-engine/pod/pkg/lock"
 	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/rootless"
@@ -191,6 +192,13 @@ func loadConfig(opts Options) (*config.Config, error) {
 	}
 	if err := conf.Validate(); err != nil {
 		return nil, err
+	}
+	if conf.EventsLogger() == eventsBackendJD && !journal.Available() {
+		// podman's fallback: events are kept, in the file backend.
+		logrus.Warnf("events backend journald: this host has no systemd journal (nothing listens on %s): falling back to file", journal.Socket)
+		c := *conf
+		conf = &c
+		conf.Engine.EventsLogger = "file"
 	}
 	if len(conf.Files) > 0 {
 		logrus.Debugf("%s", conf)

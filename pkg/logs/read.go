@@ -50,9 +50,22 @@ func Read(ctx context.Context, path, driver string, opts Options, stdout, stderr
 	if err != nil {
 		return err
 	}
-	w := &printer{opts: opts, stdout: stdout, stderr: stderr}
-	r := &reader{path: path, parse: parse, pending: map[string]*Line{}}
+	r := &reader{path: path, parse: parse, assembler: assembler{pending: map[string]*Line{}}}
 	defer r.close()
+	return read(ctx, r, opts, stdout, stderr)
+}
+
+// source is where a log's entries come from: a file, or the journal.
+type source interface {
+	// readAvailable passes each line completed by what is there now to
+	// emit.
+	readAvailable(emit func(Line) error) error
+	// flush ends the log, passing on lines never completed.
+	flush(emit func(Line) error) error
+}
+
+func read(ctx context.Context, r source, opts Options, stdout, stderr io.Writer) error {
+	w := &printer{opts: opts, stdout: stdout, stderr: stderr}
 
 	emit := w.print
 	var ring *lineRing
@@ -119,11 +132,16 @@ func Read(ctx context.Context, path, driver string, opts Options, stdout, stderr
 // reader consumes a log file line by line, remembering where it stopped
 // and the partial lines it has not seen the end of.
 type reader struct {
-	path    string
-	parse   parseFunc
-	f       *os.File
-	offset  int64
-	buf     []byte           // bytes after the last complete line in the file
+	path   string
+	parse  parseFunc
+	f      *os.File
+	offset int64
+	buf    []byte // bytes after the last complete line in the file
+	assembler
+}
+
+// assembler joins partial entries into lines.
+type assembler struct {
 	pending map[string]*Line // per stream, an output line still being assembled
 	order   []string         // streams with pending lines, oldest first
 }
@@ -195,6 +213,12 @@ func (r *reader) entry(raw []byte, emit func(Line) error) error {
 	if err != nil {
 		return nil // a torn or foreign line: skip it, keep the rest
 	}
+	return r.add(e, emit)
+}
+
+// add takes one entry: a whole line is emitted, a partial one kept until
+// the entry that ends it.
+func (r *assembler) add(e entry, emit func(Line) error) error {
 	p := r.pending[e.Stream]
 	if p == nil && e.Partial {
 		p = &Line{Time: e.Time, Stream: e.Stream}
@@ -213,7 +237,7 @@ func (r *reader) entry(raw []byte, emit func(Line) error) error {
 	return emit(*p)
 }
 
-func (r *reader) dropOrder(stream string) {
+func (r *assembler) dropOrder(stream string) {
 	for i, s := range r.order {
 		if s == stream {
 			r.order = append(r.order[:i], r.order[i+1:]...)
@@ -232,6 +256,11 @@ func (r *reader) flush(emit func(Line) error) error {
 			return err
 		}
 	}
+	return r.assembler.flush(emit)
+}
+
+// flush emits the lines never completed, marked partial.
+func (r *assembler) flush(emit func(Line) error) error {
 	for _, s := range r.order {
 		p := r.pending[s]
 		p.Partial = true

@@ -93,7 +93,7 @@ type ContainerConfig struct {
 	CreateCommand []string `json:"createCommand,omitempty"`
 
 	// Logging.
-	LogDriver string            `json:"logDriver,omitempty"` // k8s-file (default), json-file, none
+	LogDriver string            `json:"logDriver,omitempty"` // k8s-file (default), json-file, journald, none
 	LogOpts   map[string]string `json:"logOpts,omitempty"`
 	LogPath   string            `json:"logPath,omitempty"`
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"github.com/docker/go-units"
 
@@ -158,9 +159,9 @@ func ParseLogOpts(driver string, opts []string) (string, map[string]string, erro
 	switch driver {
 	case "":
 		driver = "k8s-file"
-	case "k8s-file", "json-file", "none":
+	case "k8s-file", "json-file", "journald", "none":
 	default:
-		return "", nil, invalidf("unsupported log driver %q: use k8s-file, json-file or none", driver)
+		return "", nil, invalidf("unsupported log driver %q: use k8s-file, json-file, journald or none", driver)
 	}
 	var m map[string]string
 	for _, o := range opts {
@@ -175,8 +176,17 @@ func ParseLogOpts(driver string, opts []string) (string, map[string]string, erro
 				return "", nil, invalidf("invalid --log-opt %q: bad size", o)
 			}
 			v = strconv.FormatInt(n, 10)
+		case "tag":
+			// podman's tag: a Go template over the container (its ID,
+			// Name, ImageName, Image), given to the journal.
+			if driver != "journald" {
+				return "", nil, invalidf("invalid --log-opt %q: the %s log driver takes no tag (journald does)", o, driver)
+			}
+			if _, err := template.New("tag").Option("missingkey=error").Parse(v); err != nil {
+				return "", nil, invalidf("invalid --log-opt %q: %v", o, err)
+			}
 		default:
-			return "", nil, invalidf("unsupported --log-opt %q: pod supports max-size", o)
+			return "", nil, invalidf("unsupported --log-opt %q: pod supports max-size and tag", o)
 		}
 		if m == nil {
 			m = map[string]string{}

@@ -91,8 +91,17 @@ func TestParseLogOpts(t *testing.T) {
 			t.Fatalf("accepted %q", bad)
 		}
 	}
-	if _, _, err := ParseLogOpts("journald", nil); err == nil {
-		t.Fatal("accepted journald")
+	d, o, err = ParseLogOpts("journald", []string{"tag={{.Name}}-x"})
+	if err != nil || d != "journald" || o["tag"] != "{{.Name}}-x" {
+		t.Fatalf("journald with a tag: %q %v %v", d, o, err)
+	}
+	for _, bad := range []string{"tag={{.Name", "tag={{nosuchfunc}}"} {
+		if _, _, err := ParseLogOpts("journald", []string{bad}); err == nil {
+			t.Fatalf("accepted %q", bad)
+		}
+	}
+	if _, _, err := ParseLogOpts("syslog", nil); err == nil {
+		t.Fatal("accepted syslog")
 	}
 }
 

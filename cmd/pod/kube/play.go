@@ -110,7 +110,7 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 	f.BoolVar(&tlsVerify, "tls-verify", true, "require HTTPS and verify certificates when pulling (default: as registries.conf says)")
 	f.StringArrayVar(&o.IPs, "ip", nil, "static IP address of a pod (repeatable: the Nth pod gets the Nth)")
 	f.StringArrayVar(&o.MACs, "mac-address", nil, "static MAC address of a pod (repeatable: the Nth pod gets the Nth)")
-	f.StringVar(&o.LogDriver, "log-driver", "", "log driver of the containers: k8s-file, json-file, none")
+	f.StringVar(&o.LogDriver, "log-driver", "", "log driver of the containers: k8s-file, json-file, journald, none")
 	f.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option of the containers (path=, max-size=)")
 	f.StringVar(&o.SeccompProfileRoot, "seccomp-profile-root", engine.DefaultSeccompProfileRoot, "directory of the Localhost seccomp profiles the YAML names")
 	f.StringVar(&o.UserNS, "userns", "", "user namespace of the pods: host (default), auto[:size=N], keep-id[:uid=N,gid=N] or nomap")

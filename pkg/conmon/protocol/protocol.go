@@ -20,7 +20,17 @@ const (
 	LogDriverK8sFile  = "k8s-file"  // "TIMESTAMP STREAM F|P text" per line (the default)
 	LogDriverJSONFile = "json-file" // Docker's {"log":...,"stream":...,"time":...} per line
 	LogDriverNone     = "none"      // no log; attach clients still get the output
+	// LogDriverJournald sends each line to the systemd journal over its
+	// native protocol (JournalSocket), with the fields conmon gives them:
+	// MESSAGE, CONTAINER_ID, CONTAINER_ID_FULL, CONTAINER_NAME,
+	// CONTAINER_TAG, SYSLOG_IDENTIFIER, PRIORITY (6 stdout, 3 stderr) and
+	// CONTAINER_PARTIAL_MESSAGE=true on a piece of a longer line.
+	LogDriverJournald = "journald"
 )
+
+// JournalSocket is where systemd-journald receives native-protocol
+// datagrams.
+const JournalSocket = "/run/systemd/journal/socket"
 
 // Packet types of the attach protocol.
 const (
@@ -53,7 +63,9 @@ type Config struct {
 	RuntimeArgv  []string // full argv of the runtime's create; the monitor just execs it
 	PidFile      string   // the --pid-file inside RuntimeArgv, read after create
 	LogPath      string   // the container log
-	LogDriver    string   // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverNone
+	LogDriver    string   // LogDriverK8sFile (default), LogDriverJSONFile, LogDriverJournald, LogDriverNone
+	Name         string   // the container's name (journald: CONTAINER_NAME)
+	LogTag       string   // journald: CONTAINER_TAG and SYSLOG_IDENTIFIER
 	LogMaxSize   int64    // >0: start the log afresh when it would grow beyond this
 	ExitFile     string   // written atomically when the container exits
 	AttachSocket string   // SOCK_SEQPACKET socket the monitor serves; "" = none
@@ -112,7 +124,7 @@ type Config struct {
 // MonitorLogPath is where the monitor writes its own errors: next to the
 // container log, or next to the exit file when there is no log.
 func (c *Config) MonitorLogPath() string {
-	if c.LogPath != "" && c.LogDriver != LogDriverNone {
+	if c.LogPath != "" && c.LogDriver != LogDriverNone && c.LogDriver != LogDriverJournald {
 		return c.LogPath + ".monitor"
 	}
 	return c.ExitFile + ".monitor"
@@ -138,6 +150,12 @@ func (c *Config) Encode() []byte {
 	put("logPath", c.LogPath)
 	put("logDriver", c.LogDriver)
 	put("logMaxSize", strconv.FormatInt(c.LogMaxSize, 10))
+	if c.Name != "" {
+		put("name", c.Name)
+	}
+	if c.LogTag != "" {
+		put("logTag", c.LogTag)
+	}
 	put("exitFile", c.ExitFile)
 	put("attachSocket", c.AttachSocket)
 	put("stdin", strconv.FormatBool(c.Stdin))
@@ -243,6 +261,10 @@ func Decode(b []byte) (*Config, error) {
 			c.LogDriver = val
 		case "logMaxSize":
 			c.LogMaxSize, err = strconv.ParseInt(val, 10, 64)
+		case "name":
+			c.Name = val
+		case "logTag":
+			c.LogTag = val
 		case "exitFile":
 			c.ExitFile = val
 		case "attachSocket":
