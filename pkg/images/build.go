@@ -53,6 +53,8 @@ type BuildOptions struct {
 	AuthFile    string
 	CertDir     string
 	Credentials string // --creds USER[:PASS]
+	// DecryptionKeys decrypt encrypted base images (--decryption-key).
+	DecryptionKeys []string
 	// Retry and RetryDelay retry a failed pull or push of base and cache
 	// images (--retry, --retry-delay).
 	Retry      int
@@ -260,7 +262,8 @@ func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progr
 }
 
 func (b *buildBackend) pullOptions(progress io.Writer) PullOptions {
-	o := PullOptions{Progress: progress, TLSVerify: b.o.TLSVerify, AuthFile: b.o.AuthFile, CertDir: b.o.CertDir, Credentials: b.o.Credentials}
+	o := PullOptions{Progress: progress, TLSVerify: b.o.TLSVerify, AuthFile: b.o.AuthFile, CertDir: b.o.CertDir, Credentials: b.o.Credentials,
+		DecryptionKeys: b.o.DecryptionKeys}
 	if p := b.o.Image.Platform; p.OS != "" || p.Arch != "" || p.Variant != "" {
 		o.Platform = p.String()
 	}

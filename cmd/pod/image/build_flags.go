@@ -43,9 +43,10 @@ type buildImageFlags struct {
 	// RUN steps' OCI hooks, runtime flags and SSH agents.
 	hooksDirs, runtimeFlags, ssh []string
 
-	// Refused (hidden from --help): each names why in refuse.
-	signBy         string
 	decryptionKeys []string
+
+	// Refused (hidden from --help): each names why in refuse.
+	signBy string
 }
 
 // register adds the flags; those of RUN steps' containers go straight
@@ -115,8 +116,8 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 	f.StringArrayVar(&bf.hooksDirs, "hooks-dir", nil, "directory of OCI hook configuration files for RUN steps (repeatable; as the global --hooks-dir)")
 	f.StringArrayVar(&bf.runtimeFlags, "runtime-flag", nil, "pass a global flag to the OCI runtime of RUN steps, without its leading -- (repeatable)")
 	f.StringArrayVar(&bf.ssh, "ssh", nil, "an SSH agent for RUN --mount=type=ssh: default (pod's $SSH_AUTH_SOCK), or ID=SOCKET or ID=KEYFILE[,KEYFILE] (repeatable)")
+	f.StringArrayVar(&bf.decryptionKeys, "decryption-key", nil, "a private key, KEY[:PASSPHRASE], that decrypts encrypted base images (repeatable)")
 	f.StringVar(&bf.signBy, "sign-by", "", "")
-	f.StringArrayVar(&bf.decryptionKeys, "decryption-key", nil, "")
 	for _, n := range refusedBuildFlags {
 		_ = f.MarkHidden(n.flag)
 	}
@@ -127,7 +128,6 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 // clearly.
 var refusedBuildFlags = []struct{ flag, why string }{
 	{"sign-by", "pod cannot sign images (no GPG signing with this build of containers/image)"},
-	{"decryption-key", "pod does not pull encrypted images"},
 }
 
 // refuse fails on the first refused flag the user gave.
@@ -168,7 +168,7 @@ func (bf *buildImageFlags) apply(c *cobra.Command, o *images.BuildOptions, platf
 	if bf.allPlatforms && (platform != "" || bf.arch != "" || bf.osName != "" || bf.variant != "") {
 		return errdefs.InvalidArgumentf("--all-platforms cannot be used with --platform, --os, --arch or --variant")
 	}
-	o.AllPlatforms, o.Manifest = bf.allPlatforms, bf.manifest
+	o.AllPlatforms, o.Manifest, o.DecryptionKeys = bf.allPlatforms, bf.manifest, bf.decryptionKeys
 	if strings.Contains(platform, ",") {
 		for _, p := range strings.Split(platform, ",") {
 			pl, err := bf.platform(strings.TrimSpace(p))
