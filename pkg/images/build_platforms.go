@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -42,6 +43,10 @@ func (r *Service) buildPlatforms(ctx context.Context, o BuildOptions, bctx *buil
 		if o.Output != nil {
 			return "", errdefs.InvalidArgumentf("-o/--output writes one image's files: build one platform at a time")
 		}
+	}
+	// A name taken by an image that is no list fails before the build.
+	if _, err := r.store.LookupManifestList(list); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return "", fmt.Errorf("--manifest %s: %w", list, err)
 	}
 	var ids []string
 	for i, p := range platforms {

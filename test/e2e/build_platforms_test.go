@@ -117,6 +117,12 @@ func TestBuildManifestPlatforms(t *testing.T) {
 		if got := inspectManifest(t, e, "bpone").archs(); got != "linux/"+host {
 			t.Errorf("--manifest bpone: %s", got)
 		}
+		// A name of an image that is no list fails before building.
+		r := e.Pod("build", "--tls-verify=false", "--manifest", "bpsingle", ctxDir)
+		r.Fails(t, 125, "not a manifest list")
+		if strings.Contains(r.Stdout, "STEP 1/") {
+			t.Errorf("--manifest of an image that is no list built first:\n%s", r.Stdout)
+		}
 	})
 }
 
