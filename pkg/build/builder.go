@@ -65,10 +65,13 @@ type Options struct {
 	// IgnoreFile replaces the context's .containerignore/.dockerignore.
 	IgnoreFile string
 	Secrets    map[string]string // id → host file, for RUN --mount=type=secret
-	CacheDir   string            // where RUN --mount=type=cache directories live
-	Quiet      bool
-	Out        io.Writer // step lines and RUN output
-	Err        io.Writer // with Quiet, a failing RUN's output
+	// SSH are agent sockets on the host by --ssh ID, for RUN
+	// --mount=type=ssh.
+	SSH      map[string]string
+	CacheDir string // where RUN --mount=type=cache directories live
+	Quiet    bool
+	Out      io.Writer // step lines and RUN output
+	Err      io.Writer // with Quiet, a failing RUN's output
 
 	// From replaces the image of the first FROM (--from).
 	From string

@@ -25,6 +25,14 @@ type Dockerfile struct {
 	Stages   []instructions.Stage
 	MetaArgs []instructions.ArgCommand
 	Escape   rune
+	source   []byte
+}
+
+// Reparse parses the Dockerfile's text again. A build expands the
+// instructions in place, so each build of one Dockerfile (one per
+// platform) needs its own parse.
+func (d *Dockerfile) Reparse() (*Dockerfile, error) {
+	return ParseDockerfile(d.Name, bytes.NewReader(d.source))
 }
 
 // ParseDockerfile parses r, named name in errors. A syntax error says the
@@ -45,7 +53,7 @@ func ParseDockerfile(name string, r io.Reader) (*Dockerfile, error) {
 	if len(stages) == 0 {
 		return nil, errdefs.InvalidArgumentf("%s: no FROM instruction", name)
 	}
-	return &Dockerfile{Name: name, Stages: stages, MetaArgs: meta, Escape: res.EscapeToken}, nil
+	return &Dockerfile{Name: name, Stages: stages, MetaArgs: meta, Escape: res.EscapeToken, source: data}, nil
 }
 
 // syntaxError names the file and, when the parser knows it, the line.

@@ -19,15 +19,17 @@ import (
 // takes them). Supported: type=bind (from the context, a stage or an
 // image; read-only), type=cache (a directory kept under CacheDir across
 // builds), type=tmpfs and type=secret (a --secret file, read-only).
-// type=ssh and writable binds are refused. extra is what the mounts add
-// to the step's cache key.
-func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.RunCommand, idx int) (mounts []string, extra string, cleanup func(), err error) {
+// type=ssh (an --ssh agent socket, with SSH_AUTH_SOCK in env naming the
+// first). Writable binds are refused. extra is what the mounts add to the
+// step's cache key.
+func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.RunCommand, idx int) (mounts, env []string, extra string, cleanup func(), err error) {
 	var releases []func()
 	cleanup = func() {
 		for _, r := range releases {
 			r()
 		}
 	}
+	sshN := 0
 	for _, m := range instructions.GetMounts(c) {
 		target := m.Target
 		if target != "" && !filepath.IsAbs(target) {
@@ -36,14 +38,14 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 		switch m.Type {
 		case instructions.MountTypeBind:
 			if !m.ReadOnly {
-				return nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=bind,rw: writable bind mounts are not supported")
+				return nil, nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=bind,rw: writable bind mounts are not supported")
 			}
 			root := b.o.Context.Dir
 			fromImage := false
 			if m.From != "" {
 				r, id, dir, release, err := b.mountFrom(ctx, m.From, idx)
 				if err != nil {
-					return nil, "", cleanup, err
+					return nil, nil, "", cleanup, err
 				}
 				releases = append(releases, release)
 				root, fromImage = r, !dir
@@ -58,17 +60,17 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 				}
 				ms, err := src.resolve([]string{orDot(m.Source)})
 				if err != nil {
-					return nil, "", cleanup, err
+					return nil, nil, "", cleanup, err
 				}
 				d, err := src.digest(ms)
 				if err != nil {
-					return nil, "", cleanup, err
+					return nil, nil, "", cleanup, err
 				}
 				extra += "bind " + d + "\n"
 			}
 			p, err := securejoin.SecureJoin(root, orDot(m.Source))
 			if err != nil {
-				return nil, "", cleanup, err
+				return nil, nil, "", cleanup, err
 			}
 			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s,ro", p, target))
 		case instructions.MountTypeCache:
@@ -79,7 +81,7 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 			sum := sha256.Sum256([]byte(id))
 			dir := filepath.Join(b.o.CacheDir, hex.EncodeToString(sum[:8]))
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, "", cleanup, err
+				return nil, nil, "", cleanup, err
 			}
 			opt := ""
 			if m.ReadOnly {
@@ -96,7 +98,7 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 			file, ok := b.o.Secrets[id]
 			if !ok {
 				if m.Required {
-					return nil, "", cleanup, errdefs.NotFoundf("RUN --mount=type=secret: secret %q not given with --secret", id)
+					return nil, nil, "", cleanup, errdefs.NotFoundf("RUN --mount=type=secret: secret %q not given with --secret", id)
 				}
 				continue
 			}
@@ -104,11 +106,32 @@ func (b *Builder) runMounts(ctx context.Context, s *stageState, c *instructions.
 				target = "/run/secrets/" + id
 			}
 			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s,ro", file, target))
+		case instructions.MountTypeSSH:
+			id := m.CacheID
+			if id == "" {
+				id = "default"
+			}
+			sock, ok := b.o.SSH[id]
+			if !ok {
+				if m.Required {
+					return nil, nil, "", cleanup, errdefs.NotFoundf("RUN --mount=type=ssh: no SSH agent or key %q given with --ssh", id)
+				}
+				continue
+			}
+			if target == "" {
+				// BuildKit's: one socket per ssh mount, numbered.
+				target = fmt.Sprintf("/run/buildkit/ssh_agent.%d", sshN)
+			}
+			sshN++
+			mounts = append(mounts, fmt.Sprintf("type=bind,source=%s,destination=%s", sock, target))
+			if env == nil {
+				env = []string{"SSH_AUTH_SOCK=" + target}
+			}
 		default:
-			return nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=%s is not supported", m.Type)
+			return nil, nil, "", cleanup, errdefs.InvalidArgumentf("RUN --mount=type=%s is not supported", m.Type)
 		}
 	}
-	return mounts, strings.TrimSpace(extra), cleanup, nil
+	return mounts, env, strings.TrimSpace(extra), cleanup, nil
 }
 
 func orDot(s string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -92,4 +93,48 @@ func unsetEnv(env []string, key string) []string {
 		}
 	}
 	return out
+}
+
+// BaseImages lists the images the Dockerfile's stages start from (FROM
+// names that are neither scratch nor an earlier stage), with the meta
+// ARGs expanded for the host's platform and named contexts' images in
+// place of their names, and from (--from), when set, as the first FROM's:
+// what --all-platforms asks the platforms of.
+func BaseImages(df *Dockerfile, buildArgs map[string]string, contexts map[string]NamedContext, from string) ([]string, error) {
+	esc := df.Escape
+	if esc == 0 {
+		esc = '\\'
+	}
+	b := &Builder{o: Options{Dockerfile: df, BuildArgs: buildArgs}, lex: shell.NewLex(esc)}
+	meta, err := b.metaArgs()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, st := range df.Stages {
+		name := st.BaseName
+		if i == 0 && from != "" {
+			name = from
+		}
+		base, err := b.expandMeta(name, meta)
+		if err != nil {
+			return nil, errdefs.InvalidArgumentf("FROM %s: %w", name, err)
+		}
+		if j := df.stageIndex(base); j >= 0 && j < i {
+			continue
+		}
+		if nc, ok := contexts[base]; ok {
+			if nc.Image == "" {
+				continue
+			}
+			base = nc.Image
+		}
+		if strings.EqualFold(base, "scratch") || seen[base] {
+			continue
+		}
+		seen[base] = true
+		out = append(out, base)
+	}
+	return out, nil
 }

@@ -182,11 +182,11 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 	if s.image == "" {
 		return errdefs.InvalidArgumentf("%s: nothing to run in a stage FROM scratch without files", commandText(c))
 	}
-	if !b.o.Platform.native() {
-		return errdefs.InvalidArgumentf("%s: cannot run a RUN step of a %s build on this linux/%s host (pod has no emulation)", commandText(c), b.o.Platform, runtime.GOARCH)
+	if p := b.o.Platform; !p.native() && (p.os() != "linux" || !emulated(binfmtDir, p.arch())) {
+		return errdefs.InvalidArgumentf("%s: cannot run a RUN step for %s on this linux/%s host: no binfmt_misc emulation for %s is registered (%s; qemu-user-static registers one)", commandText(c), p, runtime.GOARCH, p.arch(), binfmtDir)
 	}
 	args := s.runArgs(c)
-	mounts, extra, cleanup, err := b.runMounts(ctx, s, c, idx)
+	mounts, mountEnv, extra, cleanup, err := b.runMounts(ctx, s, c, idx)
 	defer cleanup()
 	if err != nil {
 		return err
@@ -224,7 +224,7 @@ func (b *Builder) run(ctx context.Context, s *stageState, c *instructions.RunCom
 			env = append(env, k+"="+s.args[k])
 		}
 	}
-	for _, kv := range b.o.RunEnv {
+	for _, kv := range append(append([]string{}, b.o.RunEnv...), mountEnv...) {
 		if k, _, _ := strings.Cut(kv, "="); k != "" {
 			if _, ok := envValue(env, k); !ok {
 				env = append(env, kv)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pod-engine/pod/pkg/build"
 	"github.com/pod-engine/pod/pkg/errdefs"
+	"github.com/pod-engine/pod/pkg/sshagent"
 )
 
 // BuildOptions are what `pod build` was asked for.
@@ -52,6 +53,8 @@ type BuildOptions struct {
 	AuthFile    string
 	CertDir     string
 	Credentials string // --creds USER[:PASS]
+	// DecryptionKeys decrypt encrypted base images (--decryption-key).
+	DecryptionKeys []string
 	// Retry and RetryDelay retry a failed pull or push of base and cache
 	// images (--retry, --retry-delay).
 	Retry      int
@@ -66,6 +69,21 @@ type BuildOptions struct {
 	// --build-context, --timestamp, --annotation, --platform, the caches
 	// (see build.Options).
 	Image BuildImageOptions
+
+	// Platforms, when it holds more than one, builds the image once per
+	// platform (--platform a,b); Image.Platform is then ignored.
+	// AllPlatforms builds for every platform all the base images offer.
+	Platforms    []build.Platform
+	AllPlatforms bool
+	// Manifest names a manifest list (created if absent) that the built
+	// images are added to (--manifest).
+	Manifest string
+	// LogSplit, with several platforms, is --logfile with --logsplit:
+	// each platform's output goes to LogSplit_OS_ARCH (SplitLogfile).
+	LogSplit string
+	// SSH are the --ssh sources for RUN --mount=type=ssh: ID → agent
+	// sockets and private key files.
+	SSH map[string][]string
 }
 
 // BuildImageOptions are build.Options' fields that pass through as they
@@ -148,8 +166,22 @@ func (r *Service) Build(ctx context.Context, o BuildOptions, steps StepRunner) (
 	if err != nil {
 		return "", err
 	}
+	agents, err := sshagent.Serve(st.TempDir(), o.SSH)
+	if err != nil {
+		return "", err
+	}
+	defer agents.Close()
+	if o.Manifest == "" && !o.AllPlatforms && len(o.Platforms) <= 1 {
+		return r.buildOne(ctx, o, bctx, df, agents.Sockets, steps, o.Tags)
+	}
+	return r.buildPlatforms(ctx, o, bctx, df, agents.Sockets, steps)
+}
+
+// buildOne builds the image for o.Image.Platform, named tags.
+func (r *Service) buildOne(ctx context.Context, o BuildOptions, bctx *build.Context, df *build.Dockerfile, ssh map[string]string, steps StepRunner, tags []string) (string, error) {
+	st := r.store
 	b, err := build.New(st, &buildBackend{r: r, StepRunner: steps, o: o}, build.Options{
-		Context: bctx, Dockerfile: df, Tags: o.Tags, Target: o.Target, BuildArgs: o.BuildArgs,
+		Context: bctx, Dockerfile: df, Tags: tags, SSH: ssh, Target: o.Target, BuildArgs: o.BuildArgs,
 		Pull: o.Pull, NoCache: o.NoCache, Layers: o.Layers, Squash: o.Squash, Format: o.Format,
 		Labels: o.Labels, Env: o.Env, IgnoreFile: o.IgnoreFile, Secrets: o.Secrets, Quiet: o.Quiet, Out: o.Out, Err: o.Err,
 		CacheDir: filepath.Join(st.GraphRoot(), "pod", "build-cache"),
@@ -230,7 +262,8 @@ func (b *buildBackend) PullImage(ctx context.Context, name, policy string, progr
 }
 
 func (b *buildBackend) pullOptions(progress io.Writer) PullOptions {
-	o := PullOptions{Progress: progress, TLSVerify: b.o.TLSVerify, AuthFile: b.o.AuthFile, CertDir: b.o.CertDir, Credentials: b.o.Credentials}
+	o := PullOptions{Progress: progress, TLSVerify: b.o.TLSVerify, AuthFile: b.o.AuthFile, CertDir: b.o.CertDir, Credentials: b.o.Credentials,
+		DecryptionKeys: b.o.DecryptionKeys}
 	if p := b.o.Image.Platform; p.OS != "" || p.Arch != "" || p.Variant != "" {
 		o.Platform = p.String()
 	}

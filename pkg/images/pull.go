@@ -37,6 +37,8 @@ type PullOptions struct {
 	Credentials string
 	// CertDir holds the registry's CA certificates and client keys.
 	CertDir string
+	// DecryptionKeys decrypt an encrypted image: "FILE[:PASSPHRASE]".
+	DecryptionKeys []string
 }
 
 // Pull fetches an image (every tag of it with AllTags) from a registry
@@ -58,12 +60,13 @@ func (r *Service) Pull(ctx context.Context, name string, opts PullOptions) ([]st
 			Credentials: opts.Credentials,
 			CertDir:     opts.CertDir,
 		},
-		AllTags:  opts.AllTags,
-		Platform: opts.Platform,
-		OS:       opts.OS,
-		Arch:     opts.Arch,
-		Variant:  opts.Variant,
-		Progress: progress,
+		AllTags:        opts.AllTags,
+		Platform:       opts.Platform,
+		DecryptionKeys: opts.DecryptionKeys,
+		OS:             opts.OS,
+		Arch:           opts.Arch,
+		Variant:        opts.Variant,
+		Progress:       progress,
 	})
 	endPull()
 	for _, id := range ids {

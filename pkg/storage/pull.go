@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	encconfig "github.com/containers/ocicrypt/config"
 	"io"
 	"os"
 	"strings"
@@ -33,6 +34,9 @@ type PullOptions struct {
 	// Progress receives "Copying blob ..." lines, or progress bars when it
 	// is a terminal. Nil discards them.
 	Progress io.Writer
+	// DecryptionKeys are private keys, "FILE[:PASSPHRASE]", that decrypt
+	// the layers of an image encrypted with ocicrypt (--decryption-key).
+	DecryptionKeys []string
 }
 
 // Pull copies an image from a registry into the store and returns the IDs
@@ -48,6 +52,10 @@ func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]stri
 	if err != nil {
 		return nil, err
 	}
+	dc, err := decryptConfig(opts.DecryptionKeys)
+	if err != nil {
+		return nil, err
+	}
 	if err := applyPlatform(sys, opts.Platform); err != nil {
 		return nil, err
 	}
@@ -57,7 +65,7 @@ func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]stri
 		return nil, errdefs.InvalidArgumentf("empty image name")
 	}
 	if opts.AllTags {
-		return s.pullAllTags(ctx, sys, name, opts)
+		return s.pullAllTags(ctx, sys, name, opts, dc)
 	}
 	resolved, err := resolve(sys, name)
 	if err != nil {
@@ -68,7 +76,7 @@ func (s *Store) Pull(ctx context.Context, name string, opts PullOptions) ([]stri
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "Trying to pull %s...\n", c.Value)
 		}
-		id, err := s.copyFromRegistry(ctx, sys, c.Value, opts.Progress)
+		id, err := s.copyFromRegistry(ctx, sys, c.Value, opts.Progress, dc)
 		if err != nil {
 			errs = append(errs, err)
 			if ctx.Err() != nil {
@@ -115,7 +123,7 @@ func joinPullErrors(name string, errs []error) error {
 	return err
 }
 
-func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name string, opts PullOptions) ([]string, error) {
+func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name string, opts PullOptions, dc *encconfig.DecryptConfig) ([]string, error) {
 	parsed, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
 		return nil, errdefs.InvalidArgumentf("parsing reference %q: %w", name, err)
@@ -152,7 +160,7 @@ func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name 
 			if opts.Progress != nil {
 				fmt.Fprintf(opts.Progress, "Trying to pull %s...\n", tagged)
 			}
-			id, err := s.copyFromRegistry(ctx, sys, tagged, opts.Progress)
+			id, err := s.copyFromRegistry(ctx, sys, tagged, opts.Progress, dc)
 			if err != nil {
 				return ids, err
 			}
@@ -165,7 +173,7 @@ func (s *Store) pullAllTags(ctx context.Context, sys *types.SystemContext, name 
 
 // copyFromRegistry pulls one fully qualified reference and returns the ID
 // of the stored image.
-func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, named reference.Named, progress io.Writer) (string, error) {
+func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, named reference.Named, progress io.Writer, dc *encconfig.DecryptConfig) (string, error) {
 	// "repo:tag@digest" pulls by digest; the tag is only a comment, as in
 	// podman and Docker.
 	if d, ok := named.(reference.Digested); ok {
@@ -215,10 +223,17 @@ func (s *Store) copyFromRegistry(ctx context.Context, sys *types.SystemContext, 
 		report = newReportFilter(progress, pulled.blobs)
 	}
 	_, err = copy.Image(ctx, pc, dstRef, srcRef, &copy.Options{
-		SourceCtx:      srcSys,
-		DestinationCtx: &dstSys,
-		ReportWriter:   report,
+		SourceCtx:        srcSys,
+		DestinationCtx:   &dstSys,
+		ReportWriter:     report,
+		OciDecryptConfig: dc,
 	})
+	if err != nil && dc == nil && encrypted(ctx, srcSys, srcRef) {
+		// containers/image would store the ciphertext and then fail on
+		// its digest: name the cause instead.
+		s.dropLayers(pulled)
+		return "", errdefs.InvalidArgumentf("pull %s: its layers are encrypted: give the private key that decrypts them with --decryption-key", named)
+	}
 	if err != nil {
 		s.dropLayers(pulled)
 		return "", categorizeRegistryError(fmt.Errorf("pull %s: %w", named, err))

@@ -76,7 +76,7 @@ RUN --mount=type=bind,from=extra,target=/mnt cat /mnt/e.txt > /mounted.txt
 			t.Errorf("--logsplit: %v %q", err, b)
 		}
 		e.Pod("build", "--platform", "linux/"+other, "-f", filepath.Join(scratch, "run"), scratch).Fails(t, 125, "cannot run a RUN step")
-		e.Pod("build", "--ssh", "default", scratch).Fails(t, 125, "--ssh is not supported")
+		e.Pod("build", "--sign-by", "someone@example.com", scratch).Fails(t, 125, "--sign-by is not supported")
 		e.Pod("build", "--isolation", "chroot", scratch).Fails(t, 125, "invalid --isolation")
 		e.Pod("build", "--build-context", "x=https://example.com/c.tar", scratch).Fails(t, 125, "remote contexts are not supported")
 		e.Pod("build", "--logsplit", scratch).Fails(t, 125, "--logsplit needs --logfile")

@@ -104,7 +104,12 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 				if logfile == "" {
 					return errdefs.InvalidArgumentf("--logsplit needs --logfile")
 				}
-				logfile = splitLogfile(logfile, o.Image.Platform)
+				if len(o.Platforms) > 1 || o.AllPlatforms {
+					// One file per platform, opened as each is built.
+					o.LogSplit, logfile = logfile, ""
+				} else {
+					logfile = images.SplitLogfile(logfile, o.Image.Platform)
+				}
 			}
 			if logfile != "" {
 				// podman's --logfile: the build's output goes to the file.
@@ -115,6 +120,10 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 				defer f.Close()
 				o.Out, o.Err = f, f
 			}
+			// RUN steps' containers get build's --hooks-dir and
+			// --runtime-flag as run's get the global ones.
+			g.HooksDirs = append(g.HooksDirs, bf.hooksDirs...)
+			g.RuntimeFlags = append(g.RuntimeFlags, bf.runtimeFlags...)
 			ctx := cmd.Context()
 			rt, err := g.Open(ctx)
 			if err != nil {
@@ -164,7 +173,7 @@ func newBuildCommand(g *cli.Globals) *cobra.Command {
 	f.StringArrayVar(&o.Run.Ulimits, "ulimit", nil, "set a ulimit of RUN steps: NAME=SOFT[:HARD] (repeatable)")
 	f.StringArrayVarP(&o.Run.Volumes, "volume", "v", nil, "mount a volume into RUN steps: SRC:DST[:OPTS] (repeatable)")
 	f.StringVar(&logfile, "logfile", "", "write the build's output to this file instead of the terminal")
-	f.StringVar(&platform, "platform", "", "the platform of the image: OS/ARCH[/VARIANT] (default: the host's, linux/"+runtime.GOARCH+"; RUN needs the host's)")
+	f.StringVar(&platform, "platform", "", "the platform of the image: OS/ARCH[/VARIANT], or several separated by commas, each built and added to the --manifest list (default: the host's, linux/"+runtime.GOARCH+"; RUN steps of other architectures need binfmt_misc emulation)")
 	f.StringVar(&progress, "progress", "auto", "progress output: auto, plain, tty, quiet or rawjson (pod's output is always plain)")
 	f.UintVar(&jobs, "jobs", 1, "stages to build at once (pod builds one at a time; accepted for scripts)")
 	f.StringVarP(&output, "output", "o", "", "also write the image's filesystem: type=local,dest=DIR, type=tar,dest=FILE, DIR, or - (a tar on standard output)")

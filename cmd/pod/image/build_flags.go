@@ -1,7 +1,6 @@
 package image
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,10 +37,16 @@ type buildImageFlags struct {
 	// Accepted and documented as having nothing to do in pod.
 	rm, forceRm, compress, disableCompression, disableContentTrust bool
 
+	// Several platforms and the manifest list they go to.
+	allPlatforms bool
+	manifest     string
+	// RUN steps' OCI hooks, runtime flags and SSH agents.
+	hooksDirs, runtimeFlags, ssh []string
+
+	decryptionKeys []string
+
 	// Refused (hidden from --help): each names why in refuse.
-	allPlatforms                                 bool
-	manifest, signBy                             string
-	decryptionKeys, hooksDirs, runtimeFlags, ssh []string
+	signBy string
 }
 
 // register adds the flags; those of RUN steps' containers go straight
@@ -58,7 +63,7 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 	f.BoolVar(&bf.identityLabel, "identity-label", true, "label the image with the pod version that built it ("+build.IdentityLabel+")")
 	f.StringArrayVar(&bf.unsetenv, "unsetenv", nil, "remove a variable from the image's environment (repeatable)")
 	f.StringVar(&bf.osName, "os", "", "OS of the image's configuration (default: the host's)")
-	f.StringVar(&bf.arch, "arch", "", "architecture of the image's configuration (default: the host's; RUN needs the host's)")
+	f.StringVar(&bf.arch, "arch", "", "architecture of the image's configuration (default: the host's; RUN steps of another need binfmt_misc emulation)")
 	f.StringVar(&bf.variant, "variant", "", "architecture variant of the image's configuration")
 	f.StringVar(&bf.osVersion, "os-version", "", "OS version of the image's configuration")
 	f.StringArrayVar(&bf.osFeatures, "os-feature", nil, "an OS feature of the image's configuration (repeatable)")
@@ -106,13 +111,13 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 	f.BoolVar(&bf.disableCompression, "disable-compression", true, "store layers uncompressed (pod always does; push compresses)")
 	f.BoolVar(&bf.disableContentTrust, "disable-content-trust", true, "skip image verification (Docker's; pod follows policy.json)")
 
-	f.BoolVar(&bf.allPlatforms, "all-platforms", false, "")
-	f.StringVar(&bf.manifest, "manifest", "", "")
+	f.BoolVar(&bf.allPlatforms, "all-platforms", false, "build for every platform all the base images offer (each must be a manifest list); RUN steps of other architectures need binfmt_misc emulation")
+	f.StringVar(&bf.manifest, "manifest", "", "add the built images to this manifest list (created if absent)")
+	f.StringArrayVar(&bf.hooksDirs, "hooks-dir", nil, "directory of OCI hook configuration files for RUN steps (repeatable; as the global --hooks-dir)")
+	f.StringArrayVar(&bf.runtimeFlags, "runtime-flag", nil, "pass a global flag to the OCI runtime of RUN steps, without its leading -- (repeatable)")
+	f.StringArrayVar(&bf.ssh, "ssh", nil, "an SSH agent for RUN --mount=type=ssh: default (pod's $SSH_AUTH_SOCK), or ID=SOCKET or ID=KEYFILE[,KEYFILE] (repeatable)")
+	f.StringArrayVar(&bf.decryptionKeys, "decryption-key", nil, "a private key, KEY[:PASSPHRASE], that decrypts encrypted base images (repeatable)")
 	f.StringVar(&bf.signBy, "sign-by", "", "")
-	f.StringArrayVar(&bf.decryptionKeys, "decryption-key", nil, "")
-	f.StringArrayVar(&bf.hooksDirs, "hooks-dir", nil, "")
-	f.StringArrayVar(&bf.runtimeFlags, "runtime-flag", nil, "")
-	f.StringArrayVar(&bf.ssh, "ssh", nil, "")
 	for _, n := range refusedBuildFlags {
 		_ = f.MarkHidden(n.flag)
 	}
@@ -122,13 +127,7 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 // them with one line saying why, so that podman's command lines fail
 // clearly.
 var refusedBuildFlags = []struct{ flag, why string }{
-	{"all-platforms", "pod builds for one platform: RUN steps of other architectures would need emulation"},
-	{"manifest", "build the image, then add it to a manifest list with pod manifest add"},
 	{"sign-by", "pod cannot sign images (no GPG signing with this build of containers/image)"},
-	{"decryption-key", "pod does not pull encrypted images"},
-	{"hooks-dir", "pod runs no OCI hooks"},
-	{"runtime-flag", "pod passes no extra flags to the OCI runtime"},
-	{"ssh", "pod forwards no SSH agent into builds (RUN --mount=type=ssh is refused too)"},
 }
 
 // refuse fails on the first refused flag the user gave.
@@ -166,8 +165,28 @@ func (bf *buildImageFlags) apply(c *cobra.Command, o *images.BuildOptions, platf
 	if im.Contexts, err = parseBuildContexts(bf.contexts); err != nil {
 		return err
 	}
-	if im.Platform, err = bf.platform(platform); err != nil {
+	if bf.allPlatforms && (platform != "" || bf.arch != "" || bf.osName != "" || bf.variant != "") {
+		return errdefs.InvalidArgumentf("--all-platforms cannot be used with --platform, --os, --arch or --variant")
+	}
+	o.AllPlatforms, o.Manifest, o.DecryptionKeys = bf.allPlatforms, bf.manifest, bf.decryptionKeys
+	if strings.Contains(platform, ",") {
+		for _, p := range strings.Split(platform, ",") {
+			pl, err := bf.platform(strings.TrimSpace(p))
+			if err != nil {
+				return err
+			}
+			o.Platforms = append(o.Platforms, pl)
+		}
+	} else if im.Platform, err = bf.platform(platform); err != nil {
 		return err
+	}
+	if o.SSH, err = parseSSH(bf.ssh); err != nil {
+		return err
+	}
+	for _, fl := range bf.runtimeFlags {
+		if strings.TrimPrefix(fl, "--") == "" {
+			return errdefs.InvalidArgumentf("--runtime-flag: empty flag")
+		}
 	}
 	for _, r := range append(append([]string{}, bf.cacheFrom...), bf.cacheTo...) {
 		if r == "" || strings.Contains(r, "://") || strings.ContainsAny(r, "@ ") {
@@ -196,9 +215,6 @@ func (bf *buildImageFlags) apply(c *cobra.Command, o *images.BuildOptions, platf
 func (bf *buildImageFlags) platform(platform string) (build.Platform, error) {
 	var p build.Platform
 	if platform != "" {
-		if strings.Contains(platform, ",") {
-			return p, errdefs.InvalidArgumentf("invalid --platform %q: pod builds one platform at a time", platform)
-		}
 		var err error
 		if p, err = build.ParsePlatform(platform); err != nil {
 			return p, err
@@ -265,8 +281,35 @@ func proxyEnv() []string {
 	return env
 }
 
-// splitLogfile is --logsplit's file name: LOGFILE_OS_ARCH.
-func splitLogfile(logfile string, p build.Platform) string {
-	parts := strings.SplitN(p.String(), "/", 3)
-	return fmt.Sprintf("%s_%s_%s", logfile, parts[0], parts[1])
+// parseSSH reads --ssh: "default" (pod's own $SSH_AUTH_SOCK), ID=SOCKET
+// or ID=KEYFILE[,KEYFILE...].
+func parseSSH(list []string) (map[string][]string, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	m := map[string][]string{}
+	for _, s := range list {
+		id, paths, ok := strings.Cut(s, "=")
+		if id == "" {
+			return nil, errdefs.InvalidArgumentf("invalid --ssh %q: use default, ID=SOCKET or ID=KEYFILE", s)
+		}
+		if !ok || paths == "" {
+			sock := os.Getenv("SSH_AUTH_SOCK")
+			if sock == "" {
+				return nil, errdefs.InvalidArgumentf("--ssh %s: SSH_AUTH_SOCK is not set: name an agent socket or a key file (%s=PATH)", id, id)
+			}
+			paths = sock
+		}
+		for _, p := range strings.Split(paths, ",") {
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := os.Stat(abs); err != nil {
+				return nil, errdefs.InvalidArgumentf("--ssh %s: %v", id, err)
+			}
+			m[id] = append(m[id], abs)
+		}
+	}
+	return m, nil
 }

@@ -43,6 +43,7 @@ func newPullCommand(g *cli.Globals) *cobra.Command {
 	f := c.Flags()
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the image ID, no progress")
 	f.BoolVarP(&opts.AllTags, "all-tags", "a", false, "pull every tag of the repository")
+	f.StringArrayVar(&opts.DecryptionKeys, "decryption-key", nil, "a private key, KEY[:PASSPHRASE], that decrypts an encrypted image (repeatable)")
 	f.StringVar(&opts.Platform, "platform", "", "pull the image for this platform (os/arch[/variant]) instead of this machine's")
 	f.StringVar(&opts.Arch, "arch", "", "pull the image for this architecture instead of this machine's")
 	f.StringVar(&opts.OS, "os", "", "pull the image for this operating system instead of this machine's")
