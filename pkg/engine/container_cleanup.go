@@ -231,7 +231,7 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)
 		return
 	}
-	if _, err := st.Unmount(c.ID, true); err != nil && !isNotMounted(err) {
+	if err := r.unmountRootfs(st, c); err != nil {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)
 	}
 }

@@ -57,7 +57,7 @@ func (r *Runtime) undoInit(ctx context.Context, c *Container, prev state.Status)
 	}
 	r.unmountVolumes(uctx, c)
 	if st, err := r.storage(); err == nil {
-		if _, err := st.Unmount(c.ID, true); err != nil && !isNotMounted(err) {
+		if err := r.unmountRootfs(st, c); err != nil {
 			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), err)
 		}
 	}

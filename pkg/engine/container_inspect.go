@@ -28,7 +28,8 @@ type ContainerInspect struct {
 	Image           string                 `json:"Image"`
 	ImageDigest     string                 `json:"ImageDigest"` // podman's: the image's manifest digest
 	ImageName       string                 `json:"ImageName"`
-	OCIRuntime      string                 `json:"OCIRuntime"` // podman's: the runtime's name
+	Rootfs          string                 `json:"Rootfs,omitempty"` // podman's: the --rootfs directory
+	OCIRuntime      string                 `json:"OCIRuntime"`       // podman's: the runtime's name
 	ResolvConfPath  string                 `json:"ResolvConfPath"`
 	HostnamePath    string                 `json:"HostnamePath"`
 	HostsPath       string                 `json:"HostsPath"`
@@ -207,6 +208,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 	if stopSignal == "" {
 		stopSignal = "SIGTERM"
 	}
+	attachIn, attachOut, attachErr := c.AttachStreams()
 	imageName := c.ImageName
 	if imageName == "" {
 		imageName = cfg.ImageName
@@ -219,6 +221,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 		State:     inspectState(c.Container),
 		Image:     c.ImageID,
 		ImageName: imageName,
+		Rootfs:    cfg.Rootfs,
 		LogPath:   cfg.LogPath,
 		PidFile:   cfg.PidFile,
 		Name:      c.Name,
@@ -230,9 +233,9 @@ func inspectDocument(c *Container) *ContainerInspect {
 		Config: InspectConfig{
 			Hostname:     cfg.Hostname,
 			User:         cfg.User,
-			AttachStdin:  cfg.OpenStdin,
-			AttachStdout: true,
-			AttachStderr: true,
+			AttachStdin:  cfg.OpenStdin && attachIn,
+			AttachStdout: attachOut,
+			AttachStderr: attachErr,
 			Tty:          cfg.Tty,
 			OpenStdin:    cfg.OpenStdin,
 			StdinOnce:    cfg.StdinOnce,

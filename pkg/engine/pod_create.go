@@ -162,8 +162,8 @@ func (o *PodCreateOptions) validate() (*PodConfig, error) {
 		return nil, err
 	}
 	if o.NoInfra {
-		netSet := len(o.Networks) > 0 || len(o.Publish) > 0 || o.IP != "" || o.MAC != "" ||
-			len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions)+len(o.AddHosts) > 0
+		netSet := len(o.Networks) > 0 || len(o.Publish) > 0 || o.IP != "" || o.IP6 != "" || o.MAC != "" ||
+			len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions)+len(o.AddHosts) > 0 || o.NoHosts
 		switch {
 		case netSet:
 			return nil, invalidf("cannot set network options for a pod without an infra container (--infra=false)")
