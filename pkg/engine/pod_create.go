@@ -232,7 +232,9 @@ func (r *Runtime) CreatePod(ctx context.Context, o PodCreateOptions) (*Pod, erro
 	}
 	cfg.Hostname = o.Hostname
 	if cfg.Hostname == "" && slices.Contains(cfg.Share, "uts") && o.UTS == "" {
-		cfg.Hostname = o.Name
+		// The pod's name, as a host name: a name may hold '_' (random
+		// ones always do), a host name may not.
+		cfg.Hostname = strings.ReplaceAll(o.Name, "_", "-")
 	}
 	tag, err := detach.Tag()
 	if err != nil {
