@@ -11,7 +11,6 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	mobynet "github.com/moby/moby/api/types/network"
 
-	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -146,9 +145,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	if img, err := st.Image(c.ImageID); err == nil {
 		doc.ImageDigest = img.Digest.String()
 	}
-	if path, err := oci.Find(r.opts.OCIRuntime); err == nil {
-		doc.OCIRuntime = filepath.Base(path)
-	}
+	doc.OCIRuntime = r.ociName(c)
 	doc.Driver = st.GraphDriverName()
 	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
 	// The /etc files the engine bind-mounts live in the userdata directory.

@@ -240,7 +240,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 		}
 		inited = true
 	} else {
-		rt, err := r.OCI()
+		rt, err := r.ociFor(c)
 		if err != nil {
 			return nil, err
 		}
@@ -310,7 +310,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if err := r.startPodInfra(ctx, c); err != nil {
 		return nil, err
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return nil, err
 	}

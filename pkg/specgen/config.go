@@ -24,6 +24,9 @@ type ContainerConfig struct {
 	// InitContainerType is --init-ctr: "always" or "once" for an init
 	// container of a pod, run to completion before the pod's others.
 	InitContainerType string `json:"initContainerType,omitempty"`
+	// OCIRuntime is the runtime `system migrate --new-runtime` gave the
+	// container; "" runs it with the command's (--runtime, containers.conf).
+	OCIRuntime string `json:"ociRuntime,omitempty"`
 
 	// Process.
 	Entrypoint []string `json:"entrypoint,omitempty"`

@@ -205,3 +205,37 @@ spec:
 		e.MustPod("pod", "rm", "-f", "kpn")
 	})
 }
+
+// TestSystemMigrateNewRuntime: system migrate --new-runtime stops what
+// runs and records the runtime in every container, which then starts,
+// execs and stops with it whatever --runtime a later command names; a
+// container created later runs with the default one.
+func TestSystemMigrateNewRuntime(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := pulled(t, e)
+		def := out(e.MustPod("info", "-f", "{{.Host.OCIRuntime.Path}}"))
+		// The default runtime under a name of its own, to tell them apart.
+		other := e.Path("myruntime")
+		if err := os.Symlink(def, other); err != nil {
+			t.Fatal(err)
+		}
+		e.MustPod("run", "-d", "--name", "mr-a", "--network", "none", img, "sleep", "1000")
+		if got := out(e.MustPod("system", "migrate", "--new-runtime", other)); !strings.Contains(got, "stopped mr-a") {
+			t.Errorf("migrate --new-runtime printed %q, want the running container stopped", got)
+		}
+		e.MustPod("start", "mr-a")
+		if got := out(e.MustPod("--runtime", filepath.Base(def), "inspect", "-f", "{{.OCIRuntime}} {{.State.Status}}", "mr-a")); got != "myruntime running" {
+			t.Errorf("after migrate --new-runtime: %q", got)
+		}
+		if got := out(e.MustPod("exec", "mr-a", "echo", "in")); got != "in" {
+			t.Errorf("exec with the new runtime: %q", got)
+		}
+		e.MustPod("--runtime", filepath.Base(def), "stop", "-t", "0", "mr-a")
+		e.MustPod("create", "--name", "mr-b", img, "true")
+		if got := out(e.MustPod("inspect", "-f", "{{.OCIRuntime}}", "mr-b")); got != filepath.Base(def) {
+			t.Errorf("a container created after the migration runs with %q, want %q", got, filepath.Base(def))
+		}
+		e.Pod("system", "migrate", "--new-runtime", "no-such-runtime-mr").Fails(t, 125, `--new-runtime no-such-runtime-mr`)
+		e.MustPod("rm", "-f", "mr-a", "mr-b")
+	})
+}
