@@ -29,8 +29,8 @@ const (
 	InitCtrOnce   = "once"
 )
 
-// applyCreateModes checks o and records it in cfg. podID is the pod the
-// container joins ("" none).
+// applyCreateModes checks o and records it in cfg. pod is the container's
+// --pod ("" none). --rootfs is the image's part: see createImage.
 func applyCreateModes(cfg *ContainerConfig, o CreateModes, pod string) error {
 	for _, s := range o.Attach {
 		s = strings.ToLower(s)
@@ -93,8 +93,5 @@ func (c *Container) AttachStreams() (stdin, stdout, stderr bool) {
 		return true, true, true
 	}
 	a := c.Config.Attach
-	if len(a) == 0 {
-		return true, true, true
-	}
 	return slices.Contains(a, "stdin"), slices.Contains(a, "stdout"), slices.Contains(a, "stderr")
 }
