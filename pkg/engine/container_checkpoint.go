@@ -94,7 +94,7 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 	if c.Config.AutoRemove && o.Export == "" && !o.LeaveRunning {
 		return nil, errdefs.InvalidArgumentf("container %s was started with --rm: checkpoint it with --export (it is removed afterwards) or --leave-running", c.Name)
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return nil, err
 	}

@@ -193,7 +193,7 @@ func (r *Runtime) finishLocked(ctx context.Context, c *Container, mayRemove bool
 func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 	ctx = context.WithoutCancel(ctx)
 	c.released = true
-	if rt, err := r.OCI(); err == nil {
+	if rt, err := r.ociFor(c); err == nil {
 		if _, err := os.Stat(filepath.Join(rt.StateDir, c.ID)); err == nil {
 			del := func() {
 				if err := rt.Delete(ctx, c.ID, true); err != nil {
@@ -231,7 +231,7 @@ func (r *Runtime) releaseRun(ctx context.Context, c *Container, kill bool) {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)
 		return
 	}
-	if _, err := st.Unmount(c.ID, true); err != nil && !isNotMounted(err) {
+	if err := r.unmountRootfs(st, c); err != nil {
 		logrus.Warnf("container %s: unmount: %v", shortID(c.ID), err)
 	}
 }

@@ -231,11 +231,11 @@ func (r *Runtime) withCopyRoot(ctx context.Context, idOrName, ctrPath string, fn
 	if err != nil {
 		return err
 	}
-	rootfs, err := st.Mount(c.ID, "")
+	rootfs, release, err := r.lookRootfs(st, c)
 	if err != nil {
 		return fmt.Errorf("mount container %s: %w", c.Name, err)
 	}
-	defer st.Unmount(c.ID, false)
+	defer release()
 	root, err := fscopy.OpenRoot(rootfs)
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.Name, err)

@@ -95,6 +95,8 @@ type CreateOptions struct {
 	Secrets []string
 
 	ProcessOptions // --env-host, --unsetenv, --umask, --pidfile, --systemd, ...
+
+	CreateModes // --attach, --init-ctr, --rootfs
 }
 
 // Create makes a container: the image (pulled if missing and the policy
@@ -347,6 +349,9 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 	if err := r.applyProcessOptions(ctx, cfg, opts.ProcessOptions, opts.AddHosts); err != nil {
 		return nil, err
 	}
+	if err := applyCreateModes(cfg, opts.CreateModes, opts.Pod); err != nil {
+		return nil, err
+	}
 	if opts.Hostname != "" && cfg.NetworkMode == "host" {
 		return nil, invalidf("cannot set the hostname when sharing the host's network and UTS namespaces (--network host)")
 	}
@@ -466,13 +471,19 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 
 	// Only now, with every flag checked, touch the image: a bad flag must
 	// not cost a pull.
-	imgID, imgName, img, err := r.resolveImage(ctx, opts)
+	imgID, imgName, img, err := r.createImage(ctx, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
 	cfg.ImageID, cfg.ImageName = imgID, imgName
 	ic := img.Config
-	if cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health); err != nil {
+	if imgID == "" {
+		// --rootfs: no image, so no image healthcheck either.
+		cfg.Healthcheck, err = specgen.Healthcheck(opts.Health, nil)
+	} else {
+		cfg.Healthcheck, err = r.containerHealthcheck(ctx, imgID, opts.Health)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if cfg.SdNotifyMode == "healthy" && cfg.Healthcheck == nil {
@@ -553,6 +564,19 @@ func (r *Runtime) buildConfig(ctx context.Context, opts CreateOptions) (*Contain
 		}
 	}
 	return cfg, nil
+}
+
+// createImage is the image of a container being created: none for
+// --rootfs, whose directory is recorded in cfg instead (with an empty
+// image configuration: the command must be given), else resolveImage's.
+func (r *Runtime) createImage(ctx context.Context, cfg *ContainerConfig, opts CreateOptions) (id, name string, img *v1.Image, err error) {
+	if !opts.Rootfs {
+		return r.resolveImage(ctx, opts)
+	}
+	if cfg.Rootfs, cfg.RootfsOverlay, err = parseRootfs(opts.Image); err != nil {
+		return "", "", nil, err
+	}
+	return "", "", &v1.Image{}, nil
 }
 
 // resolveImage finds the image locally or pulls it, as the pull policy says.

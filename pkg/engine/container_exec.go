@@ -135,7 +135,7 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	if c.Status != state.StatusRunning || !conmon.Alive(c.MonitorPID) {
 		return nil, nil, nil, errExecNotRunning(c.Name, c.Status)
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -37,7 +37,7 @@ func (r *Runtime) freezeForRead(ctx context.Context, c *Container) (thaw func(),
 		}
 		return cont, nil
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return nil, err
 	}

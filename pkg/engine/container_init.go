@@ -46,7 +46,7 @@ func (r *Runtime) Init(ctx context.Context, idOrName string) error {
 func (r *Runtime) undoInit(ctx context.Context, c *Container, prev state.Status) {
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if rt, err := r.OCI(); err == nil {
+	if rt, err := r.ociFor(c); err == nil {
 		_ = killAll(uctx, rt, c.ID)
 		if err := rt.Delete(uctx, c.ID, true); err != nil {
 			logrus.Warnf("undo start of %s: %v", shortID(c.ID), err)
@@ -57,7 +57,7 @@ func (r *Runtime) undoInit(ctx context.Context, c *Container, prev state.Status)
 	}
 	r.unmountVolumes(uctx, c)
 	if st, err := r.storage(); err == nil {
-		if _, err := st.Unmount(c.ID, true); err != nil && !isNotMounted(err) {
+		if err := r.unmountRootfs(st, c); err != nil {
 			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), err)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	mobynet "github.com/moby/moby/api/types/network"
 
-	"github.com/pod-engine/pod/pkg/oci"
 	"github.com/pod-engine/pod/pkg/state"
 )
 
@@ -28,8 +27,9 @@ type ContainerInspect struct {
 	Image           string                 `json:"Image"`
 	ImageDigest     string                 `json:"ImageDigest"` // podman's: the image's manifest digest
 	ImageName       string                 `json:"ImageName"`
-	OCIRuntime      string                 `json:"OCIRuntime"` // podman's: the runtime's name
-	Pod             string                 `json:"Pod"`        // podman's: the ID of the container's pod, "" for none
+	Rootfs          string                 `json:"Rootfs,omitempty"` // podman's: the --rootfs directory
+	OCIRuntime      string                 `json:"OCIRuntime"`       // podman's: the runtime's name
+	Pod             string                 `json:"Pod"`              // podman's: the ID of the container's pod, "" for none
 	ResolvConfPath  string                 `json:"ResolvConfPath"`
 	HostnamePath    string                 `json:"HostnamePath"`
 	HostsPath       string                 `json:"HostsPath"`
@@ -146,9 +146,7 @@ func (r *Runtime) InspectContainer(ctx context.Context, idOrName string, size bo
 	if img, err := st.Image(c.ImageID); err == nil {
 		doc.ImageDigest = img.Digest.String()
 	}
-	if path, err := oci.Find(r.opts.OCIRuntime); err == nil {
-		doc.OCIRuntime = filepath.Base(path)
-	}
+	doc.OCIRuntime = r.ociName(c)
 	doc.Driver = st.GraphDriverName()
 	doc.GraphDriver = r.graphDriverData(c.ID, doc.Driver)
 	// The /etc files the engine bind-mounts live in the userdata directory.
@@ -208,6 +206,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 	if stopSignal == "" {
 		stopSignal = "SIGTERM"
 	}
+	attachIn, attachOut, attachErr := c.AttachStreams()
 	imageName := c.ImageName
 	if imageName == "" {
 		imageName = cfg.ImageName
@@ -221,6 +220,7 @@ func inspectDocument(c *Container) *ContainerInspect {
 		Image:     c.ImageID,
 		ImageName: imageName,
 		Pod:       c.PodID,
+		Rootfs:    cfg.Rootfs,
 		LogPath:   cfg.LogPath,
 		PidFile:   cfg.PidFile,
 		Name:      c.Name,
@@ -232,9 +232,9 @@ func inspectDocument(c *Container) *ContainerInspect {
 		Config: InspectConfig{
 			Hostname:     cfg.Hostname,
 			User:         cfg.User,
-			AttachStdin:  cfg.OpenStdin,
-			AttachStdout: true,
-			AttachStderr: true,
+			AttachStdin:  cfg.OpenStdin && attachIn,
+			AttachStdout: attachOut,
+			AttachStderr: attachErr,
 			Tty:          cfg.Tty,
 			OpenStdin:    cfg.OpenStdin,
 			StdinOnce:    cfg.StdinOnce,

@@ -114,11 +114,11 @@ func (r *Runtime) withRootfs(ctx context.Context, idOrName string, fn func(c *Co
 	if err != nil {
 		return err
 	}
-	rootfs, err := st.Mount(c.ID, "")
+	rootfs, release, err := r.lookRootfs(st, c)
 	if err != nil {
 		return fmt.Errorf("mount container %s: %w", c.Name, err)
 	}
-	defer st.Unmount(c.ID, false)
+	defer release()
 	return fn(c, rootfs)
 }
 

@@ -56,7 +56,7 @@ func (r *Runtime) setFrozen(ctx context.Context, idOrName string, freeze bool) e
 		}
 		return errdefs.WithCategory(errors.New(msg), ErrCtrStateInvalid)
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return err
 	}

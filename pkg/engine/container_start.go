@@ -240,7 +240,7 @@ func (r *Runtime) startLocked(ctx context.Context, c *Container, how startHow) (
 		}
 		inited = true
 	} else {
-		rt, err := r.OCI()
+		rt, err := r.ociFor(c)
 		if err != nil {
 			return nil, err
 		}
@@ -310,7 +310,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 	if err := r.startPodInfra(ctx, c); err != nil {
 		return nil, err
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +330,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		return nil, err
 	}
 	endMount := timings.Start(ctx, "mount")
-	rootfs, err := st.Mount(c.ID, "")
+	rootfs, err := r.mountRootfs(st, c)
 	endMount()
 	if err != nil {
 		if errors.Is(err, cstorage.ErrLayerUnknown) || errors.Is(err, cstorage.ErrContainerUnknown) {
@@ -366,12 +366,13 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 			cancel()
 		}
 		r.unmountVolumes(ctx, c)
-		if _, uerr := st.Unmount(c.ID, true); uerr != nil {
+		if uerr := r.unmountRootfs(st, c); uerr != nil {
 			logrus.Warnf("undo start of %s: unmount: %v", shortID(c.ID), uerr)
 		}
 	}()
 
-	if len(c.Config.UIDMap) > 0 {
+	if len(c.Config.UIDMap) > 0 && c.Config.Rootfs == "" {
+		// (A --rootfs directory is the user's: its modes are theirs.)
 		if err := makeTraversable(rootfs); err != nil {
 			return nil, err
 		}

@@ -45,7 +45,7 @@ func (r *Runtime) Stop(ctx context.Context, idOrName string, timeout *int) error
 // stopLocked stops an active container and records its exit; with
 // mayRemove a --rm container is removed too.
 func (r *Runtime) stopLocked(ctx context.Context, c *Container, timeout *int, mayRemove bool) error {
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 	if !isActive(c.Status) {
 		return fmt.Errorf("can only kill running containers. %s is in state %s: %w", c.ID, c.Status, ErrCtrStateInvalid)
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (r *Runtime) Kill(ctx context.Context, idOrName string, signal string) erro
 // it hurries the stop, which records the exit. A container that exited
 // meanwhile was stopped, which is what the kill asked for.
 func (r *Runtime) killStopping(ctx context.Context, c *Container, sig unix.Signal) error {
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (r *Runtime) syncWithRuntime(ctx context.Context, id string) error {
 	if c.Status != state.StatusRunning && c.Status != state.StatusPaused {
 		return nil
 	}
-	rt, err := r.OCI()
+	rt, err := r.ociFor(c)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (r *Runtime) Update(ctx context.Context, idOrName string, o LimitOptions) (
 			// weight only.
 			logrus.Warnf("container %s runs: its per-device block I/O limits and swappiness change at its next start (the runtime cannot update them in place)", c.Name)
 		}
-		rt, err := r.OCI()
+		rt, err := r.ociFor(c)
 		if err != nil {
 			return nil, err
 		}

@@ -58,6 +58,9 @@ type KubePlayOptions struct {
 	SeccompProfileRoot string
 	// UserNS is every pod's --userns.
 	UserNS string
+	// NoHosts is --no-hosts: no pod writes /etc/hosts (pod create
+	// --no-hosts).
+	NoHosts bool
 }
 
 // registrySet reports whether any registry flag was given: then images
@@ -94,22 +97,25 @@ type kubeWorkload struct {
 	// OnFailure Job's containers restart up to backoffLimit times.
 	job     bool
 	backoff int
+	// annotations are the pod's (its template's), read for podman's
+	// io.podman.annotations.* settings.
+	annotations map[string]string
 }
 
 func workloads(objs *kube.Objects, warn io.Writer) []kubeWorkload {
 	var out []kubeWorkload
 	for _, p := range objs.Pods {
-		out = append(out, kubeWorkload{kind: "Pod", name: p.Name, labels: p.Labels, spec: &p.Spec})
+		out = append(out, kubeWorkload{kind: "Pod", name: p.Name, labels: p.Labels, spec: &p.Spec, annotations: p.Annotations})
 	}
 	for _, d := range objs.Deployments {
 		if d.Spec.Replicas != nil && *d.Spec.Replicas > 1 {
 			fmt.Fprintf(warn, "Deployment %s: %d replicas asked for, pod runs 1\n", d.Name, *d.Spec.Replicas)
 		}
-		out = append(out, kubeWorkload{kind: "Deployment", name: deploymentPodName(d.Name), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true})
+		out = append(out, kubeWorkload{kind: "Deployment", name: deploymentPodName(d.Name), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true, annotations: d.Spec.Template.Annotations})
 	}
 	for _, d := range objs.DaemonSets {
 		// One node, so one pod: as podman runs a DaemonSet.
-		out = append(out, kubeWorkload{kind: "DaemonSet", name: deploymentPodName(d.Name), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true})
+		out = append(out, kubeWorkload{kind: "DaemonSet", name: deploymentPodName(d.Name), labels: d.Spec.Template.Labels, spec: &d.Spec.Template.Spec, always: true, annotations: d.Spec.Template.Annotations})
 	}
 	for _, j := range objs.Jobs {
 		if j.Spec.Parallelism != nil && *j.Spec.Parallelism > 1 || j.Spec.Completions != nil && *j.Spec.Completions > 1 {
@@ -119,7 +125,7 @@ func workloads(objs *kube.Objects, warn io.Writer) []kubeWorkload {
 		if j.Spec.BackoffLimit != nil {
 			backoff = int(*j.Spec.BackoffLimit)
 		}
-		out = append(out, kubeWorkload{kind: "Job", name: deploymentPodName(j.Name), labels: j.Spec.Template.Labels, spec: &j.Spec.Template.Spec, job: true, backoff: backoff})
+		out = append(out, kubeWorkload{kind: "Job", name: deploymentPodName(j.Name), labels: j.Spec.Template.Labels, spec: &j.Spec.Template.Spec, job: true, backoff: backoff, annotations: j.Spec.Template.Annotations})
 	}
 	return out
 }
@@ -233,6 +239,7 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 	spec := w.spec
 	po := PodCreateOptions{Name: w.name, Hostname: spec.Hostname, Annotations: o.Annotations}
 	po.UserNS = o.UserNS
+	po.NoHosts = o.NoHosts
 	if n < len(o.IPs) {
 		po.IP = o.IPs[n]
 	}
@@ -263,6 +270,9 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 			}
 			po.DNSOptions = append(po.DNSOptions, v)
 		}
+	}
+	if o.NoHosts && len(spec.HostAliases) > 0 {
+		return nil, nil, invalidf("--no-hosts cannot be used with the hostAliases of pod %s", w.name)
 	}
 	for _, h := range spec.HostAliases {
 		for _, n := range h.Hostnames {
@@ -307,27 +317,20 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 		}
 		return co, r.kubePlayFlags(ctx, &co, w, c, o)
 	}
+	// Init containers are the pod's (--init-ctr): StartPod runs them to
+	// completion before the others, now or at a later pod start.
 	for i := range spec.InitContainers {
-		co, err := build(&spec.InitContainers[i], "no")
+		ic := &spec.InitContainers[i]
+		co, err := build(ic, "no")
 		if err != nil {
-			return kp, newVols, err
+			return kp, newVols, fmt.Errorf("init container %s: %w", ic.Name, err)
 		}
-		if o.NoStart {
-			continue
+		co.InitCtr = InitCtrOnce
+		if t := w.annotations[kubeInitCtrTypeAnnotation]; t != "" {
+			co.InitCtr = t
 		}
-		c, err := r.Create(ctx, co)
-		if err != nil {
-			return kp, newVols, err
-		}
-		code, err := r.StartAndWait(ctx, c.ID, StartOptions{Attach: true, Stdout: io.Discard, Stderr: io.Discard})
-		if err == nil && code != 0 {
-			err = fmt.Errorf("init container %s exited with %d", spec.InitContainers[i].Name, code)
-		}
-		if rerr := r.Remove(ctx, c.ID, RemoveOptions{Force: true}); rerr != nil {
-			logrus.Warnf("remove init container %s: %v", c.Name, rerr)
-		}
-		if err != nil {
-			return kp, newVols, err
+		if _, err := r.Create(ctx, co); err != nil {
+			return kp, newVols, fmt.Errorf("init container %s: %w", ic.Name, err)
 		}
 	}
 	for i := range spec.Containers {
@@ -348,6 +351,10 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 	}
 	return kp, newVols, nil
 }
+
+// kubeInitCtrTypeAnnotation on a pod says how its init containers run:
+// once (the default: at the pod's first start) or always (at each start).
+const kubeInitCtrTypeAnnotation = "io.podman.annotations.init.container.type"
 
 // kubeFilesDir holds the files of a pod's configMap and secret volumes.
 func (r *Runtime) kubeFilesDir(pod string) string {

@@ -162,8 +162,8 @@ func (o *PodCreateOptions) validate() (*PodConfig, error) {
 		return nil, err
 	}
 	if o.NoInfra {
-		netSet := len(o.Networks) > 0 || len(o.Publish) > 0 || o.IP != "" || o.MAC != "" ||
-			len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions)+len(o.AddHosts) > 0
+		netSet := len(o.Networks) > 0 || len(o.Publish) > 0 || o.IP != "" || o.IP6 != "" || o.MAC != "" ||
+			len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions)+len(o.AddHosts) > 0 || o.NoHosts
 		switch {
 		case netSet:
 			return nil, invalidf("cannot set network options for a pod without an infra container (--infra=false)")
@@ -232,7 +232,9 @@ func (r *Runtime) CreatePod(ctx context.Context, o PodCreateOptions) (*Pod, erro
 	}
 	cfg.Hostname = o.Hostname
 	if cfg.Hostname == "" && slices.Contains(cfg.Share, "uts") && o.UTS == "" {
-		cfg.Hostname = o.Name
+		// The pod's name, as a host name: a name may hold '_' (random
+		// ones always do), a host name may not.
+		cfg.Hostname = strings.ReplaceAll(o.Name, "_", "-")
 	}
 	tag, err := detach.Tag()
 	if err != nil {

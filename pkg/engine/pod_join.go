@@ -243,7 +243,25 @@ func (r *Runtime) joinPodConfig(ctx context.Context, podID string, cfg *Containe
 		}
 		cfg.Annotations[k] = v
 	}
+	if err := r.podNoHosts(ctx, p, cfg); err != nil {
+		return err
+	}
 	return r.podUserNS(ctx, row.InfraID, cfg, user)
+}
+
+// podNoHosts gives cfg, a container joining pod p, the pod's --no-hosts:
+// a member of a pod whose network it shares keeps its image's /etc/hosts
+// when the pod was made with it, as podman's members do.
+func (r *Runtime) podNoHosts(ctx context.Context, p *Pod, cfg *ContainerConfig) error {
+	if p.InfraID == "" || !p.Shares("net") || cfg.NoHosts {
+		return nil
+	}
+	infra, err := r.get(ctx, p.InfraID)
+	if err != nil {
+		return fmt.Errorf("infra container of pod %s: %w", p.Name, err)
+	}
+	cfg.NoHosts = infra.Config.NoHosts
+	return nil
 }
 
 // writeInfraConmonPidFile writes the monitor PID of c, a pod's infra

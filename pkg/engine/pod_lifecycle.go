@@ -71,6 +71,9 @@ func (r *Runtime) podOp(ctx context.Context, idOrName, verb string, infraFirst b
 			members = append(members, c)
 		}
 	}
+	if infraFirst {
+		members = initContainersFirst(members)
+	}
 	order := members
 	if infra != nil {
 		if infraFirst {
@@ -96,11 +99,13 @@ func (r *Runtime) podOp(ctx context.Context, idOrName, verb string, infraFirst b
 	return p, nil
 }
 
-// StartPod starts the pod's infra container, then its other containers.
-// Running ones are left as they are.
+// StartPod starts the pod's infra container, runs its init containers to
+// completion (pod_init.go), then starts its other containers. Running ones
+// are left as they are.
 func (r *Runtime) StartPod(ctx context.Context, idOrName string) (*Pod, error) {
+	s := &podStarter{r: r}
 	p, err := r.podOp(ctx, idOrName, "start", true, func(c *Container) error {
-		return r.Start(ctx, c.ID, StartOptions{})
+		return s.start(ctx, c)
 	})
 	if p != nil && err == nil {
 		r.podEvent(ctx, p.Pod, "start")
@@ -307,7 +312,8 @@ func (r *Runtime) applyPodExitPolicy(ctx context.Context, c *Container) {
 		return
 	}
 	p, err := wrapPod(row)
-	if err != nil || p.Config.ExitPolicy != "stop" {
+	if err != nil || p.Config.ExitPolicy != "stop" || isInitContainer(c) {
+		// An init container's exit is no end of the pod's work.
 		return
 	}
 	ctrs, err := r.podContainers(ctx, p)

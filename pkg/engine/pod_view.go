@@ -67,18 +67,19 @@ type PodInspectDevice struct {
 
 // PodInfraConfig is the infra container's part of PodInspect.
 type PodInfraConfig struct {
-	PortBindings mobynet.PortMap `json:"PortBindings"`
-	HostNetwork  bool            `json:"HostNetwork"`
-	StaticIP     string          `json:"StaticIP"`
-	StaticMAC    string          `json:"StaticMAC"`
-	DNSServer    []string        `json:"DNSServer"`
-	DNSSearch    []string        `json:"DNSSearch"`
-	DNSOption    []string        `json:"DNSOption"`
-	HostAdd      []string        `json:"HostAdd"`
-	Networks     []string        `json:"Networks"`
-	PidNS        string          `json:"pid_ns,omitempty"`
-	UserNS       string          `json:"userns,omitempty"`
-	UTSNS        string          `json:"uts_ns,omitempty"`
+	PortBindings  mobynet.PortMap `json:"PortBindings"`
+	HostNetwork   bool            `json:"HostNetwork"`
+	StaticIP      string          `json:"StaticIP"`
+	StaticMAC     string          `json:"StaticMAC"`
+	DNSServer     []string        `json:"DNSServer"`
+	DNSSearch     []string        `json:"DNSSearch"`
+	DNSOption     []string        `json:"DNSOption"`
+	NoManageHosts bool            `json:"NoManageHosts"`
+	HostAdd       []string        `json:"HostAdd"`
+	Networks      []string        `json:"Networks"`
+	PidNS         string          `json:"pid_ns,omitempty"`
+	UserNS        string          `json:"userns,omitempty"`
+	UTSNS         string          `json:"uts_ns,omitempty"`
 }
 
 // PodInspectMember is one container of PodInspect.
@@ -137,7 +138,7 @@ func (r *Runtime) podInfraConfig(infra *Container, p *Pod) *PodInfraConfig {
 	ic := &PodInfraConfig{
 		HostNetwork: cfg.NetworkMode == netModeHost,
 		DNSServer:   cfg.DNS, DNSSearch: cfg.DNSSearch, DNSOption: cfg.DNSOptions,
-		HostAdd:  cfg.AddHosts,
+		HostAdd: cfg.AddHosts, NoManageHosts: cfg.NoHosts,
 		Networks: p.Config.Networks,
 	}
 	for _, a := range cfg.Networks {

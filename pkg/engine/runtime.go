@@ -97,6 +97,9 @@ type Runtime struct {
 	ociOnce sync.Once
 	oci     *oci.Runtime
 	ociErr  error
+	// ociNamed are the runtimes containers recorded (ociFor), by name.
+	ociMu    sync.Mutex
+	ociNamed map[string]*oci.Runtime
 }
 
 // lockWaitNotice is how long Open waits for the state DB's open lock before

@@ -229,7 +229,7 @@ func (r *Runtime) resetOnFullDisk(ctx context.Context, cs []*Container, rep *Res
 		if !conmon.Alive(c.MonitorPID) {
 			continue
 		}
-		if rt, err := r.OCI(); err == nil {
+		if rt, err := r.ociFor(c); err == nil {
 			_ = rt.Kill(ctx, c.ID, unix.SIGKILL, true)
 		}
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)

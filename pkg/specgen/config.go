@@ -16,6 +16,17 @@ type ContainerConfig struct {
 	// Image as resolved at create time, and as the user named it.
 	ImageID   string `json:"imageId"`
 	ImageName string `json:"imageName"`
+	// Rootfs is --rootfs: a host directory that is the root filesystem
+	// (no image: ImageID and ImageName are empty); RootfsOverlay mounts it
+	// under an overlay whose writes go away when the container stops.
+	Rootfs        string `json:"rootfs,omitempty"`
+	RootfsOverlay bool   `json:"rootfsOverlay,omitempty"`
+	// InitContainerType is --init-ctr: "always" or "once" for an init
+	// container of a pod, run to completion before the pod's others.
+	InitContainerType string `json:"initContainerType,omitempty"`
+	// OCIRuntime is the runtime `system migrate --new-runtime` gave the
+	// container; "" runs it with the command's (--runtime, containers.conf).
+	OCIRuntime string `json:"ociRuntime,omitempty"`
 
 	// Process.
 	Entrypoint []string `json:"entrypoint,omitempty"`
@@ -25,9 +36,12 @@ type ContainerConfig struct {
 	User       string   `json:"user,omitempty"` // as given: name, uid, uid:gid
 	Tty        bool     `json:"tty,omitempty"`
 	OpenStdin  bool     `json:"openStdin,omitempty"` // -i
-	StdinOnce  bool     `json:"stdinOnce,omitempty"` // close stdin after the first attach ends
-	Init       bool     `json:"init,omitempty"`      // --init
-	InitPath   string   `json:"initPath,omitempty"`  // host path of the init binary
+	// Attach are create --attach's streams (stdin, stdout, stderr) that
+	// `start --attach` attaches to; empty: all of them.
+	Attach    []string `json:"attach,omitempty"`
+	StdinOnce bool     `json:"stdinOnce,omitempty"` // close stdin after the first attach ends
+	Init      bool     `json:"init,omitempty"`      // --init
+	InitPath  string   `json:"initPath,omitempty"`  // host path of the init binary
 
 	// Identity.
 	Hostname    string            `json:"hostname,omitempty"`

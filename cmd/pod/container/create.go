@@ -41,6 +41,8 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 		},
 	}
 	addCreateFlags(c, &f)
+	c.Flags().StringArrayVarP(&f.opts.Attach, "attach", "a", nil, "the streams `start --attach` attaches to: stdin, stdout or stderr (repeatable; default all)")
+	c.Flags().StringVar(&f.opts.InitCtr, "init-ctr", "", "make an init container of the --pod: always (runs at every start of the pod) or once (at its first start, then removed); it runs to completion before the pod's other containers start")
 	return c
 }
 

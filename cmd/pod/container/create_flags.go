@@ -80,6 +80,7 @@ func addCreateFlags(c *cobra.Command, f *createFlags) {
 	fs.StringVar(&o.SdNotify, "sdnotify", "conmon", "with NOTIFY_SOCKET set (a systemd unit of Type=notify): conmon (the monitor sends MAINPID and READY=1), container (the container's process sends READY=1 on the socket mounted at /run/notify/notify.sock), healthy (READY=1 after the first passing healthcheck) or ignore")
 	addNetworkFlags(fs, &o.NetOptions)
 	fs.StringVar(&o.Pod, "pod", "", "join a pod: NAME, ID, or new:NAME to make one for the container")
+	fs.BoolVar(&o.Rootfs, "rootfs", false, "the first argument is a host directory to use as the root filesystem, not an image; DIR:O mounts it under an overlay whose writes are dropped when the container stops")
 	fs.StringVar(&o.Pull, "pull", "missing", "pull the image: missing, always or never")
 	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits (with its anonymous volumes)")
 	addLimitFlags(fs, &f.limits)

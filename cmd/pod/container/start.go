@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,6 +51,18 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 					return err
 				}
 				return attachSession(g, rt, ctr, interactive, af, func(o engine.AttachOptions) (int, error) {
+					// create --attach named the streams to attach to;
+					// the others are still logged.
+					in, out, errOut := ctr.AttachStreams()
+					if !in {
+						o.Stdin = nil
+					}
+					if !out {
+						o.Stdout = io.Discard
+					}
+					if !errOut {
+						o.Stderr = io.Discard
+					}
 					return rt.StartAndWait(context.WithoutCancel(ctx), ctr.ID, engine.StartOptions{
 						Attach: true, Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 						DetachKeys: o.DetachKeys, Resize: o.Resize, Pass: pass,

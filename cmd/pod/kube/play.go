@@ -109,6 +109,7 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 	f.StringVar(&o.Registry.Credentials, "creds", "", "credentials for the registry, USERNAME[:PASSWORD]")
 	f.BoolVar(&tlsVerify, "tls-verify", true, "require HTTPS and verify certificates when pulling (default: as registries.conf says)")
 	f.StringArrayVar(&o.IPs, "ip", nil, "static IP address of a pod (repeatable: the Nth pod gets the Nth)")
+	f.BoolVar(&o.NoHosts, "no-hosts", false, "write no /etc/hosts in the pods' containers: each keeps its image's (not with hostAliases)")
 	f.StringArrayVar(&o.MACs, "mac-address", nil, "static MAC address of a pod (repeatable: the Nth pod gets the Nth)")
 	f.StringVar(&o.LogDriver, "log-driver", "", "log driver of the containers: k8s-file, json-file, journald, none")
 	f.StringArrayVar(&o.LogOpts, "log-opt", nil, "log driver option of the containers (path=, max-size=)")

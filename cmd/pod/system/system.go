@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
-	"github.com/pod-engine/pod/pkg/errdefs"
 )
 
 // Group returns the `system` command group: `system info` (as the
@@ -38,23 +37,33 @@ func newMigrateCommand(g *cli.Globals) *cobra.Command {
 	var newRuntime string
 	c := &cobra.Command{
 		Use:   "migrate",
-		Short: "Apply changed /etc/subuid and /etc/subgid ranges: stop containers, end the pause process",
+		Short: "Apply changed /etc/subuid and /etc/subgid ranges: stop containers, end the pause process; --new-runtime moves containers to another OCI runtime",
 		Long: "After a rootless user's ranges in /etc/subuid or /etc/subgid changed, stops every running container " +
 			"and ends the pause process that holds the user namespace, so that the next pod command creates a " +
-			"new user namespace with the new ranges. As root there is no user namespace and nothing to do.",
+			"new user namespace with the new ranges. As root there is no user namespace and nothing to do.\n" +
+			"With --new-runtime, every container runs with that OCI runtime from then on (running ones are stopped\n" +
+			"first); containers created later run with the default one.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("new-runtime") {
-				return errdefs.NotImplementedf("--new-runtime %s: pod records no runtime per container; every command runs containers with --runtime or containers.conf's runtime, so set that instead", newRuntime)
-			}
 			ctx := cmd.Context()
 			r, err := g.OpenContainers(ctx)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
+			if cmd.Flags().Changed("new-runtime") {
+				stopped, err := r.SetContainersRuntime(ctx, newRuntime)
+				for _, name := range stopped {
+					fmt.Fprintf(g.Stdout, "stopped %s\n", name)
+				}
+				if err != nil {
+					return err
+				}
+			}
 			if !r.Rootless() {
-				fmt.Fprintln(g.Stdout, "Nothing to migrate as root: there is no user namespace")
+				if !cmd.Flags().Changed("new-runtime") {
+					fmt.Fprintln(g.Stdout, "Nothing to migrate as root: there is no user namespace")
+				}
 				return nil
 			}
 			rep, err := r.Migrate(ctx)
@@ -70,8 +79,7 @@ func newMigrateCommand(g *cli.Globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&newRuntime, "new-runtime", "", "refused: pod records no runtime per container (use --runtime or containers.conf)")
-	_ = c.Flags().MarkHidden("new-runtime")
+	c.Flags().StringVar(&newRuntime, "new-runtime", "", "run every container with this OCI runtime (a name on $PATH or a path) from now on, whatever --runtime a later command names; running ones are stopped first")
 	return c
 }
 
