@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// makeUnitPod creates pod NAME with two containers, NAME-a and NAME-b,
+// each running sleep (which ignores SIGTERM as PID 1: their 2 s stop
+// timeout ends them).
+func makeUnitPod(t *testing.T, e *Env, name string, b ...string) {
+	t.Helper()
+	img := suite.images.Busybox
+	e.MustPod("pull", "-q", img)
+	e.MustPod("pod", "create", "--name", name)
+	e.MustPod("create", "--pod", name, "--name", name+"-a", "--stop-timeout", "2", img, "sleep", "1000")
+	if len(b) == 0 {
+		b = []string{img, "sleep", "1000"}
+	}
+	e.MustPod(append([]string{"run", "-d", "--pod", name, "--name", name + "-b", "--stop-timeout", "2"}, b...)...)
+}
+
+// podUnitLine is a unit's command line with %t, the manager's runtime
+// directory, as dir.
+func podUnitLine(t *testing.T, u unitFile, key, dir string) string {
+	t.Helper()
+	return strings.ReplaceAll(u.one(t, key), "%t", dir)
+}
+
+// TestGenerateSystemdPod generates the units of a pod with --new --files:
+// the pod's unit wants and comes before its containers' units, which are
+// bound to it, systemd-analyze accepts them, and their commands, run by
+// hand in systemd's order, create the pod and its containers and remove
+// them again.
+func TestGenerateSystemdPod(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		makeUnitPod(t, e, "sdp")
+		r := e.MustPod("generate", "systemd", "--new", "--name", "--files", "--stop-timeout", "3", "sdp")
+		want := []string{"pod-sdp.service", "container-sdp-a.service", "container-sdp-b.service"}
+		paths := strings.Fields(r.Stdout)
+		if len(paths) != len(want) {
+			t.Fatalf("--files printed %q, want %v", r.Stdout, want)
+		}
+		for i, p := range paths {
+			if p != filepath.Join(e.Dir, want[i]) {
+				t.Errorf("path %d is %s, want %s", i, p, want[i])
+			}
+			verifyUnit(t, p)
+		}
+		pu := readUnit(t, paths[0])
+		ctrs := "container-sdp-a.service container-sdp-b.service"
+		if got := pu["Wants"]; len(got) != 2 || got[1] != ctrs {
+			t.Errorf("pod unit Wants= %q, want network-online.target then %s", got, ctrs)
+		}
+		for k, v := range map[string]string{"Before": ctrs, "Type": "forking", "PIDFile": "%t/pod-sdp.pid", "TimeoutStopSec": "63"} {
+			if got := pu.one(t, k); got != v {
+				t.Errorf("pod unit %s=%s, want %s", k, got, v)
+			}
+		}
+		var cu []unitFile
+		for _, p := range paths[1:] {
+			u := readUnit(t, p)
+			if u.one(t, "BindsTo") != "pod-sdp.service" || !strings.Contains(strings.Join(u["After"], " "), "pod-sdp.service") {
+				t.Errorf("%s is not bound to the pod's unit: BindsTo=%v After=%v", p, u["BindsTo"], u["After"])
+			}
+			if !strings.Contains(u.one(t, "ExecStart"), " --pod-id-file %t/pod-sdp.pod-id ") {
+				t.Errorf("%s does not join the unit's pod: %s", p, u.one(t, "ExecStart"))
+			}
+			cu = append(cu, u)
+		}
+
+		// The unit makes the pod anew: the one that exists is replaced.
+		oldID := out(e.MustPod("pod", "inspect", "-f", "{{.Id}}", "sdp"))
+		run := func(u unitFile, key string) { runExec(t, e, podUnitLine(t, u, key, e.Dir)) }
+		run(pu, "ExecStartPre")
+		run(pu, "ExecStart")
+		id, err := os.ReadFile(filepath.Join(e.Dir, "pod-sdp.pod-id"))
+		if err != nil || len(id) == 0 || string(id) == oldID {
+			t.Fatalf("pod ID file %q (%v): want a new pod's ID (old %s)", id, err, oldID)
+		}
+		infra := out(e.MustPod("pod", "inspect", "-f", "{{.InfraContainerID}}", "sdp"))
+		if s := sdState(t, e, infra); !s.Running {
+			t.Fatalf("after the pod unit's ExecStart its infra container does not run: %+v", s)
+		} else if b, _ := os.ReadFile(filepath.Join(e.Dir, "pod-sdp.pid")); strings.TrimSpace(string(b)) != itoa(s.ConmonPid) {
+			t.Errorf("PIDFile holds %q, want the infra container's monitor %d", b, s.ConmonPid)
+		}
+		for _, u := range cu {
+			run(u, "ExecStartPre")
+			run(u, "ExecStart")
+		}
+		members := out(e.MustPod("pod", "inspect", "-f", "{{.Id}}{{range .Containers}} {{.Name}}={{.State}}{{end}}", "sdp"))
+		for _, w := range []string{string(id) + " ", " sdp-a=running", " sdp-b=running"} {
+			if !strings.Contains(members+" ", w) {
+				t.Errorf("pod and members %q, want %q", members, w)
+			}
+		}
+
+		// systemd stops the containers' units first, then the pod's.
+		began := time.Now()
+		for _, u := range cu {
+			run(u, "ExecStop")
+			run(u, "ExecStopPost")
+		}
+		run(pu, "ExecStop")
+		run(pu, "ExecStopPost")
+		if d := time.Since(began); d > 60*time.Second {
+			t.Errorf("stopping took %v", d)
+		}
+		if r := e.Pod("pod", "exists", "sdp"); r.Code != 1 {
+			t.Errorf("after the pod unit's ExecStopPost the pod is still there (exists: %d)", r.Code)
+		}
+		if r := e.Pod("container", "exists", "sdp-a"); r.Code != 1 {
+			t.Errorf("after ExecStopPost container sdp-a is still there (exists: %d)", r.Code)
+		}
+	})
+}
+
+// TestGenerateSystemdPodExisting: without --new the pod's unit starts and
+// stops the existing pod's infra container, whose monitor's PID file it
+// names, and --format json gives every unit by name.
+func TestGenerateSystemdPodExisting(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		makeUnitPod(t, e, "sdq")
+		e.MustPod("pod", "stop", "-t", "0", "sdq")
+		r := e.MustPod("generate", "systemd", "--pod-prefix", "p", "--container-prefix", "c", "--separator", "_", "--no-header", "--format", "json", "sdq")
+		units := map[string]string{}
+		if err := json.Unmarshal([]byte(r.Stdout), &units); err != nil {
+			t.Fatalf("--format json printed %q: %v", r.Stdout, err)
+		}
+		podID := out(e.MustPod("pod", "inspect", "-f", "{{.Id}}", "sdq"))
+		pod := units["p_"+podID+".service"]
+		if pod == "" || len(units) != 3 {
+			t.Fatalf("units %v, want p_%s.service and two c_ID.service", units, podID)
+		}
+		path := e.WriteFile("p_"+podID+".service", []byte(pod))
+		u := readUnit(t, path)
+		infra := out(e.MustPod("pod", "inspect", "-f", "{{.InfraContainerID}}", "sdq"))
+		runExec(t, e, u.one(t, "ExecStart"))
+		s := sdState(t, e, infra)
+		if !s.Running {
+			t.Fatalf("after ExecStart the infra container does not run: %+v", s)
+		}
+		if b, err := os.ReadFile(u.one(t, "PIDFile")); err != nil || strings.TrimSpace(string(b)) != itoa(s.ConmonPid) {
+			t.Errorf("PIDFile %s holds %q (%v), want the infra monitor %d", u.one(t, "PIDFile"), b, err, s.ConmonPid)
+		}
+		runExec(t, e, u.one(t, "ExecStop"))
+		if s := sdState(t, e, infra); s.Running {
+			t.Errorf("after ExecStop the infra container runs")
+		}
+		e.Pod("generate", "systemd", "--template", "sdq").Fails(t, 125, "--template is not supported for pods")
+		e.Pod("generate", "systemd", "sd-nothing").Fails(t, 125, "sd-nothing does not refer to a container or pod")
+		e.MustPod("pod", "rm", "-f", "-t", "0", "sdq")
+	})
+}
