@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,5 +156,97 @@ func TestGenerateSystemdPodExisting(t *testing.T) {
 		e.Pod("generate", "systemd", "--template", "sdq").Fails(t, 125, "--template is not supported for pods")
 		e.Pod("generate", "systemd", "sd-nothing").Fails(t, 125, "sd-nothing does not refer to a container or pod")
 		e.MustPod("pod", "rm", "-f", "-t", "0", "sdq")
+	})
+}
+
+// TestSystemdPodUnitsUnderSystemd runs the `generate systemd --new` units
+// of a pod under the real service manager (the VM's): starting the pod's
+// unit brings up the pod and both containers' units; one container, whose
+// unit has a .socket unit, accepts on the socket it received; killing the
+// other's process makes systemd restart that container's unit in the pod;
+// stopping the pod's unit stops and removes everything within its stop
+// timeout.
+func TestSystemdPodUnitsUnderSystemd(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		m := serviceManager(t, e)
+		img := suite.images.Busybox
+		helperArgs, helper := sdlistenRun(t)
+		makeUnitPod(t, e, "sd-vm-pod", append(append(helperArgs, img), helper...)...)
+		r := e.MustPod("generate", "systemd", "--new", "--name", "--files", "--restart-policy", "always", "--restart-sec", "1", "--stop-timeout", "3", "sd-vm-pod")
+		e.MustPod("pod", "rm", "-f", "-t", "0", "sd-vm-pod")
+		t.Cleanup(func() { e.Pod("pod", "rm", "-f", "-t", "0", "sd-vm-pod") })
+		podUnit, aUnit, bUnit := "pod-sd-vm-pod.service", "container-sd-vm-pod-a.service", "container-sd-vm-pod-b.service"
+		for _, p := range strings.Fields(r.Stdout) {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.install(t, filepath.Base(p), string(b))
+		}
+		addr := activationPort(e, 20)
+		m.install(t, "container-sd-vm-pod-b.socket", "[Unit]\nDescription=pod socket activation of a pod's container\n\n[Socket]\nListenStream="+addr+"\nFileDescriptorName=web\n")
+		m.must(t, "start", "container-sd-vm-pod-b.socket")
+		why := func() string { return m.journal(t, podUnit) + m.journal(t, aUnit) + m.journal(t, bUnit) }
+
+		m.must(t, "start", podUnit)
+		// The containers' units come up after the pod's (Wants=, Before=).
+		running := func(unit, ctr, notPID string) bool {
+			got, _ := m.ctl(t, "is-active", unit)
+			r := e.Pod("inspect", "-f", "{{.State.Running}} {{.State.Pid}}", ctr)
+			return got == "active" && r.Code == 0 && strings.HasPrefix(out(r), "true ") && out(r) != "true "+notPID
+		}
+		waitFor := func(what string, ok func() bool) {
+			t.Helper()
+			// Slow guests (TCG) take their time to start a container.
+			for deadline := time.Now().Add(5 * time.Minute); !ok(); time.Sleep(500 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: not within 5 minutes\n%s", what, why())
+				}
+			}
+		}
+		waitFor("both containers' units active", func() bool {
+			return running(aUnit, "sd-vm-pod-a", "") && running(bUnit, "sd-vm-pod-b", "")
+		})
+		infra := out(e.MustPod("pod", "inspect", "-f", "{{.InfraContainerID}}", "sd-vm-pod"))
+		if s := sdState(t, e, infra); !s.Running || m.must(t, "show", "-P", "MainPID", podUnit) != itoa(s.ConmonPid) {
+			t.Errorf("the pod unit's MainPID %s, want the infra container's monitor (%+v)", m.must(t, "show", "-P", "MainPID", podUnit), s)
+		}
+
+		// The socket unit's socket reached container b through its unit.
+		if line := answer(t, addr, why); !strings.HasPrefix(line, "fd=3 name=web pid=1 LISTEN_FDS=1 ") {
+			t.Errorf("the pod's socket-activated container answered %q\n%s", line, why())
+		}
+		// b exits after one answer: Restart= brings it back.
+		waitFor("container b restarted after answering", func() bool { return running(bUnit, "sd-vm-pod-b", "") })
+
+		pid := out(e.MustPod("inspect", "-f", "{{.State.Pid}}", "sd-vm-pod-a"))
+		n, _ := strconv.Atoi(pid)
+		if err := syscall.Kill(n, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill %s: %v", pid, err)
+		}
+		waitFor("container a restarted after the kill", func() bool { return running(aUnit, "sd-vm-pod-a", pid) })
+		if got := m.must(t, "show", "-P", "NRestarts", aUnit); got == "0" {
+			t.Errorf("NRestarts of %s is 0 after the kill", aUnit)
+		}
+		if got, _ := m.ctl(t, "is-active", podUnit); got != "active" {
+			t.Errorf("the pod's unit is %q after a container's restart", got)
+		}
+
+		start := time.Now()
+		m.must(t, "stop", podUnit)
+		if took, limit := time.Since(start), stopTimeout(m.must(t, "cat", podUnit)); took > limit {
+			t.Errorf("systemctl stop took %s, more than the pod unit's stop timeout %s", took, limit)
+		}
+		for _, u := range []string{podUnit, aUnit, bUnit} {
+			if got, _ := m.ctl(t, "is-active", u); got != "inactive" {
+				t.Errorf("after stopping the pod's unit %s is %q", u, got)
+			}
+			if j := m.journal(t, u); strings.Contains(j, "State 'stop-sigterm' timed out") || strings.Contains(j, "stop-final-sigterm") {
+				t.Errorf("systemd had to kill %s:\n%s", u, j)
+			}
+		}
+		if r := e.Pod("pod", "exists", "sd-vm-pod"); r.Code != 1 {
+			t.Errorf("the pod is still there after systemctl stop (exists: %d)", r.Code)
+		}
 	})
 }
