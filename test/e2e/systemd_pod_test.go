@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -248,5 +249,42 @@ func TestSystemdPodUnitsUnderSystemd(t *testing.T) {
 		if r := e.Pod("pod", "exists", "sd-vm-pod"); r.Code != 1 {
 			t.Errorf("the pod is still there after systemctl stop (exists: %d)", r.Code)
 		}
+	})
+}
+
+// TestPodStartSocketActivationWarns: podman's pod start and kube play have
+// no socket activation (only the first container such a podman starts
+// inherits the sockets, by accident); socket-activated, pod pod start
+// passes the sockets to no container of the pod and says so.
+func TestPodStartSocketActivationWarns(t *testing.T) {
+	forEachUser(t, func(t *testing.T, e *Env) {
+		img := suite.images.Busybox
+		e.MustPod("pull", "-q", img)
+		e.MustPod("pod", "create", "--name", "sa-pod")
+		e.MustPod("create", "--pod", "sa-pod", "--name", "sa-pod-c", img, "sh", "-c",
+			`echo ${LISTEN_FDS:-unset}; if test -e /proc/self/fd/3; then echo fd3; else echo no-fd3; fi`)
+		addr := activationPort(e, 30)
+		a := socketActivated(t, e, []string{"-l", addr}, "pod", "start", "sa-pod")
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				defer c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("nothing listens on %s: %v", addr, err)
+			}
+		}
+		if err := a.wait(); err != nil {
+			t.Fatalf("activated pod pod start: %v\n%s", err, a.stderr.String())
+		}
+		if !strings.Contains(a.stderr.String(), "ignoring LISTEN_FDS: pod start passes socket-activated sockets to no container") {
+			t.Errorf("pod pod start said %q, want the warning", a.stderr.String())
+		}
+		e.MustPod("wait", "sa-pod-c")
+		if got := e.MustPod("logs", "sa-pod-c").Stdout; got != "unset\nno-fd3\n" {
+			t.Errorf("the pod's container saw %q, want no sockets", got)
+		}
+		e.MustPod("pod", "rm", "-f", "-t", "0", "sa-pod")
 	})
 }
