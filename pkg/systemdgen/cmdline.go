@@ -79,7 +79,7 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 
 // parseVerb splits argv, the command line of kind.
 func parseVerb(argv []string, global, verb FlagInfo, kind createVerb) (*parsedCreate, bool) {
-	dropped := kind.drop
+	drop := kind.drop
 	p := &parsedCreate{}
 	i := 1
 	// Global flags up to the verb: "run", "create", or "container run|create".
@@ -136,7 +136,7 @@ func parseVerb(argv []string, global, verb FlagInfo, kind createVerb) (*parsedCr
 				p.global = append(p.global, val...)
 				continue
 			}
-			if !dropped[name] {
+			if !drop[name] {
 				p.flags = append(p.flags, a)
 				p.flags = append(p.flags, val...)
 			}
@@ -153,7 +153,7 @@ func parseVerb(argv []string, global, verb FlagInfo, kind createVerb) (*parsedCr
 				p.hasName = true // pod create -n NAME
 			}
 			if !takes {
-				if !dropped[name] {
+				if !drop[name] {
 					kept += name
 				}
 				continue
@@ -164,7 +164,7 @@ func parseVerb(argv []string, global, verb FlagInfo, kind createVerb) (*parsedCr
 				i++
 				val = []string{argv[i]}
 			}
-			if dropped[name] {
+			if drop[name] {
 				val = nil
 			} else {
 				kept += name

@@ -30,7 +30,7 @@ type Pod struct {
 // pod's infra container, wants and comes before one unit per other
 // container; each of those is bound to the pod's unit (BindsTo=, After=),
 // so that it starts after the pod and stops with it. The pod's unit is
-// first, the containers' follow in name order. verb describes `pod pod
+// first, the containers' follow in name order. podVerb describes `pod pod
 // create`'s flags (New only); o.VerbFlags are `pod run`'s.
 func GeneratePod(p Pod, ctrs []Container, o Options, podVerb FlagInfo) ([]Unit, error) {
 	if o.Template {
