@@ -100,9 +100,12 @@ func podUnit(p Pod, o Options, name string, ref *member, base string, ctrUnits [
 		fmt.Fprintf(&b, "RequiresMountsFor=%s\n", unitPath(p.RunRoot))
 	}
 	// Starting the pod's unit starts its containers' after it; they are
-	// stopped before it (the reverse order).
-	fmt.Fprintf(&b, "Wants=%s\n", strings.Join(ctrUnits, " "))
-	fmt.Fprintf(&b, "Before=%s\n", strings.Join(ctrUnits, " "))
+	// stopped before it (the reverse order). An empty Wants= would reset
+	// the list: a pod with its infra container alone has none.
+	if len(ctrUnits) > 0 {
+		fmt.Fprintf(&b, "Wants=%s\n", strings.Join(ctrUnits, " "))
+		fmt.Fprintf(&b, "Before=%s\n", strings.Join(ctrUnits, " "))
+	}
 
 	b.WriteString("\n[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%n\n")
 	env := append([]string(nil), o.Env...)

@@ -24,6 +24,7 @@ func TestGeneratePod(t *testing.T) {
 		name    string
 		opts    func(*Options)
 		pod     func(*Pod)
+		ctrs    []Container // nil: both
 		want    map[string][]string // unit name: lines it must have
 		notWant []string            // in any unit
 		err     string
@@ -58,6 +59,9 @@ func TestGeneratePod(t *testing.T) {
 				"Wants=c_aaa.service c_bbb.service"},
 			"c_aaa.service": {"BindsTo=p_feed0123.service"},
 		}, notWant: []string{"--exit-policy=stop"}},
+		{name: "infra alone", ctrs: []Container{}, want: map[string][]string{
+			"pod-web.service": {"Wants=network-online.target", "Type=forking"},
+		}, notWant: []string{"Wants=\n", "Before="}},
 		{name: "template", opts: func(o *Options) { o.Template = true }, err: "--template is not supported for pods"},
 		{name: "no infra", pod: func(p *Pod) { p.Infra = Container{} }, err: "has no infra container"},
 		{name: "new without create command", opts: func(o *Options) { o.New = true }, pod: func(p *Pod) { p.CreateCommand = nil }, err: "no create command"},
@@ -71,7 +75,11 @@ func TestGeneratePod(t *testing.T) {
 			if tc.pod != nil {
 				tc.pod(&p)
 			}
-			units, err := GeneratePod(p, ctrs, o, podCreateFlags)
+			cs := ctrs
+			if tc.ctrs != nil {
+				cs = tc.ctrs
+			}
+			units, err := GeneratePod(p, cs, o, podCreateFlags)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want %q", err, tc.err)
@@ -81,8 +89,8 @@ func TestGeneratePod(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(units) != 3 {
-				t.Fatalf("%d units, want 3", len(units))
+			if len(units) != len(cs)+1 {
+				t.Fatalf("%d units, want %d", len(units), len(cs)+1)
 			}
 			got := map[string]string{}
 			for _, u := range units {
