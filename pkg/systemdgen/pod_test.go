@@ -24,7 +24,7 @@ func TestGeneratePod(t *testing.T) {
 		name    string
 		opts    func(*Options)
 		pod     func(*Pod)
-		ctrs    []Container // nil: both
+		ctrs    []Container         // nil: both
 		want    map[string][]string // unit name: lines it must have
 		notWant []string            // in any unit
 		err     string
