@@ -74,9 +74,18 @@ func (r *Runtime) systemdSlice(cfg *ContainerConfig) string {
 // no part of the login session or unit that ran pod, so systemd does not
 // kill it (and with it the record of the container's exit) when that ends.
 // A failure is a warning: the container runs either way.
+//
+// The monitor of a pod's infra container whose PID goes to an
+// --infra-conmon-pidfile stays where pod runs too: that file is a unit's
+// PIDFile= (generate systemd's pod unit), and systemd accepts a main PID
+// outside the unit's cgroup only from a PID file owned by root, never a
+// user's.
 func (r *Runtime) monitorScope(ctx context.Context, c *Container) {
 	cfg := c.Config
 	if cfg.CgroupManager != cgroupManagerSystemd || cfg.Cgroups == "no-conmon" || cfg.Cgroups == "disabled" || c.MonitorPID <= 0 {
+		return
+	}
+	if r.infraPIDFileWatched(ctx, c) {
 		return
 	}
 	name := "pod-conmon-" + c.ID + ".scope"

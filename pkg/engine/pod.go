@@ -61,6 +61,9 @@ type PodConfig struct {
 	InfraConmonPidFile string `json:"infraConmonPidFile,omitempty"`
 	// Annotations go on every container of the pod.
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// CreateCommand is the command line that created the pod (argv[0]
+	// pod), which generate systemd --new runs again.
+	CreateCommand []string `json:"createCommand,omitempty"`
 }
 
 // Pod is a pod as the engine sees it: its row and its parsed config.

@@ -74,6 +74,9 @@ type PodCreateOptions struct {
 	Annotations []string
 	// Replace removes a pod of the same name first.
 	Replace bool
+	// CreateCommand is the command line that asks for the pod, kept for
+	// generate systemd --new.
+	CreateCommand []string
 
 	NetOptions // --network, -p, --ip, --mac-address, --dns*, --add-host
 
@@ -139,6 +142,7 @@ func (o *PodCreateOptions) validate() (*PodConfig, error) {
 		Devices:            o.Devices,
 		ShmSize:            o.ShmSize,
 		InfraConmonPidFile: o.InfraConmonPidFile,
+		CreateCommand:      o.CreateCommand,
 	}
 	for _, a := range o.Annotations {
 		k, v, ok := strings.Cut(a, "=")

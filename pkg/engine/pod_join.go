@@ -268,18 +268,34 @@ func (r *Runtime) podNoHosts(ctx context.Context, p *Pod, cfg *ContainerConfig) 
 // container that has just started, to the pod's --infra-conmon-pidfile.
 // A failure is a warning: the pod runs either way.
 func (r *Runtime) writeInfraConmonPidFile(ctx context.Context, c *Container) {
-	if c.PodID == "" || c.MonitorPID <= 0 {
-		return
-	}
-	row, err := r.db.GetPod(ctx, c.PodID)
-	if err != nil || row.InfraID != c.ID {
-		return
-	}
-	p, err := wrapPod(row)
-	if err != nil || p.Config.InfraConmonPidFile == "" {
+	p := r.infraPod(ctx, c)
+	if p == nil || c.MonitorPID <= 0 || p.Config.InfraConmonPidFile == "" {
 		return
 	}
 	if err := os.WriteFile(p.Config.InfraConmonPidFile, []byte(strconv.Itoa(c.MonitorPID)), 0o644); err != nil {
 		logrus.Warnf("pod %s: write --infra-conmon-pidfile: %v", p.Name, err)
 	}
+}
+
+// infraPIDFileWatched reports whether c is the infra container of a pod
+// created with --infra-conmon-pidfile.
+func (r *Runtime) infraPIDFileWatched(ctx context.Context, c *Container) bool {
+	p := r.infraPod(ctx, c)
+	return p != nil && p.Config.InfraConmonPidFile != ""
+}
+
+// infraPod is the pod whose infra container c is, else nil.
+func (r *Runtime) infraPod(ctx context.Context, c *Container) *Pod {
+	if c.PodID == "" {
+		return nil
+	}
+	row, err := r.db.GetPod(ctx, c.PodID)
+	if err != nil || row.InfraID != c.ID {
+		return nil
+	}
+	p, err := wrapPod(row)
+	if err != nil {
+		return nil
+	}
+	return p
 }

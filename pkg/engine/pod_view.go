@@ -15,6 +15,7 @@ type PodInspect struct {
 	ID               string             `json:"Id"`
 	Name             string             `json:"Name"`
 	Created          time.Time          `json:"Created"`
+	CreateCommand    []string           `json:"CreateCommand,omitempty"`
 	ExitPolicy       string             `json:"ExitPolicy"`
 	State            string             `json:"State"`
 	Hostname         string             `json:"Hostname"`
@@ -100,7 +101,7 @@ func (r *Runtime) InspectPod(ctx context.Context, idOrName string) (*PodInspect,
 		return nil, err
 	}
 	out := &PodInspect{
-		ID: p.ID, Name: p.Name, Created: p.CreatedAt, ExitPolicy: p.Config.ExitPolicy,
+		ID: p.ID, Name: p.Name, Created: p.CreatedAt, CreateCommand: p.Config.CreateCommand, ExitPolicy: p.Config.ExitPolicy,
 		State: PodStatus(ctrs), Hostname: p.Config.Hostname, Labels: p.Labels,
 		CgroupParent: p.Config.CgroupParent, CreateInfra: p.InfraID != "",
 		InfraContainerID: p.InfraID, SharedNamespaces: append([]string{}, p.Config.Share...),

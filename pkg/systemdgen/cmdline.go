@@ -14,6 +14,9 @@ type parsedCreate struct {
 	flags    []string // the verb's flags, minus those the unit sets itself
 	rest     []string // the image and the container's command
 	sdNotify bool     // the user chose --sdnotify: keep theirs
+	// exitPolicy: the user chose pod create's --exit-policy: keep theirs.
+	exitPolicy bool
+	hasName    bool // --name was given
 }
 
 // dropped are the create flags a --new unit sets itself (or that would
@@ -24,9 +27,59 @@ var dropped = map[string]bool{
 	"name": true, "d": true, "detach": true, "rm": true, "cgroups": true, "restart": true, "replace": true,
 }
 
+// createVerb says which command line parseCreate reads: where its verb
+// is and which of its flags the unit sets itself.
+type createVerb struct {
+	// match reports how many arguments at argv[i:] name the verb (0: not
+	// this verb).
+	match func(argv []string) int
+	drop  map[string]bool
+}
+
+// containerCreate is `run`, `create`, `container run|create`; in a pod the
+// unit also names the pod itself (--pod-id-file).
+func containerCreate(inPod bool) createVerb {
+	drop := dropped
+	if inPod {
+		drop = map[string]bool{"pod": true, "pod-id-file": true}
+		for k := range dropped {
+			drop[k] = true
+		}
+	}
+	return createVerb{drop: drop, match: func(argv []string) int {
+		n := 0
+		if len(argv) > 0 && argv[0] == "container" {
+			n = 1
+		}
+		if len(argv) > n && (argv[n] == "run" || argv[n] == "create") {
+			return n + 1
+		}
+		return 0
+	}}
+}
+
+// podCreate is `pod create`; the unit sets the files it watches and
+// --replace.
+var podCreate = createVerb{
+	drop: map[string]bool{"pod-id-file": true, "infra-conmon-pidfile": true, "replace": true},
+	match: func(argv []string) int {
+		if len(argv) > 1 && argv[0] == "pod" && argv[1] == "create" {
+			return 2
+		}
+		return 0
+	},
+}
+
 // parseCreate splits argv (argv[0] the pod binary). global and verb
 // report the flags of pod itself.
 func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
+	p, ok := parseVerb(argv, global, verb, containerCreate(false))
+	return p, ok && len(p.rest) > 0
+}
+
+// parseVerb splits argv, the command line of kind.
+func parseVerb(argv []string, global, verb FlagInfo, kind createVerb) (*parsedCreate, bool) {
+	drop := kind.drop
 	p := &parsedCreate{}
 	i := 1
 	// Global flags up to the verb: "run", "create", or "container run|create".
@@ -43,13 +96,14 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 			}
 		}
 	}
-	if i < len(argv) && argv[i] == "container" {
-		i++
+	n := 0
+	if i < len(argv) {
+		n = kind.match(argv[i:])
 	}
-	if i >= len(argv) || (argv[i] != "run" && argv[i] != "create") {
+	if n == 0 {
 		return nil, false
 	}
-	i++
+	i += n
 	for ; i < len(argv); i++ {
 		a := argv[i]
 		if a == "--" {
@@ -67,8 +121,13 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 				i++
 				val = []string{argv[i]}
 			}
-			if name == "sdnotify" {
+			switch name {
+			case "sdnotify":
 				p.sdNotify = true
+			case "exit-policy":
+				p.exitPolicy = true
+			case "name":
+				p.hasName = true
 			}
 			if known, _ := verb(name); !known {
 				// pod's own flags, typed after the verb: every command
@@ -77,7 +136,7 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 				p.global = append(p.global, val...)
 				continue
 			}
-			if !dropped[name] {
+			if !drop[name] {
 				p.flags = append(p.flags, a)
 				p.flags = append(p.flags, val...)
 			}
@@ -90,8 +149,11 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 		for j := 1; j < len(a); j++ {
 			name := a[j : j+1]
 			_, takes := verb(name)
+			if name == "n" && takes {
+				p.hasName = true // pod create -n NAME
+			}
 			if !takes {
-				if !dropped[name] {
+				if !drop[name] {
 					kept += name
 				}
 				continue
@@ -102,7 +164,7 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 				i++
 				val = []string{argv[i]}
 			}
-			if dropped[name] {
+			if drop[name] {
 				val = nil
 			} else {
 				kept += name
@@ -119,7 +181,7 @@ func parseCreate(argv []string, global, verb FlagInfo) (*parsedCreate, bool) {
 		}
 	}
 	p.rest = append(p.rest, argv[i:]...)
-	return p, len(p.rest) > 0
+	return p, true
 }
 
 // splitFlag parses "--name=value", "--name" or "-x".

@@ -36,6 +36,7 @@ type Options struct {
 	StartTimeout    *uint
 	StopTimeout     *uint // "" = the container's
 	ContainerPrefix string
+	PodPrefix       string // of a pod's own unit (GeneratePod)
 	Separator       string
 	After, Wants    []string
 	Requires        []string
@@ -66,6 +67,17 @@ var restartPolicies = map[string]bool{
 
 // Generate writes the service unit of c.
 func Generate(c Container, o Options) (Unit, error) {
+	return generate(c, o, nil)
+}
+
+// member is what the unit of a pod's container knows of the pod's unit.
+type member struct {
+	unit   string // the pod's unit, which this one is bound to
+	idFile string // the --pod-id-file the pod's --new unit writes
+}
+
+// generate writes the unit of c, bound to a pod's unit when in is set.
+func generate(c Container, o Options, in *member) (Unit, error) {
 	restart, err := restartPolicy(c, o)
 	if err != nil {
 		return Unit{}, err
@@ -111,6 +123,11 @@ func Generate(c Container, o Options) (Unit, error) {
 	if c.RunRoot != "" {
 		fmt.Fprintf(&b, "RequiresMountsFor=%s\n", unitPath(c.RunRoot))
 	}
+	if in != nil {
+		// Started with the pod's unit, after it; stopped (and
+		// restarted) with it.
+		fmt.Fprintf(&b, "BindsTo=%s\nAfter=%s\n", in.unit, in.unit)
+	}
 	b.WriteString("\n[Service]\n")
 	if o.Template {
 		b.WriteString("Environment=PODMAN_SYSTEMD_UNIT=%n-%i\n")
@@ -137,14 +154,17 @@ func Generate(c Container, o Options) (Unit, error) {
 	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", stopTimeout+60)
 	t := strconv.Itoa(stopTimeout)
 	if o.New {
-		p, ok := parseCreate(c.CreateCommand, o.GlobalFlags, o.VerbFlags)
-		if !ok {
+		p, ok := parseVerb(c.CreateCommand, o.GlobalFlags, o.VerbFlags, containerCreate(in != nil))
+		if !ok || len(p.rest) == 0 {
 			return Unit{}, errdefs.InvalidArgumentf("cannot use --new on container %q: no create command found: only containers created by `pod run` or `pod create` can be re-created", c.Name)
 		}
 		pod := append(exe, p.global...)
 		start := append(append([]string(nil), pod...), "run", "--name", ctrName, "--cgroups=no-conmon", "--rm", "-d")
 		if !p.sdNotify {
 			start = append(start, "--sdnotify=conmon")
+		}
+		if in != nil {
+			start = append(start, "--pod-id-file", in.idFile)
 		}
 		start = append(append(start, p.flags...), p.rest...)
 		rm := append(append([]string(nil), pod...), "rm", "-f", "-i", "-t", t, ctrName)
@@ -176,9 +196,15 @@ func Generate(c Container, o Options) (Unit, error) {
 // until the command line is quoted: quote would double its '%'.
 const instanceMark = "\x00instance\x00"
 
-// instanceLine is commandLine with instanceMark turned into "-%i".
+// runtimeDirMark stands for systemd's %t (the manager's runtime
+// directory) in an argument until the command line is quoted.
+const runtimeDirMark = "\x00runtime\x00"
+
+// instanceLine is commandLine with instanceMark turned into "-%i" and
+// runtimeDirMark into "%t".
 func instanceLine(argv []string) string {
-	return strings.ReplaceAll(commandLine(argv), instanceMark, "-%i")
+	l := strings.ReplaceAll(commandLine(argv), instanceMark, "-%i")
+	return strings.ReplaceAll(l, runtimeDirMark, "%t")
 }
 
 // restartPolicy is the unit's Restart=: the flag's, else the container's

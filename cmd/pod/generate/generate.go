@@ -2,6 +2,8 @@
 package generate
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
 	"github.com/pod-engine/pod/cmd/pod/kube"
+	"github.com/pod-engine/pod/cmd/pod/pod"
+	"github.com/pod-engine/pod/pkg/engine"
 	"github.com/pod-engine/pod/pkg/errdefs"
 	"github.com/pod-engine/pod/pkg/systemdgen"
 	"github.com/pod-engine/pod/pkg/version"
@@ -38,18 +42,19 @@ type systemdFlags struct {
 	restartSec   uint
 	startTimeout uint
 	stopTimeout  uint
-	podPrefix    string
 }
 
 func newSystemdCommand(g *cli.Globals) *cobra.Command {
 	var f systemdFlags
 	c := &cobra.Command{
-		Use:   "systemd [options] CONTAINER",
-		Short: "Generate a systemd unit that runs a container",
+		Use:   "systemd [options] CONTAINER|POD",
+		Short: "Generate systemd units that run a container or a pod",
 		Long: "Print a systemd service unit that starts and stops an existing container (its monitor is\n" +
 			"the service's main process, read from a PID file), or with --new one that creates the\n" +
 			"container when the service starts, from the command line that created it, and removes it\n" +
-			"when the service stops (Type=notify: the monitor reports READY=1 once the container runs).",
+			"when the service stops (Type=notify: the monitor reports READY=1 once the container runs).\n" +
+			"A pod gets a unit of its own, which starts its infra container, and one unit per other\n" +
+			"container, bound to the pod's (BindsTo=, After=); with --new the pod's unit creates the pod.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSystemd(cmd, g, &f, args[0])
@@ -73,8 +78,7 @@ func newSystemdCommand(g *cli.Globals) *cobra.Command {
 	fs.BoolVar(&o.NoHeader, "no-header", false, "leave out the comment header with the unit's name, pod's version and the date")
 	fs.StringVar(&f.format, "format", "", "print the units as json: a map of unit name to unit text")
 	fs.BoolVar(&o.Template, "template", false, "make a template unit (NAME@.service) whose instances each run a container named NAME-INSTANCE (implies --new)")
-	fs.StringVar(&f.podPrefix, "pod-prefix", "pod", "refused: pod generates units for containers only")
-	_ = fs.MarkHidden("pod-prefix")
+	fs.StringVar(&o.PodPrefix, "pod-prefix", "pod", "prefix of a pod's own unit name")
 	return c
 }
 
@@ -82,9 +86,6 @@ func runSystemd(cmd *cobra.Command, g *cli.Globals, f *systemdFlags, ref string)
 	ctx := cmd.Context()
 	if f.format != "" && f.format != "json" {
 		return errdefs.InvalidArgumentf("invalid --format %q: only json is supported", f.format)
-	}
-	if cmd.Flags().Changed("pod-prefix") {
-		return errdefs.NotImplementedf("--pod-prefix: generate systemd makes units for containers only; run pods from Kubernetes YAML (kube play) or a Quadlet .kube unit")
 	}
 	o := f.opts
 	if cmd.Flags().Changed("restart-sec") {
@@ -123,43 +124,103 @@ func runSystemd(cmd *cobra.Command, g *cli.Globals, f *systemdFlags, ref string)
 		return err
 	}
 	defer r.Close()
+	var units []systemdgen.Unit
 	doc, err := r.InspectContainer(ctx, ref, false)
-	if err != nil {
+	switch {
+	case err == nil:
+		unit, err := systemdgen.Generate(describe(doc, r.Store().RunRoot()), o)
+		if err != nil {
+			return fmt.Errorf("generate systemd %s: %w", ref, err)
+		}
+		units = []systemdgen.Unit{unit}
+	case errors.Is(err, errdefs.ErrNotFound):
+		// As podman: a container of that name or ID first, else a pod.
+		if units, err = podUnits(ctx, g, r, ref, o); err != nil {
+			return err
+		}
+	default:
 		return err
-	}
-	ctr := systemdgen.Container{
-		ID:            doc.ID,
-		Name:          strings.TrimPrefix(doc.Name, "/"),
-		CreateCommand: doc.Config.CreateCommand,
-		StopTimeout:   doc.Config.StopTimeout,
-		RestartPolicy: string(doc.HostConfig.RestartPolicy.Name),
-		PIDFile:       doc.ConmonPidFile,
-		RunRoot:       r.Store().RunRoot(),
-	}
-	unit, err := systemdgen.Generate(ctr, o)
-	if err != nil {
-		return fmt.Errorf("generate systemd %s: %w", ref, err)
 	}
 	if f.files {
 		dir, err := os.Getwd()
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(dir, unit.Name)
-		if err := os.WriteFile(path, []byte(unit.Text), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+		var paths []string
+		for _, u := range units {
+			path := filepath.Join(dir, u.Name)
+			if err := os.WriteFile(path, []byte(u.Text), 0o644); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			paths = append(paths, path)
 		}
 		if f.format == "json" {
-			return cli.WriteJSON(g.Stdout, []string{path})
+			return cli.WriteJSON(g.Stdout, paths)
 		}
-		fmt.Fprintln(g.Stdout, path)
+		for _, p := range paths {
+			fmt.Fprintln(g.Stdout, p)
+		}
 		return nil
 	}
 	if f.format == "json" {
-		return cli.WriteJSON(g.Stdout, map[string]string{unit.Name: unit.Text})
+		m := map[string]string{}
+		for _, u := range units {
+			m[u.Name] = u.Text
+		}
+		return cli.WriteJSON(g.Stdout, m)
 	}
-	_, err = fmt.Fprint(g.Stdout, unit.Text)
-	return err
+	for i, u := range units {
+		if i > 0 {
+			fmt.Fprintln(g.Stdout)
+		}
+		if _, err := fmt.Fprint(g.Stdout, u.Text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describe is what a unit needs of the container doc describes.
+func describe(doc *engine.ContainerInspect, runRoot string) systemdgen.Container {
+	return systemdgen.Container{
+		ID:            doc.ID,
+		Name:          strings.TrimPrefix(doc.Name, "/"),
+		CreateCommand: doc.Config.CreateCommand,
+		StopTimeout:   doc.Config.StopTimeout,
+		RestartPolicy: string(doc.HostConfig.RestartPolicy.Name),
+		PIDFile:       doc.ConmonPidFile,
+		RunRoot:       runRoot,
+	}
+}
+
+// podUnits generates the units of pod ref and its containers.
+func podUnits(ctx context.Context, g *cli.Globals, r *engine.Runtime, ref string, o systemdgen.Options) ([]systemdgen.Unit, error) {
+	pi, err := r.InspectPod(ctx, ref)
+	if err != nil {
+		if errors.Is(err, errdefs.ErrNotFound) {
+			return nil, errdefs.NotFoundf("%s does not refer to a container or pod", ref)
+		}
+		return nil, err
+	}
+	runRoot := r.Store().RunRoot()
+	p := systemdgen.Pod{ID: pi.ID, Name: pi.Name, CreateCommand: pi.CreateCommand, RunRoot: runRoot}
+	var ctrs []systemdgen.Container
+	for _, m := range pi.Containers {
+		doc, err := r.InspectContainer(ctx, m.ID, false)
+		if err != nil {
+			return nil, fmt.Errorf("generate systemd %s: %w", ref, err)
+		}
+		if m.ID == pi.InfraContainerID {
+			p.Infra = describe(doc, runRoot)
+			continue
+		}
+		ctrs = append(ctrs, describe(doc, runRoot))
+	}
+	units, err := systemdgen.GeneratePod(p, ctrs, o, pod.CreateFlagInfo(g))
+	if err != nil {
+		return nil, fmt.Errorf("generate systemd %s: %w", ref, err)
+	}
+	return units, nil
 }
 
 // flagInfo describes pod's global flags.

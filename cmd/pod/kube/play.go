@@ -36,6 +36,9 @@ func newPlayCommand(g *cli.Globals, use string) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if !down {
+				g.WarnActivationNotPassed("kube play")
+			}
 			if wait && !start {
 				return fmt.Errorf("--wait cannot be used with --start=false")
 			}

@@ -40,6 +40,7 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 			}
 			defer rt.Close()
 			o.PullProgress = g.Stderr
+			o.CreateCommand = append([]string(nil), os.Args...)
 			p, err := rt.CreatePod(ctx, *o)
 			if err != nil {
 				return err
@@ -58,4 +59,20 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 	pf.bind(f, false)
 	f.StringVar(&podIDFile, "pod-id-file", "", "write the pod ID to this file")
 	return c
+}
+
+// CreateFlagInfo describes `pod pod create`'s flags, for generate
+// systemd, which splits a stored pod create command line.
+func CreateFlagInfo(g *cli.Globals) func(name string) (known, takesValue bool) {
+	fs := newCreateCommand(g).Flags()
+	return func(name string) (bool, bool) {
+		f := fs.Lookup(name)
+		if f == nil && len(name) == 1 {
+			f = fs.ShorthandLookup(name)
+		}
+		if f == nil {
+			return false, false
+		}
+		return true, f.NoOptDefVal == ""
+	}
 }

@@ -108,6 +108,7 @@ func newStartCommand(g *cli.Globals) *cobra.Command {
 		use: "start", short: "Start one or more pods", idFiles: true,
 		long: "Start the pod's infra container, then its other containers.",
 		do: func(ctx context.Context, rt *engine.Runtime, name string) (*engine.Pod, error) {
+			g.WarnActivationNotPassed("pod start")
 			return rt.StartPod(ctx, name)
 		},
 	}.command(g)
