@@ -446,7 +446,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
 	}
 	if rs := how.restore; rs != nil {
-		argv = rt.RestoreArgs(c.ID, userdata, pidFile, rs.imagePath, rs.workPath, rs.tcp)
+		argv = rt.RestoreArgs(c.ID, userdata, pidFile, rs.opts)
 	}
 	if how.start && len(how.pass.Files) > 0 {
 		argv = oci.WithPreserveFDs(argv, len(how.pass.Files))
