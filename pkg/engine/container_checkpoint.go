@@ -301,7 +301,7 @@ type RestoreReport struct {
 // restored process's stdio as it holds a started one's and becomes its
 // parent. With Import it first creates the container from an exported
 // checkpoint. The container then runs, State.Restored true.
-func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions) (*RestoreReport, error) {
+func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions) (rep *RestoreReport, err error) {
 	if r.Rootless() {
 		return nil, errRootlessCheckpoint("restoring")
 	}
@@ -315,6 +315,15 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 	if err := o.validate(o.Import != "" || image != ""); err != nil {
 		return nil, err
 	}
+	imported := ""
+	defer func() {
+		// A container this restore created goes again when it fails.
+		if err != nil && imported != "" {
+			if rmErr := r.Remove(context.WithoutCancel(ctx), imported, RemoveOptions{Force: true}); rmErr != nil {
+				logrus.Warnf("undo import of %s: %v", shortID(imported), rmErr)
+			}
+		}
+	}()
 	switch {
 	case o.Import != "":
 		f, err := openCheckpointArchive(o.Import)
@@ -326,18 +335,20 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 		if err != nil {
 			return nil, err
 		}
-		idOrName = id
+		idOrName, imported = id, id
 	case image != "":
 		id, err := r.importCheckpointImage(ctx, image, idOrName, o)
 		if err != nil {
 			return nil, err
 		}
-		idOrName = id
+		idOrName, imported = id, id
 	}
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
+	// Released before the undo above runs (last in, first out): the undo
+	// takes the lock itself.
 	defer l.Release()
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
@@ -350,9 +361,21 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 	if _, err := os.Stat(filepath.Join(userdata, checkpointedFile)); err != nil {
 		return nil, errdefs.Conflictf("container %s is not checkpointed: there is nothing to restore", c.Name)
 	}
+	if err := r.checkCgroupFree(ctx, cgroupName(c), c.ID); err != nil {
+		return nil, err
+	}
 	if o.ImportPrevious != "" {
 		if err := importPreCheckpoint(o.ImportPrevious, userdata); err != nil {
 			return nil, err
+		}
+	}
+	// A checkpoint made --with-previous names its pre-checkpoint's
+	// images through checkpoint/parent, which an archive does not carry.
+	if _, err := os.Stat(filepath.Join(userdata, preCheckpointDirName)); err == nil {
+		if _, err := os.Lstat(filepath.Join(dir, "parent")); err != nil {
+			if err := os.Symlink("../"+preCheckpointDirName, filepath.Join(dir, "parent")); err != nil {
+				return nil, fmt.Errorf("restore %s: %w", c.Name, err)
+			}
 		}
 	}
 	os.Remove(filepath.Join(userdata, restoreLogName))
@@ -364,7 +387,7 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 		}
 		return nil, fmt.Errorf("restore %s: %w (CRIU's log: %s)", c.Name, err, filepath.Join(userdata, restoreLogName))
 	}
-	rep := &RestoreReport{ID: c.ID, RuntimeDuration: time.Since(began)}
+	rep = &RestoreReport{ID: c.ID, RuntimeDuration: time.Since(began)}
 	rep.Stats = readCRIUStats(filepath.Join(userdata, statsRestoreName))
 	os.Remove(filepath.Join(userdata, checkpointedFile))
 	if err := writeMark(filepath.Join(userdata, restoredFile)); err != nil {
@@ -385,6 +408,38 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 // opts.WorkPath.
 type restoreFrom struct {
 	opts oci.CheckpointOptions
+}
+
+// cgroupName is the ID c's cgroup is named after (ContainerConfig.CgroupName).
+func cgroupName(c *Container) string {
+	if c.Config.CgroupName != "" {
+		return c.Config.CgroupName
+	}
+	return c.ID
+}
+
+// checkCgroupFree refuses to restore into the cgroup named after name while
+// another active container than self runs in it: CRIU puts the restored
+// processes into the cgroup of the checkpoint, so one checkpoint restores
+// once at a time (runc 1.2's --manage-cgroups-mode=ignore would lift this).
+func (r *Runtime) checkCgroupFree(ctx context.Context, name, self string) error {
+	rows, err := r.db.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if row.ID == self || !isActive(row.Status) {
+			continue
+		}
+		c, err := wrap(row)
+		if err != nil {
+			continue
+		}
+		if cgroupName(c) == name {
+			return errdefs.Conflictf("container %s runs in the cgroup the checkpoint was made in (pod-%s), where CRIU restores the processes: stop it first", c.Name, shortID(name))
+		}
+	}
+	return nil
 }
 
 // restoreImage returns the ID of the checkpoint image that restore's

@@ -45,6 +45,9 @@ type checkpointRecord struct {
 	// that shares the same.
 	Pod      string   `json:"pod,omitempty"`
 	PodShare []string `json:"podShare,omitempty"`
+	// WithPrevious says the checkpoint holds only the pages changed since
+	// a pre-checkpoint, which the restore needs (--import-previous).
+	WithPrevious bool `json:"withPrevious,omitempty"`
 }
 
 // checkpointCompression is --compress: podman's names, zstd by default.
@@ -118,16 +121,18 @@ func (r *Runtime) writeCheckpointTar(ctx context.Context, w io.Writer, c *Contai
 			}
 		}
 	}
+	imagesDir := checkpointDirName
+	if o.PreCheckpoint {
+		imagesDir = preCheckpointDirName
+	} else if _, err := os.Lstat(filepath.Join(userdata, checkpointDirName, "parent")); err == nil {
+		rec.WithPrevious = true
+	}
 	b, _ := json.Marshal(rec)
 	if err := addBytes(tw, archiveConfig, b); err != nil {
 		return err
 	}
 	if err := addFile(tw, archiveSpec, filepath.Join(userdata, "config.json")); err != nil {
 		return err
-	}
-	imagesDir := checkpointDirName
-	if o.PreCheckpoint {
-		imagesDir = preCheckpointDirName
 	}
 	dir := filepath.Join(userdata, imagesDir)
 	entries, err := os.ReadDir(dir)
@@ -289,6 +294,9 @@ func (r *Runtime) importCheckpoint(ctx context.Context, rd io.Reader, what strin
 		}
 		return "", errdefs.InvalidArgumentf("%s is not a checkpoint archive of pod: it has no %s directory", what, checkpointDirName)
 	}
+	if rec.WithPrevious && o.ImportPrevious == "" {
+		return "", errdefs.InvalidArgumentf("%s was checkpointed --with-previous: restore it with --import-previous and the archive of its pre-checkpoint", what)
+	}
 	podID, err := r.checkpointPod(ctx, rec, cfg, o.Pod)
 	if err != nil {
 		return "", err
@@ -340,6 +348,12 @@ func (r *Runtime) importCheckpoint(ctx context.Context, rd io.Reader, what strin
 	name := o.Name
 	if name == "" {
 		name = rec.Name
+	}
+	if cfg.CgroupName == "" {
+		cfg.CgroupName = rec.ID
+	}
+	if err := r.checkCgroupFree(ctx, cfg.CgroupName, ""); err != nil {
+		return "", err
 	}
 	cfg.CreatedAt = time.Now()
 	c, err := r.createFrom(ctx, cfg, name, podID, nil)

@@ -688,7 +688,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	if err != nil {
 		return nil, err
 	}
-	cgPath, resources := r.containerCgroup(cfg, c.ID)
+	cgPath, resources := r.containerCgroup(cfg, cgroupName(c))
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),

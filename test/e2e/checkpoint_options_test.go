@@ -74,7 +74,7 @@ func TestCheckpointOptions(t *testing.T) {
 		}
 		n = logCounts(t, e, "lr")
 		last := n[len(n)-1]
-		e.Pod("container", "restore", "-i", ck, "--name", "lr2").Fails(t, 125, "")
+		e.Pod("container", "restore", "-i", ck, "--name", "lr2").Fails(t, 125, "--import-previous")
 		e.MustPod("container", "restore", "-i", ck, "--import-previous", pre, "--name", "lr2")
 		if n := waitCount(t, e, "lr2", last+2); n[0] != last+1 {
 			t.Errorf("the imported container's log starts at %d, want %d", n[0], last+1)
