@@ -19,13 +19,14 @@ import (
 
 // What a checkpoint leaves in the container's userdata directory.
 const (
-	checkpointDirName = "checkpoint"        // CRIU's images
-	checkpointedFile  = "checkpointed.json" // a checkpoint of the current run exists (checkpointMark)
-	restoredFile      = "restored.json"     // the current run was restored (checkpointMark)
-	dumpLogName       = "dump.log"          // CRIU's log of the checkpoint
-	restoreLogName    = "restore.log"       // CRIU's log of the restore
-	statsDumpName     = "stats-dump"        // CRIU's statistics, in its work directory
-	statsRestoreName  = "stats-restore"
+	checkpointDirName    = "checkpoint"        // CRIU's images
+	preCheckpointDirName = "pre-checkpoint"    // CRIU's images of a pre-dump (--pre-checkpoint)
+	checkpointedFile     = "checkpointed.json" // a checkpoint of the current run exists (checkpointMark)
+	restoredFile         = "restored.json"     // the current run was restored (checkpointMark)
+	dumpLogName          = "dump.log"          // CRIU's log of the checkpoint
+	restoreLogName       = "restore.log"       // CRIU's log of the restore
+	statsDumpName        = "stats-dump"        // CRIU's statistics, in its work directory
+	statsRestoreName     = "stats-restore"
 )
 
 // checkpointMark is the content of checkpointedFile and restoredFile.
@@ -47,6 +48,39 @@ type CheckpointOptions struct {
 	Export string
 	// IgnoreRootfs leaves the root filesystem's changes out of Export.
 	IgnoreRootfs bool
+	// IgnoreVolumes leaves the named volumes' contents out of Export.
+	IgnoreVolumes bool
+	// FileLocks checkpoints the file locks the processes hold.
+	FileLocks bool
+	// PreCheckpoint dumps the memory only (into pre-checkpoint/), leaving
+	// the container running; WithPrevious then dumps only what changed.
+	PreCheckpoint bool
+	WithPrevious  bool
+	// Compress is Export's compression: zstd (""), gzip or none.
+	Compress string
+	// CreateImage makes a checkpoint image of this name.
+	CreateImage string
+}
+
+// Validate refuses what podman refuses before it looks at a container.
+func (o CheckpointOptions) Validate() error {
+	if o.Compress != "" {
+		if o.Export == "" {
+			return errdefs.InvalidArgumentf("--compress can only be used with --export")
+		}
+		if _, err := checkpointCompression(o.Compress); err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.IgnoreRootfs && o.Export == "":
+		return errdefs.InvalidArgumentf("--ignore-rootfs can only be used with --export")
+	case o.IgnoreVolumes && o.Export == "":
+		return errdefs.InvalidArgumentf("--ignore-volumes can only be used with --export")
+	case o.WithPrevious && o.PreCheckpoint:
+		return errdefs.InvalidArgumentf("--with-previous can not be used with --pre-checkpoint")
+	}
+	return nil
 }
 
 // CheckpointReport is what one checkpoint measured.
@@ -64,7 +98,7 @@ type CheckpointReport struct {
 // needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) in the initial user
 // namespace, which a rootless pod never has. podman refuses alike.
 func errRootlessCheckpoint(verb string) error {
-	return errdefs.InvalidArgumentf("%s of a container requires root: CRIU needs privileges a rootless pod does not have", verb)
+	return errdefs.InvalidArgumentf("%s a container requires root: CRIU needs privileges a rootless pod does not have", verb)
 }
 
 // Checkpoint dumps a running container with CRIU (through the runtime's
@@ -74,12 +108,17 @@ func errRootlessCheckpoint(verb string) error {
 // A container started with --rm can only be checkpointed with Export,
 // after which the monitor's cleanup removes it, as podman does.
 func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointOptions) (*CheckpointReport, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	if r.Rootless() {
-		return nil, errRootlessCheckpoint("checkpoint")
+		return nil, errRootlessCheckpoint("checkpointing")
 	}
-	if o.IgnoreRootfs && o.Export == "" {
-		return nil, errdefs.InvalidArgumentf("--ignore-rootfs only applies with --export")
+	if (o.WithPrevious || o.PreCheckpoint) && !oci.CRIUMemTrack(ctx) {
+		return nil, errdefs.NotImplementedf("system (architecture/kernel/CRIU) does not support memory tracking")
 	}
+	// A pre-checkpoint leaves the container running, as --leave-running.
+	leaveRunning := o.LeaveRunning || o.PreCheckpoint
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return nil, err
@@ -91,7 +130,7 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 	if c.Config.Tty {
 		return nil, errdefs.InvalidArgumentf("container %s has a terminal (-t): checkpointing it is not supported", c.Name)
 	}
-	if c.Config.AutoRemove && o.Export == "" && !o.LeaveRunning {
+	if c.Config.AutoRemove && o.Export == "" && !leaveRunning {
 		return nil, errdefs.InvalidArgumentf("container %s was started with --rm: checkpoint it with --export (it is removed afterwards) or --leave-running", c.Name)
 	}
 	rt, err := r.ociFor(c)
@@ -102,8 +141,23 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 	if err != nil {
 		return nil, err
 	}
+	opts := oci.CheckpointOptions{WorkPath: userdata, LeaveRunning: o.LeaveRunning, TCPEstablished: o.TCPEstablished, FileLocks: o.FileLocks}
 	dir := filepath.Join(userdata, checkpointDirName)
-	for _, p := range []string{dir, filepath.Join(userdata, checkpointedFile), filepath.Join(userdata, dumpLogName)} {
+	stale := []string{dir, filepath.Join(userdata, checkpointedFile), filepath.Join(userdata, dumpLogName)}
+	switch {
+	case o.PreCheckpoint:
+		dir = filepath.Join(userdata, preCheckpointDirName)
+		stale = []string{dir, filepath.Join(userdata, dumpLogName)}
+		opts.PreDump = true
+	case o.WithPrevious:
+		if _, err := os.Stat(filepath.Join(userdata, preCheckpointDirName, "inventory.img")); err != nil {
+			return nil, errdefs.Conflictf("container %s has no pre-checkpoint: --with-previous needs one (checkpoint --pre-checkpoint)", c.Name)
+		}
+		// Relative to the images' directory, where CRIU resolves it.
+		opts.ParentPath = "../" + preCheckpointDirName
+	}
+	opts.ImagePath = dir
+	for _, p := range stale {
 		if err := os.RemoveAll(p); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: %w", c.Name, err)
 		}
@@ -111,7 +165,7 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", c.Name, err)
 	}
-	if !o.LeaveRunning {
+	if !leaveRunning {
 		// Recorded first: the monitor's cleanup, which runs once the lock
 		// is released, must not apply the restart policy to a container
 		// that was checkpointed, as it would not to one the user stopped.
@@ -121,14 +175,12 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 		}
 	}
 	began := time.Now()
-	err = rt.Checkpoint(ctx, c.ID, oci.CheckpointOptions{
-		ImagePath: dir, WorkPath: userdata, LeaveRunning: o.LeaveRunning, TCPEstablished: o.TCPEstablished,
-	})
+	err = rt.Checkpoint(ctx, c.ID, opts)
 	rep := &CheckpointReport{ID: c.ID, RuntimeDuration: time.Since(began)}
 	if err != nil {
 		// CRIU resumes the container when its dump fails.
 		uctx := context.WithoutCancel(ctx)
-		if !o.LeaveRunning {
+		if !leaveRunning {
 			c.StoppedByUser = false
 			if uerr := r.db.Update(uctx, c.Container); uerr != nil {
 				logrus.Warnf("checkpoint %s: %v", c.Name, uerr)
@@ -144,7 +196,7 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 		return nil, fmt.Errorf("checkpoint %s: %w (CRIU's log: %s)", c.Name, err, filepath.Join(userdata, dumpLogName))
 	}
 	rep.Stats = readCRIUStats(filepath.Join(userdata, statsDumpName))
-	if !o.LeaveRunning {
+	if !leaveRunning {
 		if _, err := r.waitExitFile(ctx, c); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: wait for its exit: %w", c.Name, err)
 		}
@@ -157,12 +209,19 @@ func (r *Runtime) Checkpoint(ctx context.Context, idOrName string, o CheckpointO
 			return nil, err
 		}
 	}
-	if err := writeMark(filepath.Join(userdata, checkpointedFile)); err != nil {
-		return nil, err
+	if !o.PreCheckpoint {
+		if err := writeMark(filepath.Join(userdata, checkpointedFile)); err != nil {
+			return nil, err
+		}
 	}
 	r.containerEvent(ctx, c.Container, "checkpoint")
 	if o.Export != "" {
-		if err := r.exportCheckpoint(ctx, c, userdata, o.Export, o.IgnoreRootfs); err != nil {
+		if err := r.exportCheckpoint(ctx, c, userdata, o); err != nil {
+			return nil, err
+		}
+	}
+	if o.CreateImage != "" {
+		if err := r.createCheckpointImage(ctx, c, userdata, o); err != nil {
 			return nil, err
 		}
 	}
@@ -186,8 +245,45 @@ type RestoreOptions struct {
 	// container's name).
 	Import string
 	Name   string
-	// IgnoreRootfs does not apply the root filesystem's changes of Import.
-	IgnoreRootfs bool
+	// IgnoreRootfs does not apply the root filesystem's changes of Import;
+	// IgnoreVolumes does not restore the volumes' contents it holds.
+	IgnoreRootfs  bool
+	IgnoreVolumes bool
+	// FileLocks restores the file locks the checkpoint holds.
+	FileLocks bool
+	// IgnoreStaticIP and IgnoreStaticMAC drop the --ip/--ip6 and
+	// --mac-address the imported container was created with.
+	IgnoreStaticIP  bool
+	IgnoreStaticMAC bool
+	// ImportPrevious is a pre-checkpoint archive (checkpoint
+	// --pre-checkpoint --export) the Import's checkpoint builds on.
+	ImportPrevious string
+	// Pod restores the imported container into this existing pod.
+	Pod string
+	// Publish replaces the imported container's published ports (-p).
+	Publish []string
+}
+
+// validate refuses what podman refuses; imported says whether the restore
+// creates the container (--import, or a checkpoint image).
+func (o RestoreOptions) validate(imported bool) error {
+	switch {
+	case !imported && o.ImportPrevious != "":
+		return errdefs.InvalidArgumentf("--import-previous can only be used with image or --import")
+	case !imported && o.IgnoreRootfs:
+		return errdefs.InvalidArgumentf("--ignore-rootfs can only be used with image or --import")
+	case !imported && o.IgnoreVolumes:
+		return errdefs.InvalidArgumentf("--ignore-volumes can only be used with image or --import")
+	case !imported && o.Name != "":
+		return errdefs.InvalidArgumentf("--name can only be used with image or --import")
+	case !imported && o.Pod != "":
+		return errdefs.InvalidArgumentf("--pod can only be used with image or --import")
+	case !imported && len(o.Publish) > 0:
+		return errdefs.InvalidArgumentf("--publish can only be used with image or --import")
+	case o.Name != "" && o.TCPEstablished:
+		return errdefs.InvalidArgumentf("--tcp-established cannot be used with --name")
+	}
+	return nil
 }
 
 // RestoreReport is what one restore measured.
@@ -205,27 +301,54 @@ type RestoreReport struct {
 // restored process's stdio as it holds a started one's and becomes its
 // parent. With Import it first creates the container from an exported
 // checkpoint. The container then runs, State.Restored true.
-func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions) (*RestoreReport, error) {
+func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions) (rep *RestoreReport, err error) {
 	if r.Rootless() {
-		return nil, errRootlessCheckpoint("restore")
+		return nil, errRootlessCheckpoint("restoring")
 	}
-	if o.Name != "" && o.Import == "" {
-		return nil, errdefs.InvalidArgumentf("--name only applies with --import")
+	image := ""
+	if o.Import == "" {
+		var err error
+		if image, err = r.restoreImage(ctx, idOrName); err != nil {
+			return nil, err
+		}
 	}
-	if o.IgnoreRootfs && o.Import == "" {
-		return nil, errdefs.InvalidArgumentf("--ignore-rootfs only applies with --import")
+	if err := o.validate(o.Import != "" || image != ""); err != nil {
+		return nil, err
 	}
-	if o.Import != "" {
-		id, err := r.importCheckpoint(ctx, o.Import, o.Name, o.IgnoreRootfs)
+	imported := ""
+	defer func() {
+		// A container this restore created goes again when it fails.
+		if err != nil && imported != "" {
+			if rmErr := r.Remove(context.WithoutCancel(ctx), imported, RemoveOptions{Force: true}); rmErr != nil {
+				logrus.Warnf("undo import of %s: %v", shortID(imported), rmErr)
+			}
+		}
+	}()
+	switch {
+	case o.Import != "":
+		f, err := openCheckpointArchive(o.Import)
 		if err != nil {
 			return nil, err
 		}
-		idOrName = id
+		id, err := r.importCheckpoint(ctx, f, o.Import, o)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		idOrName, imported = id, id
+	case image != "":
+		id, err := r.importCheckpointImage(ctx, image, idOrName, o)
+		if err != nil {
+			return nil, err
+		}
+		idOrName, imported = id, id
 	}
 	c, l, err := r.getLocked(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
+	// Released before the undo above runs (last in, first out): the undo
+	// takes the lock itself.
 	defer l.Release()
 	userdata, err := r.userdataDir(c.ID)
 	if err != nil {
@@ -238,16 +361,33 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 	if _, err := os.Stat(filepath.Join(userdata, checkpointedFile)); err != nil {
 		return nil, errdefs.Conflictf("container %s is not checkpointed: there is nothing to restore", c.Name)
 	}
+	if err := r.checkCgroupFree(ctx, cgroupName(c), c.ID); err != nil {
+		return nil, err
+	}
+	if o.ImportPrevious != "" {
+		if err := importPreCheckpoint(o.ImportPrevious, userdata); err != nil {
+			return nil, err
+		}
+	}
+	// A checkpoint made --with-previous names its pre-checkpoint's
+	// images through checkpoint/parent, which an archive does not carry.
+	if _, err := os.Stat(filepath.Join(userdata, preCheckpointDirName)); err == nil {
+		if _, err := os.Lstat(filepath.Join(dir, "parent")); err != nil {
+			if err := os.Symlink("../"+preCheckpointDirName, filepath.Join(dir, "parent")); err != nil {
+				return nil, fmt.Errorf("restore %s: %w", c.Name, err)
+			}
+		}
+	}
 	os.Remove(filepath.Join(userdata, restoreLogName))
 	began := time.Now()
-	how := startHow{restore: &restoreFrom{imagePath: dir, workPath: userdata, tcp: o.TCPEstablished}}
+	how := startHow{restore: &restoreFrom{opts: oci.CheckpointOptions{ImagePath: dir, WorkPath: userdata, TCPEstablished: o.TCPEstablished, FileLocks: o.FileLocks}}}
 	if _, err := r.startLocked(ctx, c, how); err != nil {
 		if cerr := oci.CRIUCheck(context.WithoutCancel(ctx)); cerr != nil {
 			return nil, errdefs.Unavailablef("restore %s: CRIU cannot work on this machine: %v", c.Name, cerr)
 		}
 		return nil, fmt.Errorf("restore %s: %w (CRIU's log: %s)", c.Name, err, filepath.Join(userdata, restoreLogName))
 	}
-	rep := &RestoreReport{ID: c.ID, RuntimeDuration: time.Since(began)}
+	rep = &RestoreReport{ID: c.ID, RuntimeDuration: time.Since(began)}
 	rep.Stats = readCRIUStats(filepath.Join(userdata, statsRestoreName))
 	os.Remove(filepath.Join(userdata, checkpointedFile))
 	if err := writeMark(filepath.Join(userdata, restoredFile)); err != nil {
@@ -255,6 +395,7 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 	}
 	if !o.Keep {
 		os.RemoveAll(dir)
+		os.RemoveAll(filepath.Join(userdata, preCheckpointDirName))
 		for _, n := range []string{restoreLogName, dumpLogName, statsDumpName, statsRestoreName} {
 			os.Remove(filepath.Join(userdata, n))
 		}
@@ -263,10 +404,56 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 }
 
 // restoreFrom makes startLocked restore the container instead of starting
-// it: from CRIU's images in imagePath, with restore.log in workPath.
+// it: from CRIU's images in opts.ImagePath, with restore.log in
+// opts.WorkPath.
 type restoreFrom struct {
-	imagePath, workPath string
-	tcp                 bool
+	opts oci.CheckpointOptions
+}
+
+// cgroupName is the ID c's cgroup is named after (ContainerConfig.CgroupName).
+func cgroupName(c *Container) string {
+	if c.Config.CgroupName != "" {
+		return c.Config.CgroupName
+	}
+	return c.ID
+}
+
+// checkCgroupFree refuses to restore into the cgroup named after name while
+// another active container than self runs in it: CRIU puts the restored
+// processes into the cgroup of the checkpoint, so one checkpoint restores
+// once at a time (runc 1.2's --manage-cgroups-mode=ignore would lift this).
+func (r *Runtime) checkCgroupFree(ctx context.Context, name, self string) error {
+	rows, err := r.db.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if row.ID == self || !isActive(row.Status) {
+			continue
+		}
+		c, err := wrap(row)
+		if err != nil {
+			continue
+		}
+		if cgroupName(c) == name {
+			return errdefs.Conflictf("container %s runs in the cgroup the checkpoint was made in (pod-%s), where CRIU restores the processes: stop it first", c.Name, shortID(name))
+		}
+	}
+	return nil
+}
+
+// restoreImage returns the ID of the checkpoint image that restore's
+// argument names when no container has that name or ID ("" otherwise).
+func (r *Runtime) restoreImage(ctx context.Context, idOrName string) (string, error) {
+	if idOrName == "" {
+		return "", nil
+	}
+	if _, err := r.get(ctx, idOrName); err == nil {
+		return "", nil
+	} else if !errors.Is(err, errdefs.ErrNotFound) {
+		return "", err
+	}
+	return r.checkpointImage(ctx, idOrName)
 }
 
 // clearCheckpointMarks forgets, as a new run starts, that the previous one

@@ -447,7 +447,7 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		argv = rt.RunArgs(c.ID, userdata, pidFile, console)
 	}
 	if rs := how.restore; rs != nil {
-		argv = rt.RestoreArgs(c.ID, userdata, pidFile, rs.imagePath, rs.workPath, rs.tcp)
+		argv = rt.RestoreArgs(c.ID, userdata, pidFile, rs.opts)
 	}
 	if how.start && len(how.pass.Files) > 0 {
 		argv = oci.WithPreserveFDs(argv, len(how.pass.Files))
@@ -691,7 +691,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	if err != nil {
 		return nil, err
 	}
-	cgPath, resources := r.containerCgroup(cfg, c.ID)
+	cgPath, resources := r.containerCgroup(cfg, cgroupName(c))
 	s, err := spec.Generate(spec.Options{
 		Rootfs:          rootfs,
 		Args:            append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...),

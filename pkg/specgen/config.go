@@ -77,12 +77,18 @@ type ContainerConfig struct {
 	Ulimits []Ulimit `json:"ulimits,omitempty"`
 	// Resources are the cgroup limits (--memory, --cpus, ..., changed by
 	// `pod update`); nil is none.
-	Resources     *specs.LinuxResources `json:"resources,omitempty"`
-	CgroupParent  string                `json:"cgroupParent,omitempty"`
-	Cgroups       string                `json:"cgroups,omitempty"`       // --cgroups: "" (enabled), no-conmon
-	CgroupManager string                `json:"cgroupManager,omitempty"` // cgroupfs
-	CgroupNS      string                `json:"cgroupns,omitempty"`      // --cgroupns: "" (the default for the host), host, private
-	OOMScoreAdj   *int                  `json:"oomScoreAdj,omitempty"`
+	Resources    *specs.LinuxResources `json:"resources,omitempty"`
+	CgroupParent string                `json:"cgroupParent,omitempty"`
+	// CgroupName is the ID the container's cgroup is named after (pod-ID)
+	// when it is not the container's own: a container created from a
+	// checkpoint (restore --import) keeps the checkpointed container's,
+	// since CRIU restores the processes into the cgroup they were dumped
+	// from (runc before 1.2 cannot tell it to leave cgroups alone).
+	CgroupName    string `json:"cgroupName,omitempty"`
+	Cgroups       string `json:"cgroups,omitempty"`       // --cgroups: "" (enabled), no-conmon
+	CgroupManager string `json:"cgroupManager,omitempty"` // cgroupfs
+	CgroupNS      string `json:"cgroupns,omitempty"`      // --cgroupns: "" (the default for the host), host, private
+	OOMScoreAdj   *int   `json:"oomScoreAdj,omitempty"`
 
 	// Network.
 	NetworkMode string                `json:"networkMode,omitempty"` // "" (private, loopback only), none, host, bridge, slirp4netns, container:ID, ns:PATH

@@ -34,6 +34,9 @@ type ImportOptions struct {
 	// OS, Arch and Variant are the platform the image's configuration
 	// records; empty: linux and this machine's architecture.
 	OS, Arch, Variant string
+	// Annotations go into the image's OCI manifest (a checkpoint image's
+	// io.podman.annotations.checkpoint.* keys).
+	Annotations map[string]string
 }
 
 // Import makes a one-layer image from a root filesystem tarball and
@@ -89,7 +92,7 @@ func (s *Store) Import(ctx context.Context, o ImportOptions) (id string, err err
 	if o.Message != "" {
 		img.History = []v1.History{{Created: &now, Comment: o.Message}}
 	}
-	if err := ref.(tarball.ConfigUpdater).ConfigUpdate(img, nil); err != nil {
+	if err := ref.(tarball.ConfigUpdater).ConfigUpdate(img, o.Annotations); err != nil {
 		return "", err
 	}
 	id, diffIDs, err := s.imageIDOf(ctx, ref)

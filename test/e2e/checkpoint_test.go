@@ -146,6 +146,15 @@ func TestCheckpointRestore(t *testing.T) {
 		}
 		e.Pod("container", "restore", "--import", e.Path("nosuch.tar.gz")).Fails(t, 125, "nosuch.tar.gz")
 		e.Pod("container", "restore", "--name", "x", "cnt").Fails(t, 125, "--import")
+		// An imported container checkpoints again (CRIU restored it into
+		// the cgroup of the checkpoint, which it keeps): --leave-running
+		// dumps it and it goes on.
+		e.MustPod("container", "checkpoint", "--leave-running", "cnt2")
+		if got := out(e.MustPod("inspect", "-f", "{{.State.Status}} {{.State.Checkpointed}}", "cnt2")); got != "running false" {
+			t.Errorf("after --leave-running: %q", got)
+		}
+		n = logCounts(t, e, "cnt2")
+		waitCount(t, e, "cnt2", n[len(n)-1]+2)
 		e.Pod("container", "checkpoint", "cnt").Fails(t, 125, "")
 		if s := e.MustPod("rm", "-f", "cnt", "cnt2").Stdout; !strings.Contains(s, "cnt2") {
 			t.Errorf("rm: %q", s)

@@ -36,6 +36,12 @@ func newCheckpointCommand(g *cli.Globals) *cobra.Command {
 		Args: namesOrAll(&all),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if !cmd.Flags().Changed("compress") {
+				o.Compress = ""
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
 			if o.Export != "" && (all || len(args) > 1) {
 				return errdefs.InvalidArgumentf("--export takes one container")
 			}
@@ -81,6 +87,12 @@ func newCheckpointCommand(g *cli.Globals) *cobra.Command {
 	f.BoolVar(&o.TCPEstablished, "tcp-established", false, "checkpoint established TCP connections")
 	f.StringVarP(&o.Export, "export", "e", "", "write the checkpoint, the container's configuration and root filesystem changes to this tar.gz file")
 	f.BoolVar(&o.IgnoreRootfs, "ignore-rootfs", false, "with --export, leave the root filesystem's changes out")
+	f.BoolVar(&o.IgnoreVolumes, "ignore-volumes", false, "with --export, leave the named volumes' contents out")
+	f.StringVarP(&o.Compress, "compress", "c", "zstd", "compression of the --export archive: zstd, gzip or none")
+	f.StringVar(&o.CreateImage, "create-image", "", "also make a checkpoint image of this name (restore IMAGE)")
+	f.BoolVar(&o.FileLocks, "file-locks", false, "checkpoint the file locks the processes hold")
+	f.BoolVarP(&o.PreCheckpoint, "pre-checkpoint", "P", false, "dump the memory only, leaving the container running (a later --with-previous writes what changed)")
+	f.BoolVar(&o.WithPrevious, "with-previous", false, "checkpoint on top of the container's pre-checkpoint")
 	f.BoolVar(&stats, "print-stats", false, "print CRIU's statistics as JSON instead of the IDs")
 	return c
 }
@@ -92,20 +104,30 @@ func newRestoreCommand(g *cli.Globals) *cobra.Command {
 		o     engine.RestoreOptions
 	)
 	c := &cobra.Command{
-		Use:   "restore [options] CONTAINER [CONTAINER...]",
+		Use:   "restore [options] CONTAINER|IMAGE [CONTAINER|IMAGE...]",
 		Short: "Restore one or more containers from a checkpoint",
 		Long: "Continue each checkpointed container from its checkpoint (pod container checkpoint): its processes\n" +
 			"resume where they were, with the same log and a new monitor. With --import, first create the container\n" +
-			"from a file written by checkpoint --export (--name names it). Root only, as checkpoint. Prints each\n" +
+			"from a file written by checkpoint --export (--name names it); given a checkpoint image (checkpoint\n" +
+			"--create-image), create the container from it alike. Root only, as checkpoint. Prints each\n" +
 			"container's ID (with --print-stats, CRIU's statistics as JSON).",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if o.Import != "" {
-				if len(args) > 0 || all {
-					return errdefs.InvalidArgumentf("--import takes no container: it creates one")
+				if all {
+					return errdefs.InvalidArgumentf("cannot use --import with --all or --latest")
+				}
+				if len(args) > 0 {
+					return errdefs.InvalidArgumentf("cannot use --import with positional arguments")
 				}
 				return nil
 			}
-			return namesOrAll(&all)(cmd, args)
+			if err := namesOrAll(&all)(cmd, args); err != nil {
+				return err
+			}
+			if len(args) > 1 && o.Name != "" {
+				return errdefs.InvalidArgumentf("--name can only be used with one checkpoint image")
+			}
+			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -154,6 +176,13 @@ func newRestoreCommand(g *cli.Globals) *cobra.Command {
 	f.StringVarP(&o.Import, "import", "i", "", "create the container from this file (checkpoint --export) and restore it")
 	f.StringVarP(&o.Name, "name", "n", "", "with --import, the new container's name")
 	f.BoolVar(&o.IgnoreRootfs, "ignore-rootfs", false, "with --import, do not apply the root filesystem's changes")
+	f.BoolVar(&o.IgnoreVolumes, "ignore-volumes", false, "with --import, do not restore the volumes' contents")
+	f.BoolVar(&o.FileLocks, "file-locks", false, "restore the file locks the checkpoint holds")
+	f.BoolVar(&o.IgnoreStaticIP, "ignore-static-ip", false, "with --import, drop the address the container was created with (--ip)")
+	f.BoolVar(&o.IgnoreStaticMAC, "ignore-static-mac", false, "with --import, drop the MAC address the container was created with (--mac-address)")
+	f.StringVar(&o.ImportPrevious, "import-previous", "", "with --import, the pre-checkpoint archive its checkpoint builds on")
+	f.StringVar(&o.Pod, "pod", "", "with --import, restore into this existing pod")
+	f.StringSliceVarP(&o.Publish, "publish", "p", nil, "with --import, publish these ports instead of the container's (as run -p)")
 	f.BoolVar(&stats, "print-stats", false, "print CRIU's statistics as JSON instead of the IDs")
 	return c
 }
