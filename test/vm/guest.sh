@@ -103,7 +103,10 @@ if [ "$phase" = after ]; then
 	wait_user_manager
 	verdict=ok
 	run_halves "$(cat "$res/reboot-tests")" -after || verdict="after the reboot: root exit $root_rc, user exit $user_rc"
-	[ "$(cat "$res/before-verdict")" = ok ] || verdict="$(cat "$res/before-verdict"); $verdict"
+	before=$(cat "$res/before-verdict")
+	if [ "$before" != ok ]; then
+		if [ "$verdict" = ok ]; then verdict=$before; else verdict="$before; $verdict"; fi
+	fi
 	summary "$verdict"
 	say "done"
 	exit 0
