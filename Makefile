@@ -64,7 +64,7 @@ bin/docker-compose-v2: test/composev2/go.mod test/composev2/go.sum
 # vm-test runs the e2e tests named in test/vm/tests.txt in a Debian 12 guest
 # with systemd and pure cgroup v2, as root and as a plain user in a systemd
 # user session (test/vm/README.md). VM_ARGS="-run REGEX" picks other tests.
-DEB_VM := qemu-system-x86 debootstrap e2fsprogs
+DEB_VM := qemu-system-x86 qemu-utils debootstrap e2fsprogs
 vm-test: build
 	./hack/install-deps.sh $(DEB_VM)
 	$(GO) test -c -tags "$(TAGS)" -o bin/e2e.test ./test/e2e

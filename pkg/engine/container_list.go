@@ -168,7 +168,7 @@ type ContainerFilter struct {
 }
 
 // Filter keys `pod ps --filter` accepts.
-var psFilterKeys = []string{"id", "name", "label", "label!", "status", "exited", "ancestor", "before", "since", "until", "restart-policy"}
+var psFilterKeys = []string{"id", "name", "label", "label!", "status", "exited", "ancestor", "before", "since", "until", "restart-policy", "should-start-on-boot"}
 
 // restartPolicies are the restart-policy= values (podman's filter).
 var restartPolicies = []string{"no", "always", "on-failure", "unless-stopped"}
@@ -200,6 +200,11 @@ func ParseContainerFilter(in []string, now time.Time) (*ContainerFilter, error) 
 	for _, v := range filters.Values(args, "restart-policy") {
 		if !slices.Contains(restartPolicies, v) {
 			return nil, filters.Invalid("restart-policy", v, "restart policy must be one of %s", strings.Join(restartPolicies, ", "))
+		}
+	}
+	for _, v := range filters.Values(args, "should-start-on-boot") {
+		if v != "true" && v != "false" {
+			return nil, filters.Invalid("should-start-on-boot", v, "should-start-on-boot must be true or false")
 		}
 	}
 	for _, v := range filters.Values(args, "exited") {
@@ -259,6 +264,7 @@ func (f *ContainerFilter) Match(c *Container) bool {
 		(len(f.exited) == 0 || c.Status == state.StatusExited && slices.Contains(f.exited, c.ExitCode)) &&
 		filters.MatchAny(f.args, "ancestor", func(a string) bool { return matchAncestor(c, a) }) &&
 		filters.MatchAny(f.args, "restart-policy", func(p string) bool { return restartPolicyName(c) == p }) &&
+		filters.MatchAny(f.args, "should-start-on-boot", func(v string) bool { return strconv.FormatBool(shouldStartOnBoot(c)) == v }) &&
 		f.window.Contains(c.CreatedAt)
 }
 
@@ -290,6 +296,20 @@ func matchAncestor(c *Container, ref string) bool {
 
 // restartPolicyName is c's restart policy as the filter names it ("no"
 // when none was given).
+// shouldStartOnBoot reports whether pod-restart.service starts c after a
+// boot (podman's should-start-on-boot filter): --restart=always always,
+// unless-stopped when it was not stopped by the user (a reboot keeps that
+// mark: the run state the reboot sweeps is the process's, not the user's word).
+func shouldStartOnBoot(c *Container) bool {
+	switch restartPolicyName(c) {
+	case "always":
+		return true
+	case "unless-stopped":
+		return !c.StoppedByUser
+	}
+	return false
+}
+
 func restartPolicyName(c *Container) string {
 	if c.Config == nil || c.Config.RestartPolicy.Name == "" {
 		return "no"

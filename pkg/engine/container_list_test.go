@@ -83,8 +83,38 @@ func TestContainerFilter(t *testing.T) {
 	}
 }
 
+// TestShouldStartOnBoot: what pod-restart.service starts after a boot.
+func TestShouldStartOnBoot(t *testing.T) {
+	var all []*Container
+	for _, c := range []struct {
+		name, policy string
+		byUser       bool
+	}{{"always", "always", false}, {"always-stopped", "always", true}, {"unless", "unless-stopped", false},
+		{"unless-stopped", "unless-stopped", true}, {"no", "", false}, {"failure", "on-failure", false}} {
+		ctr := &Container{Container: &state.Container{ID: c.name, Name: c.name, Status: state.StatusExited, StoppedByUser: c.byUser},
+			Config: &ContainerConfig{}}
+		ctr.Config.RestartPolicy.Name = c.policy
+		all = append(all, ctr)
+	}
+	for v, want := range map[string]string{"true": "always,always-stopped,unless", "false": "unless-stopped,no,failure"} {
+		f, err := ParseContainerFilter([]string{"should-start-on-boot=" + v}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range all {
+			if f.Match(c) {
+				got = append(got, c.Name)
+			}
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("should-start-on-boot=%s: %v, want %s", v, got, want)
+		}
+	}
+}
+
 func TestContainerFilterErrors(t *testing.T) {
-	for _, bad := range []string{"nokey", "color=red", "status=sleeping", "exited=x", "name=(", "until=yesterday", "label==x"} {
+	for _, bad := range []string{"should-start-on-boot=yes", "nokey", "color=red", "status=sleeping", "exited=x", "name=(", "until=yesterday", "label==x"} {
 		t.Run(bad, func(t *testing.T) {
 			if _, err := ParseContainerFilter([]string{bad}, time.Now()); !errors.Is(err, errdefs.ErrInvalidArg) || !strings.Contains(err.Error(), bad) {
 				t.Fatalf("err %v, want invalid argument naming %q", err, bad)
