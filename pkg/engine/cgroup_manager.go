@@ -6,6 +6,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/pod-engine/pod/pkg/cgroups"
 	"github.com/pod-engine/pod/pkg/rootless"
 	"github.com/pod-engine/pod/pkg/scope"
 )
@@ -19,16 +20,25 @@ const (
 // cgroupManager is the manager new containers get: --cgroup-manager when
 // given; else, as root, systemd where it is the init system and reachable
 // over D-Bus, as podman chooses; else cgroupfs. Hosts without systemd (the
-// build machines) get cgroupfs. A plain user gets cgroupfs in the subtree
-// systemd delegates to it: under the user's own systemd manager, `pod
-// update` (crun finds no scope) and OOMKilled (read from the wrong cgroup)
-// fail in the VM's tests, so it is chosen only with --cgroup-manager.
+// build machines) get cgroupfs. A plain user gets cgroupfs when pod runs
+// inside the subtree systemd delegates to the user (a unit of the user's
+// manager, systemd-run --user): the runtime writes there itself. From a
+// login session's scope (ssh, su -l) there is no such subtree, nothing the
+// user may write above its own cgroup, so the user's systemd manager makes
+// the scopes, as podman's rootless default: cgroupfs would put the
+// container at the hierarchy's root, which the runtime may not create, and
+// leave the monitor in the session, killed when it ends.
 func (r *Runtime) cgroupManager() string {
 	if m := r.opts.CgroupManager; m != "" {
 		return m
 	}
 	if r.Rootless() {
-		return cgroupManagerCgroupfs
+		if cgroups.Detect() != cgroups.Unified {
+			return cgroupManagerCgroupfs
+		}
+		if _, ok := cgroups.DelegatedRoot(); ok {
+			return cgroupManagerCgroupfs
+		}
 	}
 	if r.systemdBus().Reachable() {
 		return cgroupManagerSystemd

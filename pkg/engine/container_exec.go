@@ -169,6 +169,9 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 	if err != nil {
 		return nil, nil, nil, invalidf("exec: %v", err)
 	}
+	if r.Rootless() {
+		spec.ClampRlimits(proc)
+	}
 	// The terminal is created with the client's size, so that even the
 	// process's first look at it is right.
 	var size *TermSize

@@ -133,4 +133,29 @@ func rlimits(explicit []Ulimit) ([]specs.POSIXRlimit, error) {
 	return out, nil
 }
 
+// ClampRlimits lowers each of p's limits to this process's own hard limit
+// where that is lower. A plain user cannot raise a hard limit (that takes
+// CAP_SYS_RESOURCE in the initial user namespace), and the runtime would
+// fail with EPERM: an exec run from a shell with lower limits than the one
+// that created the container (a login session's 524288 open files, then
+// a cron job's or su's 4096) gets what it can have.
+func ClampRlimits(p *specs.Process) {
+	for i, l := range p.Rlimits {
+		res, ok := rlimitNames[strings.ToLower(strings.TrimPrefix(l.Type, "RLIMIT_"))]
+		if !ok {
+			continue
+		}
+		var own unix.Rlimit
+		if err := unix.Getrlimit(res, &own); err != nil {
+			continue
+		}
+		if l.Hard > own.Max {
+			p.Rlimits[i].Hard = own.Max
+		}
+		if p.Rlimits[i].Soft > p.Rlimits[i].Hard {
+			p.Rlimits[i].Soft = p.Rlimits[i].Hard
+		}
+	}
+}
+
 func rlimitType(name string) string { return "RLIMIT_" + strings.ToUpper(name) }
