@@ -108,22 +108,9 @@ func podUnit(p Pod, o Options, name string, ref *member, base string, ctrUnits [
 	}
 
 	b.WriteString("\n[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%n\n")
-	env := append([]string(nil), o.Env...)
-	sort.Strings(env)
-	for _, e := range env {
-		if !strings.Contains(e, "=") {
-			return "", errdefs.InvalidArgumentf("invalid --env %q: want KEY=VALUE", e)
-		}
-		fmt.Fprintf(&b, "Environment=%s\n", quote(e))
+	if err := writeServiceTimes(&b, o, restart, stopTimeout); err != nil {
+		return "", err
 	}
-	fmt.Fprintf(&b, "Restart=%s\n", restart)
-	if o.RestartSec != nil {
-		fmt.Fprintf(&b, "RestartSec=%d\n", *o.RestartSec)
-	}
-	if o.StartTimeout != nil {
-		fmt.Fprintf(&b, "TimeoutStartSec=%d\n", *o.StartTimeout)
-	}
-	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", stopTimeout+60)
 
 	if o.New {
 		cp, ok := parseVerb(p.CreateCommand, o.GlobalFlags, podVerb, podCreate)

@@ -134,24 +134,9 @@ func generate(c Container, o Options, in *member) (Unit, error) {
 	} else {
 		b.WriteString("Environment=PODMAN_SYSTEMD_UNIT=%n\n")
 	}
-	env := append([]string(nil), o.Env...)
-	sort.Strings(env)
-	for _, e := range env {
-		if !strings.Contains(e, "=") {
-			return Unit{}, errdefs.InvalidArgumentf("invalid --env %q: want KEY=VALUE", e)
-		}
-		fmt.Fprintf(&b, "Environment=%s\n", quote(e))
+	if err := writeServiceTimes(&b, o, restart, stopTimeout); err != nil {
+		return Unit{}, err
 	}
-	fmt.Fprintf(&b, "Restart=%s\n", restart)
-	if o.RestartSec != nil {
-		fmt.Fprintf(&b, "RestartSec=%d\n", *o.RestartSec)
-	}
-	if o.StartTimeout != nil {
-		fmt.Fprintf(&b, "TimeoutStartSec=%d\n", *o.StartTimeout)
-	}
-	// The stop command waits stopTimeout before SIGKILL; systemd must not
-	// kill it first.
-	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", stopTimeout+60)
 	t := strconv.Itoa(stopTimeout)
 	if o.New {
 		p, ok := parseVerb(c.CreateCommand, o.GlobalFlags, o.VerbFlags, containerCreate(in != nil))
@@ -227,3 +212,26 @@ func restartPolicy(c Container, o Options) (string, error) {
 
 // unitPath escapes a path for a setting that takes specifiers.
 func unitPath(p string) string { return strings.ReplaceAll(p, "%", "%%") }
+
+// writeServiceTimes writes the [Service] lines a container's and a pod's
+// unit share: --env, Restart=, and the timeouts. The stop command waits
+// stopTimeout before SIGKILL; systemd must not kill it first.
+func writeServiceTimes(b *strings.Builder, o Options, restart string, stopTimeout int) error {
+	env := append([]string(nil), o.Env...)
+	sort.Strings(env)
+	for _, e := range env {
+		if !strings.Contains(e, "=") {
+			return errdefs.InvalidArgumentf("invalid --env %q: want KEY=VALUE", e)
+		}
+		fmt.Fprintf(b, "Environment=%s\n", quote(e))
+	}
+	fmt.Fprintf(b, "Restart=%s\n", restart)
+	if o.RestartSec != nil {
+		fmt.Fprintf(b, "RestartSec=%d\n", *o.RestartSec)
+	}
+	if o.StartTimeout != nil {
+		fmt.Fprintf(b, "TimeoutStartSec=%d\n", *o.StartTimeout)
+	}
+	fmt.Fprintf(b, "TimeoutStopSec=%d\n", stopTimeout+60)
+	return nil
+}

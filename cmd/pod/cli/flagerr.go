@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/spf13/pflag"
 )
 
 // strconvNoise is how pflag reports a number or boolean it could not read:
@@ -25,4 +27,20 @@ func FlagError(path string, err error) error {
 		return "not a whole number"
 	})
 	return fmt.Errorf("%s: %s (see '%s --help')", path, msg, path)
+}
+
+// FlagInfo says whether name (long, or a shorthand letter) is a flag of fs
+// and whether it takes a value: generate systemd splits stored run/create
+// and pod create command lines with it.
+func FlagInfo(fs *pflag.FlagSet) func(name string) (known, takesValue bool) {
+	return func(name string) (bool, bool) {
+		f := fs.Lookup(name)
+		if f == nil && len(name) == 1 {
+			f = fs.ShorthandLookup(name)
+		}
+		if f == nil {
+			return false, false
+		}
+		return true, f.NoOptDefVal == ""
+	}
 }

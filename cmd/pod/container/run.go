@@ -140,15 +140,5 @@ func proxySignals(rt *engine.Runtime, id string) func() {
 // `pod run` and whether it takes a value: `generate systemd --new` splits
 // stored run/create command lines with it.
 func RunFlagInfo(g *cli.Globals) func(name string) (known, takesValue bool) {
-	fs := newRunCommand(g).Flags()
-	return func(name string) (bool, bool) {
-		f := fs.Lookup(name)
-		if f == nil && len(name) == 1 {
-			f = fs.ShorthandLookup(name)
-		}
-		if f == nil {
-			return false, false
-		}
-		return true, f.NoOptDefVal == ""
-	}
+	return cli.FlagInfo(newRunCommand(g).Flags())
 }

@@ -64,15 +64,5 @@ func newCreateCommand(g *cli.Globals) *cobra.Command {
 // CreateFlagInfo describes `pod pod create`'s flags, for generate
 // systemd, which splits a stored pod create command line.
 func CreateFlagInfo(g *cli.Globals) func(name string) (known, takesValue bool) {
-	fs := newCreateCommand(g).Flags()
-	return func(name string) (bool, bool) {
-		f := fs.Lookup(name)
-		if f == nil && len(name) == 1 {
-			f = fs.ShorthandLookup(name)
-		}
-		if f == nil {
-			return false, false
-		}
-		return true, f.NoOptDefVal == ""
-	}
+	return cli.FlagInfo(newCreateCommand(g).Flags())
 }
