@@ -103,3 +103,27 @@ func (r *Runtime) monitorScope(ctx context.Context, c *Container) {
 		logrus.Warnf("container %s: move its monitor to a systemd scope: %v", shortID(c.ID), err)
 	}
 }
+
+// execScope moves pod itself, and with it the monitor and runtime it is
+// about to start, into a scope of the user's manager before an exec into
+// c. Rootless under the systemd manager the runtime joins the container's
+// cgroup by writing its cgroup.procs, which cgroup v2 allows only with
+// write access to the common ancestor of where the process is and where
+// it goes: from a login session's scope that is user-UID.slice, root's,
+// and crun before its AttachProcessesToUnit fallback fails with EACCES.
+// Inside a scope of the user's manager (what `systemd-run --user --scope`
+// gives, podman's advice) the ancestor is the user's; the user's manager
+// asks the system's to move pod there. Inside the delegated subtree
+// nothing needs to move. A failure is a warning: the exec may still work.
+func (r *Runtime) execScope(ctx context.Context, c *Container, sessionID string) {
+	cfg := c.Config
+	if !r.Rootless() || cfg.CgroupManager != cgroupManagerSystemd || cfg.Cgroups == "disabled" {
+		return
+	}
+	if _, ok := cgroups.DelegatedRoot(); ok {
+		return
+	}
+	if err := r.systemdBus().Start(ctx, "pod-exec-"+sessionID+".scope", r.systemdSlice(cfg), os.Getpid()); err != nil {
+		logrus.Warnf("exec in %s: move into a systemd scope of the user's manager: %v", shortID(c.ID), err)
+	}
+}

@@ -246,6 +246,7 @@ func (r *Runtime) startExec(ctx context.Context, c *Container, opts ExecOptions,
 		Terminal:      opts.Tty,
 		ConsoleSocket: console,
 	}
+	r.execScope(ctx, c, sess.id)
 	if opts.Detach {
 		started, err = conmon.Start(ctx, monitor, cfg)
 	} else {

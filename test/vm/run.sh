@@ -7,7 +7,7 @@
 #   test/vm/run.sh [-run REGEX]      (make vm-test)
 #
 # It needs bin/pod, bin/pod-conmon, bin/pod-systemd-generator and bin/e2e.test built (make vm-test does).
-# Environment: POD_VM_TIMEOUT (seconds the guest may run, default 1800; the
+# Environment: POD_VM_TIMEOUT (seconds the guest may run, default 2400; the
 # tests inside get three minutes less, for boot and power-off, as their go
 # test -timeout, so that a hung test is named before the guest is killed),
 # POD_VM_ACCEL (kvm or tcg: skip the probe), POD_VM_MEM (MiB, default 3072),
@@ -22,7 +22,7 @@ if [ "${1:-}" = "-run" ]; then run_re=$2; fi
 [ -n "$run_re" ] || run_re=$(grep -v '^\s*#' "$here/tests.txt" | grep -v '^\s*$' | paste -sd'|')
 run_re="^($run_re)\$"
 
-timeout_s=${POD_VM_TIMEOUT:-1800}
+timeout_s=${POD_VM_TIMEOUT:-2400}
 mem=${POD_VM_MEM:-3072}
 cpus=${POD_VM_CPUS:-$(nproc)}
 [ "$cpus" -le 4 ] || cpus=4
