@@ -331,7 +331,6 @@ func (r *Runtime) Restore(ctx context.Context, idOrName string, o RestoreOptions
 			return nil, err
 		}
 		id, err := r.importCheckpoint(ctx, f, o.Import, o)
-		f.Close()
 		if err != nil {
 			return nil, err
 		}

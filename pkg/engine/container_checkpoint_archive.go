@@ -263,25 +263,22 @@ func addFile(tw *tar.Writer, name, path string) error {
 }
 
 // importCheckpoint creates a container from a checkpoint archive whose
-// uncompressed or compressed tar stream rd is (what names it, for errors):
+// uncompressed or compressed tar stream rd is (what names it, for errors),
+// closing rd once it is unpacked (a layer's diff holds the store's layer
+// lock until closed, and creating the container takes that lock):
 // its configuration from config.dump (named o.Name, or as exported; in pod
 // o.Pod; publishing o.Publish), its root filesystem's changes applied
 // (unless o.IgnoreRootfs), its volumes' contents (unless o.IgnoreVolumes),
 // CRIU's images in its userdata directory, marked checkpointed. On failure
 // nothing is left.
-func (r *Runtime) importCheckpoint(ctx context.Context, rd io.Reader, what string, o RestoreOptions) (id string, err error) {
-	st, err := r.storage()
+func (r *Runtime) importCheckpoint(ctx context.Context, rd io.ReadCloser, what string, o RestoreOptions) (id string, err error) {
+	tmp, err := r.unpackCheckpoint(rd, what)
 	if err != nil {
 		return "", err
 	}
-	// Under the graph root, beside the containers' directories: CRIU's
-	// images are then moved into the new container's, not copied.
-	tmp, err := os.MkdirTemp(r.storeOpts.GraphRoot, ".checkpoint-import-")
-	if err != nil {
-		return "", fmt.Errorf("import checkpoint %s: %w", what, err)
-	}
 	defer os.RemoveAll(tmp)
-	if err := extractCheckpoint(rd, what, tmp); err != nil {
+	st, err := r.storage()
+	if err != nil {
 		return "", err
 	}
 	rec, cfg, err := readCheckpointRecord(tmp, what)
@@ -401,6 +398,26 @@ func (r *Runtime) importCheckpoint(ctx context.Context, rd io.Reader, what strin
 		return "", err
 	}
 	return c.ID, nil
+}
+
+// unpackCheckpoint unpacks the checkpoint archive rd into a new directory
+// under the graph root, beside the containers' directories (CRIU's images
+// are then moved into the new container's, not copied), and closes rd.
+func (r *Runtime) unpackCheckpoint(rd io.ReadCloser, what string) (string, error) {
+	tmp, err := os.MkdirTemp(r.storeOpts.GraphRoot, ".checkpoint-import-")
+	if err != nil {
+		rd.Close()
+		return "", fmt.Errorf("import checkpoint %s: %w", what, err)
+	}
+	err = extractCheckpoint(rd, what, tmp)
+	if cerr := rd.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("import checkpoint %s: %w", what, cerr)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	return tmp, nil
 }
 
 // readCheckpointRecord reads config.dump from an unpacked archive.

@@ -116,6 +116,5 @@ func (r *Runtime) importCheckpointImage(ctx context.Context, id, ref string, o R
 	if err != nil {
 		return "", fmt.Errorf("checkpoint image %s: %w", ref, err)
 	}
-	defer diff.Close()
 	return r.importCheckpoint(ctx, diff, "checkpoint image "+ref, o)
 }

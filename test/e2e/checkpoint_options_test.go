@@ -101,9 +101,7 @@ func TestCheckpointOptions(t *testing.T) {
 
 // TestCheckpointImagePortsPod restores a checkpoint image (with its
 // volume's contents) on other published ports, and a pod's container into
-// a pod. Not in the VM list yet: in the guest the restore of the image
-// (httpd listening on a bridge network) did not return (see the report of
-// the branch that added it).
+// a pod (the VM: tests.txt). Only as root, as TestCheckpointOptions.
 func TestCheckpointImagePortsPod(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		if e.Rootless() {
