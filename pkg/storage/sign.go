@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/containers/image/v5/docker"
@@ -11,7 +10,6 @@ import (
 	"github.com/containers/image/v5/signature/signer"
 	"github.com/containers/image/v5/transports"
 	"github.com/containers/image/v5/types"
-	cstorage "github.com/containers/storage"
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/pod-engine/pod/pkg/errdefs"
@@ -175,72 +173,4 @@ func (p *pushSigning) signPushed(ctx context.Context, src types.ImageReference, 
 // agent) the user's to fix.
 func signError(err error) error {
 	return errdefs.InvalidArgument(err)
-}
-
-// signaturesKey and signatureSizesKey are where containers/image's
-// storage transport keeps an image's signatures: the blobs one after the
-// other in a big data item, their sizes in the image's metadata JSON. A
-// push reads them from there.
-const (
-	signaturesKey     = "signatures"
-	signatureSizesKey = "signature-sizes"
-)
-
-// SignLocalImage adds a simple signature, made with the GPG key key, of
-// the local image id's manifest as identity, to the signatures stored with
-// the image (podman's build --sign-by). Other metadata is kept. A push
-// copies the signature only when it writes that manifest unchanged.
-func (s *Store) SignLocalImage(ctx context.Context, id string, identity reference.Named, key, passphrase string) error {
-	g, err := signing.NewGPG()
-	if err != nil {
-		return err
-	}
-	if err := g.CheckKey(ctx, key); err != nil {
-		return err
-	}
-	m, err := s.ImageBigData(id, cstorage.ImageDigestBigDataKey)
-	if err != nil {
-		return fmt.Errorf("manifest of image %s: %w", id, err)
-	}
-	sig, err := g.SignManifest(m, identity, key, passphrase)
-	if err != nil {
-		return signError(err)
-	}
-	raw, err := s.Metadata(id)
-	if err != nil {
-		return err
-	}
-	meta := map[string]json.RawMessage{}
-	if raw != "" {
-		if err := json.Unmarshal([]byte(raw), &meta); err != nil {
-			return fmt.Errorf("metadata of image %s: %w", id, err)
-		}
-	}
-	var sizes []int
-	if b, ok := meta[signatureSizesKey]; ok {
-		if err := json.Unmarshal(b, &sizes); err != nil {
-			return fmt.Errorf("signature sizes of image %s: %w", id, err)
-		}
-	}
-	var blobs []byte
-	if len(sizes) > 0 {
-		if blobs, err = s.ImageBigData(id, signaturesKey); err != nil {
-			return fmt.Errorf("signatures of image %s: %w", id, err)
-		}
-	}
-	sizes = append(sizes, len(sig))
-	if meta[signatureSizesKey], err = json.Marshal(sizes); err != nil {
-		return err
-	}
-	newMeta, err := json.Marshal(meta)
-	if err != nil {
-		return err
-	}
-	if err := s.SetImageBigData(id, signaturesKey, append(blobs, sig...), nil); err != nil {
-		return fmt.Errorf("store signature of image %s: %w", id, err)
-	}
-	if err := s.SetMetadata(id, string(newMeta)); err != nil {
-		return fmt.Errorf("store signature of image %s: %w", id, err)
-	}
-	return nil
 }

@@ -127,7 +127,7 @@ func (bf *buildImageFlags) register(c *cobra.Command, run *images.BuildRunOption
 // them with one line saying why, so that podman's command lines fail
 // clearly.
 var refusedBuildFlags = []struct{ flag, why string }{
-	{"sign-by", "pod cannot sign images (no GPG signing with this build of containers/image)"},
+	{"sign-by", "sign when pushing instead (push --sign-by FINGERPRINT): a signature names the manifest a registry receives"},
 }
 
 // refuse fails on the first refused flag the user gave.
