@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,22 +39,24 @@ func TestQuadletKindsUnderSystemd(t *testing.T) {
 		e.WriteFile("quadlet/sd-vm-k.container", []byte("[Container]\nImage="+img+"\nPod=sd-vm-k.pod\nContainerName=sd-vm-kctr\n"+
 			"Volume=sd-vm-k.volume:/data\nExec=sleep 1000\nStopTimeout=2\n"+global))
 		names := []string{"sd-vm-k-network.service", "sd-vm-k-volume.service", "sd-vm-k-pod.service", "sd-vm-k.service"}
+		args := []string{"--dryrun"}
+		if e.Rootless() {
+			args = append(args, "--user")
+		}
+		stdout, stderr, code := runGenerator(t, e, dir, args...)
+		if code != 0 {
+			t.Fatalf("generator exit %d: %s", code, stderr)
+		}
+		units := dryrunUnits(stdout)
 		texts := map[string]string{}
 		for _, name := range names {
-			texts[name] = quadletUnit(t, e, dir, name)
-		}
-		// All files in place before any is verified: they name one another.
-		if err := os.MkdirAll(m.unitDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range names {
-			if err := os.WriteFile(filepath.Join(m.unitDir, name), []byte(texts[name]), 0o644); err != nil {
-				t.Fatal(err)
+			text, ok := units[name]
+			if !ok {
+				t.Fatalf("no %s in:\n%s", name, stdout)
 			}
+			texts[name] = text
 		}
-		for _, name := range names {
-			m.install(t, name, texts[name])
-		}
+		m.installAll(t, texts)
 		for _, name := range names[:3] {
 			if got, _ := m.ctl(t, "is-active", name); got == "active" {
 				t.Fatalf("%s is active before the container's unit started", name)
@@ -112,14 +115,15 @@ func TestSdNotifyUnderSystemd(t *testing.T) {
 			{"sd-vm-healthy", []string{"--sdnotify=healthy", "--health-cmd", "test -e /tmp/ok", "--health-interval", "1s",
 				img, "sh", "-c", "sleep 3; touch /tmp/ok; exec sleep 1000"}, true},
 		}
+		texts := map[string]string{}
 		for _, c := range cases {
 			e.MustPod(append([]string{"create", "--name", c.name, "--stop-timeout", "2"}, c.args...)...)
-			text := e.MustPod("generate", "systemd", "--new", "--name", c.name).Stdout
+			texts[c.name+".service"] = e.MustPod("generate", "systemd", "--new", "--name", c.name).Stdout
 			e.MustPod("rm", c.name)
 			name := c.name
 			t.Cleanup(func() { e.Pod("rm", "-f", "-t", "0", name) })
-			m.install(t, c.name+".service", text)
 		}
+		m.installAll(t, texts)
 		for _, c := range cases {
 			unit := c.name + ".service"
 			started := time.Now()
@@ -128,7 +132,10 @@ func TestSdNotifyUnderSystemd(t *testing.T) {
 			t.Logf("systemctl start %s: %s", unit, took.Round(time.Millisecond))
 			// What holds the moment start returned.
 			s := sdState(t, e, c.name)
-			health := out(e.MustPod("inspect", "-f", "{{.State.Health.Status}}", c.name))
+			health := ""
+			if c.name == "sd-vm-healthy" {
+				health = out(e.MustPod("inspect", "-f", "{{.State.Health.Status}}", c.name))
+			}
 			if got, _ := m.ctl(t, "is-active", unit); got != "active" {
 				t.Errorf("after start, %s is %q\n%s", unit, got, m.journal(t, unit))
 			}
@@ -157,4 +164,34 @@ func TestSdNotifyUnderSystemd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// installAll is install for units that name one another, at once: all
+// files in place, one reload, one verify (each costs seconds in a slow
+// guest); cleanup stops them all and takes them away.
+func (m *manager) installAll(t *testing.T, units map[string]string) {
+	t.Helper()
+	if err := os.MkdirAll(m.unitDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var names, paths []string
+	for name, text := range units {
+		path := filepath.Join(m.unitDir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names, paths = append(names, name), append(paths, path)
+	}
+	t.Cleanup(func() {
+		m.ctl(t, append([]string{"stop"}, names...)...)
+		for _, p := range paths {
+			os.Remove(p)
+		}
+		m.ctl(t, "daemon-reload")
+		m.ctl(t, append([]string{"reset-failed"}, names...)...)
+	})
+	m.must(t, "daemon-reload")
+	if b, err := exec.Command("systemd-analyze", append(append(m.scope(), "verify"), paths...)...).CombinedOutput(); err != nil {
+		t.Errorf("systemd-analyze verify %s: %v\n%s", strings.Join(names, " "), err, b)
+	}
 }
