@@ -91,11 +91,17 @@ var selfHelper struct {
 	err  error
 }
 
-// sdlistenRun is what runs sdlisten in a container of the busybox image:
-// a copy of this test binary that every user can read, with the host's
-// libraries (the binary may be linked dynamically), as its command with
-// sdlistenEnv set.
+// sdlistenRun is what runs sdlisten in a container of the busybox image.
 func sdlistenRun(t *testing.T) (runArgs []string, cmd []string) {
+	t.Helper()
+	return selfRun(t, sdlistenEnv)
+}
+
+// selfRun is what runs this test binary as a helper in a container of the
+// busybox image: a copy of the binary that every user can read, with the
+// host's libraries (the binary may be linked dynamically), as its command
+// with env (which picks the helper) set.
+func selfRun(t *testing.T, env string) (runArgs []string, cmd []string) {
 	t.Helper()
 	selfHelper.once.Do(func() {
 		self, err := os.Executable()
@@ -108,7 +114,7 @@ func sdlistenRun(t *testing.T) (runArgs []string, cmd []string) {
 	if selfHelper.err != nil {
 		t.Fatalf("copy the test binary: %v", selfHelper.err)
 	}
-	runArgs = []string{"-e", sdlistenEnv + "=1", "-v", selfHelper.path + ":/sdlisten:ro"}
+	runArgs = []string{"-e", env + "=1", "-v", selfHelper.path + ":/sdlisten:ro"}
 	for _, dir := range []string{"/lib", "/lib64"} {
 		if _, err := os.Stat(dir); err == nil {
 			runArgs = append(runArgs, "-v", dir+":"+dir+":ro")
