@@ -73,7 +73,7 @@ func TestFilterErrors(t *testing.T) {
 			cmd  []string
 			keys string
 		}{
-			{[]string{"ps", "-a"}, "id, name, label, label!, status, exited, ancestor, before, since, until, restart-policy"},
+			{[]string{"ps", "-a"}, "id, name, label, label!, status, exited, ancestor, before, since, until, restart-policy, should-start-on-boot"},
 			{[]string{"container", "prune", "-f"}, "until, label, label!"},
 			{[]string{"images"}, "dangling, label, reference, before, since, id, until"},
 			{[]string{"image", "prune", "-f"}, "label, label!, until"},
