@@ -119,11 +119,10 @@ func TestSdNotifyUnderSystemd(t *testing.T) {
 
 // TestSdNotifyContainerUnderSystemd: --sdnotify=container under the real
 // service manager, the container's own process sending READY=1 after 3 s.
-// Not in test/vm/tests.txt yet: it fails (the start times out). pod binds
-// the manager's socket itself into the container, so the datagram comes
-// from a PID in the container's scope, outside the unit's cgroup, which
-// systemd drops even with NotifyAccess=all; podman's conmon proxies the
-// socket and forwards the messages as the unit's main PID.
+// The datagram comes from a PID in the container's scope, outside the
+// unit's cgroup, which systemd drops even with NotifyAccess=all: it
+// reaches systemd only because the monitor proxies the socket and passes
+// the message on as the unit's main PID.
 func TestSdNotifyContainerUnderSystemd(t *testing.T) {
 	forEachUser(t, func(t *testing.T, e *Env) {
 		serviceManager(t, e)
