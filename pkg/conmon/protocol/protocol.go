@@ -112,9 +112,8 @@ type Config struct {
 	// monitor binds before the runtime runs and the container sees as its
 	// NOTIFY_SOCKET (--sdnotify=container): what the container's process
 	// sends there the monitor passes on to NotifySocket as its own. systemd
-	// takes notifications only from the unit's processes, and the
-	// container runs in a cgroup of its own; the monitor is the unit's
-	// main process.
+	// takes notifications only from the unit's processes (its cgroup's and
+	// its main PID, the monitor), and the container's process is neither.
 	NotifyProxy string
 
 	// PassFiles are pod's descriptors that the runtime hands the
