@@ -112,6 +112,10 @@ func (m *monitor) loop(ctr int) int {
 				m.oom.changed(m.buf)
 			case fd == m.health.fd && fd >= 0:
 				m.healthDone()
+			case fd == m.notify && fd >= 0:
+				if err := forwardNotify(m.notify, m.cfg.NotifySocket, m.buf); err != nil {
+					m.errorf("sd_notify " + m.cfg.NotifySocket + ": " + err.Error())
+				}
 			default:
 				if c := m.clients[fd]; c != nil {
 					m.readClient(c)

@@ -44,6 +44,7 @@ type monitor struct {
 	console int // listening console socket until the terminal arrived; -1 otherwise
 	pidfd   int // the container's init, readable when it exits; -1 after
 	ln      int // listening attach socket; -1 when none
+	notify  int // the container's NOTIFY_SOCKET (--sdnotify=container); -1 when none
 	clients map[int]*client
 	stdin   stdinPipe
 	buf     []byte // MaxPacket long; the loop handles one event at a time, so one buffer serves all
@@ -54,13 +55,23 @@ type monitor struct {
 // run is the monitor's life: create, report, copy output, reap, record.
 func (m *monitor) run() int {
 	cfg := m.cfg
-	m.out, m.errp, m.term, m.console, m.pidfd, m.ln, m.epfd = -1, -1, -1, -1, -1, -1, -1
+	m.out, m.errp, m.term, m.console, m.pidfd, m.ln, m.epfd, m.notify = -1, -1, -1, -1, -1, -1, -1, -1
 	m.stdin = stdinPipe{fd: -1, once: cfg.StdinOnce}
 	m.health = healthTimer{fd: -1}
 	m.oom = oomWatch{ino: -1}
 	m.clients = map[int]*client{}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return m.fail("become subreaper: " + err.Error())
+	}
+	if cfg.NotifyProxy != "" && cfg.NotifySocket != "" {
+		// Before the runtime runs: the container may notify at once, and
+		// its datagrams wait in the socket until the loop reads them,
+		// after the monitor's own MAINPID.
+		fd, err := openNotifyProxy(cfg.NotifyProxy)
+		if err != nil {
+			return m.fail("sd_notify proxy " + cfg.NotifyProxy + ": " + err.Error())
+		}
+		m.notify = fd
 	}
 	switch cfg.LogDriver {
 	case protocol.LogDriverNone:
@@ -252,7 +263,7 @@ func (m *monitor) setupEpoll() error {
 			return err
 		}
 	}
-	for _, fd := range []int{m.out, m.errp, m.term, m.pidfd, m.ln} {
+	for _, fd := range []int{m.out, m.errp, m.term, m.pidfd, m.ln, m.notify} {
 		if fd >= 0 {
 			if err := m.watch(fd, unix.EPOLLIN); err != nil {
 				return err
@@ -284,7 +295,7 @@ func (m *monitor) unwatch(fd int) {
 // goes with it.
 func (m *monitor) closeAll() {
 	m.closeConsole()
-	for _, fd := range []*int{&m.out, &m.errp, &m.term, &m.pidfd, &m.ln, &m.epfd, &m.stdin.fd} {
+	for _, fd := range []*int{&m.out, &m.errp, &m.term, &m.pidfd, &m.ln, &m.epfd, &m.stdin.fd, &m.notify} {
 		if *fd >= 0 {
 			unix.Close(*fd)
 			*fd = -1

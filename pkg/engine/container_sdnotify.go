@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -40,17 +39,30 @@ func (r *Runtime) notifyMode(cfg *ContainerConfig) (socket string, ready bool) {
 	return socket, socket != ""
 }
 
-// notifyMount binds the manager's notify socket where the container's
-// NOTIFY_SOCKET points (--sdnotify=container). An abstract socket has no
-// path to bind: systemd's are paths, so that is refused clearly.
-func notifyMount(sock string) (specs.Mount, error) {
-	if strings.HasPrefix(sock, "@") || !strings.HasPrefix(sock, "/") {
-		return specs.Mount{}, invalidf("--sdnotify=container: NOTIFY_SOCKET %q is not a socket path that can be mounted into the container", sock)
-	}
-	if _, err := os.Stat(sock); err != nil {
+// notifyProxyDir, in the container's userdata, holds the socket the
+// container sees as its NOTIFY_SOCKET (--sdnotify=container): the monitor
+// binds it and passes what arrives on to the service manager as the
+// unit's main process (systemd takes notifications only from the unit's
+// processes, and the container runs in a cgroup of its own).
+func notifyProxyDir(userdata string) string { return filepath.Join(userdata, "notify") }
+
+// notifyProxyPath is the proxy socket itself.
+func notifyProxyPath(userdata string) string {
+	return filepath.Join(notifyProxyDir(userdata), filepath.Base(specgen.NotifySocketInContainer))
+}
+
+// notifyMount makes the proxy's directory and binds it where the
+// container's NOTIFY_SOCKET points. Its mode lets the container's user,
+// whoever that is, reach the socket.
+func notifyMount(userdata string) (specs.Mount, error) {
+	dir := notifyProxyDir(userdata)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return specs.Mount{}, fmt.Errorf("--sdnotify=container: %w", err)
 	}
-	return specs.Mount{Destination: specgen.NotifySocketInContainer, Type: "bind", Source: sock, Options: []string{"bind"}}, nil
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return specs.Mount{}, fmt.Errorf("--sdnotify=container: %w", err)
+	}
+	return specs.Mount{Destination: filepath.Dir(specgen.NotifySocketInContainer), Type: "bind", Source: dir, Options: []string{"bind"}}, nil
 }
 
 // sdNotifyMode is the --sdnotify mode as podman's inspect shows it.

@@ -487,6 +487,9 @@ func (r *Runtime) initLocked(ctx context.Context, c *Container, how initHow) (co
 		cfg.Env = r.runtimeEnv()
 	}
 	cfg.NotifySocket, cfg.NotifyReady = r.notifyMode(c.Config)
+	if cfg.NotifySocket != "" && c.Config.SdNotifyMode == "container" {
+		cfg.NotifyProxy = notifyProxyPath(userdata)
+	}
 	if !how.start {
 		// pod init: the container does not run yet, so it is not ready.
 		cfg.NotifySocket, cfg.NotifyReady = "", false
@@ -676,7 +679,7 @@ func (r *Runtime) runtimeSpec(ctx context.Context, c *Container, rootfs string, 
 	}
 	mounts = append(mounts, secretMounts...)
 	if sock := r.opts.NotifySocket; sock != "" && cfg.SdNotifyMode == "container" {
-		m, err := notifyMount(sock)
+		m, err := notifyMount(userdata)
 		if err != nil {
 			return nil, err
 		}

@@ -108,6 +108,13 @@ type Config struct {
 	// (--sdnotify=container).
 	NotifySocket string
 	NotifyReady  bool
+	// NotifyProxy, when set with NotifySocket, is a datagram socket the
+	// monitor binds before the runtime runs and the container sees as its
+	// NOTIFY_SOCKET (--sdnotify=container): what the container's process
+	// sends there the monitor passes on to NotifySocket as its own. systemd
+	// takes notifications only from the unit's processes (its cgroup's and
+	// its main PID, the monitor), and the container's process is neither.
+	NotifyProxy string
 
 	// PassFiles are pod's descriptors that the runtime hands the
 	// container's process (or the exec'd one) at 3 and up: systemd's
@@ -188,6 +195,9 @@ func (c *Config) Encode() []byte {
 	if c.NotifySocket != "" {
 		put("notifySocket", c.NotifySocket)
 		put("notifyReady", strconv.FormatBool(c.NotifyReady))
+		if c.NotifyProxy != "" {
+			put("notifyProxy", c.NotifyProxy)
+		}
 	}
 	if n := len(c.PassFiles); n > 0 {
 		put("preserveFDs", strconv.Itoa(n))
@@ -299,6 +309,8 @@ func Decode(b []byte) (*Config, error) {
 			c.NotifySocket = val
 		case "notifyReady":
 			c.NotifyReady, err = strconv.ParseBool(val)
+		case "notifyProxy":
+			c.NotifyProxy = val
 		case "preserveFDs":
 			c.PreserveFDs, err = strconv.Atoi(val)
 		default:
