@@ -9,10 +9,9 @@ import (
 )
 
 // oomWatch reads the oom_kill counter of the container's memory cgroup, so
-// that an increase during the container's life marks it OOM-killed.
+// that a kill counted in the cgroup of this run marks it OOM-killed.
 type oomWatch struct {
-	file  string // memory.oom_control (v1) or memory.events (v2); "" = unknown
-	start uint64
+	file string // memory.oom_control (v1) or memory.events (v2); "" = unknown
 	// ino is an inotify descriptor on memory.events (v2; -1 otherwise):
 	// the kernel notifies a change of its counters, and the count is
 	// read then, while the cgroup exists. Under the systemd manager the
@@ -65,8 +64,13 @@ func watchOOM(pid int, buf []byte) oomWatch {
 	case v2 != nil:
 		w.file = memoryEvents("/sys/fs/cgroup", string(v2))
 	}
+	// The counter starts at 0: the runtime makes the container's cgroup
+	// anew for each run (a scope, or a directory it removes on delete).
+	// Reading it here as the start would miss a kill that came before the
+	// monitor got here, which a container filling its limit at once
+	// (`tail /dev/zero` under -m 10m) often does in a slow guest.
 	if n, ok := w.count(buf); ok {
-		w.start = n
+		w.seen = n > 0
 	} else {
 		w.file = ""
 	}
@@ -94,7 +98,7 @@ func (w *oomWatch) changed(buf []byte) {
 
 // check reads the counter and remembers an increase.
 func (w *oomWatch) check(buf []byte) {
-	if n, ok := w.count(buf); ok && n > w.start {
+	if n, ok := w.count(buf); ok && n > 0 {
 		w.seen = true
 	}
 }
