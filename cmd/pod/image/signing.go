@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -63,6 +64,10 @@ func (s *SigningFlags) Options(g *cli.Globals) (signing.Options, error) {
 // promptPassphrase asks on the terminal, without echo; with no terminal
 // there is no one to ask.
 func promptPassphrase(g *cli.Globals, keyFile string) (string, error) {
+	// A missing key is the first thing to say, not the missing passphrase.
+	if _, err := os.Stat(keyFile); err != nil {
+		return "", errdefs.InvalidArgumentf("private key %s: %v", keyFile, errors.Unwrap(err))
+	}
 	f, ok := g.Stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", errdefs.InvalidArgumentf("private key %s: no passphrase (give --sign-passphrase-file, or run on a terminal to be asked)", keyFile)
