@@ -36,6 +36,14 @@ func TestCreateValidation(t *testing.T) {
 	if _, err := m.Create(ctx, CreateOptions{Name: "taken", Subnets: []string{"10.90.0.0/24"}}); err != nil {
 		t.Fatal(err)
 	}
+	// The default network's subnet is chosen on first use from what the
+	// host routes; ask for it rather than assume one.
+	def, err := m.Inspect(ctx, DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defSub := netip.MustParsePrefix(def.Subnets[0].Subnet)
+	inDefault := netip.PrefixFrom(defSub.Addr(), min(defSub.Bits()+1, 30)).String()
 	tests := []struct {
 		name string
 		opts CreateOptions
@@ -45,7 +53,7 @@ func TestCreateValidation(t *testing.T) {
 		{"not a cidr", CreateOptions{Name: "a", Subnets: []string{"banana"}}, errdefs.ErrInvalidArg},
 		{"host bits", CreateOptions{Name: "a", Subnets: []string{"10.91.0.1/24"}}, errdefs.ErrInvalidArg},
 		{"overlap", CreateOptions{Name: "a", Subnets: []string{"10.90.0.0/16"}}, errdefs.ErrConflict},
-		{"overlap default", CreateOptions{Name: "a", Subnets: []string{"10.88.5.0/24"}}, errdefs.ErrConflict},
+		{"overlap default", CreateOptions{Name: "a", Subnets: []string{inDefault}}, errdefs.ErrConflict},
 		{"gateway outside", CreateOptions{Name: "a", Subnets: []string{"10.91.0.0/24"}, Gateways: []string{"10.92.0.1"}}, errdefs.ErrInvalidArg},
 		{"gateway without subnet", CreateOptions{Name: "a", Gateways: []string{"10.92.0.1"}}, errdefs.ErrInvalidArg},
 		{"range outside", CreateOptions{Name: "a", Subnets: []string{"10.91.0.0/24"}, IPRanges: []string{"10.91.1.0/25"}}, errdefs.ErrInvalidArg},
