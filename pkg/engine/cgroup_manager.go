@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/pod-engine/pod/pkg/cgroups"
 	"github.com/pod-engine/pod/pkg/rootless"
@@ -100,6 +101,11 @@ func (r *Runtime) monitorScope(ctx context.Context, c *Container) {
 	}
 	name := "pod-conmon-" + c.ID + ".scope"
 	if err := r.systemdBus().Start(ctx, name, r.systemdSlice(cfg), c.MonitorPID); err != nil {
+		// A short-lived container's monitor may be gone before systemd
+		// gets to move it ("No PIDs left to attach"): nothing to warn of.
+		if unix.Kill(c.MonitorPID, 0) == unix.ESRCH {
+			return
+		}
 		logrus.Warnf("container %s: move its monitor to a systemd scope: %v", shortID(c.ID), err)
 	}
 }
