@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -165,7 +166,8 @@ func TestCheckpointRestore(t *testing.T) {
 // criuUnusable is why CRIU cannot checkpoint on this machine ("" when it
 // can): its own check's last error, e.g. CRIU 3.17 on a kernel of 6.13 or
 // later, whose split vDSO data area ([vvar_vclock]) it does not know.
-func criuUnusable() string {
+// Asked once: where it fails, criu check takes seconds to say so.
+var criuUnusable = sync.OnceValue(func() string {
 	path, err := exec.LookPath("criu")
 	if err != nil {
 		return "criu is not installed"
@@ -181,7 +183,7 @@ func criuUnusable() string {
 		}
 	}
 	return strings.Join(lines, "; ")
-}
+})
 
 // runcEnv is e with every pod command run with --runtime runc.
 func runcEnv(e *Env) *Env {

@@ -189,7 +189,11 @@ func (e *Env) PodStdin(stdin io.Reader, args ...string) *Result {
 	cmd := e.Command(ctx, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, stdin
+	begin := time.Now()
 	err := cmd.Run()
+	if took := time.Since(begin); suite.slow > 0 && took > suite.slow {
+		e.t.Logf("slow: %v: pod %s", took.Round(time.Millisecond), strings.Join(args, " "))
+	}
 	r := &Result{Args: args, Stdout: out.String(), Stderr: errb.String()}
 	var ee *exec.ExitError
 	switch {

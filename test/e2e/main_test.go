@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // suite is what TestMain prepares once for every test.
@@ -25,6 +26,9 @@ var suite struct {
 	// unless a test sets its own: the host's files (a distribution's
 	// default_capabilities, say) must not change what tests see.
 	noConf string
+	// slow, from POD_E2E_SLOW (a duration), logs every pod command that
+	// takes longer: where to look when the suite grows slow.
+	slow time.Duration
 }
 
 func TestMain(m *testing.M) {
@@ -38,6 +42,14 @@ func run(m *testing.M) int {
 		return 1
 	}
 	suite.pod = pod
+	if v := os.Getenv("POD_E2E_SLOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: POD_E2E_SLOW=%q: %v\n", v, err)
+			return 1
+		}
+		suite.slow = d
+	}
 	suite.rootful = os.Geteuid() == 0
 	// POD_TEST_USER=- runs no rootless half (the VM runs it in the user's
 	// own session instead).

@@ -217,13 +217,16 @@ func TestQuadletKinds(t *testing.T) {
 		e.WriteFile("quadlet/Containerfile", []byte("FROM "+img+"\nLABEL sd.test=built\n"))
 		e.WriteFile("quadlet/sd-k.build", []byte("[Build]\nImageTag=localhost/sd-kbuilt:1\nSetWorkingDirectory=unit\nPull=never\n"+global))
 		e.WriteFile("quadlet/sd-k.pod", []byte("[Pod]\nPodName=sd-kpod\nNetwork=sd-k.network\n"+global))
-		e.WriteFile("quadlet/sd-k.container", []byte("[Container]\nImage=sd-k.build\nPod=sd-k.pod\nContainerName=sd-kctr\nExec=sleep 1000\n"+global))
+		// sleep as PID 1 ignores SIGTERM: a short StopTimeout (and the
+		// YAML's grace period) keeps the stops from waiting 10 s.
+		e.WriteFile("quadlet/sd-k.container", []byte("[Container]\nImage=sd-k.build\nPod=sd-k.pod\nContainerName=sd-kctr\nExec=sleep 1000\nStopTimeout=1\n"+global))
 		e.WriteFile("quadlet/sd-kbad.pod", []byte("[Pod]\nUserNS=auto\n"))
 		e.WriteFile("quadlet/app.yaml", []byte(`apiVersion: v1
 kind: Pod
 metadata:
   name: sd-kube
 spec:
+  terminationGracePeriodSeconds: 1
   containers:
   - name: c
     image: `+img+`
@@ -294,8 +297,8 @@ spec:
 		if got := out(e.MustPod("pod", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.State}},{{end}} {{range .InfraConfig.Networks}}{{.}}{{end}}", "sd-kpod")); !strings.Contains(got, "sd-kctr running,") || !strings.HasSuffix(got, " sd-knet") {
 			t.Errorf("the pod's containers and networks: %q", got)
 		}
-		if got := out(e.MustPod("inspect", "-f", "{{.ImageName}}", "sd-kctr")); got != "localhost/sd-kbuilt:1" {
-			t.Errorf("the container's image %q", got)
+		if got := out(e.MustPod("inspect", "-f", "{{.ImageName}} {{.Config.StopTimeout}}", "sd-kctr")); got != "localhost/sd-kbuilt:1 1" {
+			t.Errorf("the container's image and stop timeout: %q", got)
 		}
 		runExecUnit(t, e, "sd-k", ctr.one(t, "ExecStop"))
 		runExecUnit(t, e, "sd-k-pod", pod.one(t, "ExecStop"))
@@ -308,6 +311,9 @@ spec:
 		runExecUnit(t, e, "sd-kube", ku.one(t, "ExecStart"))
 		if got := out(e.MustPod("pod", "ps", "--format", "{{.Name}} {{.Status}}")); got != "sd-kube Running" {
 			t.Errorf("after the kube unit's start: %q", got)
+		}
+		if got := out(e.MustPod("inspect", "-f", "{{.Config.StopTimeout}}", "sd-kube-c")); got != "1" {
+			t.Errorf("stop timeout from terminationGracePeriodSeconds: %q", got)
 		}
 		runExecUnit(t, e, "sd-kube", ku.one(t, "ExecStopPost"))
 		if got := out(e.MustPod("pod", "ps", "-q")); got != "" {

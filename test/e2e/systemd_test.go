@@ -144,7 +144,11 @@ func runExecUnit(t *testing.T, e *Env, unit, line string, extra ...string) strin
 	if e.rootless && os.Geteuid() == 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(e.uid), Gid: uint32(e.gid), Groups: []uint32{}}}
 	}
+	begin := time.Now()
 	b, err := cmd.CombinedOutput()
+	if took := time.Since(begin); suite.slow > 0 && took > suite.slow {
+		t.Logf("slow: %v: %s", took.Round(time.Millisecond), line)
+	}
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", line, err, b)
 	}
