@@ -315,15 +315,6 @@ func (r *Runtime) playWorkload(ctx context.Context, w kubeWorkload, objs *kube.O
 		if err != nil {
 			return co, err
 		}
-		// podman's mapping: the pod's grace period is each container's
-		// stop timeout, what stop, kube down and the units wait for.
-		if g := spec.TerminationGracePeriodSeconds; g != nil {
-			if *g < 0 {
-				return co, invalidf("pod %s: negative terminationGracePeriodSeconds %d", w.name, *g)
-			}
-			t := int(*g)
-			co.StopTimeout = &t
-		}
 		return co, r.kubePlayFlags(ctx, &co, w, c, o)
 	}
 	// Init containers are the pod's (--init-ctr): StartPod runs them to

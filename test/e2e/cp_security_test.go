@@ -29,7 +29,7 @@ import (
 // (see docs/security.md), and the suite stays short.
 const (
 	cpIterations = 200
-	cpBudget     = 20 * time.Second
+	cpBudget     = 15 * time.Second
 )
 
 // raceLoop runs try (one copy and its check of the host: "" when nothing

@@ -94,7 +94,7 @@ func TestKilledRunLeavesNoNetworkHelper(t *testing.T) {
 		e.MustPod("rm", "-f", "-t", "0", "ok")
 		step := max(whole/16, 2*time.Millisecond)
 		t.Logf("run -p takes %v; killing it every %v", whole, step)
-		stop := time.Now().Add(25 * time.Second)
+		stop := time.Now().Add(15 * time.Second)
 		for i, delay := 0, step; delay < whole && time.Now().Before(stop); i, delay = i+1, delay+step {
 			startKilled(t, e, delay, nil, run("k")...)
 			state := strings.TrimSpace(e.Pod("inspect", "--format", "{{.State.Status}}", "k").Stdout)

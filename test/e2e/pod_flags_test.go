@@ -109,6 +109,7 @@ kind: Pod
 metadata:
   name: pl-kp
 spec:
+  terminationGracePeriodSeconds: 0
   containers:
   - name: main
     image: %s

@@ -177,7 +177,7 @@ func TestPs(t *testing.T) {
 		e.Pod("ps", "--format", "{{.Nope}}").Fails(t, 125, "Nope")
 
 		// After rm, ps no longer shows it; `container ls` and `list` are ps.
-		e.MustPod("rm", "-f", top)
+		e.MustPod("rm", "-f", "-t", "0", top)
 		check([]string{"container", "ls", "-aq"}, doneID[:12], made[:12])
 		check([]string{"container", "list", "-q"})
 	})

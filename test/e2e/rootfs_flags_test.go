@@ -157,7 +157,7 @@ spec:
 		if got := out(e.MustPod("ps", "-a", "--filter", "name=kpi-", "--format", "{{.Names}} {{.State}}")); !strings.Contains(got, "kpi-main running") || !strings.Contains(got, "kpi-setup exited") {
 			t.Errorf("kube play with an always init container: %q", got)
 		}
-		e.MustPod("pod", "rm", "-f", "kpi")
+		e.MustPod("pod", "rm", "-f", "-t", "0", "kpi")
 	})
 }
 
@@ -202,7 +202,7 @@ spec:
 		if got := out(e.MustPod("exec", "kpn-c", "sh", "-c", "grep -c ' /etc/hosts ' /proc/mounts || true")); got != "0" {
 			t.Errorf("kube play --no-hosts: /etc/hosts mounts %q", got)
 		}
-		e.MustPod("pod", "rm", "-f", "kpn")
+		e.MustPod("pod", "rm", "-f", "-t", "0", "kpn")
 	})
 }
 
@@ -219,7 +219,7 @@ func TestSystemMigrateNewRuntime(t *testing.T) {
 		if err := os.Symlink(def, other); err != nil {
 			t.Fatal(err)
 		}
-		e.MustPod("run", "-d", "--name", "mr-a", "--network", "none", img, "sleep", "1000")
+		e.MustPod("run", "-d", "--name", "mr-a", "--network", "none", "--stop-timeout", "1", img, "sleep", "1000")
 		if got := out(e.MustPod("system", "migrate", "--new-runtime", other)); !strings.Contains(got, "stopped mr-a") {
 			t.Errorf("migrate --new-runtime printed %q, want the running container stopped", got)
 		}

@@ -253,13 +253,13 @@ func TestRunMoreLimits(t *testing.T) {
 			return
 		}
 		if hostCgroupV2() {
-			e.MustPod("run", "-d", "--name", "rf-lim", "--cgroup-conf", "memory.high=67108864", img, "sleep", "1000")
+			e.MustPod("run", "-d", "--name", "rf-lim", "--stop-timeout", "1", "--cgroup-conf", "memory.high=67108864", img, "sleep", "1000")
 			if got := cgroupFile(t, e, "rf-lim", "memory", "memory.high"); got != "67108864" {
 				t.Errorf("--cgroup-conf memory.high: %q", got)
 			}
 		} else {
 			e.Pod("run", "--rm", "--cgroup-conf", "memory.high=67108864", img, "true").Fails(t, 125, "--cgroup-conf needs cgroup v2")
-			e.MustPod("run", "-d", "--name", "rf-lim", "--memory-swappiness", "10", img, "sleep", "1000")
+			e.MustPod("run", "-d", "--name", "rf-lim", "--stop-timeout", "1", "--memory-swappiness", "10", img, "sleep", "1000")
 			if got := cgroupFile(t, e, "rf-lim", "memory", "memory.swappiness"); got != "10" {
 				t.Errorf("--memory-swappiness 10: %q", got)
 			}

@@ -94,7 +94,7 @@ func TestSystemMigrate(t *testing.T) {
 	}
 	e := NewEnv(t, true)
 	img := pulled(t, e)
-	e.MustPod("run", "-d", "--name", "longrun", img, "sleep", "1000")
+	e.MustPod("run", "-d", "--name", "longrun", "--stop-timeout", "1", img, "sleep", "1000")
 	pause := e.PausePID()
 	if pause == 0 {
 		t.Fatal("no pause process")
