@@ -137,7 +137,13 @@ func exerciseUnit(t *testing.T, e *Env, m *manager, unit, ctr string, stopWithin
 		t.Errorf("MainPID %s, want the monitor %d", got, s.ConmonPid)
 	}
 	id := out(e.MustPod("inspect", "-f", "{{.Id}}", ctr))
-	if j := m.journal(t, unit); !strings.Contains(j, id) {
+	// journald stores a unit's output as it gets to it, not before
+	// systemctl start returns: give it a while.
+	j := m.journal(t, unit)
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(j, id) && time.Now().Before(deadline); j = m.journal(t, unit) {
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !strings.Contains(j, id) {
 		t.Errorf("the journal of %s lacks the container's ID %s:\n%s", unit, id, j)
 	}
 
