@@ -16,11 +16,15 @@ import (
 // for a line on the start FIFO (as a runtime's init waits for "start"),
 // then exits 3 while its parent (the intermediate) still lives; only when
 // that one exits is the zombie handed to the monitor, the subreaper.
+// The intermediate runs builtins only until it execs sleep: a shell that
+// waits for a command it forked (an mv, say) reaps any child, and could
+// take the init's status first when the init exits that soon (it did once,
+// under load in CI).
 const fakeRuntime = `#!/bin/sh
 pidfile=$1 fifo=$2 linger=$3
 sh -c '
   sh -c "read x < \"$1\"; exit 3" init "$1" &
-  echo $! > "$2.tmp" && mv "$2.tmp" "$2"
+  echo $! > "$2"
   exec sleep "$3" >/dev/null 2>&1
 ' intermediate "$fifo" "$pidfile" "$linger" &
 while [ ! -s "$pidfile" ]; do sleep 0.01; done
