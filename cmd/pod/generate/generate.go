@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/pod-engine/pod/cmd/pod/cli"
 	"github.com/pod-engine/pod/cmd/pod/container"
@@ -116,7 +115,7 @@ func runSystemd(cmd *cobra.Command, g *cli.Globals, f *systemdFlags, ref string)
 	o.Executable = exe
 	o.Version = version.Version
 	o.Now = time.Now()
-	o.GlobalFlags = flagInfo(cmd.Root().PersistentFlags())
+	o.GlobalFlags = cli.FlagInfo(cmd.Root().PersistentFlags())
 	o.VerbFlags = container.RunFlagInfo(g)
 
 	r, err := g.OpenContainers(ctx)
@@ -221,18 +220,4 @@ func podUnits(ctx context.Context, g *cli.Globals, r *engine.Runtime, ref string
 		return nil, fmt.Errorf("generate systemd %s: %w", ref, err)
 	}
 	return units, nil
-}
-
-// flagInfo describes pod's global flags.
-func flagInfo(fs *pflag.FlagSet) systemdgen.FlagInfo {
-	return func(name string) (bool, bool) {
-		fl := fs.Lookup(name)
-		if fl == nil && len(name) == 1 {
-			fl = fs.ShorthandLookup(name)
-		}
-		if fl == nil {
-			return false, false
-		}
-		return true, fl.NoOptDefVal == ""
-	}
 }
